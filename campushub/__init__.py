@@ -1,0 +1,3 @@
+"""CampusHub: a multi-user notebook platform built on JupyterHub."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from campushub.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,180 @@
+"""Load and validate campushub.yaml.
+
+ruamel.yaml keeps the line of every key, so a schema error can point at the
+line the admin has to edit instead of only naming a JSON path.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+SCHEMA_RESOURCE = "schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased for the admin who has to fix it."""
+
+    def __init__(self, message: str, *, path: str | None = None, key: str = "", line: int | None = None):
+        self.path, self.key, self.line = path, key, line
+        where = ""
+        if path:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        elif line:
+            where = f"line {line}: "
+        super().__init__(f"{where}{key + ': ' if key else ''}{message}")
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    text = resources.files(__package__).joinpath(SCHEMA_RESOURCE).read_text()
+    return YAML(typ="safe").load(text)
+
+
+def defaults(node: dict | None = None) -> dict:
+    """The effective configuration of an empty file."""
+    node = node or schema()
+    out = {}
+    for key, sub in node.get("properties", {}).items():
+        if sub.get("type") == "object" and "properties" in sub:
+            out[key] = defaults(sub)
+        else:
+            out[key] = copy.deepcopy(sub.get("default"))
+    return out
+
+
+def merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers -> plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _line_of(doc: Any, path: list) -> int | None:
+    """1-based line of the deepest key of `path` that exists in the document."""
+    line, node = None, doc
+    for part in path:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(node, dict) and part in node and lc is not None:
+                line = lc.key(part)[0] + 1
+            elif isinstance(node, list) and isinstance(part, int) and lc is not None:
+                line = lc.item(part)[0] + 1
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """Say what is allowed, not just what failed."""
+    v, s = error.validator, error.schema
+    got = repr(error.instance)
+    if v == "additionalProperties":
+        allowed = ", ".join(sorted(s.get("properties", {})))
+        extra = sorted(set(error.instance) - set(s.get("properties", {})))
+        return f"unknown key {', '.join(map(repr, extra))}; allowed keys here: {allowed}"
+    if v == "enum":
+        return f"got {got}; allowed values: {', '.join(map(str, s['enum']))}"
+    if v == "type":
+        types = s["type"] if isinstance(s["type"], list) else [s["type"]]
+        return f"got {got}; expected {' or '.join(types)}"
+    bounds = {"minimum": "at least", "exclusiveMinimum": "more than",
+              "maximum": "at most", "exclusiveMaximum": "less than"}
+    if v in bounds:
+        return f"got {got}; must be {bounds[v]} {error.validator_value}"
+    if v == "pattern":
+        return f"got {got}; expected {s.get('x-hint', 'the form ' + s['pattern'])}"
+    return f"{error.message}"
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_bytes(value: int | str) -> int:
+    """'2G', '512 MiB', '1.5GB' or an int -> bytes (binary units, as cgroups count)."""
+    if isinstance(value, int):
+        return value
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)i?B?\s*", str(value))
+    if not m:
+        raise ValueError(f"not a size: {value!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
+    mem = config["limits"]["memory"]
+    if parse_bytes(mem) < 64 * 1024**2:
+        raise ConfigError(
+            f"got {mem!r}; must be at least 64M",
+            path=path, key="limits.memory", line=_line_of(doc, ["limits", "memory"]),
+        )
+
+
+def validate(doc: Any, path: str | None = None) -> dict:
+    """Validate a parsed document; return the effective config (defaults filled in)."""
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise ConfigError("the file must be a mapping of keys to values", path=path, line=1)
+    data = _plain(doc)
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = errors[0]
+        keys = list(err.absolute_path)
+        if err.validator == "additionalProperties":
+            # point at the unknown key itself, not at its parent
+            keys.append(sorted(set(err.instance) - set(err.schema.get("properties", {})))[0])
+        raise ConfigError(
+            _describe(err),
+            path=path,
+            key=".".join(map(str, err.absolute_path)) or "(top level)",
+            line=_line_of(doc, keys),
+        )
+    config = merge(defaults(), data)
+    _semantic_checks(config, doc, path)
+    return config
+
+
+def loads(text: str, path: str | None = None) -> dict:
+    try:
+        doc = YAML(typ="rt").load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(f"not valid YAML: {e.problem or e.context}", path=path, line=line) from None
+    return validate(doc, path)
+
+
+def load(path: str | Path | None) -> dict:
+    """Load a file; None means no file: the defaults."""
+    if path is None:
+        return defaults()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found; pass an existing file to --config", path=str(p)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read: {e}", path=str(p)) from None
+    return loads(text, str(p))

@@ -1,0 +1,89 @@
+"""Where every file of a single-machine deployment lives.
+
+All processes (the CLI, the hub's config file, tests) derive paths from here,
+so a data dir is self-describing: `campushub down --data-dir D` finds the
+same pid files `up` wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Layout:
+    data_dir: Path
+
+    @classmethod
+    def for_dir(cls, data_dir: str | Path | None) -> "Layout":
+        """The layout of DIR, or of the default data_dir when none is given."""
+        from ...config import defaults
+
+        return cls(Path(data_dir or defaults()["data_dir"]).resolve())
+
+    @property
+    def config_copy(self) -> Path:
+        """The effective site config of the running deployment (JSON)."""
+        return self.data_dir / "effective-config.json"
+
+    @property
+    def db_file(self) -> Path:
+        return self.data_dir / "jupyterhub.sqlite"
+
+    @property
+    def cookie_secret(self) -> Path:
+        return self.data_dir / "jupyterhub_cookie_secret"
+
+    @property
+    def proxy_token(self) -> Path:
+        return self.data_dir / "proxy-auth-token"
+
+    @property
+    def cli_token(self) -> Path:
+        """Token of the `campushub-cli` service that `down` and `status` use."""
+        return self.data_dir / "cli-api-token"
+
+    @property
+    def bootstrap_admin(self) -> Path:
+        return self.data_dir / "bootstrap-admin.json"
+
+    @property
+    def admins_file(self) -> Path:
+        return self.data_dir / "admins.json"
+
+    def pid_file(self, process: str) -> Path:
+        return self.data_dir / "run" / f"{process}.pid"
+
+    def log_file(self, process: str) -> Path:
+        return self.data_dir / "logs" / f"{process}.log"
+
+    @property
+    def user_logs(self) -> Path:
+        return self.data_dir / "logs" / "users"
+
+    def ensure(self) -> None:
+        for d in (self.data_dir, self.data_dir / "run", self.data_dir / "logs", self.user_logs):
+            d.mkdir(parents=True, exist_ok=True)
+            os.chmod(d, 0o700)  # tokens and the database live here
+
+    def secret(self, path: Path, nbytes: int = 32) -> str:
+        """Read a secret, creating it (0600) on first use; idempotent."""
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(nbytes))
+        return path.read_text().strip()
+
+    def admins(self) -> list[str]:
+        try:
+            return json.loads(self.admins_file.read_text())
+        except FileNotFoundError:
+            return []
+
+    def add_admin(self, name: str) -> None:
+        names = sorted(set(self.admins()) | {name})
+        self.admins_file.write_text(json.dumps(names))

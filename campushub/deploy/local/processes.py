@@ -1,0 +1,128 @@
+"""Start, find and stop the proxy and hub processes of a data dir.
+
+Each runs in its own session, so a Ctrl-C meant for `campushub up` reaches
+them only through `up`'s orderly shutdown; pid files in the data dir let
+`down` and `status` find them from another terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import requests
+
+from .layout import Layout
+
+HUB_CONFIG = str(resources.files("campushub.hub").joinpath("jupyterhub_config.py"))
+
+
+def read_pid(layout: Layout, name: str) -> int | None:
+    try:
+        pid = int(layout.pid_file(name).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of ours is not alive for our purposes
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _spawn(layout: Layout, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
+    log = open(layout.log_file(name), "ab")
+    try:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, cwd=layout.data_dir, start_new_session=True,
+        )
+    finally:
+        log.close()
+    layout.pid_file(name).write_text(str(proc.pid))
+    return proc
+
+
+def start_proxy(layout: Layout, chp: Path, hub: dict) -> int:
+    """Start configurable-http-proxy unless this data dir's proxy already runs."""
+    running = read_pid(layout, "proxy")
+    if running:
+        return running
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "CONFIGPROXY_AUTH_TOKEN": layout.secret(layout.proxy_token)}
+    target = f"http://127.0.0.1:{hub['hub_port']}"
+    cmd = [
+        str(chp), "--ip", hub["ip"], "--port", str(hub["port"]),
+        "--api-ip", "127.0.0.1", "--api-port", str(hub["proxy_api_port"]),
+        "--default-target", target,
+        "--error-target", f"{target}{hub['base_url']}hub/error",
+        "--log-level", "warn",
+    ]
+    return _spawn(layout, "proxy", cmd, env).pid
+
+
+def start_hub(layout: Layout, env_dir: Path | None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
+    env["CAMPUSHUB_DATA_DIR"] = str(layout.data_dir)
+    if env_dir:
+        env["CAMPUSHUB_ENV_DIR"] = str(env_dir)
+    cmd = [sys.executable, "-m", "jupyterhub", "-f", HUB_CONFIG]
+    return _spawn(layout, "hub", cmd, env)
+
+
+def wait_http(url: str, *, timeout: float, headers: dict | None = None, proc=None, what: str = "") -> None:
+    """Poll until `url` answers 200, the process died, or the deadline passed."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode}")
+        try:
+            r = requests.get(url, headers=headers, timeout=2)
+            if r.status_code == 200:
+                return
+            last = f"HTTP {r.status_code}"
+        except requests.RequestException as e:
+            last = type(e).__name__
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f}s ({last})")
+
+
+def stop(layout: Layout, name: str, timeout: float = 20) -> bool:
+    """SIGTERM, then SIGKILL after `timeout`; True if something was stopped."""
+    pid = read_pid(layout, name)
+    if pid is None:
+        layout.pid_file(name).unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.1)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    _reap(pid)
+    layout.pid_file(name).unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,32 @@
+"""Create the first admin from the CLI, before the hub runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+
+import bcrypt
+import sqlalchemy as sa
+
+
+def account_exists(db_url: str, username: str) -> bool:
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("users_info"):
+                return False
+            row = conn.execute(sa.text("SELECT 1 FROM users_info WHERE username = :u"), {"u": username})
+            return row.first() is not None
+    finally:
+        engine.dispose()
+
+
+def prepare_admin(path: str, username: str) -> str:
+    """Write the bootstrap file; return the one-time plaintext password."""
+    password = secrets.token_urlsafe(12)
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"username": username, "password_hash": hashed}, f)
+    return password

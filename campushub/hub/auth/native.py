@@ -1,0 +1,83 @@
+"""Password accounts with sign-up and admin approval (jupyterhub-nativeauthenticator).
+
+Two additions to the upstream authenticator:
+- its login handler calls `self.statsd`, which JupyterHub 6 removed, and its
+  `_render` rejects the `sync` argument JupyterHub passes when it renders a
+  failed form post; our handler subclass fixes both for 5.5 and 6.x alike;
+- the first-admin bootstrap: `campushub up --admin NAME` hands over a bcrypt
+  hash in a 0600 file, turned into an approved account the first time the
+  hub starts and then deleted, so the plaintext password exists nowhere but
+  on the admin's screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+
+from nativeauthenticator import NativeAuthenticator
+from nativeauthenticator import handlers as native_handlers
+from nativeauthenticator.orm import UserInfo
+from tornado.escape import url_escape
+from tornado.httputil import url_concat
+from traitlets import Unicode
+
+
+class _NoStats:
+    def timer(self, *args, **kwargs):
+        return self
+
+    def start(self):
+        return self
+
+    def stop(self, *args, **kwargs):
+        return self
+
+
+class LoginHandler(native_handlers.LoginHandler):
+    @property
+    def statsd(self):
+        return _NoStats()
+
+    def _render(self, login_error=None, username=None, sync=False, **kwargs):
+        return self.render_template(
+            "native-login.html",
+            sync=sync,
+            next=url_escape(self.get_argument("next", default="")),
+            username=username,
+            login_error=login_error,
+            custom_html=self.authenticator.custom_html,
+            login_url=self.settings["login_url"],
+            enable_signup=self.authenticator.enable_signup,
+            two_factor_auth=self.authenticator.allow_2fa,
+            authenticator_login_url=url_concat(
+                self.authenticator.login_url(self.hub.base_url), {"next": self.get_argument("next", "")}
+            ),
+        )
+
+
+class CampusHubAuthenticator(NativeAuthenticator):
+    bootstrap_admin_file = Unicode(
+        "", help="JSON file {username, password_hash} to create the first admin from."
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.bootstrap_admin_file and os.path.exists(self.bootstrap_admin_file):
+            self._bootstrap_admin()
+
+    def get_handlers(self, app):
+        return [(path, LoginHandler if handler is native_handlers.LoginHandler else handler)
+                for path, handler in super().get_handlers(app)]
+
+    def _bootstrap_admin(self) -> None:
+        with open(self.bootstrap_admin_file) as f:
+            data = json.load(f)
+        name = self.normalize_username(data["username"])
+        if UserInfo.find(self.db, name) is None:
+            self.db.add(UserInfo(username=name, password=data["password_hash"].encode(), is_authorized=True))
+            self.db.commit()
+            self.log.info("Created the first admin account %s", name)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.bootstrap_admin_file)

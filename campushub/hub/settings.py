@@ -1,0 +1,105 @@
+"""Site configuration -> JupyterHub traitlets configuration.
+
+This is the only place that knows both vocabularies. It only sets traits
+that JupyterHub and our Configurables declare, so an admin can still
+override anything in an extra jupyterhub_config.py.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+from ..config import parse_bytes
+from ..deploy.local.layout import Layout
+
+TEMPLATES = str(resources.files("campushub.hub").joinpath("templates"))
+API_TOKEN_ENV = "CAMPUSHUB_API_TOKEN"
+
+
+def apply(c, config: dict, layout: Layout, env_dir: str | None) -> None:
+    _hub(c, config["hub"], layout)
+    _proxy(c, config["hub"], layout)
+    _auth(c, config, layout)
+    _spawner(c, config, layout, env_dir)
+    _services(c, layout)
+    _ui(c, config["ui"])
+
+
+def _hub(c, hub: dict, layout: Layout) -> None:
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = hub["hub_port"]
+    c.JupyterHub.base_url = hub["base_url"]
+    c.JupyterHub.db_url = hub["db_url"] or f"sqlite:///{layout.db_file}"
+    c.JupyterHub.cookie_secret_file = str(layout.cookie_secret)
+    c.JupyterHub.cookie_max_age_days = hub["cookie_max_age_days"]
+    c.JupyterHub.concurrent_spawn_limit = hub["concurrent_spawn_limit"]
+    # Servers and routes outlive the hub: restarting or upgrading the hub
+    # must not cost learners their running kernels.
+    c.JupyterHub.cleanup_servers = False
+    c.JupyterHub.cleanup_proxy = False
+
+
+def _proxy(c, hub: dict, layout: Layout) -> None:
+    c.JupyterHub.proxy_class = "configurable-http-proxy"
+    c.ConfigurableHTTPProxy.should_start = False  # `campushub up` runs it
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub['proxy_api_port']}"
+    c.ConfigurableHTTPProxy.auth_token = layout.secret(layout.proxy_token)
+    c.JupyterHub.bind_url = f"http://{hub['ip']}:{hub['port']}{hub['base_url']}"
+
+
+def _auth(c, config: dict, layout: Layout) -> None:
+    native = config["auth"]["native"]
+    c.JupyterHub.authenticator_class = "campushub.hub.auth.native.CampusHubAuthenticator"
+    c.CampusHubAuthenticator.open_signup = native["open_signup"]
+    c.CampusHubAuthenticator.enable_signup = native["enable_signup"]
+    c.CampusHubAuthenticator.minimum_password_length = native["minimum_password_length"]
+    c.CampusHubAuthenticator.check_common_password = True
+    c.CampusHubAuthenticator.bootstrap_admin_file = str(layout.bootstrap_admin)
+    # Approval by an admin is the gate; every approved account may log in.
+    c.Authenticator.allow_all = True
+    c.Authenticator.admin_users = set(config["hub"]["admin_users"]) | set(layout.admins())
+
+
+def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
+    spawner, limits = config["spawner"], config["limits"]
+    c.JupyterHub.spawner_class = "campushub.hub.spawners.system_user.SystemUserSpawner"
+    s = c.SystemUserSpawner
+    s.user_prefix = spawner["user_prefix"]
+    s.home_root = spawner["home_root"]
+    s.default_url = spawner["default_url"]
+    s.start_timeout = spawner["start_timeout"]
+    s.http_timeout = spawner["http_timeout"]
+    s.cpu_limit = float(limits["cpu"])
+    s.mem_limit = parse_bytes(limits["memory"])
+    s.pids_limit = limits["pids"]
+    s.allow_unlimited = limits["allow_unlimited"]
+    s.log_dir = str(layout.user_logs)
+    if env_dir:
+        s.env_dir = env_dir
+
+
+def _services(c, layout: Layout) -> None:
+    services = [{"name": "campushub-cli", "api_token": layout.secret(layout.cli_token)}]
+    if os.environ.get(API_TOKEN_ENV):
+        services.append({"name": "campushub-automation", "api_token": os.environ[API_TOKEN_ENV]})
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = [
+        {
+            "name": "campushub-operator",
+            "description": "The CLI and automation: manage users, groups and servers",
+            "scopes": [
+                "admin:users", "admin:servers", "admin:groups", "access:servers",
+                "read:hub", "read:metrics", "tokens", "proxy", "shutdown",
+            ],
+            "services": [s["name"] for s in services],
+        }
+    ]
+
+
+def _ui(c, ui: dict) -> None:
+    from ..i18n.jinja import I18nExtension
+
+    I18nExtension.fixed_language = ui["language"]
+    c.JupyterHub.template_paths = [TEMPLATES]
+    c.JupyterHub.jinja_environment_options = {"extensions": ["campushub.i18n.jinja.I18nExtension"]}

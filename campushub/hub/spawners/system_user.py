@@ -1,0 +1,209 @@
+"""Spawn each hub user's server as their own unix account, inside a cgroup.
+
+Built on JupyterHub's LocalProcessSpawner: process handling, hub-restart
+recovery (the pid is kept in the spawner state) and signalling are theirs.
+What we add is the account, the private home, the cgroup limits, the server's
+environment (only the shared read-only venv, nothing of the hub's), a log file
+per user and progress events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import signal
+import threading
+import time
+
+from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
+from traitlets import Bool, Integer, Unicode, default
+
+from . import cgroups
+from .unix_users import ensure_user, unix_name
+
+# useradd takes a lock on /etc/passwd and fails instead of waiting for it
+_ACCOUNTS_LOCK = threading.Lock()
+
+
+class SystemUserSpawner(LocalProcessSpawner):
+    """A real unix user per hub user, with cgroup CPU, memory and pids limits."""
+
+    user_prefix = Unicode("jupyter-", help="Prefix of the unix account names.").tag(config=True)
+    home_root = Unicode("/home", help="Parent of the users' home directories.").tag(config=True)
+    env_dir = Unicode(
+        "", help="The shared user environment (a venv); its bin/ is the only PATH entry added."
+    ).tag(config=True)
+    pids_limit = Integer(1024, help="Most processes and threads per server.").tag(config=True)
+    allow_unlimited = Bool(
+        False, help="Start servers without limits when cgroups cannot be used."
+    ).tag(config=True)
+    log_dir = Unicode(
+        "", help="Directory for one log file per server; empty keeps the hub's stdout."
+    ).tag(config=True)
+
+    @default("cpu_limit")
+    def _default_cpu(self):
+        return 1.0
+
+    @default("mem_limit")
+    def _default_mem(self):
+        return 2 * 1024**3
+
+    @default("ip")
+    def _default_ip(self):
+        return "127.0.0.1"
+
+    @default("env_keep")
+    def _default_env_keep(self):
+        # Never leak the hub's PATH/PYTHONPATH (root's interpreter) into user servers.
+        return ["LANG", "LC_ALL", "TZ"]
+
+    @default("cmd")
+    def _default_cmd(self):
+        if self.env_dir:
+            return [os.path.join(self.env_dir, "bin", "jupyterhub-singleuser")]
+        return ["jupyterhub-singleuser"]
+
+    @property
+    def unix_name(self) -> str:
+        return unix_name(self.user.name, self.user_prefix)
+
+    @property
+    def cgroup_name(self) -> str:
+        server = self.name or ""
+        return self.unix_name + (f"--{server}" if server else "")
+
+    # -- progress -----------------------------------------------------------
+
+    def _step(self, percent: int, message: str) -> None:
+        self._events.append({"progress": percent, "message": message})
+        self._events_changed.set()
+
+    async def progress(self):
+        if not hasattr(self, "_events_changed"):
+            return  # not started by this hub process
+        sent = 0
+        while True:
+            while sent < len(self._events):
+                yield self._events[sent]
+                sent += 1
+            if self._events_done:
+                return
+            self._events_changed.clear()
+            await self._events_changed.wait()
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def _cgroups(self):
+        try:
+            return cgroups.detect()
+        except cgroups.CgroupUnavailable:
+            if self.allow_unlimited:
+                self.log.warning("cgroups unavailable; starting %s without limits", self.unix_name)
+                return None
+            raise
+
+    async def start(self):
+        self._events, self._events_done = [], False
+        self._events_changed = asyncio.Event()
+        log_fd = None
+        try:
+            self._step(10, "Preparing your account")
+            await asyncio.to_thread(self._ensure_account)
+            self._step(30, "Applying resource limits")
+            self._procs_files = await asyncio.to_thread(self._setup_cgroup)
+            self._step(50, "Starting your server")
+            log_fd = self._open_log()
+            if log_fd is not None:
+                self.popen_kwargs = {**self.popen_kwargs, "stdout": log_fd, "stderr": log_fd}
+            return await super().start()
+        finally:
+            if log_fd is not None:
+                os.close(log_fd)  # the child has its own copy
+            self._events_done = True
+            self._events_changed.set()
+
+    def _ensure_account(self) -> pwd.struct_passwd:
+        with _ACCOUNTS_LOCK:
+            return ensure_user(self.unix_name, self.home_root)
+
+    def _setup_cgroup(self) -> list[str]:
+        backend = self._cgroups()
+        if backend is None:
+            return []
+        limits = cgroups.Limits(
+            cpu=self.cpu_limit or 1.0, memory=int(self.mem_limit or 2 * 1024**3), pids=self.pids_limit
+        )
+        backend.create(self.cgroup_name, limits)
+        return backend.procs_files(self.cgroup_name)
+
+    def _open_log(self) -> int | None:
+        if not self.log_dir:
+            return None
+        os.makedirs(self.log_dir, mode=0o700, exist_ok=True)
+        path = os.path.join(self.log_dir, f"{self.cgroup_name}.log")
+        # The hub may stop before the server; a file (not the hub's pipe)
+        # keeps the server from dying of SIGPIPE when it writes later.
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def make_preexec_fn(self, name):
+        setuid = set_user_setuid(self.unix_name)
+        procs_files = list(getattr(self, "_procs_files", []))
+
+        def preexec():
+            # join the cgroup while still root; the limits then cover exec
+            cgroups.join(procs_files)
+            setuid()
+
+        return preexec
+
+    def user_env(self, env):
+        entry = pwd.getpwnam(self.unix_name)
+        env.update(USER=entry.pw_name, HOME=entry.pw_dir, SHELL=entry.pw_shell or "/bin/bash")
+        path = ["/usr/local/bin", "/usr/bin", "/bin"]
+        if self.env_dir:
+            path.insert(0, os.path.join(self.env_dir, "bin"))
+            env["VIRTUAL_ENV"] = self.env_dir
+        env["PATH"] = ":".join(path)
+        return env
+
+    async def poll(self):
+        status = await super().poll()
+        if status is not None:
+            self._release()
+        return status
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        # Kernels and terminals can outlive a server that was killed; nothing
+        # of a stopped server may keep using its share of the machine.
+        await asyncio.to_thread(self._kill_leftovers)
+        self._release()
+
+    def _kill_leftovers(self) -> None:
+        try:
+            backend = cgroups.detect()
+        except cgroups.CgroupUnavailable:
+            return
+        deadline = time.monotonic() + 10
+        while (pids := backend.usage(self.cgroup_name)["pids"]) and time.monotonic() < deadline:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
+    def _release(self) -> None:
+        try:
+            cgroups.detect().remove(self.cgroup_name)
+        except cgroups.CgroupUnavailable:
+            pass
+
+    def usage(self) -> dict | None:
+        """CPU and memory of this server's cgroup, for status pages."""
+        try:
+            return cgroups.detect().usage(self.cgroup_name)
+        except cgroups.CgroupUnavailable:
+            return None

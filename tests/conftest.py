@@ -1,0 +1,58 @@
+"""Shared fixtures: one real CampusHub for the whole session, and approved users in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from .harness import Browserless, Hub, wait_for
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory):
+    h = Hub.create(tmp_path_factory.mktemp("campushub"))
+    h.cleanup_accounts()
+    try:
+        h.up()
+        yield h
+    finally:
+        if h.proc and h.proc.poll() is None:
+            h.down("--stop-servers")
+        h.cleanup_accounts()
+
+
+@pytest.fixture(scope="session")
+def admin(hub):
+    user = Browserless(hub, "admin", hub.admin_password)
+    r = user.login()
+    assert r.status_code == 302, f"admin login failed: {r.status_code} {r.text[:300]}"
+    return user
+
+
+def make_user(hub: Hub, admin: Browserless, name: str) -> Browserless:
+    """Sign up through the form, get approved by the admin, log in through the form."""
+    user = Browserless(hub, name, f"{name}-Secret-pw-2026")
+    r = user.signup()
+    assert r.status_code == 200, r.text[:300]
+    r = admin.session.get(f"{hub.url}/hub/authorize/{name}", timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    r = user.login()
+    assert r.status_code == 302, f"{name} could not log in: {r.status_code}"
+    return user
+
+
+@pytest.fixture(scope="session")
+def alice(hub, admin):
+    return make_user(hub, admin, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(hub, admin):
+    return make_user(hub, admin, "bob")
+
+
+def spawn(hub: Hub, user: Browserless, server: str = "") -> None:
+    """Ask for a server as the browser does and wait until the hub says it is ready."""
+    path = f"/hub/spawn/{user.name}" + (f"/{server}" if server else "")
+    r = user.session.get(hub.url + path, timeout=60)
+    assert r.status_code == 200, f"spawn page answered {r.status_code}"
+    wait_for(lambda: hub.server_ready(user.name, server), 180, f"{user.name}'s server to be ready")

@@ -1,0 +1,55 @@
+"""The core path through the real stack: form login, spawn, kernel over the user's REST API."""
+
+import subprocess
+
+import pytest
+import requests
+
+from ...conftest import spawn
+from ...harness import TEST_PREFIX, Browserless, execute, run_code
+
+
+def test_login_spawn_and_run_code(hub, alice):
+    spawn(hub, alice)
+    token = hub.user_token("alice")
+    out = run_code(hub, "alice", token, "5*4")
+    assert out["result"] == "20", out
+
+
+def test_wrong_password_is_refused(hub, alice):
+    intruder = Browserless(hub, "alice", "not-her-password")
+    r = intruder.login()
+    assert r.status_code == 200  # the form again, not a redirect into the hub
+    assert "Invalid username or password" in r.text or "ユーザー名またはパスワード" in r.text
+
+
+def test_unapproved_signup_cannot_log_in(hub):
+    eve = Browserless(hub, "eve", "eve-Secret-pw-2026")
+    assert eve.signup().status_code == 200
+    r = eve.login()
+    assert r.status_code == 200 and "eve" in r.text
+    assert hub.api("GET", "users/eve").status_code == 404  # no hub user, no account
+
+
+def test_restart_keeps_servers_and_kernels(hub, alice):
+    spawn(hub, alice)
+    token = hub.user_token("alice")
+    first = run_code(hub, "alice", token, "kept = 41")
+    server_pid = server_pids("alice")
+    assert server_pid, "no jupyterhub-singleuser process for alice"
+    result = hub.down()
+    assert result.returncode == 0, result.stderr
+    assert "User servers keep running" in result.stdout
+    with pytest.raises(requests.ConnectionError):
+        hub.api("GET", "users")
+    assert server_pids("alice") == server_pid  # the server survived the hub
+    hub.up(admin=None)
+    out = execute(hub, "alice", token, first["kernel_id"], "kept + 1")
+    assert out["result"] == "42", out
+    assert server_pids("alice") == server_pid
+
+
+def server_pids(user: str) -> list[int]:
+    account = TEST_PREFIX + user
+    r = subprocess.run(["pgrep", "-u", account, "-f", "jupyterhub-singleuser"], capture_output=True, text=True)
+    return sorted(int(p) for p in r.stdout.split())

@@ -1,0 +1,229 @@
+"""A real CampusHub for tests: `campushub up` in a subprocess, on free ports, in a temp data dir.
+
+Everything is real: configurable-http-proxy, JupyterHub, unix accounts,
+cgroups, the shared user environment. Test accounts use their own prefix so
+teardown can remove exactly what the tests created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import websocket
+
+TEST_PREFIX = "cht-"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # the thing polled may not exist yet
+            last_error = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_error!r})")
+
+
+def campushub(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "campushub", *args], capture_output=True, text=True, **kwargs)
+
+
+@dataclass
+class Hub:
+    workdir: Path
+    config_file: Path
+    port: int
+    hub_port: int
+    api_token: str
+    proc: subprocess.Popen | None = None
+    admin_password: str = ""
+    output: Path = field(init=False)
+
+    def __post_init__(self):
+        self.output = self.workdir / "up.out"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def create(cls, workdir: Path, extra_config: str = "", **limits) -> "Hub":
+        workdir.mkdir(parents=True, exist_ok=True)
+        port, hub_port, api_port = free_port(), free_port(), free_port()
+        mem = limits.get("memory", "512M")
+        config = workdir / "campushub.yaml"
+        config.write_text(
+            f"data_dir: {workdir / 'data'}\n"
+            f"hub:\n  ip: 127.0.0.1\n  port: {port}\n  hub_port: {hub_port}\n  proxy_api_port: {api_port}\n"
+            f"spawner:\n  user_prefix: {TEST_PREFIX}\n  start_timeout: 120\n"
+            f"limits:\n  cpu: 1\n  memory: {mem}\n  pids: 512\n" + extra_config
+        )
+        return cls(workdir, config, port, hub_port, api_token=uuid.uuid4().hex)
+
+    def up(self, admin: str | None = "admin", timeout: float = 900) -> None:
+        env = {**os.environ, "CAMPUSHUB_API_TOKEN": self.api_token, "TERM": "dumb", "COLUMNS": "200"}
+        args = [sys.executable, "-m", "campushub", "up", "--config", str(self.config_file)]
+        if admin:
+            args += ["--admin", admin]
+        out = open(self.output, "a")
+        self._offset = out.tell()
+        self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        out.close()
+        wait_for(self._ready, timeout, "campushub up to report the hub running")
+        match = re.search(r"One-time password: (\S+)", self._new_output())
+        if match:
+            self.admin_password = match.group(1)
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"campushub up exited {self.proc.returncode}:\n{self.output.read_text()}")
+        return "CampusHub is running at" in self._new_output()
+
+    def _new_output(self) -> str:
+        with open(self.output) as f:
+            f.seek(self._offset)
+            return f.read()
+
+    def down(self, *extra: str) -> subprocess.CompletedProcess:
+        result = campushub("down", "--data-dir", str(self.data_dir), *extra)
+        if self.proc:
+            wait_for(lambda: self.proc.poll() is not None, 60, "campushub up to exit")
+        return result
+
+    # -- REST API as the automation service --------------------------------
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method, f"{self.url}/hub/api/{path}",
+            headers={"Authorization": f"token {self.api_token}"}, timeout=30, **kwargs,
+        )
+
+    def server_ready(self, user: str, server: str = "") -> bool:
+        model = self.api("GET", f"users/{user}").json()
+        s = model.get("servers", {}).get(server)
+        return bool(s and s.get("ready"))
+
+    def user_token(self, user: str) -> str:
+        r = self.api("POST", f"users/{user}/tokens", json={"note": "tests", "expires_in": 3600})
+        r.raise_for_status()
+        return r.json()["token"]
+
+    def cleanup_accounts(self) -> None:
+        for line in Path("/etc/passwd").read_text().splitlines():
+            name = line.split(":", 1)[0]
+            if name.startswith(TEST_PREFIX):
+                subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+                subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
+class Browserless:
+    """A user driving the hub's HTML forms with requests, as a browser would."""
+
+    def __init__(self, hub: Hub, name: str, password: str):
+        self.hub, self.name, self.password = hub, name, password
+        self.session = requests.Session()
+
+    def _xsrf(self, path: str) -> str:
+        r = self.session.get(self.hub.url + path, timeout=30)
+        r.raise_for_status()
+        return self.session.cookies.get("_xsrf", path="/hub/") or self.session.cookies.get("_xsrf")
+
+    def signup(self) -> requests.Response:
+        xsrf = self._xsrf("/hub/signup")
+        data = {"username": self.name, "signup_password": self.password,
+                "signup_password_confirmation": self.password, "_xsrf": xsrf}
+        return self.session.post(self.hub.url + "/hub/signup", data=data, timeout=30)
+
+    def login(self) -> requests.Response:
+        xsrf = self._xsrf("/hub/login")
+        data = {"username": self.name, "password": self.password, "_xsrf": xsrf}
+        return self.session.post(self.hub.url + "/hub/login?next=", data=data, timeout=30, allow_redirects=False)
+
+
+def run_code(hub: Hub, user: str, token: str, code: str, timeout: float = 60) -> dict:
+    """Start a kernel through the user's REST API and run `code` over the websocket.
+
+    Returns {"result": text/plain or None, "stream": text, "error": ename or None, "kernel_id": id}.
+    """
+    base = f"{hub.url}/user/{user}/api"
+    headers = {"Authorization": f"token {token}"}
+    r = requests.post(f"{base}/kernels", headers=headers, json={"name": "python3"}, timeout=60)
+    r.raise_for_status()
+    kernel_id = r.json()["id"]
+    return dict(execute(hub, user, token, kernel_id, code, timeout), kernel_id=kernel_id)
+
+
+def execute(hub: Hub, user: str, token: str, kernel_id: str, code: str, timeout: float = 60) -> dict:
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{kernel_id}/channels",
+        header=[f"Authorization: token {token}"], timeout=timeout,
+    )
+    msg_id = uuid.uuid4().hex
+    ws.send(json.dumps({
+        "header": {"msg_id": msg_id, "username": user, "session": uuid.uuid4().hex,
+                   "msg_type": "execute_request", "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": False,
+                    "user_expressions": {}, "allow_stdin": False},
+    }))
+    out = {"result": None, "stream": "", "error": None, "status": None}
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            kind = msg["header"]["msg_type"]
+            if kind == "status" and msg["content"]["execution_state"] in ("restarting", "dead", "autorestarting"):
+                out["status"] = msg["content"]["execution_state"]
+                return out
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if kind == "execute_result":
+                out["result"] = msg["content"]["data"].get("text/plain")
+            elif kind == "stream":
+                out["stream"] += msg["content"]["text"]
+            elif kind == "error":
+                out["error"] = msg["content"]["ename"]
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                return out
+    finally:
+        ws.close()
+    raise AssertionError(f"no reply to {code!r} within {timeout}s; got {out}")
+
+
+def save_artifact(name: str, data: bytes | str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,44 @@
+"""cgroup limits: read back from the kernel's own cgroup, and a memory hog stopped by its own limit."""
+
+from campushub.hub.spawners import cgroups
+
+from ...conftest import spawn
+from ...harness import TEST_PREFIX, run_code
+
+
+def _usage(name: str) -> dict:
+    return cgroups.detect().usage(name)
+
+
+def test_cpu_and_pids_limits_are_written(hub, alice):
+    spawn(hub, alice)
+    backend = cgroups.detect()
+    name = TEST_PREFIX + "alice"
+    if backend.version == 1:
+        quota = int(open(f"{backend.mounts['cpu']}/campushub/{name}/cpu.cfs_quota_us").read())
+        period = int(open(f"{backend.mounts['cpu']}/campushub/{name}/cpu.cfs_period_us").read())
+        pids = open(f"{backend.mounts['pids']}/campushub/{name}/pids.max").read().strip()
+    else:
+        quota, period = map(int, open(f"{backend.root}/campushub/{name}/cpu.max").read().split())
+        pids = open(f"{backend.root}/campushub/{name}/pids.max").read().strip()
+    assert quota / period == 1.0
+    assert pids == "512"
+
+
+def test_memory_hog_is_stopped_by_its_own_limit(hub, alice, bob):
+    spawn(hub, alice)
+    spawn(hub, bob)
+    ta, tb = hub.user_token("alice"), hub.user_token("bob")
+    name = TEST_PREFIX + "alice"
+    before = _usage(name)["oom_kills"]
+    # writing the bytes makes them resident, unlike a lazily-zeroed allocation
+    out = run_code(hub, "alice", ta, "hog = b'x' * (900 * 2**20)\nprint('survived')", timeout=120)
+    assert "survived" not in out["stream"]
+    assert out["status"] in ("restarting", "dead", "autorestarting") or out["error"] == "MemoryError", out
+    assert _usage(name)["oom_kills"] > before or out["error"] == "MemoryError"
+    # the hub and the other user carry on
+    assert hub.api("GET", "users").status_code == 200
+    assert run_code(hub, "bob", tb, "6*7")["result"] == "42"
+    # and alice's server is still up for a new kernel
+    assert hub.server_ready("alice")
+    assert run_code(hub, "alice", ta, "1+1")["result"] == "2"
