@@ -22,7 +22,9 @@ from pathlib import Path
 import requests
 import websocket
 
-TEST_PREFIX = "cht-"
+# Unique per pytest process, so concurrent runs (a developer's and a
+# benchmark's) never remove each other's accounts.
+TEST_PREFIX = f"cht{os.getpid() % 100000:05d}-"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 

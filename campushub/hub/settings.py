@@ -59,6 +59,7 @@ def _auth(c, config: dict, layout: Layout) -> None:
     # Approval by an admin is the gate; every approved account may log in.
     c.Authenticator.allow_all = True
     c.Authenticator.admin_users = set(config["hub"]["admin_users"]) | set(layout.admins())
+    c.JupyterHub.template_vars = {"native_accounts": True}
 
 
 def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:

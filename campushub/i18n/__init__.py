@@ -63,6 +63,12 @@ def catalog(lang: str) -> dict[str, str]:
         return json.load(f)
 
 
+def N_(message: str) -> str:
+    """Mark a source string for the catalog (and its tests) where it is
+    defined; it is translated later, when the language is known."""
+    return message
+
+
 def translate(lang: str, message: str, /, **kwargs) -> str:
     """``message`` in ``lang`` (English if untranslated), with named
     ``str.format`` placeholders filled in after the lookup. Positional-only

@@ -19,8 +19,12 @@ import time
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Bool, Integer, Unicode, default
 
+from ...i18n import N_, negotiate, translate
+from ...i18n.jinja import fixed_language
 from . import cgroups
 from .unix_users import ensure_user, unix_name
+
+MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
 
 # useradd takes a lock on /etc/passwd and fails instead of waiting for it
 _ACCOUNTS_LOCK = threading.Lock()
@@ -76,8 +80,14 @@ class SystemUserSpawner(LocalProcessSpawner):
 
     # -- progress -----------------------------------------------------------
 
+    def language(self) -> str:
+        """The language of the request that asked for this server (API spawns have none)."""
+        handler = getattr(self, "handler", None)
+        header = handler.request.headers.get("Accept-Language") if handler is not None else None
+        return negotiate(header, fixed_language())
+
     def _step(self, percent: int, message: str) -> None:
-        self._events.append({"progress": percent, "message": message})
+        self._events.append({"progress": percent, "message": translate(self.language(), message)})
         self._events_changed.set()
 
     async def progress(self):
@@ -109,11 +119,11 @@ class SystemUserSpawner(LocalProcessSpawner):
         self._events_changed = asyncio.Event()
         log_fd = None
         try:
-            self._step(10, "Preparing your account")
+            self._step(10, N_("Preparing your account"))
             await asyncio.to_thread(self._ensure_account)
-            self._step(30, "Applying resource limits")
+            self._step(30, N_("Applying resource limits"))
             self._procs_files = await asyncio.to_thread(self._setup_cgroup)
-            self._step(50, "Starting your server")
+            self._step(50, N_("Starting your server"))
             log_fd = self._open_log()
             if log_fd is not None:
                 self.popen_kwargs = {**self.popen_kwargs, "stdout": log_fd, "stderr": log_fd}
@@ -166,6 +176,8 @@ class SystemUserSpawner(LocalProcessSpawner):
             path.insert(0, os.path.join(self.env_dir, "bin"))
             env["VIRTUAL_ENV"] = self.env_dir
         env["PATH"] = ":".join(path)
+        # {used} and {limit} are filled in by the kernel's memory watch
+        env["CAMPUSHUB_MEMORY_WARNING"] = translate(self.language(), MEMORY_WARNING)
         return env
 
     async def poll(self):
