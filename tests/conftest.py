@@ -56,3 +56,12 @@ def spawn(hub: Hub, user: Browserless, server: str = "") -> None:
     r = user.session.get(hub.url + path, timeout=60)
     assert r.status_code == 200, f"spawn page answered {r.status_code}"
     wait_for(lambda: hub.server_ready(user.name, server), 180, f"{user.name}'s server to be ready")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from .postgres import Postgres
+
+    server = Postgres.start()
+    yield server
+    server.stop()

@@ -44,6 +44,8 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
             value = predicate()
             if value:
                 return value
+        except AssertionError:
+            raise  # the predicate found a failure that waiting cannot fix
         except Exception as e:  # the thing polled may not exist yet
             last_error = e
         time.sleep(interval)
@@ -77,18 +79,21 @@ class Hub:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def create(cls, workdir: Path, extra_config: str = "", **limits) -> "Hub":
+    def create(cls, workdir: Path, overrides: dict | None = None) -> "Hub":
+        """A config on free ports; `overrides` is merged into it (e.g. {"hub": {"db_url": ...}})."""
+        from campushub.config import merge
+
         workdir.mkdir(parents=True, exist_ok=True)
         port, hub_port, api_port = free_port(), free_port(), free_port()
-        mem = limits.get("memory", "512M")
-        config = workdir / "campushub.yaml"
-        config.write_text(
-            f"data_dir: {workdir / 'data'}\n"
-            f"hub:\n  ip: 127.0.0.1\n  port: {port}\n  hub_port: {hub_port}\n  proxy_api_port: {api_port}\n"
-            f"spawner:\n  user_prefix: {TEST_PREFIX}\n  start_timeout: 120\n"
-            f"limits:\n  cpu: 1\n  memory: {mem}\n  pids: 512\n" + extra_config
-        )
-        return cls(workdir, config, port, hub_port, api_token=uuid.uuid4().hex)
+        config = {
+            "data_dir": str(workdir / "data"),
+            "hub": {"ip": "127.0.0.1", "port": port, "hub_port": hub_port, "proxy_api_port": api_port},
+            "spawner": {"user_prefix": TEST_PREFIX, "start_timeout": 120},
+            "limits": {"cpu": 1, "memory": "512M", "pids": 512},
+        }
+        config_file = workdir / "campushub.yaml"
+        config_file.write_text(json.dumps(merge(config, overrides or {}), indent=1))  # JSON is YAML
+        return cls(workdir, config_file, port, hub_port, api_token=uuid.uuid4().hex)
 
     def up(self, admin: str | None = "admin", timeout: float = 900) -> None:
         env = {**os.environ, "CAMPUSHUB_API_TOKEN": self.api_token, "TERM": "dumb", "COLUMNS": "200"}

@@ -135,9 +135,19 @@ def _bootstrap_admin(config: dict, layout: Layout, admin: str | None) -> str | N
         return None
     layout.add_admin(admin)
     db_url = config["hub"]["db_url"] or f"sqlite:///{layout.db_file}"
-    if bootstrap.account_exists(db_url, admin):
+    try:
+        exists = bootstrap.account_exists(db_url, admin)
+    except Exception as e:  # any driver or connection error: say which database
+        raise CommandError(f"cannot use the hub database {_safe_url(db_url)}: {e}") from None
+    if exists:
         return None
     return bootstrap.prepare_admin(str(layout.bootstrap_admin), admin)
+
+
+def _safe_url(url: str) -> str:
+    import sqlalchemy
+
+    return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
 
 
 def _supervise(layout: Layout, hub, console: Console) -> int:
