@@ -108,3 +108,12 @@ def test_up_with_bad_port_flag_fails_cleanly(tmp_path):
 def test_missing_config_file_is_reported():
     result = campushub("config", "check", "/nonexistent/campushub.yaml")
     assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_reference_docs_are_current():
+    from pathlib import Path
+
+    from campushub.cli.config_cmd import reference
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert docs.read_text().strip() == reference().strip(), "run: campushub config docs > docs/configuration.md"

@@ -1,0 +1,123 @@
+"""What a learner sees, in a real browser: the login form, the spawn page,
+JupyterLab running a cell, and the hub's pages in Japanese.
+
+Synchronisation is Playwright's own waiting with deadlines (expect,
+wait_for_*), never fixed sleeps. Japanese strings are those of
+campushub/i18n/locale/ja.json, written out so a reader sees what is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from ..conftest import make_user
+from ..harness import save_artifact
+
+pytestmark = pytest.mark.browser
+
+LAB_TIMEOUT = 180_000  # ms: a first spawn creates the unix account, then starts Lab
+
+
+def open_login(page, hub):
+    page.goto(f"{hub.url}/hub/login")
+    expect(page.locator("#login_submit")).to_be_visible()
+
+
+def submit_login(page, user):
+    page.fill("#username_input", user.name)
+    page.fill("#password_input", user.password)
+    page.click("#login_submit")
+
+
+def shot(page, name: str) -> None:
+    save_artifact(name, page.screenshot(full_page=True))
+
+
+def test_login_spawn_and_run_a_cell_in_jupyterlab(hub, admin, new_page):
+    carol = make_user(hub, admin, "carol")  # signed up and approved, as in the other suites
+    page = new_page("en-US")
+    visited = []  # every top-level URL, to prove the spawn-pending page was on the way
+    page.on("framenavigated", lambda frame: frame == page.main_frame and visited.append(frame.url))
+
+    open_login(page, hub)
+    shot(page, "browser-login.png")
+    submit_login(page, carol)
+
+    # The hub answers /hub/spawn after at most 1 s, long before Lab is up,
+    # so the browser must pass through the progress page.
+    expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)
+    assert any("/hub/spawn-pending/carol" in url for url in visited), visited
+    assert re.search(r"/user/carol/lab", page.url), page.url
+    launcher = page.locator('.jp-LauncherCard[data-category="Notebook"]').first
+    expect(launcher).to_be_visible(timeout=LAB_TIMEOUT)
+    shot(page, "browser-lab-loaded.png")
+
+    launcher.click()
+    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell").first
+    editor = cell.locator(".cm-content")
+    expect(editor).to_be_visible()
+    editor.click()
+    page.keyboard.type("print(6*7)")
+    expect(editor).to_have_text("print(6*7)")
+    # Shift+Enter before the kernel is ready is fine: Lab queues the request.
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-OutputArea-output")).to_have_text("42", timeout=120_000)
+    shot(page, "browser-notebook-output.png")
+
+
+def test_login_page_speaks_the_browser_language(hub, new_page):
+    ja = new_page("ja-JP")  # Chromium then sends Accept-Language: ja-JP
+    open_login(ja, hub)
+    expect(ja.locator("html")).to_have_attribute("lang", "ja")
+    expect(ja.locator("#login_submit")).to_have_value("ログイン")
+    expect(ja.locator("label[for=username_input]")).to_have_text("ユーザー名")
+    expect(ja.locator("label[for=password_input]")).to_have_text("パスワード")
+    expect(ja.get_by_role("link", name="新規登録")).to_be_visible()
+    expect(ja.locator("body")).not_to_contain_text("Sign in")
+    shot(ja, "browser-login-ja.png")
+
+    en = new_page("en-US")
+    open_login(en, hub)
+    expect(en.locator("html")).to_have_attribute("lang", "en")
+    expect(en.locator("#login_submit")).to_have_value("Sign in")
+    expect(en.locator("label[for=username_input]")).to_have_text("Username:")
+    expect(en.locator("body")).not_to_contain_text("ログイン")
+    shot(en, "browser-login-en.png")
+
+
+def test_spawn_pending_page_in_japanese(hub, admin, new_page):
+    dave = make_user(hub, admin, "dave")
+    page = new_page("ja-JP")
+    streams = []  # the progress event streams the page received
+
+    def record_progress(route):
+        # Fetch the whole event stream (it ends when the server is ready)
+        # before the page sees any of it: until then the page cannot reload
+        # away from the pending page, so asserting on it is not a race.
+        response = route.fetch()
+        streams.append(response.text())
+        route.fulfill(response=response)
+
+    page.route(re.compile(r"/hub/api/users/dave/server/progress"), record_progress)
+    open_login(page, hub)
+    with page.expect_response(re.compile(r"/hub/spawn-pending/dave")) as pending:
+        submit_login(page, dave)
+    html = pending.value.text()
+    assert '<html lang="ja">' in html and "サーバーを起動しています。" in html, html[:2000]
+    expect(page.get_by_text("サーバーを起動しています。")).to_be_visible()
+    expect(page.get_by_text("準備ができると、自動的に画面が切り替わります。")).to_be_visible()
+    expect(page.locator("#stop-server-btn")).to_have_text("サーバーを停止")
+    shot(page, "browser-spawn-pending-ja.png")
+
+    # The page follows the stream to Lab; the spawner's steps were in Japanese
+    # because the spawn request carried the browser's Accept-Language.
+    expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)
+    events = [json.loads(line[len("data:"):]) for s in streams for line in s.splitlines()
+              if line.startswith("data:")]
+    messages = [e.get("message") for e in events]
+    assert any(e.get("ready") for e in events), events
+    assert "アカウントを準備しています" in messages and "サーバーを起動しています" in messages, messages

@@ -1,0 +1,37 @@
+"""Hub names -> unix account names."""
+
+import re
+
+import pytest
+
+from campushub.hub.spawners.unix_users import MAX_LEN, unix_name
+
+VALID = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+@pytest.mark.parametrize("hub_name", ["alice", "bob-2", "s_01"])
+def test_plain_names_are_kept(hub_name):
+    assert unix_name(hub_name) == f"jupyter-{hub_name}"
+
+
+@pytest.mark.parametrize(
+    "hub_name",
+    ["Alice", "alice@example.com", "山田太郎", "x" * 100, "a b", "../etc", "-rf", "root", ""],
+)
+def test_odd_or_long_names_become_valid_hashed_accounts(hub_name):
+    name = unix_name(hub_name)
+    assert VALID.fullmatch(name) and len(name) <= MAX_LEN
+    assert name.startswith("jupyter-")
+    if hub_name not in ("root",):
+        assert re.search(r"-[0-9a-f]{8}$", name)
+
+
+def test_different_hub_names_never_share_an_account():
+    names = ["Alice", "alice!", "ALICE", "alice@example.com", "alice.example.com", "x" * 60, "x" * 61]
+    accounts = {unix_name(n) for n in names}
+    assert len(accounts) == len(names)
+    assert unix_name("alice") not in accounts
+
+
+def test_prefix_counts_toward_the_length_limit():
+    assert len(unix_name("y" * 40, "campus-learner-")) <= MAX_LEN
