@@ -78,6 +78,9 @@ def run(args) -> int:
     layout = Layout(Path(config["data_dir"]))
     if processes.read_pid(layout, "hub"):
         raise CommandError(f"a hub for {layout.data_dir} is already running; stop it with `campushub down`.")
+    busy = processes.busy_ports(config["hub"], include_proxy=not processes.read_pid(layout, "proxy"))
+    if busy:
+        raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
     console = Console()
     prefix = Path(config["install_prefix"])
     lock = Path(config["user_env"]["lock_file"] or DEFAULT_LOCK)
@@ -103,7 +106,12 @@ def run(args) -> int:
         except InstallError as e:
             raise CommandError(str(e)) from None
         step("Starting the proxy")
-        processes.start_proxy(layout, chp, config["hub"])
+        proxy = processes.start_proxy(layout, chp, config["hub"])
+        try:
+            processes.wait_proxy(layout, config["hub"], proxy)
+        except RuntimeError as e:
+            processes.stop(layout, "proxy")
+            raise CommandError(_failed(e, layout.log_file("proxy"))) from None
         progress.advance(task)
         step("Starting JupyterHub")
         hub = processes.start_hub(layout, env_dir)
@@ -113,7 +121,8 @@ def run(args) -> int:
             processes.wait_http(_hub_api(config), timeout=120, proc=hub, what="JupyterHub")
         except RuntimeError as e:
             processes.stop(layout, "hub")
-            raise CommandError(f"{e}; see {layout.log_file('hub')}") from None
+            processes.stop(layout, "proxy")
+            raise CommandError(_failed(e, layout.log_file("hub"))) from None
         progress.advance(task)
         step("Ready")
     hub_cfg = config["hub"]
@@ -142,6 +151,10 @@ def _bootstrap_admin(config: dict, layout: Layout, admin: str | None) -> str | N
     if exists:
         return None
     return bootstrap.prepare_admin(str(layout.bootstrap_admin), admin)
+
+
+def _failed(error: Exception, log: Path) -> str:
+    return f"{error}. The end of {log}:\n{processes.tail(log)}"
 
 
 def _safe_url(url: str) -> str:

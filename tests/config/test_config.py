@@ -117,3 +117,22 @@ def test_reference_docs_are_current():
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
     assert docs.read_text().strip() == reference().strip(), "run: campushub config docs > docs/configuration.md"
+
+
+def test_up_refuses_a_busy_port_before_starting_anything(tmp_path):
+    import socket
+
+    from ..harness import free_port
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        f = tmp_path / "c.yaml"
+        f.write_text(f"data_dir: {tmp_path / 'data'}\nhub:\n  ip: 127.0.0.1\n  port: {port}\n"
+                     f"  hub_port: {free_port()}\n  proxy_api_port: {free_port()}\n")
+        result = campushub("up", "--config", str(f), timeout=300)
+    assert result.returncode == 1
+    assert f"hub.port 127.0.0.1:{port}" in result.stderr and "choose another port" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data" / "run" / "proxy.pid").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,11 +59,10 @@ def _spawn(layout: Layout, name: str, cmd: list[str], env: dict) -> subprocess.P
     return proc
 
 
-def start_proxy(layout: Layout, chp: Path, hub: dict) -> int:
-    """Start configurable-http-proxy unless this data dir's proxy already runs."""
-    running = read_pid(layout, "proxy")
-    if running:
-        return running
+def start_proxy(layout: Layout, chp: Path, hub: dict) -> subprocess.Popen | None:
+    """Start configurable-http-proxy unless this data dir's proxy already runs (then None)."""
+    if read_pid(layout, "proxy"):
+        return None
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "CONFIGPROXY_AUTH_TOKEN": layout.secret(layout.proxy_token)}
     target = f"http://127.0.0.1:{hub['hub_port']}"
@@ -73,7 +73,42 @@ def start_proxy(layout: Layout, chp: Path, hub: dict) -> int:
         "--error-target", f"{target}{hub['base_url']}hub/error",
         "--log-level", "warn",
     ]
-    return _spawn(layout, "proxy", cmd, env).pid
+    return _spawn(layout, "proxy", cmd, env)
+
+
+def busy_ports(hub: dict, include_proxy: bool) -> list[str]:
+    """Ports we are about to listen on that something else holds.
+
+    configurable-http-proxy keeps running (API up, public port dead) when its
+    public port is taken, so this has to be checked before starting it.
+    """
+    wanted = [("hub.hub_port", "127.0.0.1", hub["hub_port"])]
+    if include_proxy:
+        wanted += [("hub.port", hub["ip"], hub["port"]), ("hub.proxy_api_port", "127.0.0.1", hub["proxy_api_port"])]
+    busy = []
+    for key, ip, port in wanted:
+        with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((ip, port))
+            except OSError as e:
+                busy.append(f"{key} {ip}:{port} ({e.strerror})")
+    return busy
+
+
+def wait_proxy(layout: Layout, hub: dict, proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    headers = {"Authorization": f"token {layout.secret(layout.proxy_token)}"}
+    url = f"http://127.0.0.1:{hub['proxy_api_port']}/api/routes"
+    wait_http(url, timeout=timeout, headers=headers, proc=proc, what="configurable-http-proxy")
+
+
+def tail(path: Path, lines: int = 12) -> str:
+    """The end of a log, for error messages that should not send people digging."""
+    try:
+        text = path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "\n".join("    " + line for line in text)
 
 
 def start_hub(layout: Layout, env_dir: Path | None) -> subprocess.Popen:

@@ -117,7 +117,7 @@ def _check_as_nobody(env: Path, log: Path) -> None:
         pwd.getpwnam("nobody")
     except KeyError:
         return
-    cmd = ["runuser", "-u", "nobody", "--", str(env / "bin" / "python"), "-c", "import jupyterhub"]
+    cmd = ["runuser", "-u", "nobody", "--", str(env / "bin" / "python"), "-c", "pass"]
     run_logged(cmd, log, "running the environment as an unprivileged user (is the interpreter world-readable?)")
 
 

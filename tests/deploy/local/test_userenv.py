@@ -21,6 +21,7 @@ from campushub.deploy.local.userenv import MARKER, env_dir_for, ensure_user_env,
 
 PYTHON = "/usr/bin/python3"
 ROOT = Path("/opt/campushub-test")
+RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"
 LOCK = Path(__file__).resolve().parents[3] / "campushub" / "singleuser" / "environment.lock"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installs under /opt and switches to user nobody")
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installs under /opt a
 def as_nobody(*cmd: str | Path) -> subprocess.CompletedProcess:
     # nobody's real HOME, and a cwd it can enter: what a spawned server would see
     env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}
-    return subprocess.run(["runuser", "-u", "nobody", "--", *map(str, cmd)],
+    return subprocess.run([RUNUSER, "-u", "nobody", "--", *map(str, cmd)],
                           capture_output=True, text=True, cwd="/", env=env)
 
 

@@ -1,0 +1,815 @@
+#!/usr/bin/env python3
+"""Spawn benchmark: stock JupyterHub vs CampusHub, alternating, in one run.
+
+    sudo python benchmarks/spawn.py [--users 20] [--rounds 3] [--json out.json]
+
+Runs as root: it creates unix accounts. Both hubs are started once on free
+ports on 127.0.0.1 and kept running; the measured phases alternate between
+them (stock, campushub, stock, campushub, ...) so that slow drift of the
+machine (other jobs, page cache, thermal) hits both alike.
+
+Per round and hub:
+  new      one spawn of a hub user seen for the first time. CampusHub creates
+           the unix account inside the spawn (useradd); stock needs the account
+           beforehand, so the benchmark creates it untimed.
+  single   --repeat sequential spawns of one user whose account exists.
+  many     --users concurrent spawns (one thread per user), accounts exist.
+For every spawn: seconds from POST /hub/api/users/NAME/server to
+servers[""].ready (polled every 50 ms) and to the first execution result
+(POST /user/NAME/api/kernels with a user token, `5*4` over the kernel
+websocket, reply `20`). After the results, the idle server + kernel memory
+(RSS and PSS summed over the account's processes) once it stops changing.
+Then every server is stopped and its processes are gone before the next
+phase starts.
+
+Cleanup (servers, hubs, proxies, accounts, cgroups, temp dirs) runs in a
+finally block, also on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import pwd
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._stock_config import StockHub  # noqa: E402
+from tests.harness import TEST_PREFIX, Hub, execute, free_port  # noqa: E402
+
+from campushub.config import defaults as site_defaults  # noqa: E402
+from campushub.hub.spawners import cgroups  # noqa: E402
+from campushub.hub.spawners.unix_users import ensure_user, unix_name  # noqa: E402
+
+POLL = 0.05  # seconds between readiness polls
+CODE, EXPECTED = "5*4", "20"
+STOCK_PREFIX = "bench-stock-"
+CAMPUS_PREFIX = "bench-"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# -- machine ---------------------------------------------------------------
+
+
+def machine_info() -> dict:
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    cpu_model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor() or "unknown",
+    )
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 2**20, 1),
+        "kernel": platform.release(),
+        "cpu_model": cpu_model,
+        "os": _os_name(),
+        "python": platform.python_version(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def software_info(env_dir: Path, chp: Path) -> dict:
+    import jupyterhub
+
+    code = ("import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in "
+            "('jupyterhub', 'jupyter_server', 'jupyterlab', 'ipykernel')}))")
+    try:
+        env = json.loads(subprocess.run([str(env_dir / "bin" / "python"), "-c", code],
+                                        capture_output=True, text=True, check=True).stdout)
+    except (OSError, subprocess.CalledProcessError, ValueError) as e:
+        env = {"error": str(e)}
+    chp_version = "unknown"
+    for pkg in (chp.resolve().parent.parent / "package.json",
+                chp.parent.parent / "configurable-http-proxy" / "package.json"):
+        try:
+            chp_version = json.loads(pkg.read_text())["version"]
+            break
+        except (OSError, ValueError, KeyError):
+            continue
+    return {"hub_jupyterhub": jupyterhub.__version__, "user_env": str(env_dir), "user_env_packages": env,
+            "configurable_http_proxy": {"path": str(chp), "version": chp_version}}
+
+
+# -- statistics ------------------------------------------------------------
+
+
+def stats(values: list[float]) -> dict | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    # nearest-rank p90: with few samples this is the max, which is the honest answer
+    p90 = values[max(0, -(-9 * len(values) // 10) - 1)]
+    return {"n": len(values), "median": round(statistics.median(values), 3), "p90": round(p90, 3),
+            "max": round(values[-1], 3), "min": round(values[0], 3)}
+
+
+# -- accounts and processes -------------------------------------------------
+
+
+def uid_of(name: str) -> int | None:
+    try:
+        return pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return None
+
+
+def procs_of(uids: set[int]) -> list[psutil.Process]:
+    out = []
+    for p in psutil.process_iter(["uids"]):
+        try:
+            if p.info["uids"] and p.info["uids"].real in uids:
+                out.append(p)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return out
+
+
+def kill_uid_processes(uids: set[int]) -> int:
+    """SIGKILL every process of these (benchmark-owned) accounts; returns how many."""
+    n = 0
+    for p in procs_of(uids):
+        try:
+            p.kill()
+            n += 1
+        except psutil.NoSuchProcess:
+            pass
+    return n
+
+
+def useradd(name: str) -> None:
+    if uid_of(name) is None:
+        r = subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "-U", name],
+                           capture_output=True, text=True)
+        if r.returncode not in (0, 9):
+            raise RuntimeError(f"useradd {name}: {r.stderr.strip()}")
+
+
+def userdel(name: str) -> None:
+    uid = uid_of(name)
+    if uid is None:
+        return
+    kill_uid_processes({uid})
+    subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
+def memory_of(uids: set[int]) -> dict:
+    """Memory and CPU of all processes of these accounts, per account."""
+    per = {uid: {"rss": 0, "pss": 0, "procs": 0, "cpu_s": 0.0, "oldest": None} for uid in uids}
+    tick = os.sysconf("SC_CLK_TCK")
+    for p in procs_of(uids):
+        try:
+            with p.oneshot():
+                uid = p.uids().real
+                full = p.memory_full_info()
+                cpu = p.cpu_times()
+                created = start_boottime(p.pid, tick)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        d = per[uid]
+        d["rss"] += full.rss
+        d["pss"] += getattr(full, "pss", 0)
+        d["procs"] += 1
+        d["cpu_s"] += cpu.user + cpu.system
+        if created is not None:
+            d["oldest"] = created if d["oldest"] is None else min(d["oldest"], created)
+    return per
+
+
+def start_boottime(pid: int, tick: int) -> float | None:
+    """When a process started, in CLOCK_BOOTTIME seconds (10 ms resolution).
+
+    psutil's create_time() adds the integer boot time of /proc/stat and can be
+    off by up to a second against time.time(); /proc/PID/stat's starttime and
+    CLOCK_BOOTTIME share one clock.
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[19]) / tick  # field 22 of stat(5); fields[0] is field 3
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def settled_memory(uids: set[int], interval: float = 0.5, stable_samples: int = 3,
+                   tolerance: float = 0.005, timeout: float = 30) -> tuple[dict, float]:
+    """Poll until total RSS changes by less than `tolerance` for `stable_samples` polls in a row."""
+    start = time.monotonic()
+    last = None
+    stable = 0
+    while True:
+        per = memory_of(uids)
+        total = sum(d["rss"] for d in per.values())
+        if last is not None and total > 0 and abs(total - last) <= tolerance * last:
+            stable += 1
+        else:
+            stable = 0
+        last = total
+        waited = time.monotonic() - start
+        if stable >= stable_samples or waited > timeout:
+            return per, round(waited, 2)
+        time.sleep(interval)
+
+
+# -- the two systems under test -------------------------------------------
+
+
+class Target:
+    label = ""
+    prefix = ""
+
+    def __init__(self, hub):
+        self.hub = hub
+        self.tokens: dict[str, str] = {}
+
+    def hub_name(self, suffix: str) -> str:
+        return f"{self.prefix}{suffix}"
+
+    def unix(self, hub_name: str) -> str:
+        raise NotImplementedError
+
+    def ensure_account(self, hub_name: str) -> None:
+        raise NotImplementedError
+
+    def hub_log(self) -> Path:
+        raise NotImplementedError
+
+    def prepare(self, names: list[str], accounts: bool = True) -> None:
+        """Hub users (and, unless told otherwise, unix accounts) plus a user token each; untimed."""
+        if accounts:
+            for name in names:
+                self.ensure_account(name)
+        missing = [n for n in names if n not in self.tokens]
+        if missing:
+            r = self.api("POST", "users", json={"usernames": missing})
+            if r.status_code not in (201, 409):
+                r.raise_for_status()
+            for name in missing:
+                self.tokens[name] = self.hub.user_token(name)
+
+    def api(self, method: str, path: str, timeout: float = 30, **kwargs) -> requests.Response:
+        """The hub's REST API as the admin service, with a per-call timeout."""
+        return requests.request(
+            method, f"{self.hub.url}/hub/api/{path}",
+            headers={"Authorization": f"token {self.hub.api_token}"}, timeout=timeout, **kwargs,
+        )
+
+    def uids(self, names: list[str]) -> dict[str, int]:
+        return {n: uid for n in names if (uid := uid_of(self.unix(n))) is not None}
+
+
+class StockTarget(Target):
+    label = "stock"
+    prefix = STOCK_PREFIX
+
+    def unix(self, hub_name: str) -> str:
+        return hub_name  # LocalProcessSpawner: the hub name is the unix name
+
+    def ensure_account(self, hub_name: str) -> None:
+        useradd(hub_name)
+
+    def hub_log(self) -> Path:
+        return self.hub.log_file
+
+
+class CampusTarget(Target):
+    label = "campushub"
+    prefix = CAMPUS_PREFIX
+
+    def unix(self, hub_name: str) -> str:
+        return unix_name(hub_name, TEST_PREFIX)
+
+    def ensure_account(self, hub_name: str) -> None:
+        ensure_user(self.unix(hub_name))  # what the spawner would do on first start
+
+    def hub_log(self) -> Path:
+        return self.hub.data_dir / "logs" / "hub.log"
+
+
+# -- one spawn -------------------------------------------------------------
+
+
+class ReadyPoller:
+    """One thread polling GET /hub/api/users?state=ready for many users.
+
+    One request per 50 ms for everybody instead of one per user: 20 threads
+    polling their own user every 50 ms would be 400 requests/s against a
+    single-threaded hub, and the benchmark would mostly measure itself.
+    """
+
+    def __init__(self, target: Target, names: list[str]):
+        self.target, self.waiting = target, set(names)
+        self.events = {n: threading.Event() for n in names}
+        self.ready_at: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+
+    def _run(self):
+        session = requests.Session()
+        headers = {"Authorization": f"token {self.target.hub.api_token}"}
+        url = f"{self.target.hub.url}/hub/api/users"
+        while not self.stop.is_set() and self.waiting:
+            try:
+                r = session.get(url, params={"state": "ready", "limit": 1000}, headers=headers, timeout=30)
+                now = time.monotonic()
+                body = r.json()
+                users = body["items"] if isinstance(body, dict) else body
+                for u in users:
+                    if u["name"] in self.waiting and (u.get("servers", {}).get("") or {}).get("ready"):
+                        self.ready_at[u["name"]] = now
+                        self.waiting.discard(u["name"])
+                        self.events[u["name"]].set()
+            except (requests.RequestException, ValueError, KeyError):
+                pass
+            self.stop.wait(POLL)
+
+    def wait(self, name: str, timeout: float) -> float | None:
+        return self.ready_at.get(name) if self.events[name].wait(timeout) else None
+
+
+def wait_ready_single(target: Target, name: str, timeout: float) -> float | None:
+    session = requests.Session()
+    headers = {"Authorization": f"token {target.hub.api_token}"}
+    url = f"{target.hub.url}/hub/api/users/{name}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            model = session.get(url, headers=headers, timeout=30).json()
+            now = time.monotonic()
+            server = (model.get("servers") or {}).get("")
+            if server and server.get("ready"):
+                return now
+            if model.get("servers") == {} and not model.get("pending"):
+                return None  # the spawn failed and was cleaned up
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(POLL)
+    return None
+
+
+def spawn_and_run(target: Target, name: str, wait_ready, start_gate: threading.Barrier | None = None,
+                  timeout: float = 300) -> dict:
+    token = target.tokens[name]
+    sample = {"user": name, "ready_s": None, "kernel_s": None, "result_s": None, "error": None}
+    if start_gate is not None:
+        start_gate.wait()
+    t0 = time.monotonic()
+    sample["t0_boot"] = time.clock_gettime(time.CLOCK_BOOTTIME)
+    try:
+        r = target.api("POST", f"users/{name}/server", timeout=timeout)
+        sample["post_status"], sample["post_s"] = r.status_code, round(time.monotonic() - t0, 3)
+        if r.status_code not in (201, 202):
+            sample["error"] = f"spawn answered {r.status_code}: {r.text[:200]}"
+            return sample
+        ready = wait_ready(name, timeout - (time.monotonic() - t0))
+        if ready is None:
+            sample["error"] = "server never became ready"
+            return sample
+        sample["ready_s"] = round(ready - t0, 3)
+        headers = {"Authorization": f"token {token}"}
+        base = f"{target.hub.url}/user/{name}/api"
+        r = requests.post(f"{base}/kernels", headers=headers, json={"name": "python3"}, timeout=120)
+        r.raise_for_status()
+        sample["kernel_s"] = round(time.monotonic() - t0, 3)
+        out = execute(target.hub, name, token, r.json()["id"], CODE, timeout=120)
+        sample["result_s"] = round(time.monotonic() - t0, 3)
+        sample["result"] = out["result"]
+        if out["result"] != EXPECTED:
+            sample["error"] = f"{CODE} gave {out}"
+            sample["result_s"] = None
+    except Exception as e:  # one failed spawn is a result, not the end of the benchmark
+        sample["error"] = f"{type(e).__name__}: {e}"
+    return sample
+
+
+# -- stopping --------------------------------------------------------------
+
+
+def stop_servers(target: Target, names: list[str], timeout: float = 120) -> dict:
+    """DELETE every server, wait until the hub forgets them and their processes are gone."""
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), 20))) as pool:
+        list(pool.map(lambda n: target.api("DELETE", f"users/{n}/server", timeout=timeout), names))
+    wanted = set(names)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            body = target.api("GET", "users", params={"state": "active", "limit": 1000}).json()
+            users = body["items"] if isinstance(body, dict) else body
+            if not any(u["name"] in wanted and (u.get("servers") or u.get("pending")) for u in users):
+                break
+        except (requests.RequestException, ValueError, KeyError):
+            pass
+        time.sleep(0.25)
+    uids = set(target.uids(names).values())
+    while procs_of(uids) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    killed = kill_uid_processes(uids)
+    if killed:
+        log(f"{target.label}: killed {killed} leftover process(es) after stopping servers")
+    return {"stop_s": round(time.monotonic() - t0, 2), "leftovers_killed": killed}
+
+
+def quiesce(max_wait: float = 5) -> None:
+    """Let the previous phase's exits and page-cache writeback finish before timing again."""
+    time.sleep(1.0)
+    deadline = time.monotonic() + max_wait
+    while time.monotonic() < deadline and psutil.cpu_percent(interval=0.5) > 50:
+        pass
+
+
+# -- phases ----------------------------------------------------------------
+
+
+def hub_log_offset(target: Target) -> int:
+    try:
+        return target.hub_log().stat().st_size
+    except OSError:
+        return 0
+
+
+START_LINE = re.compile(r"User (\S+) took ([\d.]+) seconds to start")
+
+
+def hub_reported(target: Target, offset: int) -> dict[str, float]:
+    """JupyterHub's own 'User X took N seconds to start' lines since `offset`."""
+    try:
+        with open(target.hub_log(), errors="replace") as f:
+            f.seek(offset)
+            text = f.read()
+    except OSError:
+        return {}
+    return {m.group(1): float(m.group(2)) for m in START_LINE.finditer(text)}
+
+
+def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> dict:
+    quiesce()
+    offset = hub_log_offset(target)
+    load = [round(x, 2) for x in os.getloadavg()]
+    t0 = time.monotonic()
+    if len(names) == 1:
+        samples = [spawn_and_run(target, names[0], lambda n, t: wait_ready_single(target, n, t), timeout=timeout)]
+    else:
+        gate = threading.Barrier(len(names))
+        with ReadyPoller(target, names) as poller, ThreadPoolExecutor(max_workers=len(names)) as pool:
+            futures = [pool.submit(spawn_and_run, target, n, poller.wait, gate, timeout) for n in names]
+            samples = [f.result() for f in futures]
+    makespan = time.monotonic() - t0
+    uids = target.uids(names)
+    per, settle_s = settled_memory(set(uids.values()))
+    reported = hub_reported(target, offset)
+    for s in samples:
+        m = per.get(uids.get(s["user"]), {})
+        s["rss_mib"] = round(m.get("rss", 0) / 2**20, 1) if m.get("procs") else None
+        s["pss_mib"] = round(m.get("pss", 0) / 2**20, 1) if m.get("procs") else None
+        s["procs"] = m.get("procs")
+        s["cpu_s"] = round(m.get("cpu_s", 0), 2) if m.get("procs") else None
+        # when the oldest process of the account (the server) was created, from the POST
+        s["exec_s"] = round(m["oldest"] - s["t0_boot"], 3) if m.get("oldest") else None
+        s["hub_took_s"] = reported.get(s["user"])
+    stop = stop_servers(target, names)
+    failed = [s for s in samples if s["error"]]
+    for s in failed:
+        log(f"{target.label} {kind}: {s['user']}: {s['error']}")
+    done = [s for s in samples if s["result_s"] is not None]
+    summary = ""
+    if done:
+        summary = (f"ready median {statistics.median(s['ready_s'] for s in done):.2f}s, "
+                   f"result median {statistics.median(s['result_s'] for s in done):.2f}s, "
+                   f"makespan {makespan:.1f}s")
+    log(f"{target.label:9} {kind:6} x{len(names):<2} {summary} {len(failed)} failed")
+    return {"target": target.label, "phase": kind, "users": len(names), "loadavg": load,
+            "makespan_s": round(makespan, 2), "settle_s": settle_s, **stop, "samples": samples}
+
+
+def run_round(target: Target, rnd: int, args, timeout: float) -> list[dict]:
+    results = []
+    new = target.hub_name(f"new{rnd}")
+    # stock needs the account to exist beforehand; CampusHub makes it in the spawn
+    target.prepare([new], accounts=isinstance(target, StockTarget))
+    results.append(run_phase(target, "new", [new], timeout))
+    single = target.hub_name("00")
+    for _ in range(args.repeat):
+        results.append(run_phase(target, "single", [single], timeout))
+    if args.users > 1:
+        many = [target.hub_name(f"{i:02d}") for i in range(1, args.users + 1)]
+        results.append(run_phase(target, "many", many, timeout))
+    for r in results:
+        r["round"] = rnd
+    return results
+
+
+# -- summary ---------------------------------------------------------------
+
+METRICS = [
+    # (key, phase, field, label, unit)
+    ("new_ready", "new", "ready_s", "1 new user: spawn -> ready", "s"),
+    ("new_result", "new", "result_s", "1 new user: spawn -> first result", "s"),
+    ("single_ready", "single", "ready_s", "1 user: spawn -> ready", "s"),
+    ("single_result", "single", "result_s", "1 user: spawn -> first result", "s"),
+    ("single_exec", "single", "exec_s", "1 user: spawn -> server process exists", "s"),
+    ("many_ready", "many", "ready_s", "{n} users: spawn -> ready (each)", "s"),
+    ("many_result", "many", "result_s", "{n} users: spawn -> first result (each)", "s"),
+    ("many_exec", "many", "exec_s", "{n} users: spawn -> server process exists", "s"),
+    ("many_makespan", "many", None, "{n} users: all results (makespan)", "s"),
+    ("idle_rss", ("single", "new"), "rss_mib", "idle server+kernel RSS (1 user)", "MiB"),
+    ("idle_pss", ("single", "new"), "pss_mib", "idle server+kernel PSS (1 user)", "MiB"),
+    ("many_rss", "many", "rss_mib", "idle server+kernel RSS ({n} users, each)", "MiB"),
+    ("many_pss", "many", "pss_mib", "idle server+kernel PSS ({n} users, each)", "MiB"),
+    ("single_cpu", ("single", "new"), "cpu_s", "CPU s of server+kernel to first result (1 user)", "s"),
+]
+
+
+def summarize(phases: list[dict]) -> dict:
+    out: dict = {}
+    for label in ("stock", "campushub"):
+        mine = [p for p in phases if p["target"] == label]
+        s = {}
+        for key, phase, fld, _, _ in METRICS:
+            kinds = phase if isinstance(phase, tuple) else (phase,)
+            chosen = [p for p in mine if p["phase"] in kinds]
+            if fld is None:
+                values = [p["makespan_s"] for p in chosen if not any(x["error"] for x in p["samples"])]
+            else:
+                values = [x[fld] for p in chosen for x in p["samples"] if not x["error"]]
+            s[key] = stats(values)
+        s["failed_spawns"] = sum(1 for p in mine for x in p["samples"] if x["error"])
+        out[label] = s
+    out["ratio_campushub_over_stock_median"] = {
+        key: round(out["campushub"][key]["median"] / out["stock"][key]["median"], 3)
+        for key, *_ in METRICS
+        if out["stock"].get(key) and out["campushub"].get(key) and out["stock"][key]["median"]
+    }
+    return out
+
+
+def table(summary: dict, users: int) -> str:
+    head = f"{'metric':52} {'stock med / p90 / max':>24} {'campushub med / p90 / max':>27} {'ratio':>6}"
+    lines = [head, "-" * len(head)]
+
+    def cell(s):
+        if not s:
+            return "-"
+        return f"{s['median']:.2f} / {s['p90']:.2f} / {s['max']:.2f}"
+
+    for key, _, _, label, unit in METRICS:
+        st, ch = summary["stock"].get(key), summary["campushub"].get(key)
+        ratio = summary["ratio_campushub_over_stock_median"].get(key)
+        name = f"{label.format(n=users)} [{unit}]"
+        lines.append(f"{name:52} {cell(st):>24} {cell(ch):>27} {ratio if ratio else '-':>6}")
+    lines.append(f"{'failed spawns':52} {summary['stock']['failed_spawns']:>24} "
+                 f"{summary['campushub']['failed_spawns']:>27}")
+    return "\n".join(lines)
+
+
+# -- profile of CampusHub's spawner steps, in this process -------------------
+
+
+def timeit(fn, n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def profile_spawner_steps(n_accounts: int = 3) -> dict:
+    """Wall time of each thing SystemUserSpawner.start/stop does besides LocalProcessSpawner's work.
+
+    Run in this (root) process with the same functions the spawner calls, so
+    the numbers are per call, without the hub's event loop around them.
+    """
+    from campushub.i18n import N_, negotiate, translate
+
+    out: dict = {}
+    out["cgroups_detect_ms"] = round(timeit(cgroups.detect, 200) * 1e3, 3)
+    out["proc_self_mounts_lines"] = len(Path("/proc/self/mounts").read_text().splitlines())
+    try:
+        backend = cgroups.detect()
+        name = f"{TEST_PREFIX}bench-profile"
+        limits = cgroups.Limits(cpu=1.0, memory=2 * 1024**3, pids=1024)
+        t0 = time.perf_counter()
+        backend.create(name, limits)
+        backend.procs_files(name)
+        out["cgroup_create_ms"] = round((time.perf_counter() - t0) * 1e3, 3)
+        out["cgroup_usage_ms"] = round(timeit(lambda: backend.usage(name), 50) * 1e3, 3)
+        t0 = time.perf_counter()
+        backend.remove(name)
+        out["cgroup_remove_ms"] = round((time.perf_counter() - t0) * 1e3, 3)
+        out["cgroup_version"] = backend.version
+    except cgroups.CgroupUnavailable as e:
+        out["cgroup_error"] = str(e)
+    names = [f"{TEST_PREFIX}bench-prof{i}" for i in range(n_accounts)]
+    cold = []
+    for n in names:
+        t0 = time.perf_counter()
+        ensure_user(n)
+        cold.append(time.perf_counter() - t0)
+    out["ensure_user_new_account_ms"] = stats([x * 1e3 for x in cold])
+    out["ensure_user_existing_account_ms"] = round(timeit(lambda: ensure_user(names[0]), 50) * 1e3, 3)
+    for n in names:
+        userdel(n)
+    msg = N_("Preparing your account")
+    out["progress_step_translate_ms"] = round(timeit(lambda: translate(negotiate(None, None), msg), 500) * 1e3, 4)
+    out["passwd_lines"] = len(Path("/etc/passwd").read_text().splitlines())
+    return out
+
+
+# -- main ------------------------------------------------------------------
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(f"signal {signum}")
+
+
+def find_chp(prefix: Path) -> Path:
+    found = sorted(prefix.glob("proxy/chp-*/node_modules/.bin/configurable-http-proxy"))
+    if not found:
+        raise SystemExit(f"no configurable-http-proxy under {prefix}/proxy: run `campushub up` once")
+    return found[-1]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--users", type=int, default=20, help="concurrent users in the `many` phase (default 20)")
+    p.add_argument("--rounds", type=int, default=3, help="rounds per hub, alternating (default 3)")
+    p.add_argument("--repeat", type=int, default=2, help="sequential single-user spawns per round (default 2)")
+    p.add_argument("--timeout", type=float, default=300, help="seconds one spawn may take to its first result")
+    p.add_argument("--json", metavar="FILE", help="also write the JSON result here")
+    p.add_argument("--no-profile", action="store_true", help="skip the spawner step profile")
+    args = p.parse_args(argv)
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the benchmark creates unix accounts")
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+    started = dt.datetime.now(dt.timezone.utc)
+    workdir = Path(tempfile.mkdtemp(prefix="campushub-bench-"))
+    os.chmod(workdir, 0o755)
+    stock = campus = None
+    phases: list[dict] = []
+    result: dict = {}
+    code = 1
+    try:
+        log(f"work dir {workdir}; starting CampusHub (`campushub up`)")
+        defaults = site_defaults()
+        # the site defaults (limits included) on free ports; the harness adds its account prefix
+        hub = Hub.create(workdir / "campushub", {"limits": dict(defaults["limits"])})
+        t0 = time.monotonic()
+        hub.up(admin=None)
+        campus_start = time.monotonic() - t0
+        campus = CampusTarget(hub)
+        effective = json.loads((hub.data_dir / "effective-config.json").read_text())
+        env_dir = next(Path(effective["install_prefix"], "envs").glob("py*-*"), None)
+        env_dir = Path(_env_dir_from_log(hub) or env_dir)
+        chp = find_chp(Path(effective["install_prefix"]))
+
+        log("starting stock JupyterHub (`python -m jupyterhub`)")
+        (workdir / "stock").mkdir()
+        stock_hub = StockHub(
+            workdir / "stock", free_port(), free_port(), free_port(), uuid.uuid4().hex, env_dir, chp,
+            spawner={**effective["spawner"], "concurrent_spawn_limit": effective["hub"]["concurrent_spawn_limit"]},
+        )
+        t0 = time.monotonic()
+        stock_hub.up()
+        stock_start = time.monotonic() - t0
+        stock = StockTarget(stock_hub)
+
+        for target in (stock, campus):
+            names = [target.hub_name(f"{i:02d}") for i in range(0, args.users + 1)]
+            target.prepare(names)
+
+        result = {
+            "benchmark": "spawn", "date": started.isoformat(timespec="seconds"),
+            "machine": machine_info(), "software": software_info(env_dir, chp),
+            "params": {"users": args.users, "rounds": args.rounds, "repeat": args.repeat, "poll_s": POLL,
+                       "code": CODE, "campushub_limits": effective["limits"],
+                       "campushub_account_prefix": TEST_PREFIX},
+            "hub_start_s": {"stock": round(stock_start, 2), "campushub_up": round(campus_start, 2)},
+        }
+        for rnd in range(1, args.rounds + 1):
+            for target in (stock, campus):
+                phases += run_round(target, rnd, args, args.timeout)
+        result["phases"] = phases
+        result["summary"] = summarize(phases)
+        if not args.no_profile:
+            log("profiling CampusHub's spawner steps")
+            result["profile"] = profile_spawner_steps()
+        result["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        code = 0
+    except Interrupted as e:
+        log(f"interrupted ({e}); cleaning up")
+        code = 130
+    except Exception:
+        traceback.print_exc()
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        cleanup(stock, campus, workdir)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if phases and "summary" not in result:
+        result["phases"] = phases
+        result["summary"] = summarize(phases)
+        result["incomplete"] = True
+    if result.get("summary"):
+        text = table(result["summary"], args.users)
+        print(text)
+        print()
+        print(json.dumps(result, indent=1))
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+            log(f"wrote {args.json}")
+    return code
+
+
+def _env_dir_from_log(hub: Hub) -> str | None:
+    """The env the CampusHub hub really uses (CAMPUSHUB_ENV_DIR of its process)."""
+    from campushub.deploy.local import processes
+    from campushub.deploy.local.layout import Layout
+
+    pid = processes.read_pid(Layout(hub.data_dir), "hub")
+    if not pid:
+        return None
+    try:
+        env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for item in env:
+        if item.startswith(b"CAMPUSHUB_ENV_DIR="):
+            return item.split(b"=", 1)[1].decode()
+    return None
+
+
+def cleanup(stock: StockTarget | None, campus: CampusTarget | None, workdir: Path) -> None:
+    log("cleaning up: hubs, servers, accounts, cgroups, temp dirs")
+    for step in (
+        lambda: stock and stock.hub.down(),
+        lambda: campus and campus.hub.proc and campus.hub.proc.poll() is None and campus.hub.down("--stop-servers"),
+    ):
+        try:
+            step()
+        except Exception as e:
+            log(f"cleanup: {type(e).__name__}: {e}")
+    # accounts: ours only (stock prefix; CampusHub's are under this process's harness prefix)
+    ours = [line.split(":", 1)[0] for line in Path("/etc/passwd").read_text().splitlines()]
+    ours = [n for n in ours if n.startswith(STOCK_PREFIX) or n.startswith(TEST_PREFIX)]
+    for name in ours:
+        userdel(name)
+    for ctrl in ("memory", "cpu", "cpuacct", "pids", "unified", ""):
+        base = Path("/sys/fs/cgroup", ctrl, cgroups.PARENT)
+        for d in base.glob(f"{TEST_PREFIX}*") if base.is_dir() else []:
+            try:
+                d.rmdir()
+            except OSError as e:
+                log(f"cleanup: cannot remove cgroup {d}: {e}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    log(f"cleanup done ({len(ours)} accounts removed)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

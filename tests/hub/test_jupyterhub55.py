@@ -1,0 +1,204 @@
+"""Our plugins in a plain JupyterHub 5.5 (what Zero to JupyterHub runs), from a jupyterhub_config.py.
+
+A venv with jupyterhub==5.5.4 and campushub installed from this repo (not
+editable: package data is tested as shipped) is built once per hash of its
+inputs under /opt/campushub-test. The config uses only entry-point names and
+class config, as an existing hub's admin would; the hub starts its own proxy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import textwrap
+import uuid
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+import requests
+
+from campushub.deploy.local.proxy import ensure_proxy
+from campushub.deploy.local.userenv import ensure_user_env, python_version
+from campushub.hub.spawners import cgroups
+from campushub.hub.spawners.unix_users import unix_name
+
+from ..harness import TEST_PREFIX, Browserless, Hub, execute, free_port, run_code, wait_for
+
+JH_VERSION = "5.5.4"
+PYTHON = "/usr/bin/python3"
+BUILD_ROOT = Path("/opt/campushub-test")
+REPO = Path(__file__).resolve().parents[2]
+LOCK = REPO / "campushub" / "singleuser" / "environment.lock"
+MARKER = ".complete"
+MEMORY = 512 * 1024**2
+PACKAGE_DATA = ["hub/templates/native-login.html", "config/schema.yaml", "i18n/locale/ja.json",
+                "singleuser/environment.lock", "singleuser/memory_watch.py"]
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub creates unix accounts and cgroups")
+
+
+def _sources() -> list[Path]:
+    files = (p for p in (REPO / "campushub").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [REPO / "pyproject.toml", REPO / "README.md", *sorted(files)]
+
+
+def hub_venv() -> Path:
+    """The JupyterHub 5.5 venv for the current sources; built only if no complete one exists."""
+    digest = hashlib.sha256(f"{python_version(PYTHON)} jupyterhub=={JH_VERSION}".encode())
+    for path in _sources():
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    venv = BUILD_ROOT / f"jh55-{digest.hexdigest()[:12]}"
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_ROOT / ".jh55.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / MARKER).exists():
+            # built in place (venv scripts hard-code their path); the marker, written last, makes it usable
+            shutil.rmtree(venv, ignore_errors=True)
+            with tempfile.TemporaryDirectory() as src:  # pip would write build/ into the repo
+                for path in _sources():
+                    (Path(src) / path.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, Path(src) / path.relative_to(REPO))
+                pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input"]
+                for cmd in ([PYTHON, "-m", "venv", str(venv)],
+                            [*pip, "install", "--progress-bar", "off", f"jupyterhub=={JH_VERSION}", src]):
+                    r = subprocess.run(cmd, capture_output=True, text=True)
+                    assert r.returncode == 0, f"{cmd} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+            (venv / MARKER).write_text(digest.hexdigest())
+    return venv
+
+
+def hub_config(tmp: Path, env_dir: Path, chp: Path, hub: Hub, api_port: int) -> str:
+    return textwrap.dedent(f"""\
+        from importlib import resources
+
+        c.JupyterHub.spawner_class = "campushub-systemuser"
+        c.SystemUserSpawner.env_dir = {str(env_dir)!r}
+        c.SystemUserSpawner.user_prefix = {TEST_PREFIX!r}
+        c.SystemUserSpawner.cpu_limit = 1
+        c.SystemUserSpawner.mem_limit = "512M"
+        c.SystemUserSpawner.start_timeout = 120
+        c.SystemUserSpawner.log_dir = {str(tmp / "user-logs")!r}
+        c.JupyterHub.authenticator_class = "campushub-native"
+        c.CampusHubAuthenticator.open_signup = True
+        c.Authenticator.allow_all = True
+        c.JupyterHub.template_paths = [str(resources.files("campushub.hub") / "templates")]
+        c.JupyterHub.jinja_environment_options = {{"extensions": ["campushub.i18n.jinja.I18nExtension"]}}
+
+        c.JupyterHub.bind_url = "http://127.0.0.1:{hub.port}"
+        c.JupyterHub.hub_ip = "127.0.0.1"
+        c.JupyterHub.hub_port = {hub.hub_port}
+        c.ConfigurableHTTPProxy.command = [{str(chp)!r}]
+        c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+        c.ConfigurableHTTPProxy.pid_file = {str(tmp / "proxy.pid")!r}
+        c.JupyterHub.db_url = "sqlite:///{tmp / "jupyterhub.sqlite"}"
+        c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
+        c.JupyterHub.services = [{{"name": "jh55-test", "api_token": {hub.api_token!r}}}]
+        c.JupyterHub.load_roles = [{{
+            "name": "jh55-test", "services": ["jh55-test"],
+            "scopes": ["admin:users", "admin:servers", "access:servers", "tokens", "read:hub"],
+        }}]
+        """)
+
+
+def _tail(path: Path, chars: int = 6000) -> str:
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
+
+
+def _memory_limit(cgroup_text: str, unix: str) -> int:
+    """The memory limit of the kernel's cgroup, given the text of its /proc/<pid>/cgroup."""
+    backend = cgroups.detect()
+    for line in cgroup_text.splitlines():
+        _, controllers, path = line.split(":", 2)
+        if backend.version == 1 and "memory" in controllers.split(","):
+            assert path.endswith(f"/campushub/{unix}"), cgroup_text
+            return int((backend.mounts["memory"] / "campushub" / unix / "memory.limit_in_bytes").read_text())
+        if backend.version == 2 and controllers == "":
+            assert path.endswith(f"/campushub/{unix}"), cgroup_text
+            return int((backend.root / "campushub" / unix / "memory.max").read_text())
+    raise AssertionError(f"no memory cgroup in {cgroup_text!r}")
+
+
+def _stop(hub: Hub, name: str, tmp: Path) -> None:
+    proc = hub.proc
+    if proc.poll() is None:
+        with suppress(Exception):
+            hub.api("DELETE", f"users/{name}/server")
+            wait_for(lambda: not hub.api("GET", f"users/{name}").json().get("servers"), 60, "the server to stop")
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(OSError, ValueError):  # the proxy runs in its own session; the hub stops it unless killed
+        os.kill(int((tmp / "proxy.pid").read_text()), signal.SIGKILL)
+
+
+@pytest.mark.timeout(1200)
+def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
+    venv = hub_venv()
+    r = subprocess.run([venv / "bin" / "python", "-c", "import jupyterhub, importlib.resources as r; "
+                        f"print(jupyterhub.__version__); [print(r.files('campushub') / p) for p in {PACKAGE_DATA}]"],
+                       capture_output=True, text=True, check=True)
+    version, *data = r.stdout.split()
+    assert version == JH_VERSION
+    assert all(Path(p).is_file() and str(venv) in p for p in data), r.stdout  # installed, with package data
+    env_dir = ensure_user_env(PYTHON, BUILD_ROOT, LOCK)
+    chp = ensure_proxy(BUILD_ROOT)
+
+    hub = Hub(tmp_path, tmp_path / "jupyterhub_config.py", free_port(), free_port(), api_token=uuid.uuid4().hex)
+    hub.config_file.write_text(hub_config(tmp_path, env_dir, chp, hub, api_port=free_port()))
+    log = tmp_path / "jupyterhub.log"
+    name = "jh55user"
+    unix = unix_name(name, TEST_PREFIX)
+    with open(log, "w") as out:
+        hub.proc = subprocess.Popen(
+            [venv / "bin" / "jupyterhub", "-f", hub.config_file], cwd=tmp_path, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(tmp_path)},
+        )
+    try:
+        def hub_up():
+            if hub.proc.poll() is not None:
+                raise AssertionError(f"jupyterhub exited with {hub.proc.returncode}")
+            return requests.get(f"{hub.url}/hub/api/", timeout=5).status_code == 200
+        wait_for(hub_up, 120, "JupyterHub 5.5 to answer through its proxy")
+        assert hub.api("GET", "").json()["version"] == JH_VERSION
+
+        # the login page is ours, translated by our Jinja extension
+        page = requests.get(f"{hub.url}/hub/login", headers={"Accept-Language": "ja"}, timeout=30)
+        assert page.status_code == 200, page.text[:500]
+        assert '<html lang="ja">' in page.text and "パスワードを表示" in page.text, page.text[:3000]
+
+        user = Browserless(hub, name, f"{name}-Secret-pw-2026")
+        r = user.signup()
+        assert r.status_code == 200 and "The signup was successful" in r.text, r.text[:3000]
+        r = user.login()
+        assert r.status_code == 302, f"login answered {r.status_code}: {r.text[:3000]}"
+
+        r = user.session.get(f"{hub.url}/hub/spawn/{name}", timeout=60)
+        assert r.status_code == 200, f"spawn page answered {r.status_code}: {r.text[:3000]}"
+        wait_for(lambda: hub.server_ready(name), 180, f"{name}'s server to be ready")
+
+        token = hub.user_token(name)
+        out = run_code(hub, name, token, "5*4")
+        assert out["result"] == "20", out
+        code = "import os, pwd; print(pwd.getpwuid(os.getuid()).pw_name); print(open('/proc/self/cgroup').read())"
+        out = execute(hub, name, token, out["kernel_id"], code)
+        who, cgroup_text = out["stream"].split("\n", 1)
+        assert who == unix, out
+        assert _memory_limit(cgroup_text, unix) == MEMORY
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n--- jupyterhub log (tail) ---\n{_tail(log)}\n"
+                             f"--- server log (tail) ---\n{_tail(tmp_path / 'user-logs' / f'{unix}.log')}") from None
+    finally:
+        _stop(hub, name, tmp_path)
+        subprocess.run(["pkill", "-KILL", "-u", unix], capture_output=True)
+        subprocess.run(["userdel", "--remove", unix], capture_output=True)
+        with suppress(cgroups.CgroupUnavailable):
+            cgroups.detect().remove(unix)
