@@ -17,6 +17,13 @@ if [ -n "${need[*]// /}" ]; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${need[@]}
 fi
+# configurable-http-proxy 5 needs Node.js 20 or newer (Debian 12's own is 18)
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "bootstrap: Node.js >= 20 is needed for configurable-http-proxy (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "Install Node.js 20 or newer (e.g. from your distribution's backports or NodeSource), then run this again." >&2
+  exit 1
+fi
 if [ ! -x "$venv/bin/python" ]; then
   /usr/bin/python3 -m venv "$venv"
 fi

@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import InstallError
 from .userenv import run_logged
 
-CHP_VERSION = "5.3.0"  # needs node >= 20
+CHP_VERSION = "5.2.0"  # the version the Zero to JupyterHub chart 4.x runs; needs Node.js >= 20
 
 
 def proxy_bin_for(root: Path, version: str = CHP_VERSION) -> Path:
@@ -44,4 +44,7 @@ def ensure_proxy(root: Path, version: str = CHP_VERSION, progress: Callable[[str
     run_logged(cmd, log, f"npm install configurable-http-proxy@{version}")
     if not binary.exists():
         raise InstallError(f"npm install finished but {binary} is missing; see {log}")
+    # 5.3.0's commander 15 is ESM-only and declares node >= 22.12; node 20
+    # runs it only from 20.19 on (require of ESM), so prove it starts here
+    run_logged([str(binary), "--version"], log, f"starting configurable-http-proxy {version} with this node")
     return binary

@@ -1,6 +1,8 @@
 """The shared user environment, really built from the project's lock.
 
-The first run builds it (a minute or two); later runs reuse /opt/campushub-test.
+It lives where `campushub up` puts it by default, so a machine (and CI)
+builds it once for the tests and the platform alike; scratch builds go to
+/opt/campushub-test.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from campushub.deploy.local.errors import InstallError
 from campushub.deploy.local.userenv import MARKER, env_dir_for, ensure_user_env, is_complete, pinned
 
 PYTHON = "/usr/bin/python3"
-ROOT = Path("/opt/campushub-test")
+ROOT = Path("/opt/campushub/envs")
+SCRATCH = Path("/opt/campushub-test/scratch")
 RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"
 LOCK = Path(__file__).resolve().parents[3] / "campushub" / "singleuser" / "environment.lock"
 
@@ -47,8 +50,8 @@ def env() -> Path:
 @pytest.fixture
 def scratch():
     # mkdtemp makes a 0700 dir: the env below it must still work for nobody
-    (ROOT / "scratch").mkdir(parents=True, exist_ok=True)
-    d = Path(tempfile.mkdtemp(dir=ROOT / "scratch"))
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(dir=SCRATCH))
     yield d
     shutil.rmtree(d)
 
@@ -91,9 +94,10 @@ def test_dependencies_are_consistent(env):
 def test_python3_kernel_runs_on_the_env(env):
     spec = json.loads((env / "share/jupyter/kernels/python3/kernel.json").read_text())
     assert spec["argv"][0] == str(env / "bin" / "python")
-    out = as_nobody(env / "bin" / "jupyter", "kernelspec", "list", "--json")
+    find = "from jupyter_client.kernelspec import KernelSpecManager as M; print(M().find_kernel_specs()['python3'])"
+    out = as_nobody(env / "bin" / "python", "-c", find)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["kernelspecs"]["python3"]["resource_dir"].startswith(str(env))
+    assert out.stdout.strip() == str(env / "share/jupyter/kernels/python3")
 
 
 def test_unprivileged_user_can_use_the_env(env):
