@@ -679,6 +679,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=2, help="sequential single-user spawns per round (default 2)")
     p.add_argument("--timeout", type=float, default=300, help="seconds one spawn may take to its first result")
     p.add_argument("--json", metavar="FILE", help="also write the JSON result here")
+    p.add_argument("--keep-logs", metavar="DIR", help="copy the hubs' and servers' logs here before cleanup")
     p.add_argument("--no-profile", action="store_true", help="skip the spawner step profile")
     args = p.parse_args(argv)
     if os.geteuid() != 0:
@@ -749,6 +750,8 @@ def main(argv=None) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if args.keep_logs:
+            keep_logs(workdir, Path(args.keep_logs))
         cleanup(stock, campus, workdir)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -783,6 +786,20 @@ def _env_dir_from_log(hub: Hub) -> str | None:
         if item.startswith(b"CAMPUSHUB_ENV_DIR="):
             return item.split(b"=", 1)[1].decode()
     return None
+
+
+def keep_logs(workdir: Path, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for src, name in ((workdir / "campushub" / "data" / "logs", "campushub"),
+                      (workdir / "campushub" / "up.out", "campushub-up.out"),
+                      (workdir / "stock" / "jupyterhub.log", "stock-jupyterhub.log")):
+        try:
+            if src.is_dir():
+                shutil.copytree(src, dest / name, dirs_exist_ok=True)
+            elif src.exists():
+                shutil.copy2(src, dest / name)
+        except OSError as e:
+            log(f"cannot keep {src}: {e}")
 
 
 def cleanup(stock: StockTarget | None, campus: CampusTarget | None, workdir: Path) -> None:

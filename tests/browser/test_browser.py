@@ -57,13 +57,16 @@ def test_login_spawn_and_run_a_cell_in_jupyterlab(hub, admin, new_page):
     shot(page, "browser-lab-loaded.png")
 
     launcher.click()
-    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell").first
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    # Lab silently drops a run while the notebook has no connected kernel,
+    # so wait for the toolbar's kernel indicator to say idle first.
+    expect(notebook.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_be_visible(
+        timeout=120_000)
+    cell = notebook.locator(".jp-CodeCell").first
     editor = cell.locator(".cm-content")
-    expect(editor).to_be_visible()
     editor.click()
     page.keyboard.type("print(6*7)")
     expect(editor).to_have_text("print(6*7)")
-    # Shift+Enter before the kernel is ready is fine: Lab queues the request.
     page.keyboard.press("Shift+Enter")
     expect(cell.locator(".jp-OutputArea-output")).to_have_text("42", timeout=120_000)
     shot(page, "browser-notebook-output.png")

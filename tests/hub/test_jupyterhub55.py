@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import textwrap
+import time
 import uuid
 from contextlib import suppress
 from pathlib import Path
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 LOCK = REPO / "campushub" / "singleuser" / "environment.lock"
 MARKER = ".complete"
 MEMORY = 512 * 1024**2
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # useradd is in sbin
 PACKAGE_DATA = ["hub/templates/native-login.html", "config/schema.yaml", "i18n/locale/ja.json",
                 "singleuser/environment.lock", "singleuser/memory_watch.py"]
 
@@ -70,6 +72,11 @@ def hub_venv() -> Path:
                     r = subprocess.run(cmd, capture_output=True, text=True)
                     assert r.returncode == 0, f"{cmd} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
             (venv / MARKER).write_text(digest.hexdigest())
+        os.utime(venv / MARKER)  # last use; venvs of older sources go after a day unused
+        for old in BUILD_ROOT.glob("jh55-*"):
+            marker = old / MARKER  # none: a build that died (builds hold the lock)
+            if old != venv and (not marker.exists() or time.time() - marker.stat().st_mtime > 86400):
+                shutil.rmtree(old, ignore_errors=True)
     return venv
 
 
@@ -144,12 +151,13 @@ def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
     venv = hub_venv()
     r = subprocess.run([venv / "bin" / "python", "-c", "import jupyterhub, importlib.resources as r; "
                         f"print(jupyterhub.__version__); [print(r.files('campushub') / p) for p in {PACKAGE_DATA}]"],
-                       capture_output=True, text=True, check=True)
+                       capture_output=True, text=True, check=True, cwd=tmp_path)  # not the repo
     version, *data = r.stdout.split()
     assert version == JH_VERSION
     assert all(Path(p).is_file() and str(venv) in p for p in data), r.stdout  # installed, with package data
-    env_dir = ensure_user_env(PYTHON, BUILD_ROOT, LOCK)
-    chp = ensure_proxy(BUILD_ROOT)
+    # the same shared env and proxy `campushub up` installs by default
+    env_dir = ensure_user_env(PYTHON, Path("/opt/campushub/envs"), LOCK)
+    chp = ensure_proxy(Path("/opt/campushub/proxy"))
 
     hub = Hub(tmp_path, tmp_path / "jupyterhub_config.py", free_port(), free_port(), api_token=uuid.uuid4().hex)
     hub.config_file.write_text(hub_config(tmp_path, env_dir, chp, hub, api_port=free_port()))
@@ -160,7 +168,7 @@ def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
         hub.proc = subprocess.Popen(
             [venv / "bin" / "jupyterhub", "-f", hub.config_file], cwd=tmp_path, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,
-            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(tmp_path)},
+            env={"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", "HOME": str(tmp_path)},  # nothing of the dev python
         )
     try:
         def hub_up():
@@ -173,11 +181,14 @@ def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
         # the login page is ours, translated by our Jinja extension
         page = requests.get(f"{hub.url}/hub/login", headers={"Accept-Language": "ja"}, timeout=30)
         assert page.status_code == 200, page.text[:500]
+        page.encoding = "utf-8"  # the hub sends text/html without a charset, announced by <meta> only
         assert '<html lang="ja">' in page.text and "パスワードを表示" in page.text, page.text[:3000]
 
         user = Browserless(hub, name, f"{name}-Secret-pw-2026")
         r = user.signup()
         assert r.status_code == 200 and "The signup was successful" in r.text, r.text[:3000]
+        r = Browserless(hub, name, "not-the-password").login()  # NativeAuthenticator's own error path
+        assert r.status_code == 200 and "Invalid username or password." in r.text, r.text[-3000:]
         r = user.login()
         assert r.status_code == 302, f"login answered {r.status_code}: {r.text[:3000]}"
 

@@ -1,7 +1,8 @@
 """Password accounts with sign-up and admin approval (jupyterhub-nativeauthenticator).
 
 Two additions to the upstream authenticator:
-- its login handler calls `self.statsd`, which JupyterHub 6 removed, and its
+- its login handler calls `self.statsd`, which JupyterHub 6 removed (5.5
+  still has it), and its
   `_render` rejects the `sync` argument JupyterHub passes when it renders a
   failed form post; our handler subclass fixes both for 5.5 and 6.x alike;
 - the first-admin bootstrap: `campushub up --admin NAME` hands over a bcrypt
@@ -38,7 +39,11 @@ class _NoStats:
 class LoginHandler(native_handlers.LoginHandler):
     @property
     def statsd(self):
-        return _NoStats()
+        # JupyterHub 5.5 keeps a statsd client in its settings and its own
+        # handlers call incr/timing on it; 6.x removed it, but
+        # nativeauthenticator still calls .timer().
+        client = self.settings.get("statsd")
+        return client if client is not None else _NoStats()
 
     def _render(self, login_error=None, username=None, sync=False, **kwargs):
         return self.render_template(

@@ -12,6 +12,7 @@ import hashlib
 import os
 import pwd
 import re
+import shutil
 import subprocess
 
 MAX_LEN = 32  # useradd's limit on Linux
@@ -27,6 +28,11 @@ def unix_name(hub_name: str, prefix: str = "jupyter-") -> str:
     return f"{prefix}{safe[: room - 9].rstrip('-_')}-{digest}"
 
 
+def _tool(name: str) -> str:
+    # a hub started from a minimal environment may lack /usr/sbin on PATH
+    return shutil.which(name) or f"/usr/sbin/{name}"
+
+
 def ensure_user(name: str, home_root: str = "/home") -> pwd.struct_passwd:
     """Create the account and a private home if missing; idempotent."""
     try:
@@ -36,7 +42,7 @@ def ensure_user(name: str, home_root: str = "/home") -> pwd.struct_passwd:
         # -U gives every account its own group, so group permissions never
         # open one learner's files to another.
         result = subprocess.run(
-            ["useradd", "--create-home", "--home-dir", home, "--shell", "/bin/bash", "-U", name],
+            [_tool("useradd"), "--create-home", "--home-dir", home, "--shell", "/bin/bash", "-U", name],
             capture_output=True, text=True,
         )
         if result.returncode not in (0, 9):  # 9: created concurrently
@@ -51,4 +57,4 @@ def ensure_user(name: str, home_root: str = "/home") -> pwd.struct_passwd:
 
 
 def remove_user(name: str) -> None:
-    subprocess.run(["userdel", "--remove", name], capture_output=True)
+    subprocess.run([_tool("userdel"), "--remove", name], capture_output=True)
