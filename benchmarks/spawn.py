@@ -187,7 +187,7 @@ def userdel(name: str) -> None:
 
 def memory_of(uids: set[int]) -> dict:
     """Memory and CPU of all processes of these accounts, per account."""
-    per = {uid: {"rss": 0, "pss": 0, "procs": 0, "cpu_s": 0.0, "oldest": None} for uid in uids}
+    per = {uid: {"rss": 0, "pss": 0, "procs": 0, "cpu_s": 0.0, "sys_s": 0.0, "oldest": None} for uid in uids}
     tick = os.sysconf("SC_CLK_TCK")
     for p in procs_of(uids):
         try:
@@ -203,6 +203,7 @@ def memory_of(uids: set[int]) -> dict:
         d["pss"] += getattr(full, "pss", 0)
         d["procs"] += 1
         d["cpu_s"] += cpu.user + cpu.system
+        d["sys_s"] += cpu.system
         if created is not None:
             d["oldest"] = created if d["oldest"] is None else min(d["oldest"], created)
     return per
@@ -266,6 +267,9 @@ class Target:
     def hub_log(self) -> Path:
         raise NotImplementedError
 
+    def server_log(self, hub_name: str) -> Path:
+        raise NotImplementedError
+
     def prepare(self, names: list[str], accounts: bool = True) -> None:
         """Hub users (and, unless told otherwise, unix accounts) plus a user token each; untimed."""
         if accounts:
@@ -303,6 +307,9 @@ class StockTarget(Target):
     def hub_log(self) -> Path:
         return self.hub.log_file
 
+    def server_log(self, hub_name: str) -> Path:
+        return self.hub.log_file  # LocalProcessSpawner: servers write to the hub's stdout
+
 
 class CampusTarget(Target):
     label = "campushub"
@@ -317,22 +324,47 @@ class CampusTarget(Target):
     def hub_log(self) -> Path:
         return self.hub.data_dir / "logs" / "hub.log"
 
+    def server_log(self, hub_name: str) -> Path:
+        return self.hub.data_dir / "logs" / "users" / f"{self.unix(hub_name)}.log"
+
+    def throttling(self, hub_name: str) -> dict | None:
+        """CFS throttling of the server's cgroup so far: how often and how long the CPU limit held it back."""
+        try:
+            backend = cgroups.detect()
+        except cgroups.CgroupUnavailable:
+            return None
+        name = self.unix(hub_name)
+        if backend.version == 1:
+            path = backend.mounts["cpu"] / cgroups.PARENT / name / "cpu.stat"
+        else:
+            path = backend.root / cgroups.PARENT / name / "cpu.stat"
+        try:
+            kv = dict(line.split() for line in path.read_text().splitlines())
+        except (OSError, ValueError):
+            return None
+        ns = int(kv.get("throttled_time", 0)) or int(kv.get("throttled_usec", 0)) * 1000
+        return {"periods": int(kv.get("nr_periods", 0)), "throttled": int(kv.get("nr_throttled", 0)),
+                "throttled_s": round(ns / 1e9, 3)}
+
 
 # -- one spawn -------------------------------------------------------------
 
 
 class ReadyPoller:
-    """One thread polling GET /hub/api/users?state=ready for many users.
+    """One thread polling GET /hub/api/users?state=active for many users.
 
     One request per 50 ms for everybody instead of one per user: 20 threads
     polling their own user every 50 ms would be 400 requests/s against a
     single-threaded hub, and the benchmark would mostly measure itself.
+    A user whose spawn was answered but who dropped out of the active list
+    has failed to start; waiting for them ends at once.
     """
 
     def __init__(self, target: Target, names: list[str]):
         self.target, self.waiting = target, set(names)
         self.events = {n: threading.Event() for n in names}
-        self.ready_at: dict[str, float] = {}
+        self.ready_at: dict[str, float | None] = {}
+        self.posted: set[str] = set()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -344,26 +376,34 @@ class ReadyPoller:
         self.stop.set()
         self.thread.join(5)
 
+    def _done(self, name: str, when: float | None) -> None:
+        self.ready_at[name] = when
+        self.waiting.discard(name)
+        self.events[name].set()
+
     def _run(self):
         session = requests.Session()
         headers = {"Authorization": f"token {self.target.hub.api_token}"}
         url = f"{self.target.hub.url}/hub/api/users"
-        while not self.stop.is_set() and self.waiting:
+        while not self.stop.is_set():
             try:
-                r = session.get(url, params={"state": "ready", "limit": 1000}, headers=headers, timeout=30)
+                posted = set(self.posted)  # answered before this request was sent
+                r = session.get(url, params={"state": "active", "limit": 1000}, headers=headers, timeout=30)
                 now = time.monotonic()
                 body = r.json()
-                users = body["items"] if isinstance(body, dict) else body
-                for u in users:
-                    if u["name"] in self.waiting and (u.get("servers", {}).get("") or {}).get("ready"):
-                        self.ready_at[u["name"]] = now
-                        self.waiting.discard(u["name"])
-                        self.events[u["name"]].set()
+                users = {u["name"]: u for u in (body["items"] if isinstance(body, dict) else body)}
+                for name in list(self.waiting):
+                    server = (users.get(name, {}).get("servers") or {}).get("")
+                    if server and server.get("ready"):
+                        self._done(name, now)
+                    elif name in posted and name not in users:
+                        self._done(name, None)
             except (requests.RequestException, ValueError, KeyError):
                 pass
             self.stop.wait(POLL)
 
     def wait(self, name: str, timeout: float) -> float | None:
+        self.posted.add(name)
         return self.ready_at.get(name) if self.events[name].wait(timeout) else None
 
 
@@ -395,6 +435,7 @@ def spawn_and_run(target: Target, name: str, wait_ready, start_gate: threading.B
         start_gate.wait()
     t0 = time.monotonic()
     sample["t0_boot"] = time.clock_gettime(time.CLOCK_BOOTTIME)
+    sample["t0_wall"] = time.time()
     try:
         r = target.api("POST", f"users/{name}/server", timeout=timeout)
         sample["post_status"], sample["post_s"] = r.status_code, round(time.monotonic() - t0, 3)
@@ -403,7 +444,7 @@ def spawn_and_run(target: Target, name: str, wait_ready, start_gate: threading.B
             return sample
         ready = wait_ready(name, timeout - (time.monotonic() - t0))
         if ready is None:
-            sample["error"] = "server never became ready"
+            sample["error"] = "server never became ready (spawn failed or timed out)"
             return sample
         sample["ready_s"] = round(ready - t0, 3)
         headers = {"Authorization": f"token {token}"}
@@ -482,10 +523,47 @@ def hub_reported(target: Target, offset: int) -> dict[str, float]:
     return {m.group(1): float(m.group(2)) for m in START_LINE.finditer(text)}
 
 
+def cpu_ticks() -> list[int]:
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:]]
+
+
+def cpu_busy(before: list[int], after: list[int]) -> dict:
+    """Machine-wide CPU use between two /proc/stat samples (user..steal), in percent of all CPUs."""
+    d = [b - a for a, b in zip(before, after)]
+    total = sum(d[:8]) or 1
+    idle = d[3] + d[4]
+    return {"busy_pct": round(100 * (total - idle) / total, 1), "steal_pct": round(100 * d[7] / total, 1)}
+
+
+LISTEN_LINE = re.compile(
+    r"\[I (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ServerApp\] http://127\.0\.0\.1:\d+/user/([^/]+)/")
+
+
+def listening_at(target: Target, name: str, after_wall: float) -> float | None:
+    """Wall time the user's server logged 'Jupyter Server ... is running at' its URL, after `after_wall`.
+
+    Between this and `ready` is JupyterHub's own wait_up: it polls the new
+    server with exponential backoff and full jitter (up to 5 s between tries).
+    """
+    try:
+        text = target.server_log(name).read_text(errors="replace")
+    except OSError:
+        return None
+    for m in LISTEN_LINE.finditer(text):
+        if m.group(2) != name:
+            continue
+        when = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        if when >= after_wall - 0.01:
+            return when
+    return None
+
+
 def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> dict:
     quiesce()
     offset = hub_log_offset(target)
     load = [round(x, 2) for x in os.getloadavg()]
+    ticks = cpu_ticks()
     t0 = time.monotonic()
     if len(names) == 1:
         samples = [spawn_and_run(target, names[0], lambda n, t: wait_ready_single(target, n, t), timeout=timeout)]
@@ -495,8 +573,10 @@ def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> di
             futures = [pool.submit(spawn_and_run, target, n, poller.wait, gate, timeout) for n in names]
             samples = [f.result() for f in futures]
     makespan = time.monotonic() - t0
+    machine_cpu = cpu_busy(ticks, cpu_ticks())
     uids = target.uids(names)
     per, settle_s = settled_memory(set(uids.values()))
+    throttling = {n: target.throttling(n) for n in names} if isinstance(target, CampusTarget) else {}
     reported = hub_reported(target, offset)
     for s in samples:
         m = per.get(uids.get(s["user"]), {})
@@ -504,9 +584,16 @@ def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> di
         s["pss_mib"] = round(m.get("pss", 0) / 2**20, 1) if m.get("procs") else None
         s["procs"] = m.get("procs")
         s["cpu_s"] = round(m.get("cpu_s", 0), 2) if m.get("procs") else None
+        s["sys_s"] = round(m.get("sys_s", 0), 2) if m.get("procs") else None
         # when the oldest process of the account (the server) was created, from the POST
         s["exec_s"] = round(m["oldest"] - s["t0_boot"], 3) if m.get("oldest") else None
         s["hub_took_s"] = reported.get(s["user"])
+        s["cpu_throttling"] = throttling.get(s["user"])
+        s["throttled_s"] = (throttling.get(s["user"]) or {}).get("throttled_s")
+        listen = listening_at(target, s["user"], s["t0_wall"])
+        s["listen_s"] = round(listen - s["t0_wall"], 3) if listen else None
+        # JupyterHub noticing the running server: its backoff plus adding the route
+        s["notice_s"] = round(s["ready_s"] - s["listen_s"], 3) if listen and s["ready_s"] else None
     stop = stop_servers(target, names)
     failed = [s for s in samples if s["error"]]
     for s in failed:
@@ -517,25 +604,36 @@ def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> di
         summary = (f"ready median {statistics.median(s['ready_s'] for s in done):.2f}s, "
                    f"result median {statistics.median(s['result_s'] for s in done):.2f}s, "
                    f"makespan {makespan:.1f}s")
-    log(f"{target.label:9} {kind:6} x{len(names):<2} {summary} {len(failed)} failed")
-    return {"target": target.label, "phase": kind, "users": len(names), "loadavg": load,
+    log(f"{target.label:9} {kind:6} x{len(names):<2} {summary} {len(failed)} failed "
+        f"(load {load[0]}, machine busy {machine_cpu['busy_pct']}%)")
+    return {"target": target.label, "phase": kind, "users": len(names), "loadavg": load, "machine_cpu": machine_cpu,
             "makespan_s": round(makespan, 2), "settle_s": settle_s, **stop, "samples": samples}
 
 
-def run_round(target: Target, rnd: int, args, timeout: float) -> list[dict]:
-    results = []
-    new = target.hub_name(f"new{rnd}")
-    # stock needs the account to exist beforehand; CampusHub makes it in the spawn
-    target.prepare([new], accounts=isinstance(target, StockTarget))
-    results.append(run_phase(target, "new", [new], timeout))
-    single = target.hub_name("00")
+def run_round(targets: list[Target], rnd: int, args, timeout: float) -> list[dict]:
+    """One round: every phase on stock, then the same phase on CampusHub.
+
+    Alternating phase by phase (not hub by hub) keeps each pair of
+    measurements seconds apart, so load from elsewhere on the machine
+    drifts into both alike.
+    """
+    plan: list[tuple[str, dict[str, list[str]]]] = []
+    new = {t.label: [t.hub_name(f"new{rnd}")] for t in targets}
+    plan.append(("new", new))
     for _ in range(args.repeat):
-        results.append(run_phase(target, "single", [single], timeout))
+        plan.append(("single", {t.label: [t.hub_name("00")] for t in targets}))
     if args.users > 1:
-        many = [target.hub_name(f"{i:02d}") for i in range(1, args.users + 1)]
-        results.append(run_phase(target, "many", many, timeout))
-    for r in results:
-        r["round"] = rnd
+        plan.append(("many", {t.label: [t.hub_name(f"{i:02d}") for i in range(1, args.users + 1)]
+                              for t in targets}))
+    for t in targets:
+        # stock needs the account to exist beforehand; CampusHub makes it in the spawn
+        t.prepare(new[t.label], accounts=isinstance(t, StockTarget))
+    results = []
+    for kind, names in plan:
+        for t in targets:
+            phase = run_phase(t, kind, names[t.label], timeout)
+            phase["round"] = rnd
+            results.append(phase)
     return results
 
 
@@ -544,20 +642,57 @@ def run_round(target: Target, rnd: int, args, timeout: float) -> list[dict]:
 METRICS = [
     # (key, phase, field, label, unit)
     ("new_ready", "new", "ready_s", "1 new user: spawn -> ready", "s"),
+    ("new_listen", "new", "listen_s", "1 new user: spawn -> server listening", "s"),
     ("new_result", "new", "result_s", "1 new user: spawn -> first result", "s"),
     ("single_ready", "single", "ready_s", "1 user: spawn -> ready", "s"),
     ("single_result", "single", "result_s", "1 user: spawn -> first result", "s"),
     ("single_exec", "single", "exec_s", "1 user: spawn -> server process exists", "s"),
+    ("single_listen", "single", "listen_s", "1 user: spawn -> server listening", "s"),
+    ("single_notice", "single", "notice_s", "1 user: listening -> hub sees it ready", "s"),
     ("many_ready", "many", "ready_s", "{n} users: spawn -> ready (each)", "s"),
     ("many_result", "many", "result_s", "{n} users: spawn -> first result (each)", "s"),
     ("many_exec", "many", "exec_s", "{n} users: spawn -> server process exists", "s"),
+    ("many_listen", "many", "listen_s", "{n} users: spawn -> server listening", "s"),
+    ("many_notice", "many", "notice_s", "{n} users: listening -> hub sees it ready", "s"),
     ("many_makespan", "many", None, "{n} users: all results (makespan)", "s"),
     ("idle_rss", ("single", "new"), "rss_mib", "idle server+kernel RSS (1 user)", "MiB"),
     ("idle_pss", ("single", "new"), "pss_mib", "idle server+kernel PSS (1 user)", "MiB"),
     ("many_rss", "many", "rss_mib", "idle server+kernel RSS ({n} users, each)", "MiB"),
     ("many_pss", "many", "pss_mib", "idle server+kernel PSS ({n} users, each)", "MiB"),
-    ("single_cpu", ("single", "new"), "cpu_s", "CPU s of server+kernel to first result (1 user)", "s"),
+    ("single_cpu", ("single", "new"), "cpu_s", "CPU of server+kernel until idle (1 user)", "s"),
+    ("single_sys", ("single", "new"), "sys_s", "  of which kernel-mode (system) CPU", "s"),
+    ("many_cpu", "many", "cpu_s", "CPU of server+kernel until idle ({n} users, each)", "s"),
+    ("single_throttled", ("single", "new"), "throttled_s", "time held back by the cgroup CPU limit (1 user)", "s"),
+    ("many_throttled", "many", "throttled_s", "time held back by the cgroup CPU limit ({n} users)", "s"),
 ]
+
+PAIRED = [("new", "ready_s"), ("new", "listen_s"), ("new", "result_s"),
+          ("single", "ready_s"), ("single", "listen_s"), ("single", "result_s"),
+          ("many", "ready_s"), ("many", "listen_s"), ("many", "result_s")]
+
+
+def paired_ratios(phases: list[dict]) -> dict:
+    """CampusHub/stock ratio of medians for each back-to-back pair of phases, then their median.
+
+    Each pair ran seconds apart, so this is the comparison least disturbed by
+    other load on the machine; the pooled medians above mix quiet and busy minutes.
+    """
+    out = {}
+    pairs = [(a, b) for a, b in zip(phases, phases[1:])
+             if a["target"] == "stock" and b["target"] == "campushub"
+             and a["phase"] == b["phase"] and a["round"] == b["round"]]
+    for kind, fld in PAIRED:
+        ratios = []
+        for a, b in pairs:
+            if a["phase"] != kind:
+                continue
+            va = [x[fld] for x in a["samples"] if not x["error"] and x.get(fld) is not None]
+            vb = [x[fld] for x in b["samples"] if not x["error"] and x.get(fld) is not None]
+            if va and vb:
+                ratios.append(round(statistics.median(vb) / statistics.median(va), 3))
+        if ratios:
+            out[f"{kind}_{fld[:-2]}"] = {"ratios": ratios, "median": round(statistics.median(ratios), 3)}
+    return out
 
 
 def summarize(phases: list[dict]) -> dict:
@@ -571,7 +706,7 @@ def summarize(phases: list[dict]) -> dict:
             if fld is None:
                 values = [p["makespan_s"] for p in chosen if not any(x["error"] for x in p["samples"])]
             else:
-                values = [x[fld] for p in chosen for x in p["samples"] if not x["error"]]
+                values = [x.get(fld) for p in chosen for x in p["samples"] if not x["error"]]
             s[key] = stats(values)
         s["failed_spawns"] = sum(1 for p in mine for x in p["samples"] if x["error"])
         out[label] = s
@@ -580,6 +715,7 @@ def summarize(phases: list[dict]) -> dict:
         for key, *_ in METRICS
         if out["stock"].get(key) and out["campushub"].get(key) and out["stock"][key]["median"]
     }
+    out["paired_ratio_campushub_over_stock"] = paired_ratios(phases)
     return out
 
 
@@ -599,6 +735,12 @@ def table(summary: dict, users: int) -> str:
         lines.append(f"{name:52} {cell(st):>24} {cell(ch):>27} {ratio if ratio else '-':>6}")
     lines.append(f"{'failed spawns':52} {summary['stock']['failed_spawns']:>24} "
                  f"{summary['campushub']['failed_spawns']:>27}")
+    paired = summary.get("paired_ratio_campushub_over_stock") or {}
+    if paired:
+        lines.append("")
+        lines.append("CampusHub/stock, phase pairs run back to back (median of per-pair ratios; each pair):")
+        for key, v in paired.items():
+            lines.append(f"  {key:16} {v['median']:6.3f}   {' '.join(f'{r:.2f}' for r in v['ratios'])}")
     return "\n".join(lines)
 
 
@@ -676,9 +818,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--users", type=int, default=20, help="concurrent users in the `many` phase (default 20)")
     p.add_argument("--rounds", type=int, default=3, help="rounds per hub, alternating (default 3)")
-    p.add_argument("--repeat", type=int, default=2, help="sequential single-user spawns per round (default 2)")
+    p.add_argument("--repeat", type=int, default=1, help="sequential single-user spawns per round (default 1)")
     p.add_argument("--timeout", type=float, default=300, help="seconds one spawn may take to its first result")
     p.add_argument("--json", metavar="FILE", help="also write the JSON result here")
+    p.add_argument("--cpu-limit", type=float,
+                   help="CampusHub's per-server CPU limit in cores (default: the site default); for diagnosis")
     p.add_argument("--keep-logs", metavar="DIR", help="copy the hubs' and servers' logs here before cleanup")
     p.add_argument("--no-profile", action="store_true", help="skip the spawner step profile")
     args = p.parse_args(argv)
@@ -698,7 +842,10 @@ def main(argv=None) -> int:
         log(f"work dir {workdir}; starting CampusHub (`campushub up`)")
         defaults = site_defaults()
         # the site defaults (limits included) on free ports; the harness adds its account prefix
-        hub = Hub.create(workdir / "campushub", {"limits": dict(defaults["limits"])})
+        limits = dict(defaults["limits"])
+        if args.cpu_limit:
+            limits["cpu"] = args.cpu_limit
+        hub = Hub.create(workdir / "campushub", {"limits": limits})
         t0 = time.monotonic()
         hub.up(admin=None)
         campus_start = time.monotonic() - t0
@@ -732,8 +879,8 @@ def main(argv=None) -> int:
             "hub_start_s": {"stock": round(stock_start, 2), "campushub_up": round(campus_start, 2)},
         }
         for rnd in range(1, args.rounds + 1):
-            for target in (stock, campus):
-                phases += run_round(target, rnd, args, args.timeout)
+            log(f"round {rnd}/{args.rounds}")
+            phases += run_round([stock, campus], rnd, args, args.timeout)
         result["phases"] = phases
         result["summary"] = summarize(phases)
         if not args.no_profile:

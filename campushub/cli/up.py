@@ -132,7 +132,7 @@ def run(args) -> int:
         console.print(f"Admin account [bold]{admin}[/] created. One-time password: [bold]{password}[/]")
         console.print("It is shown only now; change it at /hub/change-password after logging in.")
     console.print(f"Logs: {layout.log_file('hub')}  Stop with Ctrl-C or `campushub down`.")
-    return _supervise(layout, hub, console)
+    return _supervise(layout, hub, console, restart_proxy=lambda: processes.start_proxy(layout, chp, config["hub"]))
 
 
 def _hub_api(config: dict) -> str:
@@ -163,8 +163,12 @@ def _safe_url(url: str) -> str:
     return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
 
 
-def _supervise(layout: Layout, hub, console: Console) -> int:
-    """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own."""
+def _supervise(layout: Layout, hub, console: Console, restart_proxy) -> int:
+    """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
+
+    A proxy that dies is started again; the hub puts its routes back within
+    seconds (VerifiedRouteProxy), so running servers stay reachable.
+    """
     layout.pid_file("up").write_text(str(os.getpid()))
     stopping = threading.Event()
 
@@ -179,6 +183,9 @@ def _supervise(layout: Layout, hub, console: Console) -> int:
                 console.print(f"[red]JupyterHub exited (status {hub.returncode}); see {layout.log_file('hub')}[/]")
                 processes.stop(layout, "proxy")
                 return 1
+            if not processes.read_pid(layout, "proxy"):
+                console.print("[yellow]configurable-http-proxy exited; starting it again[/]")
+                restart_proxy()
         console.print("Stopping JupyterHub and the proxy; user servers keep running.")
         processes.stop(layout, "hub")
         processes.stop(layout, "proxy")

@@ -41,7 +41,7 @@ def _hub(c, hub: dict, layout: Layout) -> None:
 
 
 def _proxy(c, hub: dict, layout: Layout) -> None:
-    c.JupyterHub.proxy_class = "configurable-http-proxy"
+    c.JupyterHub.proxy_class = "campushub.hub.proxy.VerifiedRouteProxy"
     c.ConfigurableHTTPProxy.should_start = False  # `campushub up` runs it
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub['proxy_api_port']}"
     c.ConfigurableHTTPProxy.auth_token = layout.secret(layout.proxy_token)

@@ -58,10 +58,11 @@ def test_login_spawn_and_run_a_cell_in_jupyterlab(hub, admin, new_page):
 
     launcher.click()
     notebook = page.locator(".jp-NotebookPanel:visible")
-    # Lab silently drops a run while the notebook has no connected kernel,
-    # so wait for the toolbar's kernel indicator to say idle first.
-    expect(notebook.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_be_visible(
-        timeout=120_000)
+    # Lab drops a run (with only a toast) while the kernel is initializing, so
+    # wait for the toolbar's kernel status, which says Idle only once the
+    # kernel's websocket is connected (the execution indicator starts "idle").
+    expect(notebook.locator(".jp-Toolbar-kernelStatus")).to_have_attribute(
+        "title", "Kernel Idle", timeout=120_000)
     cell = notebook.locator(".jp-CodeCell").first
     editor = cell.locator(".cm-content")
     editor.click()

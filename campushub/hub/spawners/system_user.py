@@ -21,13 +21,20 @@ from traitlets import Bool, Integer, Unicode, default
 
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
-from . import cgroups
+from . import cgroups, readiness
 from .unix_users import ensure_user, unix_name
 
 MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
 
+FAST_FAILURE_SECONDS = 1.5
+
 # useradd takes a lock on /etc/passwd and fails instead of waiting for it
 _ACCOUNTS_LOCK = threading.Lock()
+
+
+def _url(started) -> str:
+    # Spawner.start may return (ip, port) or a URL
+    return started if isinstance(started, str) else f"http://{started[0]}:{started[1]}"
 
 
 class SystemUserSpawner(LocalProcessSpawner):
@@ -117,22 +124,51 @@ class SystemUserSpawner(LocalProcessSpawner):
     async def start(self):
         self._events, self._events_done = [], False
         self._events_changed = asyncio.Event()
-        log_fd = None
+        began = time.monotonic()
         try:
             self._step(10, N_("Preparing your account"))
             await asyncio.to_thread(self._ensure_account)
             self._step(30, N_("Applying resource limits"))
             self._procs_files = await asyncio.to_thread(self._setup_cgroup)
+            self._oom_before = self._oom_kills()
             self._step(50, N_("Starting your server"))
-            log_fd = self._open_log()
-            if log_fd is not None:
-                self.popen_kwargs = {**self.popen_kwargs, "stdout": log_fd, "stderr": log_fd}
-            return await super().start()
+            url = await self._launch()
+            self._step(70, N_("Waiting for your server to answer"))
+            await readiness.wait_until_answering(self, _url(url), self._explain_exit)
+            return url
+        except Exception:
+            # JupyterHub's spawn page waits 1 s for a spawn; a failure within
+            # that second becomes a bare "Unhandled error" 500 page, later
+            # ones the spawn-pending page with our message and a retry button.
+            await asyncio.sleep(max(0.0, FAST_FAILURE_SECONDS - (time.monotonic() - began)))
+            raise
         finally:
-            if log_fd is not None:
-                os.close(log_fd)  # the child has its own copy
             self._events_done = True
             self._events_changed.set()
+
+    async def _launch(self):
+        log_fd = self._open_log()
+        if log_fd is None:
+            return await super().start()
+        self.popen_kwargs = {**self.popen_kwargs, "stdout": log_fd, "stderr": log_fd}
+        try:
+            return await super().start()
+        finally:
+            os.close(log_fd)  # the child has its own copy
+
+    def _explain_exit(self, status: int | None) -> str:
+        lang = self.language()
+        if status is None:
+            return translate(lang, N_("Your server did not answer within {seconds} seconds."),
+                             seconds=self.http_timeout)
+        if self._oom_kills() > self._oom_before:
+            limit = f"{int(self.mem_limit) // 2**20} MiB"
+            return translate(lang, N_("Your server stopped while starting: it needed more memory than its limit of {limit}. Ask an administrator for a higher limit."), limit=limit)  # noqa: E501
+        return translate(lang, N_("Your server stopped while starting (exit status {status}). Try again; if it keeps failing, tell an administrator."), status=status)  # noqa: E501
+
+    def _oom_kills(self) -> int:
+        usage = self.usage()
+        return usage["oom_kills"] if usage else 0
 
     def _ensure_account(self) -> pwd.struct_passwd:
         with _ACCOUNTS_LOCK:
@@ -182,7 +218,8 @@ class SystemUserSpawner(LocalProcessSpawner):
 
     async def poll(self):
         status = await super().poll()
-        if status is not None:
+        # during a start the cgroup exists before the process does
+        if status is not None and not self._spawn_pending:
             self._release()
         return status
 
