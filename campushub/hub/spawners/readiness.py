@@ -14,9 +14,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-from jupyterhub.spawner import SpawnException
 from jupyterhub.utils import url_path_join
+from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+try:
+    from jupyterhub.spawner import SpawnException
+except ImportError:  # JupyterHub 5.x (the Kubernetes chart's) has none
+
+    class SpawnException(web.HTTPError):
+        def __init__(self, message, *, reason="", status_code=500, log_message=None):
+            super().__init__(status_code, log_message or message, reason=None)
+            self.message = message
 
 POLL_SECONDS = 0.2
 
