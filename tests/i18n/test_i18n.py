@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import html.parser
 import importlib.util
 import json
@@ -340,5 +341,8 @@ def test_async_environment_like_jupyterhub():
     env = environment(enable_async=True)
     ns = dict(static_url=FakeHandler("ja").static_url, base_url="/hub/", user=user(),
               parsed_scopes=set(), services=[], progress_url="/p")
-    page = asyncio.run(env.get_template("spawn_pending.html").render_async(**ns))
+    coro = env.get_template("spawn_pending.html").render_async(**ns)
+    # a thread of its own: Playwright's sync API may hold this thread's loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        page = pool.submit(asyncio.run, coro).result()
     assert '<html lang="ja">' in page and JA["Your server is starting up."] in page

@@ -12,6 +12,10 @@ from ...harness import TEST_PREFIX, Browserless, execute, run_code
 def test_login_spawn_and_run_code(hub, alice):
     spawn(hub, alice)
     token = hub.user_token("alice")
+    # "ready" means routed: the very next request reaches the server, not the hub
+    r = requests.get(f"{hub.url}/user/alice/api", headers={"Authorization": f"token {token}"},
+                     allow_redirects=False, timeout=30)
+    assert r.status_code == 200 and "version" in r.json(), (r.status_code, r.headers.get("Location"))
     out = run_code(hub, "alice", token, "5*4")
     assert out["result"] == "20", out
 

@@ -31,9 +31,11 @@ def test_memory_hog_is_stopped_by_its_own_limit(hub, alice, bob):
     ta, tb = hub.user_token("alice"), hub.user_token("bob")
     name = TEST_PREFIX + "alice"
     before = _usage(name)["oom_kills"]
-    # A learner's typical runaway: memory grows chunk by chunk (writing the
-    # bytes makes them resident, unlike a lazily-zeroed allocation).
-    hog = "hog = []\nfor i in range(60):\n    hog.append(b'x' * (16 * 2**20))\nprint('survived')"
+    # A learner's typical runaway: a loop that keeps appending data (writing
+    # the bytes makes them resident, unlike a lazily-zeroed allocation), at
+    # about 400 MB/s, the pace of reading a large file into a list.
+    hog = ("import time\nhog = []\nfor i in range(120):\n"
+           "    hog.append(b'x' * (8 * 2**20))\n    time.sleep(0.02)\nprint('survived')")
     out = run_code(hub, "alice", ta, hog, timeout=120)
     assert "survived" not in out["stream"]
     assert out["status"] in ("restarting", "dead", "autorestarting"), out
