@@ -58,11 +58,11 @@ def test_login_spawn_and_run_a_cell_in_jupyterlab(hub, admin, new_page):
 
     launcher.click()
     notebook = page.locator(".jp-NotebookPanel:visible")
-    # Lab drops a run (with only a toast) while the kernel is initializing, so
-    # wait for the toolbar's kernel status, which says Idle only once the
-    # kernel's websocket is connected (the execution indicator starts "idle").
-    expect(notebook.locator(".jp-Toolbar-kernelStatus")).to_have_attribute(
-        "title", "Kernel Idle", timeout=120_000)
+    # Lab drops a run (with only a toast) while the kernel is initializing.
+    # The status bar says "Python 3 (ipykernel) | Idle" only once the kernel
+    # is connected; the toolbar's execution indicator starts out "idle".
+    kernel_status = page.locator('.jp-StatusBar-TextItem[title^="Change kernel"]')
+    expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=120_000)
     cell = notebook.locator(".jp-CodeCell").first
     editor = cell.locator(".cm-content")
     editor.click()
