@@ -234,3 +234,18 @@ def save_artifact(name: str, data: bytes | str) -> Path:
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def progress_events(hub, user, name, timeout):
+    """Read the spawn progress event stream to its end, as the spawn page does."""
+    url = f"{hub.url}/hub/api/users/{name}/server/progress"
+    xsrf = user.session.cookies.get("_xsrf")
+    events = []
+    with user.session.get(url, stream=True, timeout=timeout, headers={"X-XSRFToken": xsrf or ""}) as r:
+        assert r.status_code == 200, r.text
+        for line in r.iter_lines(decode_unicode=True):
+            if line and line.startswith("data:"):
+                events.append(json.loads(line[5:]))
+                if events[-1].get("failed") or events[-1].get("ready"):
+                    break
+    return events

@@ -5,7 +5,6 @@ Stock JupyterHub 6.1.1 answers a server dying while it starts with a bare
 and leaves running servers unreachable for minutes after a proxy restart.
 """
 
-import json
 import os
 import signal
 
@@ -13,7 +12,7 @@ import pytest
 import requests
 
 from ..conftest import make_user, spawn
-from ..harness import Browserless, Hub, wait_for
+from ..harness import Browserless, Hub, progress_events, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +44,7 @@ def test_browser_spawn_of_a_server_that_dies_shows_the_failure_promptly(tiny_hub
     user.session.headers["Accept-Language"] = "ja"
     r = user.session.get(f"{tiny_hub.url}/hub/spawn/emil", timeout=60)
     assert r.status_code == 200
-    events = _progress_events(tiny_hub, user, "emil", timeout=60)
+    events = progress_events(tiny_hub, user, "emil", timeout=60)
     failed = events[-1]
     assert failed.get("failed"), events
     assert "メモリ上限" in failed["message"], failed
@@ -53,21 +52,6 @@ def test_browser_spawn_of_a_server_that_dies_shows_the_failure_promptly(tiny_hub
     page.encoding = "utf-8"
     assert "メモリ上限" in page.text
     assert "InvalidStateError" not in (tiny_hub.data_dir / "logs" / "hub.log").read_text()
-
-
-def _progress_events(hub, user, name, timeout):
-    """Read the spawn progress event stream to its end, as the spawn page does."""
-    url = f"{hub.url}/hub/api/users/{name}/server/progress"
-    xsrf = user.session.cookies.get("_xsrf")
-    events = []
-    with user.session.get(url, stream=True, timeout=timeout, headers={"X-XSRFToken": xsrf or ""}) as r:
-        assert r.status_code == 200, r.text
-        for line in r.iter_lines(decode_unicode=True):
-            if line and line.startswith("data:"):
-                events.append(json.loads(line[5:]))
-                if events[-1].get("failed") or events[-1].get("ready"):
-                    break
-    return events
 
 
 def test_a_dead_proxy_comes_back_with_its_routes(hub, alice):
