@@ -54,6 +54,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._cgroup_probe import probe as cgroup_probe  # noqa: E402
 from benchmarks._stock_config import StockHub  # noqa: E402
 from tests.harness import TEST_PREFIX, Hub, execute, free_port  # noqa: E402
 
@@ -226,20 +227,33 @@ def start_boottime(pid: int, tick: int) -> float | None:
 
 def settled_memory(uids: set[int], interval: float = 0.5, stable_samples: int = 3,
                    tolerance: float = 0.005, timeout: float = 30) -> tuple[dict, float]:
-    """Poll until total RSS changes by less than `tolerance` for `stable_samples` polls in a row."""
+    """Poll until total RSS changes by less than `tolerance` for `stable_samples` polls in a row.
+
+    Each account's entry also gets `idle_cpu_pct`: the CPU its processes used
+    over the stable stretch, in percent of one core (what an idle server and
+    kernel cost the machine while nobody uses them).
+    """
     start = time.monotonic()
     last = None
     stable = 0
+    stable_since: tuple[float, dict] | None = None
     while True:
         per = memory_of(uids)
+        now = time.monotonic()
         total = sum(d["rss"] for d in per.values())
         if last is not None and total > 0 and abs(total - last) <= tolerance * last:
             stable += 1
         else:
             stable = 0
+            stable_since = (now, per)
         last = total
-        waited = time.monotonic() - start
+        waited = now - start
         if stable >= stable_samples or waited > timeout:
+            t_first, first = stable_since
+            for uid, d in per.items():
+                span = now - t_first
+                d["idle_cpu_pct"] = (round(100 * (d["cpu_s"] - first[uid]["cpu_s"]) / span, 2)
+                                     if span > 0 and d["procs"] and first[uid]["procs"] == d["procs"] else None)
             return per, round(waited, 2)
         time.sleep(interval)
 
@@ -402,6 +416,10 @@ class ReadyPoller:
                 pass
             self.stop.wait(POLL)
 
+    def abort(self) -> None:
+        for event in self.events.values():
+            event.set()
+
     def wait(self, name: str, timeout: float) -> float | None:
         self.posted.add(name)
         return self.ready_at.get(name) if self.events[name].wait(timeout) else None
@@ -452,7 +470,15 @@ def spawn_and_run(target: Target, name: str, wait_ready, start_gate: threading.B
         r = requests.post(f"{base}/kernels", headers=headers, json={"name": "python3"}, timeout=120)
         r.raise_for_status()
         sample["kernel_s"] = round(time.monotonic() - t0, 3)
-        out = execute(target.hub, name, token, r.json()["id"], CODE, timeout=120)
+        kernel_id = r.json()["id"]
+        try:
+            out = execute(target.hub, name, token, kernel_id, CODE, timeout=120)
+        except Exception as e:
+            # e.g. the kernel died while starting (jupyter_client's ZMQ port race with many
+            # kernels starting at once): say so instead of only "connection lost"
+            gone = requests.get(f"{base}/kernels/{kernel_id}", headers=headers, timeout=30).status_code == 404
+            raise RuntimeError(f"{type(e).__name__}: {e}" + ("; the kernel died (see the server's log)"
+                                                             if gone else "")) from e
         sample["result_s"] = round(time.monotonic() - t0, 3)
         sample["result"] = out["result"]
         if out["result"] != EXPECTED:
@@ -491,12 +517,11 @@ def stop_servers(target: Target, names: list[str], timeout: float = 120) -> dict
     return {"stop_s": round(time.monotonic() - t0, 2), "leftovers_killed": killed}
 
 
-def quiesce(max_wait: float = 5) -> None:
-    """Let the previous phase's exits and page-cache writeback finish before timing again."""
+def quiesce() -> None:
+    """A breath between phases: the previous phase's servers are gone (stop_servers waited for
+    that), let their exits and page-cache writeback finish. Other load on the machine is not
+    waited for: it is measured instead (foreign_pct)."""
     time.sleep(1.0)
-    deadline = time.monotonic() + max_wait
-    while time.monotonic() < deadline and psutil.cpu_percent(interval=0.5) > 50:
-        pass
 
 
 # -- phases ----------------------------------------------------------------
@@ -536,6 +561,60 @@ def cpu_busy(before: list[int], after: list[int]) -> dict:
     return {"busy_pct": round(100 * (total - idle) / total, 1), "steal_pct": round(100 * d[7] / total, 1)}
 
 
+class SchedSampler:
+    """Samples /proc/PID/schedstat of the phase's accounts while it runs.
+
+    schedstat gives, per process, the time it ran on a CPU and the time it
+    sat runnable in a run queue waiting for one. Their ratio shows whether
+    servers were slow because they had a lot to do or because the scheduler
+    gave them little CPU (cgroup weights, CPU limits, other load).
+    """
+
+    def __init__(self, target: "Target", names: list[str], interval: float = 0.5):
+        self.target, self.names, self.interval = target, names, interval
+        self.uids: set[int] = set()
+        self.last: dict[int, tuple[int, int, int]] = {}  # pid -> (uid, run ns, wait ns)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        self.sample()
+
+    def _run(self):
+        while not self.stop.wait(self.interval):
+            self.sample()
+
+    def sample(self):
+        if len(self.uids) < len(self.names):  # CampusHub creates new accounts during the spawn
+            self.uids = set(self.target.uids(self.names).values())
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                uid = entry.stat().st_uid
+                if uid not in self.uids:
+                    continue
+                with open(f"/proc/{entry.name}/schedstat") as f:
+                    run, wait = (int(x) for x in f.read().split()[:2])
+            except (OSError, ValueError):
+                continue
+            self.last[int(entry.name)] = (uid, run, wait)
+
+    def totals(self) -> dict[int, dict]:
+        out: dict[int, dict] = {}
+        for uid, run, wait in self.last.values():
+            d = out.setdefault(uid, {"run_s": 0.0, "wait_s": 0.0})
+            d["run_s"] += run / 1e9
+            d["wait_s"] += wait / 1e9
+        return out
+
+
 LISTEN_LINE = re.compile(
     r"\[I (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ServerApp\] http://127\.0\.0\.1:\d+/user/([^/]+)/")
 
@@ -559,24 +638,110 @@ def listening_at(target: Target, name: str, after_wall: float) -> float | None:
     return None
 
 
+# --scale-parent-weight: emulate the suggested fix without editing CampusHub
+SCALE_PARENT_WEIGHT = {"enabled": False, "path": None, "original": None}
+
+
+def _parent_weight_file() -> tuple[Path, int, int]:
+    backend = cgroups.detect()
+    if backend.version == 1:
+        return backend.mounts["cpu"] / cgroups.PARENT / "cpu.shares", 1024, 262144
+    return backend.root / cgroups.PARENT / "cpu.weight", 100, 10000
+
+
+def scale_parent_weight(servers: int) -> None:
+    """Give CampusHub's parent cgroup the weight of `servers` ordinary process groups."""
+    path, default, most = _parent_weight_file()
+    path.parent.mkdir(exist_ok=True)  # as the spawner does on its first start
+    if SCALE_PARENT_WEIGHT["path"] is None:
+        SCALE_PARENT_WEIGHT.update(path=path, original=path.read_text().strip())
+    path.write_text(str(min(most, default * max(1, servers))))
+
+
+def restore_parent_weight() -> None:
+    if SCALE_PARENT_WEIGHT["path"] is not None:
+        try:
+            SCALE_PARENT_WEIGHT["path"].write_text(SCALE_PARENT_WEIGHT["original"])
+            log(f"restored {SCALE_PARENT_WEIGHT['path']} to {SCALE_PARENT_WEIGHT['original']}")
+        except OSError as e:
+            log(f"cannot restore {SCALE_PARENT_WEIGHT['path']}: {e}")
+
+
+# pids whose root-owned process trees are "ours" besides the user servers: both hubs'
+# supervisors (with the hub and proxy processes below them) and this process
+LEDGER_ROOTS: list[int] = []
+
+
+def infrastructure_cpu() -> dict[int, float]:
+    """CPU seconds so far of every root-owned process in LEDGER_ROOTS' trees (hubs, proxies, us)."""
+    out = {}
+    for root in [os.getpid(), *LEDGER_ROOTS]:
+        try:
+            top = psutil.Process(root)
+            group = [top, *top.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for p in group:
+            try:
+                if p.uids().real == 0:
+                    t = p.cpu_times()
+                    out[p.pid] = t.user + t.system  # not children_*: reaped servers would count twice
+            except psutil.NoSuchProcess:
+                continue
+    return out
+
+
+def foreign_cpu(ticks0: list[int], ticks1: list[int], infra0: dict, infra1: dict,
+                servers_s: float, wall: float) -> dict:
+    """CPU the rest of the machine used meanwhile: all busy CPU minus hubs, proxies, this process, the servers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    d = [b - a for a, b in zip(ticks0, ticks1)]
+    busy = (sum(d[:8]) - d[3] - d[4]) / tick
+    infra = sum(v - infra0.get(pid, 0.0) for pid, v in infra1.items())
+    foreign = max(0.0, busy - infra - servers_s)
+    ncpu = len(os.sched_getaffinity(0))
+    return {"machine_busy_s": round(busy, 1), "hubs_proxies_bench_s": round(infra, 1),
+            "servers_s": round(servers_s, 1), "foreign_s": round(foreign, 1),
+            "foreign_pct_of_machine": round(100 * foreign / (wall * ncpu), 1) if wall > 0 else None}
+
+
 def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> dict:
     quiesce()
+    if SCALE_PARENT_WEIGHT["enabled"] and isinstance(target, CampusTarget):
+        scale_parent_weight(len(names))
     offset = hub_log_offset(target)
     load = [round(x, 2) for x in os.getloadavg()]
+    infra0 = infrastructure_cpu()
     ticks = cpu_ticks()
     t0 = time.monotonic()
-    if len(names) == 1:
-        samples = [spawn_and_run(target, names[0], lambda n, t: wait_ready_single(target, n, t), timeout=timeout)]
-    else:
-        gate = threading.Barrier(len(names))
-        with ReadyPoller(target, names) as poller, ThreadPoolExecutor(max_workers=len(names)) as pool:
-            futures = [pool.submit(spawn_and_run, target, n, poller.wait, gate, timeout) for n in names]
-            samples = [f.result() for f in futures]
-    makespan = time.monotonic() - t0
-    machine_cpu = cpu_busy(ticks, cpu_ticks())
+    with SchedSampler(target, names) as sched:
+        if len(names) == 1:
+            samples = [spawn_and_run(target, names[0], lambda n, t: wait_ready_single(target, n, t),
+                                     timeout=timeout)]
+        else:
+            gate = threading.Barrier(len(names))
+            with ReadyPoller(target, names) as poller:
+                pool = ThreadPoolExecutor(max_workers=len(names))
+                try:
+                    futures = [pool.submit(spawn_and_run, target, n, poller.wait, gate, timeout) for n in names]
+                    samples = [f.result() for f in futures]
+                except BaseException:
+                    # interrupted: release every waiting worker so cleanup need not wait for spawns
+                    gate.abort()
+                    poller.abort()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+                pool.shutdown()
+        makespan = time.monotonic() - t0
+    ticks1 = cpu_ticks()
+    infra1 = infrastructure_cpu()
+    machine_cpu = cpu_busy(ticks, ticks1)
+    machine_cpu.update(foreign_cpu(ticks, ticks1, infra0, infra1,
+                                   sum(d["run_s"] for d in sched.totals().values()), makespan))
     uids = target.uids(names)
     per, settle_s = settled_memory(set(uids.values()))
     throttling = {n: target.throttling(n) for n in names} if isinstance(target, CampusTarget) else {}
+    waited = sched.totals()
     reported = hub_reported(target, offset)
     for s in samples:
         m = per.get(uids.get(s["user"]), {})
@@ -585,11 +750,16 @@ def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> di
         s["procs"] = m.get("procs")
         s["cpu_s"] = round(m.get("cpu_s", 0), 2) if m.get("procs") else None
         s["sys_s"] = round(m.get("sys_s", 0), 2) if m.get("procs") else None
+        s["idle_cpu_pct"] = m.get("idle_cpu_pct")
         # when the oldest process of the account (the server) was created, from the POST
         s["exec_s"] = round(m["oldest"] - s["t0_boot"], 3) if m.get("oldest") else None
         s["hub_took_s"] = reported.get(s["user"])
         s["cpu_throttling"] = throttling.get(s["user"])
         s["throttled_s"] = (throttling.get(s["user"]) or {}).get("throttled_s")
+        sch = waited.get(uids.get(s["user"]))
+        # until the first result (or failure): CPU the server+kernel got, and time they waited for a CPU
+        s["sched_run_s"] = round(sch["run_s"], 2) if sch else None
+        s["sched_wait_s"] = round(sch["wait_s"], 2) if sch else None
         listen = listening_at(target, s["user"], s["t0_wall"])
         s["listen_s"] = round(listen - s["t0_wall"], 3) if listen else None
         # JupyterHub noticing the running server: its backoff plus adding the route
@@ -605,12 +775,13 @@ def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> di
                    f"result median {statistics.median(s['result_s'] for s in done):.2f}s, "
                    f"makespan {makespan:.1f}s")
     log(f"{target.label:9} {kind:6} x{len(names):<2} {summary} {len(failed)} failed "
-        f"(load {load[0]}, machine busy {machine_cpu['busy_pct']}%)")
+        f"(machine busy {machine_cpu['busy_pct']}%, other processes {machine_cpu['foreign_pct_of_machine']}%)")
     return {"target": target.label, "phase": kind, "users": len(names), "loadavg": load, "machine_cpu": machine_cpu,
+            "foreign_pct": machine_cpu["foreign_pct_of_machine"],
             "makespan_s": round(makespan, 2), "settle_s": settle_s, **stop, "samples": samples}
 
 
-def run_round(targets: list[Target], rnd: int, args, timeout: float) -> list[dict]:
+def run_round(targets: list[Target], rnd: int, args, timeout: float, results: list[dict]) -> None:
     """One round: every phase on stock, then the same phase on CampusHub.
 
     Alternating phase by phase (not hub by hub) keeps each pair of
@@ -628,13 +799,11 @@ def run_round(targets: list[Target], rnd: int, args, timeout: float) -> list[dic
     for t in targets:
         # stock needs the account to exist beforehand; CampusHub makes it in the spawn
         t.prepare(new[t.label], accounts=isinstance(t, StockTarget))
-    results = []
     for kind, names in plan:
         for t in targets:
             phase = run_phase(t, kind, names[t.label], timeout)
             phase["round"] = rnd
-            results.append(phase)
-    return results
+            results.append(phase)  # in place, so an interrupted run still reports what it measured
 
 
 # -- summary ---------------------------------------------------------------
@@ -654,7 +823,7 @@ METRICS = [
     ("many_exec", "many", "exec_s", "{n} users: spawn -> server process exists", "s"),
     ("many_listen", "many", "listen_s", "{n} users: spawn -> server listening", "s"),
     ("many_notice", "many", "notice_s", "{n} users: listening -> hub sees it ready", "s"),
-    ("many_makespan", "many", None, "{n} users: all results (makespan)", "s"),
+    ("many_makespan", "many", "@makespan_s", "{n} users: all results (makespan)", "s"),
     ("idle_rss", ("single", "new"), "rss_mib", "idle server+kernel RSS (1 user)", "MiB"),
     ("idle_pss", ("single", "new"), "pss_mib", "idle server+kernel PSS (1 user)", "MiB"),
     ("many_rss", "many", "rss_mib", "idle server+kernel RSS ({n} users, each)", "MiB"),
@@ -664,6 +833,13 @@ METRICS = [
     ("many_cpu", "many", "cpu_s", "CPU of server+kernel until idle ({n} users, each)", "s"),
     ("single_throttled", ("single", "new"), "throttled_s", "time held back by the cgroup CPU limit (1 user)", "s"),
     ("many_throttled", "many", "throttled_s", "time held back by the cgroup CPU limit ({n} users)", "s"),
+    ("single_idle_cpu", ("single", "new"), "idle_cpu_pct", "idle server+kernel CPU use (1 user)", "% core"),
+    ("single_wait", ("single", "new"), "sched_wait_s", "time runnable but waiting for a CPU (1 user)", "s"),
+    ("many_wait", "many", "sched_wait_s", "time runnable but waiting for a CPU ({n} users, each)", "s"),
+    ("single_foreign", ("single", "new"), "@foreign_pct", "CPU used by other processes meanwhile (1 user)", "%"),
+    ("many_foreign", "many", "@foreign_pct", "CPU used by other processes meanwhile ({n} users)", "%"),
+    ("single_stop", ("single", "new"), "@stop_s", "stop 1 server until its processes are gone", "s"),
+    ("many_stop", "many", "@stop_s", "stop {n} servers until their processes are gone", "s"),
 ]
 
 PAIRED = [("new", "ready_s"), ("new", "listen_s"), ("new", "result_s"),
@@ -703,8 +879,9 @@ def summarize(phases: list[dict]) -> dict:
         for key, phase, fld, _, _ in METRICS:
             kinds = phase if isinstance(phase, tuple) else (phase,)
             chosen = [p for p in mine if p["phase"] in kinds]
-            if fld is None:
-                values = [p["makespan_s"] for p in chosen if not any(x["error"] for x in p["samples"])]
+            if fld.startswith("@"):  # one value per phase; a makespan only when every spawn succeeded
+                values = [p.get(fld[1:]) for p in chosen
+                          if fld != "@makespan_s" or not any(x["error"] for x in p["samples"])]
             else:
                 values = [x.get(fld) for p in chosen for x in p["samples"] if not x["error"]]
             s[key] = stats(values)
@@ -787,6 +964,8 @@ def profile_spawner_steps(n_accounts: int = 3) -> dict:
         ensure_user(n)
         cold.append(time.perf_counter() - t0)
     out["ensure_user_new_account_ms"] = stats([x * 1e3 for x in cold])
+    # the spawner creates accounts one at a time (_ACCOUNTS_LOCK): the last of N new users waits for all
+    out["new_accounts_in_a_row"] = {"n": len(cold), "total_s": round(sum(cold), 3)}
     out["ensure_user_existing_account_ms"] = round(timeit(lambda: ensure_user(names[0]), 50) * 1e3, 3)
     for n in names:
         userdel(n)
@@ -796,11 +975,31 @@ def profile_spawner_steps(n_accounts: int = 3) -> dict:
     return out
 
 
+def profile_text(prof: dict) -> str:
+    lines = ["CampusHub spawner steps, per call in this process:"]
+    lines.append(f"  cgroups.detect() (reads /proc/self/mounts, {prof.get('proc_self_mounts_lines')} lines): "
+                 f"{prof.get('cgroups_detect_ms')} ms")
+    lines.append(f"  cgroup create {prof.get('cgroup_create_ms')} ms, remove {prof.get('cgroup_remove_ms')} ms, "
+                 f"usage {prof.get('cgroup_usage_ms')} ms")
+    new = prof.get("ensure_user_new_account_ms") or {}
+    row = prof.get("new_accounts_in_a_row") or {}
+    lines.append(f"  ensure_user: existing account {prof.get('ensure_user_existing_account_ms')} ms; new account "
+                 f"(useradd) median {new.get('median')} ms, max {new.get('max')} ms; "
+                 f"{row.get('n')} new accounts in a row (the spawner's lock) {row.get('total_s')} s")
+    lines.append(f"  progress message translation {prof.get('progress_step_translate_ms')} ms")
+    for p in prof.get("cgroup_weight_probe") or []:
+        if isinstance(p, dict) and "cpu_s" in p:
+            lines.append(f"  {p['n']} busy loops for {p['seconds']}s, CampusHub layout ({p['campushub_parent_weight']} "
+                         f"on the parent) vs stock layout: {p['cpu_s']['campushub_like']} vs "
+                         f"{p['cpu_s']['stock_like']} CPU s (ratio {p['campushub_over_stock']})")
+    return "\n".join(lines)
+
+
 # -- main ------------------------------------------------------------------
 
 
-class Interrupted(Exception):
-    pass
+class Interrupted(BaseException):
+    """SIGTERM/SIGINT: a BaseException, so no `except Exception` on the way swallows it."""
 
 
 def _on_signal(signum, frame):
@@ -808,6 +1007,14 @@ def _on_signal(signum, frame):
 
 
 def find_chp(prefix: Path) -> Path:
+    try:
+        from campushub.deploy.local.proxy import proxy_bin_for
+
+        pinned = Path(proxy_bin_for(prefix / "proxy"))
+        if pinned.exists():
+            return pinned
+    except ImportError:
+        pass
     found = sorted(prefix.glob("proxy/chp-*/node_modules/.bin/configurable-http-proxy"))
     if not found:
         raise SystemExit(f"no configurable-http-proxy under {prefix}/proxy: run `campushub up` once")
@@ -823,6 +1030,9 @@ def main(argv=None) -> int:
     p.add_argument("--json", metavar="FILE", help="also write the JSON result here")
     p.add_argument("--cpu-limit", type=float,
                    help="CampusHub's per-server CPU limit in cores (default: the site default); for diagnosis")
+    p.add_argument("--scale-parent-weight", action="store_true",
+                   help="diagnosis: before each CampusHub phase set the `campushub` parent cgroup's CPU weight "
+                        "to N x the default for N servers (restored at the end); emulates the suggested fix")
     p.add_argument("--keep-logs", metavar="DIR", help="copy the hubs' and servers' logs here before cleanup")
     p.add_argument("--no-profile", action="store_true", help="skip the spawner step profile")
     args = p.parse_args(argv)
@@ -830,6 +1040,7 @@ def main(argv=None) -> int:
         raise SystemExit("run as root: the benchmark creates unix accounts")
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    SCALE_PARENT_WEIGHT["enabled"] = args.scale_parent_weight
 
     started = dt.datetime.now(dt.timezone.utc)
     workdir = Path(tempfile.mkdtemp(prefix="campushub-bench-"))
@@ -853,7 +1064,8 @@ def main(argv=None) -> int:
         effective = json.loads((hub.data_dir / "effective-config.json").read_text())
         env_dir = next(Path(effective["install_prefix"], "envs").glob("py*-*"), None)
         env_dir = Path(_env_dir_from_log(hub) or env_dir)
-        chp = find_chp(Path(effective["install_prefix"]))
+        # the very binary `campushub up` runs, so both hubs use the same proxy version
+        chp = _chp_from_campushub(hub) or find_chp(Path(effective["install_prefix"]))
 
         log("starting stock JupyterHub (`python -m jupyterhub`)")
         (workdir / "stock").mkdir()
@@ -865,6 +1077,7 @@ def main(argv=None) -> int:
         stock_hub.up()
         stock_start = time.monotonic() - t0
         stock = StockTarget(stock_hub)
+        LEDGER_ROOTS[:] = [hub.proc.pid, stock_hub.proc.pid]
 
         for target in (stock, campus):
             names = [target.hub_name(f"{i:02d}") for i in range(0, args.users + 1)]
@@ -872,20 +1085,27 @@ def main(argv=None) -> int:
 
         result = {
             "benchmark": "spawn", "date": started.isoformat(timespec="seconds"),
-            "machine": machine_info(), "software": software_info(env_dir, chp),
+            "machine": machine_info(), "software": {**software_info(env_dir, chp), "campushub_git": git_revision()},
             "params": {"users": args.users, "rounds": args.rounds, "repeat": args.repeat, "poll_s": POLL,
                        "code": CODE, "campushub_limits": effective["limits"],
-                       "campushub_account_prefix": TEST_PREFIX},
+                       "campushub_account_prefix": TEST_PREFIX,
+                       "cpu_limit_override": args.cpu_limit,
+                       "diagnostic_scale_parent_weight": args.scale_parent_weight},
             "hub_start_s": {"stock": round(stock_start, 2), "campushub_up": round(campus_start, 2)},
         }
         for rnd in range(1, args.rounds + 1):
             log(f"round {rnd}/{args.rounds}")
-            phases += run_round([stock, campus], rnd, args, args.timeout)
+            run_round([stock, campus], rnd, args, args.timeout, phases)
         result["phases"] = phases
         result["summary"] = summarize(phases)
         if not args.no_profile:
             log("profiling CampusHub's spawner steps")
-            result["profile"] = profile_spawner_steps()
+            result["profile"] = profile_spawner_steps(max(3, min(args.users, 20)))
+            log("probing CPU shares: CampusHub's cgroup layout vs stock's, with busy loops")
+            try:
+                result["profile"]["cgroup_weight_probe"] = cgroup_probe(n=max(2, min(args.users, 10)), seconds=5)
+            except (cgroups.CgroupUnavailable, OSError) as e:
+                result["profile"]["cgroup_weight_probe"] = {"error": str(e)}
         result["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         code = 0
     except Interrupted as e:
@@ -899,6 +1119,7 @@ def main(argv=None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if args.keep_logs:
             keep_logs(workdir, Path(args.keep_logs))
+        restore_parent_weight()
         cleanup(stock, campus, workdir)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -908,6 +1129,12 @@ def main(argv=None) -> int:
         result["incomplete"] = True
     if result.get("summary"):
         text = table(result["summary"], args.users)
+        if result.get("profile"):
+            text += "\n\n" + profile_text(result["profile"])
+        if args.scale_parent_weight or args.cpu_limit:
+            text = ("DIAGNOSTIC RUN (not CampusHub as shipped): "
+                    + ("parent cgroup CPU weight scaled to the number of servers; " if args.scale_parent_weight else "")
+                    + (f"CPU limit {args.cpu_limit} cores; " if args.cpu_limit else "") + "\n" + text)
         print(text)
         print()
         print(json.dumps(result, indent=1))
@@ -915,6 +1142,30 @@ def main(argv=None) -> int:
             Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
             log(f"wrote {args.json}")
     return code
+
+
+def _chp_from_campushub(hub: Hub) -> Path | None:
+    from campushub.deploy.local import processes
+    from campushub.deploy.local.layout import Layout
+
+    pid = processes.read_pid(Layout(hub.data_dir), "proxy")
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if pid else []
+    except OSError:
+        return None
+    for arg in args:
+        if arg.endswith(b"configurable-http-proxy"):
+            return Path(arg.decode())
+    return None
+
+
+def git_revision() -> dict:
+    def git(*a):
+        r = subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    return {"commit": git("rev-parse", "HEAD"),
+            "campushub_modified": bool(git("status", "--porcelain", "--", "campushub"))}
 
 
 def _env_dir_from_log(hub: Hub) -> str | None:
