@@ -70,6 +70,15 @@ class CgroupsV1:
         _write(d["cpu"] / "cpu.cfs_period_us", str(PERIOD_US))
         _write(d["cpu"] / "cpu.cfs_quota_us", str(max(1000, int(limits.cpu * PERIOD_US))))
         _write(d["pids"] / "pids.max", str(limits.pids))
+        self._share_parent()
+
+    def _share_parent(self) -> None:
+        # All servers sit under one parent, which on its own would weigh as
+        # much as one process of the root group: under load 20 servers would
+        # share what the hub alone gets. Weigh the parent by its children.
+        parent = self.mounts["cpu"] / PARENT
+        children = sum(1 for p in parent.iterdir() if p.is_dir())
+        _write(parent / "cpu.shares", str(1024 * max(1, children)))
 
     def procs_files(self, name: str) -> list[str]:
         files = [str(p / "cgroup.procs") for p in self._dirs(name).values()]
@@ -93,6 +102,8 @@ class CgroupsV1:
             dirs.append(self.accounting / PARENT / name)
         for path in dirs:
             _rmdir(path)
+        if (self.mounts["cpu"] / PARENT).is_dir():
+            self._share_parent()
 
 
 class CgroupsV2:
@@ -115,6 +126,13 @@ class CgroupsV2:
             _write(path / "memory.swap.max", "0")
         _write(path / "cpu.max", f"{max(1000, int(limits.cpu * PERIOD_US))} {PERIOD_US}")
         _write(path / "pids.max", str(limits.pids))
+        self._share_parent()
+
+    def _share_parent(self) -> None:
+        # see CgroupsV1._share_parent; cpu.weight defaults to 100, at most 10000
+        parent = self.root / PARENT
+        children = sum(1 for p in parent.iterdir() if p.is_dir())
+        _write(parent / "cpu.weight", str(min(10000, 100 * max(1, children))))
 
     def procs_files(self, name: str) -> list[str]:
         return [str(self.root / PARENT / name / "cgroup.procs")]
@@ -130,6 +148,8 @@ class CgroupsV2:
 
     def remove(self, name: str) -> None:
         _rmdir(self.root / PARENT / name)
+        if (self.root / PARENT).is_dir():
+            self._share_parent()
 
 
 def _kv(text: str) -> dict[str, int]:

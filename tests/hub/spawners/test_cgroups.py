@@ -25,6 +25,10 @@ def test_v2_writes_limits_in_v2_units(tmp_path):
     assert (d / "pids.max").read_text() == "100"
     assert set((tmp_path / "cgroup.subtree_control").read_text().split()) == {"+cpu", "+memory", "+pids"}
     assert backend.procs_files("u1") == [str(d / "cgroup.procs")]
+    # the parent weighs as much as its servers together, not as one process
+    (tmp_path / "campushub" / "u2").mkdir()
+    backend.create("u2", cgroups.Limits(cpu=1, memory=2**30, pids=100))
+    assert (tmp_path / "campushub" / "cpu.weight").read_text() == "200"
 
 
 def test_v2_usage_reads_memory_cpu_and_oom_kills(tmp_path):
@@ -59,3 +63,17 @@ def test_detect_prefers_complete_v1(monkeypatch):
 
 def test_real_machine_has_a_usable_hierarchy():
     assert cgroups.detect().version in (1, 2)
+
+
+def test_v1_parent_weight_follows_running_servers(hub, alice, bob):
+    from ...conftest import spawn
+
+    spawn(hub, alice)
+    spawn(hub, bob)
+    backend = cgroups.detect()
+    if backend.version != 1:
+        pytest.skip("v1 machine only")
+    parent = backend.mounts["cpu"] / "campushub"
+    servers = sum(1 for p in parent.iterdir() if p.is_dir())
+    assert servers >= 2
+    assert int((parent / "cpu.shares").read_text()) == 1024 * servers
