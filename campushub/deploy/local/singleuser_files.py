@@ -7,11 +7,17 @@ CampusHub updates running sites without rebuilding the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
 
 KERNEL_CONFIG = 'c.InteractiveShellApp.extensions.append("campushub_memory_watch")\n'
+# Learners should not be asked about Jupyter news or updates: the site's
+# admins choose the versions, and the machine may have no internet at all.
+LAB_OVERRIDES = json.dumps({
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}, indent=1) + "\n"
 
 
 def _install(path: Path, text: str) -> None:
@@ -31,3 +37,4 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     _install(site_packages / "campushub_memory_watch.py", watch)
     # IPython reads sys.prefix/etc/ipython for every kernel of this environment
     _install(env_dir / "etc" / "ipython" / "ipython_kernel_config.py", KERNEL_CONFIG)
+    _install(env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json", LAB_OVERRIDES)
