@@ -3,27 +3,40 @@
 
     sudo python benchmarks/spawn.py [--users 20] [--rounds 3] [--json out.json]
 
-Runs as root: it creates unix accounts. Both hubs are started once on free
-ports on 127.0.0.1 and kept running; the measured phases alternate between
-them (stock, campushub, stock, campushub, ...) so that slow drift of the
-machine (other jobs, page cache, thermal) hits both alike.
+Runs as root: it creates unix accounts. Both hubs are started once, on free
+ports on 127.0.0.1, and kept running for the whole run:
+  stock      `python -m jupyterhub` with a generated config (_stock_config.py):
+             LocalProcessSpawner running the shared environment's
+             jupyterhub-singleuser, the same configurable-http-proxy binary
+             (started by the hub, as stock does), accounts bench-stockPPPPP-NN;
+  campushub  `campushub up` through tests.harness.Hub, site defaults for the
+             limits, hub users bench-NN (unix accounts chtPPPPP-bench-NN).
+PPPPP is this process's pid, so concurrent runs never touch each other.
 
-Per round and hub:
+Per round, each phase runs on stock and then at once on CampusHub, so every
+pair of measurements is seconds apart and load from elsewhere on the machine
+falls on both alike:
   new      one spawn of a hub user seen for the first time. CampusHub creates
-           the unix account inside the spawn (useradd); stock needs the account
+           the unix account inside the spawn (useradd); stock needs it
            beforehand, so the benchmark creates it untimed.
   single   --repeat sequential spawns of one user whose account exists.
   many     --users concurrent spawns (one thread per user), accounts exist.
 For every spawn: seconds from POST /hub/api/users/NAME/server to
-servers[""].ready (polled every 50 ms) and to the first execution result
-(POST /user/NAME/api/kernels with a user token, `5*4` over the kernel
-websocket, reply `20`). After the results, the idle server + kernel memory
-(RSS and PSS summed over the account's processes) once it stops changing.
-Then every server is stopped and its processes are gone before the next
-phase starts.
+servers[""].ready (polled every 50 ms; 0.25 s in the many phase, see
+ReadyPoller), to the server process existing and to
+the server logging that it listens (where the time goes), and to the first
+execution result (POST /user/NAME/api/kernels with a user token, `5*4` over
+the kernel websocket, reply `20`). Meanwhile /proc/PID/schedstat says how long
+the servers ran and how long they waited for a CPU, and /proc/stat how much
+CPU everything else on the machine took. After the results: the idle server +
+kernel memory (RSS and PSS summed over the account's processes) once it stops
+changing. Then every server is stopped and its processes are gone before the
+next phase starts. At the end, CampusHub's spawner steps are timed one by one
+and _cgroup_probe.py compares CPU shares of the two cgroup layouts.
 
-Cleanup (servers, hubs, proxies, accounts, cgroups, temp dirs) runs in a
-finally block, also on Ctrl-C or SIGTERM.
+Output: a table on stdout, then the JSON (also to --json FILE). Cleanup
+(servers, hubs, proxies, accounts, cgroups, temp dirs) runs in a finally
+block, also on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -62,9 +75,15 @@ from campushub.config import defaults as site_defaults  # noqa: E402
 from campushub.hub.spawners import cgroups  # noqa: E402
 from campushub.hub.spawners.unix_users import ensure_user, unix_name  # noqa: E402
 
-POLL = 0.05  # seconds between readiness polls
+POLL = 0.05  # seconds between readiness polls of one user (GET /hub/api/users/NAME)
+# The many-user poll lists every user (~20 ms of hub CPU each with 20 users); at 50 ms
+# it took ~40% of a core from the hub, and more from whichever hub answered faster.
+# 0.25 s costs <10% and adds at most 0.25 s to ready times of ~40 s.
+POLL_MANY = 0.25
 CODE, EXPECTED = "5*4", "20"
-STOCK_PREFIX = "bench-stock-"
+# Unique per process like the harness's TEST_PREFIX (cht12345-), so two runs at once
+# (or a run beside the test suite) never share, nor delete, each other's accounts.
+STOCK_PREFIX = f"bench-stock{os.getpid() % 100000:05d}-"
 CAMPUS_PREFIX = "bench-"
 
 
@@ -367,9 +386,9 @@ class CampusTarget(Target):
 class ReadyPoller:
     """One thread polling GET /hub/api/users?state=active for many users.
 
-    One request per 50 ms for everybody instead of one per user: 20 threads
-    polling their own user every 50 ms would be 400 requests/s against a
-    single-threaded hub, and the benchmark would mostly measure itself.
+    One request per POLL_MANY for everybody instead of one per user: 20
+    threads polling their own user every 50 ms would be 400 requests/s against
+    a single-threaded hub, and the benchmark would mostly measure itself.
     A user whose spawn was answered but who dropped out of the active list
     has failed to start; waiting for them ends at once.
     """
@@ -414,7 +433,7 @@ class ReadyPoller:
                         self._done(name, None)
             except (requests.RequestException, ValueError, KeyError):
                 pass
-            self.stop.wait(POLL)
+            self.stop.wait(POLL_MANY)
 
     def abort(self) -> None:
         for event in self.events.values():
@@ -661,21 +680,42 @@ def scale_parent_weight(servers: int) -> None:
 def restore_parent_weight() -> None:
     if SCALE_PARENT_WEIGHT["path"] is not None:
         try:
-            SCALE_PARENT_WEIGHT["path"].write_text(SCALE_PARENT_WEIGHT["original"])
-            log(f"restored {SCALE_PARENT_WEIGHT['path']} to {SCALE_PARENT_WEIGHT['original']}")
-        except OSError as e:
+            backend = cgroups.detect()
+            if hasattr(backend, "_share_parent"):  # CampusHub weighs the parent itself: recompute
+                backend._share_parent()
+            else:
+                SCALE_PARENT_WEIGHT["path"].write_text(SCALE_PARENT_WEIGHT["original"])
+            log(f"restored {SCALE_PARENT_WEIGHT['path']}: {SCALE_PARENT_WEIGHT['path'].read_text().strip()}")
+        except (OSError, cgroups.CgroupUnavailable) as e:
             log(f"cannot restore {SCALE_PARENT_WEIGHT['path']}: {e}")
 
 
-# pids whose root-owned process trees are "ours" besides the user servers: both hubs'
-# supervisors (with the hub and proxy processes below them) and this process
-LEDGER_ROOTS: list[int] = []
+# (label, pid) of the supervisors whose root-owned process trees are "ours" besides the
+# user servers: both hubs with their proxies (and `campushub up`); this process is added
+LEDGER_ROOTS: list[tuple[str, int]] = []
 
 
-def infrastructure_cpu() -> dict[int, float]:
-    """CPU seconds so far of every root-owned process in LEDGER_ROOTS' trees (hubs, proxies, us)."""
+def _role(p: psutil.Process) -> str:
+    cmd = " ".join(p.cmdline())
+    if "configurable-http-proxy" in cmd:
+        return "proxy"
+    if "campushub up" in cmd:
+        return "up"
+    if "jupyterhub" in cmd:
+        return "hub"
+    return p.name()
+
+
+def infrastructure_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of the hubs, proxies and this process: {pid: (label, seconds)}."""
+    def cpu(p):
+        t = p.cpu_times()
+        return t.user + t.system  # not children_*: reaped servers would count twice
+
     out = {}
-    for root in [os.getpid(), *LEDGER_ROOTS]:
+    me = psutil.Process()
+    out[me.pid] = ("benchmark", cpu(me))
+    for label, root in LEDGER_ROOTS:
         try:
             top = psutil.Process(root)
             group = [top, *top.children(recursive=True)]
@@ -684,8 +724,7 @@ def infrastructure_cpu() -> dict[int, float]:
         for p in group:
             try:
                 if p.uids().real == 0:
-                    t = p.cpu_times()
-                    out[p.pid] = t.user + t.system  # not children_*: reaped servers would count twice
+                    out[p.pid] = (f"{label}:{_role(p)}", cpu(p))
             except psutil.NoSuchProcess:
                 continue
     return out
@@ -697,10 +736,14 @@ def foreign_cpu(ticks0: list[int], ticks1: list[int], infra0: dict, infra1: dict
     tick = os.sysconf("SC_CLK_TCK")
     d = [b - a for a, b in zip(ticks0, ticks1)]
     busy = (sum(d[:8]) - d[3] - d[4]) / tick
-    infra = sum(v - infra0.get(pid, 0.0) for pid, v in infra1.items())
+    by_role: dict[str, float] = {}
+    for pid, (label, seconds) in infra1.items():
+        by_role[label] = by_role.get(label, 0.0) + seconds - infra0.get(pid, (label, 0.0))[1]
+    infra = sum(by_role.values())
     foreign = max(0.0, busy - infra - servers_s)
     ncpu = len(os.sched_getaffinity(0))
     return {"machine_busy_s": round(busy, 1), "hubs_proxies_bench_s": round(infra, 1),
+            "infrastructure_s": {k: round(v, 2) for k, v in sorted(by_role.items())},
             "servers_s": round(servers_s, 1), "foreign_s": round(foreign, 1),
             "foreign_pct_of_machine": round(100 * foreign / (wall * ncpu), 1) if wall > 0 else None}
 
@@ -778,6 +821,8 @@ def run_phase(target: Target, kind: str, names: list[str], timeout: float) -> di
         f"(machine busy {machine_cpu['busy_pct']}%, other processes {machine_cpu['foreign_pct_of_machine']}%)")
     return {"target": target.label, "phase": kind, "users": len(names), "loadavg": load, "machine_cpu": machine_cpu,
             "foreign_pct": machine_cpu["foreign_pct_of_machine"],
+            "hub_proxy_cpu_s": round(sum(v for k, v in machine_cpu["infrastructure_s"].items()
+                                         if k.startswith(f"{target.label}:")), 2),
             "makespan_s": round(makespan, 2), "settle_s": settle_s, **stop, "samples": samples}
 
 
@@ -836,6 +881,8 @@ METRICS = [
     ("single_idle_cpu", ("single", "new"), "idle_cpu_pct", "idle server+kernel CPU use (1 user)", "% core"),
     ("single_wait", ("single", "new"), "sched_wait_s", "time runnable but waiting for a CPU (1 user)", "s"),
     ("many_wait", "many", "sched_wait_s", "time runnable but waiting for a CPU ({n} users, each)", "s"),
+    ("single_hubcpu", ("single", "new"), "@hub_proxy_cpu_s", "CPU of the hub + proxy for that (1 user)", "s"),
+    ("many_hubcpu", "many", "@hub_proxy_cpu_s", "CPU of the hub + proxy for that ({n} users)", "s"),
     ("single_foreign", ("single", "new"), "@foreign_pct", "CPU used by other processes meanwhile (1 user)", "%"),
     ("many_foreign", "many", "@foreign_pct", "CPU used by other processes meanwhile ({n} users)", "%"),
     ("single_stop", ("single", "new"), "@stop_s", "stop 1 server until its processes are gone", "s"),
@@ -1031,8 +1078,9 @@ def main(argv=None) -> int:
     p.add_argument("--cpu-limit", type=float,
                    help="CampusHub's per-server CPU limit in cores (default: the site default); for diagnosis")
     p.add_argument("--scale-parent-weight", action="store_true",
-                   help="diagnosis: before each CampusHub phase set the `campushub` parent cgroup's CPU weight "
-                        "to N x the default for N servers (restored at the end); emulates the suggested fix")
+                   help="diagnosis for CampusHub before 136bcbb (which weighs the parent itself): before each "
+                        "CampusHub phase set the `campushub` parent cgroup's CPU weight to N x the default "
+                        "for N servers (restored at the end)")
     p.add_argument("--keep-logs", metavar="DIR", help="copy the hubs' and servers' logs here before cleanup")
     p.add_argument("--no-profile", action="store_true", help="skip the spawner step profile")
     args = p.parse_args(argv)
@@ -1057,13 +1105,16 @@ def main(argv=None) -> int:
         if args.cpu_limit:
             limits["cpu"] = args.cpu_limit
         hub = Hub.create(workdir / "campushub", {"limits": limits})
+        campus = CampusTarget(hub)  # before up(), so cleanup stops a half-started hub too
         t0 = time.monotonic()
         hub.up(admin=None)
         campus_start = time.monotonic() - t0
-        campus = CampusTarget(hub)
         effective = json.loads((hub.data_dir / "effective-config.json").read_text())
-        env_dir = next(Path(effective["install_prefix"], "envs").glob("py*-*"), None)
-        env_dir = Path(_env_dir_from_log(hub) or env_dir)
+        # the environment the CampusHub hub really uses, so stock runs exactly the same servers
+        env_dir = _env_dir_of_hub(hub) or next(Path(effective["install_prefix"], "envs").glob("py*-*"), None)
+        if env_dir is None:
+            raise RuntimeError("cannot find the shared user environment")
+        env_dir = Path(env_dir)
         # the very binary `campushub up` runs, so both hubs use the same proxy version
         chp = _chp_from_campushub(hub) or find_chp(Path(effective["install_prefix"]))
 
@@ -1073,11 +1124,11 @@ def main(argv=None) -> int:
             workdir / "stock", free_port(), free_port(), free_port(), uuid.uuid4().hex, env_dir, chp,
             spawner={**effective["spawner"], "concurrent_spawn_limit": effective["hub"]["concurrent_spawn_limit"]},
         )
+        stock = StockTarget(stock_hub)
         t0 = time.monotonic()
         stock_hub.up()
         stock_start = time.monotonic() - t0
-        stock = StockTarget(stock_hub)
-        LEDGER_ROOTS[:] = [hub.proc.pid, stock_hub.proc.pid]
+        LEDGER_ROOTS[:] = [("campushub", hub.proc.pid), ("stock", stock_hub.proc.pid)]
 
         for target in (stock, campus):
             names = [target.hub_name(f"{i:02d}") for i in range(0, args.users + 1)]
@@ -1086,7 +1137,8 @@ def main(argv=None) -> int:
         result = {
             "benchmark": "spawn", "date": started.isoformat(timespec="seconds"),
             "machine": machine_info(), "software": {**software_info(env_dir, chp), "campushub_git": git_revision()},
-            "params": {"users": args.users, "rounds": args.rounds, "repeat": args.repeat, "poll_s": POLL,
+            "params": {"users": args.users, "rounds": args.rounds, "repeat": args.repeat,
+                       "poll_s": POLL, "poll_many_s": POLL_MANY,
                        "code": CODE, "campushub_limits": effective["limits"],
                        "campushub_account_prefix": TEST_PREFIX,
                        "cpu_limit_override": args.cpu_limit,
@@ -1168,7 +1220,7 @@ def git_revision() -> dict:
             "campushub_modified": bool(git("status", "--porcelain", "--", "campushub"))}
 
 
-def _env_dir_from_log(hub: Hub) -> str | None:
+def _env_dir_of_hub(hub: Hub) -> str | None:
     """The env the CampusHub hub really uses (CAMPUSHUB_ENV_DIR of its process)."""
     from campushub.deploy.local import processes
     from campushub.deploy.local.layout import Layout
@@ -1222,6 +1274,12 @@ def cleanup(stock: StockTarget | None, campus: CampusTarget | None, workdir: Pat
                 d.rmdir()
             except OSError as e:
                 log(f"cleanup: cannot remove cgroup {d}: {e}")
+    try:
+        backend = cgroups.detect()
+        if hasattr(backend, "_share_parent"):
+            backend._share_parent()  # CampusHub weighs the parent by its children: count again without ours
+    except (cgroups.CgroupUnavailable, OSError):
+        pass
     shutil.rmtree(workdir, ignore_errors=True)
     log(f"cleanup done ({len(ours)} accounts removed)")
 
