@@ -142,12 +142,12 @@ def _hub_api(config: dict) -> str:
 def _bootstrap_admin(config: dict, layout: Layout, admin: str | None) -> str | None:
     if not admin:
         return None
-    layout.add_admin(admin)
     db_url = config["hub"]["db_url"] or f"sqlite:///{layout.db_file}"
     try:
         exists = bootstrap.account_exists(db_url, admin)
     except Exception as e:  # any driver or connection error: say which database
         raise CommandError(f"cannot use the hub database {_safe_url(db_url)}: {e}") from None
+    layout.add_admin(admin)  # only once the database answered: a failed `up` changes nothing
     if exists:
         return None
     return bootstrap.prepare_admin(str(layout.bootstrap_admin), admin)
