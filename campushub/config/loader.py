@@ -122,12 +122,45 @@ def parse_bytes(value: int | str) -> int:
 
 
 def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
+    def fail(key: str, message: str):
+        keys = key.split(".")
+        line = None
+        while keys and line is None:  # the key itself may be absent: point at its parent
+            line = _line_of(doc, keys)
+            keys = keys[:-1]
+        raise ConfigError(message, path=path, key=key, line=line)
+
     mem = config["limits"]["memory"]
     if parse_bytes(mem) < 64 * 1024**2:
-        raise ConfigError(
-            f"got {mem!r}; must be at least 64M",
-            path=path, key="limits.memory", line=_line_of(doc, ["limits", "memory"]),
-        )
+        fail("limits.memory", f"got {mem!r}; must be at least 64M")
+    https = config["hub"]["https"]
+    if bool(https["cert"]) != bool(https["key"]):
+        fail("hub.https", "set both cert and key, or neither")
+    if config["embedding"]["allowed_origins"] and not (
+        https["cert"] or (config["hub"]["public_url"] or "").startswith("https://")
+    ):
+        fail("embedding.allowed_origins",
+             "embedding needs HTTPS (browsers send iframe cookies only over HTTPS); "
+             "set hub.https.cert and hub.https.key, or hub.public_url to the https:// "
+             "address of the TLS proxy in front")
+    auth = config["auth"]
+    for key in _REQUIRED_BY_AUTH.get(auth["type"], ()):
+        section, _, name = key.partition(".")
+        if not auth[section][name]:
+            fail(f"auth.{key}", f"auth.type is {auth['type']}, which needs auth.{key}")
+    if auth["type"] == "site_token":
+        site = auth["site_token"]
+        if bool(site["database"]["url"]) == bool(site["http"]["url"]):
+            fail("auth.site_token", "set exactly one of database.url and http.url")
+    if auth["type"] == "ldap" and not (auth["ldap"]["bind_dn_template"] or auth["ldap"]["user_search_base"]):
+        fail("auth.ldap", "set bind_dn_template or user_search_base, so users can be found")
+
+
+_REQUIRED_BY_AUTH = {
+    "oidc": ("oidc.authorize_url", "oidc.token_url", "oidc.userdata_url", "oidc.client_id", "oidc.client_secret"),
+    "google": ("google.client_id", "google.client_secret"),
+    "ldap": ("ldap.server_address",),
+}
 
 
 def validate(doc: Any, path: str | None = None) -> dict:
@@ -178,3 +211,13 @@ def load(path: str | Path | None) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read: {e}", path=str(p)) from None
     return loads(text, str(p))
+
+
+def public_url(config: dict) -> str:
+    """Where browsers reach the hub (no trailing slash, base_url not included)."""
+    hub = config["hub"]
+    if hub["public_url"]:
+        return hub["public_url"]
+    scheme = "https" if hub["https"]["cert"] else "http"
+    host = "127.0.0.1" if hub["ip"] in ("0.0.0.0", "::", "") else hub["ip"]
+    return f"{scheme}://{host}:{hub['port']}"

@@ -49,6 +49,20 @@ def _proxy(c, hub: dict, layout: Layout) -> None:
 
 
 def _auth(c, config: dict, layout: Layout) -> None:
+    kind = config["auth"]["type"]
+    c.Authenticator.admin_users = set(config["hub"]["admin_users"]) | set(layout.admins())
+    if kind == "native":
+        _native(c, config, layout)
+    else:
+        # Each identity module maps its own section, so it stays readable alone.
+        from .auth import ldap, oauth, site_token
+
+        module = {"site_token": site_token, "oidc": oauth, "google": oauth, "ldap": ldap}[kind]
+        module.configure(c, config)
+        c.JupyterHub.template_vars = {"native_accounts": False}
+
+
+def _native(c, config: dict, layout: Layout) -> None:
     native = config["auth"]["native"]
     c.JupyterHub.authenticator_class = "campushub.hub.auth.native.CampusHubAuthenticator"
     c.CampusHubAuthenticator.open_signup = native["open_signup"]
@@ -58,7 +72,6 @@ def _auth(c, config: dict, layout: Layout) -> None:
     c.CampusHubAuthenticator.bootstrap_admin_file = str(layout.bootstrap_admin)
     # Approval by an admin is the gate; every approved account may log in.
     c.Authenticator.allow_all = True
-    c.Authenticator.admin_users = set(config["hub"]["admin_users"]) | set(layout.admins())
     c.JupyterHub.template_vars = {"native_accounts": True}
 
 
