@@ -9,7 +9,7 @@ cd "$repo"
 
 # System packages: Chromium for the browser tests (never a downloaded browser),
 # Japanese fonts for the Japanese pages, PostgreSQL for the database tests.
-pkgs=(python3-venv python3-dev nodejs npm git chromium fonts-noto-cjk postgresql bubblewrap procps)
+pkgs=(python3-venv python3-dev nodejs npm git chromium fonts-noto-cjk postgresql bubblewrap procps slapd ldap-utils openssl)
 need=()
 for pkg in "${pkgs[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 command -v node >/dev/null && command -v npm >/dev/null && need=($(printf '%s\n' "${need[@]}" | grep -vx -e nodejs -e npm || true))
