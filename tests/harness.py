@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import urllib3
 import websocket
 
 # Unique per pytest process, so concurrent runs (a developer's and a
@@ -27,6 +28,8 @@ import websocket
 TEST_PREFIX = f"cht{os.getpid() % 100000:05d}-"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+# HTTPS test hubs use a self-signed certificate made by the tests.
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
 def free_port() -> int:
@@ -65,6 +68,7 @@ class Hub:
     api_token: str
     proc: subprocess.Popen | None = None
     admin_password: str = ""
+    scheme: str = "http"
     output: Path = field(init=False)
 
     def __post_init__(self):
@@ -76,7 +80,7 @@ class Hub:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @classmethod
     def create(cls, workdir: Path, overrides: dict | None = None) -> "Hub":
@@ -92,8 +96,10 @@ class Hub:
             "limits": {"cpu": 1, "memory": "512M", "pids": 512},
         }
         config_file = workdir / "campushub.yaml"
-        config_file.write_text(json.dumps(merge(config, overrides or {}), indent=1))  # JSON is YAML
-        return cls(workdir, config_file, port, hub_port, api_token=uuid.uuid4().hex)
+        config = merge(config, overrides or {})
+        config_file.write_text(json.dumps(config, indent=1))  # JSON is YAML
+        scheme = "https" if config["hub"].get("https", {}).get("cert") else "http"
+        return cls(workdir, config_file, port, hub_port, api_token=uuid.uuid4().hex, scheme=scheme)
 
     def up(self, admin: str | None = "admin", timeout: float = 900) -> None:
         env = {**os.environ, "CAMPUSHUB_API_TOKEN": self.api_token, "TERM": "dumb", "COLUMNS": "200"}
@@ -130,7 +136,7 @@ class Hub:
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         return requests.request(
             method, f"{self.url}/hub/api/{path}",
-            headers={"Authorization": f"token {self.api_token}"}, timeout=30, **kwargs,
+            headers={"Authorization": f"token {self.api_token}"}, timeout=30, verify=False, **kwargs,
         )
 
     def server_ready(self, user: str, server: str = "") -> bool:

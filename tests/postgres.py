@@ -56,7 +56,18 @@ class Postgres:
         server.psql("CREATE ROLE campushub LOGIN SUPERUSER PASSWORD 'campushub'")
         return server
 
-    def stop(self) -> None:
+    def pause(self) -> None:
+        """Stop the server but keep its data, to test what happens while a database is down."""
         subprocess.run(["runuser", "-u", "postgres", "--", _bin("pg_ctl"), "-D", f"{self.root}/data",
-                        "-m", "immediate", "stop"], capture_output=True)
+                        "-m", "immediate", "-w", "stop"], capture_output=True)
+
+    def resume(self) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", _bin("pg_ctl"), "-D", f"{self.root}/data",
+                        "-l", f"{self.root}/log", "-w", "start", "-o",
+                        f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"],
+                       check=True, capture_output=True)
+        wait_for(lambda: self.psql("select 1") == "1", 30, "PostgreSQL to accept connections again")
+
+    def stop(self) -> None:
+        self.pause()
         shutil.rmtree(self.root, ignore_errors=True)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .. import config as site_config
+from ..config import public_url
 from ..deploy.local import processes
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
@@ -74,6 +75,11 @@ def _admin_name(name: str) -> str:
 def run(args) -> int:
     config = effective_config(args)
     admin = _admin_name(args.admin) if args.admin else None
+    if admin and config["auth"]["type"] != "native":
+        raise CommandError(
+            f"--admin works with auth.type native only; with {config['auth']['type']} the identity "
+            "provider decides: use hub.admin_users or roles.admin_groups in the config."
+        )
     preflight(config)
     layout = Layout(Path(config["data_dir"]))
     if processes.read_pid(layout, "hub"):
@@ -125,9 +131,7 @@ def run(args) -> int:
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
         progress.advance(task)
         step("Ready")
-    hub_cfg = config["hub"]
-    host = "localhost" if hub_cfg["ip"] in ("0.0.0.0", "", "::") else hub_cfg["ip"]
-    console.print(f"CampusHub is running at [bold]http://{host}:{hub_cfg['port']}{hub_cfg['base_url']}[/]")
+    console.print(f"CampusHub is running at [bold]{public_url(config)}{config['hub']['base_url']}[/]")
     if password:
         console.print(f"Admin account [bold]{admin}[/] created. One-time password: [bold]{password}[/]")
         console.print("It is shown only now; change it at /hub/change-password after logging in.")

@@ -219,5 +219,5 @@ def public_url(config: dict) -> str:
     if hub["public_url"]:
         return hub["public_url"]
     scheme = "https" if hub["https"]["cert"] else "http"
-    host = "127.0.0.1" if hub["ip"] in ("0.0.0.0", "::", "") else hub["ip"]
+    host = "localhost" if hub["ip"] in ("0.0.0.0", "::", "") else hub["ip"]
     return f"{scheme}://{host}:{hub['port']}"

@@ -7,11 +7,14 @@ override anything in an extra jupyterhub_config.py.
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 from importlib import resources
 
 from ..config import parse_bytes
 from ..deploy.local.layout import Layout
+from .roles import load_roles
 
 TEMPLATES = str(resources.files("campushub.hub").joinpath("templates"))
 API_TOKEN_ENV = "CAMPUSHUB_API_TOKEN"
@@ -22,7 +25,8 @@ def apply(c, config: dict, layout: Layout, env_dir: str | None) -> None:
     _proxy(c, config["hub"], layout)
     _auth(c, config, layout)
     _spawner(c, config, layout, env_dir)
-    _services(c, layout)
+    _services(c, layout, config)
+    _embedding(c, config)
     _ui(c, config["ui"])
 
 
@@ -45,7 +49,8 @@ def _proxy(c, hub: dict, layout: Layout) -> None:
     c.ConfigurableHTTPProxy.should_start = False  # `campushub up` runs it
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub['proxy_api_port']}"
     c.ConfigurableHTTPProxy.auth_token = layout.secret(layout.proxy_token)
-    c.JupyterHub.bind_url = f"http://{hub['ip']}:{hub['port']}{hub['base_url']}"
+    scheme = "https" if hub["https"]["cert"] else "http"
+    c.JupyterHub.bind_url = f"{scheme}://{hub['ip']}:{hub['port']}{hub['base_url']}"
 
 
 def _auth(c, config: dict, layout: Layout) -> None:
@@ -55,10 +60,8 @@ def _auth(c, config: dict, layout: Layout) -> None:
         _native(c, config, layout)
     else:
         # Each identity module maps its own section, so it stays readable alone.
-        from .auth import ldap, oauth, site_token
-
-        module = {"site_token": site_token, "oidc": oauth, "google": oauth, "ldap": ldap}[kind]
-        module.configure(c, config)
+        module = {"site_token": "site_token", "oidc": "oauth", "google": "oauth", "ldap": "ldap"}[kind]
+        importlib.import_module(f"{__package__}.auth.{module}").configure(c, config)
         c.JupyterHub.template_vars = {"native_accounts": False}
 
 
@@ -93,7 +96,7 @@ def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
         s.env_dir = env_dir
 
 
-def _services(c, layout: Layout) -> None:
+def _services(c, layout: Layout, config: dict) -> None:
     services = [{"name": "campushub-cli", "api_token": layout.secret(layout.cli_token)}]
     if os.environ.get(API_TOKEN_ENV):
         services.append({"name": "campushub-automation", "api_token": os.environ[API_TOKEN_ENV]})
@@ -107,8 +110,24 @@ def _services(c, layout: Layout) -> None:
                 "read:hub", "read:metrics", "tokens", "proxy", "shutdown",
             ],
             "services": [s["name"] for s in services],
-        }
+        },
+        *load_roles(config),
     ]
+
+
+def _embedding(c, config: dict) -> None:
+    origins = config["embedding"]["allowed_origins"]
+    if not origins:
+        return  # JupyterHub's defaults: no framing by other sites
+    csp = "frame-ancestors 'self' " + " ".join(origins)
+    # Inside another site's iframe the hub's cookies are third-party
+    # cookies: browsers send them only when marked SameSite=None; Secure.
+    cookies = {"samesite": "None", "secure": True}
+    c.JupyterHub.tornado_settings = {"headers": {"Content-Security-Policy": csp}, "cookie_options": cookies}
+    # User servers get the same policy; JupyterHub hands cookie_options to
+    # their login cookies, and the server's own _xsrf cookie needs it too.
+    server_settings = {"headers": {"Content-Security-Policy": csp}, "xsrf_cookie_kwargs": cookies}
+    c.SystemUserSpawner.args = [f"--ServerApp.tornado_settings={json.dumps(server_settings)}"]
 
 
 def _ui(c, ui: dict) -> None:

@@ -158,6 +158,7 @@ def upstream_strings(path: Path) -> set[str]:
         ("native-login.html", NATIVE / "handlers.py"),
         ("signup.html", NATIVE / "handlers.py"),
         ("error.html", Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "base.py"),
+        ("login.html", Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "login.py"),
     ],
 )
 def test_runtime_messages_match_upstream_source(template, module):
@@ -240,6 +241,13 @@ CASES = [
                         message="Failed to reach your server.  Please try again later.  "
                         "Contact admin if the issue persists.")),
     ("404.html", dict(status_code=404, status_message="Not Found")),
+    ("login.html", dict(login_service="Google", authenticator_login_url="/hub/oauth_login")),
+    ("login.html", dict(login_error="Invalid username or password", username="alice",
+                        authenticator_login_url="/hub/login")),
+    ("site-token-error.html", dict(status_code=403, reason="refused", site_url="https://learn.example.com/")),
+    ("site-token-error.html", dict(status_code=403, reason="missing", site_url="https://learn.example.com/")),
+    ("site-token-error.html", dict(status_code=503, reason="unavailable", site_url="https://learn.example.com/")),
+    ("site-token-error.html", dict(status_code=200, reason="signed_out", site_url="")),
 ]
 
 

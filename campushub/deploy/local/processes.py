@@ -73,6 +73,8 @@ def start_proxy(layout: Layout, chp: Path, hub: dict) -> subprocess.Popen | None
         "--error-target", f"{target}{hub['base_url']}hub/error",
         "--log-level", "warn",
     ]
+    if hub["https"]["cert"]:
+        cmd += ["--ssl-cert", hub["https"]["cert"], "--ssl-key", hub["https"]["key"]]
     return _spawn(layout, "proxy", cmd, env)
 
 

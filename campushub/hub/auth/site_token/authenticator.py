@@ -1,0 +1,105 @@
+"""SiteTokenAuthenticator: learners arrive from an existing site with a token and
+never see a login page; the site stays the authority on who they are, whether
+they are admins and which groups they belong to."""
+
+from __future__ import annotations
+
+from jupyterhub.auth import Authenticator
+from traitlets import Bool, Dict, Enum, Float, Integer, Unicode, default
+
+from .sources import DatabaseSource, HttpSource, SiteUnavailable, TokenInfo, well_formed
+
+
+class SiteTokenAuthenticator(Authenticator):
+    site_url = Unicode("", help="The site's page learners go back to when their token is refused.").tag(config=True)
+    cookie_name = Unicode("campushub_token", help="Cookie the site sets with the token.").tag(config=True)
+    query_parameter = Unicode("token", help="Query parameter that may carry the token.").tag(config=True)
+    max_token_length = Integer(512, help="Longer tokens are refused without asking the site.").tag(config=True)
+    timeout = Float(5.0, help="Seconds to wait for the site's database or endpoint.").tag(config=True)
+
+    database_url = Unicode("", help="SQLAlchemy URL of the site's database.").tag(config=True)
+    database_query = Unicode("", help="Parameterised SELECT using :token (overrides table/columns).").tag(config=True)
+    database_table = Unicode("sessions", help="Table with one row per token.").tag(config=True)
+    database_columns = Dict(
+        {"token": "token", "username": "username"},
+        help="Result name (token, username, is_admin, groups, expires_at, revoked) -> column.",
+    ).tag(config=True)
+    token_hash = Enum(["none", "sha256"], "none", help="How the site stores tokens.").tag(config=True)
+
+    http_url = Unicode("", help="Endpoint that answers for a token (POST JSON).").tag(config=True)
+    http_api_key_file = Unicode("", help="File with the Bearer key sent to the endpoint.").tag(config=True)
+    http_ca_file = Unicode("", help="CA bundle for the endpoint's certificate.").tag(config=True)
+
+    # The site decides who may come in: a valid token is the permission.
+    @default("allow_all")
+    def _allow_all(self):
+        return True
+
+    @default("manage_groups")
+    def _manage_groups(self):
+        return True
+
+    @default("refresh_pre_spawn")
+    def _refresh_pre_spawn(self):
+        return True
+
+    _source = None
+
+    @property
+    def source(self):
+        if self._source is None:
+            if self.http_url:
+                key = None
+                if self.http_api_key_file:
+                    with open(self.http_api_key_file) as f:
+                        key = f.read().strip()
+                self._source = HttpSource(self.http_url, api_key=key, ca_file=self.http_ca_file or None,
+                                          timeout=self.timeout)
+            elif self.database_url:
+                self._source = DatabaseSource(
+                    self.database_url, query=self.database_query or None, table=self.database_table,
+                    columns=self.database_columns, token_hash=self.token_hash, timeout=self.timeout,
+                )
+            else:
+                raise ValueError("SiteTokenAuthenticator needs database_url or http_url")
+        return self._source
+
+    def get_handlers(self, app):
+        from .handlers import SiteTokenLoginHandler, SiteTokenLogoutHandler
+
+        return [("/login", SiteTokenLoginHandler), ("/logout", SiteTokenLogoutHandler)]
+
+    def token_from(self, handler) -> str | None:
+        """The token the browser carries: the query parameter wins over the cookie."""
+        return handler.get_argument(self.query_parameter, None) or handler.get_cookie(self.cookie_name)
+
+    async def check_token(self, token: str | None) -> TokenInfo | None:
+        """None for a refused token; raises SiteUnavailable when the site cannot tell."""
+        if not well_formed(token, self.max_token_length):
+            return None
+        return await self.source.check(token)
+
+    async def authenticate(self, handler, data):
+        info = await self.check_token((data or {}).get("token"))
+        return _auth_model(info) if info else None
+
+    async def refresh_user(self, user, handler=None):
+        # Only a browser carrying the site's cookie can be re-checked; API
+        # tokens and servers' own requests keep their login.
+        token = handler.get_cookie(self.cookie_name) if handler is not None else None
+        if not token:
+            return True
+        try:
+            info = await self.check_token(token)
+        except SiteUnavailable as e:
+            self.log.warning("Site unavailable while re-checking %s's login: %s", user.name, e)
+            return True  # a site outage must not throw everyone out
+        if info is None or self.normalize_username(info.username) != user.name:
+            self.log.info("Site token of %s no longer valid for them; logging out", user.name)
+            return False
+        return _auth_model(info)
+
+
+def _auth_model(info: TokenInfo) -> dict:
+    # admin/groups None: the site does not say, so the hub keeps what it has
+    return {"name": info.username, "admin": info.is_admin, "groups": info.groups}
