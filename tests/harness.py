@@ -149,10 +149,11 @@ class Hub:
         r.raise_for_status()
         return r.json()["token"]
 
-    def cleanup_accounts(self) -> None:
+    def cleanup_accounts(self, prefix: str = TEST_PREFIX) -> None:
+        """Remove test accounts; a module's own hub passes its own user_prefix."""
         for line in Path("/etc/passwd").read_text().splitlines():
             name = line.split(":", 1)[0]
-            if name.startswith(TEST_PREFIX):
+            if name.startswith(prefix):
                 subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
                 subprocess.run(["userdel", "--remove", name], capture_output=True)
 

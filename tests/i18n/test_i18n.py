@@ -248,6 +248,11 @@ CASES = [
     ("site-token-error.html", dict(status_code=403, reason="missing", site_url="https://learn.example.com/")),
     ("site-token-error.html", dict(status_code=503, reason="unavailable", site_url="https://learn.example.com/")),
     ("site-token-error.html", dict(status_code=200, reason="signed_out", site_url="")),
+    ("oauth.html", dict(oauth_client=SimpleNamespace(description="Server at /user/hanako/",
+                                                     redirect_uri="/user/hanako/oauth_callback"),
+                        allowed_scopes=["access:servers!server=hanako/"],
+                        scope_descriptions=[{"scope": "access:servers", "description": "Access servers",
+                                             "filter": "Server=hanako/"}])),
 ]
 
 

@@ -49,6 +49,7 @@ class SiteTokenLoginHandler(BaseHandler):
         # The refused token may be in this page's URL: keep it out of Referer.
         self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
         html = self.render_template(
             "site-token-error.html", sync=True, status_code=status, reason=reason,
             site_url=self.authenticator.site_url,
