@@ -23,7 +23,8 @@ COURSE = {"ml101": {"title": "ML 101", "learners_group": "ml101", "tutors_group"
 def start_hub(workdir, database: dict) -> Hub:
     hub = Hub.create(workdir, {
         "spawner": {"user_prefix": PREFIX},
-        "auth": {"type": "site_token", "site_token": {"site_url": SITE, "database": database}},
+        "auth": {"type": "site_token", "site_token": {"site_url": SITE, "database": database,
+                                                      "refresh_seconds": 10}},
         "courses": COURSE,
     })
     hub.up(admin=None)
@@ -157,6 +158,16 @@ def test_a_refused_token_logs_out_whoever_was_logged_in(hub, site):
     r = s.get(f"{hub.url}/hub/login", params={"token": BAD["unknown"]}, allow_redirects=False, timeout=30)
     assert r.status_code == 403
     assert s.get(f"{hub.url}/hub/api/user", timeout=30).status_code == 403
+
+
+def test_a_token_revoked_on_the_site_ends_the_hub_login_within_refresh_seconds(hub, site):
+    token = site.issue("short-stay", groups=["ml101"])
+    s, r = sso(hub, token, via="cookie")
+    assert r.status_code == 302
+    assert s.get(f"{hub.url}/hub/api/user", timeout=30).status_code == 200
+    site.revoke(token)
+    wait_for(lambda: s.get(f"{hub.url}/hub/api/user", timeout=30).status_code == 403, 40,
+             "the revoked token to end the login (refresh_seconds is 10)", interval=1)
 
 
 def test_tokens_never_reach_the_logs(hub, site):
