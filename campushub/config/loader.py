@@ -152,6 +152,16 @@ def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
         site = auth["site_token"]
         if bool(site["database"]["url"]) == bool(site["http"]["url"]):
             fail("auth.site_token", "set exactly one of database.url and http.url")
+    if auth["type"] == "oidc" and auth["oidc"]["allowed_groups"] and not auth["oidc"]["groups_claim"]:
+        fail("auth.oidc.allowed_groups", "needs groups_claim: without it nobody's groups are known")
+    google = auth["google"]
+    workspace = [google["service_account_key_file"], google["workspace_admin"], google["hosted_domains"]]
+    if auth["type"] == "google" and any(workspace[:2]) and not all(workspace):
+        fail("auth.google", "reading Workspace groups needs hosted_domains, service_account_key_file "
+             "and workspace_admin together")
+    if auth["type"] == "google" and google["allowed_groups"] and not all(workspace):
+        fail("auth.google.allowed_groups", "needs hosted_domains, service_account_key_file and "
+             "workspace_admin, to read Workspace groups")
     if auth["type"] == "ldap" and not (auth["ldap"]["bind_dn_template"] or auth["ldap"]["user_search_base"]):
         fail("auth.ldap", "set bind_dn_template or user_search_base, so users can be found")
 

@@ -14,6 +14,7 @@ from importlib import resources
 
 from ..config import parse_bytes
 from ..deploy.local.layout import Layout
+from . import logscrub
 from .roles import load_roles
 
 TEMPLATES = str(resources.files("campushub.hub").joinpath("templates"))
@@ -21,6 +22,7 @@ API_TOKEN_ENV = "CAMPUSHUB_API_TOKEN"
 
 
 def apply(c, config: dict, layout: Layout, env_dir: str | None) -> None:
+    logscrub.install()
     _hub(c, config["hub"], layout)
     _proxy(c, config["hub"], layout)
     _auth(c, config, layout)

@@ -157,14 +157,16 @@ def upstream_strings(path: Path) -> set[str]:
     [
         ("native-login.html", NATIVE / "handlers.py"),
         ("signup.html", NATIVE / "handlers.py"),
-        ("error.html", Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "base.py"),
+        ("error.html", [Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "base.py",
+                        Path(importlib.util.find_spec("oauthenticator").origin).parent / "oauth2.py"]),
         ("login.html", Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "login.py"),
     ],
 )
 def test_runtime_messages_match_upstream_source(template, module):
     # translate_message only works if the N_ list matches what upstream builds.
     known = strings_in((OURS / template).read_text(encoding="utf-8"), [re.compile(r"\bN_\(\s*" + _LIT)])
-    assert known and known <= upstream_strings(module), sorted(known - upstream_strings(module))
+    upstream = set().union(*(upstream_strings(m) for m in (module if isinstance(module, list) else [module])))
+    assert known and known <= upstream, sorted(known - upstream)
 
 
 def test_page_patches_still_apply():
@@ -241,6 +243,9 @@ CASES = [
                         message="Failed to reach your server.  Please try again later.  "
                         "Contact admin if the issue persists.")),
     ("404.html", dict(status_code=404, status_message="Not Found")),
+    ("error.html", dict(status_code=403, status_message="Forbidden", message="Sorry, you are not currently "
+                        "authorized to use this hub. Please contact the hub administrator.")),
+    ("error.html", dict(status_code=400, status_message="Bad Request", message="OAuth state mismatch")),
     ("login.html", dict(login_service="Google", authenticator_login_url="/hub/oauth_login")),
     ("login.html", dict(login_error="Invalid username or password", username="alice",
                         authenticator_login_url="/hub/login")),
