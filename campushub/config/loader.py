@@ -164,6 +164,11 @@ def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
              "workspace_admin, to read Workspace groups")
     if auth["type"] == "ldap" and not (auth["ldap"]["bind_dn_template"] or auth["ldap"]["user_search_base"]):
         fail("auth.ldap", "set bind_dn_template or user_search_base, so users can be found")
+    ldap = auth["ldap"]
+    if auth["type"] == "ldap" and ldap["allowed_groups"] and not ldap["group_search_base"]:
+        fail("auth.ldap.allowed_groups", "needs group_search_base: without it nobody's groups are known")
+    if auth["type"] == "ldap" and bool(ldap["search_user"]) != bool(ldap["search_password"]):
+        fail("auth.ldap.search_user", "set search_user and search_password together")
 
 
 _REQUIRED_BY_AUTH = {
