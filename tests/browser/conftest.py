@@ -18,7 +18,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+# Package scope: a live Playwright sync session keeps its event loop marked as
+# running in this thread, which would break asyncio.run() in later test packages.
+@pytest.fixture(scope="package")
 def browser():
     # Fail, not skip: CI installs chromium, so its absence is a broken setup.
     if not os.access(CHROMIUM, os.X_OK):
