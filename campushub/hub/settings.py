@@ -15,6 +15,7 @@ from importlib import resources
 from ..config import parse_bytes
 from ..deploy.local.layout import Layout
 from . import logscrub
+from .cookies import allow_partitioned
 from .roles import load_roles
 
 TEMPLATES = str(resources.files("campushub.hub").joinpath("templates"))
@@ -124,12 +125,15 @@ def _embedding(c, config: dict) -> None:
     csp = "frame-ancestors 'self' " + " ".join(origins)
     # Inside another site's iframe the hub's cookies are third-party
     # cookies: browsers send them only when marked SameSite=None; Secure.
-    cookies = {"samesite": "None", "secure": True}
+    # Partitioned too, for browsers that block third-party cookies (cookies.py).
+    allow_partitioned()
+    cookies = {"samesite": "None", "secure": True, "partitioned": True}
     c.JupyterHub.tornado_settings = {"headers": {"Content-Security-Policy": csp}, "cookie_options": cookies}
     # User servers get the same policy; JupyterHub hands cookie_options to
     # their login cookies, and the server's own _xsrf cookie needs it too.
+    # The environment's server config applies the variable (singleuser_files).
     server_settings = {"headers": {"Content-Security-Policy": csp}, "xsrf_cookie_kwargs": cookies}
-    c.SystemUserSpawner.args = [f"--ServerApp.tornado_settings={json.dumps(server_settings)}"]
+    c.Spawner.environment = {"CAMPUSHUB_TORNADO_SETTINGS": json.dumps(server_settings)}
 
 
 def _ui(c, ui: dict) -> None:

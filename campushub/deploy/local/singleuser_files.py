@@ -19,6 +19,25 @@ LAB_OVERRIDES = json.dumps({
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }, indent=1) + "\n"
 
+# Settings the hub decides per site (e.g. which sites may frame a server)
+# reach the server through its environment: the spawner sets the variable,
+# this config file, read by every server of the environment, applies it.
+# Command-line flags cannot carry them: traitlets parses nested dicts there
+# as strings.
+SERVER_CONFIG = """\
+import json, os
+from http.cookies import Morsel
+# Partitioned cookies for embedded servers (campushub/hub/cookies.py says why).
+if "partitioned" not in Morsel._reserved:
+    Morsel._reserved["partitioned"] = "Partitioned"
+    Morsel._flags.add("partitioned")
+_settings = os.environ.get("CAMPUSHUB_TORNADO_SETTINGS")
+if _settings:
+    # A plain dict: JupyterHub's singleuser extension tests keys in it,
+    # which a lazy .update() value does not support.
+    c.ServerApp.tornado_settings = json.loads(_settings)
+"""
+
 
 def _install(path: Path, text: str) -> None:
     if path.exists() and path.read_text() == text:
@@ -38,3 +57,4 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     # IPython reads sys.prefix/etc/ipython for every kernel of this environment
     _install(env_dir / "etc" / "ipython" / "ipython_kernel_config.py", KERNEL_CONFIG)
     _install(env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json", LAB_OVERRIDES)
+    _install(env_dir / "etc" / "jupyter" / "jupyter_server_config.py", SERVER_CONFIG)
