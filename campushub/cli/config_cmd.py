@@ -53,16 +53,32 @@ def reference() -> str:
         "| --- | --- | --- |",
     ]
 
+    root = site_config.schema()
+
+    def resolve(node: dict) -> dict:
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return {**root["$defs"][ref.rsplit("/", 1)[1]], **{k: v for k, v in node.items() if k != "$ref"}}
+        return node
+
     def walk(node: dict, path: str) -> None:
         for key, sub in node.get("properties", {}).items():
+            sub = resolve(sub)
             full = f"{path}{key}"
-            if sub.get("type") == "object" and "properties" in sub:
+            entries = sub.get("additionalProperties")
+            if isinstance(entries, dict):
+                entries = resolve(entries)
+            if sub.get("type") == "object" and "properties" in sub or (
+                    isinstance(entries, dict) and "properties" in entries):
                 lines.append(f"| **`{full}`** | | {sub.get('description', '')} |")
                 walk(sub, full + ".")
+                if isinstance(entries, dict) and "properties" in entries:
+                    # a map of user-chosen names (courses, environments, ...)
+                    walk(entries, full + ".<name>.")
                 continue
             allowed = f" Allowed: {', '.join(map(str, sub['enum']))}." if "enum" in sub else ""
             default = json.dumps(sub.get("default"))
             lines.append(f"| `{full}` | `{default}` | {sub.get('description', '')}{allowed} |")
 
-    walk(site_config.schema(), "")
+    walk(root, "")
     return "\n".join(lines)

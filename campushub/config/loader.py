@@ -17,6 +17,9 @@ import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from . import resource_checks
+from .units import parse_bytes
+
 SCHEMA_RESOURCE = "schema.yaml"
 
 
@@ -49,6 +52,22 @@ def defaults(node: dict | None = None) -> dict:
         else:
             out[key] = copy.deepcopy(sub.get("default"))
     return out
+
+
+def _fill_entries(config: Any, node: dict) -> Any:
+    """Defaults inside maps of user-named entries (courses, environments, ...),
+    which defaults() cannot know in advance."""
+    if not isinstance(config, dict):
+        return config
+    for key, sub in node.get("properties", {}).items():
+        if key in config:
+            config[key] = _fill_entries(config[key], sub)
+    entry = node.get("additionalProperties")
+    if isinstance(entry, dict) and "properties" in entry:
+        for key, value in config.items():
+            if isinstance(value, dict) and key not in node.get("properties", {}):
+                config[key] = _fill_entries(merge(defaults(entry), value), entry)
+    return config
 
 
 def merge(base: dict, override: dict) -> dict:
@@ -108,17 +127,6 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{error.message}"
 
 
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
-
-def parse_bytes(value: int | str) -> int:
-    """'2G', '512 MiB', '1.5GB' or an int -> bytes (binary units, as cgroups count)."""
-    if isinstance(value, int):
-        return value
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)i?B?\s*", str(value))
-    if not m:
-        raise ValueError(f"not a size: {value!r}")
-    return int(float(m.group(1)) * _UNITS[m.group(2)])
 
 
 def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
@@ -169,6 +177,7 @@ def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
         fail("auth.ldap.allowed_groups", "needs group_search_base: without it nobody's groups are known")
     if auth["type"] == "ldap" and bool(ldap["search_user"]) != bool(ldap["search_password"]):
         fail("auth.ldap.search_user", "set search_user and search_password together")
+    resource_checks.check(config, fail)
 
 
 _REQUIRED_BY_AUTH = {
@@ -199,7 +208,7 @@ def validate(doc: Any, path: str | None = None) -> dict:
             key=".".join(map(str, err.absolute_path)) or "(top level)",
             line=_line_of(doc, keys),
         )
-    config = merge(defaults(), data)
+    config = _fill_entries(merge(defaults(), data), schema())
     _semantic_checks(config, doc, path)
     return config
 
