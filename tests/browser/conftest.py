@@ -18,10 +18,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-# Package scope: a live Playwright sync session keeps its event loop marked as
-# running in this thread, which would break asyncio.run() in later test packages.
+# One Playwright session for the whole package: two sync sessions cannot run
+# at once, and a live one keeps its event loop marked as running in this
+# thread, which would break asyncio.run() in later test packages.
 @pytest.fixture(scope="package")
-def browser():
+def playwright():
     # Fail, not skip: CI installs chromium, so its absence is a broken setup.
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install chromium fonts-noto-cjk` "
@@ -29,9 +30,14 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="package")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
