@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import threading
-from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -18,13 +17,10 @@ from ..deploy.local import processes
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
-from ..deploy.local.singleuser_files import ensure_singleuser_files
-from ..deploy.local.userenv import ensure_user_env
+from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..hub.auth import bootstrap
 from ..hub.spawners import cgroups
 from .main import CommandError
-
-DEFAULT_LOCK = resources.files("campushub.singleuser").joinpath("environment.lock")
 
 
 def register(sub) -> None:
@@ -89,7 +85,6 @@ def run(args) -> int:
         raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
     console = Console()
     prefix = Path(config["install_prefix"])
-    lock = Path(config["user_env"]["lock_file"] or DEFAULT_LOCK)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("Preparing the data dir", total=6)
@@ -102,9 +97,8 @@ def run(args) -> int:
         password = _bootstrap_admin(config, layout, admin)
         progress.advance(task)
         try:
-            step("Building the user environment")
-            env_dir = ensure_user_env(config["user_env"]["python"], prefix / "envs", lock, progress=step)
-            ensure_singleuser_files(env_dir)
+            step("Building the user environments")
+            env_dir = default_env_dir(config, ensure_environments(config, progress=step))
             progress.advance(task)
             step("Installing configurable-http-proxy")
             chp = ensure_proxy(prefix / "proxy", progress=step)

@@ -16,6 +16,7 @@ from ..config import parse_bytes
 from ..deploy.local.layout import Layout
 from . import logscrub
 from .cookies import allow_partitioned
+from .policy.spawner import named_server_limit_for
 from .roles import load_roles
 
 TEMPLATES = str(resources.files("campushub.hub").joinpath("templates"))
@@ -94,9 +95,23 @@ def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
     s.mem_limit = parse_bytes(limits["memory"])
     s.pids_limit = limits["pids"]
     s.allow_unlimited = limits["allow_unlimited"]
+    s.nvidia_smi = limits["nvidia_smi"]
     s.log_dir = str(layout.user_logs)
     if env_dir:
         s.env_dir = env_dir
+        # `up` built the environments there; tags are resolved at each spawn
+        s.environments_root = config["install_prefix"]
+    s.site_config = config
+    _named_servers(c, config)
+
+
+def _named_servers(c, config: dict) -> None:
+    policies = [config["policies"]["default"], *config["policies"]["groups"].values()]
+    if any((p.get("max_servers") or 1) > 1 for p in policies):
+        c.JupyterHub.allow_named_servers = True
+        # Per user, from their policy; PolicyMixin refuses named servers to
+        # users whose policy allows only one.
+        c.JupyterHub.named_server_limit_per_user = named_server_limit_for(config)
 
 
 def _services(c, layout: Layout, config: dict) -> None:

@@ -25,7 +25,7 @@ OURS = PACKAGE / "hub" / "templates"
 JUPYTERHUB = Path(DATA_FILES_PATH) / "templates"
 NATIVE = Path(importlib.util.find_spec("nativeauthenticator").origin).parent
 JA = json.loads((PACKAGE / "i18n" / "locale" / "ja.json").read_text(encoding="utf-8"))
-IDENTICAL_OK = {"URL"}  # the same word in Japanese UIs
+IDENTICAL_OK = {"URL", "CPU", "GPUs"}  # words Japanese UIs keep
 
 # _("..."), N_("..."), gettext("...") and translate(lang, "...").
 _LIT = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""

@@ -26,6 +26,16 @@ class Limits:
     cpu: float
     memory: int
     pids: int
+    # Guarantees: what a server keeps when the machine is contended. CPU
+    # becomes its relative weight against the other servers, memory the
+    # amount the kernel reclaims from it last.
+    cpu_guarantee: float | None = None
+    memory_guarantee: int | None = None
+
+    @property
+    def cpu_weight(self) -> float:
+        """Cores this server should get under contention."""
+        return self.cpu_guarantee if self.cpu_guarantee is not None else self.cpu
 
 
 def _mounts() -> list[tuple[str, str, str]]:
@@ -69,6 +79,9 @@ class CgroupsV1:
             _write(memsw, str(limits.memory))
         _write(d["cpu"] / "cpu.cfs_period_us", str(PERIOD_US))
         _write(d["cpu"] / "cpu.cfs_quota_us", str(max(1000, int(limits.cpu * PERIOD_US))))
+        _write(d["cpu"] / "cpu.shares", str(max(2, int(1024 * limits.cpu_weight))))
+        if limits.memory_guarantee is not None:
+            _write(d["memory"] / "memory.soft_limit_in_bytes", str(limits.memory_guarantee))
         _write(d["pids"] / "pids.max", str(limits.pids))
         self._share_parent()
 
@@ -77,8 +90,8 @@ class CgroupsV1:
         # much as one process of the root group: under load 20 servers would
         # share what the hub alone gets. Weigh the parent by its children.
         parent = self.mounts["cpu"] / PARENT
-        children = sum(1 for p in parent.iterdir() if p.is_dir())
-        _write(parent / "cpu.shares", str(1024 * max(1, children)))
+        shares = sum(int(_read(p / "cpu.shares", "1024") or 1024) for p in parent.iterdir() if p.is_dir())
+        _write(parent / "cpu.shares", str(min(262144, max(1024, shares))))
 
     def procs_files(self, name: str) -> list[str]:
         files = [str(p / "cgroup.procs") for p in self._dirs(name).values()]
@@ -125,14 +138,17 @@ class CgroupsV2:
         if (path / "memory.swap.max").exists():
             _write(path / "memory.swap.max", "0")
         _write(path / "cpu.max", f"{max(1000, int(limits.cpu * PERIOD_US))} {PERIOD_US}")
+        _write(path / "cpu.weight", str(min(10000, max(1, int(100 * limits.cpu_weight)))))
+        if limits.memory_guarantee is not None:
+            _write(path / "memory.low", str(limits.memory_guarantee))
         _write(path / "pids.max", str(limits.pids))
         self._share_parent()
 
     def _share_parent(self) -> None:
         # see CgroupsV1._share_parent; cpu.weight defaults to 100, at most 10000
         parent = self.root / PARENT
-        children = sum(1 for p in parent.iterdir() if p.is_dir())
-        _write(parent / "cpu.weight", str(min(10000, 100 * max(1, children))))
+        weights = sum(int(_read(p / "cpu.weight", "100") or 100) for p in parent.iterdir() if p.is_dir())
+        _write(parent / "cpu.weight", str(min(10000, max(100, weights))))
 
     def procs_files(self, name: str) -> list[str]:
         return [str(self.root / PARENT / name / "cgroup.procs")]

@@ -30,8 +30,8 @@ except ImportError:  # JupyterHub 5.x (the Kubernetes chart's) has none
 POLL_SECONDS = 0.2
 
 
-def user_facing(message: str, log_message: str = "") -> SpawnException:
-    e = SpawnException(message, reason="failed", status_code=500, log_message=log_message or message)
+def user_facing(message: str, log_message: str = "", status_code: int = 500) -> SpawnException:
+    e = SpawnException(message, reason="failed", status_code=status_code, log_message=log_message or message)
     # the "spawn failed" page and progress events show only this attribute
     e.jupyterhub_message = message
     return e

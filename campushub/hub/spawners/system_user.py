@@ -17,11 +17,12 @@ import threading
 import time
 
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
-from traitlets import Bool, Integer, Unicode, default
+from traitlets import Bool, Integer, List, Unicode, default
 
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
-from . import cgroups, readiness
+from ..policy.spawner import PolicyMixin
+from . import cgroups, gpus, local_choice, readiness
 from .unix_users import ensure_user, unix_name
 
 MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
@@ -37,8 +38,9 @@ def _url(started) -> str:
     return started if isinstance(started, str) else f"http://{started[0]}:{started[1]}"
 
 
-class SystemUserSpawner(LocalProcessSpawner):
-    """A real unix user per hub user, with cgroup CPU, memory and pids limits."""
+class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
+    """A real unix user per hub user, with cgroup CPU, memory and pids limits,
+    and what their group policy lets them choose (policy/spawner.py)."""
 
     user_prefix = Unicode("jupyter-", help="Prefix of the unix account names.").tag(config=True)
     home_root = Unicode("/home", help="Parent of the users' home directories.").tag(config=True)
@@ -52,10 +54,19 @@ class SystemUserSpawner(LocalProcessSpawner):
     log_dir = Unicode(
         "", help="Directory for one log file per server; empty keeps the hub's stdout."
     ).tag(config=True)
+    environments_root = Unicode(
+        "", help="install_prefix of `campushub env build`: environment tags are resolved under it at each spawn."
+    ).tag(config=True)
+    nvidia_smi = Unicode("nvidia-smi", help="The nvidia-smi used to find GPUs.").tag(config=True)
+    gpus = Integer(0, help="Whole GPUs for this server (set from the user's choice).")
+    gpu_ids = List(help="UUIDs of the GPUs this server holds.")
 
     @default("cpu_limit")
     def _default_cpu(self):
         return 1.0
+
+    apply_choice = local_choice.apply_choice
+    environment_info = local_choice.environment_info
 
     @default("mem_limit")
     def _default_mem(self):
@@ -131,6 +142,9 @@ class SystemUserSpawner(LocalProcessSpawner):
             self._step(30, N_("Applying resource limits"))
             self._procs_files = await asyncio.to_thread(self._setup_cgroup)
             self._oom_before = self._oom_kills()
+            if self.gpus:
+                self._step(40, N_("Reserving GPUs"))
+                self.gpu_ids = await asyncio.to_thread(local_choice.reserve_gpus, self)
             self._step(50, N_("Starting your server"))
             url = await self._launch()
             self._step(70, N_("Waiting for your server to answer"))
@@ -179,7 +193,8 @@ class SystemUserSpawner(LocalProcessSpawner):
         if backend is None:
             return []
         limits = cgroups.Limits(
-            cpu=self.cpu_limit or 1.0, memory=int(self.mem_limit or 2 * 1024**3), pids=self.pids_limit
+            cpu=self.cpu_limit or 1.0, memory=int(self.mem_limit or 2 * 1024**3), pids=self.pids_limit,
+            cpu_guarantee=self.cpu_guarantee or None, memory_guarantee=int(self.mem_guarantee or 0) or None,
         )
         backend.create(self.cgroup_name, limits)
         return backend.procs_files(self.cgroup_name)
@@ -214,6 +229,8 @@ class SystemUserSpawner(LocalProcessSpawner):
         env["PATH"] = ":".join(path)
         # {used} and {limit} are filled in by the kernel's memory watch
         env["CAMPUSHUB_MEMORY_WARNING"] = translate(self.language(), MEMORY_WARNING)
+        # Only the GPUs handed to this server; none ("") hides the others.
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(self.gpu_ids)
         return env
 
     async def poll(self):
@@ -245,10 +262,28 @@ class SystemUserSpawner(LocalProcessSpawner):
             time.sleep(0.05)
 
     def _release(self) -> None:
+        gpus.release(self.cgroup_name)
+        self.gpu_ids = []
         try:
             cgroups.detect().remove(self.cgroup_name)
         except cgroups.CgroupUnavailable:
             pass
+
+    def get_state(self):
+        state = super().get_state()
+        if self.gpu_ids:
+            state["gpu_ids"] = list(self.gpu_ids)
+        return state
+
+    def load_state(self, state):
+        super().load_state(state)
+        # A server still running after a hub restart keeps its GPUs.
+        self.gpu_ids = list(state.get("gpu_ids") or [])
+        gpus.adopt(self.cgroup_name, self.gpu_ids)
+
+    def clear_state(self):
+        super().clear_state()
+        self.gpu_ids = []
 
     def usage(self) -> dict | None:
         """CPU and memory of this server's cgroup, for status pages."""

@@ -1,0 +1,175 @@
+"""The spawner side of policies, shared by the local and Kubernetes spawners:
+the translated spawn form, checking every request (form or REST
+user_options) against the user's policy, and remembering the last choice.
+
+JupyterHub saves a request's user_options before any hook can refuse them,
+so a refused request would become the user's remembered "last choice"; we
+put the last accepted choice back instead, and keep it in the spawner state,
+which outlives stops and hub restarts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import object_session
+from tornado import web
+from traitlets import Dict, default
+from traitlets.config import Configurable
+
+from ...config import validate
+from ...i18n import N_, translate
+from .choose import PolicyError, choose, from_form, named_server_limit
+from .resolve import effective_policy
+from .types import Choice, Policy
+
+ONE_SERVER = N_("You may run only one server at a time. Stop it first, or ask an administrator for more.")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("campushub.hub", "templates"),
+                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+
+
+@lru_cache(maxsize=1)
+def _empty_config() -> dict:
+    return validate({})
+
+
+def nothing_to_choose(policy: Policy) -> bool:
+    return (policy.cpu.fixed and policy.memory.fixed and policy.gpus.max == 0
+            and len(policy.environments) <= 1 and len(policy.node_pools) <= 1)
+
+
+def policy_for_user(config: dict, user) -> Policy:
+    return effective_policy(config, [g.name for g in user.groups])
+
+
+def named_server_limit_for(config: dict):
+    """JupyterHub's named_server_limit_per_user, from the requester's policy."""
+    def limit(handler) -> int:
+        user = handler.current_user
+        return named_server_limit(policy_for_user(config, user)) if user is not None else 1
+    return limit
+
+
+class PolicyMixin(Configurable):
+    site_config = Dict(
+        help="The validated campushub.yaml (campushub.config.load(path)); its policies, "
+             "environments and limits decide what users may choose.",
+    ).tag(config=True)
+
+    last_choice: dict | None = None
+    choice: Choice | None = None
+    _form_language: str | None = None
+
+    # -- subclasses -----------------------------------------------------------
+
+    def apply_choice(self, choice: Choice, policy: Policy) -> None:
+        """Put a checked choice into effect on this spawner (limits, image, ...)."""
+        raise NotImplementedError
+
+    def environment_info(self, policy: Policy) -> list[dict]:
+        """Environments for the form: name, title, description, tags with versions and packages."""
+        return []
+
+    def language(self) -> str:
+        raise NotImplementedError
+
+    # -- helpers --------------------------------------------------------------
+
+    @property
+    def config_dict(self) -> dict:
+        return self.site_config or _empty_config()
+
+    def policy(self) -> Policy:
+        return policy_for_user(self.config_dict, self.user)
+
+    def _previous(self) -> dict | None:
+        if self.last_choice:
+            return self.last_choice
+        default_server = self.user.spawners.get("") if self.name else None
+        return getattr(default_server, "last_choice", None) if default_server is not None else None
+
+    # -- the form -------------------------------------------------------------
+
+    @default("options_form")
+    def _options_form_default(self):
+        return lambda spawner: spawner.render_options_form()
+
+    def render_options_form(self) -> str:
+        policy = self.policy()
+        if nothing_to_choose(policy):
+            return ""  # JupyterHub then starts the server without a form page
+        lang = self._form_language if self.handler is None and self._form_language else self.language()
+        try:
+            current = choose(policy, self.config_dict, {}, self._previous()).as_user_options()
+        except PolicyError:
+            current = choose(policy, self.config_dict, {}, None).as_user_options()
+        return _templates().get_template("spawn_options.html").render(
+            _=lambda message, **kw: translate(lang, message, **kw),
+            policy=policy, current=current, environments=self.environment_info(policy),
+            gib=2**30,
+        )
+
+    def options_from_form(self, formdata):
+        # Only reshapes the fields; apply_user_options checks them, for the
+        # form and the REST API alike.
+        return from_form(formdata)
+
+    # -- checking and applying ------------------------------------------------
+
+    @default("apply_user_options")
+    def _apply_user_options_default(self):
+        return lambda spawner, user_options: spawner.check_and_apply(user_options)
+
+    def check_and_apply(self, user_options: dict | None) -> None:
+        lang = self._form_language = self.language()
+        policy = self.policy()
+        try:
+            if self.name and policy.max_servers <= 1:
+                raise PolicyError(ONE_SERVER)
+            requested = dict(user_options or {})
+            if requested and requested == self.last_choice:
+                # Not a request but JupyterHub replaying the stored choice: if
+                # the policy has changed since, quietly fall back to defaults.
+                requested = {}
+            choice = choose(policy, self.config_dict, requested, self._previous())
+        except PolicyError as e:
+            self._restore_user_options()
+            message = e.translated(lang)
+            error = web.HTTPError(400, "%s", message)
+            error.jupyterhub_message = message  # what the spawn form shows
+            raise error from None
+        self.choice = choice
+        self.last_choice = choice.as_user_options()
+        self.user_options = self.last_choice
+        self._save_user_options(self.last_choice)
+        self.apply_choice(choice, policy)
+
+    def _restore_user_options(self) -> None:
+        self.user_options = self.last_choice or {}
+        self._save_user_options(self.last_choice or {})
+
+    def _save_user_options(self, options: dict) -> None:
+        if self.orm_spawner is None:
+            return
+        self.orm_spawner.user_options = options
+        session = object_session(self.orm_spawner)
+        if session is not None:
+            session.commit()
+
+    # -- state: the last choice outlives stops and hub restarts ---------------
+
+    def get_state(self):
+        state = super().get_state()
+        if self.last_choice:
+            state["campushub_choice"] = self.last_choice
+        return state
+
+    def load_state(self, state):
+        super().load_state(state)
+        if isinstance(state.get("campushub_choice"), dict):
+            self.last_choice = state["campushub_choice"]

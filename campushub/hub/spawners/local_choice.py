@@ -1,0 +1,73 @@
+"""A checked choice put into effect for a local server: cgroup values, the
+environment's venv (its tag resolved now, so a moved tag reaches only
+servers started from now on), GPUs, and whether user config is allowed."""
+
+from __future__ import annotations
+
+import os
+
+
+from ...i18n import N_, translate
+from ..policy.types import Choice, Policy
+from . import gpus
+from .readiness import user_facing
+
+NO_GPUS = N_("{requested} GPU(s) requested, but only {free} of this machine's {total} are free. Choose fewer, or try again later.")  # noqa: E501
+NOT_BUILT = N_("The environment {name} ({tag}) is not ready on this machine. Ask an administrator to run campushub env build.")  # noqa: E501
+
+
+def apply_choice(spawner, choice: Choice, policy: Policy) -> None:
+    spawner.cpu_limit = choice.cpu_limit
+    spawner.cpu_guarantee = choice.cpu_guarantee
+    spawner.mem_limit = choice.mem_limit
+    spawner.mem_guarantee = choice.mem_guarantee
+    spawner.gpus = choice.gpus
+    # Locked-down groups: nothing from the home directory changes the server.
+    spawner.disable_user_config = not policy.user_environments
+    env_dir = _env_dir(spawner, choice)
+    if env_dir:
+        spawner.env_dir = env_dir
+        spawner.cmd = [os.path.join(env_dir, "bin", "jupyterhub-singleuser")]
+
+
+def _env_dir(spawner, choice: Choice) -> str | None:
+    if not spawner.environments_root:
+        return None  # a plain jupyterhub_config.py setup: env_dir as configured
+    from ...deploy.local import environments
+
+    try:
+        return str(environments.resolve(spawner.environments_root, choice.environment, choice.tag).env_dir)
+    except (LookupError, OSError):
+        raise user_facing(translate(spawner.language(), NOT_BUILT, name=choice.environment, tag=choice.tag),
+                          f"environment {choice.environment}:{choice.tag} is not built", 503) from None
+
+
+def reserve_gpus(spawner) -> list[str]:
+    try:
+        return gpus.allocate(spawner.cgroup_name, spawner.gpus, spawner.nvidia_smi)
+    except gpus.GPUUnavailable as e:
+        raise user_facing(translate(spawner.language(), NO_GPUS, requested=e.requested, free=e.free,
+                                    total=e.total), f"{spawner._log_name}: {e}", 503) from None
+
+
+def environment_info(spawner, policy: Policy) -> list[dict]:
+    """What the form shows of each allowed environment: tags, versions, packages."""
+    described = {}
+    if spawner.environments_root:
+        from ...deploy.local import environments
+
+        try:
+            described = {info["name"]: info for info in environments.describe(
+                spawner.environments_root, spawner.config_dict)}
+        except OSError:
+            described = {}
+    out: dict[str, dict] = {}
+    for name, tag in policy.environments:
+        info = described.get(name, {})
+        entry = out.setdefault(name, {"name": name, "title": info.get("title") or name,
+                                      "description": info.get("description", ""), "tags": []})
+        tag_info = (info.get("tags") or {}).get(tag, {})
+        entry["tags"].append({"tag": tag, "version": tag_info.get("version"),
+                              "packages": tag_info.get("packages") or {},
+                              "built": tag_info.get("built", not spawner.environments_root)})
+    return list(out.values())

@@ -1,0 +1,179 @@
+"""Group policies on a real hub: every refused request over HTTP gets a 400
+that says what is allowed and starts nothing; accepted values end up in the
+server's cgroup files; GPUs are handed out exclusively and given back; named
+servers follow max_servers. (This machine has no GPU: nvidia-smi is a script
+printing one UUID, as the real one would; everything else is real.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from campushub.hub.spawners import cgroups
+from campushub.hub.spawners.unix_users import unix_name
+
+from ...harness import TEST_PREFIX, Hub, wait_for
+
+PREFIX = TEST_PREFIX + "p"
+GPU = "GPU-5e1f0000-0000-0000-0000-0000000000aa"
+MIB = 2**20
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    work = tmp_path_factory.mktemp("policy")
+    smi = work / "nvidia-smi"
+    smi.write_text(f"#!/bin/sh\necho {GPU}\n")
+    smi.chmod(0o755)
+    h = Hub.create(work, {
+        "spawner": {"user_prefix": PREFIX},
+        "limits": {"nvidia_smi": str(smi)},
+        "policies": {
+            "default": {"cpu": {"min": 0.5, "max": 1, "default": 0.5},
+                        "memory": {"min": "256M", "max": "1G", "default": "512M"}},
+            "groups": {"analysts": {"cpu": {"max": 1.5}, "memory": {"max": "1536M"},
+                                    "gpus": {"max": 1}, "max_servers": 2}},
+        },
+    })
+    h.cleanup_accounts(PREFIX)
+    try:
+        h.up()
+        for name in ("pat", "ana", "abe"):
+            assert h.api("POST", f"users/{name}").status_code == 201
+        assert h.api("POST", "groups/analysts", json={"users": ["ana", "abe"]}).status_code == 201
+        yield h
+    finally:
+        if h.proc and h.proc.poll() is None:
+            h.down("--stop-servers")
+        h.cleanup_accounts(PREFIX)
+
+
+def start(hub: Hub, user: str, options: dict, server: str = "", lang: str = "en") -> requests.Response:
+    path = f"users/{user}/server" + (f"s/{server}" if server else "")
+    return requests.post(f"{hub.url}/hub/api/{path}", json={"user_options": options}, timeout=60,
+                         headers={"Authorization": f"token {hub.user_token(user)}", "Accept-Language": lang})
+
+
+def stop(hub: Hub, user: str, server: str = "") -> None:
+    path = f"users/{user}/server" + (f"s/{server}" if server else "")
+    hub.api("DELETE", path)
+    wait_for(lambda: server not in hub.api("GET", f"users/{user}").json()["servers"], 60, f"{user} to stop")
+
+
+def cgroup_dirs(user: str, server: str = "") -> dict[str, Path]:
+    name = unix_name(user, PREFIX) + (f"--{server}" if server else "")
+    backend = cgroups.detect()
+    if backend.version == 1:
+        return {c: m / cgroups.PARENT / name for c, m in backend.mounts.items()}
+    return {c: backend.root / cgroups.PARENT / name for c in ("cpu", "memory", "pids")}
+
+
+def server_pid(user: str, server: str = "") -> int:
+    procs = (cgroup_dirs(user, server)["pids"] / "cgroup.procs").read_text().split()
+    assert procs, f"no process in {user}'s cgroup"
+    return min(map(int, procs))  # the server itself started first
+
+
+def environ(pid: int) -> dict[str, str]:
+    items = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in items if b"=" in item)
+
+
+REFUSED = [
+    ("pat", {"cpu": 8}, "between 0.5 and 1"),
+    ("pat", {"cpu": -1}, "between 0.5 and 1"),
+    ("pat", {"cpu": "lots"}, "between 0.5 and 1"),
+    ("pat", {"cpu": 1e308}, "between 0.5 and 1"),
+    ("pat", {"cpu": True}, "between 0.5 and 1"),
+    ("pat", {"memory": "99999T"}, "GiB"),
+    ("pat", {"memory": -5}, "GiB"),
+    ("pat", {"gpus": 1}, "GPU"),
+    ("ana", {"gpus": 3}, "GPU"),
+    ("pat", {"environment": "secret-env"}, "python"),
+    ("pat", {"image": "evil/image:latest"}, "image"),
+]
+
+
+@pytest.mark.parametrize("user, options, says", REFUSED, ids=[str(o) for _, o, _ in REFUSED])
+def test_refused_requests_get_400_and_start_nothing(hub, user, options, says):
+    r = start(hub, user, options)
+    assert r.status_code == 400, r.text
+    assert says.lower() in r.json()["message"].lower(), r.json()
+    assert hub.api("GET", f"users/{user}").json()["servers"] == {}
+    assert not cgroup_dirs(user)["pids"].exists()
+
+
+def test_refusal_is_translated(hub):
+    r = start(hub, "pat", {"cpu": 8}, lang="ja")
+    assert r.status_code == 400 and "コア" in r.json()["message"], r.json()
+
+
+def test_chosen_values_are_in_the_servers_cgroup(hub):
+    r = start(hub, "ana", {"cpu": 1.5, "memory": "1536M"})
+    assert r.status_code in (201, 202), r.text
+    wait_for(lambda: hub.server_ready("ana"), 180, "ana's server")
+    try:
+        dirs, pid = cgroup_dirs("ana"), server_pid("ana")
+        assert f"{cgroups.PARENT}/{unix_name('ana', PREFIX)}" in Path(f"/proc/{pid}/cgroup").read_text()
+        if cgroups.detect().version == 1:
+            assert (dirs["cpu"] / "cpu.cfs_quota_us").read_text().strip() == "150000"
+            assert (dirs["cpu"] / "cpu.shares").read_text().strip() == str(int(1024 * 0.5))  # 1.5 x 1/3
+            assert int((dirs["memory"] / "memory.limit_in_bytes").read_text()) == 1536 * MIB
+            assert int((dirs["memory"] / "memory.soft_limit_in_bytes").read_text()) == 1536 * MIB
+        else:
+            assert (dirs["cpu"] / "cpu.max").read_text().split() == ["150000", "100000"]
+            assert int((dirs["memory"] / "memory.max").read_text()) == 1536 * MIB
+            assert int((dirs["memory"] / "memory.low").read_text()) == 1536 * MIB
+        assert environ(pid)["CUDA_VISIBLE_DEVICES"] == ""  # no GPU chosen: none visible
+        # the accepted choice is what JupyterHub keeps, in canonical form
+        options = hub.api("GET", "users/ana").json()["servers"][""]["user_options"]
+        assert options["cpu"] == 1.5 and options["memory"] == 1536 * MIB and options["gpus"] == 0
+    finally:
+        stop(hub, "ana")
+
+
+def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
+    assert start(hub, "ana", {"gpus": 1}).status_code in (201, 202)
+    wait_for(lambda: hub.server_ready("ana"), 180, "ana's GPU server")
+    try:
+        assert environ(server_pid("ana"))["CUDA_VISIBLE_DEVICES"] == GPU
+        # allowed, but the only GPU is taken: the start fails, saying why
+        r = start(hub, "abe", {"gpus": 1})
+        assert r.status_code == 503 and "only 0 of this machine's 1 are free" in r.json()["message"], r.text
+        assert not hub.server_ready("abe") and not cgroup_dirs("abe")["pids"].exists()
+    finally:
+        stop(hub, "ana")
+    r = start(hub, "abe", {"gpus": 1})
+    assert r.status_code in (201, 202), r.text
+    wait_for(lambda: hub.server_ready("abe"), 180, "abe's GPU server after ana released it")
+    assert environ(server_pid("abe"))["CUDA_VISIBLE_DEVICES"] == GPU
+    stop(hub, "abe")
+
+
+def test_named_servers_follow_max_servers(hub):
+    r = start(hub, "pat", {}, server="second")
+    assert r.status_code == 400 and "only one server" in r.json()["message"], r.text
+    assert "second" not in hub.api("GET", "users/pat").json()["servers"]
+    r = start(hub, "ana", {"cpu": 0.5}, server="second")
+    assert r.status_code in (201, 202), r.text
+    wait_for(lambda: hub.server_ready("ana", "second"), 180, "ana's named server")
+    stop(hub, "ana", "second")
+
+
+def test_the_last_choice_is_remembered_but_never_a_refused_one(hub):
+    assert start(hub, "pat", {"cpu": 1, "memory": "768M"}).status_code in (201, 202)
+    wait_for(lambda: hub.server_ready("pat"), 180, "pat's server")
+    stop(hub, "pat")
+    assert start(hub, "pat", {"cpu": 99}).status_code == 400
+    # a start without options uses the last accepted choice, not the refused one
+    assert start(hub, "pat", None).status_code in (201, 202)
+    wait_for(lambda: hub.server_ready("pat"), 180, "pat's server again")
+    try:
+        quota = (cgroup_dirs("pat")["cpu"] / ("cpu.cfs_quota_us" if cgroups.detect().version == 1
+                                               else "cpu.max")).read_text().split()[0]
+        assert quota == "100000"
+        assert hub.api("GET", "users/pat").json()["servers"][""]["user_options"]["memory"] == 768 * MIB
+    finally:
+        stop(hub, "pat")
