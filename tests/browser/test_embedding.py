@@ -211,13 +211,23 @@ def test_a_site_not_listed_cannot_frame_the_hub(world, browser):
         page = open_lesson(context, site_url)
 
         def settled():
+            # Chromium reports the refusal on the console; the frame then
+            # shows its error page (chrome-error://) or nothing at all.
+            if any("frame-ancestors" in line for line in page.console_lines):
+                return "refused"
             child = next((f for f in page.frames if f is not page.main_frame), None)
             if child is None or child.url in ("", "about:blank"):
                 return None
             if child.url.startswith("chrome-error://"):
                 return "refused"
             return "shown" if child.locator("body *").count() else None
-        return wait_for(settled, 60, f"the hub frame in {site_url} to load or be refused")
+        try:
+            return wait_for(settled, 60, f"the hub frame in {site_url} to load or be refused")
+        except AssertionError:
+            name = "embed-" + site_url.split("//")[1].split(":")[0]
+            save_artifact(f"{name}.png", page.screenshot(full_page=True))
+            save_artifact(f"{name}-console.txt", "\n".join(page.console_lines))
+            raise
     try:
         assert (framed(unlisted), framed(listed.url)) == ("refused", "shown")
     finally:

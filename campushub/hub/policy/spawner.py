@@ -100,6 +100,8 @@ class PolicyMixin(Configurable):
         return lambda spawner: spawner.render_options_form()
 
     def render_options_form(self) -> str:
+        if not self.site_config:
+            return ""  # no campushub.yaml: the spawner's own traits decide
         policy = self.policy()
         if nothing_to_choose(policy):
             return ""  # JupyterHub then starts the server without a form page
@@ -126,6 +128,10 @@ class PolicyMixin(Configurable):
         return lambda spawner, user_options: spawner.check_and_apply(user_options)
 
     def check_and_apply(self, user_options: dict | None) -> None:
+        if not self.site_config:
+            # A plain jupyterhub_config.py setup: cpu_limit, mem_limit etc.
+            # as configured there, and no options to act on.
+            return
         lang = self._form_language = self.language()
         policy = self.policy()
         try:

@@ -1,0 +1,29 @@
+"""A checked choice as KubeSpawner settings: requests and limits, GPUs,
+node pool placement and the environment's image. Plain attribute writes, so
+it works on any KubeSpawner (sub)class; call it before the pod is built."""
+
+from __future__ import annotations
+
+from ...hub.policy.types import Choice
+from .images import image_for
+from .scheduling import place
+
+GPU_RESOURCE = "nvidia.com/gpu"
+
+
+def apply_choice(spawner, choice: Choice, config: dict) -> None:
+    spawner.cpu_limit = choice.cpu_limit
+    spawner.cpu_guarantee = choice.cpu_guarantee
+    spawner.mem_limit = choice.mem_limit
+    spawner.mem_guarantee = choice.mem_guarantee
+    # GPUs cannot be overcommitted: Kubernetes refuses a request that differs
+    # from the limit. Other extra resources the deployment set are kept.
+    gpus = {GPU_RESOURCE: choice.gpus} if choice.gpus else {}
+    spawner.extra_resource_limits = {**_without_gpu(spawner.extra_resource_limits), **gpus}
+    spawner.extra_resource_guarantees = {**_without_gpu(spawner.extra_resource_guarantees), **gpus}
+    place(spawner, config, choice.node_pool)
+    spawner.image = image_for(config, choice.environment, choice.tag)
+
+
+def _without_gpu(resources: dict) -> dict:
+    return {k: v for k, v in (resources or {}).items() if k != GPU_RESOURCE}

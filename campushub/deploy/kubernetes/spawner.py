@@ -1,0 +1,41 @@
+"""KubeSpawner with CampusHub's group policies: the same spawn form and the
+same checks as local servers (hub/policy/spawner.py), applied as pod
+resources, GPUs, node pools and images. For Zero to JupyterHub:
+
+    hub.extraConfig: |
+      from campushub.config import load
+      c.JupyterHub.spawner_class = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
+      c.CampusHubKubeSpawner.site_config = load("/etc/campushub/campushub.yaml")
+"""
+
+from __future__ import annotations
+
+from kubespawner import KubeSpawner
+
+from ...i18n import negotiate
+from ...i18n.jinja import fixed_language
+from ...hub.policy.spawner import PolicyMixin
+from ...hub.policy.types import Choice, Policy
+from . import resources
+
+
+class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
+    def apply_choice(self, choice: Choice, policy: Policy) -> None:
+        resources.apply_choice(self, choice, self.config_dict)
+        self.disable_user_config = not policy.user_environments
+
+    def environment_info(self, policy: Policy) -> list[dict]:
+        config = self.config_dict
+        out: dict[str, dict] = {}
+        for name, tag in policy.environments:
+            env = config["environments"].get(name, {})
+            entry = out.setdefault(name, {"name": name, "title": env.get("title") or name,
+                                          "description": env.get("description", ""), "tags": []})
+            version = (env.get("tags") or {}).get(tag)
+            entry["tags"].append({"tag": tag, "version": version, "packages": {}, "built": True})
+        return list(out.values())
+
+    def language(self) -> str:
+        handler = getattr(self, "handler", None)
+        header = handler.request.headers.get("Accept-Language") if handler is not None else None
+        return negotiate(header, fixed_language())

@@ -1,0 +1,111 @@
+"""Versioned, tagged environments, really built (tiny locks keep it quick):
+tags are links that move atomically, running processes keep their version,
+and `campushub env build|list` report what they did."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from campushub.config import validate
+from campushub.deploy.local import environments
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="builds shared environments as root")
+SCRATCH = Path("/opt/campushub-test/scratch")  # traversable for `nobody`, unlike pytest's tmp dirs
+
+
+@pytest.fixture(scope="module")
+def prefix():
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(dir=SCRATCH))
+    os.chmod(d, 0o755)
+    (d / "six-new.lock").write_text("six==1.17.0\n")
+    (d / "six-old.lock").write_text("six==1.16.0\n")
+    yield d
+    shutil.rmtree(d)
+
+
+def config(prefix: Path, tags: dict, **env) -> dict:
+    return validate({"install_prefix": str(prefix), "environments": {"tiny": {
+        "title": "Tiny", "show_packages": ["six", "python"],
+        "versions": {"new": {"lock_file": str(prefix / "six-new.lock")},
+                     "old": {"lock_file": str(prefix / "six-old.lock")}},
+        "tags": tags, **env}}})
+
+
+def test_tags_resolve_to_their_versions_and_describe_their_packages(prefix):
+    published = environments.ensure_environments(config(prefix, {"stable": "new", "stable-old": "old"}))
+    stable = environments.resolve(prefix, "tiny", "stable")
+    assert stable.version == "new" and stable.env_dir == published["tiny"]["stable"]
+    assert environments.resolve(prefix, "tiny", "stable-old").version == "old"
+    (info,) = environments.describe(prefix, config(prefix, {"stable": "new", "stable-old": "old"}))
+    assert info["tags"]["stable"]["packages"]["six"] == "1.17.0"
+    assert info["tags"]["stable-old"]["packages"]["six"] == "1.16.0"
+    assert info["tags"]["stable"]["packages"]["python"].startswith("3.")
+    tag_link = prefix / "environments" / "tiny" / "tags" / "stable"
+    assert os.readlink(tag_link) == "../versions/new"
+
+
+def test_moving_a_tag_leaves_running_processes_on_their_version(prefix):
+    environments.ensure_environments(config(prefix, {"stable": "old"}))
+    before = environments.resolve(prefix, "tiny", "stable")
+    proc = subprocess.Popen([str(before.env_dir / "bin" / "python"), "-c",
+                             "import six, sys, time; print(six.__version__, flush=True); time.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "1.16.0"
+        environments.ensure_environments(config(prefix, {"stable": "new"}))
+        after = environments.resolve(prefix, "tiny", "stable")
+        assert after.version == "new" and after.env_dir != before.env_dir
+        assert proc.poll() is None and before.env_dir.is_dir()  # still running, still there
+        out = subprocess.run([str(after.env_dir / "bin" / "python"), "-c", "import six; print(six.__version__)"],
+                             capture_output=True, text=True, check=True).stdout
+        assert out.strip() == "1.17.0"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_removed_tag_is_gone_and_a_rebuild_builds_nothing(prefix):
+    cfg = config(prefix, {"stable": "new", "dev": "old"})
+    environments.ensure_environments(cfg)
+    marker = environments.resolve(prefix, "tiny", "dev").env_dir / ".campushub-complete"
+    built_at = marker.stat().st_mtime_ns
+    environments.ensure_environments(config(prefix, {"stable": "new"}))
+    with pytest.raises(LookupError):
+        environments.resolve(prefix, "tiny", "dev")
+    environments.ensure_environments(cfg)
+    assert marker.stat().st_mtime_ns == built_at  # the old version was kept, not rebuilt
+
+
+def test_cli_build_and_list(prefix, tmp_path):
+    cfg = tmp_path / "campushub.yaml"
+    raw = {"install_prefix": str(prefix), "environments": {"tiny": {
+        "versions": {"new": {"lock_file": str(prefix / "six-new.lock")}}, "tags": {"stable": "new", "dev": "new"}}}}
+    cfg.write_text(json.dumps(raw))
+    run = [sys.executable, "-m", "campushub", "env"]
+    out = subprocess.run([*run, "build", "--config", str(cfg)], capture_output=True, text=True, env={
+        **os.environ, "COLUMNS": "200", "TERM": "dumb"})
+    assert out.returncode == 0, out.stderr
+    assert "tiny:stable -> new" in out.stdout and "tiny:dev -> new" in out.stdout
+    listing = subprocess.run([*run, "list", "--config", str(cfg)], capture_output=True, text=True, check=True).stdout
+    assert "tiny" in listing and "built" in listing and "not built" not in listing
+
+
+def test_cli_refuses_an_unreadable_lock_and_changes_nothing(tmp_path):
+    cfg = tmp_path / "campushub.yaml"
+    fresh = tmp_path / "prefix"
+    cfg.write_text(json.dumps({"install_prefix": str(fresh), "environments": {"ds": {
+        "versions": {"v1": {"lock_file": str(tmp_path / "missing.lock")}}, "tags": {"stable": "v1"}}}}))
+    out = subprocess.run([sys.executable, "-m", "campushub", "env", "build", "--config", str(cfg)],
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "environments.ds.versions.v1.lock_file" in out.stderr and "missing.lock" in out.stderr
+    assert "Traceback" not in out.stderr and not fresh.exists()
