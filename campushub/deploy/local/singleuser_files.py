@@ -36,6 +36,16 @@ if _settings:
     # A plain dict: JupyterHub's singleuser extension tests keys in it,
     # which a lazy .update() value does not support.
     c.ServerApp.tornado_settings = json.loads(_settings)
+# Where the user's policy allows their own environments, the Launcher shows
+# how to make one (a static page, served through jupyter-server-proxy).
+if os.environ.get("CAMPUSHUB_USER_ENVIRONMENTS") == "1":
+    import sys
+    _help = os.path.join(sys.prefix, "share", "campushub", "own-environments")
+    c.ServerProxy.servers = {"own-environments": {
+        "command": [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", _help, "{port}"],
+        "launcher_entry": {"title": os.environ.get("CAMPUSHUB_OWN_ENVIRONMENTS_TITLE", "Your own environments"),
+                           "icon_path": os.path.join(_help, "icon.svg"), "category": "Other"},
+    }}
 """
 
 
@@ -58,3 +68,6 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     _install(env_dir / "etc" / "ipython" / "ipython_kernel_config.py", KERNEL_CONFIG)
     _install(env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json", LAB_OVERRIDES)
     _install(env_dir / "etc" / "jupyter" / "jupyter_server_config.py", SERVER_CONFIG)
+    help_dir = resources.files("campushub.singleuser").joinpath("own_environments")
+    for name in ("index.html", "icon.svg"):
+        _install(env_dir / "share" / "campushub" / "own-environments" / name, help_dir.joinpath(name).read_text())

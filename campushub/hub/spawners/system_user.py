@@ -27,6 +27,8 @@ from .unix_users import ensure_user, unix_name
 
 MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
 
+OWN_ENVIRONMENTS = N_("Your own environments")
+
 FAST_FAILURE_SECONDS = 1.5
 
 # useradd takes a lock on /etc/passwd and fails instead of waiting for it
@@ -231,6 +233,9 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         env["CAMPUSHUB_MEMORY_WARNING"] = translate(self.language(), MEMORY_WARNING)
         # Only the GPUs handed to this server; none ("") hides the others.
         env["CUDA_VISIBLE_DEVICES"] = ",".join(self.gpu_ids)
+        # The Launcher's "own environments" help, where the policy allows them
+        env["CAMPUSHUB_USER_ENVIRONMENTS"] = "0" if self.disable_user_config else "1"
+        env["CAMPUSHUB_OWN_ENVIRONMENTS_TITLE"] = translate(self.language(), OWN_ENVIRONMENTS)
         return env
 
     async def poll(self):

@@ -6,6 +6,9 @@ printing one UUID, as the real one would; everything else is real.)"""
 
 from __future__ import annotations
 
+import json
+import os
+import pwd
 from pathlib import Path
 
 import pytest
@@ -34,15 +37,17 @@ def hub(tmp_path_factory):
             "default": {"cpu": {"min": 0.5, "max": 1, "default": 0.5},
                         "memory": {"min": "256M", "max": "1G", "default": "512M"}},
             "groups": {"analysts": {"cpu": {"max": 1.5}, "memory": {"max": "1536M"},
-                                    "gpus": {"max": 1}, "max_servers": 2}},
+                                    "gpus": {"max": 1}, "max_servers": 2},
+                       "locked": {"user_environments": False}},
         },
     })
     h.cleanup_accounts(PREFIX)
     try:
         h.up()
-        for name in ("pat", "ana", "abe"):
+        for name in ("pat", "ana", "abe", "lou"):
             assert h.api("POST", f"users/{name}").status_code == 201
         assert h.api("POST", "groups/analysts", json={"users": ["ana", "abe"]}).status_code == 201
+        assert h.api("POST", "groups/locked", json={"users": ["lou"]}).status_code == 201
         yield h
     finally:
         if h.proc and h.proc.poll() is None:
@@ -177,3 +182,38 @@ def test_the_last_choice_is_remembered_but_never_a_refused_one(hub):
         assert hub.api("GET", "users/pat").json()["servers"][""]["user_options"]["memory"] == 768 * MIB
     finally:
         stop(hub, "pat")
+
+
+def add_own_kernel(user: str) -> None:
+    """What `python -m ipykernel install --user --name mine` leaves in a home."""
+    account = pwd.getpwnam(unix_name(user, PREFIX))
+    spec = Path(account.pw_dir, ".local/share/jupyter/kernels/mine")
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [f"{account.pw_dir}/envs/mine/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Mine", "language": "python"}))
+    for root, dirs, files in os.walk(Path(account.pw_dir, ".local")):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.chown(name, account.pw_uid, account.pw_gid)
+
+
+def user_get(hub: Hub, user: str, path: str) -> requests.Response:
+    return requests.get(f"{hub.url}/user/{user}/{path}", timeout=30,
+                        headers={"Authorization": f"token {hub.user_token(user)}"})
+
+
+@pytest.mark.parametrize("user, allowed", [("pat", True), ("lou", False)])
+def test_own_environments_show_as_kernels_unless_locked_down(hub, user, allowed):
+    assert start(hub, user, {}).status_code in (201, 202)
+    wait_for(lambda: hub.server_ready(user), 180, f"{user}'s server")
+    try:
+        add_own_kernel(user)
+        specs = user_get(hub, user, "api/kernelspecs").json()["kernelspecs"]
+        assert ("mine" in specs) == allowed and "python3" in specs
+        entries = user_get(hub, user, "server-proxy/servers-info").json()["server_processes"]
+        assert any(e["name"] == "own-environments" for e in entries) == allowed
+        if allowed:
+            page = user_get(hub, user, "own-environments/")
+            assert page.status_code == 200 and "python3 -m venv ~/envs/myproject" in page.text
+    finally:
+        stop(hub, user)
