@@ -9,11 +9,11 @@ from ..config import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import config_cmd, down, env, status, up
+    from . import config_cmd, content, down, env, status, up
 
     parser = argparse.ArgumentParser(prog="campushub", description="Run and manage a CampusHub site.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (up, down, status, env, config_cmd):
+    for module in (up, down, status, env, content, config_cmd):
         module.register(sub)
     return parser
 

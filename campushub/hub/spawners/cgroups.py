@@ -109,6 +109,9 @@ class CgroupsV1:
             "pids": _pids(d["pids"] / "cgroup.procs"),
         }
 
+    def peak_memory(self, name: str) -> int:
+        return int(_read(self._dirs(name)["memory"] / "memory.max_usage_in_bytes", "0") or 0)
+
     def remove(self, name: str) -> None:
         dirs = list(self._dirs(name).values())
         if self.accounting:
@@ -161,6 +164,12 @@ class CgroupsV2:
             "oom_kills": _kv(_read(path / "memory.events")).get("oom_kill", 0),
             "pids": _pids(path / "cgroup.procs"),
         }
+
+    def peak_memory(self, name: str) -> int:
+        # memory.peak exists from Linux 5.19; before that the current use is
+        # the best a finished run can tell
+        path = self.root / PARENT / name
+        return int(_read(path / "memory.peak", "") or _read(path / "memory.current", "0") or 0)
 
     def remove(self, name: str) -> None:
         _rmdir(self.root / PARENT / name)

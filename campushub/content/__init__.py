@@ -1,0 +1,1 @@
+"""Course content: checking that every notebook runs on the platform (check/)."""

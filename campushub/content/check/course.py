@@ -1,0 +1,44 @@
+"""The course to check: a directory, or a git repository cloned for the run,
+and the notebooks in it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+_URL = re.compile(r"^(https?|git|ssh|file)://|^[\w.-]+@[\w.-]+:")
+SKIP = {".git", ".ipynb_checkpoints", "__pycache__", ".venv", "node_modules"}
+
+
+class CourseError(Exception):
+    pass
+
+
+def is_git_url(source: str) -> bool:
+    return bool(_URL.match(source))
+
+
+def fetch(source: str, into: Path, branch: str | None = None) -> Path:
+    """The course directory: `source` itself, or a shallow clone of it."""
+    if not is_git_url(source):
+        path = Path(source).expanduser().resolve()
+        if not path.is_dir():
+            raise CourseError(f"{source}: no such directory; give a course directory or a git URL")
+        return path
+    target = into / "course"
+    cmd = ["git", "clone", "--quiet", "--depth", "1", *(["--branch", branch] if branch else []), source, str(target)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
+    if done.returncode != 0:
+        raise CourseError(f"cannot clone {source}: {done.stderr.strip().splitlines()[-1] if done.stderr else done.returncode}")
+    return target
+
+
+def notebooks(course: Path) -> list[str]:
+    found = []
+    for path in sorted(course.rglob("*.ipynb")):
+        rel = path.relative_to(course)
+        if not SKIP.intersection(rel.parts[:-1]):
+            found.append(str(rel))
+    return found

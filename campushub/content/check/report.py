@@ -1,0 +1,102 @@
+"""The check's outputs: a JSON report, a Markdown summary, an HTML page, and
+the resource recommendation as a policy snippet for campushub.yaml."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+
+from .sandbox import Result
+
+MIB, GIB = 2**20, 2**30
+HEADROOM = 1.5          # kernels grow with data; a limit at the measured peak would kill them
+MEMORY_STEP = 256 * MIB
+MIN_MEMORY = 512 * MIB
+CPU_GUARANTEE_RATIO = 1 / 3
+
+
+def recommend(results: list[Result]) -> dict:
+    """Limits that every notebook fits in, with headroom; guarantees as the policies default them."""
+    measured = [r for r in results if r.status == "passed"] or results
+    peak = max((r.peak_memory for r in measured), default=0)
+    memory = max(MIN_MEMORY, math.ceil(peak * HEADROOM / MEMORY_STEP) * MEMORY_STEP)
+    # cores used while running: CPU seconds per wall second, at the busiest notebook
+    busy = max((r.cpu_seconds / r.wall_seconds for r in measured if r.wall_seconds > 0), default=0.0)
+    cpu = max(0.5, math.ceil(busy * 2) / 2)
+    return {"cpu": cpu, "memory": memory, "cpu_guarantee": round(cpu * CPU_GUARANTEE_RATIO, 3),
+            "memory_guarantee": memory, "peak_memory": peak, "busiest_cores": round(busy, 2)}
+
+
+def size(n: int) -> str:
+    return f"{round(n / GIB, 2):g}G" if n >= GIB else f"{math.ceil(n / MIB)}M"
+
+
+def policy_snippet(rec: dict, group: str = "learners") -> str:
+    return (
+        "# campushub.yaml: measured by `campushub content check` (limits with headroom;\n"
+        "# the CPU guarantee is a third of the limit, memory is guaranteed in full)\n"
+        "policies:\n"
+        "  cpu_guarantee_ratio: 0.3333\n"
+        "  memory_guarantee_ratio: 1\n"
+        "  groups:\n"
+        f"    {group}:\n"
+        f"      cpu: {{min: 0.5, max: {rec['cpu']:g}, default: {rec['cpu']:g}}}\n"
+        f"      memory: {{min: 512M, max: {size(rec['memory'])}, default: {size(rec['memory'])}}}\n"
+    )
+
+
+def write(out_dir: Path, source: str, results: list[Result], group: str = "learners") -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rec = recommend(results)
+    data = {"source": source, "passed": all(r.status == "passed" for r in results),
+            "notebooks": [r.to_dict() for r in results], "recommendation": rec,
+            "policy_snippet": policy_snippet(rec, group)}
+    paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md", "html": out_dir / "report.html"}
+    paths["json"].write_text(json.dumps(data, indent=1) + "\n")
+    paths["markdown"].write_text(_markdown(data))
+    paths["html"].write_text(_html(data))
+    return paths
+
+
+def _problem(r: dict) -> str:
+    if r["status"] == "passed":
+        return ""
+    where = f"cell {r['cell']}: " if r.get("cell") is not None else ""
+    what = f"{r['ename']}: {r['evalue']}" if r.get("ename") else r.get("error", "")
+    return f"{where}{what}".strip()
+
+
+def _markdown(data: dict) -> str:
+    lines = [f"# Content check of {data['source']}", "",
+             f"**{'All notebooks passed' if data['passed'] else 'Some notebooks failed'}** "
+             f"({sum(r['status'] == 'passed' for r in data['notebooks'])}/{len(data['notebooks'])})", "",
+             "| notebook | result | wall s | CPU s | peak memory | problem |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in data["notebooks"]:
+        problem = _problem(r).replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {r['notebook']} | {r['status']} | {r['wall_seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+                     f"{size(r['peak_memory'])} | {problem} |")
+    lines += ["", "## Recommended resources", "", "```yaml", data["policy_snippet"].rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def _html(data: dict) -> str:
+    rows = "".join(
+        f"<tr class=\"{'table-success' if r['status'] == 'passed' else 'table-danger'}\"><td>{html.escape(r['notebook'])}</td>"
+        f"<td>{html.escape(r['status'])}</td><td>{r['wall_seconds']:.1f}</td><td>{r['cpu_seconds']:.1f}</td>"
+        f"<td>{size(r['peak_memory'])}</td><td><code>{html.escape(_problem(r))}</code></td></tr>"
+        for r in data["notebooks"])
+    verdict = "All notebooks passed" if data["passed"] else "Some notebooks failed"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Content check</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}}
+table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #dee2e6;padding:.35rem .6rem;text-align:left}}
+.table-success{{background:#d1e7dd}}.table-danger{{background:#f8d7da}}pre{{background:#f6f8fa;padding:1rem}}</style>
+</head><body><h1>Content check of {html.escape(data['source'])}</h1>
+<p><strong>{verdict}</strong></p>
+<table><thead><tr><th>notebook</th><th>result</th><th>wall s</th><th>CPU s</th><th>peak memory</th><th>problem</th></tr></thead>
+<tbody>{rows}</tbody></table>
+<h2>Recommended resources</h2><pre>{html.escape(data['policy_snippet'])}</pre></body></html>
+"""
