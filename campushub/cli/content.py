@@ -28,7 +28,8 @@ def register(sub) -> None:
     c.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: one per core)")
     c.add_argument("--timeout", type=int, default=300, help="seconds per cell before the notebook fails (default 300)")
     c.add_argument("--memory", default="2G", help="memory limit per notebook (default 2G)")
-    c.add_argument("--cpu", type=float, default=1.0, help="CPU cores per notebook (default 1)")
+    c.add_argument("--cpu", type=float, default=float(os.cpu_count() or 1),
+                   help="CPU cores per notebook (default: all, so the CPU a notebook wants is measured, not capped)")
     c.add_argument("--network", action="store_true", help="let notebooks reach the network (default: none)")
     c.add_argument("--python", help="interpreter of the environment to run in (default: the site's default environment)")
     c.add_argument("--config", metavar="FILE", help="site configuration, for the default environment")

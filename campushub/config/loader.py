@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
@@ -105,7 +104,7 @@ def _line_of(doc: Any, path: list) -> int | None:
     return line
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error) -> str:  # a jsonschema.ValidationError
     """Say what is allowed, not just what failed."""
     v, s = error.validator, error.schema
     got = repr(error.instance)
@@ -194,6 +193,10 @@ def validate(doc: Any, path: str | None = None) -> dict:
     if not isinstance(doc, dict):
         raise ConfigError("the file must be a mapping of keys to values", path=path, line=1)
     data = _plain(doc)
+    # Imported here: jsonschema's import takes over a second (its format
+    # checkers build grammars), which every CLI command would pay otherwise.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:

@@ -75,7 +75,7 @@ def _command(python: str, work: Path, scratch: Path, notebook: Path, limits: Lim
                         ("IPYTHONDIR", scratch / ".ipython"), ("MPLCONFIGDIR", scratch / ".mpl"),
                         ("TMPDIR", scratch / ".tmp")):
         cmd += ["--setenv", name, str(value)]
-    return [*cmd, python, str(RUNNER), str(work), str(scratch / "executed.ipynb"), str(limits.timeout)]
+    return [*cmd, python, str(scratch / ".runner.py"), str(work), str(scratch / "executed.ipynb"), str(limits.timeout)]
 
 
 class _Meter:
@@ -148,6 +148,8 @@ def run(course: Path, notebook: str, python: str, limits: Limits, scratch_root: 
     shutil.copytree(course, scratch / "course", symlinks=True, ignore=shutil.ignore_patterns(".git"))
     for sub in (".runtime", ".ipython", ".mpl", ".tmp"):
         (scratch / sub).mkdir()
+    # A copy: CampusHub itself may be installed where `nobody` cannot read.
+    shutil.copyfile(RUNNER, scratch / ".runner.py")
     account = _nobody()
     if account:
         for root, dirs, files in os.walk(scratch):

@@ -22,7 +22,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
 from ..policy.spawner import PolicyMixin
-from . import cgroups, gpus, local_choice, readiness
+from . import cgroups, course_sync, gpus, local_choice, readiness
 from .unix_users import ensure_user, unix_name
 
 MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
@@ -144,6 +144,12 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
             self._step(30, N_("Applying resource limits"))
             self._procs_files = await asyncio.to_thread(self._setup_cgroup)
             self._oom_before = self._oom_kills()
+            found = course_sync.courses(self)
+            if found:
+                self._step(35, N_("Updating your course materials"))
+                notice = await asyncio.to_thread(course_sync.sync_courses, self, found)
+                if notice:
+                    self._events.append({"progress": 38, "message": notice})
             if self.gpus:
                 self._step(40, N_("Reserving GPUs"))
                 self.gpu_ids = await asyncio.to_thread(local_choice.reserve_gpus, self)

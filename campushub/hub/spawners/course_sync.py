@@ -1,0 +1,37 @@
+"""Syncing a user's courses as their server starts (content/sync.py does the
+work). Runs as the user, inside the server's cgroup, before the server."""
+
+from __future__ import annotations
+
+import pwd
+from pathlib import Path
+
+from ...content import sync
+from ...i18n import N_, translate
+
+NOT_UPDATED = N_("Some course materials could not be updated; your server starts with the version you have. See {file} in your home folder.")  # noqa: E501
+
+
+def courses(spawner) -> list[tuple[str, dict]]:
+    if not spawner.site_config or not spawner.env_dir:
+        return []
+    return sync.courses_for(spawner.config_dict, {g.name for g in spawner.user.groups})
+
+
+def sync_courses(spawner, found: list[tuple[str, dict]]) -> str | None:
+    """Pull every course; a message for the progress page if any failed."""
+    entry = pwd.getpwnam(spawner.unix_name)
+    preexec = spawner.make_preexec_fn(spawner.unix_name)
+    env = {"HOME": entry.pw_dir, "USER": entry.pw_name, "LANG": "C.UTF-8",
+           "PATH": f"{spawner.env_dir}/bin:/usr/local/bin:/usr/bin:/bin"}
+    root = Path(spawner.environments_root or Path(spawner.env_dir).parent.parent)
+    env.update(sync.trust_local_repos(root / "etc" / "courses.gitconfig", found))
+    problems = {}
+    for name, spec in found:
+        reason = sync.pull(spawner.env_dir, name, spec, entry.pw_dir, preexec, env)
+        if reason:
+            spawner.log.warning("Course %s was not synced into %s's home: %s", name, spawner.user.name, reason)
+            problems[name] = (sync.target(name, spec), reason)
+    lang = spawner.language()
+    sync.write_notice(spawner.env_dir, entry.pw_dir, lang, problems, preexec, env)
+    return translate(lang, NOT_UPDATED, file=sync.NOTICE_FILE) if problems else None
