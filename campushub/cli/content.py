@@ -26,7 +26,7 @@ def register(sub) -> None:
     c.add_argument("source", metavar="PATH_OR_GIT_URL")
     c.add_argument("--branch", help="git branch to check (default: the repository's default)")
     c.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: one per core)")
-    c.add_argument("--timeout", type=int, default=300, help="seconds per cell before the notebook fails (default 300)")
+    c.add_argument("--timeout", type=int, default=300, help="seconds a notebook may run (default 300; no single cell longer, plus 30 s for its kernel to start and stop)")
     c.add_argument("--memory", default="2G", help="memory limit per notebook (default 2G)")
     c.add_argument("--cpu", type=float, default=float(os.cpu_count() or 1),
                    help="CPU cores per notebook (default: all, so the CPU a notebook wants is measured, not capped)")
