@@ -32,11 +32,19 @@ def target(name: str, spec: dict) -> str:
     return spec.get("target") or name
 
 
+def _query(name: str, spec: dict) -> str:
+    return urlencode({"repo": spec["repo"], "branch": spec.get("branch") or "main",
+                      "targetpath": target(name, spec), "urlpath": f"lab/tree/{target(name, spec)}"})
+
+
 def sync_link(hub_url: str, name: str, spec: dict) -> str:
     """The on-demand sync link (nbgitpuller), opening the course folder after."""
-    query = urlencode({"repo": spec["repo"], "branch": spec.get("branch") or "main",
-                       "targetpath": target(name, spec), "urlpath": f"lab/tree/{target(name, spec)}"})
-    return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+    return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{_query(name, spec)}"
+
+
+def server_sync_link(name: str, spec: dict) -> str:
+    """The same, relative to a page served at /user/NAME/<something>/."""
+    return f"../git-pull?{_query(name, spec)}"
 
 
 def trust_local_repos(path: Path, found: list[tuple[str, dict]]) -> dict:

@@ -5,7 +5,9 @@ unreachable repository never stops the server and leaves a notice."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import os
 import pwd
 import shutil
@@ -165,3 +167,22 @@ def test_sync_link_points_at_nbgitpuller():
                      {"repo": "https://git.example.org/ml101.git", "branch": "main", "target": "courses/ml101"})
     assert link.startswith("https://hub.example.org/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgit.example.org")
     assert "targetpath=courses%2Fml101" in link and "urlpath=lab%2Ftree%2Fcourses%2Fml101" in link
+
+
+def test_the_launcher_offers_an_update_button_per_course(hub, repos):
+    start(hub, "lee")
+    try:
+        auth = {"Authorization": f"token {hub.user_token('lee')}"}
+        info = requests.get(f"{hub.url}/user/lee/server-proxy/servers-info", headers=auth, timeout=30).json()
+        card = next(e for e in info["server_processes"] if e["name"] == "course-sync")
+        assert card["launcher_entry"]["title"] == "Update course materials"
+        page = requests.get(f"{hub.url}/user/lee/course-sync/", headers=auth, timeout=60)
+        assert page.status_code == 200 and "Update course materials" in page.text
+        links = re.findall(r'href="([^"]+)"', page.text)
+        assert len(links) == 2 and all(link.startswith("../git-pull?repo=") for link in links)
+        assert any("targetpath=courses%2Fml101" in link for link in links)
+        # the button leads to nbgitpuller's page for that course
+        target = requests.get(f"{hub.url}/user/lee/course-sync/{html.unescape(links[0])}", headers=auth, timeout=60)
+        assert target.status_code == 200 and "/user/lee/git-pull" in target.url
+    finally:
+        stop(hub, "lee")

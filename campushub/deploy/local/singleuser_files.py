@@ -38,15 +38,31 @@ if _settings:
     c.ServerApp.tornado_settings = json.loads(_settings)
 # Where the user's policy allows their own environments, the Launcher shows
 # how to make one (a static page, served through jupyter-server-proxy).
+import sys
+_share = os.path.join(sys.prefix, "share", "campushub")
+_servers = {}
 if os.environ.get("CAMPUSHUB_USER_ENVIRONMENTS") == "1":
-    import sys
-    _help = os.path.join(sys.prefix, "share", "campushub", "own-environments")
-    c.ServerProxy.servers = {"own-environments": {
+    _help = os.path.join(_share, "own-environments")
+    _servers["own-environments"] = {
         "command": [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", _help, "{port}"],
         "launcher_entry": {"title": os.environ.get("CAMPUSHUB_OWN_ENVIRONMENTS_TITLE", "Your own environments"),
                            "icon_path": os.path.join(_help, "icon.svg"), "category": "Other"},
-    }}
+    }
+# Learners with courses get a Launcher card to pull the latest materials.
+if os.environ.get("CAMPUSHUB_COURSES", "[]") != "[]":
+    _sync = os.path.join(_share, "course-sync")
+    _servers["course-sync"] = {
+        "command": [sys.executable, os.path.join(_sync, "serve.py"), "{port}"],
+        "launcher_entry": {"title": os.environ.get("CAMPUSHUB_COURSE_SYNC_TITLE", "Update course materials"),
+                           "icon_path": os.path.join(_sync, "icon.svg"), "category": "Other"},
+    }
+if _servers:
+    c.ServerProxy.servers = _servers
 """
+
+SYNC_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24"><path fill="#616161" '
+             'd="M12 4V1L8 5l4 4V6a6 6 0 0 1 6 6 6 6 0 0 1-.7 2.8l1.5 1.5A8 8 0 0 0 20 12a8 8 0 0 0-8-8zm0 14a6 6 0 0 '
+             '1-6-6c0-1 .3-2 .7-2.8L5.2 7.7A8 8 0 0 0 4 12a8 8 0 0 0 8 8v3l4-4-4-4z"/></svg>\n')
 
 
 def _install(path: Path, text: str) -> None:
@@ -71,3 +87,7 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     help_dir = resources.files("campushub.singleuser").joinpath("own_environments")
     for name in ("index.html", "icon.svg"):
         _install(env_dir / "share" / "campushub" / "own-environments" / name, help_dir.joinpath(name).read_text())
+    package = resources.files("campushub.singleuser")
+    _install(env_dir / "share" / "campushub" / "course-sync" / "serve.py",
+             package.joinpath("course_sync_page.py").read_text())
+    _install(env_dir / "share" / "campushub" / "course-sync" / "icon.svg", SYNC_ICON)

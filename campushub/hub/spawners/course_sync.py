@@ -4,11 +4,15 @@ work). Runs as the user, inside the server's cgroup, before the server."""
 from __future__ import annotations
 
 import pwd
+import json
 from pathlib import Path
 
 from ...content import sync
 from ...i18n import N_, translate
 
+UPDATE_TITLE = N_("Update course materials")
+UPDATE_INTRO = N_("Get the latest version of each course. Your own changes are kept; new and updated files are added.")
+UPDATE_BUTTON = N_("Update")
 NOT_UPDATED = N_("Some course materials could not be updated; your server starts with the version you have. See {file} in your home folder.")  # noqa: E501
 
 
@@ -35,3 +39,15 @@ def sync_courses(spawner, found: list[tuple[str, dict]]) -> str | None:
     lang = spawner.language()
     sync.write_notice(spawner.env_dir, entry.pw_dir, lang, problems, preexec, env)
     return translate(lang, NOT_UPDATED, file=sync.NOTICE_FILE) if problems else None
+
+
+def launcher_env(spawner) -> dict[str, str]:
+    """What the Launcher's "Update course materials" page shows (course_sync_page.py)."""
+    found = courses(spawner)
+    lang = spawner.language()
+    listed = [{"title": spec.get("title") or name, "folder": sync.target(name, spec),
+               "link": sync.server_sync_link(name, spec)} for name, spec in found]
+    texts = {"lang": lang, "heading": translate(lang, UPDATE_TITLE), "intro": translate(lang, UPDATE_INTRO),
+             "button": translate(lang, UPDATE_BUTTON)}
+    return {"CAMPUSHUB_COURSES": json.dumps(listed), "CAMPUSHUB_COURSE_SYNC_TEXTS": json.dumps(texts),
+            "CAMPUSHUB_COURSE_SYNC_TITLE": texts["heading"]}

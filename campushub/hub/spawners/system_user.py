@@ -242,6 +242,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         # The Launcher's "own environments" help, where the policy allows them
         env["CAMPUSHUB_USER_ENVIRONMENTS"] = "0" if self.disable_user_config else "1"
         env["CAMPUSHUB_OWN_ENVIRONMENTS_TITLE"] = translate(self.language(), OWN_ENVIRONMENTS)
+        env.update(course_sync.launcher_env(self))
         return env
 
     async def poll(self):
