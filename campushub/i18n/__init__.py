@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-SUPPORTED = ("en", "ja")
+SUPPORTED = ("en", "ja", "ru")
 DEFAULT = "en"
 FIXED_CHOICES = ("auto",) + SUPPORTED
 _LOCALE_DIR = Path(__file__).with_name("locale")

@@ -81,7 +81,7 @@ def noop(message: str) -> str:
 
 
 class I18nExtension(Extension):
-    # Set by campushub.hub.settings from config `ui.language`: auto | en | ja.
+    # Set by campushub.hub.settings from config `ui.language`: auto | en | ja | ru.
     fixed_language = "auto"
 
     def __init__(self, environment):
