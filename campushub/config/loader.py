@@ -1,38 +1,28 @@
 """Load and validate campushub.yaml.
 
 ruamel.yaml keeps the line of every key, so a schema error can point at the
-line the admin has to edit instead of only naming a JSON path.
+line the admin has to edit instead of only naming a JSON path. Reading the
+file (reading.py) and parsing the YAML (yamltext.py) refuse what would hang,
+exhaust memory or crash before validation starts.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 
-from . import resource_checks
+from . import numbers, reading, semantic, yamltext
+from .errors import ConfigError, describe, line_of
 from .units import parse_bytes
 
+__all__ = ["ConfigError", "defaults", "load", "loads", "merge", "parse_bytes", "schema", "validate"]
+
 SCHEMA_RESOURCE = "schema.yaml"
-
-
-class ConfigError(ValueError):
-    """A configuration problem, phrased for the admin who has to fix it."""
-
-    def __init__(self, message: str, *, path: str | None = None, key: str = "", line: int | None = None):
-        self.path, self.key, self.line = path, key, line
-        where = ""
-        if path:
-            where = f"{path}:{line}: " if line else f"{path}: "
-        elif line:
-            where = f"line {line}: "
-        super().__init__(f"{where}{key + ': ' if key else ''}{message}")
 
 
 @lru_cache(maxsize=1)
@@ -88,102 +78,11 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _line_of(doc: Any, path: list) -> int | None:
-    """1-based line of the deepest key of `path` that exists in the document."""
-    line, node = None, doc
-    for part in path:
-        lc = getattr(node, "lc", None)
-        try:
-            if isinstance(node, dict) and part in node and lc is not None:
-                line = lc.key(part)[0] + 1
-            elif isinstance(node, list) and isinstance(part, int) and lc is not None:
-                line = lc.item(part)[0] + 1
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-    return line
+def _validator():
+    import jsonschema
 
-
-def _describe(error) -> str:  # a jsonschema.ValidationError
-    """Say what is allowed, not just what failed."""
-    v, s = error.validator, error.schema
-    got = repr(error.instance)
-    if v == "additionalProperties":
-        allowed = ", ".join(sorted(s.get("properties", {})))
-        extra = sorted(set(error.instance) - set(s.get("properties", {})))
-        return f"unknown key {', '.join(map(repr, extra))}; allowed keys here: {allowed}"
-    if v == "enum":
-        return f"got {got}; allowed values: {', '.join(map(str, s['enum']))}"
-    if v == "type":
-        types = s["type"] if isinstance(s["type"], list) else [s["type"]]
-        return f"got {got}; expected {' or '.join(types)}"
-    bounds = {"minimum": "at least", "exclusiveMinimum": "more than",
-              "maximum": "at most", "exclusiveMaximum": "less than"}
-    if v in bounds:
-        return f"got {got}; must be {bounds[v]} {error.validator_value}"
-    if v == "pattern":
-        return f"got {got}; expected {s.get('x-hint', 'the form ' + s['pattern'])}"
-    return f"{error.message}"
-
-
-
-
-def _semantic_checks(config: dict, doc: Any, path: str | None) -> None:
-    def fail(key: str, message: str):
-        keys = key.split(".")
-        line = None
-        while keys and line is None:  # the key itself may be absent: point at its parent
-            line = _line_of(doc, keys)
-            keys = keys[:-1]
-        raise ConfigError(message, path=path, key=key, line=line)
-
-    mem = config["limits"]["memory"]
-    if parse_bytes(mem) < 64 * 1024**2:
-        fail("limits.memory", f"got {mem!r}; must be at least 64M")
-    https = config["hub"]["https"]
-    if bool(https["cert"]) != bool(https["key"]):
-        fail("hub.https", "set both cert and key, or neither")
-    if config["embedding"]["allowed_origins"] and not (
-        https["cert"] or (config["hub"]["public_url"] or "").startswith("https://")
-    ):
-        fail("embedding.allowed_origins",
-             "embedding needs HTTPS (browsers send iframe cookies only over HTTPS); "
-             "set hub.https.cert and hub.https.key, or hub.public_url to the https:// "
-             "address of the TLS proxy in front")
-    auth = config["auth"]
-    for key in _REQUIRED_BY_AUTH.get(auth["type"], ()):
-        section, _, name = key.partition(".")
-        if not auth[section][name]:
-            fail(f"auth.{key}", f"auth.type is {auth['type']}, which needs auth.{key}")
-    if auth["type"] == "site_token":
-        site = auth["site_token"]
-        if bool(site["database"]["url"]) == bool(site["http"]["url"]):
-            fail("auth.site_token", "set exactly one of database.url and http.url")
-    if auth["type"] == "oidc" and auth["oidc"]["allowed_groups"] and not auth["oidc"]["groups_claim"]:
-        fail("auth.oidc.allowed_groups", "needs groups_claim: without it nobody's groups are known")
-    google = auth["google"]
-    workspace = [google["service_account_key_file"], google["workspace_admin"], google["hosted_domains"]]
-    if auth["type"] == "google" and any(workspace[:2]) and not all(workspace):
-        fail("auth.google", "reading Workspace groups needs hosted_domains, service_account_key_file "
-             "and workspace_admin together")
-    if auth["type"] == "google" and google["allowed_groups"] and not all(workspace):
-        fail("auth.google.allowed_groups", "needs hosted_domains, service_account_key_file and "
-             "workspace_admin, to read Workspace groups")
-    if auth["type"] == "ldap" and not (auth["ldap"]["bind_dn_template"] or auth["ldap"]["user_search_base"]):
-        fail("auth.ldap", "set bind_dn_template or user_search_base, so users can be found")
-    ldap = auth["ldap"]
-    if auth["type"] == "ldap" and ldap["allowed_groups"] and not ldap["group_search_base"]:
-        fail("auth.ldap.allowed_groups", "needs group_search_base: without it nobody's groups are known")
-    if auth["type"] == "ldap" and bool(ldap["search_user"]) != bool(ldap["search_password"]):
-        fail("auth.ldap.search_user", "set search_user and search_password together")
-    resource_checks.check(config, fail)
-
-
-_REQUIRED_BY_AUTH = {
-    "oidc": ("oidc.authorize_url", "oidc.token_url", "oidc.userdata_url", "oidc.client_id", "oidc.client_secret"),
-    "google": ("google.client_id", "google.client_secret"),
-    "ldap": ("ldap.server_address",),
-}
+    cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-size": numbers.size_keyword})
+    return cls(schema())
 
 
 def validate(doc: Any, path: str | None = None) -> dict:
@@ -193,12 +92,14 @@ def validate(doc: Any, path: str | None = None) -> dict:
     if not isinstance(doc, dict):
         raise ConfigError("the file must be a mapping of keys to values", path=path, line=1)
     data = _plain(doc)
-    # Imported here: jsonschema's import takes over a second (its format
-    # checkers build grammars), which every CLI command would pay otherwise.
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    bad = numbers.non_finite(data)
+    if bad:
+        keys, message = bad
+        raise ConfigError(message, path=path, key=".".join(map(str, keys)), line=line_of(doc, list(keys)))
+    # jsonschema is imported inside _validator: its import takes over a second
+    # (its format checkers build grammars), which every CLI command would pay.
+    errors = sorted(_validator().iter_errors(data),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = errors[0]
         keys = list(err.absolute_path)
@@ -206,24 +107,23 @@ def validate(doc: Any, path: str | None = None) -> dict:
             # point at the unknown key itself, not at its parent
             keys.append(sorted(set(err.instance) - set(err.schema.get("properties", {})))[0])
         raise ConfigError(
-            _describe(err),
+            describe(err),
             path=path,
             key=".".join(map(str, err.absolute_path)) or "(top level)",
-            line=_line_of(doc, keys),
+            line=line_of(doc, keys),
         )
     config = _fill_entries(merge(defaults(), data), schema())
-    _semantic_checks(config, doc, path)
+    semantic.check(config, doc, path)
     return config
 
 
 def loads(text: str, path: str | None = None) -> dict:
-    try:
-        doc = YAML(typ="rt").load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError(f"not valid YAML: {e.problem or e.context}", path=path, line=line) from None
-    return validate(doc, path)
+    def fail(message: str, key: str = "", line: int | None = None):
+        raise ConfigError(message, path=path, key=key, line=line)
+
+    if len(text) > reading.MAX_FILE_BYTES:
+        fail(f"larger than {reading.MAX_FILE_BYTES // 1024} KiB; a site configuration is a few KiB of YAML")
+    return validate(yamltext.parse(text, fail), path)
 
 
 def load(path: str | Path | None) -> dict:
@@ -231,13 +131,11 @@ def load(path: str | Path | None) -> dict:
     if path is None:
         return defaults()
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found; pass an existing file to --config", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read: {e}", path=str(p)) from None
-    return loads(text, str(p))
+
+    def fail(message: str):
+        raise ConfigError(message, path=str(p))
+
+    return loads(reading.read_text(p, fail), str(p))
 
 
 def public_url(config: dict) -> str:
