@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 
 from ruamel.yaml import YAML
@@ -24,8 +26,9 @@ def register(sub) -> None:
 
 
 def _show(args) -> int:
-    YAML().dump(site_config.load(args.config), sys.stdout)
-    return 0
+    out = io.StringIO()
+    YAML().dump(site_config.load(args.config), out)
+    return _emit(out.getvalue())
 
 
 def _check(args) -> int:
@@ -35,8 +38,28 @@ def _check(args) -> int:
 
 
 def _docs(args) -> int:
-    print(reference())
+    return _emit(reference() + "\n")
+
+
+def _emit(text: str) -> int:
+    """Print, and stop quietly when the reader went away (`config show | head`)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the pipe again when flushing at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _cell(text: str) -> str:
+    """Text inside a Markdown table cell: one line, and `|` would end the cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _code(value) -> str:
+    """A value as inline code of its JSON form, as it can be written in YAML."""
+    return f"`{_cell(json.dumps(value, ensure_ascii=False))}`"
 
 
 def reference() -> str:
@@ -70,15 +93,15 @@ def reference() -> str:
                 entries = resolve(entries)
             if sub.get("type") == "object" and "properties" in sub or (
                     isinstance(entries, dict) and "properties" in entries):
-                lines.append(f"| **`{full}`** | | {sub.get('description', '')} |")
+                lines.append(f"| **`{full}`** | | {_cell(sub.get('description', ''))} |")
                 walk(sub, full + ".")
                 if isinstance(entries, dict) and "properties" in entries:
                     # a map of user-chosen names (courses, environments, ...)
                     walk(entries, full + ".<name>.")
                 continue
-            allowed = f" Allowed: {', '.join(map(str, sub['enum']))}." if "enum" in sub else ""
-            default = json.dumps(sub.get("default"))
-            lines.append(f"| `{full}` | `{default}` | {sub.get('description', '')}{allowed} |")
+            allowed = f" Allowed: {', '.join(_code(v) for v in sub['enum'])}." if "enum" in sub else ""
+            default = _code(sub["default"]) if "default" in sub else "(unset)"
+            lines.append(f"| `{full}` | {default} | {_cell(sub.get('description', ''))}{allowed} |")
 
     walk(root, "")
     return "\n".join(lines)
