@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...hub.policy.types import Choice
 from .images import image_for
 from .scheduling import place
+from .scratch import mount_scratch
 
 GPU_RESOURCE = "nvidia.com/gpu"
 
@@ -22,6 +23,7 @@ def apply_choice(spawner, choice: Choice, config: dict) -> None:
     spawner.extra_resource_limits = {**_without_gpu(spawner.extra_resource_limits), **gpus}
     spawner.extra_resource_guarantees = {**_without_gpu(spawner.extra_resource_guarantees), **gpus}
     place(spawner, config, choice.node_pool)
+    mount_scratch(spawner, choice.mem_limit)
     spawner.image = image_for(config, choice.environment, choice.tag)
 
 
