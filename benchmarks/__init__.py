@@ -1,0 +1,1 @@
+"""Benchmarks against stock JupyterHub and the tools course teams use today (docs/benchmarks.md)."""
