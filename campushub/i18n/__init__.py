@@ -17,6 +17,15 @@ from typing import Iterable
 SUPPORTED = ("en", "ja", "ru")
 DEFAULT = "en"
 FIXED_CHOICES = ("auto",) + SUPPORTED
+# JupyterLab's language packs (in the shared environment) are named by locale.
+LAB_LOCALES = {"ja": "ja_JP", "ru": "ru_RU"}
+
+
+def lab_default_settings(locale: str) -> dict:
+    """JupyterLab settings defaults (jupyterlab_server's
+    default_setting_overrides.json) that make ``locale`` its language unless
+    the person chose another in JupyterLab's own settings."""
+    return {"@jupyterlab/translation-extension:plugin": {"locale": locale}}
 _LOCALE_DIR = Path(__file__).with_name("locale")
 # Accept-Language comes from the client: bound what we parse and cache.
 _MAX_HEADER = 512

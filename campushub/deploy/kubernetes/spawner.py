@@ -6,17 +6,19 @@ resources, GPUs, node pools and images. For Zero to JupyterHub:
       from campushub.config import load
       c.JupyterHub.spawner_class = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
       c.CampusHubKubeSpawner.site_config = load("/etc/campushub/campushub.yaml")
+
+JupyterLab's default language is the person's (lab_language.py).
 """
 
 from __future__ import annotations
 
 from kubespawner import KubeSpawner
 
-from ...i18n import negotiate
-from ...i18n.jinja import fixed_language
 from ...hub.policy.spawner import PolicyMixin
 from ...hub.policy.types import Choice, Policy
+from ...i18n import LAB_LOCALES
 from . import resources
+from .lab_language import add_lab_language
 
 
 class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
@@ -35,7 +37,5 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
             entry["tags"].append({"tag": tag, "version": version, "packages": {}, "built": True})
         return list(out.values())
 
-    def language(self) -> str:
-        handler = getattr(self, "handler", None)
-        header = handler.request.headers.get("Accept-Language") if handler is not None else None
-        return negotiate(header, fixed_language())
+    async def get_pod_manifest(self):
+        return add_lab_language(await super().get_pod_manifest(), LAB_LOCALES.get(self.language()))

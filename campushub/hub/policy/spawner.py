@@ -19,10 +19,16 @@ from traitlets import Dict, default
 from traitlets.config import Configurable
 
 from ...config import validate
-from ...i18n import N_, translate
+from ...i18n import LAB_LOCALES, N_, negotiate, translate
+from ...i18n.jinja import fixed_language
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .resolve import effective_policy
 from .types import Choice, Policy
+
+# The server's JupyterLab language: the singleuser config (deploy/local/
+# singleuser_files.py) turns this into a *default* for JupyterLab's
+# "locale" setting, so a language the person picks in JupyterLab still wins.
+LAB_LOCALE_ENV = "CAMPUSHUB_LAB_LOCALE"
 
 ONE_SERVER = N_("You may run only one server at a time. Stop it first, or ask an administrator for more.")
 
@@ -76,7 +82,21 @@ class PolicyMixin(Configurable):
         return []
 
     def language(self) -> str:
-        raise NotImplementedError
+        """ui.language, else the language of the request that asked for this
+        server (its Accept-Language); English for requests without one."""
+        handler = getattr(self, "handler", None)
+        request = getattr(handler, "request", None)
+        header = request.headers.get("Accept-Language") if request is not None else None
+        return negotiate(header, fixed_language())
+
+    def get_env(self):
+        env = super().get_env()
+        locale = LAB_LOCALES.get(self.language())
+        if locale:
+            env[LAB_LOCALE_ENV] = locale
+        else:
+            env.pop(LAB_LOCALE_ENV, None)  # English: JupyterLab's own default
+        return env
 
     # -- helpers --------------------------------------------------------------
 
