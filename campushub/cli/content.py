@@ -1,22 +1,33 @@
 """`campushub content check PATH_OR_GIT_URL`: execute every notebook of a
 course in a sandbox, in parallel, and report; exits 1 when any fails, so a
-content repository's CI can run it (docs/content-check.md)."""
+content repository's CI can run it (docs/content.md).
+
+Messages are English, like every other CLI command (the catalog serves the
+pages people see in a browser)."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import signal
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import config as site_config
 from ..config import parse_bytes
 from ..content.check import course as courses
-from ..content.check import report, sandbox
+from ..content.check import execute, meter, output, report, sandbox, snapshot
+from ..content.check.outcome import clean
 from .main import CommandError
+
+MAX_TIMEOUT = 24 * 3600
+_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def register(sub) -> None:
@@ -40,16 +51,21 @@ def register(sub) -> None:
 
 def _python(args) -> str:
     if args.python:
-        return args.python
-    from ..deploy.local import environments
+        python = args.python
+    else:
+        from ..deploy.local import environments
 
-    config = site_config.load(args.config)
-    name, env = next(iter(environments.definitions(config).items()))
-    try:
-        found = environments.resolve(config["install_prefix"], name, env.get("default_tag", "stable"))
-    except LookupError as e:
-        raise CommandError(f"{e}: run `campushub env build` first, or give --python") from None
-    return str(found.env_dir / "bin" / "python")
+        config = site_config.load(args.config)
+        name, env = next(iter(environments.definitions(config).items()))
+        tag = env.get("default_tag", "stable")
+        try:
+            found = environments.resolve(config["install_prefix"], name, tag)
+        except LookupError as e:
+            raise CommandError(f"{e}: run `campushub up` or `campushub env build` first, or give --python") from None
+        python = str(found.env_dir / "bin" / "python")
+    if not os.path.isfile(python) or not os.access(python, os.X_OK):
+        raise CommandError(f"{python}: not an executable interpreter; give --python of an environment with nbclient")
+    return python
 
 
 def _limits(args) -> sandbox.Limits:
@@ -57,38 +73,90 @@ def _limits(args) -> sandbox.Limits:
         memory = parse_bytes(args.memory)
     except ValueError:
         raise CommandError(f"--memory {args.memory!r}: give a size such as 512M or 2G") from None
-    if args.jobs < 1 or args.timeout < 1 or args.cpu <= 0 or memory < 64 * 2**20:
-        raise CommandError("--jobs, --timeout and --cpu must be positive and --memory at least 64M")
+    if not math.isfinite(args.cpu) or not 0 < args.cpu <= 4096:
+        raise CommandError(f"--cpu {args.cpu}: give a number of cores such as 0.5 or 2")
+    if not 1 <= args.jobs <= 1024 or not 1 <= args.timeout <= MAX_TIMEOUT or memory < 64 * 2**20:
+        raise CommandError(f"--jobs must be 1 to 1024, --timeout 1 to {MAX_TIMEOUT} seconds and --memory at least 64M")
+    if not _GROUP.match(args.group):
+        raise CommandError(f"--group {clean(args.group, False)!r}: give a group name (letters, digits, . _ -)")
     return sandbox.Limits(memory=memory, cpu=args.cpu, timeout=args.timeout, network=args.network)
 
 
 def _check(args) -> int:
     limits, python = _limits(args), _python(args)
-    if not os.access(python, os.X_OK):
-        raise CommandError(f"{python}: not an executable interpreter")
+    try:
+        sandbox.tools()
+        with tempfile.TemporaryDirectory(prefix="campushub-check-") as tmp:  # 0700: only root reaches the copies
+            results, skipped = _run_all(args, Path(tmp), python, limits)
+    except (sandbox.Unavailable, courses.CourseError, snapshot.SnapshotError, output.OutputError) as e:
+        raise CommandError(clean(str(e), False)) from None
+    results.sort(key=lambda r: r.notebook)
+    try:
+        paths = output.write(Path(args.out), report.render(args.source, results, args.group, skipped))
+    except output.OutputError as e:
+        raise CommandError(str(e)) from None
+    print(paths[report.FILES["markdown"]].read_text())
+    print(f"Reports: {', '.join(str(p) for p in paths.values())}")
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
+def _run_all(args, tmp: Path, python: str, limits: sandbox.Limits):
+    course = courses.fetch(args.source, tmp, args.branch)
+    if not courses.notebooks(course):
+        raise courses.CourseError(f"{args.source}: no notebooks (*.ipynb) found")
+    output.check_writable(Path(args.out))
+    sandbox.probe(tmp / "probe")  # no sandbox, no run: one line saying why, before any notebook
+    hierarchy = meter.backend()
+    skipped = snapshot.copy(course, tmp / "snapshot")
+    found = courses.notebooks(tmp / "snapshot")
+    if not found:
+        raise courses.CourseError(f"{args.source}: no notebooks (*.ipynb) left after copying the course")
+    runs = execute.Runs(tmp / "snapshot", python, limits, tmp, hierarchy)
     console = Console(stderr=True)
-    with tempfile.TemporaryDirectory(prefix="campushub-check-") as tmp:
-        os.chmod(tmp, 0o755)  # the sandboxed user must reach its scratch dirs below
-        try:
-            course = courses.fetch(args.source, Path(tmp), args.branch)
-        except courses.CourseError as e:
-            raise CommandError(str(e)) from None
-        found = courses.notebooks(course)
-        if not found:
-            raise CommandError(f"{args.source}: no notebooks (*.ipynb) found")
+    for note in skipped:
+        console.print(f"[yellow]left out[/] {escape(clean(note, False))}", highlight=False)
+    with _Stoppable(runs):
         results = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as progress, ThreadPoolExecutor(args.jobs) as pool:
-            task = progress.add_task("Running notebooks", total=len(found))
-            futures = {pool.submit(sandbox.run, course, nb, python, limits, Path(tmp)): nb for nb in found}
-            for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                mark = "[green]passed[/]" if result.status == "passed" else f"[red]{result.status}[/]"
-                progress.console.print(f"{mark} {result.notebook} ({result.wall_seconds:.1f} s)")
-                progress.advance(task)
-    results.sort(key=lambda r: r.notebook)
-    paths = report.write(Path(args.out), args.source, results, args.group)
-    print(paths["markdown"].read_text())
-    print(f"Reports: {paths['json']}, {paths['markdown']}, {paths['html']}")
-    return 0 if all(r.status == "passed" for r in results) else 1
+        pool = ThreadPoolExecutor(args.jobs)
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("Running notebooks", total=len(found))
+                for future in as_completed([pool.submit(runs.run, nb) for nb in found]):
+                    result = future.result()
+                    if result is None:
+                        continue
+                    results.append(result)
+                    mark = "[green]passed[/]" if result.status == "passed" else f"[red]{escape(result.status)}[/]"
+                    progress.console.print(f"{mark} {escape(clean(result.notebook, False))} "
+                                           f"({result.wall_seconds:.1f} s)", highlight=False)
+                    progress.advance(task)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return results, skipped
+
+
+class _Stoppable:
+    """Ctrl-C or SIGTERM stop every run at once; the temporary copies and cgroups go as the stack unwinds."""
+
+    def __init__(self, runs: execute.Runs):
+        self.runs = runs
+        self.stopped = False
+
+    def __enter__(self):
+        self.previous = {s: signal.signal(s, self._stop) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def _stop(self, signum, frame):
+        self.stopped = True
+        for s in self.previous:
+            signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        self.runs.stop()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise CommandError("stopped by SIGTERM: every notebook run was ended, no report written", status=143)
+
+    def __exit__(self, *exc):
+        if self.stopped:
+            return  # keep ignoring signals until the copies are gone; the command ends right after
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import html
 import json
 import math
-from pathlib import Path
 
-from .sandbox import Result
+from .outcome import Result, clean
 
 MIB, GIB = 2**20, 2**30
 HEADROOM = 1.5          # kernels grow with data; a limit at the measured peak would kill them
@@ -47,17 +46,24 @@ def policy_snippet(rec: dict, group: str = "learners") -> str:
     )
 
 
-def write(out_dir: Path, source: str, results: list[Result], group: str = "learners") -> dict[str, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+FILES = {"json": "report.json", "markdown": "report.md", "html": "report.html"}
+
+
+def render(source: str, results: list[Result], group: str = "learners", skipped: list[str] = ()) -> dict[str, str]:
+    """The three reports, by file name."""
     rec = recommend(results)
     data = {"source": source, "passed": all(r.status == "passed" for r in results),
+            "failed": sum(r.status != "passed" for r in results), "total": len(results),
             "notebooks": [r.to_dict() for r in results], "recommendation": rec,
-            "policy_snippet": policy_snippet(rec, group)}
-    paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md", "html": out_dir / "report.html"}
-    paths["json"].write_text(json.dumps(data, indent=1) + "\n")
-    paths["markdown"].write_text(_markdown(data))
-    paths["html"].write_text(_html(data))
-    return paths
+            "policy_snippet": policy_snippet(rec, group), "skipped": list(skipped)}
+    return {FILES["json"]: json.dumps(data, indent=1) + "\n", FILES["markdown"]: _markdown(data),
+            FILES["html"]: _html(data)}
+
+
+def verdict(failed: int, total: int) -> str:
+    if not failed:
+        return f"All {total} notebooks passed" if total != 1 else "The notebook passed"
+    return f"{failed} of {total} notebooks failed" if total != 1 else "The notebook failed"
 
 
 def _problem(r: dict) -> str:
@@ -69,16 +75,22 @@ def _problem(r: dict) -> str:
 
 
 def _markdown(data: dict) -> str:
-    lines = [f"# Content check of {data['source']}", "",
-             f"**{'All notebooks passed' if data['passed'] else 'Some notebooks failed'}** "
-             f"({sum(r['status'] == 'passed' for r in data['notebooks'])}/{len(data['notebooks'])})", "",
+    lines = [f"# Content check of {clean(data['source'], False)}", "",
+             f"**{verdict(data['failed'], data['total'])}**", "",
              "| notebook | result | wall s | CPU s | peak memory | problem |", "| --- | --- | --- | --- | --- | --- |"]
     for r in data["notebooks"]:
-        problem = _problem(r).replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {r['notebook']} | {r['status']} | {r['wall_seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+        problem = _cell(_problem(r))
+        lines.append(f"| {_cell(r['notebook'])} | {r['status']} | {r['wall_seconds']:.1f} | {r['cpu_seconds']:.1f} | "
                      f"{size(r['peak_memory'])} | {problem} |")
+    if data["skipped"]:
+        lines += ["", "Left out of the copy the notebooks ran on:", ""]
+        lines += [f"- {clean(s, False)}" for s in data["skipped"]]
     lines += ["", "## Recommended resources", "", "```yaml", data["policy_snippet"].rstrip(), "```", ""]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return clean(text, False).replace("|", "\\|")
 
 
 def _html(data: dict) -> str:
@@ -87,7 +99,7 @@ def _html(data: dict) -> str:
         f"<td>{html.escape(r['status'])}</td><td>{r['wall_seconds']:.1f}</td><td>{r['cpu_seconds']:.1f}</td>"
         f"<td>{size(r['peak_memory'])}</td><td><code>{html.escape(_problem(r))}</code></td></tr>"
         for r in data["notebooks"])
-    verdict = "All notebooks passed" if data["passed"] else "Some notebooks failed"
+    summary = verdict(data["failed"], data["total"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Content check</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -95,7 +107,7 @@ def _html(data: dict) -> str:
 table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #dee2e6;padding:.35rem .6rem;text-align:left}}
 .table-success{{background:#d1e7dd}}.table-danger{{background:#f8d7da}}pre{{background:#f6f8fa;padding:1rem}}</style>
 </head><body><h1>Content check of {html.escape(data['source'])}</h1>
-<p><strong>{verdict}</strong></p>
+<p><strong>{html.escape(summary)}</strong></p>
 <table><thead><tr><th>notebook</th><th>result</th><th>wall s</th><th>CPU s</th><th>peak memory</th><th>problem</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <h2>Recommended resources</h2><pre>{html.escape(data['policy_snippet'])}</pre></body></html>

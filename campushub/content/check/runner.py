@@ -1,29 +1,58 @@
-"""Executes one notebook; run inside the sandbox by the course environment's
-Python, so it may import nothing of CampusHub (only nbclient/nbformat, which
-every Jupyter environment has). Prints one JSON line: the outcome."""
+"""Executes one notebook with nbclient, OUTSIDE the sandbox: only the kernel
+runs inside it (as the sandbox account, over unix sockets in the sandbox's
+runtime directory), so nothing the notebook does can reach this process or
+the channel its outcome leaves on.
+
+Run by the course environment's Python (`python -I runner.py`), so it may
+import nothing of CampusHub, only what every Jupyter environment has
+(nbclient, nbformat, jupyter_client). Reads its task as JSON on stdin and
+writes the outcome as one JSON object to the file descriptor the task names
+(never stdout/stderr, which the kernel shares).
+"""
 
 import json
+import os
 import sys
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 
-def main(source: str, target: str, cell_timeout: int) -> dict:
-    nb = nbformat.read(source, as_version=4)
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": "."}})
+def _sandboxed_manager(task: dict) -> type:
+    class SandboxedKernelManager(AsyncKernelManager):
+        """The kernel command wrapped in the sandbox; its connection file readable by it."""
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            return [*task["sandbox"], task["python"], "-m", "ipykernel_launcher", "-f", self.connection_file]
+
+        def write_connection_file(self, **kwargs):
+            super().write_connection_file(**kwargs)
+            os.chown(self.connection_file, task["uid"], task["gid"])
+
+    return SandboxedKernelManager
+
+
+def main(task: dict) -> dict:
+    nb = nbformat.read(task["notebook"], as_version=4)
+    runtime = task["runtime_dir"]
+    client = NotebookClient(
+        nb, timeout=task["cell_timeout"], kernel_name="python3", allow_errors=False,
+        kernel_manager_class=_sandboxed_manager(task), resources={"metadata": {"path": task["cwd"]}})
+    client.km = client.create_kernel_manager()
+    client.km.transport = "ipc"  # unix sockets inside the sandbox's own directory: no port anyone else can reach
+    client.km.ip = os.path.join(runtime, "kernel")
+    client.km.connection_file = os.path.join(runtime, "kernel.json")
     outcome = {"status": "passed"}
     try:
-        client.execute()
+        client.execute(stdout=open(os.devnull, "wb"), env={"PATH": "/usr/bin:/bin"})
     except CellExecutionError as e:
         outcome = {"status": "failed", **_failed_cell(nb, e)}
     except CellTimeoutError as e:
         outcome = {"status": "timeout", "error": str(e).splitlines()[0][:500]}
-    except DeadKernelError as e:
+    except (DeadKernelError, RuntimeError) as e:  # RuntimeError: the kernel never answered (see the log)
         outcome = {"status": "died", "error": str(e)[:500]}
-    nbformat.write(nb, target)
     return outcome
 
 
@@ -31,10 +60,16 @@ def _failed_cell(nb, error) -> dict:
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return {"cell": index, "ename": output.get("ename", ""), "evalue": str(output.get("evalue", ""))[:500],
-                        "source": "".join(cell.get("source", ""))[:500]}
-    return {"cell": None, "ename": getattr(error, "ename", ""), "evalue": str(getattr(error, "evalue", error))[:500]}
+                return {"cell": index, "ename": str(output.get("ename", ""))[:200],
+                        "evalue": str(output.get("evalue", ""))[:500], "source": "".join(cell.get("source", ""))[:500]}
+    return {"cell": None, "ename": str(getattr(error, "ename", ""))[:200],
+            "evalue": str(getattr(error, "evalue", error))[:500]}
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2], int(sys.argv[3]))), flush=True)
+    task = json.loads(sys.stdin.read())
+    channel = task["outcome_fd"]
+    os.set_inheritable(channel, False)  # the kernel is started from here: it must not get the channel
+    result = main(task)
+    with os.fdopen(channel, "w") as out:
+        out.write(json.dumps(result))

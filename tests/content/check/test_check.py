@@ -5,34 +5,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
-from campushub.config import validate
-from campushub.deploy.local import environments
-
 from ..course_factory import NOTEBOOKS, make_course, make_repo
+from .conftest import check, leftovers
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nobody in cgroups")
 MIB = 2**20
 
 
-@pytest.fixture(scope="module")
-def python():
-    published = environments.ensure_environments(validate({}))
-    return str(environments.default_env_dir(validate({}), published) / "bin" / "python")
-
-
-def check(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "campushub", "content", "check", *args],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"})
-
-
 def test_every_notebook_is_run_measured_and_reported(tmp_path, python):
     course = make_course(tmp_path / "course")
     out = tmp_path / "report"
+    before = leftovers()
     done = check(str(course), "--python", python, "--jobs", "2", "--timeout", "15", "--out", str(out))
     assert done.returncode == 1, done.stderr  # some notebooks fail: CI must notice
     report = json.loads((out / "report.json").read_text())
@@ -60,13 +46,17 @@ def test_every_notebook_is_run_measured_and_reported(tmp_path, python):
     assert "| lessons/02-raises.ipynb | failed |" in md and "cell 1: ValueError: broken lesson" in md
     assert "<table>" in page and "02-raises.ipynb" in page
     assert "passed lessons/01-fast.ipynb" in done.stderr  # progress as it goes
+    assert "**3 of 5 notebooks failed**" in md and "3 of 5 notebooks failed" in page
+    assert (report["failed"], report["total"]) == (3, 5)
+    groups, copies = leftovers()
+    assert groups <= before[0] and copies <= before[1]  # no cgroup, no copy of the course left
 
 
 def test_a_passing_course_from_git_exits_zero(tmp_path, python):
     repo = make_repo(tmp_path / "repo", {"intro": ["print('hello')"], "numbers": ["sum(range(10))"]})
     done = check(f"file://{repo}", "--python", python, "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "All notebooks passed" in done.stdout
+    assert "All 2 notebooks passed" in done.stdout
 
 
 def test_memory_limit_stops_a_notebook_that_needs_more(tmp_path, python):

@@ -1,0 +1,49 @@
+"""Shared by the content check tests: the environment notebooks run in, and
+the real CLI run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from campushub.config import validate
+from campushub.deploy.local import environments
+from campushub.hub.spawners import cgroups
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def python():
+    published = environments.ensure_environments(validate({}))
+    return str(environments.default_env_dir(validate({}), published) / "bin" / "python")
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "campushub", "content", "check", *args]
+
+
+def check(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})})
+
+
+def leftovers() -> tuple[set[str], set[str]]:
+    """Content check cgroups and temporary copies that exist right now."""
+    groups = set()
+    try:
+        backend = cgroups.detect()
+        bases = backend.mounts.values() if backend.version == 1 else [backend.root]
+        for base in bases:
+            parent = Path(base) / cgroups.PARENT
+            if parent.is_dir():
+                groups |= {p.name for p in parent.iterdir() if p.name.startswith("content-check-")}
+    except cgroups.CgroupUnavailable:
+        pass
+    import tempfile
+    tmp = Path(tempfile.gettempdir())
+    return groups, {p.name for p in tmp.iterdir() if p.name.startswith("campushub-check-")}
