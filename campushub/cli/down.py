@@ -1,4 +1,4 @@
-"""`campushub down`: stop the hub and proxy of a data dir, optionally the user servers too."""
+"""`campushub down`: stop what `up` started for a data dir, optionally the user servers too."""
 
 from __future__ import annotations
 
@@ -6,29 +6,31 @@ import time
 
 from ..deploy.local import processes
 from ..deploy.local.layout import Layout
-from . import hub_api
+from . import hub_api, target
 
 
 def register(sub) -> None:
     p = sub.add_parser("down", help="stop the hub and the proxy (user servers keep running)")
-    p.add_argument("--data-dir", metavar="DIR", help="state directory (default: the built-in data_dir)")
+    target.add_arguments(p)
     p.add_argument("--stop-servers", action="store_true", help="also stop every user server")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    layout = Layout.for_dir(args.data_dir)
+    layout, how = target.layout_for(args)
     if args.stop_servers and processes.read_pid(layout, "hub"):
         stopped = _stop_servers(layout)
         print(f"Stopped {stopped} user server(s).")
-    supervisor = processes.read_pid(layout, "up")
-    if supervisor:
-        # `up` in another terminal stops hub and proxy in order and exits
-        processes.stop(layout, "up", timeout=60)
-    hub = processes.stop(layout, "hub")
-    proxy = processes.stop(layout, "proxy")
-    if not (supervisor or hub or proxy):
-        print(f"Nothing was running for {layout.data_dir}.")
+        # before `up` hears SIGTERM, so the message it prints is true
+        layout.servers_stopped.write_text(f"{stopped}\n")
+    supervisor = processes.stop(layout, "up", timeout=60)  # stops its hub and proxy in order, then exits
+    # whatever an `up` that died (SIGKILL, power cut) left behind, by the pids it recorded
+    left = processes.stop_all(layout)
+    if not (supervisor or left):
+        print(f"Nothing was running for {layout.data_dir} ({how}).")
+        others = target.describe_others(layout)
+        if others:
+            print(others)
     else:
         print("CampusHub stopped." + ("" if args.stop_servers else " User servers keep running."))
     return 0

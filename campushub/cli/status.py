@@ -1,81 +1,83 @@
-"""`campushub status`: hub and proxy health, users, and running servers with their CPU and memory."""
+"""`campushub status`: processes, ports, limits, environments, users, groups and running servers."""
 
 from __future__ import annotations
 
 import json
 
-import requests
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from ..deploy.local import processes
-from ..deploy.local.layout import Layout
-from ..hub.spawners import cgroups
-from ..hub.spawners.unix_users import unix_name
-from .hub_api import HubAPI
+from . import target
+from .status_info import collect
 
 
 def register(sub) -> None:
     p = sub.add_parser("status", help="show whether the platform runs, its users and their servers")
-    p.add_argument("--data-dir", metavar="DIR", help="state directory (default: the built-in data_dir)")
+    target.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=run)
 
 
-def collect(layout: Layout) -> dict:
-    out = {"data_dir": str(layout.data_dir), "hub": False, "proxy": False, "users": [], "servers": []}
-    if not layout.config_copy.exists():
-        return out
-    config = json.loads(layout.config_copy.read_text())
-    out["proxy"] = processes.read_pid(layout, "proxy") is not None
-    if not processes.read_pid(layout, "hub"):
-        return out
-    api = HubAPI.for_layout(layout)
-    try:
-        users = api.get("users")
-    except requests.RequestException:
-        return out
-    out["hub"] = True
-    try:
-        backend = cgroups.detect()
-    except cgroups.CgroupUnavailable:
-        backend = None
-    prefix = config["spawner"]["user_prefix"]
-    for user in users:
-        out["users"].append({"name": user["name"], "admin": user["admin"], "last_activity": user["last_activity"]})
-        for server_name, server in (user.get("servers") or {}).items():
-            account = unix_name(user["name"], prefix)
-            cgroup = account + (f"--{server_name}" if server_name else "")
-            usage = backend.usage(cgroup) if backend else {}
-            out["servers"].append({
-                "user": user["name"], "server": server_name, "unix_user": account,
-                "ready": server.get("ready", False), "url": server.get("url"),
-                "memory_bytes": usage.get("memory"), "cpu_seconds": usage.get("cpu_seconds"),
-                "processes": len(usage.get("pids", [])),
-            })
-    return out
-
-
 def run(args) -> int:
-    layout = Layout.for_dir(args.data_dir)
+    layout, how = target.layout_for(args)
     info = collect(layout)
+    info["data_dir_from"] = how
+    info["other_sites"] = target.others(layout)
     if args.json:
         print(json.dumps(info, indent=1))
         return 0 if info["hub"] else 3
-    console = Console()
+    console = Console(highlight=False)
+    console.print(f"Data dir: {escape(info['data_dir'])} ({escape(how)})")
+    if not (info["hub"] or info["proxy"] or info["up"]) and info["other_sites"] and not args.data_dir:
+        # not "stopped": the site asked about may well be one of these
+        console.print("No CampusHub runs with this data dir.")
+        console.print(escape(target.describe_others(layout)))
+        return 3
     up = lambda flag: "[green]running[/]" if flag else "[red]stopped[/]"  # noqa: E731
-    console.print(f"Data dir: {info['data_dir']}\nHub: {up(info['hub'])}   Proxy: {up(info['proxy'])}")
+    console.print(f"Hub: {up(info['hub'])}   Proxy: {up(info['proxy'])}")
+    if "ports" in info:
+        _site(console, info)
     if info["users"]:
-        users = Table("user", "admin", "last activity", title=f"Users ({len(info['users'])})")
+        users = Table("user", "admin", "groups", "last activity", title=f"Users ({len(info['users'])})")
         for u in info["users"]:
-            users.add_row(u["name"], "yes" if u["admin"] else "", u["last_activity"] or "never")
+            users.add_row(escape(u["name"]), "yes" if u["admin"] else "", escape(", ".join(u["groups"])),
+                          u["last_activity"] or "never")
         console.print(users)
-    servers = Table("user", "server", "unix account", "ready", "memory", "CPU time", "processes",
-                    title=f"Running servers ({len(info['servers'])})")
-    for s in info["servers"]:
+    if info["groups"]:
+        groups = Table("group", "members", "roles", title=f"Groups ({len(info['groups'])})")
+        for g in info["groups"]:
+            groups.add_row(escape(g["name"]), str(g["members"]), escape(", ".join(g["roles"])))
+        console.print(groups)
+    _servers(console, info["servers"])
+    return 0 if info["hub"] else 3
+
+
+def _site(console: Console, info: dict) -> None:
+    ports = info["ports"]
+    if info.get("url"):
+        console.print(f"Address: {escape(info['url'])}   Config: {escape(info.get('config_file') or '(defaults)')}")
+    console.print(f"Ports: public {ports['public']}, hub 127.0.0.1:{ports['hub']}, "
+                  f"proxy API 127.0.0.1:{ports['proxy_api']}")
+    limits = info["limits"]
+    console.print("Limits per server: " + ", ".join(f"{k} {v}" for k, v in limits.items() if v not in (None, False)))
+    for env in info["environments"]:
+        if "error" in env:
+            console.print(f"Environments: [red]{escape(env['error'])}[/]")
+            continue
+        tags = ", ".join(f"{tag} -> {t['version']}" + ("" if t["built"] else " (not built)")
+                         for tag, t in env["tags"].items())
+        console.print(f"Environment {escape(env['name'])}: {escape(tags)}")
+    if info.get("env_dir"):
+        console.print(f"Default environment of this run: {escape(info['env_dir'])}")
+
+
+def _servers(console: Console, servers: list[dict]) -> None:
+    table = Table("user", "server", "unix account", "ready", "memory", "CPU time", "processes",
+                  title=f"Running servers ({len(servers)})")
+    for s in servers:
         mem = f"{s['memory_bytes'] / 1024**2:.0f} MiB" if s["memory_bytes"] is not None else "?"
         cpu = f"{s['cpu_seconds']:.1f} s" if s["cpu_seconds"] is not None else "?"
-        servers.add_row(s["user"], s["server"] or "(default)", s["unix_user"], "yes" if s["ready"] else "starting",
-                        mem, cpu, str(s["processes"]))
-    console.print(servers)
-    return 0 if info["hub"] else 3
+        table.add_row(escape(s["user"]), escape(s["server"] or "(default)"), s["unix_user"],
+                      "yes" if s["ready"] else "starting", mem, cpu, str(s["processes"]))
+    console.print(table)

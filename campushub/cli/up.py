@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .. import config as site_config
 from ..config import public_url
-from ..deploy.local import processes
+from ..deploy.local import ports, processes
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
@@ -21,6 +18,8 @@ from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..hub.auth import bootstrap
 from ..hub.spawners import cgroups
 from .main import CommandError
+from .steps import Steps
+from .supervise import Lifetime, Stopped
 
 
 def register(sub) -> None:
@@ -78,59 +77,61 @@ def run(args) -> int:
         )
     preflight(config)
     layout = Layout(Path(config["data_dir"]))
-    if processes.read_pid(layout, "hub"):
-        raise CommandError(f"a hub for {layout.data_dir} is already running; stop it with `campushub down`.")
-    busy = processes.busy_ports(config["hub"], include_proxy=not processes.read_pid(layout, "proxy"))
-    if busy:
-        raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
     console = Console()
+    try:
+        with Lifetime(layout) as life:
+            if life.left_over:
+                console.print(f"Stopped what an earlier `campushub up` left running: {', '.join(life.left_over)}.")
+            config["hub"] = ports.resolve(config["hub"], layout)
+            busy = processes.busy_ports(config["hub"], include_proxy=True)
+            if busy:
+                raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
+            return _start_and_supervise(args, config, layout, admin, console, life)
+    except Stopped as e:
+        console.print(f"{e} while starting: stopped everything this `campushub up` had started.")
+        return 128 + e.signum
+
+
+def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Console, life: Lifetime) -> int:
     prefix = Path(config["install_prefix"])
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("Preparing the data dir", total=6)
-
-        def step(message: str) -> None:
-            progress.update(task, description=message)
-
-        layout.ensure()
+    with Steps(console, total=6) as steps:
+        steps.step("Preparing the data dir")
         layout.config_copy.write_text(json.dumps(config, indent=1))
         password = _bootstrap_admin(config, layout, admin)
-        progress.advance(task)
+        steps.advance()
         try:
-            step("Building the user environments")
-            env_dir = default_env_dir(config, ensure_environments(config, progress=step))
-            progress.advance(task)
-            step("Installing configurable-http-proxy")
-            chp = ensure_proxy(prefix / "proxy", progress=step)
-            progress.advance(task)
+            steps.step("Building the user environments")
+            env_dir = default_env_dir(config, ensure_environments(config, progress=steps.say))
+            steps.advance()
+            steps.step("Installing configurable-http-proxy")
+            chp = ensure_proxy(prefix / "proxy", progress=steps.say)
+            steps.advance()
         except InstallError as e:
             raise CommandError(str(e)) from None
-        step("Starting the proxy")
+        life.record(config_file=str(Path(args.config).resolve()) if args.config else None,
+                    env_dir=str(env_dir) if env_dir else None, url=f"{public_url(config)}{config['hub']['base_url']}")
+        steps.step("Starting the proxy")
         proxy = processes.start_proxy(layout, chp, config["hub"])
         try:
             processes.wait_proxy(layout, config["hub"], proxy)
         except RuntimeError as e:
-            processes.stop(layout, "proxy")
             raise CommandError(_failed(e, layout.log_file("proxy"))) from None
-        progress.advance(task)
-        step("Starting JupyterHub")
+        steps.advance()
+        steps.step("Starting JupyterHub")
         hub = processes.start_hub(layout, env_dir)
-        progress.advance(task)
-        step("Waiting for JupyterHub to answer")
+        steps.advance()
+        steps.step("Waiting for JupyterHub to answer")
         try:
             processes.wait_http(_hub_api(config), timeout=120, proc=hub, what="JupyterHub")
         except RuntimeError as e:
-            processes.stop(layout, "hub")
-            processes.stop(layout, "proxy")
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
-        progress.advance(task)
-        step("Ready")
+        steps.advance()
     console.print(f"CampusHub is running at [bold]{public_url(config)}{config['hub']['base_url']}[/]")
     if password:
         console.print(f"Admin account [bold]{admin}[/] created. One-time password: [bold]{password}[/]")
         console.print("It is shown only now; change it at /hub/change-password after logging in.")
     console.print(f"Logs: {layout.log_file('hub')}  Stop with Ctrl-C or `campushub down`.")
-    return _supervise(layout, hub, console, restart_proxy=lambda: processes.start_proxy(layout, chp, config["hub"]))
+    return life.supervise(hub, console, restart_proxy=lambda: processes.start_proxy(layout, chp, config["hub"]))
 
 
 def _hub_api(config: dict) -> str:
@@ -159,34 +160,3 @@ def _safe_url(url: str) -> str:
     import sqlalchemy
 
     return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-
-
-def _supervise(layout: Layout, hub, console: Console, restart_proxy) -> int:
-    """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
-
-    A proxy that dies is started again; the hub puts its routes back within
-    seconds (VerifiedRouteProxy), so running servers stay reachable.
-    """
-    layout.pid_file("up").write_text(str(os.getpid()))
-    stopping = threading.Event()
-
-    def on_signal(signum, frame):
-        stopping.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        while not stopping.wait(0.5):
-            if hub.poll() is not None:
-                console.print(f"[red]JupyterHub exited (status {hub.returncode}); see {layout.log_file('hub')}[/]")
-                processes.stop(layout, "proxy")
-                return 1
-            if not processes.read_pid(layout, "proxy"):
-                console.print("[yellow]configurable-http-proxy exited; starting it again[/]")
-                restart_proxy()
-        console.print("Stopping JupyterHub and the proxy; user servers keep running.")
-        processes.stop(layout, "hub")
-        processes.stop(layout, "proxy")
-        return 0
-    finally:
-        layout.pid_file("up").unlink(missing_ok=True)

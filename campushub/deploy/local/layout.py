@@ -55,8 +55,28 @@ class Layout:
     def admins_file(self) -> Path:
         return self.data_dir / "admins.json"
 
+    @property
+    def run_dir(self) -> Path:
+        """Pid files and the state of the running `up`; nothing here outlives the site's run."""
+        return self.data_dir / "run"
+
     def pid_file(self, process: str) -> Path:
-        return self.data_dir / "run" / f"{process}.pid"
+        return self.run_dir / f"{process}.pid"
+
+    @property
+    def up_lock(self) -> Path:
+        """Held (flock) by the one `campushub up` of this data dir."""
+        return self.run_dir / "up.lock"
+
+    @property
+    def up_state(self) -> Path:
+        """What the running `up` was started with (config file, environment), for `status`."""
+        return self.run_dir / "up.json"
+
+    @property
+    def servers_stopped(self) -> Path:
+        """Left by `down --stop-servers` so the `up` it stops reports what happened."""
+        return self.run_dir / "servers-stopped"
 
     def log_file(self, process: str) -> Path:
         return self.data_dir / "logs" / f"{process}.log"
@@ -66,7 +86,7 @@ class Layout:
         return self.data_dir / "logs" / "users"
 
     def ensure(self) -> None:
-        for d in (self.data_dir, self.data_dir / "run", self.data_dir / "logs", self.user_logs):
+        for d in (self.data_dir, self.run_dir, self.data_dir / "logs", self.user_logs):
             d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, 0o700)  # tokens and the database live here
 

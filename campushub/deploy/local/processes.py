@@ -1,8 +1,9 @@
 """Start, find and stop the proxy and hub processes of a data dir.
 
 Each runs in its own session, so a Ctrl-C meant for `campushub up` reaches
-them only through `up`'s orderly shutdown; pid files in the data dir let
-`down` and `status` find them from another terminal.
+them only through `up`'s orderly shutdown; pid files in the data dir (with
+each process's start time, see pids.py) let `down` and `status` find them
+from another terminal, and after `up` itself died.
 """
 
 from __future__ import annotations
@@ -18,56 +19,58 @@ from pathlib import Path
 
 import requests
 
+from . import pids
 from .layout import Layout
 
 HUB_CONFIG = str(resources.files("campushub.hub").joinpath("jupyterhub_config.py"))
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Makes configurable-http-proxy log plain text, without expected resets.
+CHP_PRELOAD = str(resources.files("campushub.deploy.local").joinpath("chp_quiet.cjs"))
+
+
 def read_pid(layout: Layout, name: str) -> int | None:
-    try:
-        pid = int(layout.pid_file(name).read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    return pid if alive(pid) else None
+    return pids.read(layout.pid_file(name))
 
 
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child of ours is not alive for our purposes
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return pids.start_time(pid) is not None
 
 
 def _spawn(layout: Layout, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
     log = open(layout.log_file(name), "ab")
+    # A stop signal between fork and the pid file would leave a process
+    # nobody knows about: it waits until the pid is on disk.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=env, cwd=layout.data_dir, start_new_session=True,
         )
+        pids.write(layout.pid_file(name), proc.pid)
     finally:
         log.close()
-    layout.pid_file(name).write_text(str(proc.pid))
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return proc
 
 
-def start_proxy(layout: Layout, chp: Path, hub: dict) -> subprocess.Popen | None:
+def proxy_argv(chp) -> list[str]:
+    """ensure_proxy's answer as an argv prefix: a script path, or [node, script]."""
+    return [str(chp)] if isinstance(chp, (str, Path)) else [str(part) for part in chp]
+
+
+def start_proxy(layout: Layout, chp, hub: dict) -> subprocess.Popen | None:
     """Start configurable-http-proxy unless this data dir's proxy already runs (then None)."""
     if read_pid(layout, "proxy"):
         return None
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "CONFIGPROXY_AUTH_TOKEN": layout.secret(layout.proxy_token)}
+           "CONFIGPROXY_AUTH_TOKEN": layout.secret(layout.proxy_token),
+           "NODE_OPTIONS": f'--require "{CHP_PRELOAD}"',
+           "CAMPUSHUB_DATA_DIR": str(layout.data_dir)}  # tells an operator whose proxy this is
     target = f"http://127.0.0.1:{hub['hub_port']}"
     cmd = [
-        str(chp), "--ip", hub["ip"], "--port", str(hub["port"]),
+        *proxy_argv(chp), "--ip", hub["ip"], "--port", str(hub["port"]),
         "--api-ip", "127.0.0.1", "--api-port", str(hub["proxy_api_port"]),
         "--default-target", target,
         "--error-target", f"{target}{hub['base_url']}hub/error",
@@ -142,20 +145,42 @@ def wait_http(url: str, *, timeout: float, headers: dict | None = None, proc=Non
 
 def stop(layout: Layout, name: str, timeout: float = 20) -> bool:
     """SIGTERM, then SIGKILL after `timeout`; True if something was stopped."""
-    pid = read_pid(layout, name)
-    if pid is None:
-        layout.pid_file(name).unlink(missing_ok=True)
+    path = layout.pid_file(name)
+    pid = pids.read(path)
+    if pid is None or not pids.signal_recorded(path, signal.SIGTERM):
+        path.unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while alive(pid) and time.monotonic() < deadline:
+    while pids.read(path) and time.monotonic() < deadline:
         _reap(pid)
         time.sleep(0.1)
-    if alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    pids.signal_recorded(path, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while pids.read(path) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.05)
     _reap(pid)
-    layout.pid_file(name).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
     return True
+
+
+def recorded(layout: Layout, exclude: tuple[str, ...] = ("up",)) -> list[str]:
+    """Names of the processes with a pid file in run/, newest first."""
+    found = []
+    for path in (layout.data_dir / "run").glob("*.pid"):
+        if path.stem in exclude:
+            continue
+        try:
+            started = int(path.read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            started = 0
+        found.append((started, path.stem))
+    return [name for _, name in sorted(found, reverse=True)]
+
+
+def stop_all(layout: Layout, timeout: float = 20) -> list[str]:
+    """Stop everything `up` started for this data dir (hub, proxy, later services), newest first."""
+    return [name for name in recorded(layout) if stop(layout, name, timeout)]
 
 
 def _reap(pid: int) -> None:

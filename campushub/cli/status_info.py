@@ -1,0 +1,85 @@
+"""What `campushub status` knows about a site: processes, ports, limits,
+environments, and what the hub says about users, groups and servers."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from ..deploy.local import environments, processes
+from ..deploy.local.layout import Layout
+from ..hub.spawners import cgroups
+from ..hub.spawners.unix_users import unix_name
+from .hub_api import HubAPI
+
+
+def collect(layout: Layout) -> dict:
+    out = {"data_dir": str(layout.data_dir), "hub": False, "proxy": False, "up": False,
+           "users": [], "groups": [], "servers": []}
+    if not layout.config_copy.exists():
+        return out
+    config = json.loads(layout.config_copy.read_text())
+    out["up"] = processes.read_pid(layout, "up") is not None
+    out["proxy"] = processes.read_pid(layout, "proxy") is not None
+    out.update(_site(layout, config))
+    if not processes.read_pid(layout, "hub"):
+        return out
+    api = HubAPI.for_layout(layout)
+    try:
+        users, groups = api.get("users"), api.get("groups")
+    except requests.RequestException:
+        return out
+    out["hub"] = True
+    out["groups"] = [{"name": g["name"], "members": len(g.get("users") or []), "roles": g.get("roles") or []}
+                     for g in groups]
+    out["users"] = [_user(u, groups) for u in users]
+    out["servers"] = _servers(users, config["spawner"]["user_prefix"])
+    return out
+
+
+def _site(layout: Layout, config: dict) -> dict:
+    hub = config["hub"]
+    try:
+        state = json.loads(layout.up_state.read_text())
+    except (OSError, ValueError):
+        state = {}
+    try:
+        envs = environments.describe(config["install_prefix"], config)
+    except Exception as e:  # status reports; a broken prefix must not hide the rest
+        envs = [{"name": "?", "error": str(e)}]
+    return {
+        "config_file": state.get("config_file"), "url": state.get("url"),
+        "ports": {"public": f"{hub['ip']}:{hub['port']}", "hub": hub["hub_port"], "proxy_api": hub["proxy_api_port"]},
+        "limits": config["limits"], "env_dir": state.get("env_dir"), "environments": envs,
+    }
+
+
+def _user(user: dict, groups: list[dict]) -> dict:
+    # An admin is whoever the hub treats as one: the admin flag, the admin
+    # role given to the person, or to a group they are in (roles.admin_groups).
+    admin_groups = {g["name"] for g in groups if "admin" in (g.get("roles") or [])}
+    admin = bool(user.get("admin") or "admin" in (user.get("roles") or [])
+                 or admin_groups & set(user.get("groups") or []))
+    return {"name": user["name"], "admin": admin, "groups": sorted(user.get("groups") or []),
+            "last_activity": user.get("last_activity")}
+
+
+def _servers(users: list[dict], prefix: str) -> list[dict]:
+    try:
+        backend = cgroups.detect()
+    except cgroups.CgroupUnavailable:
+        backend = None
+    out = []
+    for user in users:
+        for server_name, server in (user.get("servers") or {}).items():
+            account = unix_name(user["name"], prefix)
+            cgroup = account + (f"--{server_name}" if server_name else "")
+            usage = backend.usage(cgroup) if backend else {}
+            out.append({
+                "user": user["name"], "server": server_name, "unix_user": account,
+                "ready": server.get("ready", False), "url": server.get("url"),
+                "memory_bytes": usage.get("memory"), "cpu_seconds": usage.get("cpu_seconds"),
+                "processes": len(usage.get("pids", [])),
+            })
+    return out

@@ -1,0 +1,112 @@
+"""How `campushub up` lives and ends.
+
+From before the first process starts until `up` exits, SIGINT and SIGTERM
+mean "stop what this `up` started": while starting they interrupt the step
+in progress (raising Stopped), while running they end the supervision loop.
+Whichever way `up` ends (a signal, an error, the hub dying) the same exit
+path stops every process recorded in run/, with stop signals blocked so a
+second Ctrl-C cannot cut the cleanup short.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import threading
+
+from rich.console import Console
+
+from ..deploy.local import pids, processes, sites
+from ..deploy.local.layout import Layout
+from .main import CommandError
+
+
+class Stopped(BaseException):
+    """A stop signal arrived while `up` was starting.
+
+    A BaseException, like KeyboardInterrupt, so no `except Exception` on the
+    way (a driver error turned into a message, say) swallows it.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class Lifetime:
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.stopping = threading.Event()
+        self.starting = True
+        self.left_over: list[str] = []
+        self._lock = None
+        self._handlers: dict = {}
+
+    def __enter__(self) -> "Lifetime":
+        layout = self.layout
+        layout.ensure()
+        self._lock = open(layout.up_lock, "a")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise CommandError(f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`.") from None
+        for signum in processes.STOP_SIGNALS:
+            self._handlers[signum] = signal.signal(signum, self._on_signal)
+        try:
+            # Holding the lock, anything still recorded was left by an `up` that died.
+            self.left_over = processes.stop_all(layout)
+            layout.servers_stopped.unlink(missing_ok=True)
+            pids.write(layout.pid_file("up"), os.getpid())
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _on_signal(self, signum, frame) -> None:
+        first = not self.stopping.is_set()
+        self.stopping.set()
+        if self.starting and first:
+            raise Stopped(signum)
+
+    def record(self, **state) -> None:
+        """Tell `status` (here and in other data dirs) what this `up` runs."""
+        self.layout.up_state.write_text(json.dumps(state))
+        sites.register(self.layout, **state)
+
+    def __exit__(self, *exc) -> None:
+        layout = self.layout
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, processes.STOP_SIGNALS)
+        try:
+            processes.stop_all(layout)
+            sites.unregister(layout)
+            for path in (layout.up_state, layout.servers_stopped, layout.pid_file("up")):
+                path.unlink(missing_ok=True)
+            self._lock.close()
+        finally:
+            for signum, handler in self._handlers.items():
+                signal.signal(signum, handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def supervise(self, hub, console: Console, restart_proxy) -> int:
+        """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
+
+        A proxy that dies is started again; the hub puts its routes back within
+        seconds (VerifiedRouteProxy), so running servers stay reachable.
+        """
+        self.starting = False
+        layout = self.layout
+        while not self.stopping.wait(0.5):
+            if hub.poll() is not None:
+                console.print(f"[red]JupyterHub exited (status {hub.returncode}); see {layout.log_file('hub')}[/]")
+                return 1
+            if not processes.read_pid(layout, "proxy"):
+                console.print("[yellow]configurable-http-proxy exited; starting it again[/]")
+                restart_proxy()
+        if layout.servers_stopped.exists():
+            console.print("Stopping JupyterHub and the proxy; `campushub down --stop-servers` stopped the user servers.")
+        else:
+            console.print("Stopping JupyterHub and the proxy; user servers keep running.")
+        return 0
