@@ -7,26 +7,27 @@ new servers get the new version, running servers and the hub are untouched.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import config as site_config
 from ..deploy.local import environments
 from ..deploy.local.errors import InstallError
+from . import site_args
 from .main import CommandError
 
 
 def register(sub) -> None:
     p = sub.add_parser("env", help="build and list the user environments (see docs/policies.md)")
     actions = p.add_subparsers(dest="env_command", required=True, metavar="ACTION")
-    build = actions.add_parser("build", help="build every environment version and point the tags as configured")
-    build.add_argument("--config", metavar="FILE", help="site configuration (default: built-in defaults)")
+    build = actions.add_parser("build", help="build every environment version and point the site's tags as "
+                               "configured")
+    site_args.add(build)
     build.set_defaults(func=_build)
-    listing = actions.add_parser("list", help="show each environment's tags, versions and whether they are built")
-    listing.add_argument("--config", metavar="FILE", help="site configuration (default: built-in defaults)")
+    listing = actions.add_parser("list", help="show the site's environments: tags, versions and whether they are "
+                                 "built")
+    site_args.add(listing)
     listing.set_defaults(func=_list)
 
 
@@ -43,7 +44,7 @@ def _check_locks(config: dict) -> None:
 def _build(args) -> int:
     if os.geteuid() != 0:
         raise CommandError("campushub env build must run as root: environments are shared by every user.")
-    config = site_config.load(args.config)
+    config = site_args.load(args)
     _check_locks(config)
     total = sum(len(e["versions"]) for e in environments.definitions(config).values())
     console = Console()
@@ -63,17 +64,20 @@ def _build(args) -> int:
         progress.update(task, completed=total, description="Environments ready")
     for name, tags in published.items():
         for tag, env_dir in tags.items():
-            version = environments.resolve(config["install_prefix"], name, tag).version
+            version = environments.resolve(environments.site_dir(config), name, tag).version
             console.print(f"{name}:{tag} -> {version} ({env_dir})")
     return 0
 
 
 def _list(args) -> int:
-    config = site_config.load(args.config)
+    config = site_args.load(args)
+    site = environments.site_dir(config)
+    console = Console(width=200)
+    console.print(f"Environments of the site in {site}")
     table = Table("environment", "tag", "version", "status", "path")
-    for info in environments.describe(config["install_prefix"], config):
+    for info in environments.describe(site, config):
         for tag, t in info["tags"].items():
             table.add_row(info["name"], tag, str(t["version"]), "built" if t["built"] else "not built",
-                          t.get("env_dir", str(Path(config["install_prefix"]) / "environments" / info["name"])))
-    Console(width=200).print(table)
+                          t.get("env_dir", ""))
+    console.print(table)
     return 0

@@ -99,8 +99,8 @@ def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
     s.log_dir = str(layout.user_logs)
     if env_dir:
         s.env_dir = env_dir
-        # `up` built the environments there; tags are resolved at each spawn
-        s.environments_root = config["install_prefix"]
+        # `up` published the site's tags in its data dir; resolved at each spawn
+        s.environments_root = config["data_dir"]
     s.site_config = config
     _named_servers(c, config)
 

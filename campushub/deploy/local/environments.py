@@ -1,14 +1,20 @@
 """Named, versioned, tagged environments for the local deployment.
 
-Each version is one read-only venv from userenv (named after its lock's hash,
-so two versions with the same lock share it). Names are published as links:
+Each version is one read-only venv from userenv, named after its lock's hash
+(so two versions with the same lock share it), in the install prefix that
+several sites may share: it never changes once built. The names are the
+site's own, published as links in its data dir:
 
-    <install_prefix>/environments/<name>/versions/<version> -> ../../../envs/py3.11-<hash>
-    <install_prefix>/environments/<name>/tags/<tag>         -> ../versions/<version>
+    <data_dir>/environments/<name>/versions/<version> -> <install_prefix>/envs/py3.11-<hash>
+    <data_dir>/environments/<name>/tags/<tag>         -> ../versions/<version>
 
-The spawner resolves a tag at every spawn, so moving one (edit campushub.yaml,
-run `campushub env build`) reaches new servers only: running servers keep the
-real path they started from, and old versions are never deleted by a build.
+so two sites on one machine may both have a "python:stable" pointing at
+different versions (the links used to be in the prefix, and each site's
+`env build` moved the other's tags). Only root (the hub, the CLI) reads the
+links: a server gets the venv's real path, resolved at its spawn, so moving a
+tag (edit campushub.yaml, run `campushub env build`) reaches new servers
+only, and old versions are never deleted by a build. On Kubernetes the same
+tags name images in the site's own configuration (kubernetes/images.py).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from ...config.resource_checks import IMPLICIT_ENVIRONMENT
+from .errors import InstallError
 from .singleuser_files import ensure_singleuser_files
 from .userenv import LOCK_COPY, Progress, ensure_user_env, env_dir_for, is_complete
 
@@ -49,8 +56,13 @@ def lock_for(config: dict, version: dict) -> Path:
     return Path(version.get("lock_file") or config["user_env"]["lock_file"] or BUNDLED_LOCK)
 
 
-def _root(install_prefix) -> Path:
-    return Path(install_prefix) / "environments"
+def _root(site_dir) -> Path:
+    return Path(site_dir) / "environments"
+
+
+def site_dir(config: dict) -> Path:
+    """Where a site's environment names live: its data dir (see the module doc)."""
+    return Path(config["data_dir"])
 
 
 def _link(path: Path, target: str) -> None:
@@ -66,31 +78,31 @@ def _link(path: Path, target: str) -> None:
 
 
 def ensure_environments(config: dict, progress: Progress | None = None) -> dict[str, dict[str, Path]]:
-    """Build every version of every environment and publish names and tags.
+    """Build every version of every environment and publish the site's names and tags.
 
     Returns {name: {tag: env_dir}}. Idempotent: built versions are reused.
     """
     say = progress or (lambda message: None)
     prefix = Path(config["install_prefix"])
     python = config["user_env"]["python"]
+    root = _root(site_dir(config))
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)  # only root resolves tags; servers get the real path
     published: dict[str, dict[str, Path]] = {}
     for name, env in definitions(config).items():
-        base = _root(prefix) / name
+        base = root / name
         built = {}
         for version, spec in env["versions"].items():
             say(f"Environment {name} {version}")
             env_dir = ensure_user_env(python, prefix / "envs", lock_for(config, spec), progress=say)
             ensure_singleuser_files(env_dir)
-            _link(base / "versions" / version, os.path.relpath(env_dir, base / "versions"))
+            _link(base / "versions" / version, str(env_dir.resolve()))
             built[version] = env_dir
         for tag, version in env["tags"].items():
             _link(base / "tags" / tag, f"../versions/{version}")
-        tags_dir = base / "tags"
-        for stale in tags_dir.iterdir():
+        for stale in (base / "tags").iterdir():
             if stale.name not in env["tags"] and not stale.name.startswith("."):
                 stale.unlink()
-        for d in (_root(prefix), base, base / "versions", tags_dir):
-            os.chmod(d, 0o755)  # servers run as their users, from these paths
         published[name] = {tag: built[version] for tag, version in env["tags"].items()}
     return published
 
@@ -100,9 +112,9 @@ def default_env_dir(config: dict, published: dict[str, dict[str, Path]]) -> Path
     return published[name][env.get("default_tag", "stable")]
 
 
-def resolve(install_prefix, name: str, tag: str) -> Resolved:
-    """What a tag points to right now; LookupError if it is not built."""
-    link = _root(install_prefix) / name / "tags" / tag
+def resolve(site, name: str, tag: str) -> Resolved:
+    """What a tag of the site (its data dir) points to right now; LookupError if it is not built."""
+    link = _root(site) / name / "tags" / tag
     if not link.is_symlink():
         raise LookupError(f"environment {name}:{tag} is not built")
     version = Path(os.readlink(link)).name
@@ -128,14 +140,14 @@ def _packages(env_dir: Path) -> dict[str, str]:
     return pins
 
 
-def describe(install_prefix, config: dict) -> list[dict]:
+def describe(site, config: dict) -> list[dict]:
     """Per environment: title, description and, per tag, version, build state and main packages."""
     out = []
     for name, env in definitions(config).items():
         tags = {}
         for tag in env["tags"]:
             try:
-                found = resolve(install_prefix, name, tag)
+                found = resolve(site, name, tag)
             except LookupError:
                 tags[tag] = {"version": env["tags"][tag], "built": False, "packages": {}}
                 continue
@@ -150,3 +162,23 @@ def describe(install_prefix, config: dict) -> list[dict]:
 def expected_env_dir(config: dict, name: str, version: str) -> Path:
     spec = definitions(config)[name]["versions"][version]
     return env_dir_for(config["user_env"]["python"], Path(config["install_prefix"]) / "envs", lock_for(config, spec))
+
+
+def built_default_env(config: dict) -> Path | None:
+    """The venv of the default environment's default tag, if built; else None.
+
+    This is the one notion of "built" that `campushub up` (which builds it),
+    `env list` and `content check` share: the site's tag when it is published,
+    else the content-addressed venv of the version that tag names (built by
+    another site or before this site's tags existed)."""
+    name, env = next(iter(definitions(config).items()))
+    tag = env.get("default_tag", "stable")
+    try:
+        return resolve(site_dir(config), name, tag).env_dir
+    except (LookupError, OSError):
+        pass
+    try:
+        env_dir = expected_env_dir(config, name, env["tags"][tag])
+    except (KeyError, OSError, InstallError):
+        return None
+    return env_dir if is_complete(env_dir) else None

@@ -3,8 +3,9 @@ work). Runs as the user, inside the server's cgroup, before the server."""
 
 from __future__ import annotations
 
-import pwd
+import hashlib
 import json
+import pwd
 from pathlib import Path
 
 from ...content import sync
@@ -22,14 +23,24 @@ def courses(spawner) -> list[tuple[str, dict]]:
     return sync.courses_for(spawner.config_dict, {g.name for g in spawner.user.groups})
 
 
+def _trust_file(spawner) -> Path:
+    """Where the git config trusting this site's file:// courses goes.
+
+    Readable by the learners, so not in the (private) data dir: in the shared
+    install prefix, under a name of this site's own, since two sites on one
+    machine trust different repositories."""
+    config = spawner.config_dict
+    site = hashlib.sha256(str(config["data_dir"]).encode()).hexdigest()[:12]
+    return Path(config["install_prefix"]) / "etc" / f"courses-{site}.gitconfig"
+
+
 def sync_courses(spawner, found: list[tuple[str, dict]]) -> str | None:
     """Pull every course; a message for the progress page if any failed."""
     entry = pwd.getpwnam(spawner.unix_name)
     preexec = spawner.make_preexec_fn(spawner.unix_name)
     env = {"HOME": entry.pw_dir, "USER": entry.pw_name, "LANG": "C.UTF-8",
            "PATH": f"{spawner.env_dir}/bin:/usr/local/bin:/usr/bin:/bin"}
-    root = Path(spawner.environments_root or Path(spawner.env_dir).parent.parent)
-    env.update(sync.trust_local_repos(root / "etc" / "courses.gitconfig", found))
+    env.update(sync.trust_local_repos(_trust_file(spawner), found))
     problems = {}
     for name, spec in found:
         reason = sync.pull(spawner.env_dir, name, spec, entry.pw_dir, preexec, env)

@@ -57,7 +57,8 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         "", help="Directory for one log file per server; empty keeps the hub's stdout."
     ).tag(config=True)
     environments_root = Unicode(
-        "", help="install_prefix of `campushub env build`: environment tags are resolved under it at each spawn."
+        "", help="The site's data dir, where `campushub env build` publishes its environment tags; "
+        "they are resolved under it at each spawn."
     ).tag(config=True)
     nvidia_smi = Unicode("nvidia-smi", help="The nvidia-smi used to find GPUs.").tag(config=True)
     gpus = Integer(0, help="Whole GPUs for this server (set from the user's choice).")
