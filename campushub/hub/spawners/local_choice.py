@@ -63,11 +63,13 @@ def environment_info(spawner, policy: Policy) -> list[dict]:
             described = {}
     out: dict[str, dict] = {}
     for name, tag in policy.environments:
-        info = described.get(name, {})
+        # the configuration's words when nothing is built here to describe
+        conf = spawner.config_dict["environments"].get(name, {})
+        info = described.get(name) or conf
         entry = out.setdefault(name, {"name": name, "title": info.get("title") or name,
                                       "description": info.get("description", ""), "tags": []})
-        tag_info = (info.get("tags") or {}).get(tag, {})
-        entry["tags"].append({"tag": tag, "version": tag_info.get("version"),
+        tag_info = (described.get(name, {}).get("tags") or {}).get(tag, {})
+        entry["tags"].append({"tag": tag, "version": tag_info.get("version") or (conf.get("tags") or {}).get(tag),
                               "packages": tag_info.get("packages") or {},
                               "built": tag_info.get("built", not spawner.environments_root)})
     return list(out.values())

@@ -74,3 +74,42 @@ def test_values_from_people_are_escaped():
 def test_nothing_to_choose_means_no_form():
     assert nothing_to_choose(policy(cpu=Range(1, 1, 1), memory=Range(GIB, GIB, GIB)))
     assert not nothing_to_choose(policy())
+
+
+def test_one_allowed_environment_is_shown_read_only():
+    envs = [{"name": "ds", "title": "Data science", "description": "Course environment",
+             "tags": [{"tag": "stable", "version": "2026.11", "packages": {"numpy": "2.3.4", "python": "3.11.7"},
+                       "built": True}]}]
+    html = render(policy(environments=(("ds", "stable"),)), environments=envs)
+    assert 'name="environment"' not in html  # nothing to choose
+    block = html[html.index('id="environment-fixed"'):]
+    for shown in ("Environment", "Data science", "stable", "2026.11", "Course environment", "numpy 2.3.4",
+                  "python 3.11.7"):
+        assert shown in block
+    ja = render(policy(environments=(("ds", "stable"),)), lang="ja", environments=envs)
+    assert translate("ja", "Environment") in ja[ja.index('id="environment-fixed"'):]
+
+
+def test_the_form_code_shows_the_one_environment_a_policy_allows():
+    """render_options_form (the real form code, no hub) with a site whose
+    policy allows one environment but a range of CPUs."""
+    from types import SimpleNamespace
+
+    from campushub.config import validate
+    from campushub.hub.policy.spawner import PolicyMixin
+    from campushub.hub.spawners import local_choice
+
+    class FormSpawner(PolicyMixin):
+        user = SimpleNamespace(groups=[], spawners={})
+        name, handler, environments_root = "", None, ""
+
+        def environment_info(self, policy):
+            return local_choice.environment_info(self, policy)
+
+    config = validate({"environments": {"ds": {"title": "Data science", "versions": {"v1": {}},
+                                               "tags": {"stable": "v1"}}},
+                       "policies": {"default": {"cpu": {"min": 1, "max": 2}, "environments": ["ds:stable"]}}})
+    html = FormSpawner(site_config=config).render_options_form()
+    assert 'name="cpu"' in html and 'name="environment"' not in html
+    block = html[html.index('id="environment-fixed"'):]
+    assert "Data science" in block and "stable" in block
