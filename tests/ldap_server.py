@@ -28,6 +28,7 @@ CONFIG_LDIF = """\
 dn: cn=config
 objectClass: olcGlobal
 cn: config
+{tls}
 
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
@@ -92,7 +93,9 @@ class LDAPServer:
         return f"cn={cn},{self.groups}"
 
     @classmethod
-    def start(cls, tmpdir: Path | str | None = None, timeout: float = 30) -> "LDAPServer":
+    def start(cls, tmpdir: Path | str | None = None, timeout: float = 30,
+              tls: tuple[Path, Path] | None = None) -> "LDAPServer":
+        """tls: (certificate, key) PEM files; slapd then offers StartTLS with them."""
         if not os.path.exists(SLAPD):
             raise AssertionError("slapd is not installed: apt-get install slapd ldap-utils (scripts/test.sh does)")
         root = Path(tempfile.mkdtemp(prefix="campushub-ldap-", dir=tmpdir))
@@ -104,8 +107,9 @@ class LDAPServer:
             includes = "\n".join(f"include: file:///etc/ldap/schema/{s}.ldif" for s in SCHEMAS)
             ldif = root / "config.ldif"
             suffix, rootpw = cls.suffix, cls.rootpw
+            tls_attrs = f"olcTLSCertificateFile: {tls[0]}\nolcTLSCertificateKeyFile: {tls[1]}" if tls else ""
             ldif.write_text(CONFIG_LDIF.format(includes=includes, suffix=suffix, rootdn=f"cn=admin,{suffix}",
-                                               rootpw=rootpw, dbdir=root / "db"))
+                                               rootpw=rootpw, dbdir=root / "db", tls=tls_attrs))
             r = subprocess.run([SLAPADD, "-n0", "-F", str(root / "slapd.d"), "-l", str(ldif)],
                                capture_output=True, text=True)
             assert r.returncode == 0, f"slapadd of cn=config failed:\n{r.stderr}"

@@ -7,7 +7,6 @@ override anything in an extra jupyterhub_config.py.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from importlib import resources
@@ -15,6 +14,7 @@ from importlib import resources
 from ..config import parse_bytes
 from ..deploy.local.layout import Layout
 from . import logscrub
+from .auth import configure_identity
 from .cookies import allow_partitioned
 from .policy.spawner import named_server_limit_for
 from .roles import load_roles
@@ -64,8 +64,7 @@ def _auth(c, config: dict, layout: Layout) -> None:
         _native(c, config, layout)
     else:
         # Each identity module maps its own section, so it stays readable alone.
-        module = {"site_token": "site_token", "oidc": "oauth", "google": "oauth", "ldap": "ldap"}[kind]
-        importlib.import_module(f"{__package__}.auth.{module}").configure(c, config)
+        configure_identity(c, config)
         c.JupyterHub.template_vars = {"native_accounts": False}
 
 
@@ -77,6 +76,10 @@ def _native(c, config: dict, layout: Layout) -> None:
     c.CampusHubAuthenticator.minimum_password_length = native["minimum_password_length"]
     c.CampusHubAuthenticator.check_common_password = True
     c.CampusHubAuthenticator.bootstrap_admin_file = str(layout.bootstrap_admin)
+    if config["roles"]["admin_groups"]:
+        from .auth.identity import admin_hook
+
+        c.CampusHubAuthenticator.post_auth_hook = admin_hook(config["roles"]["admin_groups"])
     # Approval by an admin is the gate; every approved account may log in.
     c.Authenticator.allow_all = True
     c.JupyterHub.template_vars = {"native_accounts": True}

@@ -9,22 +9,33 @@ user's groups under group_search_base and hand their names to JupyterHub
 
 from __future__ import annotations
 
+import ssl
 from contextvars import ContextVar
 
 import ldap3
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPStartTLSError
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn, parse_dn
 from ldapauthenticator import LDAPAuthenticator
-from traitlets import Set, Unicode, default
+from traitlets import Bool, Set, Unicode, default
+
+from ...i18n import N_
+from .identity import IdentityMixin, refuse
+
+NOT_ALLOWED = N_("You signed in correctly, but you are not allowed to use this hub: you are in none of its "
+                 "groups. Please ask your instructor or the hub's administrator for access.")
+UNREACHABLE = N_("Sign-in is temporarily unavailable: the hub cannot reach the directory securely. "
+                 "Please try again later; if it persists, tell the hub's administrator.")
 
 # One login's state, from authenticate() into the parent's flow and back.
 # A ContextVar because the authenticator is shared by concurrent logins, each
 # running in its own asyncio task.
 _login: ContextVar[dict | None] = ContextVar("campushub_ldap_login", default=None)
+# The request being served, for messages in its language (same reason).
+_handler: ContextVar[object] = ContextVar("campushub_ldap_handler", default=None)
 
 
-class CampusHubLDAPAuthenticator(LDAPAuthenticator):
+class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
     group_search_base = Unicode(
         None, allow_none=True,
         help="Where the groups live (subtree search), e.g. ou=groups,dc=example,dc=org. None: no group sync.",
@@ -37,11 +48,45 @@ class CampusHubLDAPAuthenticator(LDAPAuthenticator):
     allowed_group_names = Set(
         help="Only members of one of these groups (by name) may log in; empty: no group restriction.",
     ).tag(config=True, allow_config=True)
+    ca_file = Unicode("", help="PEM CA bundle for the directory's certificate; empty: the system's CAs.").tag(config=True)
+    tls_insecure_skip_verify = Bool(
+        False, help="Accept any certificate from the directory. Dangerous: passwords can be intercepted.",
+    ).tag(config=True)
+
+    # ldapauthenticator hands tls_kwargs to ldap3.Tls, whose default is
+    # CERT_NONE: a StartTLS or LDAPS connection to anyone at all.
+    @default("tls_kwargs")
+    def _tls_kwargs_default(self):
+        if self.tls_insecure_skip_verify:
+            return {"validate": ssl.CERT_NONE}
+        return {"validate": ssl.CERT_REQUIRED, **({"ca_certs_file": self.ca_file} if self.ca_file else {})}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.tls_insecure_skip_verify and self.tls_strategy.name != "insecure":
+            self.log.warning("auth.ldap.tls_insecure_skip_verify is on: the directory's certificate is NOT "
+                             "checked, so anyone between the hub and %s can read passwords", self.server_address)
+
+    def get_connection(self, userdn, password):
+        try:
+            return super().get_connection(userdn, password)
+        except (LDAPSocketOpenError, LDAPStartTLSError, ssl.SSLError) as e:
+            # Mostly a certificate the hub cannot verify: the operator's
+            # problem, not a wrong password, and no traceback for anyone.
+            self.log.error("Cannot open a verified connection to the LDAP server %s: %s", self.server_address, e)
+            raise refuse(_handler.get(), 503, UNREACHABLE) from None
 
     # Without a group search the hub's own group APIs stay usable.
     @default("manage_groups")
     def _manage_groups_default(self):
         return self.group_search_base is not None
+
+    async def get_authenticated_user(self, handler, data):
+        token = _handler.set(handler)
+        try:
+            return await super().get_authenticated_user(handler, data)
+        finally:
+            _handler.reset(token)
 
     async def authenticate(self, handler, data):
         # People type "Ann" or "ann " for uid=ann; uid matching in directories
@@ -127,6 +172,9 @@ class CampusHubLDAPAuthenticator(LDAPAuthenticator):
             if groups & self.allowed_group_names:
                 return True
             self.log.info("%s is in none of the allowed LDAP groups", username)
+            # JupyterHub would say "Invalid username or password": the
+            # password was right, so say what is really wrong.
+            raise refuse(_handler.get(), 403, NOT_ALLOWED)
         return False
 
 
@@ -138,6 +186,8 @@ def configure(c, config: dict) -> None:
     if ldap["server_port"]:
         a.server_port = ldap["server_port"]
     a.tls_strategy = ldap["tls"]
+    a.ca_file = ldap["ca_file"] or ""
+    a.tls_insecure_skip_verify = ldap["tls_insecure_skip_verify"]
     a.user_attribute = ldap["user_attribute"]
     if ldap["user_search_base"]:
         a.user_search_base = ldap["user_search_base"]

@@ -12,13 +12,14 @@ from oauthenticator.generic import GenericOAuthenticator
 from oauthenticator.google import GoogleOAuthenticator
 
 from ...config import public_url
+from .identity import IdentityMixin
 
 
-class CampusHubOIDCAuthenticator(GenericOAuthenticator):
+class CampusHubOIDCAuthenticator(IdentityMixin, GenericOAuthenticator):
     """GenericOAuthenticator under a stable name of ours (config section, entry point)."""
 
 
-class CampusHubGoogleAuthenticator(GoogleOAuthenticator):
+class CampusHubGoogleAuthenticator(IdentityMixin, GoogleOAuthenticator):
     """GoogleOAuthenticator under a stable name of ours (config section, entry point)."""
 
 

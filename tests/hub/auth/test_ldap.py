@@ -11,6 +11,7 @@ import asyncio
 import os
 
 import pytest
+from tornado import web
 from traitlets.config import Config
 
 from campushub.config import ConfigError, validate
@@ -141,8 +142,12 @@ def test_only_members_of_allowed_groups_get_in(directory):
     a = authenticator(section(directory, allowed_groups=["staff", "lab"]))
     assert login(a, "ann", pw("ann"))["groups"] == ["ml101", "staff"]
     assert login(a, "ben", pw("ben"))["groups"] == ["lab", "ml101"]
-    assert login(a, "cho", pw("cho")) is None  # alumni only
-    assert login(a, "dan", pw("dan")) is None
+    # Right password, but in none of the groups: said so, not "wrong password".
+    for uid in ("cho", "dan"):
+        with pytest.raises(web.HTTPError) as e:
+            login(a, uid, pw(uid))
+        assert e.value.status_code == 403 and "not allowed to use this hub" in e.value.log_message
+    assert login(a, "cho", "not-the-password") is None  # a wrong password stays a wrong password
 
 
 def test_membership_changes_show_on_the_next_login(directory):
@@ -174,7 +179,10 @@ def test_unreadable_groups_refuse_the_login(directory):
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, directory):
     auth = {"type": "ldap", "ldap": section(directory, allowed_groups=["ml101", "staff"])}
-    h = Hub.create(tmp_path_factory.mktemp("ldap-hub"), {"spawner": {"user_prefix": PREFIX}, "auth": auth})
+    # A fresh data dir with roles.admin_groups: JupyterHub used to crash at
+    # this first start ("'NoneType' object has no attribute 'admin'").
+    h = Hub.create(tmp_path_factory.mktemp("ldap-hub"), {"spawner": {"user_prefix": PREFIX}, "auth": auth,
+                                                          "roles": {"admin_groups": ["staff"]}})
     try:
         h.up(admin=None)
         yield h
@@ -208,7 +216,39 @@ def test_form_login_refusals_create_no_user(hub):
 
     r = Browserless(hub, "ken", pw("ken")).login()  # right password, alumni only
     assert r.status_code == 403 and not r.cookies.get("jupyterhub-hub-login"), r.status_code
+    assert "not allowed to use this hub" in r.text and "Invalid username or password" not in r.text
     assert hub.api("GET", "users/ken").status_code == 404
+    b = Browserless(hub, "ken", pw("ken"))
+    b.session.headers["Accept-Language"] = "ja"
+    assert "このハブを利用する権限がありません" in b.login().content.decode()
 
     log = (hub.data_dir / "logs" / "hub.log").read_text()
     assert "not-her-password" not in log and pw("ken") not in log
+
+
+def test_admin_groups_members_are_admins_in_the_api_too(hub, directory):
+    r = Browserless(hub, "ann", pw("ann")).login()  # ann is in staff, the admin group
+    assert r.status_code == 302, r.text[:300]
+    model = hub.api("GET", "users/ann").json()
+    assert model["admin"] is True and "staff" in model["groups"]
+    directory.set_group_members("staff", [])
+    try:
+        assert Browserless(hub, "ann", pw("ann")).login().status_code == 302
+        assert hub.api("GET", "users/ann").json()["admin"] is False
+    finally:
+        directory.set_group_members("staff", ["ann"])
+
+
+def test_groups_the_hub_owns_survive_a_login_synced_ones_do_not(hub, directory):
+    for uid in ("ann", "ben"):  # ann's login reports staff: the directory's group
+        assert Browserless(hub, uid, pw(uid)).login().status_code == 302
+    # an admin puts ben into a hub-owned group and into a synced one
+    assert hub.api("POST", "groups/project-x").status_code == 201
+    assert hub.api("POST", "groups/project-x/users", json={"users": ["ben"]}).status_code == 200
+    assert hub.api("POST", "groups/staff/users", json={"users": ["ben"]}).status_code == 200
+    assert Browserless(hub, "ben", pw("ben")).login().status_code == 302
+    # the directory owns staff (ben is not in it there); the hub owns project-x
+    assert hub_groups(hub, "ben") == ["lab", "ml101", "project-x"]
+    assert hub.api("GET", "users/ben").json()["admin"] is False
+    assert hub.api("GET", "groups/staff").json()["properties"].get("campushub_synced") is True
+    assert not hub.api("GET", "groups/project-x").json()["properties"].get("campushub_synced")

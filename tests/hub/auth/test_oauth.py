@@ -126,6 +126,15 @@ def test_user_outside_allowed_groups_is_refused_and_not_created(hub, provider):
     assert hub.api("GET", "users/jiro").status_code == 404
 
 
+def test_a_name_that_lower_casing_would_merge_is_refused(hub, provider):
+    # Two provider accounts, "Hanako" and "hanako", must not become one hub
+    # user (one unix account and home): the one that normalising changes is refused.
+    provider.set_user("sub-upper", {"preferred_username": "Hanako", "groups": ["ml101"]})
+    s, r = login(hub, provider, "sub-upper")
+    assert r.status_code == 403 and "cannot tell apart" in r.text
+    assert not logged_in(hub, s) and hub.api("GET", "users/Hanako").status_code == 404
+
+
 def forged(callback: str, state: str) -> str:
     url = urlparse(callback)
     query = {k: v[0] for k, v in parse_qs(url.query).items()}

@@ -7,10 +7,11 @@ from __future__ import annotations
 from jupyterhub.auth import Authenticator
 from traitlets import Bool, Dict, Enum, Float, Integer, Unicode, default
 
+from ..identity import IdentityMixin
 from .sources import DatabaseSource, HttpSource, SiteUnavailable, TokenInfo, well_formed
 
 
-class SiteTokenAuthenticator(Authenticator):
+class SiteTokenAuthenticator(IdentityMixin, Authenticator):
     site_url = Unicode("", help="The site's page learners go back to when their token is refused.").tag(config=True)
     cookie_name = Unicode("campushub_token", help="Cookie the site sets with the token.").tag(config=True)
     query_parameter = Unicode("token", help="Query parameter that may carry the token.").tag(config=True)
@@ -81,23 +82,40 @@ class SiteTokenAuthenticator(Authenticator):
 
     async def authenticate(self, handler, data):
         info = await self.check_token((data or {}).get("token"))
-        return _auth_model(info) if info else None
+        return self.one_spelling(handler, _auth_model(info)) if info else None
 
     async def refresh_user(self, user, handler=None):
-        # Only a browser carrying the site's cookie can be re-checked; API
-        # tokens and servers' own requests keep their login.
-        token = handler.get_cookie(self.cookie_name) if handler is not None else None
-        if not token:
+        # Only the person's own browser can be re-checked: API tokens,
+        # servers' requests and an admin acting on someone keep their login.
+        if (handler is None or getattr(handler, "_token_authenticated", False)
+                or getattr(handler, "_jupyterhub_user", user) is not user):
             return True
-        try:
-            info = await self.check_token(token)
-        except SiteUnavailable as e:
-            self.log.warning("Site unavailable while re-checking %s's login: %s", user.name, e)
-            return True  # a site outage must not throw everyone out
-        if info is None or self.normalize_username(info.username) != user.name:
-            self.log.info("Site token of %s no longer valid for them; logging out", user.name)
+        # The token that made this login (kept in a signed cookie, whether it
+        # came in the address or in the site's cookie), and the site's cookie
+        # if it now holds another one: each must still be this person's.
+        tokens = [t for t in (login_token(handler), handler.get_cookie(self.cookie_name)) if t]
+        if not tokens:
+            self.log.info("Login of %s carries no site token to re-check; logging out", user.name)
             return False
+        info = None
+        for token in dict.fromkeys(tokens):
+            try:
+                info = await self.check_token(token)
+            except SiteUnavailable as e:
+                self.log.warning("Site unavailable while re-checking %s's login: %s", user.name, e)
+                return True  # a site outage must not throw everyone out
+            if info is None or self.normalize_username(info.username) != user.name:
+                self.log.info("Site token of %s no longer valid for them; logging out", user.name)
+                return False
         return _auth_model(info)
+
+
+LOGIN_TOKEN_COOKIE = "campushub-site-login"
+
+
+def login_token(handler) -> str | None:
+    value = handler.get_secure_cookie(LOGIN_TOKEN_COOKIE, max_age_days=handler.cookie_max_age_days)
+    return value.decode() if value else None
 
 
 def _auth_model(info: TokenInfo) -> dict:

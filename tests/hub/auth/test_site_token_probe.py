@@ -1,0 +1,143 @@
+"""Probe findings on site-token SSO, each attack replayed against a real hub
+and a real site database (SQLite): revoked URL-token logins, tokens under
+another parameter name in the log, names differing only in case, cross-site
+account switching; and the first start with roles.admin_groups."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.harness import TEST_PREFIX, Hub, wait_for
+
+from .site_db import SiteDB
+
+SITE = "https://learn.example.com/lessons"
+PREFIX = TEST_PREFIX + "p"  # this module's unix accounts, removed by this module only
+PARAM = "sso"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return SiteDB(f"sqlite:///{tmp_path_factory.mktemp('site') / 'site.db'}", hashed=True)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, site):
+    # A new data dir with roles.admin_groups: JupyterHub used to crash here
+    # ("'NoneType' object has no attribute 'admin'"), and only a second start worked.
+    h = Hub.create(tmp_path_factory.mktemp("sso-probe"), {
+        "spawner": {"user_prefix": PREFIX},
+        "auth": {"type": "site_token", "site_token": {"site_url": SITE, "database": site.config(),
+                                                      "refresh_seconds": 10, "query_parameter": PARAM}},
+        "roles": {"admin_groups": ["hub-staff"]},
+    })
+    h.up(admin=None)
+    try:
+        yield h
+    finally:
+        if h.proc and h.proc.poll() is None:
+            h.down("--stop-servers")
+        h.cleanup_accounts(PREFIX)
+
+
+def arrive(hub: Hub, token: str, session: requests.Session | None = None, **headers):
+    s = session or requests.Session()
+    r = s.get(f"{hub.url}/hub/login", params={PARAM: token}, allow_redirects=False, timeout=30, headers=headers)
+    return s, r
+
+
+def whoami(hub: Hub, s: requests.Session) -> str | None:
+    r = s.get(f"{hub.url}/hub/api/user", timeout=30)
+    return r.json()["name"] if r.status_code == 200 else None
+
+
+def test_a_url_token_login_ends_when_the_site_revokes_the_token(hub, site):
+    token = site.issue("rev-url", groups=["ml101"])
+    s, r = arrive(hub, token)
+    assert r.status_code == 302 and whoami(hub, s) == "rev-url"
+    assert not s.cookies.get("campushub_token")  # no site cookie: the address carried the token
+    site.revoke(token)
+    wait_for(lambda: whoami(hub, s) is None, 40, "the revoked ?sso= login to end (refresh_seconds is 10)",
+             interval=1)
+
+
+def test_a_login_without_its_token_cookie_is_not_kept(hub, site):
+    s, r = arrive(hub, site.issue("no-proof"))
+    assert r.status_code == 302
+    stored = [c for c in s.cookies if c.name == "campushub-site-login"]
+    assert stored  # the token that made the login, kept to re-check it
+    for c in stored:  # a browser that kept the hub cookie only
+        s.cookies.clear(c.domain, c.path, c.name)
+    wait_for(lambda: whoami(hub, s) is None, 40, "a login that cannot be re-checked to end", interval=1)
+
+
+def test_tokens_under_another_parameter_name_stay_out_of_the_log(hub, site):
+    token = site.issue("log-sso")
+    assert arrive(hub, token)[1].status_code == 302
+    bad = "unknownToken" + "x" * 30
+    assert arrive(hub, bad)[1].status_code == 403
+    log = (hub.data_dir / "logs" / "hub.log").read_text(errors="replace")
+    assert f"{PARAM}=[secret]" in log  # the access log line is there, scrubbed
+    assert token not in log and bad not in log
+
+
+def test_names_differing_only_in_case_are_not_merged(hub, site):
+    s, r = arrive(hub, site.issue("hanako"))
+    assert r.status_code == 302
+    other, r = arrive(hub, site.issue("Hanako"))
+    assert r.status_code == 403, r.status_code
+    text = r.content.decode()
+    assert "cannot tell apart" in text and "Traceback" not in text
+    assert whoami(hub, other) is None and whoami(hub, s) == "hanako"
+    _, r = arrive(hub, site.issue("Hanako"), **{"Accept-Language": "ru"})
+    assert "Попросите администратора" in r.content.decode()
+
+
+def test_a_cross_site_token_link_does_not_switch_a_logged_in_browser(hub, site):
+    victim, r = arrive(hub, site.issue("victim"))
+    assert r.status_code == 302 and whoami(hub, victim) == "victim"
+    attacker_token = site.issue("attacker")
+    _, r = arrive(hub, attacker_token, session=victim, **{"Accept-Language": "ja"})
+    assert r.status_code == 200 and "アカウントを切り替えますか" in r.content.decode()
+    assert whoami(hub, victim) == "victim"
+    # a forged POST without the XSRF token (another site cannot read it) switches nothing
+    r = victim.post(f"{hub.url}/hub/login", data={"token": attacker_token}, allow_redirects=False, timeout=30)
+    assert r.status_code == 403 and whoami(hub, victim) == "victim"
+    # the person's own click does
+    _, r = arrive(hub, attacker_token, session=victim)
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', r.text))
+    assert form["token"] == attacker_token and form["_xsrf"]
+    r = victim.post(f"{hub.url}/hub/login", data=form, allow_redirects=False, timeout=30)
+    assert r.status_code == 302 and whoami(hub, victim) == "attacker"
+
+
+def test_the_same_persons_link_needs_no_confirmation(hub, site):
+    s, r = arrive(hub, site.issue("twice"))
+    assert r.status_code == 302
+    _, r = arrive(hub, site.issue("twice"), session=s)
+    assert r.status_code == 302 and whoami(hub, s) == "twice"
+
+
+def test_opening_the_hub_directly_offers_the_site_not_a_dead_login_button(hub):
+    r = requests.get(f"{hub.url}/hub/", timeout=30)
+    assert r.status_code == 403
+    assert 'id="login"' not in r.text
+    assert re.search(rf'id="site-login"[^>]*href="{re.escape(SITE)}"', r.text)
+    r = requests.get(f"{hub.url}/hub/", timeout=30, headers={"Accept-Language": "ja"})
+    assert "コースサイトでサインイン" in r.content.decode()
+
+
+def test_admin_groups_give_the_admin_flag_and_hub_groups_survive_logins(hub, site):
+    token = site.issue("chief", groups=["hub-staff", "ml101"])
+    assert arrive(hub, token)[1].status_code == 302
+    assert hub.api("GET", "users/chief").json()["admin"] is True  # the site's is_admin is false
+    # hub-owned group added by an admin survives the next login; site groups follow the site
+    assert hub.api("POST", "groups/project-x").status_code == 201
+    assert hub.api("POST", "groups/project-x/users", json={"users": ["chief"]}).status_code == 200
+    site.set_groups("chief", ["ml101"])
+    assert arrive(hub, token)[1].status_code == 302
+    model = hub.api("GET", "users/chief").json()
+    assert sorted(model["groups"]) == ["ml101", "project-x"] and model["admin"] is False
