@@ -25,17 +25,39 @@ OURS = PACKAGE / "hub" / "templates"
 JUPYTERHUB = Path(DATA_FILES_PATH) / "templates"
 NATIVE = Path(importlib.util.find_spec("nativeauthenticator").origin).parent
 JA = json.loads((PACKAGE / "i18n" / "locale" / "ja.json").read_text(encoding="utf-8"))
-IDENTICAL_OK = {"URL", "CPU", "GPUs"}  # words Japanese UIs keep
+RU = json.loads((PACKAGE / "i18n" / "locale" / "ru.json").read_text(encoding="utf-8"))
+CATALOGS = {"ja": JA, "ru": RU}
+IDENTICAL_OK = {"URL", "CPU", "GPUs"}  # words Japanese and Russian UIs keep
 
 # _("..."), N_("..."), gettext("...") and translate(lang, "...").
 _LIT = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
 MARKED = re.compile(r"\b(?:N_|_|gettext)\(\s*" + _LIT)
 TRANSLATE = re.compile(r"\btranslate\(\s*[^,()]+,\s*" + _LIT)
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+SCRIPTS = {"ja": JAPANESE, "ru": CYRILLIC}
 
 
 def strings_in(text: str, patterns=(MARKED, TRANSLATE)) -> set[str]:
     return {a or b for p in patterns for a, b in p.findall(text)}
+
+
+def python_strings(path: Path) -> set[str]:
+    """Marked strings of a module, read with ast so that implicitly
+    concatenated literals ("a " "b") count as the one string they are."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out |= strings_in(node.value)  # template source kept in Python (PAGE_PATCHES)
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        position = {"N_": 0, "_": 0, "gettext": 0, "translate": 1}.get(name)
+        if position is not None and len(node.args) > position:
+            arg = node.args[position]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                out.add(arg.value)
+    return out
 
 
 def template_strings() -> dict[str, set[str]]:
@@ -71,6 +93,12 @@ def template_strings() -> dict[str, set[str]]:
         ("ja", "JA", "ja"),
         ("ja", "klingon", "ja"),  # invalid fixed value means auto
         ("ja", "", "ja"),
+        ("ru", "auto", "ru"),
+        ("ru-RU,ru;q=0.9,en-US;q=0.8", "auto", "ru"),
+        ("ja;q=0.5, ru;q=0.6", "auto", "ru"),
+        ("ru, ja", "auto", "ru"),
+        ("ja", "ru", "ru"),
+        ("ru", "ja", "ja"),
     ],
 )
 def test_negotiate(header, fixed, expected):
@@ -104,9 +132,11 @@ def test_translate_message_matches_runtime_strings():
 
 # --- catalog checks ----------------------------------------------------------
 
-def test_every_template_string_is_translated():
-    missing = {name: sorted(s - JA.keys()) for name, s in template_strings().items() if s - JA.keys()}
-    assert not missing, f"add these to campushub/i18n/locale/ja.json: {missing}"
+@pytest.mark.parametrize("lang", CATALOGS)
+def test_every_template_string_is_translated(lang):
+    cat = CATALOGS[lang]
+    missing = {name: sorted(s - cat.keys()) for name, s in template_strings().items() if s - cat.keys()}
+    assert not missing, f"add these to campushub/i18n/locale/{lang}.json (/tmp/chub/addstrings.py): {missing}"
 
 
 def test_translation_calls_in_templates_use_literals():
@@ -117,25 +147,50 @@ def test_translation_calls_in_templates_use_literals():
         assert len(calls) == len(MARKED.findall(text)), f"{path.name}: _() needs a string literal"
 
 
-def test_no_stale_or_untranslated_python_entries():
+@pytest.mark.parametrize("lang", CATALOGS)
+def test_no_stale_or_untranslated_python_entries(lang):
+    cat = CATALOGS[lang]
     used = set().union(*template_strings().values())
     for path in PACKAGE.rglob("*.py"):
-        found = strings_in(path.read_text(encoding="utf-8"))
-        assert found <= JA.keys(), f"{path}: untranslated {sorted(found - JA.keys())}"
+        found = python_strings(path)
+        assert found <= cat.keys(), f"{path}: untranslated in {lang}.json {sorted(found - cat.keys())}"
         used |= found
-    assert not JA.keys() - used, f"unused ja.json entries: {sorted(JA.keys() - used)}"
+    assert not cat.keys() - used, f"unused {lang}.json entries: {sorted(cat.keys() - used)}"
+
+
+def test_catalogs_have_the_same_sources():
+    assert JA.keys() == RU.keys(), {"only ja": sorted(JA.keys() - RU.keys()), "only ru": sorted(RU.keys() - JA.keys())}
 
 
 def fields(text: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
 
 
-@pytest.mark.parametrize("source", sorted(JA))
-def test_catalog_entry_is_well_formed(source):
-    target = JA[source]
+@pytest.mark.parametrize("lang, source", [(lang, s) for lang, cat in CATALOGS.items() for s in sorted(cat)])
+def test_catalog_entry_is_well_formed(lang, source):
+    target = CATALOGS[lang][source]
     assert "\n" not in source and "\\" not in source
     assert fields(source) == fields(target), "placeholders must survive translation"
-    assert JAPANESE.search(target) or source in IDENTICAL_OK, "not translated"
+    assert SCRIPTS[lang].search(target) or source in IDENTICAL_OK, "not translated"
+    assert not (lang == "ru" and JAPANESE.search(target)), "Japanese in the Russian catalog"
+    assert not (lang == "ja" and CYRILLIC.search(target)), "Russian in the Japanese catalog"
+
+
+# Russian numerals decline by the number ("1 файл", "2 файла", "5 файлов"), and
+# str.format cannot choose; a count placeholder right before a noun reads wrong
+# for most numbers, so Russian messages put counts after a colon or in brackets.
+COUNTS = {"limit", "seconds", "requested", "free", "total", "minimum_password_length", "n", "count", "used"}
+
+
+@pytest.mark.parametrize("source", sorted(s for s in RU if fields(s) & COUNTS))
+def test_russian_counts_avoid_plural_forms(source):
+    target = RU[source]
+    for name in fields(source) & COUNTS:
+        after = target.split("{%s}" % name, 1)[1]
+        noun = re.match(r"\s*([а-яё]+)", after, re.IGNORECASE)
+        assert not noun or noun.group(1).lower() in {"из", "с", "миб", "при"}, (
+            f"{{{name}}} is followed by the word {noun.group(1)!r}, which must agree with the number: "
+            "rephrase, e.g. 'Готово: {n}'")
 
 
 def upstream_strings(path: Path) -> set[str]:
@@ -160,6 +215,9 @@ def upstream_strings(path: Path) -> set[str]:
         ("error.html", [Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "base.py",
                         Path(importlib.util.find_spec("oauthenticator").origin).parent / "oauth2.py"]),
         ("login.html", Path(importlib.util.find_spec("jupyterhub").origin).parent / "handlers" / "login.py"),
+        ("change-password.html", NATIVE / "handlers.py"),
+        ("change-password-admin.html", NATIVE / "handlers.py"),
+        ("my_message.html", NATIVE / "handlers.py"),
     ],
 )
 def test_runtime_messages_match_upstream_source(template, module):
@@ -258,6 +316,22 @@ CASES = [
                         allowed_scopes=["access:servers!server=hanako/"],
                         scope_descriptions=[{"scope": "access:servers", "description": "Access servers",
                                              "filter": "Server=hanako/"}])),
+    ("authorization-area.html", dict(user=user(), ask_email=True, users=[
+        SimpleNamespace(username="alice", email="a@example.org", has_2fa=False, is_authorized=True),
+        SimpleNamespace(username="bob", email="", has_2fa=True, is_authorized=False)])),
+    ("authorization-area.html", dict(user=user(), users=[])),
+    ("change-password.html", dict(user=user(), user_name="alice", alert="alert-danger",
+                                  result_message="Something went wrong!\nBe sure your new password has at least "
+                                  "8 characters and is not too common.")),
+    ("change-password.html", dict(user=user(), user_name="alice", alert="alert-success",
+                                  result_message="Your password has been changed successfully!")),
+    ("change-password-admin.html", dict(user=user(), user_name="bob", alert="alert-success",
+                                        result_message="The password for bob has been changed successfully")),
+    ("change-password-admin.html", dict(user=user(), user_name="bob", alert="alert-danger",
+                                        result_message="Something went wrong!\nBe sure the new password for bob has "
+                                        "at least 8 characters and is not too common.")),
+    ("my_message.html", dict(message="carol has been authorized!")),
+    ("my_message.html", dict(message="Invalid URL")),
 ]
 
 
@@ -306,10 +380,20 @@ def test_templates_render_japanese(name, ns):
 
 
 @pytest.mark.parametrize("name, ns", CASES, ids=[c[0] for c in CASES])
+def test_templates_render_russian(name, ns):
+    page = render(name, ns, "ru-RU,ru;q=0.9,en-US;q=0.8")
+    assert '<html lang="ru">' in page
+    text = visible(page)
+    leaks = [s for s, t in RU.items() if s != t and re.search(r"\b%s\b" % re.escape(s), text)]
+    assert not leaks, f"English left on the Russian {name}: {leaks}"
+    assert CYRILLIC.search(text) and not JAPANESE.search(page)
+
+
+@pytest.mark.parametrize("name, ns", CASES, ids=[c[0] for c in CASES])
 def test_templates_render_english(name, ns):
     page = render(name, ns, "en-US,en;q=0.9")
     assert '<html lang="en">' in page
-    assert not JAPANESE.search(page)
+    assert not JAPANESE.search(page) and not CYRILLIC.search(page)
 
 
 def test_login_page_keeps_form_hooks_and_translates_messages():

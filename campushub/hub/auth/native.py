@@ -1,6 +1,8 @@
 """Password accounts with sign-up and admin approval (jupyterhub-nativeauthenticator).
 
-Two additions to the upstream authenticator:
+Three additions to the upstream authenticator:
+- approving, refusing and discarding sign-ups are POSTs with the XSRF
+  check, not GETs (native_approval.py);
 - its login handler calls `self.statsd`, which JupyterHub 6 removed (5.5
   still has it), and its
   `_render` rejects the `sync` argument JupyterHub passes when it renders a
@@ -23,6 +25,8 @@ from nativeauthenticator.orm import UserInfo
 from tornado.escape import url_escape
 from tornado.httputil import url_concat
 from traitlets import Unicode
+
+from . import native_approval
 
 
 class _NoStats:
@@ -62,6 +66,13 @@ class LoginHandler(native_handlers.LoginHandler):
         )
 
 
+REPLACED = {
+    native_handlers.LoginHandler: LoginHandler,
+    native_handlers.ToggleAuthorizationHandler: native_approval.AuthorizeHandler,
+    native_handlers.DiscardHandler: native_approval.DiscardHandler,
+}
+
+
 class CampusHubAuthenticator(NativeAuthenticator):
     bootstrap_admin_file = Unicode(
         "", help="JSON file {username, password_hash} to create the first admin from."
@@ -73,8 +84,7 @@ class CampusHubAuthenticator(NativeAuthenticator):
             self._bootstrap_admin()
 
     def get_handlers(self, app):
-        return [(path, LoginHandler if handler is native_handlers.LoginHandler else handler)
-                for path, handler in super().get_handlers(app)]
+        return [(path, REPLACED.get(handler, handler)) for path, handler in super().get_handlers(app)]
 
     def _bootstrap_admin(self) -> None:
         with open(self.bootstrap_admin_file) as f:
