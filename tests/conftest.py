@@ -33,11 +33,17 @@ def make_user(hub: Hub, admin: Browserless, name: str) -> Browserless:
     user = Browserless(hub, name, f"{name}-Secret-pw-2026")
     r = user.signup()
     assert r.status_code == 200, r.text[:300]
-    r = admin.session.get(f"{hub.url}/hub/authorize/{name}", timeout=30)
+    r = approve(hub, admin, name)
     assert r.status_code == 200, r.text[:300]
     r = user.login()
     assert r.status_code == 302, f"{name} could not log in: {r.status_code}"
     return user
+
+
+def approve(hub: Hub, admin: Browserless, name: str, action: str = "authorize"):
+    """The admin's Approve (or Revoke approval) button on /hub/authorize: a form POST with _xsrf."""
+    xsrf = admin._xsrf("/hub/authorize")
+    return admin.session.post(f"{hub.url}/hub/authorize/{name}", data={"action": action, "_xsrf": xsrf}, timeout=30)
 
 
 @pytest.fixture(scope="session")
