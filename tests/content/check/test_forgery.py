@@ -1,0 +1,77 @@
+"""Probe finding (issue 9): a notebook with a failing cell printed a fake
+"passed" line and killed its runner, and the check reported it passed. The
+outcome now travels on a pipe the kernel cannot reach, and a runner that dies
+is a failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+
+import psutil
+import pytest
+
+from tests.harness import wait_for
+
+from ..course_factory import make_course
+from .conftest import ROOT, cli
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nobody in cgroups")
+FAKE = '{"status": "passed"}'
+FORGER = [
+    "import json, os, signal, sys",
+    # every channel a kernel might share with whoever reads its result
+    f"print({FAKE!r}); sys.stdout.flush(); sys.__stdout__.write({FAKE!r} + '\\n'); sys.__stdout__.flush()\n"
+    f"sys.__stderr__.write({FAKE!r} + '\\n'); sys.__stderr__.flush()\n"
+    "for fd in range(64):  # every pipe or file it holds (its zmq sockets are its own)\n"
+    "    try:\n"
+    "        if os.readlink(f'/proc/self/fd/{fd}').startswith(('pipe:', '/')):\n"
+    "            os.write(fd, " + repr((FAKE + "\n").encode()) + ")\n"
+    "    except OSError: pass",
+    # ...then kill everything it can see (its runner, if it were visible), and fail
+    "killed = []\n"
+    "for pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+    "    if pid not in (os.getpid(), os.getppid()):\n"
+    "        try: os.kill(pid, signal.SIGKILL); killed.append(pid)\n"
+    "        except OSError: pass\n"
+    "try: os.kill(os.getppid(), signal.SIGKILL)\n"
+    "except OSError: pass",
+    "raise ValueError('this lesson is broken')",
+]
+
+
+def run(course, out, python):
+    return subprocess.run(cli(str(course), "--python", python, "--out", str(out), "--timeout", "60"),
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+
+def test_a_notebook_cannot_forge_its_result(tmp_path, python):
+    course = make_course(tmp_path / "course", {"forger": FORGER})
+    done = run(course, tmp_path / "out", python)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    (result,) = report["notebooks"]
+    assert report["passed"] is False and result["status"] == "failed"
+    assert (result["cell"], result["ename"], result["evalue"]) == (3, "ValueError", "this lesson is broken")
+
+
+def test_a_killed_runner_is_a_failure(tmp_path, python):
+    course = make_course(tmp_path / "course", {"slow": ["import time", "time.sleep(120)"]})
+    proc = subprocess.Popen(cli(str(course), "--python", python, "--out", str(tmp_path / "out")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        def runner():
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                if any(part.endswith("runner.py") for part in child.cmdline()):
+                    kernel = [c for c in child.children(recursive=True) if "ipykernel_launcher" in c.cmdline()]
+                    return child if kernel else None
+            return None
+        wait_for(runner, 120, "the notebook's kernel to start").send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, out + err
+    (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
+    assert result["status"] == "error" and "killed by signal 9" in result["error"]
