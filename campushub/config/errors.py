@@ -24,6 +24,9 @@ def line_of(doc: Any, path: list) -> int | None:
     line, node = None, doc
     for part in path:
         lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and part not in node:
+            # validation saw keys as strings; YAML may have made them 1, null, (a, b)
+            part = next((k for k in node if str(k) == part), part)
         try:
             if isinstance(node, dict) and part in node and lc is not None:
                 line = lc.key(part)[0] + 1

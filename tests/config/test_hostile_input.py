@@ -122,3 +122,20 @@ def test_cli_refuses_fifo_and_bomb_with_one_line(tmp_path):
     result = campushub("config", "check", str(bomb), timeout=60)
     assert result.returncode == 2 and f"{bomb}:1: a: YAML anchors" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("1: 2\n", "'1'"), ("null: x\n", "'None'"), ("? [a, b]\n: 1\n", "('a', 'b')"),
+])
+def test_keys_that_are_not_strings_still_get_their_line(text, shown):
+    err = refused(text)
+    assert err.line == 1 and shown in str(err)
+
+
+@pytest.mark.parametrize("text", [
+    "hub:\n  port: !!python/object:os.system x\n", "hub:\n  ip: !!binary aGVsbG8=\n",
+    "--- \na: 1\n--- \nb: 2\n", "hub: {port: 1, port: 2}\n", "hub:\n\tport: 1\n",
+    "policies:\n  groups:\n    ? !!set {a}\n    : {}\n",
+])
+def test_odd_yaml_gives_one_line_with_a_line_number(text):
+    assert refused(text).line is not None
