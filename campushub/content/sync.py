@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from ..i18n import N_, translate
 
@@ -47,6 +47,30 @@ def server_sync_link(name: str, spec: dict) -> str:
     return f"../git-pull?{_query(name, spec)}"
 
 
+def git_checked_paths(repo: str) -> list[str]:
+    """The paths git compares with safe.directory when serving `repo` (a local path).
+
+    A clone or fetch runs git-upload-pack on the repository, which enters its
+    git directory: the path itself for a bare repository, but `<repo>/.git`
+    for a plain one (trusting only the working tree gave "dubious ownership
+    in repository at '<repo>/.git'"). Commands run inside a working tree are
+    checked against the working tree instead, so both are listed, as written
+    and resolved (newer git compares real paths)."""
+    if any(c in repo for c in "\n\r\0"):
+        return []  # could not be written into a config file safely; git will say why it refuses
+    paths = []
+    for base in dict.fromkeys([repo.rstrip("/") or "/", os.path.realpath(repo)]):
+        paths.append(base)
+        dotgit = Path(base) / ".git"
+        if dotgit.is_dir():
+            paths.append(str(dotgit))
+        elif dotgit.is_file():  # a linked worktree or submodule: "gitdir: <path>"
+            line = dotgit.read_text(errors="replace").partition("\n")[0]
+            if line.startswith("gitdir: "):
+                paths.append(os.path.normpath(Path(base) / line[len("gitdir: "):].strip()))
+    return list(dict.fromkeys(paths))
+
+
 def trust_local_repos(path: Path, found: list[tuple[str, dict]]) -> dict:
     """Env for git so users may read file:// course repositories owned by root.
 
@@ -54,10 +78,11 @@ def trust_local_repos(path: Path, found: list[tuple[str, dict]]) -> dict:
     unless a protected config lists them, and it drops -c settings for local
     clones; a global config file of ours naming exactly these repositories is
     what it accepts. The admin chose them, so they are trusted."""
-    local = sorted({spec["repo"][len("file://"):] for _, spec in found if spec["repo"].startswith("file://")})
+    local = sorted({p for _, spec in found if spec["repo"].startswith("file://")
+                    for p in git_checked_paths(unquote(urlsplit(spec["repo"]).path))})
     if not local:
         return {}
-    text = "[safe]\n" + "".join(f"\tdirectory = {repo}\n" for repo in local)
+    text = "[safe]\n" + "".join(f"\tdirectory = {_quoted(repo)}\n" for repo in local)
     if not path.exists() or path.read_text() != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -65,6 +90,11 @@ def trust_local_repos(path: Path, found: list[tuple[str, dict]]) -> dict:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     return {"GIT_CONFIG_GLOBAL": str(path)}
+
+
+def _quoted(value: str) -> str:
+    """A git config value: quoted, so spaces, '#' and ';' in a path survive."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def pull(env_dir: str, name: str, spec: dict, home: str, preexec, env: dict) -> str | None:
