@@ -71,3 +71,9 @@ def postgres():
     server = Postgres.start()
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    from .tiers import mark_stack
+
+    mark_stack(items)  # `pytest -m "not stack"`: the fast tier (tests/tiers.py)
