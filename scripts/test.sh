@@ -23,5 +23,8 @@ venv=${CAMPUSHUB_TEST_VENV:-$repo/.venv}
 "$venv/bin/pip" install -q --upgrade pip
 "$venv/bin/pip" install -q -e ".[test]"
 
+# Lint before any test starts (rules: [tool.ruff] in pyproject.toml; `ruff check --fix` fixes most).
+"$venv/bin/ruff" check "$repo"
+
 mkdir -p test-artifacts
 exec "$venv/bin/python" -m pytest -p no:cacheprovider "$@"

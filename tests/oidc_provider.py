@@ -25,7 +25,7 @@ class OIDCProvider:
         self.authorize_url = self.token_url = self.userinfo_url = ""
 
     @classmethod
-    def start(cls, workdir: Path, timeout: float = 60) -> "OIDCProvider":
+    def start(cls, workdir: Path, timeout: float = 60) -> OIDCProvider:
         port = free_port()
         log = workdir / "oidc-provider.log"
         args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port),

@@ -41,7 +41,7 @@ class Postgres:
         return r.stdout.strip()
 
     @classmethod
-    def start(cls) -> "Postgres":
+    def start(cls) -> Postgres:
         pg = pwd.getpwnam("postgres")
         root = tempfile.mkdtemp(prefix="campushub-pg-")
         os.chown(root, pg.pw_uid, pg.pw_gid)

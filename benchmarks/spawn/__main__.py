@@ -50,7 +50,7 @@ def parse(argv) -> argparse.Namespace:
 
 def measure(args, workdir: Path, phases: list[dict], hubs: dict) -> dict:
     """Start both hubs, run the rounds into `phases` (in place), profile; return the result."""
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     log(f"work dir {workdir}; starting CampusHub (`campushub up`)")
     campus, campus_start = start_campushub(workdir)
     hubs["campus"] = campus
@@ -76,7 +76,7 @@ def measure(args, workdir: Path, phases: list[dict], hubs: dict) -> dict:
     result["summary"] = summarize(phases)
     if not args.no_profile:
         result["profile"] = profile(args.users)
-    result["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    result["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return result
 
 
