@@ -80,7 +80,7 @@ def hub_venv() -> Path:
     return venv
 
 
-def hub_config(tmp: Path, env_dir: Path, chp: Path, hub: Hub, api_port: int) -> str:
+def hub_config(tmp: Path, env_dir: Path, chp: list[str], hub: Hub, api_port: int) -> str:
     return textwrap.dedent(f"""\
         from importlib import resources
 
@@ -100,7 +100,7 @@ def hub_config(tmp: Path, env_dir: Path, chp: Path, hub: Hub, api_port: int) -> 
         c.JupyterHub.bind_url = "http://127.0.0.1:{hub.port}"
         c.JupyterHub.hub_ip = "127.0.0.1"
         c.JupyterHub.hub_port = {hub.hub_port}
-        c.ConfigurableHTTPProxy.command = [{str(chp)!r}]
+        c.ConfigurableHTTPProxy.command = {[str(part) for part in chp]!r}
         c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
         c.ConfigurableHTTPProxy.pid_file = {str(tmp / "proxy.pid")!r}
         c.JupyterHub.db_url = "sqlite:///{tmp / "jupyterhub.sqlite"}"

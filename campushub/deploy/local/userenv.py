@@ -64,13 +64,14 @@ def pinned(lock_file: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith(("#", "-"))]
 
 
-def run_logged(cmd: list[str], log: Path, what: str) -> None:
+def run_logged(cmd: list[str], log: Path, what: str, env: dict | None = None) -> None:
     """Run cmd with its output appended to log; InstallError naming `what` on failure."""
     with open(log, "a") as out:
         out.write(f"\n$ {shlex.join(cmd)}\n")
         out.flush()
         try:
-            rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+            rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env).returncode
         except OSError as e:
             out.write(f"{e}\n")
             raise InstallError(f"{what} failed: {e}; see {log}") from e
