@@ -9,6 +9,7 @@ import requests
 
 from ..deploy.local import environments, processes
 from ..deploy.local.layout import Layout
+from ..hub.roles import ADMIN_GROUPS_ROLE
 from ..hub.spawners import cgroups
 from ..hub.spawners.unix_users import unix_name
 from .hub_api import HubAPI
@@ -58,7 +59,7 @@ def _site(layout: Layout, config: dict) -> dict:
 def _user(user: dict, groups: list[dict]) -> dict:
     # An admin is whoever the hub treats as one: the admin flag, the admin
     # role given to the person, or to a group they are in (roles.admin_groups).
-    admin_groups = {g["name"] for g in groups if "admin" in (g.get("roles") or [])}
+    admin_groups = {g["name"] for g in groups if {"admin", ADMIN_GROUPS_ROLE} & set(g.get("roles") or [])}
     admin = bool(user.get("admin") or "admin" in (user.get("roles") or [])
                  or admin_groups & set(user.get("groups") or []))
     return {"name": user["name"], "admin": admin, "groups": sorted(user.get("groups") or []),
