@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .units import MAX_BYTES, parse_bytes
+from .units import parse_bytes
 
 MAX_INTEGER = 2**53  # beyond this no setting makes sense, and JSON readers lose precision
 

@@ -15,7 +15,7 @@ from ..harness import campushub
 BILLION_LAUGHS = (
     'a: &a ["lololololol","lololololol","lololololol","lololololol","lololololol",'
     '"lololololol","lololololol","lololololol","lololololol"]\n'
-    + "".join(f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+    + "".join(f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True))
 )
 
 

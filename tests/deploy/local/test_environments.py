@@ -104,8 +104,9 @@ def test_cli_build_and_list(prefix, tmp_path):
 def test_cli_refuses_an_unreadable_lock_and_changes_nothing(tmp_path):
     cfg = tmp_path / "campushub.yaml"
     fresh = tmp_path / "prefix"
-    cfg.write_text(json.dumps({"install_prefix": str(fresh), "data_dir": str(tmp_path / "site"), "environments": {"ds": {
-        "versions": {"v1": {"lock_file": str(tmp_path / "missing.lock")}}, "tags": {"stable": "v1"}}}}))
+    missing = str(tmp_path / "missing.lock")
+    cfg.write_text(json.dumps({"install_prefix": str(fresh), "data_dir": str(tmp_path / "site"), "environments": {
+        "ds": {"versions": {"v1": {"lock_file": missing}}, "tags": {"stable": "v1"}}}}))
     out = subprocess.run([sys.executable, "-m", "campushub", "env", "build", "--config", str(cfg)],
                          capture_output=True, text=True)
     assert out.returncode == 1
