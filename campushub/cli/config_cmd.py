@@ -72,6 +72,9 @@ def reference() -> str:
         "`campushub config show` prints the effective configuration; "
         "`campushub config check FILE` validates a file.",
         "",
+        "The file is plain YAML of at most 1 MiB: anchors and aliases (`&name`, `*name`, `<<:`) are refused, "
+        "and so are nesting deeper than 32 levels, numbers that are not finite and sizes above 1024T (2^50 bytes).",
+        "",
         "| key | default | description |",
         "| --- | --- | --- |",
     ]
