@@ -12,6 +12,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from ...i18n import LAB_LOCALES, lab_default_settings
+
 KERNEL_CONFIG = 'c.InteractiveShellApp.extensions.append("campushub_memory_watch")\n'
 # Learners should not be asked about Jupyter news or updates: the site's
 # admins choose the versions, and the machine may have no internet at all.
@@ -58,6 +60,14 @@ if os.environ.get("CAMPUSHUB_COURSES", "[]") != "[]":
     }
 if _servers:
     c.ServerProxy.servers = _servers
+# JupyterLab in the person's language (the hub sets CAMPUSHUB_LAB_LOCALE at
+# spawn): jupyterlab_server takes defaults for settings from
+# labconfig/default_setting_overrides.json on JUPYTER_CONFIG_PATH, and the
+# person's own choice in Settings > Language still overrides a default.
+_locale_dir = os.path.join(_share, "lab-language", os.environ.get("CAMPUSHUB_LAB_LOCALE", "-"))
+if os.path.isdir(_locale_dir):
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (_locale_dir, os.environ.get("JUPYTER_CONFIG_PATH")) if p)
 """
 
 SYNC_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24"><path fill="#616161" '
@@ -91,3 +101,6 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     _install(env_dir / "share" / "campushub" / "course-sync" / "serve.py",
              package.joinpath("course_sync_page.py").read_text())
     _install(env_dir / "share" / "campushub" / "course-sync" / "icon.svg", SYNC_ICON)
+    for locale in LAB_LOCALES.values():
+        _install(env_dir / "share" / "campushub" / "lab-language" / locale / "labconfig"
+                 / "default_setting_overrides.json", json.dumps(lab_default_settings(locale)) + "\n")
