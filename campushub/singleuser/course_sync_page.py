@@ -6,8 +6,9 @@ installed there). Courses and texts come from the spawner's environment."""
 import html
 import json
 import os
+import socketserver
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 
 def page() -> bytes:
@@ -40,5 +41,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class UnixHTTPServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+
+
 if __name__ == "__main__":
-    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    # On a unix socket in a 0700 directory of jupyter-server-proxy's: a TCP
+    # port would show this learner's courses to every account of the machine.
+    UnixHTTPServer(sys.argv[1], Handler).serve_forever()

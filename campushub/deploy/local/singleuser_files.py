@@ -14,7 +14,15 @@ from pathlib import Path
 
 from ...i18n import LAB_LOCALES, lab_default_settings
 
-KERNEL_CONFIG = 'c.InteractiveShellApp.extensions.append("campushub_memory_watch")\n'
+KERNEL_CONFIG = """\
+c.InteractiveShellApp.extensions.append("campushub_memory_watch")
+import os
+# Where other accounts share the kernel's network (the local spawner says
+# so), none of its sockets may be on TCP: campushub_kernel_sockets says why.
+if os.environ.get("CAMPUSHUB_SHARED_NETWORK") == "1":
+    import campushub_kernel_sockets
+    campushub_kernel_sockets.apply()
+"""
 # Learners should not be asked about Jupyter news or updates: the site's
 # admins choose the versions, and the machine may have no internet at all.
 LAB_OVERRIDES = json.dumps({
@@ -27,7 +35,7 @@ LAB_OVERRIDES = json.dumps({
 # Command-line flags cannot carry them: traitlets parses nested dicts there
 # as strings.
 SERVER_CONFIG = """\
-import json, os
+import json, os, sys
 from http.cookies import Morsel
 # Partitioned cookies for embedded servers (campushub/hub/cookies.py says why).
 if "partitioned" not in Morsel._reserved:
@@ -38,15 +46,33 @@ if _settings:
     # A plain dict: JupyterHub's singleuser extension tests keys in it,
     # which a lazy .update() value does not support.
     c.ServerApp.tornado_settings = json.loads(_settings)
+# Kernels talk to the server over unix sockets in the runtime directory
+# (0700; the local spawner puts it in the server's private /tmp) instead of
+# TCP ports of 127.0.0.1 that any local account can find in /proc/net/tcp and
+# subscribe to. ipc also never collides: each kernel's sockets are named
+# after its own connection file. AF_UNIX paths end at 107 bytes.
+from jupyter_core.paths import jupyter_runtime_dir
+_longest = os.path.join(jupyter_runtime_dir(), "kernel-%s-ipc-99999" % ("0" * 36))
+if len(_longest.encode()) <= 107:
+    c.KernelManager.transport = "ipc"
+else:
+    print("campushub: runtime directory too long for unix sockets; kernels use TCP:", _longest, file=sys.stderr)
+# Memory (and CPU) against this server's own limits in JupyterLab's status
+# bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
+# from the spawner's. Its Prometheus feed would walk every process each second.
+c.ResourceUseDisplay.track_cpu_percent = True
+c.ResourceUseDisplay.enable_prometheus_metrics = False
 # Where the user's policy allows their own environments, the Launcher shows
 # how to make one (a static page, served through jupyter-server-proxy).
-import sys
+# Proxied pages listen on unix sockets in fresh 0700 directories, never on
+# TCP ports other accounts could reach.
 _share = os.path.join(sys.prefix, "share", "campushub")
 _servers = {}
 if os.environ.get("CAMPUSHUB_USER_ENVIRONMENTS") == "1":
     _help = os.path.join(_share, "own-environments")
     _servers["own-environments"] = {
-        "command": [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", _help, "{port}"],
+        "command": [sys.executable, os.path.join(_share, "static_page.py"), "{unix_socket}", _help],
+        "unix_socket": True,
         "launcher_entry": {"title": os.environ.get("CAMPUSHUB_OWN_ENVIRONMENTS_TITLE", "Your own environments"),
                            "icon_path": os.path.join(_help, "icon.svg"), "category": "Other"},
     }
@@ -54,7 +80,8 @@ if os.environ.get("CAMPUSHUB_USER_ENVIRONMENTS") == "1":
 if os.environ.get("CAMPUSHUB_COURSES", "[]") != "[]":
     _sync = os.path.join(_share, "course-sync")
     _servers["course-sync"] = {
-        "command": [sys.executable, os.path.join(_sync, "serve.py"), "{port}"],
+        "command": [sys.executable, os.path.join(_sync, "serve.py"), "{unix_socket}"],
+        "unix_socket": True,
         "launcher_entry": {"title": os.environ.get("CAMPUSHUB_COURSE_SYNC_TITLE", "Update course materials"),
                            "icon_path": os.path.join(_sync, "icon.svg"), "category": "Other"},
     }
@@ -90,6 +117,8 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     site_packages = next(env_dir.glob("lib/python3*/site-packages"))
     watch = resources.files("campushub.singleuser").joinpath("memory_watch.py").read_text()
     _install(site_packages / "campushub_memory_watch.py", watch)
+    _install(site_packages / "campushub_kernel_sockets.py",
+             resources.files("campushub.singleuser").joinpath("kernel_sockets.py").read_text())
     # IPython reads sys.prefix/etc/ipython for every kernel of this environment
     _install(env_dir / "etc" / "ipython" / "ipython_kernel_config.py", KERNEL_CONFIG)
     _install(env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json", LAB_OVERRIDES)
@@ -104,3 +133,4 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     for locale in LAB_LOCALES.values():
         _install(env_dir / "share" / "campushub" / "lab-language" / locale / "labconfig"
                  / "default_setting_overrides.json", json.dumps(lab_default_settings(locale)) + "\n")
+    _install(env_dir / "share" / "campushub" / "static_page.py", package.joinpath("static_page.py").read_text())

@@ -22,12 +22,9 @@ from traitlets import Bool, Integer, List, Unicode, default
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
 from ..policy.spawner import PolicyMixin
-from . import cgroups, course_sync, gpus, local_choice, readiness
+from . import cgroups, course_sync, gpus, local_choice, private_tmp, readiness
+from .server_env import server_env
 from .unix_users import ensure_user, unix_name
-
-MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
-
-OWN_ENVIRONMENTS = N_("Your own environments")
 
 FAST_FAILURE_SECONDS = 1.5
 
@@ -145,6 +142,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
             self._step(30, N_("Applying resource limits"))
             self._procs_files = await asyncio.to_thread(self._setup_cgroup)
             self._oom_before = self._oom_kills()
+            self._tmp_options = await asyncio.to_thread(private_tmp.options_for, self)
             found = course_sync.courses(self)
             if found:
                 self._step(35, N_("Updating your course materials"))
@@ -220,31 +218,20 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
     def make_preexec_fn(self, name):
         setuid = set_user_setuid(self.unix_name)
         procs_files = list(getattr(self, "_procs_files", []))
+        tmp_options = getattr(self, "_tmp_options", None)
 
         def preexec():
             # join the cgroup while still root; the limits then cover exec
+            # and the private /tmp's pages
             cgroups.join(procs_files)
+            if tmp_options is not None:
+                private_tmp.enter(tmp_options)
             setuid()
 
         return preexec
 
     def user_env(self, env):
-        entry = pwd.getpwnam(self.unix_name)
-        env.update(USER=entry.pw_name, HOME=entry.pw_dir, SHELL=entry.pw_shell or "/bin/bash")
-        path = ["/usr/local/bin", "/usr/bin", "/bin"]
-        if self.env_dir:
-            path.insert(0, os.path.join(self.env_dir, "bin"))
-            env["VIRTUAL_ENV"] = self.env_dir
-        env["PATH"] = ":".join(path)
-        # {used} and {limit} are filled in by the kernel's memory watch
-        env["CAMPUSHUB_MEMORY_WARNING"] = translate(self.language(), MEMORY_WARNING)
-        # Only the GPUs handed to this server; none ("") hides the others.
-        env["CUDA_VISIBLE_DEVICES"] = ",".join(self.gpu_ids)
-        # The Launcher's "own environments" help, where the policy allows them
-        env["CAMPUSHUB_USER_ENVIRONMENTS"] = "0" if self.disable_user_config else "1"
-        env["CAMPUSHUB_OWN_ENVIRONMENTS_TITLE"] = translate(self.language(), OWN_ENVIRONMENTS)
-        env.update(course_sync.launcher_env(self))
-        return env
+        return server_env(self, env)
 
     async def poll(self):
         status = await super().poll()

@@ -54,7 +54,8 @@ def test_tmp_and_shm_are_memory_capped_at_the_limit_and_follow_each_start(volume
     if volumes_as == "list":
         traits = {"volumes": [HOME, OLD_SHM], "volume_mounts": [HOME_MOUNT, OLD_SHM_MOUNT]}
     else:
-        traits = {"volumes": {"home": HOME, "dshm": OLD_SHM}, "volume_mounts": {"home": HOME_MOUNT, "dshm": OLD_SHM_MOUNT}}
+        traits = {"volumes": {"home": HOME, "dshm": OLD_SHM},
+                  "volume_mounts": {"home": HOME_MOUNT, "dshm": OLD_SHM_MOUNT}}
     first, second = _starts(big, small, **traits)
     for manifest, choice in ((first, big), (second, small)):
         check_schema(manifest)
