@@ -3,25 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from .. import __version__
 from ..config import ConfigError
 
 
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        hub = version("jupyterhub")
+    except PackageNotFoundError:
+        hub = "not installed"
+    return f"campushub {__version__} (JupyterHub {hub}, Python {sys.version.split()[0]})"
+
+
 def _parser() -> argparse.ArgumentParser:
-    from . import config_cmd, content, down, env, status, up
+    from . import config_cmd, content, down, env, service, status, up
 
     parser = argparse.ArgumentParser(prog="campushub", description="Run and manage a CampusHub site.")
+    parser.add_argument("--version", action="version", version=_versions())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (up, down, status, env, content, config_cmd):
+    for module in (up, down, status, service, env, content, config_cmd):
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
-        return args.func(args) or 0
+        args = _parser().parse_args(argv)
+        status = args.func(args) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # `campushub config show | head`: the reader has what it wanted.
+        # Point stdout at /dev/null so Python's final flush stays quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # what a process killed by SIGPIPE reports
     except ConfigError as e:
         print(f"campushub: configuration error: {e}", file=sys.stderr)
         return 2

@@ -46,7 +46,7 @@ def _site(layout: Layout, config: dict) -> dict:
     except (OSError, ValueError):
         state = {}
     try:
-        envs = environments.describe(config["install_prefix"], config)
+        envs = environments.describe(environments.site_dir(config), config)
     except Exception as e:  # status reports; a broken prefix must not hide the rest
         envs = [{"name": "?", "error": str(e)}]
     return {

@@ -10,6 +10,7 @@ second Ctrl-C cannot cut the cleanup short.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -41,6 +42,8 @@ class Lifetime:
         self.stopping = threading.Event()
         self.starting = True
         self.left_over: list[str] = []
+        self._deferring = False
+        self._pending: int | None = None
         self._lock = None
         self._handlers: dict = {}
 
@@ -68,8 +71,28 @@ class Lifetime:
     def _on_signal(self, signum, frame) -> None:
         first = not self.stopping.is_set()
         self.stopping.set()
-        if self.starting and first:
+        if not (self.starting and first):
+            return
+        if self._deferring:
+            self._pending = signum
+        else:
             raise Stopped(signum)
+
+    @contextlib.contextmanager
+    def starting_process(self):
+        """A stop signal waits until the process being started is recorded.
+
+        Raised between fork and pid file, it would leave a process that no
+        cleanup knows about. (Not sigprocmask: the child would inherit the
+        blocked signals.)
+        """
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+        if self._pending is not None:
+            raise Stopped(self._pending)
 
     def record(self, **state) -> None:
         """Tell `status` (here and in other data dirs) what this `up` runs."""

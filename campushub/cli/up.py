@@ -111,14 +111,16 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         life.record(config_file=str(Path(args.config).resolve()) if args.config else None,
                     env_dir=str(env_dir) if env_dir else None, url=f"{public_url(config)}{config['hub']['base_url']}")
         steps.step("Starting the proxy")
-        proxy = processes.start_proxy(layout, chp, config["hub"])
+        with life.starting_process():
+            proxy = processes.start_proxy(layout, chp, config["hub"])
         try:
             processes.wait_proxy(layout, config["hub"], proxy)
         except RuntimeError as e:
             raise CommandError(_failed(e, layout.log_file("proxy"))) from None
         steps.advance()
         steps.step("Starting JupyterHub")
-        hub = processes.start_hub(layout, env_dir)
+        with life.starting_process():
+            hub = processes.start_hub(layout, env_dir)
         steps.advance()
         steps.step("Waiting for JupyterHub to answer")
         try:

@@ -29,6 +29,21 @@ def start_time(pid: int) -> int | None:
     return int(fields[19])
 
 
+def threads_left(pid: int) -> bool:
+    """True while a dead process's other threads still exit.
+
+    A killed multi-threaded process (JupyterHub) shows its leader as a zombie
+    while the other threads are still tearing down and holding its files,
+    listening sockets included: its ports are not free yet.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            zombie = f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+        return zombie and len(os.listdir(f"/proc/{pid}/task")) > 1
+    except (OSError, IndexError):
+        return False
+
+
 def write(path: Path, pid: int) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(f"{pid} {start_time(pid)}\n")

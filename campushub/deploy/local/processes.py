@@ -39,19 +39,18 @@ def alive(pid: int) -> bool:
 
 
 def _spawn(layout: Layout, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
+    # Callers that handle stop signals hold them off until the pid file is
+    # written (cli/supervise.py); blocking them here instead would be
+    # inherited by the child, and a Python child would never see SIGTERM.
     log = open(layout.log_file(name), "ab")
-    # A stop signal between fork and the pid file would leave a process
-    # nobody knows about: it waits until the pid is on disk.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=env, cwd=layout.data_dir, start_new_session=True,
         )
-        pids.write(layout.pid_file(name), proc.pid)
     finally:
         log.close()
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    pids.write(layout.pid_file(name), proc.pid)
     return proc
 
 
@@ -151,17 +150,22 @@ def stop(layout: Layout, name: str, timeout: float = 20) -> bool:
         path.unlink(missing_ok=True)
         return False
     deadline = time.monotonic() + timeout
-    while pids.read(path) and time.monotonic() < deadline:
+    while _running(path, pid) and time.monotonic() < deadline:
         _reap(pid)
         time.sleep(0.1)
     pids.signal_recorded(path, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while pids.read(path) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 10
+    while _running(path, pid) and time.monotonic() < deadline:
         _reap(pid)
         time.sleep(0.05)
     _reap(pid)
     path.unlink(missing_ok=True)
     return True
+
+
+def _running(path: Path, pid: int) -> bool:
+    """Still there, or its threads still hold its ports."""
+    return pids.read(path) is not None or pids.threads_left(pid)
 
 
 def recorded(layout: Layout, exclude: tuple[str, ...] = ("up",)) -> list[str]:

@@ -1,0 +1,133 @@
+"""`campushub up` interrupted at each step of its start leaves nothing running;
+`down` cleans up after an `up` that was killed, by the pids it recorded, and
+never signals a process that merely got a recorded pid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from ..harness import Hub, campushub, wait_for
+
+STEPS = [
+    "Preparing the data dir",
+    "Building the user environments",
+    "Installing configurable-http-proxy",
+    "Starting the proxy",
+    "Starting JupyterHub",
+    "Waiting for JupyterHub to answer",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    h = Hub.create(tmp_path_factory.mktemp("lifecycle"))
+    yield h
+    campushub("down", "--data-dir", str(h.data_dir))
+    assert _ours(h) == []
+
+
+def _ours(hub: Hub) -> list[str]:
+    """Live processes started for this site's data dir (hub and proxy carry it in their environment)."""
+    marker = f"CAMPUSHUB_DATA_DIR={hub.data_dir}".encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in env and state != b"Z" and int(pid) != os.getpid():
+            found.append(pid)
+    return found
+
+
+def _busy(hub: Hub) -> list[int]:
+    config = __import__("json").loads(hub.config_file.read_text())["hub"]
+    busy = []
+    for port in (config["port"], config["hub_port"], config["proxy_api_port"]):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
+def _start(hub: Hub) -> subprocess.Popen:
+    out = open(hub.output, "w")
+    env = {**os.environ, "TERM": "dumb", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "campushub", "up", "--config", str(hub.config_file)],
+                            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    out.close()
+    return proc
+
+
+@pytest.mark.parametrize("step,signum", [
+    (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 3)
+] + [(4, signal.SIGINT), (5, signal.SIGTERM), (6, signal.SIGTERM)])
+def test_interrupted_start_leaves_nothing(site, step, signum):
+    proc = _start(site)
+    try:
+        line = f"[{step}/{len(STEPS)}] {STEPS[step - 1]}"
+        wait_for(lambda: line in site.output.read_text() or proc.poll() is not None, 300, f"up to reach {line!r}")
+        assert proc.poll() is None, site.output.read_text()
+        proc.send_signal(signum)
+        wait_for(lambda: proc.poll() is not None, 90, "up to exit after the signal")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = site.output.read_text()
+    assert proc.returncode == 128 + signum or "user servers keep running" in out, out
+    assert "Traceback" not in out, out
+    assert _ours(site) == [], out
+    assert _busy(site) == [], out
+    assert not list((site.data_dir / "run").glob("*.pid")), out
+
+
+def test_down_stops_what_a_killed_up_left_and_up_starts_again(site):
+    site.up(admin=None)
+    assert len(_ours(site)) >= 2  # hub and proxy
+    site.proc.kill()  # no cleanup at all: as after an OOM kill or a crash
+    site.proc.wait()
+    assert len(_ours(site)) >= 2
+    result = campushub("down", "--data-dir", str(site.data_dir))
+    assert result.returncode == 0 and "CampusHub stopped" in result.stdout, result.stdout + result.stderr
+    wait_for(lambda: _ours(site) == [], 30, "hub and proxy to be gone")
+    assert _busy(site) == []
+    # asked, not killed: the hub inherited no blocked signals from `up`
+    assert "Received signal SIGTERM" in (site.data_dir / "logs" / "hub.log").read_text()
+    site.up(admin=None)  # the ports are free: the next start works
+    site.proc.kill()
+    site.proc.wait()
+    # and `up` itself cleans up what a killed `up` left before it starts
+    site.up(admin=None)
+    assert "Stopped what an earlier `campushub up` left running" in site.output.read_text()
+    assert site.down().returncode == 0
+    assert _ours(site) == [] and _busy(site) == []
+
+
+def test_a_recycled_pid_is_never_signalled(tmp_path):
+    stranger = subprocess.Popen(["sleep", "300"])
+    try:
+        run = tmp_path / "run"
+        run.mkdir()
+        # the pid as a hub pid file would hold it, but the process started at another time
+        (run / "hub.pid").write_text(f"{stranger.pid} 1\n")
+        # and as a pid file of an older version holds it: just the number
+        (run / "proxy.pid").write_text(f"{stranger.pid}\n")
+        result = campushub("down", "--data-dir", str(tmp_path))
+        assert result.returncode == 0 and "Nothing was running" in result.stdout, result.stdout
+        assert stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
