@@ -448,3 +448,14 @@ def test_async_environment_like_jupyterhub():
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         page = pool.submit(asyncio.run, coro).result()
     assert '<html lang="ja">' in page and JA["Your server is starting up."] in page
+
+
+def test_own_environments_page_has_every_language():
+    # A static page served in the user's environment (no catalog there).
+    page = (PACKAGE / "singleuser" / "own_environments" / "index.html").read_text(encoding="utf-8")
+    sections = dict(re.findall(r'<section lang="(\w+)" id="\1"[^>]*>(.*?)</section>', page, re.S))
+    assert sections.keys() == {"en", *CATALOGS}
+    commands = {lang: re.findall(r"<pre><code>(.*?)</code></pre>", text, re.S) for lang, text in sections.items()}
+    assert all(c == commands["en"] and c for c in commands.values())
+    for lang, script in SCRIPTS.items():
+        assert script.search(sections[lang]) and f'data-show="{lang}"' in page
