@@ -138,6 +138,16 @@ def test_admin_groups_give_the_admin_flag_and_hub_groups_survive_logins(hub, sit
     assert hub.api("POST", "groups/project-x").status_code == 201
     assert hub.api("POST", "groups/project-x/users", json={"users": ["chief"]}).status_code == 200
     site.set_groups("chief", ["ml101"])
-    assert arrive(hub, token)[1].status_code == 302
+    s, r = arrive(hub, token)
+    assert r.status_code == 302
     model = hub.api("GET", "users/chief").json()
     assert sorted(model["groups"]) == ["ml101", "project-x"] and model["admin"] is False
+    # the periodic re-check (refresh_seconds) follows the site the same way
+    site.set_groups("chief", ["ml101", "ml102"])
+
+    def refreshed():
+        whoami(hub, s)  # browsing is what triggers the re-check
+        return "ml102" in hub.api("GET", "users/chief").json()["groups"]
+
+    wait_for(refreshed, 40, "a refresh to bring the site's new group", interval=1)
+    assert sorted(hub.api("GET", "users/chief").json()["groups"]) == ["ml101", "ml102", "project-x"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from jupyterhub.auth import Authenticator
 from traitlets import Bool, Dict, Enum, Float, Integer, Unicode, default
 
-from ..identity import IdentityMixin
+from ..identity import IdentityMixin, settle
 from .sources import DatabaseSource, HttpSource, SiteUnavailable, TokenInfo, well_formed
 
 
@@ -107,7 +107,8 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
             if info is None or self.normalize_username(info.username) != user.name:
                 self.log.info("Site token of %s no longer valid for them; logging out", user.name)
                 return False
-        return _auth_model(info)
+        # This method replaces IdentityMixin's: apply its group and admin rules here.
+        return settle(self, handler, _auth_model(info), user)
 
 
 LOGIN_TOKEN_COOKIE = "campushub-site-login"
