@@ -52,26 +52,26 @@ def translated(r: requests.Response, language: str, script: re.Pattern) -> bool:
 
 
 def test_jupyterlab_follows_the_browser_and_keeps_the_persons_choice(hub, admin):
-    lena = make_user(hub, admin, "lena")
+    nadia = make_user(hub, admin, "nadia")
     try:
-        start_with(hub, lena, "ja-JP,ja;q=0.9,en;q=0.8")
-        token = hub.user_token("lena")
-        assert locale_setting(hub, "lena", token) == ("ja_JP", None)
-        assert translated(lab(hub, "lena", token, "translations/ja_JP"), "ja-JP", JAPANESE)
-        stop(hub, "lena")
+        start_with(hub, nadia, "ja-JP,ja;q=0.9,en;q=0.8")
+        token = hub.user_token("nadia")
+        assert locale_setting(hub, "nadia", token) == ("ja_JP", None)
+        assert translated(lab(hub, "nadia", token, "translations/ja_JP"), "ja-JP", JAPANESE)
+        stop(hub, "nadia")
 
-        start_with(hub, lena, "ru-RU,ru;q=0.9")
-        token = hub.user_token("lena")
-        assert locale_setting(hub, "lena", token) == ("ru_RU", None)
-        assert translated(lab(hub, "lena", token, "translations/ru_RU"), "ru-RU", CYRILLIC)
+        start_with(hub, nadia, "ru-RU,ru;q=0.9")
+        token = hub.user_token("nadia")
+        assert locale_setting(hub, "nadia", token) == ("ru_RU", None)
+        assert translated(lab(hub, "nadia", token, "translations/ru_RU"), "ru-RU", CYRILLIC)
         # The person picks Japanese in JupyterLab's own menu.
-        r = lab(hub, "lena", token, f"settings/{PLUGIN}", "PUT", data=json.dumps({"raw": '{"locale": "ja_JP"}'}))
+        r = lab(hub, "nadia", token, f"settings/{PLUGIN}", "PUT", data=json.dumps({"raw": '{"locale": "ja_JP"}'}))
         assert r.status_code == 204, r.text
-        stop(hub, "lena")
+        stop(hub, "nadia")
 
-        start_with(hub, lena, "en-US,en;q=0.9")
-        token = hub.user_token("lena")
+        start_with(hub, nadia, "en-US,en;q=0.9")
+        token = hub.user_token("nadia")
         # English is JupyterLab's own default; the person's choice is untouched.
-        assert locale_setting(hub, "lena", token) == ("default", "ja_JP")
+        assert locale_setting(hub, "nadia", token) == ("default", "ja_JP")
     finally:
-        hub.api("DELETE", "users/lena/server")
+        hub.api("DELETE", "users/nadia/server")

@@ -50,10 +50,10 @@ def test_cross_site_get_approves_nobody(hub, admin, pending):
 
 
 def test_cross_site_get_discards_nobody(hub, admin, pending):
-    pending("dora")
-    r = admin.session.get(f"{hub.url}/hub/discard/dora", headers=CROSS_SITE, timeout=30)
+    pending("darla")
+    r = admin.session.get(f"{hub.url}/hub/discard/darla", headers=CROSS_SITE, timeout=30)
     assert r.status_code == 200 and r.url.endswith("/hub/authorize")
-    assert row(hub, admin, "dora") == "no"
+    assert row(hub, admin, "darla") == "no"
 
 
 def test_post_without_xsrf_is_refused(hub, admin, pending):
