@@ -57,3 +57,42 @@ def server_pids(user: str) -> list[int]:
     account = TEST_PREFIX + user
     r = subprocess.run(["pgrep", "-u", account, "-f", "jupyterhub-singleuser"], capture_output=True, text=True)
     return sorted(int(p) for p in r.stdout.split())
+
+
+def test_proxy_log_is_plain_text_after_browsers_reset_connections(hub):
+    """A closed tab resets its websockets; CHP logged that as a coloured uncaught exception."""
+    import socket
+    import struct
+    import time
+
+    from ...harness import wait_for
+
+    log = hub.data_dir / "logs" / "proxy.log"
+    before = log.stat().st_size
+    upgrade = (b"GET /user/nobody/api/kernels/k/channels HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    for delay in (0, 0.05, 0.2):
+        s = socket.create_connection(("127.0.0.1", hub.port))
+        s.sendall(upgrade)
+        time.sleep(delay)  # at different points of the proxied upgrade (not synchronisation)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # RST, as a browser tab that goes away
+    # CHP logs in order: once the error for a dead route is in the log, a
+    # reset's exception (raised before it) would be too
+    api = f"http://127.0.0.1:{hub_config(hub)['proxy_api_port']}/api/routes/campushub-test-dead"
+    headers = {"Authorization": f"token {(hub.data_dir / 'proxy-auth-token').read_text().strip()}"}
+    requests.post(api, json={"target": "http://127.0.0.1:1"}, headers=headers, timeout=30).raise_for_status()
+    try:
+        requests.get(f"{hub.url}/campushub-test-dead", timeout=30)
+        wait_for(lambda: b"/campushub-test-dead" in log.read_bytes()[before:], 30, "the proxy to log the dead route")
+    finally:
+        requests.delete(api, headers=headers, timeout=30)
+    text = log.read_bytes()[before:]
+    assert b"\x1b" not in text, text[-2000:]
+    assert b"ECONNRESET" not in text, text[-2000:]
+
+
+def hub_config(hub) -> dict:
+    import json
+
+    return json.loads((hub.data_dir / "effective-config.json").read_text())["hub"]
