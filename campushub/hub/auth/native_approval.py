@@ -20,7 +20,11 @@ from nativeauthenticator.orm import UserInfo
 from tornado import web
 from tornado.escape import url_escape
 
+from ...i18n import N_, negotiate, translate
+from ...i18n.jinja import fixed_language
+
 ACTIONS = {"authorize": True, "unauthorize": False}
+BAD_ACTION = N_("Unknown action: use the Approve or Revoke approval button on the authorization page.")
 
 
 class _ToAuthorizationArea(LocalBase):
@@ -45,7 +49,8 @@ class AuthorizeHandler(_ToAuthorizationArea):
     async def post(self, user_name):
         action = self.get_body_argument("action", "")
         if action not in ACTIONS:
-            raise web.HTTPError(400, "action must be authorize or unauthorize")
+            lang = negotiate(self.request.headers.get("Accept-Language"), fixed_language())
+            raise web.HTTPError(400, "%s", translate(lang, BAD_ACTION))
         info = self._info(user_name)
         info.is_authorized = ACTIONS[action]
         self.db.commit()

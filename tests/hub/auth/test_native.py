@@ -96,7 +96,10 @@ def test_bad_requests_change_nothing(hub, admin, pending):
     pending("oscar")
     xsrf = admin._xsrf("/hub/authorize")
     r = admin.session.post(f"{hub.url}/hub/authorize/oscar", data={"action": "toggle", "_xsrf": xsrf}, timeout=30)
-    assert r.status_code == 400 and "Traceback" not in r.text
+    assert r.status_code == 400 and "Traceback" not in r.text and "Revoke approval" in r.text
+    r = admin.session.post(f"{hub.url}/hub/authorize/oscar", data={"action": "", "_xsrf": xsrf}, timeout=30,
+                           headers={"Accept-Language": "ru"})
+    assert r.status_code == 400 and "Отозвать одобрение" in utf8(r)
     r = admin.session.post(f"{hub.url}/hub/authorize/nobody-here", data={"action": "authorize", "_xsrf": xsrf},
                            timeout=30)
     assert r.status_code == 404
