@@ -56,13 +56,13 @@ def _python(args) -> str:
         from ..deploy.local import environments
 
         config = site_config.load(args.config)
-        name, env = next(iter(environments.definitions(config).items()))
-        tag = env.get("default_tag", "stable")
-        try:
-            found = environments.resolve(config["install_prefix"], name, tag)
-        except LookupError as e:
-            raise CommandError(f"{e}: run `campushub up` or `campushub env build` first, or give --python") from None
-        python = str(found.env_dir / "bin" / "python")
+        # the same notion of "built" as `up` and `env list` (environments.py)
+        env_dir = environments.built_default_env(config)
+        if env_dir is None:
+            name, env = next(iter(environments.definitions(config).items()))
+            raise CommandError(f"environment {name}:{env.get('default_tag', 'stable')} is not built: run "
+                               "`campushub up` or `campushub env build` first, or give --python")
+        python = str(env_dir / "bin" / "python")
     if not os.path.isfile(python) or not os.access(python, os.X_OK):
         raise CommandError(f"{python}: not an executable interpreter; give --python of an environment with nbclient")
     return python

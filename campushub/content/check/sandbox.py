@@ -11,14 +11,15 @@ directory; no network unless asked.
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
-import grp
 import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from ...deploy.local import tools as system_tools
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,11 @@ def account() -> tuple[int, int]:
 
 def tools() -> dict[str, str]:
     """Absolute paths of bwrap and setpriv, or Unavailable naming the package to install."""
-    found = {}
-    for tool, package in TOOLS.items():
-        path = shutil.which(tool)
-        if not path:
-            raise Unavailable(f"{tool} is not installed: install the Debian package `{package}` "
-                              f"(apt-get install {package}) to run notebooks in a sandbox")
-        found[tool] = path
-    return found
+    try:
+        return {tool: system_tools.require(tool, package, "the content check sandbox")
+                for tool, package in TOOLS.items()}
+    except system_tools.MissingTool as e:
+        raise Unavailable(str(e)) from None
 
 
 def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = ()) -> list[str]:

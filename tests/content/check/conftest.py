@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="session")
 def python():
-    published = environments.ensure_environments(validate({}))
-    return str(environments.default_env_dir(validate({}), published) / "bin" / "python")
+    """The default environment's interpreter; built (once) if no run before built it."""
+    config = validate({})
+    env_dir = environments.built_default_env(config)
+    if env_dir is None:
+        env_dir = environments.default_env_dir(config, environments.ensure_environments(config))
+    return str(env_dir / "bin" / "python")
 
 
 def cli(*args: str) -> list[str]:

@@ -79,3 +79,14 @@ def test_bad_input_is_explained(tmp_path, python, args, says):
     done = check(*args, "--python", python, "--out", str(tmp_path / "out"))
     assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_without_python_it_uses_the_environment_up_built(tmp_path, python):
+    """One notion of "built" (issue 9): a site whose data dir has no tags yet, on a machine where the
+    default environment's venv exists (as `campushub up` leaves it), runs the check without --python."""
+    config = tmp_path / "campushub.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n")
+    course = make_course(tmp_path / "course", {"intro": ["import sys", "print(sys.prefix)"]})
+    done = check(str(course), "--config", str(config), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not built" not in done.stderr
