@@ -9,6 +9,7 @@ exhaust memory or crash before validation starts.
 from __future__ import annotations
 
 import copy
+import sys
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -79,8 +80,18 @@ def _plain(node: Any) -> Any:
 
 
 def _validator():
-    import jsonschema
-
+    # jsonschema imports rfc3987_syntax when it is installed (JupyterHub's
+    # jupyter_events brings it), which compiles ~40 grammars: 2.6 s of CPU in
+    # every CLI command and every test that runs one. The schema checks no
+    # formats, so jsonschema is imported without it (only during this import).
+    hide = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # an ImportError for jsonschema, which it handles
+    try:
+        import jsonschema
+    finally:
+        if hide:
+            del sys.modules["rfc3987_syntax"]
     cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-size": numbers.size_keyword})
     return cls(schema())
 

@@ -7,8 +7,6 @@ missing and filled by the identity provider's group sync at each login.
 
 from __future__ import annotations
 
-from jupyterhub.roles import get_default_roles
-
 # JupyterHub (5.5 and 6) crashes at its first start when a group that does
 # not exist yet is named in its built-in "admin" role (it sets .admin on the
 # group it has just created, through a variable that is still None). So the
@@ -25,6 +23,10 @@ def load_roles(config: dict) -> list[dict]:
     roles = []
     admin_groups = config["roles"]["admin_groups"]
     if admin_groups:
+        # here, not at the top: `campushub status` imports this module for a name, and
+        # jupyterhub.roles brings JupyterHub's ORM (1.5 s of CPU in every CLI command)
+        from jupyterhub.roles import get_default_roles
+
         admin = next(r for r in get_default_roles() if r["name"] == "admin")
         roles.append({
             "name": ADMIN_GROUPS_ROLE,

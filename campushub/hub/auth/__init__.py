@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import importlib
 
-from .. import logscrub
-
 MODULES = {"site_token": "site_token", "oidc": "oauth", "google": "oauth", "ldap": "ldap"}
 
 
 def configure_identity(c, config: dict) -> None:
     """An external identity provider's settings (not `native`, which needs the data dir)."""
+    # here, not at the top: logscrub brings jupyterhub.log and with it JupyterHub's handlers
+    # and ORM, 1.5 s of CPU that every CLI command paid (cli/up.py imports this package)
+    from .. import logscrub
+
     auth = config["auth"]
     # Tokens under a site-chosen parameter name must stay out of the logs too.
     logscrub.install([auth["site_token"]["query_parameter"]] if auth["type"] == "site_token" else [])
