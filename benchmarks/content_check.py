@@ -8,9 +8,11 @@ course, in one run.
 The course is generated: lesson-like notebooks that import numpy and pandas,
 build a small frame, compute and print. Both tools use the site's default
 environment (built by `campushub env build` / `up`), so they run the same
-interpreter and packages. nbconvert runs the notebooks one after another, as
-a CI job does; the check runs them with its defaults (one worker per core,
-each in its own sandbox and cgroup). Rounds alternate the two tools, so load
+interpreter and packages (the check's runner, nbclient, is
+that environment's too; only the kernels run in the sandbox). nbconvert
+runs the notebooks one after another, as a CI job does; the check runs them
+with its defaults (one worker per core, each kernel in its own sandbox and
+cgroup). Rounds alternate the two tools, so load
 from elsewhere falls on both alike. Prints the wall times of every round, the
 medians and the speed-up, then the JSON.
 """
@@ -67,7 +69,8 @@ def main() -> int:
     if os.geteuid() != 0:
         sys.exit("run as root: the check runs notebooks as nobody in cgroups")
     config = validate({})
-    env = environments.default_env_dir(config, environments.ensure_environments(config))
+    env = environments.built_default_env(config) or \
+        environments.default_env_dir(config, environments.ensure_environments(config))
     work = Path(tempfile.mkdtemp(prefix="content-bench-"))
     try:
         course = make_course(work / "course", {f"{i:02d}-lesson": LESSON for i in range(1, args.notebooks + 1)})

@@ -36,15 +36,20 @@ def register(sub) -> None:
     c = actions.add_parser("check", help="execute every notebook of a course in a sandbox and recommend resources")
     c.add_argument("source", metavar="PATH_OR_GIT_URL")
     c.add_argument("--branch", help="git branch to check (default: the repository's default)")
-    c.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: one per core)")
-    c.add_argument("--timeout", type=int, default=300, help="seconds a notebook may run (default 300; no single cell longer, plus 30 s for its kernel to start and stop)")
+    c.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="notebooks run at once (default: one per core)")
+    c.add_argument("--timeout", type=int, default=300,
+                   help="seconds a notebook may run (default 300; no single cell longer, "
+                        "plus 30 s for its kernel to start and stop)")
     c.add_argument("--memory", default="2G", help="memory limit per notebook (default 2G)")
     c.add_argument("--cpu", type=float, default=float(os.cpu_count() or 1),
                    help="CPU cores per notebook (default: all, so the CPU a notebook wants is measured, not capped)")
     c.add_argument("--network", action="store_true", help="let notebooks reach the network (default: none)")
-    c.add_argument("--python", help="interpreter of the environment to run in (default: the site's default environment)")
+    c.add_argument("--python",
+                   help="interpreter of the environment to run in (default: the site's default environment)")
     c.add_argument("--config", metavar="FILE", help="site configuration, for the default environment")
-    c.add_argument("--out", default="content-check", metavar="DIR", help="where the reports go (default ./content-check)")
+    c.add_argument("--out", default="content-check", metavar="DIR",
+                   help="where the reports go (default ./content-check)")
     c.add_argument("--group", default="learners", help="group name in the recommended policy snippet")
     c.set_defaults(func=_check)
 
@@ -84,10 +89,11 @@ def _limits(args) -> sandbox.Limits:
 
 def _check(args) -> int:
     limits, python = _limits(args), _python(args)
+    stoppable = _Stoppable()
     try:
         sandbox.tools()
-        with tempfile.TemporaryDirectory(prefix="campushub-check-") as tmp:  # 0700: only root reaches the copies
-            results, skipped = _run_all(args, Path(tmp), python, limits)
+        with stoppable, tempfile.TemporaryDirectory(prefix="campushub-check-") as tmp:  # 0700: root's alone
+            results, skipped = _run_all(args, Path(tmp), python, limits, stoppable)
     except (sandbox.Unavailable, courses.CourseError, snapshot.SnapshotError, output.OutputError) as e:
         raise CommandError(clean(str(e), False)) from None
     results.sort(key=lambda r: r.notebook)
@@ -100,7 +106,7 @@ def _check(args) -> int:
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
-def _run_all(args, tmp: Path, python: str, limits: sandbox.Limits):
+def _run_all(args, tmp: Path, python: str, limits: sandbox.Limits, stoppable: _Stoppable):
     course = courses.fetch(args.source, tmp, args.branch)
     if not courses.notebooks(course):
         raise courses.CourseError(f"{args.source}: no notebooks (*.ipynb) found")
@@ -111,36 +117,35 @@ def _run_all(args, tmp: Path, python: str, limits: sandbox.Limits):
     found = courses.notebooks(tmp / "snapshot")
     if not found:
         raise courses.CourseError(f"{args.source}: no notebooks (*.ipynb) left after copying the course")
-    runs = execute.Runs(tmp / "snapshot", python, limits, tmp, hierarchy)
+    runs = stoppable.runs = execute.Runs(tmp / "snapshot", python, limits, tmp, hierarchy)
     console = Console(stderr=True)
     for note in skipped:
         console.print(f"[yellow]left out[/] {escape(clean(note, False))}", highlight=False)
-    with _Stoppable(runs):
-        results = []
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        pool = ThreadPoolExecutor(args.jobs)
-        try:
-            with Progress(*columns, console=console) as progress:
-                task = progress.add_task("Running notebooks", total=len(found))
-                for future in as_completed([pool.submit(runs.run, nb) for nb in found]):
-                    result = future.result()
-                    if result is None:
-                        continue
-                    results.append(result)
-                    mark = "[green]passed[/]" if result.status == "passed" else f"[red]{escape(result.status)}[/]"
-                    progress.console.print(f"{mark} {escape(clean(result.notebook, False))} "
-                                           f"({result.wall_seconds:.1f} s)", highlight=False)
-                    progress.advance(task)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    results = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    pool = ThreadPoolExecutor(args.jobs)
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("Running notebooks", total=len(found))
+            for future in as_completed([pool.submit(runs.run, nb) for nb in found]):
+                result = future.result()
+                if result is None:
+                    continue
+                results.append(result)
+                mark = "[green]passed[/]" if result.status == "passed" else f"[red]{escape(result.status)}[/]"
+                progress.console.print(f"{mark} {escape(clean(result.notebook, False))} "
+                                       f"({result.wall_seconds:.1f} s)", highlight=False)
+                progress.advance(task)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return results, skipped
 
 
 class _Stoppable:
     """Ctrl-C or SIGTERM stop every run at once; the temporary copies and cgroups go as the stack unwinds."""
 
-    def __init__(self, runs: execute.Runs):
-        self.runs = runs
+    def __init__(self):
+        self.runs: execute.Runs | None = None
         self.stopped = False
 
     def __enter__(self):
@@ -150,7 +155,8 @@ class _Stoppable:
         self.stopped = True
         for s in self.previous:
             signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        self.runs.stop()
+        if self.runs is not None:
+            self.runs.stop()
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
         raise CommandError("stopped by SIGTERM: every notebook run was ended, no report written", status=143)

@@ -31,7 +31,8 @@ def fetch(source: str, into: Path, branch: str | None = None) -> Path:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
                           env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
     if done.returncode != 0:
-        raise CourseError(f"cannot clone {source}: {done.stderr.strip().splitlines()[-1] if done.stderr else done.returncode}")
+        why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode
+        raise CourseError(f"cannot clone {source}: {why}")
     return target
 
 

@@ -80,7 +80,8 @@ class Runs:
         cwd = (scratch / "course" / notebook).parent
         task = {"notebook": str(self.snapshot / notebook), "cwd": str(cwd), "python": self.python,
                 "runtime_dir": str(scratch / ".runtime"), "cell_timeout": self.limits.timeout,
-                "uid": self.uid, "gid": self.gid, "sandbox": sandbox.command(scratch, cwd, self.limits, meter.procs_files)}
+                "uid": self.uid, "gid": self.gid,
+                "sandbox": sandbox.command(scratch, cwd, self.limits, meter.procs_files)}
         read_end, write_end = os.pipe()
         started = time.monotonic()
         try:
@@ -96,7 +97,8 @@ class Runs:
         finally:
             os.close(write_end)
         try:
-            got_outcome, got_log = _reader(read_end, outcomes.MAX_OUTCOME), _reader(proc.stderr.fileno(), TAIL, tail=True)
+            got_outcome = _reader(read_end, outcomes.MAX_OUTCOME)
+            got_log = _reader(proc.stderr.fileno(), TAIL, tail=True)
             proc.stdin.write(json.dumps({**task, "outcome_fd": write_end}).encode())
             proc.stdin.close()
             try:

@@ -47,7 +47,8 @@ class Result:
 def parse(raw: bytes, returncode: int | None) -> dict:
     """The runner's outcome as trusted fields, or an "error" outcome saying what was wrong with it."""
     if returncode != 0:
-        how = f"was killed by signal {-returncode}" if returncode and returncode < 0 else f"exited with status {returncode}"
+        how = (f"was killed by signal {-returncode}" if returncode and returncode < 0
+               else f"exited with status {returncode}")
         return {"status": "error", "error": f"the notebook's runner {how} before reporting a result"}
     try:
         value = json.loads(raw[:MAX_OUTCOME].decode())

@@ -95,11 +95,15 @@ def _cell(text: str) -> str:
 
 def _html(data: dict) -> str:
     rows = "".join(
-        f"<tr class=\"{'table-success' if r['status'] == 'passed' else 'table-danger'}\"><td>{html.escape(r['notebook'])}</td>"
-        f"<td>{html.escape(r['status'])}</td><td>{r['wall_seconds']:.1f}</td><td>{r['cpu_seconds']:.1f}</td>"
+        f"<tr class=\"{'table-success' if r['status'] == 'passed' else 'table-danger'}\">"
+        f"<td>{html.escape(r['notebook'])}</td><td>{html.escape(r['status'])}</td><td>{r['wall_seconds']:.1f}</td><td>{r['cpu_seconds']:.1f}</td>"
         f"<td>{size(r['peak_memory'])}</td><td><code>{html.escape(_problem(r))}</code></td></tr>"
         for r in data["notebooks"])
     summary = verdict(data["failed"], data["total"])
+    skipped = "".join(f"<li>{html.escape(note)}</li>" for note in data["skipped"])
+    if skipped:
+        skipped = f"<p>Left out of the copy the notebooks ran on:</p><ul>{skipped}</ul>"
+    heads = "".join(f"<th>{h}</th>" for h in ("notebook", "result", "wall s", "CPU s", "peak memory", "problem"))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Content check</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -108,7 +112,7 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #dee2e6;padd
 .table-success{{background:#d1e7dd}}.table-danger{{background:#f8d7da}}pre{{background:#f6f8fa;padding:1rem}}</style>
 </head><body><h1>Content check of {html.escape(data['source'])}</h1>
 <p><strong>{html.escape(summary)}</strong></p>
-<table><thead><tr><th>notebook</th><th>result</th><th>wall s</th><th>CPU s</th><th>peak memory</th><th>problem</th></tr></thead>
-<tbody>{rows}</tbody></table>
+<table><thead><tr>{heads}</tr></thead>
+<tbody>{rows}</tbody></table>{skipped}
 <h2>Recommended resources</h2><pre>{html.escape(data['policy_snippet'])}</pre></body></html>
 """

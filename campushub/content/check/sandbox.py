@@ -66,8 +66,10 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
     cmd = [found["bwrap"], *FLAGS, *([] if limits.network else ["--unshare-net"]),
            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
            # the run's parent folder is root's alone outside; inside, an empty one the sandbox account can cross
-           "--perms", "0755", "--tmpfs", str(scratch.parent), "--bind", str(scratch), str(scratch), "--chdir", str(cwd), "--clearenv"]
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch, "TMPDIR": scratch / ".tmp",
+           "--perms", "0755", "--tmpfs", str(scratch.parent),
+           "--bind", str(scratch), str(scratch), "--chdir", str(cwd), "--clearenv"]
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
+           "TMPDIR": scratch / ".tmp",
            "JUPYTER_RUNTIME_DIR": scratch / ".runtime", "IPYTHONDIR": scratch / ".ipython",
            "MPLCONFIGDIR": scratch / ".mpl"}
     for name, value in env.items():

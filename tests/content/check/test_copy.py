@@ -117,7 +117,8 @@ def test_the_report_never_shows_files_from_outside_the_course(tmp_path, secret, 
         for n in range(3):
             out = tmp_path / f"out{n}"
             done = check(str(course), "--python", python, "--out", str(out), "--timeout", "60")
-            assert done.returncode == 1 and out.is_dir(), done.stdout + done.stderr  # reader fails: outside.txt is not there
+            # the reader fails: outside.txt is not in the copy
+            assert done.returncode == 1 and out.is_dir(), done.stdout + done.stderr
             shown = done.stdout + done.stderr + "".join(p.read_text() for p in out.iterdir())
             assert SECRET not in shown and not any(line in shown for line in shadow_lines())
             report = json.loads((out / "report.json").read_text())

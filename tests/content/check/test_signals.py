@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nob
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_everything_and_leaves_nothing(tmp_path, python, signum, status):
-    course = make_course(tmp_path / "course", {"spin": ["while True:\n    pass"], "sleep": ["import time", "time.sleep(600)"]})
+    course = make_course(tmp_path / "course",
+                         {"spin": ["while True:\n    pass"], "sleep": ["import time", "time.sleep(600)"]})
     before = leftovers()
     proc = subprocess.Popen(cli(str(course), "--python", python, "--out", str(tmp_path / "out"), "--jobs", "2"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
