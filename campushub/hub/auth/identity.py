@@ -3,7 +3,9 @@ the same way, whatever library checks the person:
 
 - names: one spelling per person. JupyterHub lower-cases names, so site users
   "Hanako" and "hanako" would share one hub user, unix account and home; a
-  name that normalising would change is refused instead.
+  name that normalising would change is refused instead (LDAP and Google,
+  where both spellings are one account anyway, lower-case before this check
+  or skip it).
 - groups: the provider owns the groups it reports, the hub owns the others.
   JupyterHub's manage_groups replaces all of a person's groups at each login;
   here a group the provider has ever reported is marked as synced, and the
@@ -14,6 +16,8 @@ the same way, whatever library checks the person:
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from jupyterhub import orm
 from jupyterhub.auth import Authenticator
 from tornado import web
@@ -21,6 +25,11 @@ from traitlets import Set
 
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
+
+# The request a login is serving, for messages raised deep in a library's
+# flow (where no handler is passed) in the person's language. A ContextVar:
+# one authenticator serves concurrent logins, each in its own asyncio task.
+_handler: ContextVar[object] = ContextVar("campushub_login_handler", default=None)
 
 SYNCED = "campushub_synced"  # group property: the identity provider owns this group
 
@@ -30,8 +39,8 @@ NAME_CHANGES = N_(
 )
 
 
-def request_language(handler) -> str:
-    request = getattr(handler, "request", None)
+def request_language(handler=None) -> str:
+    request = getattr(handler or _handler.get(), "request", None)
     header = request.headers.get("Accept-Language") if request is not None else None
     return negotiate(header, fixed_language())
 
@@ -106,7 +115,11 @@ class IdentityMixin(Authenticator):
         return model
 
     async def get_authenticated_user(self, handler, data):
-        model = await super().get_authenticated_user(handler, data)
+        token = _handler.set(handler)
+        try:
+            model = await super().get_authenticated_user(handler, data)
+        finally:
+            _handler.reset(token)
         return settle(self, handler, model) if model else model
 
     async def refresh_user(self, user, handler=None):

@@ -31,8 +31,6 @@ UNREACHABLE = N_("Sign-in is temporarily unavailable: the hub cannot reach the d
 # A ContextVar because the authenticator is shared by concurrent logins, each
 # running in its own asyncio task.
 _login: ContextVar[dict | None] = ContextVar("campushub_ldap_login", default=None)
-# The request being served, for messages in its language (same reason).
-_handler: ContextVar[object] = ContextVar("campushub_ldap_handler", default=None)
 
 
 class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
@@ -74,19 +72,12 @@ class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
             # Mostly a certificate the hub cannot verify: the operator's
             # problem, not a wrong password, and no traceback for anyone.
             self.log.error("Cannot open a verified connection to the LDAP server %s: %s", self.server_address, e)
-            raise refuse(_handler.get(), 503, UNREACHABLE) from None
+            raise refuse(None, 503, UNREACHABLE) from None
 
     # Without a group search the hub's own group APIs stay usable.
     @default("manage_groups")
     def _manage_groups_default(self):
         return self.group_search_base is not None
-
-    async def get_authenticated_user(self, handler, data):
-        token = _handler.set(handler)
-        try:
-            return await super().get_authenticated_user(handler, data)
-        finally:
-            _handler.reset(token)
 
     async def authenticate(self, handler, data):
         # People type "Ann" or "ann " for uid=ann; uid matching in directories
@@ -174,7 +165,7 @@ class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
             self.log.info("%s is in none of the allowed LDAP groups", username)
             # JupyterHub would say "Invalid username or password": the
             # password was right, so say what is really wrong.
-            raise refuse(_handler.get(), 403, NOT_ALLOWED)
+            raise refuse(None, 403, NOT_ALLOWED)
         return False
 
 

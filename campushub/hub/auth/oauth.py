@@ -15,10 +15,19 @@ from ...config import public_url
 from .identity import IdentityMixin
 
 
-class CampusHubOIDCAuthenticator(IdentityMixin, GenericOAuthenticator):
+class _OneSpelling:
+    # oauthenticator normalises the name inside authenticate(): the claim as
+    # the provider spelled it is only seen here.
+    def user_info_to_username(self, user_info):
+        return self.one_spelling(None, super().user_info_to_username(user_info))
+
+
+class CampusHubOIDCAuthenticator(_OneSpelling, IdentityMixin, GenericOAuthenticator):
     """GenericOAuthenticator under a stable name of ours (config section, entry point)."""
 
 
+# Google addresses are case-insensitive (one account whatever the case), so
+# lower-casing them merges no one: like LDAP, no spelling check.
 class CampusHubGoogleAuthenticator(IdentityMixin, GoogleOAuthenticator):
     """GoogleOAuthenticator under a stable name of ours (config section, entry point)."""
 
