@@ -237,6 +237,10 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         status = await super().poll()
         # during a start the cgroup exists before the process does
         if status is not None and not self._spawn_pending:
+            # The server died on its own (the OOM killer, a crash): JupyterHub
+            # will not call stop(), and its kernels must not keep its private
+            # /tmp and memory alive.
+            await asyncio.to_thread(self._kill_leftovers)
             self._release()
         return status
 

@@ -4,8 +4,6 @@ their memory (small for filling tmpfs quickly, large for 20 kernels)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -81,9 +79,3 @@ def as_user(user: str, code: str, timeout: float = 60) -> subprocess.CompletedPr
     (as a process of theirs that escaped, or an ssh login, would)."""
     return subprocess.run(["runuser", "-u", account(user), "--", "/usr/bin/python3", "-c", code],
                           capture_output=True, text=True, timeout=timeout, cwd="/")
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
