@@ -24,8 +24,8 @@ from .identity import IdentityMixin, refuse
 
 NOT_ALLOWED = N_("You signed in correctly, but you are not allowed to use this hub: you are in none of its "
                  "groups. Please ask your instructor or the hub's administrator for access.")
-UNREACHABLE = N_("Sign-in is temporarily unavailable: the hub cannot reach the directory securely. "
-                 "Please try again later; if it persists, tell the hub's administrator.")
+UNREACHABLE = N_("Sign-in is temporarily unavailable: the hub cannot reach the directory or cannot verify "
+                 "its certificate. Please try again later; if it persists, tell the hub's administrator.")
 
 # One login's state, from authenticate() into the parent's flow and back.
 # A ContextVar because the authenticator is shared by concurrent logins, each

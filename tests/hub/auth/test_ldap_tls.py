@@ -57,7 +57,7 @@ def test_an_unverifiable_certificate_is_refused_by_default(directory):
     a = authenticator(directory)
     with pytest.raises(web.HTTPError) as e:
         login(a)
-    assert e.value.status_code == 503 and "cannot reach the directory securely" in e.value.log_message
+    assert e.value.status_code == 503 and "cannot verify its certificate" in e.value.log_message
     assert PASSWORD not in e.value.log_message
 
 
