@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 import string
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterable
 
 SUPPORTED = ("en", "ja", "ru")
 DEFAULT = "en"
@@ -63,7 +63,7 @@ def _from_header(header: str) -> str:
     return best[2] if best else DEFAULT
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """English source -> translation; loaded on first use, then cached."""
     if lang not in SUPPORTED or lang == DEFAULT:  # never build paths from input
@@ -108,7 +108,7 @@ def translate_message(lang: str, message: str | None, known: Iterable[str]) -> s
     return str(message)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(source: str) -> re.Pattern:
     parts, seen = [], set()
     for literal, field, _spec, _conv in string.Formatter().parse(" ".join(source.split())):

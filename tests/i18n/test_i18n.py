@@ -17,7 +17,7 @@ import pytest
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
 from jupyterhub._data import DATA_FILES_PATH
 
-from campushub.i18n import catalog, negotiate, translate, translate_message
+from campushub.i18n import negotiate, translate, translate_message
 from campushub.i18n.jinja import PAGE_PATCHES, I18nExtension
 
 PACKAGE = Path(__file__).resolve().parents[2] / "campushub"
@@ -124,7 +124,8 @@ def test_translate_message_matches_runtime_strings():
     assert "「bob」" in translate_message("ja", built, known)
     assert translate_message("en", built, known) == built
     # nativeauthenticator embeds "\n"; HTML shows it as a space
-    signup = "Something went wrong!\nIt appears that this username is already in use. Please try again with a different username."
+    signup = ("Something went wrong!\nIt appears that this username is already in use. "
+              "Please try again with a different username.")
     assert translate_message("ja", signup, [" ".join(signup.split())]) == JA[" ".join(signup.split())]
     assert translate_message("ja", "Something unexpected", known) == "Something unexpected"
     assert translate_message("ja", None, known) == ""
@@ -186,7 +187,7 @@ COUNTS = {"limit", "seconds", "requested", "free", "total", "minimum_password_le
 def test_russian_counts_avoid_plural_forms(source):
     target = RU[source]
     for name in fields(source) & COUNTS:
-        after = target.split("{%s}" % name, 1)[1]
+        after = target.split(f"{{{name}}}", 1)[1]
         noun = re.match(r"\s*([а-яё]+)", after, re.IGNORECASE)
         assert not noun or noun.group(1).lower() in {"из", "с", "миб", "при"}, (
             f"{{{name}}} is followed by the word {noun.group(1)!r}, which must agree with the number: "
@@ -201,7 +202,7 @@ def upstream_strings(path: Path) -> set[str]:
             out.add(node.value)
         elif isinstance(node, ast.JoinedStr):
             out.add("".join(
-                v.value if isinstance(v, ast.Constant) else "{%s}" % ast.unparse(v.value)
+                v.value if isinstance(v, ast.Constant) else f"{{{ast.unparse(v.value)}}}"
                 for v in node.values
             ))
     return {" ".join(s.split()) for s in out}
@@ -384,7 +385,7 @@ def test_templates_render_russian(name, ns):
     page = render(name, ns, "ru-RU,ru;q=0.9,en-US;q=0.8")
     assert '<html lang="ru">' in page
     text = visible(page)
-    leaks = [s for s, t in RU.items() if s != t and re.search(r"\b%s\b" % re.escape(s), text)]
+    leaks = [s for s, t in RU.items() if s != t and re.search(rf"\b{re.escape(s)}\b", text)]
     assert not leaks, f"English left on the Russian {name}: {leaks}"
     assert CYRILLIC.search(text) and not JAPANESE.search(page)
 

@@ -22,7 +22,7 @@ def row(hub, admin, name: str) -> str | None:
     """The person's row on the admin's authorization page (None: no such sign-up)."""
     r = admin.session.get(f"{hub.url}/hub/authorize", timeout=30)
     assert r.status_code == 200, r.status_code
-    match = re.search(r'<tr id="%s" data-authorized="(yes|no)"' % re.escape(name), r.text)
+    match = re.search(rf'<tr id="{re.escape(name)}" data-authorized="(yes|no)"', r.text)
     return match.group(1) if match else None
 
 
