@@ -1,5 +1,7 @@
 """The image a server runs in: the one of the version its environment's tag
-names at spawn time, so moving a tag reaches new servers only."""
+names at spawn time, so moving a tag reaches new servers only. The tags are
+the release's own (its campushub.yaml), as locally they are the site's own
+(deploy/local/environments.py): two sites never move each other's."""
 
 from __future__ import annotations
 
