@@ -29,6 +29,7 @@ from .outcome import Result
 RUNNER = Path(__file__).with_name("runner.py")
 GRACE = 30          # seconds a notebook may run beyond its cell timeout: its kernel starting and stopping
 TAIL = 8192         # bytes of the runner's stderr kept for the report
+RUNNER_MEMORY = 2 * 2**30  # address space of nbclient itself; the notebook's outputs come on top
 
 
 class Runs:
@@ -69,7 +70,7 @@ class Runs:
     def _prepare(self, scratch: Path) -> None:
         # from the private snapshot, which nothing but us can change: following its links is safe
         shutil.copytree(self.snapshot, scratch / "course", symlinks=True)
-        for sub in (".runtime", ".ipython", ".mpl", ".tmp"):
+        for sub in (".sockets", ".runtime", ".ipython", ".mpl", ".tmp"):
             (scratch / sub).mkdir()
         for root, dirs, files in os.walk(scratch):
             for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
@@ -79,7 +80,8 @@ class Runs:
     def _run(self, notebook: str, scratch: Path, meter: Meter) -> Result | None:
         cwd = (scratch / "course" / notebook).parent
         task = {"notebook": str(self.snapshot / notebook), "cwd": str(cwd), "python": self.python,
-                "runtime_dir": str(scratch / ".runtime"), "cell_timeout": self.limits.timeout,
+                "sockets_dir": str(scratch / ".sockets"), "cell_timeout": self.limits.timeout,
+                "memory_cap": RUNNER_MEMORY + self.limits.memory,
                 "uid": self.uid, "gid": self.gid,
                 "sandbox": sandbox.command(scratch, cwd, self.limits, meter.procs_files)}
         read_end, write_end = os.pipe()

@@ -10,8 +10,10 @@ writes the outcome as one JSON object to the file descriptor the task names
 (never stdout/stderr, which the kernel shares).
 """
 
+import importlib.util
 import json
 import os
+import resource
 import sys
 
 import nbformat
@@ -25,7 +27,10 @@ def _sandboxed_manager(task: dict) -> type:
         """The kernel command wrapped in the sandbox; its connection file readable by it."""
 
         def format_kernel_cmd(self, extra_arguments=None):
-            return [*task["sandbox"], task["python"], "-m", "ipykernel_launcher", "-f", self.connection_file]
+            # the launcher by path, not `-m`: with -m, a course file named ipykernel_launcher.py next to the
+            # notebook would run first; this way no course code runs before the kernel answers
+            launcher = importlib.util.find_spec("ipykernel_launcher").origin
+            return [*task["sandbox"], task["python"], "-s", launcher, "-f", self.connection_file]
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
@@ -34,10 +39,22 @@ def _sandboxed_manager(task: dict) -> type:
     return SandboxedKernelManager
 
 
+class LockingClient(NotebookClient):
+    """Once the kernel answers, its socket folder becomes root's: the kernel (and so the notebook) can no
+    longer swap a socket for a link that this process, as root, would follow when it reconnects."""
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        folder = os.path.dirname(self.km.connection_file)
+        os.chown(folder, 0, 0)
+        os.chmod(folder, 0o755)
+        return kc
+
+
 def main(task: dict) -> dict:
     nb = nbformat.read(task["notebook"], as_version=4)
-    runtime = task["runtime_dir"]
-    client = NotebookClient(
+    runtime = task["sockets_dir"]
+    client = LockingClient(
         nb, timeout=task["cell_timeout"], kernel_name="python3", allow_errors=False,
         kernel_manager_class=_sandboxed_manager(task), resources={"metadata": {"path": task["cwd"]}})
     client.km = client.create_kernel_manager()
@@ -68,6 +85,8 @@ def _failed_cell(nb, error) -> dict:
 
 if __name__ == "__main__":
     task = json.loads(sys.stdin.read())
+    # everything a kernel prints is held here: a notebook printing without end must not exhaust root's memory
+    resource.setrlimit(resource.RLIMIT_AS, (task["memory_cap"], task["memory_cap"]))
     channel = task["outcome_fd"]
     os.set_inheritable(channel, False)  # the kernel is started from here: it must not get the channel
     result = main(task)

@@ -36,6 +36,12 @@ def check(*args: str, env: dict | None = None, timeout: float = 600) -> subproce
                           env={**os.environ, "COLUMNS": "200", **(env or {})})
 
 
+def is_kernel(process) -> bool:
+    """A notebook's kernel itself (not the sandbox processes whose command lines name it too)."""
+    cmd = process.cmdline()
+    return len(cmd) > 2 and cmd[1] == "-s" and cmd[2].endswith("ipykernel_launcher.py")
+
+
 def leftovers() -> tuple[set[str], set[str]]:
     """Content check cgroups and temporary copies that exist right now."""
     groups = set()

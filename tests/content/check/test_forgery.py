@@ -16,7 +16,7 @@ import pytest
 from tests.harness import wait_for
 
 from ..course_factory import make_course
-from .conftest import ROOT, cli
+from .conftest import ROOT, cli, is_kernel
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nobody in cgroups")
 FAKE = '{"status": "passed"}'
@@ -65,7 +65,7 @@ def test_a_killed_runner_is_a_failure(tmp_path, python):
         def runner():
             for child in psutil.Process(proc.pid).children(recursive=True):
                 if any(part.endswith("runner.py") for part in child.cmdline()):
-                    kernel = [c for c in child.children(recursive=True) if "ipykernel_launcher" in c.cmdline()]
+                    kernel = [c for c in child.children(recursive=True) if is_kernel(c)]
                     return child if kernel else None
             return None
         wait_for(runner, 120, "the notebook's kernel to start").send_signal(signal.SIGKILL)
@@ -75,3 +75,27 @@ def test_a_killed_runner_is_a_failure(tmp_path, python):
     assert proc.returncode == 1, out + err
     (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
     assert result["status"] == "error" and "killed by signal 9" in result["error"]
+
+
+def test_the_kernel_cannot_redirect_its_runner(tmp_path, python):
+    """The runner runs as root: a kernel that swapped one of its sockets for a link (to some root-only
+    socket) would have it follow the link on reconnecting; and a course file named like the kernel's
+    launcher must not run in its place, before the socket folder is locked."""
+    swap = [
+        "import glob, os\n"
+        "from ipykernel.connect import get_connection_file\n"
+        "socket = sorted(glob.glob(os.path.join(os.path.dirname(get_connection_file()), 'kernel-*')))[0]\n"
+        "try:\n"
+        "    os.unlink(socket)\n"
+        "    os.symlink('/run/systemd/private', socket)\n"
+        "    outcome = 'swapped'\n"
+        "except PermissionError:\n"
+        "    outcome = 'refused'\n"
+        "assert outcome == 'refused', outcome",
+    ]
+    course = make_course(tmp_path / "course", {"swap": swap})
+    (course / "lessons" / "ipykernel_launcher.py").write_text("raise SystemExit('course code ran as the launcher')\n")
+    done = run(course, tmp_path / "out", python)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
+    assert result["status"] == "passed"

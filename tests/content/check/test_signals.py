@@ -14,7 +14,7 @@ import pytest
 from tests.harness import wait_for
 
 from ..course_factory import make_course
-from .conftest import ROOT, cli, leftovers
+from .conftest import ROOT, cli, is_kernel, leftovers
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nobody in cgroups")
 
@@ -31,7 +31,7 @@ def test_a_signal_stops_everything_and_leaves_nothing(tmp_path, python, signum, 
         def kernels():
             assert proc.poll() is None, proc.stderr.read()
             found = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                     if p.cmdline()[1:3] == ["-m", "ipykernel_launcher"]]
+                     if is_kernel(p)]
             return found if len(found) == 2 else None
         running = wait_for(kernels, 180, "both notebooks' kernels to run")
         groups, copies = leftovers()
