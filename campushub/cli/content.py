@@ -97,11 +97,12 @@ def _check(args) -> int:
     except (sandbox.Unavailable, courses.CourseError, snapshot.SnapshotError, output.OutputError) as e:
         raise CommandError(clean(str(e), False)) from None
     results.sort(key=lambda r: r.notebook)
+    files = report.render(courses.display(args.source), results, args.group, skipped)
     try:
-        paths = output.write(Path(args.out), report.render(args.source, results, args.group, skipped))
+        paths = output.write(Path(args.out), files)
     except output.OutputError as e:
         raise CommandError(str(e)) from None
-    print(paths[report.FILES["markdown"]].read_text())
+    print(files[report.FILES["markdown"]])  # not read back: --out may be a folder others can write
     print(f"Reports: {', '.join(str(p) for p in paths.values())}")
     return 0 if all(r.status == "passed" for r in results) else 1
 

@@ -15,6 +15,11 @@ class CourseError(Exception):
     pass
 
 
+def display(source: str) -> str:
+    """`source` as reports show it: a URL without the user or token it may carry (CI logs are read widely)."""
+    return re.sub(r"^([a-z+]+://)[^/@]*@", r"\1", source)
+
+
 def is_git_url(source: str) -> bool:
     return bool(_URL.match(source))
 
@@ -32,7 +37,7 @@ def fetch(source: str, into: Path, branch: str | None = None) -> Path:
                           env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
     if done.returncode != 0:
         why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode
-        raise CourseError(f"cannot clone {source}: {why}")
+        raise CourseError(f"cannot clone {display(source)}: {why}")
     return target
 
 

@@ -89,6 +89,7 @@ class Runs:
         try:
             with self._lock:
                 if self.stopping:
+                    os.close(read_end)
                     return None
                 proc = subprocess.Popen(
                     [self.python, "-I", str(RUNNER)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -96,13 +97,19 @@ class Runs:
                     env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.scratch_root),
                          "JUPYTER_PLATFORM_DIRS": "1"})
                 self._live[proc.pid] = (proc, meter)
+        except OSError:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)
+        got_outcome = _reader(read_end, outcomes.MAX_OUTCOME)
+        got_log = _reader(proc.stderr.fileno(), TAIL, tail=True)
         try:
-            got_outcome = _reader(read_end, outcomes.MAX_OUTCOME)
-            got_log = _reader(proc.stderr.fileno(), TAIL, tail=True)
-            proc.stdin.write(json.dumps({**task, "outcome_fd": write_end}).encode())
-            proc.stdin.close()
+            try:
+                proc.stdin.write(json.dumps({**task, "outcome_fd": write_end}).encode())
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # the runner is gone already: no outcome, an error below
             try:
                 proc.wait(timeout=self.limits.timeout + GRACE)
                 timed_out = False
@@ -111,11 +118,16 @@ class Runs:
                 meter.kill_all()
                 proc.wait()
                 timed_out = True
-            raw, log = got_outcome(), got_log()
         finally:
+            if proc.poll() is None:
+                _kill_group(proc)
+                proc.wait()
+            meter.kill_all()  # the kernel shares the runner's stderr: nothing may hold it open now
+            raw, log = got_outcome(), got_log()
             with self._lock:
                 self._live.pop(proc.pid, None)
             os.close(read_end)
+            proc.stderr.close()
         if self.stopping:
             return None
         wall = time.monotonic() - started
@@ -146,6 +158,12 @@ def _reader(fd: int, limit: int, tail: bool = False):
     size = [0]
 
     def pump():
+        try:
+            _pump()
+        except OSError:
+            pass
+
+    def _pump():
         while chunk := os.read(fd, 65536):
             kept.append(chunk)
             size[0] += len(chunk)

@@ -43,3 +43,10 @@ def test_reports_belong_to_whoever_ran_sudo_and_links_are_not_followed(tmp_path,
     assert victim.read_text() == "keep me\n"
     for made in (new_out, new_out.parent):  # folders the check made are theirs too, so `git clean` works
         assert (os.stat(made).st_uid, os.stat(made).st_gid) == (4242, 4343)
+
+
+def test_reports_show_a_git_url_without_its_token():
+    from campushub.content.check.course import display
+    assert display("https://oauth2:glpat-secret@git.example.org/ml101.git") == "https://git.example.org/ml101.git"
+    assert display("git@git.example.org:courses/ml101.git") == "git@git.example.org:courses/ml101.git"
+    assert display("/srv/courses/ml101") == "/srv/courses/ml101"
