@@ -27,15 +27,18 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(info, indent=1))
         return 0 if info["hub"] else 3
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # paths stay whole, for copying
     console.print(f"Data dir: {escape(info['data_dir'])} ({escape(how)})")
-    if not (info["hub"] or info["proxy"] or info["up"]) and info["other_sites"] and not args.data_dir:
-        # not "stopped": the site asked about may well be one of these
+    idle = not (info["hub"] or info["proxy"] or info["up"])
+    if idle and info["other_sites"] and not (args.data_dir or args.config):
+        # not "stopped": the site meant may well be one of these
         console.print("No CampusHub runs with this data dir.")
         console.print(escape(target.describe_others(layout)))
         return 3
     up = lambda flag: "[green]running[/]" if flag else "[red]stopped[/]"  # noqa: E731
     console.print(f"Hub: {up(info['hub'])}   Proxy: {up(info['proxy'])}")
+    if idle and info["other_sites"]:
+        console.print(escape(target.describe_others(layout)))
     if "ports" in info:
         _site(console, info)
     if info["users"]:
@@ -49,7 +52,8 @@ def run(args) -> int:
         for g in info["groups"]:
             groups.add_row(escape(g["name"]), str(g["members"]), escape(", ".join(g["roles"])))
         console.print(groups)
-    _servers(console, info["servers"])
+    if info["hub"]:
+        _servers(console, info["servers"])
     return 0 if info["hub"] else 3
 
 

@@ -15,6 +15,8 @@ from campushub.hub.spawners import cgroups
 from ..conftest import spawn
 from ..harness import TEST_PREFIX, campushub, wait_for
 
+campushub_cli = campushub
+
 
 def test_status_shows_hub_users_and_server_usage(hub, alice):
     spawn(hub, alice)
@@ -41,6 +43,8 @@ def test_down_stop_servers_stops_user_servers_too(hub, alice):
     result = hub.down("--stop-servers")
     assert result.returncode == 0, result.stderr
     assert re.search(r"Stopped [1-9][0-9]* user server", result.stdout), result.stdout
+    said = hub._new_output()  # what the `up` terminal printed as it stopped
+    assert "`campushub down --stop-servers` stopped the user servers" in said and "keep running" not in said, said
     running = subprocess.run(["pgrep", "-u", name], capture_output=True, text=True).stdout.split()
     assert running == []
     assert not any(os.path.isdir(p) for p in _cgroup_dirs(name))
@@ -72,3 +76,35 @@ def test_up_refuses_without_cgroups_and_says_how_to_proceed(monkeypatch):
 def test_down_when_nothing_runs(tmp_path):
     result = campushub("down", "--data-dir", str(tmp_path))
     assert result.returncode == 0 and "Nothing was running" in result.stdout
+
+
+def test_version_names_campushub_and_jupyterhub():
+    import campushub
+
+    r = campushub_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith(f"campushub {campushub.__version__} (JupyterHub 6."), r.stdout
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`campushub status --json | head -0`: no BrokenPipeError traceback, any command."""
+    import sys
+
+    for args in (["status", "--json", "--data-dir", str(tmp_path)], ["config", "show"], ["--help"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before anything is written
+        try:
+            r = subprocess.run([sys.executable, "-m", "campushub", *args], stdout=write_end,
+                               stderr=subprocess.PIPE, text=True)
+        finally:
+            os.close(write_end)
+        assert "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr, r.stderr
+        assert r.returncode in (0, 141), (args, r.returncode)
+
+
+def test_status_says_which_data_dir_it_looked_at(tmp_path):
+    config = tmp_path / "campushub.yaml"
+    config.write_text(f"data_dir: {tmp_path}/elsewhere\n")
+    r = campushub_cli("status", "--config", str(config))
+    assert r.returncode == 3 and f"{tmp_path}/elsewhere (data_dir of {config})" in r.stdout, r.stdout
+    r = campushub_cli("down", "--config", str(config))
+    assert r.returncode == 0 and f"{tmp_path}/elsewhere" in r.stdout, r.stdout
