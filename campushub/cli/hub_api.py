@@ -16,7 +16,7 @@ class HubAPI:
     token: str
 
     @classmethod
-    def for_layout(cls, layout: Layout) -> "HubAPI":
+    def for_layout(cls, layout: Layout) -> HubAPI:
         config = json.loads(layout.config_copy.read_text())
         hub = config["hub"]
         return cls(f"http://127.0.0.1:{hub['hub_port']}{hub['base_url']}hub/api/", layout.cli_token.read_text().strip())

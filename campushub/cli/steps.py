@@ -18,7 +18,7 @@ class Steps:
         self._progress = None
         self._task = None
 
-    def __enter__(self) -> "Steps":
+    def __enter__(self) -> Steps:
         if self.console.is_terminal:
             columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
             self._progress = Progress(*columns, console=self.console, transient=False)

@@ -47,7 +47,7 @@ class Lifetime:
         self._lock = None
         self._handlers: dict = {}
 
-    def __enter__(self) -> "Lifetime":
+    def __enter__(self) -> Lifetime:
         layout = self.layout
         layout.ensure()
         self._lock = open(layout.up_lock, "a")
@@ -55,7 +55,8 @@ class Lifetime:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise CommandError(f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`.") from None
+            message = f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`."
+            raise CommandError(message) from None
         for signum in processes.STOP_SIGNALS:
             self._handlers[signum] = signal.signal(signum, self._on_signal)
         try:
@@ -129,7 +130,8 @@ class Lifetime:
                 console.print("[yellow]configurable-http-proxy exited; starting it again[/]")
                 restart_proxy()
         if layout.servers_stopped.exists():
-            console.print("Stopping JupyterHub and the proxy; `campushub down --stop-servers` stopped the user servers.")
+            console.print("Stopping JupyterHub and the proxy; "
+                          "`campushub down --stop-servers` stopped the user servers.")
         else:
             console.print("Stopping JupyterHub and the proxy; user servers keep running.")
         return 0

@@ -11,10 +11,10 @@ from rich.console import Console
 from .. import config as site_config
 from ..config import public_url
 from ..deploy.local import ports, processes
+from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
-from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..hub.auth import bootstrap
 from ..hub.spawners import cgroups
 from .main import CommandError

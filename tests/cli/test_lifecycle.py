@@ -72,7 +72,7 @@ def _start(hub: Hub) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("step,signum", [
-    (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 3)
+    (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 3, strict=True)
 ] + [(4, signal.SIGINT), (5, signal.SIGTERM), (6, signal.SIGTERM)])
 def test_interrupted_start_leaves_nothing(site, step, signum):
     proc = _start(site)

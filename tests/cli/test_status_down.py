@@ -1,8 +1,8 @@
 """`campushub status` and `campushub down --stop-servers` against the running hub."""
 
 import json
-import re
 import os
+import re
 import subprocess
 
 import pytest
@@ -13,7 +13,7 @@ from campushub.config import defaults
 from campushub.hub.spawners import cgroups
 
 from ..conftest import spawn
-from ..harness import TEST_PREFIX, campushub, wait_for
+from ..harness import TEST_PREFIX, campushub
 
 campushub_cli = campushub
 

@@ -19,7 +19,7 @@ class Layout:
     data_dir: Path
 
     @classmethod
-    def for_dir(cls, data_dir: str | Path | None) -> "Layout":
+    def for_dir(cls, data_dir: str | Path | None) -> Layout:
         """The layout of DIR, or of the default data_dir when none is given."""
         from ...config import defaults
 

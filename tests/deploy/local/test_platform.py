@@ -69,8 +69,9 @@ def test_proxy_log_is_plain_text_after_browsers_reset_connections(hub):
 
     log = hub.data_dir / "logs" / "proxy.log"
     before = log.stat().st_size
-    upgrade = (b"GET /user/nobody/api/kernels/k/channels HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-               b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    upgrade = (b"GET /user/nobody/api/kernels/k/channels HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               b"Sec-WebSocket-Version: 13\r\n\r\n")
     for delay in (0, 0.05, 0.2):
         s = socket.create_connection(("127.0.0.1", hub.port))
         s.sendall(upgrade)
