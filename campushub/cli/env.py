@@ -77,7 +77,13 @@ def _list(args) -> int:
     table = Table("environment", "tag", "version", "status", "path")
     for info in environments.describe(site, config):
         for tag, t in info["tags"].items():
-            table.add_row(info["name"], tag, str(t["version"]), "built" if t["built"] else "not built",
-                          t.get("env_dir", ""))
+            if t["built"]:
+                status, path = "built", t["env_dir"]
+            elif t.get("unpublished_env_dir"):
+                # the same venv `content check` would use; servers need the tag: `env build` or `up`
+                status, path = "built, tag not set for this site (run env build)", t["unpublished_env_dir"]
+            else:
+                status, path = "not built", ""
+            table.add_row(info["name"], tag, str(t["version"]), status, path)
     console.print(table)
     return 0

@@ -149,7 +149,10 @@ def describe(site, config: dict) -> list[dict]:
             try:
                 found = resolve(site, name, tag)
             except LookupError:
-                tags[tag] = {"version": env["tags"][tag], "built": False, "packages": {}}
+                # not this site's yet; its venv may still exist (another site, an earlier build)
+                ready = _built_version(config, name, env["tags"][tag])
+                tags[tag] = {"version": env["tags"][tag], "built": False, "packages": {},
+                             "unpublished_env_dir": str(ready) if ready else None}
                 continue
             pins = _packages(found.env_dir)
             shown = {p: pins[p.lower()] for p in env.get("show_packages", []) if p.lower() in pins}
@@ -177,8 +180,13 @@ def built_default_env(config: dict) -> Path | None:
         return resolve(site_dir(config), name, tag).env_dir
     except (LookupError, OSError):
         pass
+    return _built_version(config, name, env["tags"].get(tag))
+
+
+def _built_version(config: dict, name: str, version: str | None) -> Path | None:
+    """The complete venv of a version, whether or not a tag of this site names it."""
     try:
-        env_dir = expected_env_dir(config, name, env["tags"][tag])
+        env_dir = expected_env_dir(config, name, version)
     except (KeyError, OSError, InstallError):
         return None
     return env_dir if is_complete(env_dir) else None

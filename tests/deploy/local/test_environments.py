@@ -144,6 +144,12 @@ def test_what_up_builds_is_the_built_default_environment(prefix, tmp_path):
     assert listing.returncode == 0, listing.stderr
     row = next(line for line in listing.stdout.splitlines() if "python" in line and "stable" in line)
     assert "built" in row and "not built" not in row and str(env_dir) in row
+    # another site on the machine with the same lock: the venv is there, its tag is not (yet)
+    other = validate({**cfg, "data_dir": str(prefix / "site-other")})
+    assert environments.built_default_env(other) == env_dir
+    (info,) = environments.describe(prefix / "site-other", other)
+    assert info["tags"]["stable"]["built"] is False
+    assert info["tags"]["stable"]["unpublished_env_dir"] == str(env_dir)
 
 
 def test_built_default_env_is_none_when_nothing_is_built(tmp_path):
