@@ -6,6 +6,8 @@ host, and gone with the server. The probe that kept 509 MiB in the host's
 from __future__ import annotations
 
 import json
+import os
+import signal
 import uuid
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import websocket
 
 from campushub.hub.spawners import cgroups
 
-from ....harness import execute, run_code
+from ....harness import execute, run_code, wait_for
 from .conftest import MIB, account, server_pid, server_pids, start, stop
 
 WRITE = """
@@ -104,3 +106,23 @@ def test_tmp_and_shm_are_private_capped_counted_and_gone_with_the_server(hub):
     finally:
         stop(hub, "tam")
         stop(hub, "oli")
+
+
+def test_a_server_that_dies_leaves_no_kernel_holding_its_tmp(hub):
+    # JupyterHub calls no stop() for a server that died on its own (as when
+    # the OOM killer picks it): its kernels must not live on with its tmpfs.
+    token = start(hub, "kit", {"memory": "256M"})
+    out = run_code(hub, "kit", token, WRITE + "fill('/dev/shm/held', 16)\nimport os\nprint(os.getpid())")
+    kernel = int(out["stream"])
+    assert kernel in server_pids("kit")
+    os.kill(server_pid("kit"), signal.SIGKILL)
+    wait_for(lambda: "" not in hub.api("GET", "users/kit").json()["servers"], 120, "the hub to notice")
+    wait_for(lambda: server_pids("kit") == [], 30, "the orphaned kernel to be stopped")
+    assert _gone(kernel)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
