@@ -27,6 +27,8 @@ def read_text(path: Path, error) -> str:
         error("file not found; pass an existing file to --config")
     except OSError as e:
         error(f"cannot open: {e.strerror}")
+    except ValueError:  # a NUL in the path
+        error("not a usable file name; pass the path of a YAML file to --config")
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

@@ -139,3 +139,11 @@ def test_keys_that_are_not_strings_still_get_their_line(text, shown):
 ])
 def test_odd_yaml_gives_one_line_with_a_line_number(text):
     assert refused(text).line is not None
+
+
+def test_unusable_paths_are_one_line(tmp_path):
+    for path, expected in ((str(tmp_path / "a\0b"), "not a usable file name"),
+                           (tmp_path / "missing.yaml", "file not found"),
+                           (tmp_path / ("x" * 300), "cannot open")):
+        with pytest.raises(ConfigError, match=expected):
+            load(path)
