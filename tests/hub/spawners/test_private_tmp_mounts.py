@@ -1,0 +1,84 @@
+"""The private /tmp and /dev/shm on their own, without a hub: what a process
+entering them sees, that the host does not, and what a spawn does where
+they cannot be made."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from campushub.hub.spawners import private_tmp
+from campushub.hub.spawners.server_env import HOME_RUNTIME_DIR, PRIVATE_RUNTIME_DIR
+
+MIB = 2**20
+SHOW = ("import os\nfor p in ('/tmp', '/dev/shm'):\n    s = os.statvfs(p)\n"
+        "    print(p, s.f_blocks * s.f_frsize, s.f_files, sorted(os.listdir(p)))")
+
+
+def _host_mounts() -> str:
+    return Path("/proc/self/mountinfo").read_text()
+
+
+def test_a_process_gets_fresh_capped_tmpfs_and_the_host_keeps_its_own(tmp_path):
+    marker = Path("/tmp") / f"campushub-host-file-{tmp_path.name}"
+    marker.write_text("the host's")
+    before = _host_mounts()
+    try:
+        options = private_tmp.mount_options(64 * MIB)
+        out = subprocess.run([sys.executable, "-c", SHOW + f"\nopen('/dev/shm/{marker.name}', 'w').write('x')"],
+                             preexec_fn=lambda: private_tmp.enter(options), capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+        assert out == [f"/tmp {64 * MIB} {64 * MIB // 4096} []", f"/dev/shm {64 * MIB} {64 * MIB // 4096} []"]
+        assert _host_mounts() == before  # nothing propagated back
+        assert not (Path("/dev/shm") / marker.name).exists()
+        assert marker.read_text() == "the host's"
+    finally:
+        marker.unlink()
+
+
+def test_inode_cap_is_bounded():
+    assert b"nr_inodes=1024," in private_tmp.mount_options(MIB)
+    assert f"nr_inodes={private_tmp.MAX_INODES},".encode() in private_tmp.mount_options(2**50)
+
+
+def test_this_machine_can_make_them():
+    private_tmp.check()  # root with CAP_SYS_ADMIN, as `campushub up` runs
+
+
+class Spawner(SimpleNamespace):
+    def language(self):
+        return "ja"
+
+
+@pytest.fixture
+def refused(monkeypatch):
+    def fail():
+        raise private_tmp.PrivateTmpUnavailable("cannot mount a private /tmp: Operation not permitted")
+    monkeypatch.setattr(private_tmp, "check", fail)
+
+
+def test_where_they_cannot_be_made_the_spawn_is_refused_with_a_message(refused):
+    spawner = Spawner(allow_unlimited=False, unix_name="jupyter-kim", mem_limit=2**30, log=logging.getLogger())
+    with pytest.raises(Exception) as e:
+        private_tmp.options_for(spawner)
+    assert e.value.status_code == 503
+    assert "一時フォルダー" in e.value.jupyterhub_message  # in the person's language
+    assert "Operation not permitted" in e.value.log_message
+
+
+def test_allow_unlimited_starts_with_the_hosts_tmp_and_a_warning(refused, caplog):
+    spawner = Spawner(allow_unlimited=True, unix_name="jupyter-kim", mem_limit=2**30, log=logging.getLogger())
+    assert private_tmp.options_for(spawner) is None
+    assert "jupyter-kim" in caplog.text and "Operation not permitted" in caplog.text
+
+
+def test_kernel_socket_paths_fit_af_unix_for_the_longest_account_names():
+    longest = "/home/" + "j" * 32  # unix_name() never exceeds 32 characters
+    tail = "/kernel-" + "0" * 36 + "-ipc-99999"
+    assert len(PRIVATE_RUNTIME_DIR + tail) <= 107
+    assert len(f"{longest}/{HOME_RUNTIME_DIR}{tail}") <= 107
