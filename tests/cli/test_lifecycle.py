@@ -97,6 +97,9 @@ def test_interrupted_start_leaves_nothing(site, step, signum):
 def test_down_stops_what_a_killed_up_left_and_up_starts_again(site):
     site.up(admin=None)
     assert len(_ours(site)) >= 2  # hub and proxy
+    second = campushub("up", "--config", str(site.config_file))
+    assert second.returncode == 1 and "already runs" in second.stderr, second.stderr
+    assert site.proc.poll() is None  # the second `up` touched nothing of the first
     site.proc.kill()  # no cleanup at all: as after an OOM kill or a crash
     site.proc.wait()
     assert len(_ours(site)) >= 2
