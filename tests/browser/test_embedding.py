@@ -183,7 +183,8 @@ def test_another_sites_iframe_works_with_samesite_none_cookies(world, playwright
         frame = lab_frame(page)
         assert kernel_starts_from_the_frame(frame, "mika") == 201
         hub_cookies = [c for c in context.cookies(world["hub_url"]) if c["name"].startswith("jupyterhub")]
-        assert hub_cookies and all(c["sameSite"] == "None" and c["secure"] and c.get("partitionKey") for c in hub_cookies), hub_cookies
+        assert hub_cookies and all(c["sameSite"] == "None" and c["secure"] and c.get("partitionKey")
+                                   for c in hub_cookies), hub_cookies
     finally:
         context.close()
 

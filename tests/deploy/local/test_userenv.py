@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from campushub.deploy.local.errors import InstallError
-from campushub.deploy.local.userenv import MARKER, env_dir_for, ensure_user_env, is_complete, pinned
+from campushub.deploy.local.userenv import MARKER, ensure_user_env, env_dir_for, is_complete, pinned
 
 PYTHON = "/usr/bin/python3"
 ROOT = Path("/opt/campushub/envs")

@@ -51,7 +51,8 @@ def hub(tmp_path_factory, site):
         stop_hub(h)
 
 
-def sso(hub: Hub, token: str, via: str = "query", next_url: str = "", **headers) -> tuple[requests.Session, requests.Response]:
+def sso(hub: Hub, token: str, via: str = "query", next_url: str = "",
+        **headers) -> tuple[requests.Session, requests.Response]:
     """Arrive from the site as a browser does: first hub request carries the token."""
     s = requests.Session()
     s.verify = False

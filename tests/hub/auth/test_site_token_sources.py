@@ -76,7 +76,7 @@ def test_query_mode_adds_up_groups_from_several_rows(tmp_path):
 
 
 def test_database_down_is_unavailable_not_refused_and_never_echoes_the_token(postgres):
-    source = DatabaseSource(f"postgresql://campushub:campushub@127.0.0.1:1/none", query=None,
+    source = DatabaseSource("postgresql://campushub:campushub@127.0.0.1:1/none", query=None,
                             table="hub_sessions", columns={"token": "token", "username": "username"},
                             token_hash="none", timeout=2)
     token = "SECRET" + "x" * 30

@@ -3,10 +3,9 @@
 import os
 import pwd
 import stat
-import subprocess
 
 from ...conftest import spawn
-from ...harness import TEST_PREFIX, run_code, wait_for
+from ...harness import TEST_PREFIX, run_code
 
 
 def test_server_and_kernel_run_as_the_user_not_root(hub, alice):
@@ -24,8 +23,9 @@ def test_home_is_private_and_others_cannot_read_it(hub, alice, bob):
     spawn(hub, alice)
     spawn(hub, bob)
     a, b = pwd.getpwnam(TEST_PREFIX + "alice"), pwd.getpwnam(TEST_PREFIX + "bob")
-    assert stat.S_IMODE(os.stat(a.pw_dir).st_mode) == 0o700
-    assert os.stat(a.pw_dir).st_uid == a.pw_uid
+    for home in (a, b):
+        assert stat.S_IMODE(os.stat(home.pw_dir).st_mode) == 0o700
+        assert os.stat(home.pw_dir).st_uid == home.pw_uid
     ta, tb = hub.user_token("alice"), hub.user_token("bob")
     run_code(hub, "alice", ta, "open('secret.txt', 'w').write('alice only')")
     out = run_code(hub, "bob", tb, f"open({a.pw_dir + '/secret.txt'!r}).read()")
@@ -42,7 +42,7 @@ def test_server_listens_on_loopback_only(hub, alice):
     model = hub.api("GET", "users/alice").json()
     # the hub records where the proxy should send alice's traffic
     routes = hub.api("GET", "proxy").json()
-    target = routes[f"/user/alice/"]["target"]
+    target = routes["/user/alice/"]["target"]
     assert target.startswith("http://127.0.0.1:"), target
     assert model["servers"][""]["ready"]
 
