@@ -230,3 +230,15 @@ def test_twenty_kernels_started_at_once_all_run(hub):
         assert len(sockets) == 20  # every kernel its own socket names
     finally:
         stop(hub, "kay")
+
+
+def test_a_long_hashed_account_name_still_gets_ipc_kernels(hub):
+    user = "ana.long-learner-name@example-university.ac.jp"  # longer than useradd allows: hashed
+    token = start(hub, user)
+    try:
+        out = run_code(hub, user, token, "print(6 * 7)")
+        assert out["stream"].strip() == "42", out
+        info = connection(user, out["kernel_id"])
+        assert info["transport"] == "ipc" and len(f"{info['ip']}-{info['iopub_port']}".encode()) <= 107, info
+    finally:
+        stop(hub, user)
