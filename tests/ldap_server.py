@@ -94,7 +94,7 @@ class LDAPServer:
 
     @classmethod
     def start(cls, tmpdir: Path | str | None = None, timeout: float = 30,
-              tls: tuple[Path, Path] | None = None) -> "LDAPServer":
+              tls: tuple[Path, Path] | None = None) -> LDAPServer:
         """tls: (certificate, key) PEM files; slapd then offers StartTLS with them."""
         if not os.path.exists(SLAPD):
             raise AssertionError("slapd is not installed: apt-get install slapd ldap-utils (scripts/test.sh does)")

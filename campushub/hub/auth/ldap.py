@@ -46,7 +46,9 @@ class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
     allowed_group_names = Set(
         help="Only members of one of these groups (by name) may log in; empty: no group restriction.",
     ).tag(config=True, allow_config=True)
-    ca_file = Unicode("", help="PEM CA bundle for the directory's certificate; empty: the system's CAs.").tag(config=True)
+    ca_file = Unicode(
+        "", help="PEM CA bundle for the directory's certificate; empty: the system's CAs.",
+    ).tag(config=True)
     tls_insecure_skip_verify = Bool(
         False, help="Accept any certificate from the directory. Dangerous: passwords can be intercepted.",
     ).tag(config=True)

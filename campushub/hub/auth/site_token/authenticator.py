@@ -5,7 +5,7 @@ they are admins and which groups they belong to."""
 from __future__ import annotations
 
 from jupyterhub.auth import Authenticator
-from traitlets import Bool, Dict, Enum, Float, Integer, Unicode, default
+from traitlets import Dict, Enum, Float, Integer, Unicode, default
 
 from ..identity import IdentityMixin, settle
 from .sources import DatabaseSource, HttpSource, SiteUnavailable, TokenInfo, well_formed

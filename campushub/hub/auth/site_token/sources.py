@@ -48,7 +48,7 @@ def parse_expiry(value) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).timestamp()
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).timestamp()
     if isinstance(value, (int, float)):
         return float(value)
     text = str(value).strip()
