@@ -134,3 +134,29 @@ def test_a_recycled_pid_is_never_signalled(tmp_path):
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_an_interrupted_install_step_stops_all_its_processes(tmp_path):
+    """npm and pip start children of their own; `up` stopped while they run must not leave them."""
+    import uuid
+
+    from campushub.cli.supervise import Stopped
+    from campushub.deploy.local.userenv import run_logged
+
+    marker, tag = tmp_path / "started", f"chtest-{uuid.uuid4().hex}"
+    script = f"(exec -a {tag} sleep 300) & (exec -a {tag} sleep 300) & touch {marker}; wait"
+
+    def on_usr1(signum, frame):
+        raise Stopped(signal.SIGTERM)  # what up's handler raises on SIGTERM
+
+    old = signal.signal(signal.SIGUSR1, on_usr1)
+    watcher = subprocess.Popen(["bash", "-c", f"while [ ! -e {marker} ]; do sleep 0.05; done; "
+                                f"kill -USR1 {os.getpid()}"])
+    try:
+        with pytest.raises(Stopped):
+            run_logged(["bash", "-c", script], tmp_path / "install.log", "a test install")
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+        watcher.wait()
+    left = subprocess.run(["pgrep", "-f", tag], capture_output=True, text=True).stdout.split()
+    assert left == []

@@ -18,6 +18,7 @@ import os
 import pwd
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
@@ -70,13 +71,33 @@ def run_logged(cmd: list[str], log: Path, what: str, env: dict | None = None) ->
         out.write(f"\n$ {shlex.join(cmd)}\n")
         out.flush()
         try:
-            rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env).returncode
+            # its own process group, so an interrupted `up` stops the whole
+            # install (npm's and pip's children too), not just its first process
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=env, start_new_session=True)
         except OSError as e:
             out.write(f"{e}\n")
             raise InstallError(f"{what} failed: {e}; see {log}") from e
+        try:
+            rc = proc.wait()
+        except BaseException:
+            _stop_group(proc)
+            raise
     if rc != 0:
         raise InstallError(f"{what} failed (exit {rc}); see {log}")
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the install's process group, SIGKILL to whatever of it is left."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 @contextlib.contextmanager
