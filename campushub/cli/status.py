@@ -36,7 +36,8 @@ def run(args) -> int:
         console.print(escape(target.describe_others(layout)))
         return 3
     up = lambda flag: "[green]running[/]" if flag else "[red]stopped[/]"  # noqa: E731
-    console.print(f"Hub: {up(info['hub'])}   Proxy: {up(info['proxy'])}")
+    hub = "[yellow]starting[/]" if info["up"] and not info["hub"] else up(info["hub"])
+    console.print(f"Hub: {hub}   Proxy: {up(info['proxy'])}")
     if idle and info["other_sites"]:
         console.print(escape(target.describe_others(layout)))
     if "ports" in info:

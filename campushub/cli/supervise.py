@@ -51,12 +51,15 @@ class Lifetime:
         layout = self.layout
         layout.ensure()
         self._lock = open(layout.up_lock, "a")
+        message = f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`."
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            message = f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`."
             raise CommandError(message) from None
+        if processes.read_pid(layout, "up"):  # an `up` of a version that took no lock
+            self._lock.close()
+            raise CommandError(message)
         for signum in processes.STOP_SIGNALS:
             self._handlers[signum] = signal.signal(signum, self._on_signal)
         try:
