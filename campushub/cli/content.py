@@ -92,7 +92,8 @@ def _check(args) -> int:
     stoppable = _Stoppable()
     try:
         sandbox.tools()
-        with stoppable, tempfile.TemporaryDirectory(prefix="campushub-check-") as tmp:  # 0700: root's alone
+        # 0700: root's alone; named by our pid, so it is clear whose it is
+        with stoppable, tempfile.TemporaryDirectory(prefix=f"campushub-check-{os.getpid()}-") as tmp:
             results, skipped = _run_all(args, Path(tmp), python, limits, stoppable)
     except (sandbox.Unavailable, courses.CourseError, snapshot.SnapshotError, output.OutputError) as e:
         raise CommandError(clean(str(e), False)) from None
@@ -109,15 +110,13 @@ def _check(args) -> int:
 
 def _run_all(args, tmp: Path, python: str, limits: sandbox.Limits, stoppable: _Stoppable):
     course = courses.fetch(args.source, tmp, args.branch)
-    if not courses.notebooks(course):
-        raise courses.CourseError(f"{args.source}: no notebooks (*.ipynb) found")
+    skipped = snapshot.copy(course, tmp / "snapshot")  # what runs is this copy: the course may change meanwhile
+    found = courses.notebooks(tmp / "snapshot")
+    if not found:
+        raise courses.CourseError(f"{courses.display(args.source)}: no notebooks (*.ipynb) found")
     output.check_writable(Path(args.out))
     sandbox.probe(tmp / "probe")  # no sandbox, no run: one line saying why, before any notebook
     hierarchy = meter.backend()
-    skipped = snapshot.copy(course, tmp / "snapshot")
-    found = courses.notebooks(tmp / "snapshot")
-    if not found:
-        raise courses.CourseError(f"{args.source}: no notebooks (*.ipynb) left after copying the course")
     runs = stoppable.runs = execute.Runs(tmp / "snapshot", python, limits, tmp, hierarchy)
     console = Console(stderr=True)
     for note in skipped:

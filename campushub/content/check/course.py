@@ -3,6 +3,7 @@ and the notebooks in it."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -42,9 +43,10 @@ def fetch(source: str, into: Path, branch: str | None = None) -> Path:
 
 
 def notebooks(course: Path) -> list[str]:
+    """The notebooks below `course` (relative paths), not looking into links or SKIP folders."""
     found = []
-    for path in sorted(course.rglob("*.ipynb")):
-        rel = path.relative_to(course)
-        if not SKIP.intersection(rel.parts[:-1]):
-            found.append(str(rel))
-    return found
+    for root, dirs, files in os.walk(course):  # a folder vanishing meanwhile is skipped, not an error
+        dirs[:] = [d for d in dirs if d not in SKIP]
+        rel = Path(root).relative_to(course)
+        found += [str(rel / f) for f in files if f.endswith(".ipynb")]
+    return sorted(found)

@@ -64,7 +64,10 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
     found = tools()
     uid, gid = account()
     cmd = [found["bwrap"], *FLAGS, *([] if limits.network else ["--unshare-net"]),
-           "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+           "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+           # private, size-capped /tmp and /dev/shm (multiprocessing needs it), gone with the sandbox
+           "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/tmp",
+           "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/dev/shm",
            # the run's parent folder is root's alone outside; inside, an empty one the sandbox account can cross
            "--perms", "0755", "--tmpfs", str(scratch.parent),
            "--bind", str(scratch), str(scratch), "--chdir", str(cwd), "--clearenv"]

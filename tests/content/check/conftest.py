@@ -32,8 +32,31 @@ def cli(*args: str) -> list[str]:
 
 
 def check(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})})
+    """The check run to its end; `.pid` says which cgroups and copies were its own."""
+    proc = start(*args, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        stop(proc)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    done.pid = proc.pid
+    return done
+
+
+def start(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "COLUMNS": "200", **(env or {})}, **kwargs)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a check a test gave up on the way an operator would (SIGTERM), so it cleans up; kill if it hangs."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def is_kernel(process) -> bool:
@@ -42,8 +65,8 @@ def is_kernel(process) -> bool:
     return len(cmd) > 2 and cmd[1] == "-s" and cmd[2].endswith("ipykernel_launcher.py")
 
 
-def leftovers() -> tuple[set[str], set[str]]:
-    """Content check cgroups and temporary copies that exist right now."""
+def leftovers(pid: int) -> tuple[set[str], set[str]]:
+    """The cgroups and temporary copies of the check with process id `pid` that exist right now."""
     groups = set()
     try:
         backend = cgroups.detect()
@@ -51,9 +74,9 @@ def leftovers() -> tuple[set[str], set[str]]:
         for base in bases:
             parent = Path(base) / cgroups.PARENT
             if parent.is_dir():
-                groups |= {p.name for p in parent.iterdir() if p.name.startswith("content-check-")}
+                groups |= {p.name for p in parent.iterdir() if p.name.startswith(f"content-check-{pid}-")}
     except cgroups.CgroupUnavailable:
         pass
     import tempfile
     tmp = Path(tempfile.gettempdir())
-    return groups, {p.name for p in tmp.iterdir() if p.name.startswith("campushub-check-")}
+    return groups, {p.name for p in tmp.iterdir() if p.name.startswith(f"campushub-check-{pid}-")}

@@ -18,7 +18,6 @@ MIB = 2**20
 def test_every_notebook_is_run_measured_and_reported(tmp_path, python):
     course = make_course(tmp_path / "course")
     out = tmp_path / "report"
-    before = leftovers()
     done = check(str(course), "--python", python, "--jobs", "2", "--timeout", "15", "--out", str(out))
     assert done.returncode == 1, done.stderr  # some notebooks fail: CI must notice
     report = json.loads((out / "report.json").read_text())
@@ -48,8 +47,7 @@ def test_every_notebook_is_run_measured_and_reported(tmp_path, python):
     assert "passed lessons/01-fast.ipynb" in done.stderr  # progress as it goes
     assert "**3 of 5 notebooks failed**" in md and "3 of 5 notebooks failed" in page
     assert (report["failed"], report["total"]) == (3, 5)
-    groups, copies = leftovers()
-    assert groups <= before[0] and copies <= before[1]  # no cgroup, no copy of the course left
+    assert leftovers(done.pid) == (set(), set())  # no cgroup, no copy of the course left
 
 
 def test_a_passing_course_from_git_exits_zero(tmp_path, python):

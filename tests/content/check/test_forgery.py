@@ -16,7 +16,7 @@ import pytest
 from tests.harness import wait_for
 
 from ..course_factory import make_course
-from .conftest import ROOT, cli, is_kernel
+from .conftest import ROOT, cli, is_kernel, start, stop
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nobody in cgroups")
 FAKE = '{"status": "passed"}'
@@ -59,8 +59,7 @@ def test_a_notebook_cannot_forge_its_result(tmp_path, python):
 
 def test_a_killed_runner_is_a_failure(tmp_path, python):
     course = make_course(tmp_path / "course", {"slow": ["import time", "time.sleep(120)"]})
-    proc = subprocess.Popen(cli(str(course), "--python", python, "--out", str(tmp_path / "out")),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = start(str(course), "--python", python, "--out", str(tmp_path / "out"))
     try:
         def runner():
             for child in psutil.Process(proc.pid).children(recursive=True):
@@ -71,7 +70,7 @@ def test_a_killed_runner_is_a_failure(tmp_path, python):
         wait_for(runner, 120, "the notebook's kernel to start").send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=120)
     finally:
-        proc.kill()
+        stop(proc)
     assert proc.returncode == 1, out + err
     (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
     assert result["status"] == "error" and "killed by signal 9" in result["error"]

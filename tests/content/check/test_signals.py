@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 
 import psutil
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from tests.harness import wait_for
 
 from ..course_factory import make_course
-from .conftest import ROOT, cli, is_kernel, leftovers
+from .conftest import is_kernel, leftovers, start, stop
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nobody in cgroups")
 
@@ -23,10 +22,9 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs notebooks as nob
 def test_a_signal_stops_everything_and_leaves_nothing(tmp_path, python, signum, status):
     course = make_course(tmp_path / "course",
                          {"spin": ["while True:\n    pass"], "sleep": ["import time", "time.sleep(600)"]})
-    before = leftovers()
-    proc = subprocess.Popen(cli(str(course), "--python", python, "--out", str(tmp_path / "out"), "--jobs", "2"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            start_new_session=True)  # as a terminal would: the signal goes to the command alone
+    # in a session of its own, as a terminal would have it: the signal goes to the command alone
+    proc = start(str(course), "--python", python, "--out", str(tmp_path / "out"), "--jobs", "2",
+                 start_new_session=True)
     try:
         def kernels():
             assert proc.poll() is None, proc.stderr.read()
@@ -34,19 +32,17 @@ def test_a_signal_stops_everything_and_leaves_nothing(tmp_path, python, signum, 
                      if is_kernel(p)]
             return found if len(found) == 2 else None
         running = wait_for(kernels, 180, "both notebooks' kernels to run")
-        groups, copies = leftovers()
-        assert groups - before[0] and copies - before[1]  # the run has its cgroups and its copy now
+        groups, copies = leftovers(proc.pid)
+        assert len(groups) == 2 and len(copies) == 1  # the run has its cgroups and its copy now
         proc.send_signal(signum)
         wait_for(lambda: proc.poll() is not None, 60, "the check to stop")
         err = proc.stderr.read()
     finally:
-        proc.kill()
-        proc.wait()
+        stop(proc)
     assert proc.returncode == status and "Traceback" not in err, err
     if signum == signal.SIGTERM:
         assert "stopped by SIGTERM" in err
     wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in running), 30,
              "the kernels to be gone")
-    groups, copies = leftovers()
-    assert groups <= before[0] and copies <= before[1]
+    assert leftovers(proc.pid) == (set(), set())
     assert not (tmp_path / "out").exists()
