@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from .harness import Browserless, Hub, wait_for
+from .tiers import lean_jsonschema
+
+lean_jsonschema()  # before any test module imports it (tests/tiers.py)
 
 
 @pytest.fixture(scope="session")
