@@ -67,10 +67,10 @@ def server_pid(user: str) -> int:
     """The server process: the one in the cgroup whose parent is outside it (the hub)."""
     pids = server_pids(user)
     assert pids, f"no process in {user}'s cgroup"
-    return next(p for p in pids if _ppid(p) not in pids)
+    return next(p for p in pids if parent(p) not in pids)
 
 
-def _ppid(pid: int) -> int:
+def parent(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 

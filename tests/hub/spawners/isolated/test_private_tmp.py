@@ -16,7 +16,7 @@ import websocket
 from campushub.hub.spawners import cgroups
 
 from ....harness import execute, run_code, wait_for
-from .conftest import MIB, account, server_pid, server_pids, start, stop
+from .conftest import MIB, account, parent, server_pid, server_pids, start, stop
 
 WRITE = """
 import os
@@ -62,7 +62,8 @@ def test_tmp_and_shm_are_private_capped_counted_and_gone_with_the_server(hub):
         ours = ("jupyter-runtime", "kernel-pipe-")  # the kernels' sockets (test_kernel_ipc.py)
         assert [n for n in sizes["/tmp"][2] if not n.startswith(ours)] == [] and sizes["/dev/shm"][2] == [], sizes
         # the hub's own /tmp is untouched: it sees the host's mounts, the server its own tmpfs
-        assert mountpoints(hub.proc.pid) == mountpoints("self")
+        spawning_hub = parent(server_pid("tam"))  # the JupyterHub process that forked the server
+        assert mountpoints(spawning_hub) == mountpoints("self") == mountpoints(hub.proc.pid)
         mine = mountpoints(server_pid("tam"))
         assert ("/tmp", "tmpfs") in mine and ("/dev/shm", "tmpfs") in mine
 
