@@ -16,7 +16,7 @@ from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
 from ..hub.auth import bootstrap
-from ..hub.spawners import cgroups
+from ..hub.spawners import cgroups, private_tmp
 from .main import CommandError
 from .steps import Steps
 from .supervise import Lifetime, Stopped
@@ -57,6 +57,14 @@ def preflight(config: dict) -> None:
             raise CommandError(
                 f"cannot enforce resource limits: {e}.\n"
                 "Fix cgroups, or set `limits: {allow_unlimited: true}` in the config to run without limits."
+            ) from None
+    try:
+        private_tmp.check()
+    except private_tmp.PrivateTmpUnavailable as e:
+        if not config["limits"]["allow_unlimited"]:
+            raise CommandError(
+                f"{e}.\nRun CampusHub as root with CAP_SYS_ADMIN (not in an unprivileged container), or set "
+                "`limits: {allow_unlimited: true}` to start servers with the machine's shared /tmp."
             ) from None
 
 

@@ -82,3 +82,16 @@ def test_kernel_socket_paths_fit_af_unix_for_the_longest_account_names():
     tail = "/kernel-" + "0" * 36 + "-ipc-99999"
     assert len(PRIVATE_RUNTIME_DIR + tail) <= 107
     assert len(f"{longest}/{HOME_RUNTIME_DIR}{tail}") <= 107
+
+
+def test_up_refuses_early_where_they_cannot_be_made(refused):
+    from campushub.cli.main import CommandError
+    from campushub.cli.up import preflight
+    from campushub.config import defaults
+
+    config = defaults()
+    with pytest.raises(CommandError) as e:
+        preflight(config)
+    assert "Operation not permitted" in str(e.value) and "allow_unlimited: true" in str(e.value)
+    config["limits"]["allow_unlimited"] = True
+    preflight(config)  # the site chose to run without: no error
