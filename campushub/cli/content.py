@@ -157,9 +157,8 @@ class _Stoppable:
             signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         if self.runs is not None:
             self.runs.stop()
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise CommandError("stopped by SIGTERM: every notebook run was ended, no report written", status=143)
+        how = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+        raise CommandError(f"stopped by {how}: every notebook run was ended, no report written", status=128 + signum)
 
     def __exit__(self, *exc):
         if self.stopped:

@@ -40,8 +40,7 @@ def test_a_signal_stops_everything_and_leaves_nothing(tmp_path, python, signum, 
     finally:
         stop(proc)
     assert proc.returncode == status and "Traceback" not in err, err
-    if signum == signal.SIGTERM:
-        assert "stopped by SIGTERM" in err
+    assert f"stopped by {'Ctrl-C' if signum == signal.SIGINT else 'SIGTERM'}" in err
     wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in running), 30,
              "the kernels to be gone")
     assert leftovers(proc.pid) == (set(), set())
