@@ -9,6 +9,7 @@ import re
 
 import requests
 
+from ....harness import run_code
 from .conftest import MIB, start, stop
 
 
@@ -22,6 +23,12 @@ def test_metrics_report_the_chosen_limits_and_the_lab_shows_them(hub):
         assert metrics["limits"]["memory"]["rss"] == 768 * MIB, metrics
         assert 10 * MIB < metrics["rss"] < 768 * MIB, metrics
         assert metrics["limits"]["cpu"]["cpu"] == 1.5 and "cpu_percent" in metrics, metrics
+        # its kernel panel asks a kernel over the (unix socket) control channel
+        kernel = run_code(hub, "rue", token, "x = bytearray(50 * 2**20)")["kernel_id"]
+        r = requests.get(f"{hub.url}/user/rue/api/metrics/v1/kernel_usage/get_usage/{kernel}", headers=headers,
+                         timeout=60)
+        usage = r.json()["content"]
+        assert usage.get("kernel_memory", 0) > 50 * MIB, usage
         # the status bar item is JupyterLab's federated extension from the package
         page = requests.get(f"{hub.url}/user/rue/lab", headers=headers, timeout=60)
         assert page.status_code == 200
