@@ -92,6 +92,7 @@ def _check(args) -> int:
     stoppable = _Stoppable()
     try:
         sandbox.tools()
+        sandbox.require_root()
         # 0700: root's alone; named by our pid, so it is clear whose it is
         with stoppable, tempfile.TemporaryDirectory(prefix=f"campushub-check-{os.getpid()}-") as tmp:
             results, skipped = _run_all(args, Path(tmp), python, limits, stoppable)

@@ -28,10 +28,13 @@ def is_git_url(source: str) -> bool:
 def fetch(source: str, into: Path, branch: str | None = None) -> Path:
     """The course directory: `source` itself, or a shallow clone of it."""
     if not is_git_url(source):
-        path = Path(source).expanduser().resolve()
-        if not path.is_dir():
-            raise CourseError(f"{source}: no such directory; give a course directory or a git URL")
-        return path
+        try:
+            path = Path(source).expanduser().resolve()
+            if path.is_dir():
+                return path
+        except OSError as e:
+            raise CourseError(f"{source}: cannot read it ({e.strerror})") from None
+        raise CourseError(f"{source}: no such directory; give a course directory or a git URL")
     target = into / "course"
     cmd = ["git", "clone", "--quiet", "--depth", "1", *(["--branch", branch] if branch else []), source, str(target)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,

@@ -86,11 +86,15 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
     return ["/bin/sh", "-c", f'{join} && exec "$@"', "sh", *cmd]
 
 
-def probe(scratch: Path) -> None:
-    """Make one sandbox and run `true` in it, before any notebook: Unavailable with the reason if it fails."""
+def require_root() -> None:
     if os.geteuid() != 0:
         raise Unavailable("run as root (for example with sudo): the sandbox runs notebooks as `nobody` "
                           "in their own cgroup")
+
+
+def probe(scratch: Path) -> None:
+    """Make one sandbox and run `true` in it, before any notebook: Unavailable with the reason if it fails."""
+    require_root()
     scratch.mkdir(exist_ok=True)
     done = subprocess.run([*command(scratch, scratch, Limits()), "/bin/true"], capture_output=True, text=True,
                           timeout=60, stdin=subprocess.DEVNULL)

@@ -67,6 +67,7 @@ def test_memory_limit_stops_a_notebook_that_needs_more(tmp_path, python):
 
 @pytest.mark.parametrize("args, says", [
     (["/nonexistent/course"], "no such directory"),
+    (["/tmp/" + "x" * 300], "cannot read it (File name too long)"),
     (["file:///nonexistent/repo.git"], "cannot clone"),
     (["{empty}"], "no notebooks"),
     (["{empty}", "--memory", "lots"], "--memory 'lots'"),

@@ -67,3 +67,15 @@ def test_no_namespaces_even_for_root_refuses_in_one_line(tmp_path, python):
     assert done.stderr.strip().count("\n") == 0
     assert "cannot make a sandbox here" in done.stderr and "notebooks were not run" in done.stderr
     assert "died" not in done.stderr and not out.exists()
+
+
+def test_without_root_it_says_so_in_one_line(tmp_path, python):
+    course = make_course(tmp_path / "course", SMALL)
+    out = tmp_path / "out"
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           *cli(str(course), "--python", python, "--out", "/tmp/campushub-nobody-out")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={"HOME": "/tmp", "PATH": os.defpath})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "run as root (for example with sudo)" in done.stderr
+    assert not out.exists() and not os.path.exists("/tmp/campushub-nobody-out")
