@@ -52,7 +52,10 @@ class LockingClient(NotebookClient):
 
 
 def main(task: dict) -> dict:
-    nb = nbformat.read(task["notebook"], as_version=4)
+    try:
+        nb = nbformat.read(task["notebook"], as_version=4)
+    except Exception as e:  # whatever the file holds, it is this notebook's failure, not the runner's
+        return {"status": "failed", "error": f"not a readable notebook: {type(e).__name__}: {str(e)[:300]}"}
     runtime = task["sockets_dir"]
     client = LockingClient(
         nb, timeout=task["cell_timeout"], kernel_name="python3", allow_errors=False,

@@ -57,3 +57,14 @@ def test_markup_in_a_file_name_and_escapes_in_an_error_stay_inert(tmp_path, pyth
     assert "\x1b" not in md and "| lessons/lesson[/bold].ipynb | passed |" in md
     by_name = {r["notebook"]: r for r in json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]}
     assert by_name["lessons/noisy.ipynb"]["status"] == "failed"
+
+
+def test_a_broken_notebook_file_is_a_failed_notebook(tmp_path, python):
+    course = make_course(tmp_path / "course", {"fine": ["print(1)"]})
+    (course / "lessons" / "broken.ipynb").write_text('{"cells": [')
+    done = check(str(course), "--python", python, "--out", str(tmp_path / "out"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    by_name = {r["notebook"]: r for r in json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]}
+    assert by_name["lessons/fine.ipynb"]["status"] == "passed"
+    broken = by_name["lessons/broken.ipynb"]
+    assert broken["status"] == "failed" and broken["error"].startswith("not a readable notebook")
