@@ -8,6 +8,10 @@ rights never read anything the link points to. Only regular files the course's
 owner could read themselves are copied (a hard link to someone else's file is
 left out), FIFOs and devices are skipped without being opened for long, and
 links are kept only when they resolve inside the copy.
+
+Written here because shutil.copytree (and the copy libraries built on it)
+checks a path and then opens it by name again, which is exactly the window
+the probe's swap won; nothing well-kept walks with dir fds and O_NOFOLLOW.
 """
 
 from __future__ import annotations
