@@ -11,7 +11,7 @@ from pathlib import Path
 from campushub.config import defaults as site_defaults
 from campushub.deploy.local import processes
 from campushub.deploy.local.layout import Layout
-from campushub.deploy.local.proxy import proxy_bin_for
+from campushub.deploy.local.proxy import node_binary, proxy_script_for
 from campushub.hub.spawners import cgroups
 from tests.harness import TEST_PREFIX, Hub, free_port
 
@@ -38,7 +38,7 @@ def start_stock(workdir: Path, campus: CampusTarget) -> tuple[StockTarget, float
     env_dir = env_dir_of_hub(hub) or next(Path(prefix, "envs").glob("py*-*"), None)
     if env_dir is None:
         raise RuntimeError("cannot find the shared user environment")
-    chp = proxy_command_of_hub(hub) or [str(proxy_bin_for(prefix / "proxy"))]
+    chp = proxy_command_of_hub(hub) or [str(node_binary()), str(proxy_script_for(prefix / "proxy"))]
     (workdir / "stock").mkdir()
     stock_hub = StockHub(
         workdir / "stock", free_port(), free_port(), free_port(), uuid.uuid4().hex, Path(env_dir), chp,
