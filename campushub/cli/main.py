@@ -8,6 +8,7 @@ import sys
 
 from .. import __version__
 from ..config import ConfigError
+from ..deploy.local.tools import MissingTool
 
 
 def _versions() -> str:
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as e:
         print(f"campushub: {e}", file=sys.stderr)
         return e.status
+    except MissingTool as e:  # a system command is not installed: one line naming its Debian package
+        print(f"campushub: {e}", file=sys.stderr)
+        return 1
 
 
 class CommandError(RuntimeError):

@@ -8,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from ...deploy.local import tools as system_tools
+
 _URL = re.compile(r"^(https?|git|ssh|file)://|^[\w.-]+@[\w.-]+:")
 SKIP = {".git", ".ipynb_checkpoints", "__pycache__", ".venv", "node_modules"}
 
@@ -36,7 +38,8 @@ def fetch(source: str, into: Path, branch: str | None = None) -> Path:
             raise CourseError(f"{source}: cannot read it ({e.strerror})") from None
         raise CourseError(f"{source}: no such directory; give a course directory or a git URL")
     target = into / "course"
-    cmd = ["git", "clone", "--quiet", "--depth", "1", *(["--branch", branch] if branch else []), source, str(target)]
+    git = system_tools.require("git", "git", "to clone a course")  # MissingTool: one line naming the package
+    cmd = [git, "clone", "--quiet", "--depth", "1", *(["--branch", branch] if branch else []), source, str(target)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
                           env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
     if done.returncode != 0:
