@@ -59,6 +59,14 @@ def debian_mirror() -> str:
     return DEFAULT_MIRROR
 
 
+def apt_proxy_env() -> dict:
+    """apt's own HTTP(S) proxy settings as the environment variables wget reads."""
+    out = subprocess.run(["apt-config", "shell", "http_proxy", "Acquire::http::Proxy",
+                          "https_proxy", "Acquire::https::Proxy"], capture_output=True, text=True).stdout
+    found = dict(re.findall(r"^(https?_proxy)='([^']*)'$", out, re.M))
+    return {k: v for k, v in found.items() if v and v.upper() != "DIRECT" and v.lower() != "false"}
+
+
 def host_ca_bundle() -> Path:
     return Path(os.environ.get("SSL_CERT_FILE") or "/etc/ssl/certs/ca-certificates.crt")
 
@@ -95,8 +103,9 @@ class FreshRoot:
 
     def debootstrap(self, log: Path) -> None:
         cmd = ["debootstrap", "--variant=minbase", SUITE, str(self.path), debian_mirror()]
+        env = {**os.environ, **apt_proxy_env()}  # debootstrap downloads with wget, which ignores apt.conf
         with open(log, "ab") as out:
-            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         assert done.returncode == 0, f"debootstrap failed ({done.returncode}); see {log}"
 
     def copy_host_settings(self) -> None:

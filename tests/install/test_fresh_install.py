@@ -103,7 +103,8 @@ def test_readme_install_on_a_fresh_debian_12(root, tmp_path):
     (course / "fails.ipynb").write_text(notebook("print('before')", "raise ValueError('on purpose')"))
     # in a chroot inside the root, where the kernel refuses user namespaces (as on Ubuntu 24.04 by default):
     # the sandbox must be made without one
-    chroot = "mkdir -p /mnt/chroot && { mountpoint -q /mnt/chroot || mount --rbind / /mnt/chroot; } && chroot /mnt/chroot"
+    chroot = ("mkdir -p /mnt/chroot && { mountpoint -q /mnt/chroot || mount --rbind / /mnt/chroot; }"
+              " && chroot /mnt/chroot")
     refused = root.run(f"{chroot} unshare --user true")
     assert refused.returncode != 0, "a user namespace could be made in the chroot: this proves nothing"
     phase("login and user namespaces refused in a chroot")
