@@ -31,6 +31,9 @@ NO_PRIVATE_TMP = N_("This machine cannot give your server its own temporary fold
 CLONE_NEWNS = 0x00020000
 MS_NOSUID, MS_NODEV, MS_REC, MS_SLAVE = 0x2, 0x4, 0x4000, 0x80000
 MOUNTS = (b"/tmp", b"/dev/shm")
+# The other places every account may write to, where they exist: /var/tmp
+# would keep files across reboots, /run/lock is a tmpfs of the host's.
+OPTIONAL_MOUNTS = (b"/var/tmp", b"/run/lock")
 # Every tmpfs inode costs kernel memory that cgroup v1 does not charge
 # without kmem accounting: cap the file count, not just the bytes.
 MAX_INODES = 1 << 20
@@ -57,12 +60,13 @@ def _check(result: int, what: str) -> None:
 
 def enter(options: bytes) -> None:
     """Move the calling (single-threaded, root) process into a new mount
-    namespace with fresh tmpfs on /tmp and /dev/shm; `options` from mount_options()."""
+    namespace with fresh tmpfs on /tmp and /dev/shm (and /var/tmp, /run/lock);
+    `options` from mount_options()."""
     _check(_unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     # systemd makes / shared: without this our tmpfs would appear on the host.
     # Slave, not private, so mounts the admin adds later still reach servers.
     _check(_mount(None, b"/", None, MS_REC | MS_SLAVE, None), "making mounts slave")
-    for path in MOUNTS:
+    for path in MOUNTS + tuple(p for p in OPTIONAL_MOUNTS if os.path.isdir(p)):
         _check(_mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mounting tmpfs on {path.decode()}")
 
 

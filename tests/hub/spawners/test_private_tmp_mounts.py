@@ -16,7 +16,7 @@ from campushub.hub.spawners import private_tmp
 from campushub.hub.spawners.server_env import HOME_RUNTIME_DIR, PRIVATE_RUNTIME_DIR
 
 MIB = 2**20
-SHOW = ("import os\nfor p in ('/tmp', '/dev/shm'):\n    s = os.statvfs(p)\n"
+SHOW = ("import os\nfor p in ('/tmp', '/dev/shm', '/var/tmp', '/run/lock'):\n    s = os.statvfs(p)\n"
         "    print(p, s.f_blocks * s.f_frsize, s.f_files, sorted(os.listdir(p)))")
 
 
@@ -33,7 +33,8 @@ def test_a_process_gets_fresh_capped_tmpfs_and_the_host_keeps_its_own(tmp_path):
         out = subprocess.run([sys.executable, "-c", SHOW + f"\nopen('/dev/shm/{marker.name}', 'w').write('x')"],
                              preexec_fn=lambda: private_tmp.enter(options), capture_output=True, text=True,
                              check=True).stdout.splitlines()
-        assert out == [f"/tmp {64 * MIB} {64 * MIB // 4096} []", f"/dev/shm {64 * MIB} {64 * MIB // 4096} []"]
+        places = ("/tmp", "/dev/shm", "/var/tmp", "/run/lock")
+        assert out == [f"{path} {64 * MIB} {64 * MIB // 4096} []" for path in places]
         assert _host_mounts() == before  # nothing propagated back
         assert not (Path("/dev/shm") / marker.name).exists()
         assert marker.read_text() == "the host's"

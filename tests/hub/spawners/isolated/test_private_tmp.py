@@ -45,7 +45,7 @@ def memory(user: str) -> int:
 
 
 def on_host(marker: str) -> list[str]:
-    return [str(p) for d in ("/tmp", "/dev/shm") for p in Path(d).glob(f"{marker}*")]
+    return [str(p) for d in ("/tmp", "/dev/shm", "/var/tmp") for p in Path(d).glob(f"{marker}*")]
 
 
 def test_tmp_and_shm_are_private_capped_counted_and_gone_with_the_server(hub):
@@ -68,7 +68,8 @@ def test_tmp_and_shm_are_private_capped_counted_and_gone_with_the_server(hub):
         assert ("/tmp", "tmpfs") in mine and ("/dev/shm", "tmpfs") in mine
 
         before = memory("tam")
-        out = execute(hub, "tam", token, kernel, f"fill('/dev/shm/{marker}-a', 64); print('written')")
+        out = execute(hub, "tam", token, kernel,
+                      f"fill('/dev/shm/{marker}-a', 64); fill('/var/tmp/{marker}-v', 1); print('written')")
         assert "written" in out["stream"], out
         # written in memory that the server's own limit counts
         assert memory("tam") - before >= 60 * MIB, (before, memory("tam"))
