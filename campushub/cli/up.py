@@ -16,7 +16,7 @@ from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
 from ..hub.auth import bootstrap
-from ..hub.spawners import cgroups, private_tmp
+from ..hub.spawners import cgroups
 from .main import CommandError
 from .steps import Steps
 from .supervise import Lifetime, Stopped
@@ -58,6 +58,9 @@ def preflight(config: dict) -> None:
                 f"cannot enforce resource limits: {e}.\n"
                 "Fix cgroups, or set `limits: {allow_unlimited: true}` in the config to run without limits."
             ) from None
+    # here, not at the top: it brings JupyterHub's spawner and ORM, 1.4 s of CPU in every command
+    from ..hub.spawners import private_tmp
+
     try:
         private_tmp.check()
     except private_tmp.PrivateTmpUnavailable as e:
