@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as e:
         print(f"campushub: {e}", file=sys.stderr)
         return e.status
+    except PermissionError as e:
+        # e.g. `status` as a normal user: the data dir is root's (0700)
+        where = f": {e.filename}" if e.filename else ""
+        print(f"campushub: {e.strerror or e}{where}; run this command as root.", file=sys.stderr)
+        return 1
     except MissingTool as e:  # a system command is not installed: one line naming its Debian package
         print(f"campushub: {e}", file=sys.stderr)
         return 1

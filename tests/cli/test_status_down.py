@@ -108,3 +108,15 @@ def test_status_says_which_data_dir_it_looked_at(tmp_path):
     assert r.returncode == 3 and f"{tmp_path}/elsewhere (data_dir of {config})" in r.stdout, r.stdout
     r = campushub_cli("down", "--config", str(config))
     assert r.returncode == 0 and f"{tmp_path}/elsewhere" in r.stdout, r.stdout
+
+
+def test_status_as_a_normal_user_says_to_run_as_root(tmp_path):
+    import sys
+
+    private = tmp_path / "data"
+    private.mkdir(mode=0o700)  # as a real data dir: root's only
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        sys.executable, "-m", "campushub", "status", "--data-dir", str(private)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "run this command as root" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
