@@ -73,7 +73,7 @@ def _start(hub: Hub) -> subprocess.Popen:
 
 @pytest.mark.parametrize("step,signum", [
     (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 3, strict=True)
-] + [(4, signal.SIGINT), (5, signal.SIGTERM), (6, signal.SIGTERM)])
+] + [(4, signal.SIGTERM), (5, signal.SIGINT), (6, signal.SIGTERM)])  # both signals where processes run
 def test_interrupted_start_leaves_nothing(site, step, signum):
     proc = _start(site)
     try:
