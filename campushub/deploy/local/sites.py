@@ -9,6 +9,7 @@ nothing that looks alive.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -54,4 +55,7 @@ def running() -> list[dict]:
             continue
         if record.get("start") is not None and pids.start_time(record.get("pid", 0)) == record["start"]:
             found.append(record)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()  # left by an `up` that was killed
     return sorted(found, key=lambda r: r["data_dir"])
