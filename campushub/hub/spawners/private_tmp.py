@@ -28,7 +28,7 @@ from .readiness import user_facing
 
 NO_PRIVATE_TMP = N_("This machine cannot give your server its own temporary folders, so it was not started. Tell an administrator.")  # noqa: E501
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_SLAVE = 0x2, 0x4, 0x4000, 0x80000
 MOUNTS = (b"/tmp", b"/dev/shm")
 # The other places every account may write to, where they exist: /var/tmp
@@ -59,10 +59,13 @@ def _check(result: int, what: str) -> None:
 
 
 def enter(options: bytes) -> None:
-    """Move the calling (single-threaded, root) process into a new mount
-    namespace with fresh tmpfs on /tmp and /dev/shm (and /var/tmp, /run/lock);
+    """Move the calling (single-threaded, root) process into new mount and IPC
+    namespaces, with fresh tmpfs on /tmp and /dev/shm (and /var/tmp, /run/lock);
     `options` from mount_options()."""
-    _check(_unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    # System V shared memory and POSIX message queues are the same escape as
+    # /dev/shm (memory that outlives its writer): a new IPC namespace takes
+    # them away with the server's last process too.
+    _check(_unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare(CLONE_NEWNS | CLONE_NEWIPC)")
     # systemd makes / shared: without this our tmpfs would appear on the host.
     # Slave, not private, so mounts the admin adds later still reach servers.
     _check(_mount(None, b"/", None, MS_REC | MS_SLAVE, None), "making mounts slave")

@@ -5,6 +5,7 @@ they cannot be made."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,11 @@ def test_a_process_gets_fresh_capped_tmpfs_and_the_host_keeps_its_own(tmp_path):
         places = ("/tmp", "/dev/shm", "/var/tmp", "/run/lock")
         assert out == [f"{path} {64 * MIB} {64 * MIB // 4096} []" for path in places]
         assert _host_mounts() == before  # nothing propagated back
+        # System V shared memory and message queues of its own, gone with it
+        ipc = subprocess.run([sys.executable, "-c", "import os; print(os.readlink('/proc/self/ns/ipc'))"],
+                             preexec_fn=lambda: private_tmp.enter(options), capture_output=True, text=True,
+                             check=True).stdout.strip()
+        assert ipc != os.readlink("/proc/self/ns/ipc")
         assert not (Path("/dev/shm") / marker.name).exists()
         assert marker.read_text() == "the host's"
     finally:

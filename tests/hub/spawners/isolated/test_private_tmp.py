@@ -66,6 +66,8 @@ def test_tmp_and_shm_are_private_capped_counted_and_gone_with_the_server(hub):
         assert mountpoints(spawning_hub) == mountpoints("self") == mountpoints(hub.proc.pid)
         mine = mountpoints(server_pid("tam"))
         assert ("/tmp", "tmpfs") in mine and ("/dev/shm", "tmpfs") in mine
+        # and System V shared memory of its own (same escape as /dev/shm)
+        assert os.readlink(f"/proc/{server_pid('tam')}/ns/ipc") != os.readlink(f"/proc/{spawning_hub}/ns/ipc")
 
         before = memory("tam")
         out = execute(hub, "tam", token, kernel,
