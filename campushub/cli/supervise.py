@@ -113,9 +113,12 @@ class Lifetime:
                 path.unlink(missing_ok=True)
             self._lock.close()
         finally:
+            # a signal that came during the cleanup finds it done: it only
+            # sets `stopping` here, instead of killing us with the default action
+            self.starting = False
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             for signum, handler in self._handlers.items():
                 signal.signal(signum, handler)
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def supervise(self, hub, console: Console, restart_proxy) -> int:
         """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
