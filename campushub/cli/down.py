@@ -18,11 +18,16 @@ def register(sub) -> None:
 
 def run(args) -> int:
     layout, how = target.layout_for(args)
+    servers_stopped = False
     if args.stop_servers and processes.read_pid(layout, "hub"):
         stopped = _stop_servers(layout)
         print(f"Stopped {stopped} user server(s).")
         # before `up` hears SIGTERM, so the message it prints is true
         layout.servers_stopped.write_text(f"{stopped}\n")
+        servers_stopped = True
+    elif args.stop_servers:
+        print("The hub is not running, so it cannot stop user servers: start it with `campushub up`, "
+              "then run `campushub down --stop-servers` again.")
     supervisor = processes.stop(layout, "up", timeout=60)  # stops its hub and proxy in order, then exits
     # whatever an `up` that died (SIGKILL, power cut) left behind, by the pids it recorded
     left = processes.stop_all(layout)
@@ -32,7 +37,7 @@ def run(args) -> int:
         if others:
             print(others)
     else:
-        print("CampusHub stopped." + ("" if args.stop_servers else " User servers keep running."))
+        print("CampusHub stopped." + ("" if servers_stopped else " User servers keep running."))
     return 0
 
 
