@@ -64,6 +64,29 @@ def test_a_url_token_login_ends_when_the_site_revokes_the_token(hub, site):
              interval=1)
 
 
+def test_an_api_token_minted_before_revocation_ends_with_the_login(hub, site):
+    # A learner expecting to be removed mints an API token with their browser
+    # login first: it must not keep the hub for them once the site revokes.
+    token = site.issue("rev-api")
+    s, r = arrive(hub, token)
+    assert r.status_code == 302
+    s.get(f"{hub.url}/hub/token", timeout=30)
+    r = s.post(f"{hub.url}/hub/api/users/rev-api/tokens", json={"note": "kept"}, timeout=30,
+               headers={"X-XSRFToken": s.cookies.get("_xsrf")})
+    assert r.status_code == 201, r.status_code
+    minted = requests.Session()
+    minted.headers["Authorization"] = f"token {r.json()['token']}"
+    assert whoami(hub, minted) == "rev-api"
+    site.revoke(token)
+    wait_for(lambda: whoami(hub, minted) is None, 40, "the minted API token to stop working (refresh_seconds is 10)",
+             interval=1)
+    r = minted.post(f"{hub.url}/hub/api/users/rev-api/tokens", json={"note": "another"}, timeout=30)
+    assert r.status_code == 403, r.status_code
+    # the learner's next valid login makes the token work again
+    assert arrive(hub, site.issue("rev-api"))[1].status_code == 302
+    wait_for(lambda: whoami(hub, minted) == "rev-api", 40, "the API token to work after a new login", interval=1)
+
+
 def test_a_login_without_its_token_cookie_is_not_kept(hub, site):
     s, r = arrive(hub, site.issue("no-proof"))
     assert r.status_code == 302

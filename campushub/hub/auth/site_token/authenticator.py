@@ -5,7 +5,7 @@ they are admins and which groups they belong to."""
 from __future__ import annotations
 
 from jupyterhub.auth import Authenticator
-from traitlets import Dict, Enum, Float, Integer, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Integer, Unicode, default
 
 from ..identity import IdentityMixin, settle
 from .sources import DatabaseSource, HttpSource, SiteUnavailable, TokenInfo, well_formed
@@ -44,6 +44,12 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
     def _refresh_pre_spawn(self):
         return True
 
+    # A request whose re-check fails and cannot be sent to a login (an API
+    # token) is refused, not served: JupyterHub 6.1 made that optional
+    # (5.5 always refuses), and a revoked learner must not keep the hub
+    # through an API token minted before the revocation.
+    auth_refresh_strict = Bool(True, help="Refuse API requests of people whose site login ended.").tag(config=True)
+
     _source = None
 
     @property
@@ -81,15 +87,45 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
         return await self.source.check(token)
 
     async def authenticate(self, handler, data):
-        info = await self.check_token((data or {}).get("token"))
-        return self.one_spelling(handler, _auth_model(info)) if info else None
+        token = (data or {}).get("token")
+        info = await self.check_token(token)
+        if not info:
+            return None
+        model = self.one_spelling(handler, _auth_model(info))
+        self._remember(self.normalize_username(info.username), token)
+        return model
+
+    def _remember(self, name: str, token: str) -> None:
+        """The site tokens of a person's recent logins (in memory, newest last)."""
+        tokens = self.__dict__.setdefault("_login_tokens", {}).setdefault(name, {})
+        tokens.pop(token, None)
+        tokens[token] = True
+        while len(tokens) > 8:
+            tokens.pop(next(iter(tokens)))
+
+    async def _recheck_logins(self, user):
+        """API requests carry no site token: they stand while one of the
+        person's remembered logins does. Nothing remembered (no login since
+        the hub started): nothing to check."""
+        tokens = list(self.__dict__.get("_login_tokens", {}).get(user.name, ()))
+        for token in tokens:
+            try:
+                info = await self.check_token(token)
+            except SiteUnavailable as e:
+                self.log.warning("Site unavailable while re-checking %s's login: %s", user.name, e)
+                return True
+            if info is not None and self.normalize_username(info.username) == user.name:
+                return True
+        if tokens:
+            self.log.info("Every site login of %s has ended; refusing their API requests", user.name)
+        return not tokens
 
     async def refresh_user(self, user, handler=None):
-        # Only the person's own browser can be re-checked: API tokens,
-        # servers' requests and an admin acting on someone keep their login.
-        if (handler is None or getattr(handler, "_token_authenticated", False)
-                or getattr(handler, "_jupyterhub_user", user) is not user):
+        # Servers' requests for someone else and an admin acting on someone keep their login.
+        if handler is None or getattr(handler, "_jupyterhub_user", user) is not user:
             return True
+        if getattr(handler, "_token_authenticated", False):
+            return await self._recheck_logins(user)
         # The token that made this login (kept in a signed cookie, whether it
         # came in the address or in the site's cookie), and the site's cookie
         # if it now holds another one: each must still be this person's.
@@ -107,6 +143,8 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
             if info is None or self.normalize_username(info.username) != user.name:
                 self.log.info("Site token of %s no longer valid for them; logging out", user.name)
                 return False
+        for token in tokens:
+            self._remember(user.name, token)
         # This method replaces IdentityMixin's: apply its group and admin rules here.
         return settle(self, handler, _auth_model(info), user)
 
