@@ -83,7 +83,7 @@ class Hub:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @classmethod
-    def create(cls, workdir: Path, overrides: dict | None = None) -> "Hub":
+    def create(cls, workdir: Path, overrides: dict | None = None) -> Hub:
         """A config on free ports; `overrides` is merged into it (e.g. {"hub": {"db_url": ...}})."""
         from campushub.config import merge
 

@@ -20,7 +20,8 @@ def page() -> bytes:
         f'<strong>{html.escape(c["title"])}</strong> <code>{html.escape(c["folder"])}</code></li>'
         for c in courses)
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(texts.get("heading", ""))}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(texts.get("heading", ""))}</title>
 <style>body{{font:15px/1.6 system-ui,"Noto Sans CJK JP",sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}}
 ul{{list-style:none;padding:0}}li{{margin:.8rem 0}}.button{{background:#f37726;color:#fff;padding:.3rem .8rem;
 border-radius:4px;text-decoration:none;margin-right:.6rem}}</style></head><body>

@@ -50,7 +50,8 @@ def sign_in(csrf: str, *, next_url: str = "", message: str = "", error: str = ""
         f'{note}<form method="post" action="/login" class="card">'
         f'<input type="hidden" name="csrf" value="{csrf}">'
         f'<input type="hidden" name="next" value="{html.escape(next_url)}">'
-        f'<label>User name <input name="username" autocomplete="username" required value="{html.escape(username)}"></label>'
+        '<label>User name <input name="username" autocomplete="username" required '
+        f'value="{html.escape(username)}"></label>'
         '<label>Password <input name="password" type="password" autocomplete="current-password" required></label>'
         '<button type="submit">Sign in</button></form>'
     )
@@ -80,7 +81,8 @@ def message(title: str, text: str, *, link: str = "/", link_text: str = "Back to
 
 
 def sign_out(csrf: str) -> str:
-    main = ('<h1>Sign out</h1><p>Signing out also ends your notebook sign-in within a few minutes; your files stay as they are.</p>'
+    main = ('<h1>Sign out</h1><p>Signing out also ends your notebook sign-in within a few minutes; '
+            'your files stay as they are.</p>'
             f'<form method="post" action="/logout" class="card"><input type="hidden" name="csrf" value="{csrf}">'
             '<button type="submit">Sign out</button></form>')
     return _layout("Sign out", main)

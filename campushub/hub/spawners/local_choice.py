@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-
 from ...i18n import N_, translate
 from ..policy.types import Choice, Policy
 from . import gpus

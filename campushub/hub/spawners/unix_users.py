@@ -38,6 +38,8 @@ def ensure_user(name: str, home_root: str = "/home") -> pwd.struct_passwd:
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
+        entry = None
+    if entry is None:
         home = os.path.join(home_root, name)
         # -U gives every account its own group, so group permissions never
         # open one learner's files to another.
