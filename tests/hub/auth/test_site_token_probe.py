@@ -119,6 +119,19 @@ def test_names_differing_only_in_case_are_not_merged(hub, site):
     assert "Попросите администратора" in r.content.decode()
 
 
+def test_a_token_of_a_name_differing_in_case_gives_nothing_at_refresh(hub, site):
+    # "Casey" is another person of the site (an admin there), refused at the
+    # hub's login; their token in the site cookie of casey's browser (a shared
+    # computer) must not hand casey Casey's admin flag and groups at the next re-check.
+    s, r = arrive(hub, site.issue("casey"))
+    assert r.status_code == 302 and hub.api("GET", "users/casey").json()["admin"] is False
+    s.cookies.set("campushub_token", site.issue("Casey", admin=True, groups=["hub-staff"]))
+    wait_for(lambda: whoami(hub, s) is None, 40, "the login to end at the re-check (refresh_seconds is 10)",
+             interval=1)
+    user = hub.api("GET", "users/casey").json()
+    assert user["admin"] is False and "hub-staff" not in user["groups"]
+
+
 def test_a_cross_site_token_link_does_not_switch_a_logged_in_browser(hub, site):
     victim, r = arrive(hub, site.issue("victim"))
     assert r.status_code == 302 and whoami(hub, victim) == "victim"

@@ -114,7 +114,7 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
             except SiteUnavailable as e:
                 self.log.warning("Site unavailable while re-checking %s's login: %s", user.name, e)
                 return True
-            if info is not None and self.normalize_username(info.username) == user.name:
+            if info is not None and info.username == user.name:
                 return True
         if tokens:
             self.log.info("Every site login of %s has ended; refusing their API requests", user.name)
@@ -140,7 +140,10 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
             except SiteUnavailable as e:
                 self.log.warning("Site unavailable while re-checking %s's login: %s", user.name, e)
                 return True  # a site outage must not throw everyone out
-            if info is None or self.normalize_username(info.username) != user.name:
+            # Exactly the hub name: "Hanako" is another site user than
+            # "hanako" (refused at login), whose admin flag and groups must
+            # not reach hanako's login through a token in the site's cookie.
+            if info is None or info.username != user.name:
                 self.log.info("Site token of %s no longer valid for them; logging out", user.name)
                 return False
         for token in tokens:
