@@ -13,7 +13,7 @@ import ssl
 from contextvars import ContextVar
 
 import ldap3
-from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPStartTLSError
+from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSSLConfigurationError, LDAPStartTLSError
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn, parse_dn
 from ldapauthenticator import LDAPAuthenticator
@@ -70,9 +70,10 @@ class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
     def get_connection(self, userdn, password):
         try:
             return super().get_connection(userdn, password)
-        except (LDAPSocketOpenError, LDAPStartTLSError, ssl.SSLError) as e:
-            # Mostly a certificate the hub cannot verify: the operator's
-            # problem, not a wrong password, and no traceback for anyone.
+        except (LDAPSocketOpenError, LDAPStartTLSError, LDAPSSLConfigurationError, ssl.SSLError) as e:
+            # Mostly a certificate the hub cannot verify (or a ca_file that is
+            # not there): the operator's problem, not a wrong password, and no
+            # traceback for anyone.
             self.log.error("Cannot open a verified connection to the LDAP server %s: %s", self.server_address, e)
             raise refuse(None, 503, UNREACHABLE) from None
 

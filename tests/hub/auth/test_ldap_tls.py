@@ -94,3 +94,14 @@ def test_configure_identity_is_the_one_mapping_for_both_deployments(tmp_path):
     a = ldap.CampusHubLDAPAuthenticator(config=c)
     assert a.admin_groups == {"staff"} and not a.tls_insecure_skip_verify
     assert a.tls_kwargs == {"validate": ssl.CERT_REQUIRED, "ca_certs_file": str(tmp_path / "ca.pem")}
+
+
+@pytest.mark.parametrize("bad", ["missing.pem", "garbage.pem", "a-directory"])
+def test_an_unusable_ca_file_is_a_503_not_a_traceback(directory, tmp_path, bad):
+    # ldap3 checks the file when the connection is set up (LDAPSSLConfigurationError
+    # for a missing one): a login must get the page saying sign-in is unavailable.
+    (tmp_path / "garbage.pem").write_text("not a certificate\n")
+    (tmp_path / "a-directory").mkdir()
+    with pytest.raises(web.HTTPError) as e:
+        login(authenticator(directory, ca_file=str(tmp_path / bad)))
+    assert e.value.status_code == 503 and "cannot verify its certificate" in e.value.log_message
