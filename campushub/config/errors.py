@@ -3,7 +3,12 @@ its line in the file, what was wrong and what is allowed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# Keys and tags come from the file: an escape sequence in one must not reach
+# the operator's terminal (and a newline must not break the one-line message).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class ConfigError(ValueError):
@@ -16,7 +21,8 @@ class ConfigError(ValueError):
             where = f"{path}:{line}: " if line else f"{path}: "
         elif line:
             where = f"line {line}: "
-        super().__init__(f"{where}{key + ': ' if key else ''}{message}")
+        text = f"{where}{key + ': ' if key else ''}{message}"
+        super().__init__(_CONTROL.sub(lambda m: repr(m.group())[1:-1], text))
 
 
 def line_of(doc: Any, path: list) -> int | None:

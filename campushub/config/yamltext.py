@@ -73,6 +73,14 @@ def _check_events(text: str, fail) -> None:
         if isinstance(event, AliasEvent) or event.anchor:
             fail("YAML anchors and aliases (&name, *name, <<:) are not supported; write the values out",
                  _key(stack, event), line)
+        # The round-trip loader keeps any explicit tag (even !!str) as an
+        # opaque object; on a whole section (!!python/object) it passed as OK.
+        if event.tag is not None:
+            fail(f"YAML tag {event.tag.replace('tag:yaml.org,2002:', '!!')} is not supported; remove it",
+                 _key(stack, event), line)
+        if (isinstance(event, ScalarEvent) and event.style is None and event.value == "<<"
+                and stack and stack[-1].is_map and stack[-1].index % 2 == 0):
+            fail("YAML merge keys (<<:) are not supported; write the values out", _key(stack), line)
         if nodes > MAX_NODES:
             fail(f"more than {MAX_NODES} values; a site configuration is far smaller", _key(stack, event), line)
         if isinstance(event, CollectionStartEvent):

@@ -147,3 +147,25 @@ def test_unusable_paths_are_one_line(tmp_path):
                            (tmp_path / ("x" * 300), "cannot open")):
         with pytest.raises(ConfigError, match=expected):
             load(path)
+
+
+@pytest.mark.parametrize("text, key, line, shown", [
+    # a tag on a whole section used to pass `config check` as "OK"
+    ("hub: !!python/object:os.system\n  port: 1\n", "hub", 1, "!!python/object:os.system"),
+    ("hub:\n  ip: !custom 1.2.3.4\n", "hub.ip", 2, "!custom"),
+    ("policies:\n  groups: !!set {a}\n", "policies.groups", 2, "!!set"),
+    ("hub:\n  <<: {port: 8000}\n", "hub", 2, "merge keys"),
+    ("hub:\n  ip: !!str 0.0.0.0\n", "hub.ip", 2, "!!str"),  # kept as an opaque object, never a string
+])
+def test_tags_and_merge_keys_are_refused_by_name(text, key, line, shown):
+    err = refused(text)
+    assert shown in str(err) and key in str(err) and err.line == line
+
+
+@pytest.mark.parametrize("text", [
+    'policies:\n  groups:\n    "\\e[31mred":\n      bogus: 1\n',  # in a key path
+    "hub: !%1B[2Jx 1\n",  # in a tag (%1B is ESC)
+])
+def test_escape_sequences_from_the_file_do_not_reach_the_terminal(text):
+    err = str(refused(text))
+    assert "\x1b" not in err and "\\x1b[" in err
