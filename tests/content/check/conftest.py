@@ -18,9 +18,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
-def python():
-    """The default environment's interpreter; built (once) if no run before built it."""
-    config = validate({})
+def python(tmp_path_factory):
+    """The default environment's interpreter; built (once) if no run before built it.
+
+    The venv is the shared one in the install prefix; the tag links a build
+    writes go to a data dir of the test's own, not the machine's site."""
+    config = validate({"data_dir": str(tmp_path_factory.mktemp("site"))})
     env_dir = environments.built_default_env(config)
     if env_dir is None:
         env_dir = environments.default_env_dir(config, environments.ensure_environments(config))
