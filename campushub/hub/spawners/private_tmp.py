@@ -29,7 +29,8 @@ from .readiness import user_facing
 NO_PRIVATE_TMP = N_("This machine cannot give your server its own temporary folders, so it was not started. Tell an administrator.")  # noqa: E501
 
 CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
-MS_NOSUID, MS_NODEV, MS_REC, MS_SLAVE = 0x2, 0x4, 0x4000, 0x80000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_SLAVE = 0x2, 0x4, 0x8, 0x4000, 0x80000
+MQUEUE = b"/dev/mqueue"
 MOUNTS = (b"/tmp", b"/dev/shm")
 # The other places every account may write to, where they exist: /var/tmp
 # would keep files across reboots, /run/lock is a tmpfs of the host's.
@@ -71,6 +72,11 @@ def enter(options: bytes) -> None:
     _check(_mount(None, b"/", None, MS_REC | MS_SLAVE, None), "making mounts slave")
     for path in MOUNTS + tuple(p for p in OPTIONAL_MOUNTS if os.path.isdir(p)):
         _check(_mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mounting tmpfs on {path.decode()}")
+    # /dev/mqueue (systemd mounts it) still shows the HOST's queues after the
+    # unshare: open(O_CREAT) there makes a queue that outlives the server and
+    # takes the host's queues_max. Mounting mqueue now gives this namespace's.
+    if os.path.isdir(MQUEUE):
+        _check(_mount(b"mqueue", MQUEUE, b"mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mounting /dev/mqueue")
 
 
 def check() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,30 @@ def test_up_refuses_early_where_they_cannot_be_made(refused):
     assert "Operation not permitted" in str(e.value) and "allow_unlimited: true" in str(e.value)
     config["limits"]["allow_unlimited"] = True
     preflight(config)  # the site chose to run without: no error
+
+
+MQUEUE_PROBE = """
+import os, subprocess, sys
+from campushub.hub.spawners import private_tmp
+options = private_tmp.mount_options(64 * 2**20)
+# the learner's side: a queue made through the file system (no mq_open needed)
+make = "import os; os.close(os.open('/dev/mqueue/probe', os.O_CREAT | os.O_RDWR))"
+made = subprocess.run([sys.executable, "-c", make],
+                      preexec_fn=lambda: private_tmp.enter(options))
+print(made.returncode, sorted(os.listdir('/dev/mqueue')))
+for name in os.listdir('/dev/mqueue'):
+    os.unlink('/dev/mqueue/' + name)
+"""
+
+
+def test_dev_mqueue_shows_the_servers_own_queues_not_the_hosts():
+    # Debian's systemd mounts /dev/mqueue; this machine may not: bwrap (as root, no
+    # user namespace, the host's IPC namespace) gives the probe a /dev like systemd's.
+    # Before the fix the queue appeared in the host's /dev/mqueue and outlived the server.
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        pytest.skip("bubblewrap is needed to give the probe a /dev/mqueue")
+    out = subprocess.run([bwrap, "--bind", "/", "/", "--dev", "/dev", "--dir", "/dev/mqueue", "--mqueue", "/dev/mqueue",
+                          "--cap-add", "ALL", "--unshare-pid", "--die-with-parent", "--chdir", os.getcwd(),
+                          sys.executable, "-c", MQUEUE_PROBE], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split("\n")[0] == "0 []", (out.stdout, out.stderr)
