@@ -35,10 +35,12 @@ def _env_dir(spawner, choice: Choice) -> str | None:
     from ...deploy.local import environments
 
     try:
-        return str(environments.resolve(spawner.environments_root, choice.environment, choice.tag).env_dir)
+        found = environments.resolve(spawner.environments_root, choice.environment, choice.tag)
     except (LookupError, OSError):
         raise user_facing(translate(spawner.language(), NOT_BUILT, name=choice.environment, tag=choice.tag),
                           f"environment {choice.environment}:{choice.tag} is not built", 503) from None
+    spawner.environment_label = f"{choice.environment}:{choice.tag} ({found.version})"
+    return str(found.env_dir)
 
 
 def reserve_gpus(spawner) -> list[str]:

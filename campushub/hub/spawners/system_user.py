@@ -19,8 +19,7 @@ import time
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Bool, Integer, List, Unicode, default
 
-from ...i18n import N_, negotiate, translate
-from ...i18n.jinja import fixed_language
+from ...i18n import N_, translate
 from ..policy.spawner import PolicyMixin
 from . import cgroups, course_sync, gpus, local_choice, private_tmp, readiness
 from .server_env import server_env
@@ -60,6 +59,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
     nvidia_smi = Unicode("nvidia-smi", help="The nvidia-smi used to find GPUs.").tag(config=True)
     gpus = Integer(0, help="Whole GPUs for this server (set from the user's choice).")
     gpu_ids = List(help="UUIDs of the GPUs this server holds.")
+    environment_label = Unicode("", help="name:tag (version) of the environment chosen for this start.")
 
     @default("cpu_limit")
     def _default_cpu(self):
@@ -98,14 +98,8 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
 
     # -- progress -----------------------------------------------------------
 
-    def language(self) -> str:
-        """The language of the request that asked for this server (API spawns have none)."""
-        handler = getattr(self, "handler", None)
-        header = handler.request.headers.get("Accept-Language") if handler is not None else None
-        return negotiate(header, fixed_language())
-
-    def _step(self, percent: int, message: str) -> None:
-        self._events.append({"progress": percent, "message": translate(self.language(), message)})
+    def _step(self, percent: int, message: str, **values) -> None:
+        self._events.append({"progress": percent, "message": translate(self.language(), message, **values)})
         self._events_changed.set()
 
     async def progress(self):
@@ -152,7 +146,10 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
             if self.gpus:
                 self._step(40, N_("Reserving GPUs"))
                 self.gpu_ids = await asyncio.to_thread(local_choice.reserve_gpus, self)
-            self._step(50, N_("Starting your server"))
+            if self.environment_label:  # also for people who get no form: they see what they get
+                self._step(50, N_("Starting your server with {environment}"), environment=self.environment_label)
+            else:
+                self._step(50, N_("Starting your server"))
             url = await self._launch()
             self._step(70, N_("Waiting for your server to answer"))
             await readiness.wait_until_answering(self, _url(url), self._explain_exit)

@@ -11,5 +11,7 @@ def test_progress_steps_in_japanese(hub, admin):
     events = progress_events(hub, user, "fumi", timeout=180)
     messages = [e.get("message", "") for e in events]
     assert events[-1].get("ready"), events
-    for step in ("アカウントを準備しています", "リソース上限を設定しています", "サーバーを起動しています"):
+    for step in ("アカウントを準備しています", "リソース上限を設定しています"):
         assert step in messages, messages
+    # No form is shown by default (nothing to choose): the start step says which environment runs.
+    assert "サーバーを起動しています（環境: python:stable (default)）" in messages, messages
