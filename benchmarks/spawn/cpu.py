@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import psutil
 
+from .background import Background
 from .targets import Target
 
 # (label, pid) of the supervisors whose root-owned process trees are "ours" besides the
@@ -27,7 +27,7 @@ def cpu_busy(before: list[int], after: list[int]) -> dict:
     return {"busy_pct": round(100 * (total - idle) / total, 1), "steal_pct": round(100 * d[7] / total, 1)}
 
 
-class SchedSampler:
+class SchedSampler(Background):
     """Samples /proc/PID/schedstat of the phase's accounts while it runs.
 
     schedstat gives, per process, the time it ran on a CPU and the time it
@@ -40,16 +40,10 @@ class SchedSampler:
         self.target, self.names, self.interval = target, names, interval
         self.uids: set[int] = set()
         self.last: dict[int, tuple[int, int, int]] = {}  # pid -> (uid, run ns, wait ns)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
+        self._start_thread()
 
     def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
+        super().__exit__(*exc)
         self.sample()
 
     def _run(self):

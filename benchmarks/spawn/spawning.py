@@ -11,11 +11,12 @@ import requests
 from tests.harness import execute
 
 from .accounts import kill_uid_processes, procs_of
+from .background import Background
 from .common import CODE, EXPECTED, POLL, POLL_MANY, log
 from .targets import Target
 
 
-class ReadyPoller:
+class ReadyPoller(Background):
     """One thread polling GET /hub/api/users?state=active for many users.
 
     One request per POLL_MANY for everybody instead of one per user: 20
@@ -30,16 +31,7 @@ class ReadyPoller:
         self.events = {n: threading.Event() for n in names}
         self.ready_at: dict[str, float | None] = {}
         self.posted: set[str] = set()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
+        self._start_thread()
 
     def _done(self, name: str, when: float | None) -> None:
         self.ready_at[name] = when
