@@ -1,6 +1,6 @@
 """Password accounts with sign-up and admin approval (jupyterhub-nativeauthenticator).
 
-Three additions to the upstream authenticator:
+Four additions to the upstream authenticator:
 - approving, refusing and discarding sign-ups are POSTs with the XSRF
   check, not GETs (native_approval.py);
 - its login handler calls `self.statsd`, which JupyterHub 6 removed (5.5
@@ -10,7 +10,10 @@ Three additions to the upstream authenticator:
 - the first-admin bootstrap: `campushub up --admin NAME` hands over a bcrypt
   hash in a 0600 file, turned into an approved account the first time the
   hub starts and then deleted, so the plaintext password exists nowhere but
-  on the admin's screen.
+  on the admin's screen;
+- a sign-up under a name listed in admin_users waits for approval like any
+  other (upstream pre-approves it, so the first to sign up under a listed
+  admin's name became that admin).
 """
 
 from __future__ import annotations
@@ -82,6 +85,15 @@ class CampusHubAuthenticator(NativeAuthenticator):
         super().__init__(*args, **kwargs)
         if self.bootstrap_admin_file and os.path.exists(self.bootstrap_admin_file):
             self._bootstrap_admin()
+
+    def get_authed_users(self):
+        # Upstream adds admin_users (and allowed_users) here, and create_user
+        # pre-approves a sign-up under any name in this set: whoever signed
+        # up first as a listed admin who had no account yet became an approved
+        # admin with a password of their choosing. Only approved accounts
+        # count; a listed admin signs up and is approved like anyone (the
+        # first one is created by `campushub up --admin`).
+        return {info.username for info in UserInfo.all_users(self.db) if info.is_authorized}
 
     def get_handlers(self, app):
         return [(path, REPLACED.get(handler, handler)) for path, handler in super().get_handlers(app)]
