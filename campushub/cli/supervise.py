@@ -20,7 +20,7 @@ import threading
 from rich.console import Console
 
 from ..deploy.local import pids, processes, sites
-from ..deploy.local.layout import Layout
+from ..deploy.local.layout import DataDirError, Layout
 from .main import CommandError
 
 
@@ -49,7 +49,10 @@ class Lifetime:
 
     def __enter__(self) -> Lifetime:
         layout = self.layout
-        layout.ensure()
+        try:
+            layout.ensure()
+        except DataDirError as e:
+            raise CommandError(str(e)) from None
         self._lock = open(layout.up_lock, "a")
         message = f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`."
         try:

@@ -10,8 +10,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+
+class DataDirError(RuntimeError):
+    """The data dir cannot be trusted; the message says which folder and what to do."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,13 @@ class Layout:
     def ensure(self) -> None:
         for d in (self.data_dir, self.run_dir, self.data_dir / "logs", self.user_logs):
             d.mkdir(parents=True, exist_ok=True)
+            # A folder someone else made (say another account's /tmp/site, given
+            # as --data-dir) stays theirs after chmod: they could plant the
+            # cookie secret, or pid files that `up` and `down` would signal.
+            st = os.lstat(d)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+                raise DataDirError(f"{d}: belongs to another account (uid {st.st_uid}) or is a link; "
+                                   "use a data dir that only this account made")
             os.chmod(d, 0o700)  # tokens and the database live here
 
     def secret(self, path: Path, nbytes: int = 32) -> str:

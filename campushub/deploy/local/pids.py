@@ -53,7 +53,13 @@ def write(path: Path, pid: int) -> None:
 def read(path: Path) -> int | None:
     """The pid recorded in `path` if that very process still runs."""
     try:
-        parts = path.read_text().split()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            # only a pid file we wrote ourselves: one planted by another account
+            # would have `down` signal whatever process it names
+            if os.fstat(f.fileno()).st_uid != os.geteuid():
+                return None
+            parts = f.read(4096).split()
         pid = int(parts[0])
     except (OSError, ValueError, IndexError):
         return None
@@ -63,7 +69,7 @@ def read(path: Path) -> int | None:
     if now is None:
         return None
     if len(parts) > 1:
-        return pid if parts[1] == str(now) else None
+        return pid if parts[1] == str(now).encode() else None
     return pid if _legacy_match(pid) else None
 
 
