@@ -35,6 +35,8 @@ def read_text(path: Path, error) -> str:
             kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
             error(f"is {kind}; pass a regular YAML file to --config")
         data = os.read(fd, MAX_FILE_BYTES + 1)
+    except OSError as e:  # EIO from /proc/self/mem, EAGAIN, a failing disk
+        error(f"cannot read: {e.strerror}")
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:

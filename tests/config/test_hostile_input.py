@@ -169,3 +169,9 @@ def test_tags_and_merge_keys_are_refused_by_name(text, key, line, shown):
 def test_escape_sequences_from_the_file_do_not_reach_the_terminal(text):
     err = str(refused(text))
     assert "\x1b" not in err and "\\x1b[" in err
+
+
+def test_a_file_that_fails_to_read_is_one_line():
+    # regular by fstat, but reading it gives EIO (nothing here is mapped at offset 0)
+    with pytest.raises(ConfigError, match="cannot read: Input/output error"):
+        load("/proc/self/mem")
