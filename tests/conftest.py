@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import Browserless, Hub, wait_for
+from .harness import Browserless, Hub, running, wait_for
 from .tiers import lean_jsonschema
 
 lean_jsonschema()  # before any test module imports it (tests/tiers.py)
@@ -12,15 +12,8 @@ lean_jsonschema()  # before any test module imports it (tests/tiers.py)
 
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
-    h = Hub.create(tmp_path_factory.mktemp("campushub"))
-    h.cleanup_accounts()
-    try:
-        h.up()
+    with running(Hub.create(tmp_path_factory.mktemp("campushub"))) as h:
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ teardown can remove exactly what the tests created.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -57,6 +58,20 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
 
 def campushub(*args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "campushub", *args], capture_output=True, text=True, **kwargs)
+
+
+@contextlib.contextmanager
+def running(hub: Hub, prefix: str = TEST_PREFIX, **up):
+    """`hub` up for the with-block, then down with its servers; its test accounts
+    removed before and after, so a crashed earlier run cannot get in the way."""
+    hub.cleanup_accounts(prefix)
+    try:
+        hub.up(**up)
+        yield hub
+    finally:
+        if hub.proc and hub.proc.poll() is None:
+            hub.down("--stop-servers")
+        hub.cleanup_accounts(prefix)
 
 
 @dataclass

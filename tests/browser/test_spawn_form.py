@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import make_user
-from ..harness import TEST_PREFIX, Browserless, Hub, save_artifact, wait_for
+from ..harness import TEST_PREFIX, Browserless, Hub, running, save_artifact, wait_for
 
 pytestmark = pytest.mark.browser
 PREFIX = TEST_PREFIX + "f"
@@ -34,14 +34,8 @@ def hub(tmp_path_factory):
                                            "environments": ["formpython", "formcourse"]}},
         },
     })
-    h.cleanup_accounts(PREFIX)
-    try:
-        h.up()
+    with running(h, PREFIX):
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 @pytest.fixture(scope="module")

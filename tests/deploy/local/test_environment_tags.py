@@ -15,7 +15,7 @@ import pytest
 from campushub.hub.spawners import cgroups
 from campushub.hub.spawners.unix_users import unix_name
 
-from ...harness import ROOT, TEST_PREFIX, Hub, campushub, wait_for
+from ...harness import ROOT, TEST_PREFIX, Hub, campushub, running, wait_for
 
 PREFIX = TEST_PREFIX + "t"
 SHIPPED = ROOT / "campushub" / "singleuser" / "environment.lock"
@@ -32,16 +32,10 @@ def hub(tmp_path_factory):
         "environments": {"tagged": {"versions": {"first": {}, "second": {"lock_file": str(second)}},
                                     "tags": {"stable": "first"}}},
     })
-    h.cleanup_accounts(PREFIX)
-    try:
-        h.up()
+    with running(h, PREFIX):
         for name in ("early", "late"):
             assert h.api("POST", f"users/{name}").status_code == 201
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 def server_env(user: str) -> dict[str, str]:

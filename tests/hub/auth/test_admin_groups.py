@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import TEST_PREFIX, Browserless, Hub
+from tests.harness import TEST_PREFIX, Browserless, Hub, running
 
 PREFIX = TEST_PREFIX + "g"  # this module's unix accounts, removed by this module only
 
@@ -19,13 +19,8 @@ def hub(tmp_path_factory):
         "auth": {"type": "native", "native": {"open_signup": True}},
         "roles": {"admin_groups": ["staff"]},
     })
-    try:
-        h.up(admin=None)  # only roles.admin_groups, a fresh data dir: the first start
+    with running(h, PREFIX, admin=None):  # only roles.admin_groups, a fresh data dir: the first start
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 def test_the_first_start_creates_the_admin_group(hub):

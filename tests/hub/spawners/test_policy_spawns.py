@@ -17,7 +17,7 @@ import requests
 from campushub.hub.spawners import cgroups
 from campushub.hub.spawners.unix_users import unix_name
 
-from ...harness import TEST_PREFIX, Hub, wait_for
+from ...harness import TEST_PREFIX, Hub, running, wait_for
 
 PREFIX = TEST_PREFIX + "p"
 GPU = "GPU-5e1f0000-0000-0000-0000-0000000000aa"
@@ -41,18 +41,12 @@ def hub(tmp_path_factory):
                        "locked": {"user_environments": False}},
         },
     })
-    h.cleanup_accounts(PREFIX)
-    try:
-        h.up()
+    with running(h, PREFIX):
         for name in ("pat", "ana", "abe", "lou"):
             assert h.api("POST", f"users/{name}").status_code == 201
         assert h.api("POST", "groups/analysts", json={"users": ["ana", "abe"]}).status_code == 201
         assert h.api("POST", "groups/locked", json={"users": ["lou"]}).status_code == 201
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 def start(hub: Hub, user: str, options: dict, server: str = "", lang: str = "en") -> requests.Response:

@@ -13,7 +13,7 @@ import requests
 from campushub.hub.spawners import cgroups
 from campushub.hub.spawners.unix_users import unix_name
 
-from ....harness import TEST_PREFIX, Hub, wait_for
+from ....harness import TEST_PREFIX, Hub, running, wait_for
 
 PREFIX = TEST_PREFIX + "i"
 MIB = 2**20
@@ -27,14 +27,8 @@ def hub(tmp_path_factory):
         "policies": {"default": {"cpu": {"min": 0.5, "max": 2, "default": 1},
                                  "memory": {"min": "128M", "max": "3G", "default": "512M"}}},
     })
-    h.cleanup_accounts(PREFIX)
-    try:
-        h.up()
+    with running(h, PREFIX):
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 def start(hub: Hub, user: str, options: dict | None = None) -> str:
