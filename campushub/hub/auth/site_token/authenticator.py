@@ -129,7 +129,7 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
         # The token that made this login (kept in a signed cookie, whether it
         # came in the address or in the site's cookie), and the site's cookie
         # if it now holds another one: each must still be this person's.
-        tokens = [t for t in (login_token(handler), handler.get_cookie(self.cookie_name)) if t]
+        tokens = [t for t in (handler.get_cookie(self.cookie_name), login_token(handler)) if t]
         if not tokens:
             self.log.info("Login of %s carries no site token to re-check; logging out", user.name)
             return False
@@ -146,7 +146,8 @@ class SiteTokenAuthenticator(IdentityMixin, Authenticator):
             if info is None or info.username != user.name:
                 self.log.info("Site token of %s no longer valid for them; logging out", user.name)
                 return False
-        for token in tokens:
+            # remembered as soon as it is confirmed, so that a fresh token in
+            # the site's cookie keeps API requests going even if the older one fails
             self._remember(user.name, token)
         # This method replaces IdentityMixin's: apply its group and admin rules here.
         return settle(self, handler, _auth_model(info), user)
