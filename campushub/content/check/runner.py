@@ -45,9 +45,13 @@ class LockingClient(NotebookClient):
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
-        folder = os.path.dirname(self.km.connection_file)
-        os.chown(folder, 0, 0)
-        os.chmod(folder, 0o755)
+        # never through a link: root's chown and chmod would land on whatever it names (/etc/shadow)
+        fd = os.open(os.path.dirname(self.km.connection_file), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            os.fchown(fd, 0, 0)
+            os.fchmod(fd, 0o755)
+        finally:
+            os.close(fd)
         return kc
 
 

@@ -70,7 +70,13 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
            "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/dev/shm",
            # the run's parent folder is root's alone outside; inside, an empty one the sandbox account can cross
            "--perms", "0755", "--tmpfs", str(scratch.parent),
-           "--bind", str(scratch), str(scratch), "--chdir", str(cwd), "--clearenv"]
+           "--bind", str(scratch), str(scratch)]
+    sockets = scratch / ".sockets"
+    if sockets.is_dir():
+        # a mount point of its own: the kernel (its owner until the runner locks it) cannot rename it and
+        # put a link in its place, which the runner, as root, would follow when it locks or cleans it up
+        cmd += ["--bind", str(sockets), str(sockets)]
+    cmd += ["--chdir", str(cwd), "--clearenv"]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
            "TMPDIR": scratch / ".tmp",
            "JUPYTER_RUNTIME_DIR": scratch / ".runtime", "IPYTHONDIR": scratch / ".ipython",
