@@ -21,7 +21,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from ...i18n import N_, translate
 from ..policy.spawner import PolicyMixin
-from . import cgroups, course_sync, gpus, local_choice, private_tmp, readiness
+from . import cgroups, course_sync, gpus, local_choice, no_new_privs, private_tmp, readiness
 from .server_env import server_env
 from .unix_users import ensure_user, unix_name
 
@@ -223,6 +223,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
             cgroups.join(procs_files)
             if tmp_options is not None:
                 private_tmp.enter(tmp_options)
+            no_new_privs.enable()
             setuid()
 
         return preexec
