@@ -37,9 +37,12 @@ def fetch(source: str, into: Path, branch: str | None = None) -> Path:
         except OSError as e:
             raise CourseError(f"{source}: cannot read it ({e.strerror})") from None
         raise CourseError(f"{source}: no such directory; give a course directory or a git URL")
+    if source.startswith("-"):  # git would take it for one of its options (-u is --upload-pack)
+        raise CourseError(f"{source}: not a directory or git URL (starts with '-')")
     target = into / "course"
     git = system_tools.require("git", "git", "to clone a course")  # MissingTool: one line naming the package
-    cmd = [git, "clone", "--quiet", "--depth", "1", *(["--branch", branch] if branch else []), source, str(target)]
+    cmd = [git, "clone", "--quiet", "--depth", "1", *(["--branch", branch] if branch else []),
+           "--", source, str(target)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
                           env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
     if done.returncode != 0:

@@ -68,3 +68,10 @@ def test_a_broken_notebook_file_is_a_failed_notebook(tmp_path, python):
     assert by_name["lessons/fine.ipynb"]["status"] == "passed"
     broken = by_name["lessons/broken.ipynb"]
     assert broken["status"] == "failed" and broken["error"].startswith("not a readable notebook")
+
+
+def test_a_source_git_would_read_as_an_option_is_refused(tmp_path, python):
+    # matched the user@host: URL form, so it went to `git clone` as `-u <upload-pack>`
+    done = check("--python", python, "--out", str(tmp_path / "out"), "--", "-utouch@x:/tmp/campushub-probe")
+    one_line_error(done, "starts with '-'")
+    assert not (tmp_path / "out").exists()
