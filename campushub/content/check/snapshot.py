@@ -24,6 +24,10 @@ from pathlib import Path
 
 SKIP = {".git"}
 MAX_DEPTH = 64
+# Root copies the course once, then once more per notebook run: without a cap
+# a course with a sparse 1 TB file (a few bytes in git) fills root's disk.
+MAX_BYTES = 4 * 2**30
+MAX_ENTRIES = 200_000
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -37,6 +41,7 @@ class _Owner:
 
     def __init__(self, st: os.stat_result):
         self.uid = st.st_uid
+        self.budget = [MAX_BYTES, MAX_ENTRIES]  # bytes and entries the copy may still take
         try:
             entry = pwd.getpwuid(st.st_uid)
             self.groups = set(os.getgrouplist(entry.pw_name, entry.pw_gid))
@@ -86,6 +91,10 @@ def _copy_dir(fd: int, dst: Path, rel: str, owner: _Owner, skipped: list, links:
         if name in SKIP:
             continue
         where = f"{rel}{name}"
+        owner.budget[1] -= 1
+        if owner.budget[1] < 0:
+            raise SnapshotError(f"the course holds more than {MAX_ENTRIES} files and folders; "
+                                "check a smaller course")
         try:
             st = os.stat(name, dir_fd=fd, follow_symlinks=False)
             if stat.S_ISLNK(st.st_mode):
@@ -135,6 +144,10 @@ def _copy_file(dir_fd: int, name: str, dst: Path, owner: _Owner) -> None:
                       0o755 if st.st_mode & stat.S_IXUSR else 0o644)
         try:
             while chunk := os.read(src, 1 << 20):
+                owner.budget[0] -= len(chunk)
+                if owner.budget[0] < 0:
+                    raise SnapshotError(f"the course holds more than {MAX_BYTES // 2**30} GiB "
+                                        "(sparse files count in full); check a smaller course")
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(out, view):]
