@@ -10,6 +10,8 @@ import sys
 from ruamel.yaml import YAML
 
 from .. import config as site_config
+from ..config import exposure
+from .main import CommandError
 
 
 def register(sub) -> None:
@@ -32,7 +34,9 @@ def _show(args) -> int:
 
 
 def _check(args) -> int:
-    site_config.load(args.file)
+    exposed = exposure.check(args.file, site_config.load(args.file))
+    if exposed:
+        raise CommandError(exposed)
     print(f"{args.file}: OK")
     return 0
 

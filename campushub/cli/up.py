@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .. import config as site_config
-from ..config import public_url
+from ..config import exposure, public_url
 from ..deploy.local import ports, processes
 from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..deploy.local.errors import InstallError
@@ -34,6 +34,9 @@ def register(sub) -> None:
 
 def effective_config(args) -> dict:
     config = site_config.load(args.config)
+    exposed = exposure.check(args.config, config)
+    if exposed:
+        raise CommandError(exposed)
     overrides: dict = {}
     if args.ip is not None:
         overrides.setdefault("hub", {})["ip"] = args.ip
