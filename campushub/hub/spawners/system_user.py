@@ -190,7 +190,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
 
     def _ensure_account(self) -> pwd.struct_passwd:
         with _ACCOUNTS_LOCK:
-            return ensure_user(self.unix_name, self.home_root)
+            return ensure_user(self.unix_name, self.home_root, owner=self.user.name)
 
     def _setup_cgroup(self) -> list[str]:
         backend = self._cgroups()

@@ -2,8 +2,11 @@
 
 Hub names can be e-mail addresses, contain capitals, dots or non-ASCII, and be
 longer than useradd accepts (32 characters). Any name that is not already a
-safe unix name gets a short hash suffix, so two different hub names can never
-map to the same account.
+safe unix name gets a short hash suffix. That suffix is 32 bits: someone who
+can choose their hub name (a sign-up, a site account) can search for a name
+with another person's account name in minutes. So an account this module
+creates carries its hub user in its comment (GECOS), and is refused to any
+other hub user.
 """
 
 from __future__ import annotations
@@ -33,8 +36,14 @@ def _tool(name: str) -> str:
     return shutil.which(name) or f"/usr/sbin/{name}"
 
 
-def ensure_user(name: str, home_root: str = "/home") -> pwd.struct_passwd:
-    """Create the account and a private home if missing; idempotent."""
+def owner_mark(hub_name: str) -> str:
+    """The account's comment: whose it is (a 128-bit hash; GECOS allows no ':')."""
+    return "campushub " + hashlib.sha256(hub_name.encode("utf-8")).hexdigest()[:32]
+
+
+def ensure_user(name: str, home_root: str = "/home", owner: str | None = None) -> pwd.struct_passwd:
+    """Create the account and a private home if missing; idempotent.
+    With `owner` (the hub name), an account marked as another hub user's is refused."""
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
@@ -44,12 +53,17 @@ def ensure_user(name: str, home_root: str = "/home") -> pwd.struct_passwd:
         # -U gives every account its own group, so group permissions never
         # open one learner's files to another.
         result = subprocess.run(
-            [_tool("useradd"), "--create-home", "--home-dir", home, "--shell", "/bin/bash", "-U", name],
+            [_tool("useradd"), "--create-home", "--home-dir", home, "--shell", "/bin/bash", "-U",
+             *(["--comment", owner_mark(owner)] if owner is not None else []), name],
             capture_output=True, text=True,
         )
         if result.returncode not in (0, 9):  # 9: created concurrently
             raise RuntimeError(f"useradd {name} failed: {result.stderr.strip()}")
         entry = pwd.getpwnam(name)
+    # Accounts without our mark (made before it existed, or system users an
+    # operator maps on purpose) are left as they are.
+    if owner is not None and entry.pw_gecos.startswith("campushub ") and entry.pw_gecos != owner_mark(owner):
+        raise RuntimeError(f"the unix account {name} belongs to another hub user; rename this hub user")
     if not os.path.isdir(entry.pw_dir):
         os.makedirs(entry.pw_dir, exist_ok=True)
         os.chown(entry.pw_dir, entry.pw_uid, entry.pw_gid)

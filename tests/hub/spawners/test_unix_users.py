@@ -1,10 +1,12 @@
 """Hub names -> unix account names."""
 
+import os
 import re
 
 import pytest
 
-from campushub.hub.spawners.unix_users import MAX_LEN, unix_name
+from campushub.hub.spawners.unix_users import MAX_LEN, ensure_user, owner_mark, remove_user, unix_name
+from tests.harness import TEST_PREFIX
 
 VALID = re.compile(r"[a-z][a-z0-9_-]*")
 
@@ -35,3 +37,20 @@ def test_different_hub_names_never_share_an_account():
 
 def test_prefix_counts_toward_the_length_limit():
     assert len(unix_name("y" * 40, "campus-learner-")) <= MAX_LEN
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creates a real unix account (useradd)")
+def test_an_account_is_refused_to_another_hub_user_with_the_same_account_name(tmp_path):
+    # The 8-hex-digit suffix is 32 bits: a person choosing their own hub name
+    # can find one that maps to someone else's account in minutes. Simulated
+    # here by asking for the same account under two hub names.
+    name = TEST_PREFIX + "own"
+    try:
+        first = ensure_user(name, str(tmp_path), owner="hanako.sato")
+        assert first.pw_gecos == owner_mark("hanako.sato")
+        with pytest.raises(RuntimeError, match="belongs to another hub user"):
+            ensure_user(name, str(tmp_path), owner="hanako\u00a1sato")
+        assert ensure_user(name, str(tmp_path), owner="hanako.sato").pw_uid == first.pw_uid
+    finally:
+        remove_user(name)
+    assert not any(line.startswith(name + ":") for line in open("/etc/passwd"))
