@@ -21,7 +21,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from ...i18n import N_, translate
 from ..policy.spawner import PolicyMixin
-from . import cgroups, course_sync, gpus, local_choice, no_new_privs, private_tmp, readiness
+from . import cgroups, course_sync, gpus, local_choice, log_cap, no_new_privs, private_tmp, readiness
 from .server_env import server_env
 from .unix_users import ensure_user, unix_name
 
@@ -168,11 +168,15 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         log_fd = self._open_log()
         if log_fd is None:
             return await super().start()
-        self.popen_kwargs = {**self.popen_kwargs, "stdout": log_fd, "stderr": log_fd}
+        try:
+            out = log_cap.capped(log_fd)
+        finally:
+            os.close(log_fd)
+        self.popen_kwargs = {**self.popen_kwargs, "stdout": out, "stderr": out}
         try:
             return await super().start()
         finally:
-            os.close(log_fd)  # the child has its own copy
+            os.close(out)  # the child has its own copy
 
     def _explain_exit(self, status: int | None) -> str:
         lang = self.language()
