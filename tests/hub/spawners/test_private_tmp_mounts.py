@@ -130,3 +130,37 @@ def test_dev_mqueue_shows_the_servers_own_queues_not_the_hosts():
                           "--cap-add", "ALL", "--unshare-pid", "--die-with-parent", "--chdir", os.getcwd(),
                           sys.executable, "-c", MQUEUE_PROBE], capture_output=True, text=True, timeout=120)
     assert out.stdout.split("\n")[0] == "0 []", (out.stdout, out.stderr)
+
+
+LOOK = """
+import os
+MARKER = os.environ["MARKER"].encode()
+mine = theirs = 0
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        cmd = open(f'/proc/{pid}/cmdline', 'rb').read()
+    except OSError:
+        continue
+    mine += int(pid) == os.getpid()
+    theirs += MARKER in cmd
+print(mine, theirs)
+"""
+
+
+@pytest.mark.skipif(not private_tmp._PER_MOUNT_PROC, reason="hidepid per mount needs Linux 5.8")
+def test_other_accounts_processes_and_their_command_lines_are_out_of_sight(tmp_path):
+    marker = f"token-{tmp_path.name}".encode()
+    # another account's process (root's here) with a secret in its command line
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", marker.decode()])
+    try:
+        def learner():
+            private_tmp.enter(private_tmp.mount_options(64 * MIB))
+            os.setgid(65534)
+            os.setuid(65534)
+        out = subprocess.run([sys.executable, "-c", LOOK], preexec_fn=learner, env={"MARKER": marker.decode()},
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out == ["1", "0"], out  # before the fix: ["1", "1"], the token in the other's command line
+        assert marker in Path(f"/proc/{other.pid}/cmdline").read_bytes()  # the host's /proc is unchanged
+    finally:
+        other.kill()
+        other.wait()
