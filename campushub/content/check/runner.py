@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import resource
+import stat
 import sys
 
 import nbformat
@@ -50,6 +51,11 @@ class LockingClient(NotebookClient):
         try:
             os.fchown(fd, 0, 0)
             os.fchmod(fd, 0o755)
+            # course code can run while the kernel starts: a socket it swapped for a link before the lock
+            # would still lead this process elsewhere when it reconnects
+            for name in os.listdir(fd):
+                if name != "kernel.json" and not stat.S_ISSOCK(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+                    raise RuntimeError(f"the kernel replaced its socket {name} with something else")
         finally:
             os.close(fd)
         return kc

@@ -68,3 +68,17 @@ def test_a_notebook_cannot_have_root_clean_up_through_a_link(tmp_path, python):
     (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
     assert result["status"] == "passed", done.stdout + done.stderr
     assert sorted(p.name for p in target.iterdir()) == ["kernel-1", "kernel-2", "kernel.json"]
+
+
+def test_a_socket_swapped_for_a_link_before_the_lock_ends_the_run(tmp_path, python):
+    course = make_course(tmp_path / "course", {"lesson": ["print('hello')"]})
+    # course code at kernel start: once the runner is connected, one socket becomes a link (to a root-only
+    # socket, say), which the runner would follow as root whenever it reconnects
+    (course / "lessons" / "campushub_memory_watch.py").write_text(
+        "import os, time\ntime.sleep(2)\nsockets = os.path.join(os.environ['HOME'], '.sockets')\n"
+        "name = os.path.join(sockets, sorted(n for n in os.listdir(sockets) if n.startswith('kernel-'))[0])\n"
+        "os.unlink(name)\nos.symlink('/run/systemd/private', name)\n"
+        "def load_ipython_extension(ip):\n    pass\n")
+    done = run(course, tmp_path / "out", python)
+    (result,) = json.loads((tmp_path / "out" / "report.json").read_text())["notebooks"]
+    assert result["status"] == "died" and "replaced its socket" in result["error"], done.stdout + done.stderr
