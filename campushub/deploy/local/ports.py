@@ -10,6 +10,7 @@ and they outlive `campushub down`/`up`. The record is the effective config
 from __future__ import annotations
 
 import json
+import random
 import socket
 
 from .layout import Layout
@@ -37,10 +38,36 @@ def _recorded(layout: Layout) -> dict:
     return {k: hub.get(k) for k in INTERNAL if isinstance(hub.get(k), int)}
 
 
+# Chosen below the unprivileged port start (1024): learners' processes cannot
+# bind them. On a port above it, a learner's server (they outlive `down`)
+# could take the hub's API port while the hub was down and collect the API
+# token every running server sends it, or take the proxy's API port while
+# the proxy restarted and collect the hub's proxy token.
+PRIVILEGED = range(600, 1000)
+
+
 def _free_port(taken: set[int]) -> int:
-    while True:
+    limit = _unprivileged_start()
+    ports = [p for p in PRIVILEGED if p < limit and p not in taken]
+    random.shuffle(ports)  # two sites starting at once rarely try the same one
+    for port in ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    while True:  # not root (tests of the CLI alone), or none free: any port
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         if port not in taken:
             return port
+
+
+def _unprivileged_start() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 1024
