@@ -97,6 +97,9 @@ def run(args) -> int:
             if life.left_over:
                 console.print(f"Stopped what an earlier `campushub up` left running: {', '.join(life.left_over)}.")
             config["hub"] = ports.resolve(config["hub"], layout)
+            warning = ports.public_port_warning(config["hub"])
+            if warning:
+                console.print(warning, style="yellow", markup=False, highlight=False)
             busy = processes.busy_ports(config["hub"], include_proxy=True)
             if busy:
                 raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")

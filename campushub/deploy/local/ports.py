@@ -71,3 +71,12 @@ def _unprivileged_start() -> int:
             return int(f.read())
     except (OSError, ValueError):
         return 1024
+
+
+def public_port_warning(hub: dict) -> str | None:
+    """A warning when the public port is one any account of the machine may take while the proxy is down."""
+    if hub["port"] < _unprivileged_start():
+        return None
+    return (f"Warning: port {hub['port']} is one any account on this machine (learners too) can listen on while "
+            "the proxy is down (during `down`/`up` or a restart), e.g. with a fake login page; on a shared "
+            "machine use a port below 1024 (443 with hub.https, or 80).")

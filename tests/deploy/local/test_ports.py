@@ -30,3 +30,13 @@ def test_recorded_and_configured_ports_are_kept(tmp_path):
     layout.config_copy.write_text(json.dumps({"hub": {"hub_port": 45678, "proxy_api_port": 45679}}))
     hub = ports.resolve({"port": 8000, "hub_port": None, "proxy_api_port": 8002}, layout)
     assert (hub["hub_port"], hub["proxy_api_port"]) == (45678, 8002)
+
+
+def test_a_public_port_others_can_take_is_warned_about():
+    # the same attack on the public port: while the proxy is down, a learner listens there and serves a
+    # login page of their own on the site's address
+    grab = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c", GRAB, "0"],
+                          capture_output=True, text=True, timeout=30, cwd="/")
+    assert grab.stdout.strip() == "bound"  # any high port: 8000, the default, included
+    assert "below 1024" in ports.public_port_warning({"port": 8000})
+    assert ports.public_port_warning({"port": 443}) is None
