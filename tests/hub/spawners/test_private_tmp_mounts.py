@@ -18,6 +18,9 @@ from campushub.hub.spawners import private_tmp
 from campushub.hub.spawners.server_env import HOME_RUNTIME_DIR, PRIVATE_RUNTIME_DIR
 
 MIB = 2**20
+# Children that enter the private mounts run Debian's python: the test venv may
+# live under /tmp (a CI checkout), which those mounts replace.
+HOST_PYTHON = "/usr/bin/python3"
 SHOW = ("import os\nfor p in ('/tmp', '/dev/shm', '/var/tmp', '/run/lock'):\n    s = os.statvfs(p)\n"
         "    print(p, s.f_blocks * s.f_frsize, s.f_files, sorted(os.listdir(p)))")
 
@@ -32,14 +35,14 @@ def test_a_process_gets_fresh_capped_tmpfs_and_the_host_keeps_its_own(tmp_path):
     before = _host_mounts()
     try:
         options = private_tmp.mount_options(64 * MIB)
-        out = subprocess.run([sys.executable, "-c", SHOW + f"\nopen('/dev/shm/{marker.name}', 'w').write('x')"],
+        out = subprocess.run([HOST_PYTHON, "-c", SHOW + f"\nopen('/dev/shm/{marker.name}', 'w').write('x')"],
                              preexec_fn=lambda: private_tmp.enter(options), capture_output=True, text=True,
                              check=True).stdout.splitlines()
         places = ("/tmp", "/dev/shm", "/var/tmp", "/run/lock")
         assert out == [f"{path} {64 * MIB} {64 * MIB // 4096} []" for path in places]
         assert _host_mounts() == before  # nothing propagated back
         # System V shared memory and message queues of its own, gone with it
-        ipc = subprocess.run([sys.executable, "-c", "import os; print(os.readlink('/proc/self/ns/ipc'))"],
+        ipc = subprocess.run([HOST_PYTHON, "-c", "import os; print(os.readlink('/proc/self/ns/ipc'))"],
                              preexec_fn=lambda: private_tmp.enter(options), capture_output=True, text=True,
                              check=True).stdout.strip()
         assert ipc != os.readlink("/proc/self/ns/ipc")
@@ -111,7 +114,7 @@ from campushub.hub.spawners import private_tmp
 options = private_tmp.mount_options(64 * 2**20)
 # the learner's side: a queue made through the file system (no mq_open needed)
 make = "import os; os.close(os.open('/dev/mqueue/probe', os.O_CREAT | os.O_RDWR))"
-made = subprocess.run([sys.executable, "-c", make],
+made = subprocess.run(['/usr/bin/python3', "-c", make],
                       preexec_fn=lambda: private_tmp.enter(options))
 print(made.returncode, sorted(os.listdir('/dev/mqueue')))
 for name in os.listdir('/dev/mqueue'):
@@ -157,7 +160,7 @@ def test_other_accounts_processes_and_their_command_lines_are_out_of_sight(tmp_p
             private_tmp.enter(private_tmp.mount_options(64 * MIB))
             os.setgid(65534)
             os.setuid(65534)
-        out = subprocess.run([sys.executable, "-c", LOOK], preexec_fn=learner, env={"MARKER": marker.decode()},
+        out = subprocess.run([HOST_PYTHON, "-c", LOOK], preexec_fn=learner, env={"MARKER": marker.decode()},
                              capture_output=True, text=True, check=True).stdout.split()
         assert out == ["1", "0"], out  # before the fix: ["1", "1"], the token in the other's command line
         assert marker in Path(f"/proc/{other.pid}/cmdline").read_bytes()  # the host's /proc is unchanged
