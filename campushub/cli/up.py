@@ -53,25 +53,23 @@ def effective_config(args) -> dict:
 def preflight(config: dict) -> None:
     if os.geteuid() != 0:
         raise CommandError("campushub up must run as root: it creates a unix account per user.")
-    try:
-        cgroups.detect()
-    except cgroups.CgroupUnavailable as e:
-        if not config["limits"]["allow_unlimited"]:
-            raise CommandError(
-                f"cannot enforce resource limits: {e}.\n"
-                "Fix cgroups, or set `limits: {allow_unlimited: true}` in the config to run without limits."
-            ) from None
+    _unless_unlimited(config, cgroups.detect, cgroups.CgroupUnavailable, "cannot enforce resource limits: {e}.\n"
+                      "Fix cgroups, or set `limits: {{allow_unlimited: true}}` in the config to run without limits.")
     # here, not at the top: it brings JupyterHub's spawner and ORM, 1.4 s of CPU in every command
     from ..hub.spawners import private_tmp
 
+    _unless_unlimited(config, private_tmp.check, private_tmp.PrivateTmpUnavailable,
+                      "{e}.\nRun CampusHub as root with CAP_SYS_ADMIN (not in an unprivileged container), or set "
+                      "`limits: {{allow_unlimited: true}}` to start servers with the machine's shared /tmp.")
+
+
+def _unless_unlimited(config: dict, check, unavailable: type[Exception], message: str) -> None:
+    """Run a preflight check; what it finds missing stops `up` unless the site chose limits.allow_unlimited."""
     try:
-        private_tmp.check()
-    except private_tmp.PrivateTmpUnavailable as e:
+        check()
+    except unavailable as e:
         if not config["limits"]["allow_unlimited"]:
-            raise CommandError(
-                f"{e}.\nRun CampusHub as root with CAP_SYS_ADMIN (not in an unprivileged container), or set "
-                "`limits: {allow_unlimited: true}` to start servers with the machine's shared /tmp."
-            ) from None
+            raise CommandError(message.format(e=e)) from None
 
 
 def _admin_name(name: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import TEST_PREFIX, Browserless, Hub
+from tests.harness import TEST_PREFIX, Browserless, Hub, running
 
 PREFIX = TEST_PREFIX + "n"  # this module's unix accounts, removed by this module only
 
@@ -17,13 +17,8 @@ def hub(tmp_path_factory):
     h = Hub.create(tmp_path_factory.mktemp("native-admin-names"), {
         "spawner": {"user_prefix": PREFIX}, "hub": {"admin_users": ["teacher"]},
     })
-    h.up()
-    try:
+    with running(h, PREFIX):
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 def test_signing_up_under_a_listed_admins_name_needs_approval(hub):

@@ -10,7 +10,7 @@ import re
 import pytest
 import requests
 
-from tests.harness import TEST_PREFIX, Hub, wait_for
+from tests.harness import TEST_PREFIX, Hub, running, wait_for
 
 from .site_db import SiteDB
 
@@ -34,13 +34,8 @@ def hub(tmp_path_factory, site):
                                                       "refresh_seconds": 10, "query_parameter": PARAM}},
         "roles": {"admin_groups": ["hub-staff"]},
     })
-    h.up(admin=None)
-    try:
+    with running(h, PREFIX, admin=None):
         yield h
-    finally:
-        if h.proc and h.proc.poll() is None:
-            h.down("--stop-servers")
-        h.cleanup_accounts(PREFIX)
 
 
 def arrive(hub: Hub, token: str, session: requests.Session | None = None, **headers):
