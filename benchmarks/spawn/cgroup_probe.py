@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 from tests.harness import TEST_PREFIX
 
 LOOP = [sys.executable, "-c", "while True: pass"]

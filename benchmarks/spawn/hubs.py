@@ -12,7 +12,7 @@ from campushub.config import defaults as site_defaults
 from campushub.deploy.local import processes
 from campushub.deploy.local.layout import Layout
 from campushub.deploy.local.proxy import node_binary, proxy_script_for
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 from tests.harness import TEST_PREFIX, Hub, free_port
 
 from .accounts import userdel

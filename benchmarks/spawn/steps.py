@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from campushub.hub.spawners import cgroups
-from campushub.hub.spawners.unix_users import ensure_user
+from campushub.deploy.local.spawner import cgroups
+from campushub.deploy.local.spawner.unix_users import ensure_user
 from tests.harness import TEST_PREFIX
 
 from .accounts import userdel

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import requests
 
-from campushub.hub.spawners import cgroups
-from campushub.hub.spawners.unix_users import ensure_user, unix_name
+from campushub.deploy.local.spawner import cgroups
+from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
 from tests.harness import TEST_PREFIX
 
 from .accounts import uid_of, useradd

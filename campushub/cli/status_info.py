@@ -9,9 +9,9 @@ import requests
 
 from ..deploy.local import environments, processes
 from ..deploy.local.layout import Layout
+from ..deploy.local.spawner import cgroups
+from ..deploy.local.spawner.unix_users import unix_name
 from ..hub.roles import ADMIN_GROUPS_ROLE
-from ..hub.spawners import cgroups
-from ..hub.spawners.unix_users import unix_name
 from .hub_api import HubAPI
 
 ADMIN_ROLES = {"admin", ADMIN_GROUPS_ROLE}

@@ -15,8 +15,8 @@ from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
+from ..deploy.local.spawner import cgroups
 from ..hub.auth import bootstrap
-from ..hub.spawners import cgroups
 from .main import CommandError
 from .steps import Steps
 from .supervise import Lifetime, Stopped
@@ -56,7 +56,7 @@ def preflight(config: dict) -> None:
     _unless_unlimited(config, cgroups.detect, cgroups.CgroupUnavailable, "cannot enforce resource limits: {e}.\n"
                       "Fix cgroups, or set `limits: {{allow_unlimited: true}}` in the config to run without limits.")
     # here, not at the top: it brings JupyterHub's spawner and ORM, 1.4 s of CPU in every command
-    from ..hub.spawners import private_tmp
+    from ..deploy.local.spawner import private_tmp
 
     _unless_unlimited(config, private_tmp.check, private_tmp.PrivateTmpUnavailable,
                       "{e}.\nRun CampusHub as root with CAP_SYS_ADMIN (not in an unprivileged container), or set "

@@ -87,7 +87,7 @@ def _native(c, config: dict, layout: Layout) -> None:
 
 def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
     spawner, limits = config["spawner"], config["limits"]
-    c.JupyterHub.spawner_class = "campushub.hub.spawners.system_user.SystemUserSpawner"
+    c.JupyterHub.spawner_class = "campushub.deploy.local.spawner.system_user.SystemUserSpawner"
     s = c.SystemUserSpawner
     s.user_prefix = spawner["user_prefix"]
     s.home_root = spawner["home_root"]

@@ -106,5 +106,5 @@ def test_spawn_pending_page_in_japanese(hub, admin, new_page):
     shot(page, "browser-spawn-pending-ja.png")
 
     # The page follows the progress stream to Lab once the server is ready.
-    # (The translated progress messages themselves: tests/hub/spawners/test_progress.py.)
+    # (The translated progress messages themselves: tests/deploy/local/spawner/test_progress.py.)
     expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)

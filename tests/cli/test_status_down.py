@@ -10,7 +10,7 @@ import pytest
 from campushub.cli.main import CommandError
 from campushub.cli.up import preflight
 from campushub.config import defaults
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 
 from ..conftest import spawn
 from ..harness import TEST_PREFIX, campushub

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from campushub.content.sync import NOTICE_FILE, git_checked_paths, sync_link, trust_local_repos
-from campushub.hub.spawners.unix_users import unix_name
+from campushub.deploy.local.spawner.unix_users import unix_name
 
 from ..harness import TEST_PREFIX, Hub, free_port, wait_for
 from .course_factory import git, make_repo, notebook

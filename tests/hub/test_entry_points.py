@@ -2,8 +2,8 @@
 
 from jupyterhub.app import JupyterHub
 
+from campushub.deploy.local.spawner.system_user import SystemUserSpawner
 from campushub.hub.auth.native import CampusHubAuthenticator
-from campushub.hub.spawners.system_user import SystemUserSpawner
 
 
 def test_jupyterhub_resolves_our_entry_point_names():

@@ -25,9 +25,9 @@ import pytest
 import requests
 
 from campushub.deploy.local.proxy import ensure_proxy
+from campushub.deploy.local.spawner import cgroups
+from campushub.deploy.local.spawner.unix_users import unix_name
 from campushub.deploy.local.userenv import ensure_user_env, python_version
-from campushub.hub.spawners import cgroups
-from campushub.hub.spawners.unix_users import unix_name
 
 from ..harness import TEST_PREFIX, Browserless, Hub, execute, free_port, run_code, wait_for
 

@@ -9,7 +9,7 @@ import signal
 import time
 import uuid
 
-from ...hub.spawners import cgroups
+from ...deploy.local.spawner import cgroups
 from .sandbox import Limits, Unavailable
 
 PREFIX = "content-check-"

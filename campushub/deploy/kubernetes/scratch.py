@@ -1,6 +1,6 @@
 """A private /tmp and /dev/shm in every server's pod, in memory and counted
 against the pod's memory limit, the Kubernetes side of the local spawner's
-private tmpfs (hub/spawners/private_tmp.py): a Memory emptyDir is a tmpfs
+private tmpfs (deploy/local/spawner/private_tmp.py): a Memory emptyDir is a tmpfs
 charged to the pod's cgroup, capped here at the chosen memory, and deleted
 with the pod, so nothing a server wrote outside its home outlives it.
 Container runtimes give /dev/shm only 64 MiB by default, too little for

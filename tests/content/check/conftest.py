@@ -12,7 +12,7 @@ import pytest
 
 from campushub.config import validate
 from campushub.deploy.local import environments
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from campushub.hub.spawners import cgroups
-from campushub.hub.spawners.unix_users import unix_name
+from campushub.deploy.local.spawner import cgroups
+from campushub.deploy.local.spawner.unix_users import unix_name
 
 from ...harness import ROOT, TEST_PREFIX, Hub, campushub, running, wait_for
 

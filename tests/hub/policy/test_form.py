@@ -96,8 +96,8 @@ def test_the_form_code_shows_the_one_environment_a_policy_allows():
     from types import SimpleNamespace
 
     from campushub.config import validate
+    from campushub.deploy.local.spawner import choice as local_choice
     from campushub.hub.policy.spawner import PolicyMixin
-    from campushub.hub.spawners import local_choice
 
     class FormSpawner(PolicyMixin):
         user = SimpleNamespace(groups=[], spawners={})

@@ -1,12 +1,12 @@
 """A notebook cannot fill the data dir's disk through its server's log (see
-campushub/hub/spawners/log_cap.py): before the fix, 100 MiB written to fd 2
+campushub/deploy/local/spawner/log_cap.py): before the fix, 100 MiB written to fd 2
 by a kernel all landed in DATA_DIR/logs/users/NAME.log."""
 
 from __future__ import annotations
 
-from campushub.hub.spawners import log_cap
+from campushub.deploy.local.spawner import log_cap
 
-from ....harness import execute, run_code, wait_for
+from .....harness import execute, run_code, wait_for
 from .conftest import account, start, stop
 
 FLOOD = "import os\nfor _ in range(100):\n    os.write(2, b'x' * 2**20)\nprint('flooded')"

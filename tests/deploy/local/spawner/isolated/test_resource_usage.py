@@ -9,7 +9,7 @@ import re
 
 import requests
 
-from ....harness import run_code
+from .....harness import run_code
 from .conftest import MIB, start, stop
 
 

@@ -5,7 +5,7 @@ against mount tables of other machines."""
 
 import pytest
 
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 
 
 def _fake_v2(root):
@@ -69,7 +69,7 @@ def test_real_machine_has_a_usable_hierarchy():
 
 
 def test_v1_parent_weight_follows_running_servers(hub, alice, bob):
-    from ...conftest import spawn
+    from ....conftest import spawn
 
     spawn(hub, alice)
     spawn(hub, bob)

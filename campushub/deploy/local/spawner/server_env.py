@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import pwd
 
-from ...i18n import N_, translate
+from ....i18n import N_, translate
 from . import course_sync
 
 MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import websocket
 
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 
-from ....harness import execute, run_code, wait_for
+from .....harness import execute, run_code, wait_for
 from .conftest import MIB, account, parent, server_pid, server_pids, start, stop
 
 WRITE = """

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 
-from campushub.hub.spawners import log_cap
+from campushub.deploy.local.spawner import log_cap
 
-from ...harness import wait_for
+from ....harness import wait_for
 
 
 def test_the_relay_keeps_the_first_bytes_notes_the_rest_and_never_blocks(tmp_path):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from campushub.hub.spawners.unix_users import MAX_LEN, ensure_user, owner_mark, remove_user, unix_name
+from campushub.deploy.local.spawner.unix_users import MAX_LEN, ensure_user, owner_mark, remove_user, unix_name
 from tests.harness import TEST_PREFIX
 
 VALID = re.compile(r"[a-z][a-z0-9_-]*")

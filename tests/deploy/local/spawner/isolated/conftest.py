@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from campushub.hub.spawners import cgroups
-from campushub.hub.spawners.unix_users import unix_name
+from campushub.deploy.local.spawner import cgroups
+from campushub.deploy.local.spawner.unix_users import unix_name
 
-from ....harness import TEST_PREFIX, Hub, running, wait_for
+from .....harness import TEST_PREFIX, Hub, running, wait_for
 
 PREFIX = TEST_PREFIX + "i"
 MIB = 2**20

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 
-from ...i18n import N_, translate
-from ..policy.types import Choice, Policy
+from ....hub.policy.types import Choice, Policy
+from ....i18n import N_, translate
+from .. import environments
 from . import gpus
 from .readiness import user_facing
 
@@ -32,8 +33,6 @@ def apply_choice(spawner, choice: Choice, policy: Policy) -> None:
 def _env_dir(spawner, choice: Choice) -> str | None:
     if not spawner.environments_root:
         return None  # a plain jupyterhub_config.py setup: env_dir as configured
-    from ...deploy.local import environments
-
     try:
         found = environments.resolve(spawner.environments_root, choice.environment, choice.tag)
     except (LookupError, OSError):
@@ -55,8 +54,6 @@ def environment_info(spawner, policy: Policy) -> list[dict]:
     """What the form shows of each allowed environment: tags, versions, packages."""
     described = {}
     if spawner.environments_root:
-        from ...deploy.local import environments
-
         try:
             described = {info["name"]: info for info in environments.describe(
                 spawner.environments_root, spawner.config_dict)}

@@ -1,7 +1,7 @@
 """Spawn progress events come from the spawner's steps, in the language of the request."""
 
-from ...conftest import make_user
-from ...harness import progress_events
+from ....conftest import make_user
+from ....harness import progress_events
 
 
 def test_progress_steps_in_japanese(hub, admin):

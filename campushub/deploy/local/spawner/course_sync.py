@@ -8,8 +8,8 @@ import json
 import pwd
 from pathlib import Path
 
-from ...content import sync
-from ...i18n import N_, translate
+from ....content import sync
+from ....i18n import N_, translate
 
 UPDATE_TITLE = N_("Update course materials")
 UPDATE_INTRO = N_("Get the latest version of each course. Your own changes are kept; new and updated files are added.")

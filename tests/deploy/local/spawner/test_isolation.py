@@ -4,8 +4,8 @@ import os
 import pwd
 import stat
 
-from ...conftest import spawn
-from ...harness import TEST_PREFIX, run_code
+from ....conftest import spawn
+from ....harness import TEST_PREFIX, run_code
 
 
 def test_server_and_kernel_run_as_the_user_not_root(hub, alice):

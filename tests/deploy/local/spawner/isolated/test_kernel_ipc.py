@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from ....harness import execute, run_code
+from .....harness import execute, run_code
 from .conftest import as_user, server_pid, server_pids, start, stop
 
 RUNTIME = "/tmp/jupyter-runtime"

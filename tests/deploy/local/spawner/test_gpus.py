@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from campushub.hub.spawners import gpus
+from campushub.deploy.local.spawner import gpus
 
 UUIDS = ["GPU-0aa1b2c3-0000-0000-0000-000000000001", "GPU-0aa1b2c3-0000-0000-0000-000000000002",
          "GPU-0aa1b2c3-0000-0000-0000-000000000003"]

@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from campushub.hub.spawners import private_tmp
-from campushub.hub.spawners.server_env import HOME_RUNTIME_DIR, PRIVATE_RUNTIME_DIR
+from campushub.deploy.local.spawner import private_tmp
+from campushub.deploy.local.spawner.server_env import HOME_RUNTIME_DIR, PRIVATE_RUNTIME_DIR
 
 MIB = 2**20
 # Children that enter the private mounts run Debian's python: the test venv may
@@ -110,7 +110,7 @@ def test_up_refuses_early_where_they_cannot_be_made(refused):
 
 MQUEUE_PROBE = """
 import os, subprocess, sys
-from campushub.hub.spawners import private_tmp
+from campushub.deploy.local.spawner import private_tmp
 options = private_tmp.mount_options(64 * 2**20)
 # the learner's side: a queue made through the file system (no mq_open needed)
 make = "import os; os.close(os.open('/dev/mqueue/probe', os.O_CREAT | os.O_RDWR))"

@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 
-from ...i18n import N_, translate
+from ....i18n import N_, translate
 from .readiness import user_facing
 
 NO_PRIVATE_TMP = N_("This machine cannot give your server its own temporary folders, so it was not started. Tell an administrator.")  # noqa: E501

@@ -14,7 +14,7 @@ import os
 import pwd
 import shutil
 
-from ....harness import run_code
+from .....harness import run_code
 from .conftest import account, start, stop
 
 GROUP = "shadow"  # any group the learner is not in

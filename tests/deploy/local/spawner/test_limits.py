@@ -1,9 +1,9 @@
 """cgroup limits: read back from the kernel's own cgroup, and a memory hog stopped by its own limit."""
 
-from campushub.hub.spawners import cgroups
+from campushub.deploy.local.spawner import cgroups
 
-from ...conftest import spawn
-from ...harness import TEST_PREFIX, run_code
+from ....conftest import spawn
+from ....harness import TEST_PREFIX, run_code
 
 
 def _usage(name: str) -> dict:
