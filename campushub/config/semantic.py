@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import resource_checks
+from . import kubernetes_checks, resource_checks
 from .errors import ConfigError, line_of
 from .units import parse_bytes
 
@@ -58,6 +58,7 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     if auth["type"] == "ldap" and bool(ldap["search_user"]) != bool(ldap["search_password"]):
         fail("auth.ldap.search_user", "set search_user and search_password together")
     resource_checks.check(config, fail)
+    kubernetes_checks.check(config, fail)
 
 
 REQUIRED_BY_AUTH = {
