@@ -32,13 +32,17 @@ def check(config: dict, doc: Any, path: str | None) -> None:
              "set hub.https.cert and hub.https.key, or hub.public_url to the https:// "
              "address of the TLS proxy in front")
     auth = config["auth"]
+    # A file for Kubernetes (it has a kubernetes: section) leaves its secrets
+    # out: the release's Secret supplies them (deploy/kubernetes/secrets.py).
+    from_secret = isinstance(doc, dict) and "kubernetes" in doc
     for key in REQUIRED_BY_AUTH.get(auth["type"], ()):
         section, _, name = key.partition(".")
-        if not auth[section][name]:
+        if not auth[section][name] and not (from_secret and key in SECRET_BY_AUTH):
             fail(f"auth.{key}", f"auth.type is {auth['type']}, which needs auth.{key}")
     if auth["type"] == "site_token":
         site = auth["site_token"]
-        if bool(site["database"]["url"]) == bool(site["http"]["url"]):
+        if site["database"]["url"] and site["http"]["url"] or not (
+                site["database"]["url"] or site["http"]["url"] or from_secret):
             fail("auth.site_token", "set exactly one of database.url and http.url")
     if auth["type"] == "oidc" and auth["oidc"]["allowed_groups"] and not auth["oidc"]["groups_claim"]:
         fail("auth.oidc.allowed_groups", "needs groups_claim: without it nobody's groups are known")
@@ -55,7 +59,8 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     ldap = auth["ldap"]
     if auth["type"] == "ldap" and ldap["allowed_groups"] and not ldap["group_search_base"]:
         fail("auth.ldap.allowed_groups", "needs group_search_base: without it nobody's groups are known")
-    if auth["type"] == "ldap" and bool(ldap["search_user"]) != bool(ldap["search_password"]):
+    if auth["type"] == "ldap" and (ldap["search_password"] and not ldap["search_user"] or ldap["search_user"]
+                                   and not (ldap["search_password"] or from_secret)):
         fail("auth.ldap.search_user", "set search_user and search_password together")
     resource_checks.check(config, fail)
     kubernetes_checks.check(config, fail)
@@ -66,3 +71,4 @@ REQUIRED_BY_AUTH = {
     "google": ("google.client_id", "google.client_secret"),
     "ldap": ("ldap.server_address",),
 }
+SECRET_BY_AUTH = ("oidc.client_secret", "google.client_secret")

@@ -1,0 +1,118 @@
+"""Secrets of a release: never in the chart values or the mounted campushub.yaml.
+
+Each secret setting lives in one Kubernetes Secret (kubernetes.secret_name) under
+its own key; the rendered values hand it to the hub as a CAMPUSHUB_* environment
+variable through secretKeyRef, and the hub puts it back into the configuration
+it loaded from the mounted file (fill_from_env). Settings that name a *file*
+(a Google service account key, the site's API key, CA bundles) are mounted from
+a second Secret (kubernetes.files_secret_name) at the path the file names, so
+the configuration stays the same as locally.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import NamedTuple
+
+
+class Secret(NamedTuple):
+    path: tuple[str, ...]  # where the value sits in campushub.yaml
+    env: str  # the hub container's environment variable
+    key: str  # the key in the Secret kubernetes.secret_name
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+SECRETS: tuple[Secret, ...] = (
+    Secret(("hub", "db_url"), "CAMPUSHUB_HUB_DB_URL", "hub-db-url"),
+    Secret(("auth", "site_token", "database", "url"), "CAMPUSHUB_SITE_TOKEN_DATABASE_URL", "site-token-database-url"),
+    Secret(("auth", "oidc", "client_secret"), "CAMPUSHUB_OIDC_CLIENT_SECRET", "oidc-client-secret"),
+    Secret(("auth", "google", "client_secret"), "CAMPUSHUB_GOOGLE_CLIENT_SECRET", "google-client-secret"),
+    Secret(("auth", "ldap", "search_password"), "CAMPUSHUB_LDAP_SEARCH_PASSWORD", "ldap-search-password"),
+)
+
+
+class SecretFile(NamedTuple):
+    path: tuple[str, ...]  # the setting holding the file's absolute path
+    key: str  # the key in the Secret kubernetes.files_secret_name
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+SECRET_FILES: tuple[SecretFile, ...] = (
+    SecretFile(("auth", "google", "service_account_key_file"), "google-service-account-key.json"),
+    SecretFile(("auth", "site_token", "http", "api_key_file"), "site-token-api-key"),
+    SecretFile(("auth", "site_token", "http", "ca_file"), "site-token-ca.pem"),
+    SecretFile(("auth", "ldap", "ca_file"), "ldap-ca.pem"),
+)
+
+
+def get(config: Mapping, path: tuple[str, ...]):
+    """The value at `path`, or None where any part is missing."""
+    node = config
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _put(config: dict, path: tuple[str, ...], value) -> None:
+    node = config
+    for part in path[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[path[-1]] = value
+
+
+def fill_from_env(config: dict, environ: Mapping[str, str]) -> dict:
+    """A copy of `config` with each secret taken from its environment variable
+    when that is set and not empty. Works on a loaded configuration and on a
+    raw parsed file alike (missing sections are created), so a caller may fill
+    before validating."""
+    out = copy.deepcopy(config)
+    for secret in SECRETS:
+        value = environ.get(secret.env)
+        if value:
+            _put(out, secret.path, value)
+    return out
+
+
+def without_secrets(config: dict) -> tuple[dict, list[Secret]]:
+    """A copy of `config` with every secret value set to null, and the secrets
+    that were written in it (the admin moves those into the Secret)."""
+    out = copy.deepcopy(config)
+    found = []
+    for secret in SECRETS:
+        if get(out, secret.path):
+            _put(out, secret.path, None)
+            found.append(secret)
+    return out, found
+
+
+def needed(config: dict) -> list[Secret]:
+    """The secrets this configuration uses: the hub database always (PostgreSQL
+    on Kubernetes), and those of its auth type."""
+    auth = config["auth"]
+    kind = auth["type"]
+    out = [SECRETS[0]]
+    if kind == "site_token" and not auth["site_token"]["http"]["url"]:
+        out.append(SECRETS[1])
+    if kind in ("oidc", "google"):
+        out.append(next(s for s in SECRETS if s.path[1] == kind))
+    if kind == "ldap" and auth["ldap"]["search_user"]:
+        out.append(SECRETS[4])
+    return out
+
+
+def files_needed(config: dict) -> list[tuple[SecretFile, str]]:
+    """(file, its configured path) for each secret file the configuration names."""
+    kind = config["auth"]["type"]
+    return [(f, get(config, f.path)) for f in SECRET_FILES
+            if f.path[1] == kind and get(config, f.path)]
