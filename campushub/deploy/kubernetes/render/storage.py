@@ -1,0 +1,93 @@
+"""Storage of user servers in the chart values: each user's home on a
+claim of their own that KubeSpawner creates on first start (and keeps when
+the server stops), and the site's shared volumes (kubernetes.shared_volumes),
+mounted in every server, read-only unless configured otherwise.
+
+Shared volumes are claims rather than volumes written into the pod, so the
+pod spec holds no server addresses and an operator can swap the storage
+behind a claim without touching the chart. The claims this module makes are
+returned by manifests(), for `kubectl apply` beside the release."""
+
+from __future__ import annotations
+
+from ....config.errors import ConfigError
+from ..scratch import MOUNTS as SCRATCH_MOUNTS
+
+# The home of the user images: Jupyter's docker-stacks images, which the
+# default kubernetes.image is and which ours build on, run as jovyan.
+HOME = "/home/jovyan"
+RWX = ["ReadWriteMany"]
+LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "shared-storage"}
+# Mounting over one of these would hide the system, the home or the
+# private /tmp from the server.
+SYSTEM = ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root",
+          "/run", "/sbin", "/sys", "/usr", "/var")
+
+
+def volume_name(name: str) -> str:
+    return f"shared-{name}"
+
+
+def claim_name(name: str, volume: dict) -> str:
+    return volume.get("existing_claim") or f"campushub-shared-{name}"
+
+
+def values(config: dict) -> dict:
+    kube = config["kubernetes"]
+    check(config)
+    dynamic = {"storageAccessModes": ["ReadWriteOnce"]}
+    if kube["storage_class"]:
+        dynamic["storageClass"] = kube["storage_class"]
+    storage = {"type": "dynamic", "capacity": kube["storage_capacity"], "homeMountPath": HOME,
+               "dynamic": dynamic}
+    shared = kube["shared_volumes"]
+    if shared:
+        # Maps, not lists: the chart takes both, and maps deep-merge with
+        # other fragments' volumes instead of replacing them.
+        storage["extraVolumes"] = {
+            volume_name(n): {"name": volume_name(n), "persistentVolumeClaim": {"claimName": claim_name(n, v)}}
+            for n, v in shared.items()}
+        storage["extraVolumeMounts"] = {
+            volume_name(n): {"name": volume_name(n), "mountPath": v["mount_path"], "readOnly": v["read_only"]}
+            for n, v in shared.items()}
+    return {"singleuser": {"storage": storage}}
+
+
+def manifests(config: dict) -> list[dict]:
+    """The claims (and for NFS, the volumes) of the shared volumes this release creates."""
+    namespace = config["kubernetes"]["namespace"]
+    out = []
+    for name, volume in config["kubernetes"]["shared_volumes"].items():
+        if volume.get("existing_claim"):
+            continue
+        claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                 "metadata": {"name": claim_name(name, volume), "namespace": namespace, "labels": dict(LABELS)},
+                 "spec": {"accessModes": RWX, "resources": {"requests": {"storage": volume["capacity"]}}}}
+        if volume.get("storage_class"):
+            claim["spec"]["storageClassName"] = volume["storage_class"]
+        else:
+            # NFS: a volume bound to this claim alone; "" keeps the cluster's
+            # default class from provisioning another one instead.
+            pv_name = f"{namespace}-{claim_name(name, volume)}"
+            claim["spec"].update(storageClassName="", volumeName=pv_name)
+            out.append({"apiVersion": "v1", "kind": "PersistentVolume",
+                        "metadata": {"name": pv_name, "labels": dict(LABELS)},
+                        "spec": {"capacity": {"storage": volume["capacity"]}, "accessModes": RWX,
+                                 "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
+                                 "claimRef": {"namespace": namespace, "name": claim_name(name, volume)},
+                                 "nfs": {"server": volume["nfs"]["server"], "path": volume["nfs"]["path"]}}})
+        out.append(claim)
+    return out
+
+
+def check(config: dict) -> None:
+    """What config/kubernetes_checks.py cannot know: where the user image
+    keeps the home and the server its private /tmp."""
+    kept = (HOME, *SCRATCH_MOUNTS.values())
+    for name, volume in config["kubernetes"]["shared_volumes"].items():
+        path = volume["mount_path"]
+        hidden = [p for p in kept if p == path or p.startswith(path + "/")]
+        if hidden or path in SYSTEM or path.startswith(("/proc/", "/sys/", "/dev/")):
+            raise ConfigError(f"{path} would hide {', '.join(hidden) or 'a system folder'} in the servers; "
+                              f"mount it elsewhere, such as /srv/{name}",
+                              key=f"kubernetes.shared_volumes.{name}.mount_path")
