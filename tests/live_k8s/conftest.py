@@ -1,0 +1,71 @@
+"""Fixtures of the live test, one release for the whole session.
+
+`release` installs the rendered chart values in a fresh namespace and
+removes everything again at the end; `k8s_hub` is its proxy-public on a local
+port; `learner` is a person logged in through the site's auth. A later
+issue's service adds one test_*.py here that uses them (README.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ..harness import Browserless
+from . import release as releases
+from .portforward import forwarded
+from .requirements import kubeconfig_files, missing, skip_reason
+from .site import LEARNER, PASSWORD, RELEASE, write_config
+
+
+@pytest.fixture(scope="session")
+def cluster() -> str:
+    """The kubeconfig to use, or one skip naming everything that is missing."""
+    gaps = missing()
+    if gaps:
+        pytest.skip(skip_reason(gaps))
+    return kubeconfig_files()[0]
+
+
+@pytest.fixture(scope="session")
+def live_namespace() -> str:
+    return f"campushub-live-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory, live_namespace):
+    """What `campushub k8s render` wrote for the test's campushub.yaml."""
+    work = tmp_path_factory.mktemp("live-k8s")
+    config_file = write_config(work / "campushub.yaml", live_namespace)
+    releases.render(config_file, work / "rendered")
+    return work / "rendered"
+
+
+@pytest.fixture(scope="session")
+def release(cluster, rendered, live_namespace, tmp_path_factory):
+    rel = releases.Release(RELEASE, live_namespace, rendered)
+    try:
+        releases.install(rel, tmp_path_factory.mktemp("live-k8s-install"))
+        yield rel
+    finally:
+        left = releases.remove(rel)
+        assert not left, f"the live test left behind: {', '.join(left)}"
+
+
+@pytest.fixture(scope="session")
+def k8s_hub(release, tmp_path_factory):
+    log = tmp_path_factory.mktemp("live-k8s-forward") / "port-forward.log"
+    with forwarded(release.namespace, log) as hub:
+        yield hub
+
+
+@pytest.fixture(scope="session")
+def learner(k8s_hub) -> Browserless:
+    """Signed up and logged in through the site's auth (native, open sign-up)."""
+    person = Browserless(k8s_hub, LEARNER, PASSWORD)
+    r = person.signup()
+    assert r.status_code == 200, f"sign-up answered {r.status_code}: {r.text[:300]}"
+    r = person.login()
+    assert r.status_code == 302, f"{LEARNER} could not log in: {r.status_code} {r.text[:300]}"
+    return person

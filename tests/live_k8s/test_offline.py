@@ -1,0 +1,130 @@
+"""The live test's parts that need no cluster, run in the fast tier: the
+skip without a cluster, the test configuration rendered and accepted by the
+chart's schema, the objects and the helm command line it would use."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ..deploy.kubernetes.chart import assert_chart_accepts, assert_valid_manifest, helm_merge
+from ..harness import ROOT
+from . import postgres, test_spawn
+from .helm import CHART_ENV, install_command
+from .release import TEST_VALUES, Release, render, secret_manifests, secret_refs
+from .requirements import missing, skip_reason
+from .site import expected_choice, write_config
+
+READY = {"CAMPUSHUB_K8S_TEST": "1"}
+
+
+def test_missing_names_everything_at_once(tmp_path):
+    assert missing({}, which=lambda tool: None) == [
+        "CAMPUSHUB_K8S_TEST=1", "KUBECONFIG", "helm on PATH", "kubectl on PATH"]
+    assert missing({"KUBECONFIG": str(tmp_path / "nothing")}, which=lambda tool: "/usr/bin/" + tool) == [
+        "CAMPUSHUB_K8S_TEST=1", f"KUBECONFIG naming a kubeconfig file (now {str(tmp_path / 'nothing')!r})"]
+    reason = skip_reason(["CAMPUSHUB_K8S_TEST=1", "helm on PATH"])
+    assert "\n" not in reason and "CAMPUSHUB_K8S_TEST=1, helm on PATH" in reason
+
+
+def test_the_cluster_is_asked_only_when_all_else_is_there(tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    environ = {**READY, "KUBECONFIG": str(kubeconfig)}
+    asked = []
+
+    def refused(path):
+        asked.append(path)
+        return "ConnectionRefusedError: refused"
+
+    assert missing({"KUBECONFIG": str(kubeconfig)}, which=lambda tool: tool, reach=refused) == [
+        "CAMPUSHUB_K8S_TEST=1"]
+    assert asked == []
+    assert missing(environ, which=lambda tool: tool, reach=refused) == [
+        "a reachable cluster (ConnectionRefusedError: refused)"]
+    assert asked == [str(kubeconfig)]
+    assert missing(environ, which=lambda tool: tool, reach=lambda path: None) == []
+
+
+def test_without_a_cluster_the_live_tests_skip_with_one_reason():
+    env = {k: v for k, v in os.environ.items() if k != "CAMPUSHUB_K8S_TEST"}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs",
+                             "tests/live_k8s/test_spawn.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 skipped" in result.stdout, result.stdout
+    assert "needs CAMPUSHUB_K8S_TEST=1" in result.stdout and "nothing was installed" in result.stdout
+    # and the fast tier leaves it out altogether
+    assert {m.name for m in test_spawn.pytestmark} >= {"kubernetes", "stack"}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Release:
+    work = tmp_path_factory.mktemp("render")
+    render(write_config(work / "campushub.yaml", "campushub-live-0123abcd"), work / "out")
+    return Release("campushub", "campushub-live-0123abcd", work / "out")
+
+
+def test_the_test_config_renders_values_the_chart_accepts(rendered):
+    merged = helm_merge(rendered.values, TEST_VALUES)
+    assert_chart_accepts(merged)
+    assert merged["proxy"]["service"]["type"] == "ClusterIP"
+
+
+def test_the_secrets_it_creates_are_those_the_values_read(rendered):
+    values = rendered.values
+    refs = secret_refs(values)
+    assert any(env == "CAMPUSHUB_HUB_DB_URL" for env, *_ in refs), refs
+    objects = secret_manifests(values, {"CAMPUSHUB_HUB_DB_URL": postgres.url("pw")})
+    readme = (rendered.out_dir / "README.md").read_text()
+    for secret in objects:
+        assert_valid_manifest({**secret, "metadata": {**secret["metadata"], "namespace": "x"}})
+        assert secret["metadata"]["name"] in readme, f"README does not say to create {secret['metadata']['name']}"
+    wanted = {(name, key) for _, name, key, optional in refs if not optional}
+    made = {(s["metadata"]["name"], key) for s in objects for key in s["stringData"]}
+    assert wanted <= made
+    for obj in postgres.manifests("pw"):
+        assert_valid_manifest(obj)
+    for path in rendered.extra_manifests():
+        for obj in yaml.safe_load_all(path.read_text()):
+            assert_valid_manifest(obj)
+
+
+def test_a_secret_the_test_cannot_fill_fails_with_its_name():
+    values = {"hub": {"extraEnv": [
+        {"name": "CAMPUSHUB_OIDC_CLIENT_SECRET",
+         "valueFrom": {"secretKeyRef": {"name": "campushub", "key": "oidc-client-secret"}}},
+        {"name": "OPTIONAL", "valueFrom": {"secretKeyRef": {"name": "x", "key": "y", "optional": True}}},
+        {"name": "PLAIN", "value": "1"}]}}
+    assert secret_refs(values) == [("CAMPUSHUB_OIDC_CLIENT_SECRET", "campushub", "oidc-client-secret", False),
+                                   ("OPTIONAL", "x", "y", True)]
+    with pytest.raises(AssertionError, match="CAMPUSHUB_OIDC_CLIENT_SECRET from Secret campushub"):
+        secret_manifests(values, {})
+    as_map = {"hub": {"extraEnv": {"A": {"valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}}}}
+    assert secret_manifests(as_map, {"A": "v"})[0]["stringData"] == {"k": "v"}
+
+
+def test_the_helm_command_is_the_readmes_chart_with_wait(rendered, tmp_path):
+    command = install_command("campushub", "ns1", [tmp_path / "values.yaml", tmp_path / "test.yaml"], environ={})
+    assert command == [
+        "helm", "upgrade", "--install", "campushub", "jupyterhub", "--repo", "https://hub.jupyter.org/helm-chart/",
+        "--version", "4.4.0", "--namespace", "ns1", "--values", str(tmp_path / "values.yaml"),
+        "--values", str(tmp_path / "test.yaml"), "--wait", "--timeout", "15m"]
+    readme = (rendered.out_dir / "README.md").read_text()
+    assert "helm upgrade --install" in readme
+    for part in ("jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.4.0"):
+        assert part in readme, f"the render README's helm command lacks {part}"
+    local = install_command("r", "n", [], environ={CHART_ENV: "/charts/jupyterhub-4.4.0.tgz"})
+    assert local[:5] == ["helm", "upgrade", "--install", "r", "/charts/jupyterhub-4.4.0.tgz"]
+    assert "--repo" not in local
+
+
+def test_the_choice_differs_from_the_policy_default():
+    # A pod that got the defaults instead of the choice must fail the live test.
+    choice = expected_choice("ns")
+    assert (choice.cpu_limit, choice.mem_limit) == (0.25, 384 * 2**20)
+    assert (choice.cpu_guarantee, choice.mem_guarantee) == (0.125, 192 * 2**20)
