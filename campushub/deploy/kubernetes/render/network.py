@@ -15,6 +15,8 @@ import ipaddress
 from ....config.errors import ConfigError
 
 METADATA_IP = "169.254.169.254"
+METADATA = ipaddress.ip_network(f"{METADATA_IP}/32")
+PRIVATE = tuple(map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")))
 
 
 def values(config: dict) -> dict:
@@ -42,12 +44,14 @@ def values(config: dict) -> dict:
 def _rule(index: int, allowed: dict) -> dict:
     block = {"cidr": allowed["cidr"]}
     net = ipaddress.ip_network(allowed["cidr"])
-    metadata = ipaddress.ip_network(f"{METADATA_IP}/32")
-    if net.version == 4 and metadata.subnet_of(net):
-        if net == metadata:
-            raise ConfigError(f"{allowed['cidr']} is the cloud metadata server, which servers may never reach",
-                              key=f"kubernetes.network.allowed_egress.{index}.cidr")
-        block["except"] = [str(metadata)]
+    if net == METADATA:
+        raise ConfigError(f"{allowed['cidr']} is the cloud metadata server, which servers may never reach",
+                          key=f"kubernetes.network.allowed_egress.{index}.cidr")
+    # A wide range (0.0.0.0/0 for git over ssh) opens no private range it
+    # merely contains: internal hosts are opened by naming them.
+    hidden = [str(p) for p in (*PRIVATE, METADATA) if p.version == net.version and p != net and p.subnet_of(net)]
+    if hidden:
+        block["except"] = hidden
     rule: dict = {"to": [{"ipBlock": block}]}
     if allowed.get("ports"):
         protocol = allowed.get("protocol") or "TCP"
