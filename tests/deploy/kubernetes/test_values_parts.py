@@ -218,6 +218,9 @@ def test_shared_volumes_are_mounted_from_readwritemany_claims():
     modes = {m["mountPath"]: m["readOnly"] for m in values["extraVolumeMounts"].values()}
     assert modes == {"/srv/course": True, "/srv/projects": False, "/srv/data": True}
     assert storage.manifests(CONFIGS["defaults"]) == []
+    notes = storage.notes(SHARED_SITE)  # what the README tells the operator to provide
+    assert [n.split()[2] for n in notes] == ["course-content", "projects", "datasets"]
+    assert "files.campus.example:/exports/projects" in notes[1] and "read-only" in notes[0]
 
 
 @pytest.mark.parametrize("volume,key", [

@@ -57,3 +57,9 @@ def _rule(index: int, allowed: dict) -> dict:
         protocol = allowed.get("protocol") or "TCP"
         rule["ports"] = [{"protocol": protocol, "port": port} for port in allowed["ports"]]
     return rule
+
+
+def notes(config: dict) -> list[str]:
+    return ["The network policy of user servers takes effect only where the cluster's network plugin enforces "
+            "NetworkPolicies (Calico, Cilium, GKE Dataplane V2, ...); the cloud metadata server stays blocked "
+            "by the chart's iptables rule either way."]

@@ -91,3 +91,17 @@ def check(config: dict) -> None:
             raise ConfigError(f"{path} would hide {', '.join(hidden) or 'a system folder'} in the servers; "
                               f"mount it elsewhere, such as /srv/{name}",
                               key=f"kubernetes.shared_volumes.{name}.mount_path")
+
+
+def notes(config: dict) -> list[str]:
+    kube, out = config["kubernetes"], []
+    for name, volume in kube["shared_volumes"].items():
+        where = (f"the NFS export {volume['nfs']['server']}:{volume['nfs']['path']}, which every node must be "
+                 "allowed to mount" if volume.get("nfs") else
+                 f"the existing claim {volume['existing_claim']} in namespace {kube['namespace']}, which must be "
+                 "ReadWriteMany" if volume.get("existing_claim") else
+                 f"a claim in storage class {volume['storage_class']}, which must offer ReadWriteMany")
+        mode = ("read-only in servers: change its files from outside them" if volume["read_only"] else
+                "writable by every server: its files must be writable by uid 1000, gid 100")
+        out.append(f"Shared volume {name} ({volume['mount_path']}) is {where}; it is {mode}.")
+    return out
