@@ -17,6 +17,12 @@ def apply_choice(spawner, choice: Choice, config: dict) -> None:
     spawner.cpu_guarantee = choice.cpu_guarantee
     spawner.mem_limit = choice.mem_limit
     spawner.mem_guarantee = choice.mem_guarantee
+    apply_pod_settings(spawner, choice, config)
+
+
+def apply_pod_settings(spawner, choice: Choice, config: dict) -> None:
+    """All of the choice but the limits, which CampusHubKubeSpawner's
+    PolicyMixin.apply_choice sets as for every backend."""
     # GPUs cannot be overcommitted: Kubernetes refuses a request that differs
     # from the limit. Other extra resources the deployment set are kept.
     gpus = {GPU_RESOURCE: choice.gpus} if choice.gpus else {}

@@ -7,6 +7,9 @@ resources, GPUs, node pools and images. For Zero to JupyterHub:
       c.JupyterHub.spawner_class = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
       c.CampusHubKubeSpawner.site_config = load("/etc/campushub/campushub.yaml")
 
+The form lists each allowed environment tag as startable: its image is
+pulled when the pod starts, so there is no local build to look at.
+
 JupyterLab's default language is the person's (lab_language.py).
 """
 
@@ -15,27 +18,15 @@ from __future__ import annotations
 from kubespawner import KubeSpawner
 
 from ...hub.policy.spawner import PolicyMixin
-from ...hub.policy.types import Choice, Policy
+from ...hub.policy.types import Choice
 from ...i18n import LAB_LOCALES
 from . import resources
 from .lab_language import add_lab_language
 
 
 class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
-    def apply_choice(self, choice: Choice, policy: Policy) -> None:
-        resources.apply_choice(self, choice, self.config_dict)
-        self.disable_user_config = not policy.user_environments
-
-    def environment_info(self, policy: Policy) -> list[dict]:
-        config = self.config_dict
-        out: dict[str, dict] = {}
-        for name, tag in policy.environments:
-            env = config["environments"].get(name, {})
-            entry = out.setdefault(name, {"name": name, "title": env.get("title") or name,
-                                          "description": env.get("description", ""), "tags": []})
-            version = (env.get("tags") or {}).get(tag)
-            entry["tags"].append({"tag": tag, "version": version, "packages": {}, "built": True})
-        return list(out.values())
+    def apply_backend_choice(self, choice: Choice) -> None:
+        resources.apply_pod_settings(self, choice, self.site_config)
 
     async def get_pod_manifest(self):
         return add_lab_language(await super().get_pod_manifest(), LAB_LOCALES.get(self.language()))

@@ -18,10 +18,10 @@ from tornado import web
 from traitlets import Dict, default
 from traitlets.config import Configurable
 
-from ...config import validate
 from ...i18n import LAB_LOCALES, N_, negotiate, translate
 from ...i18n.jinja import fixed_language
 from .choose import PolicyError, choose, from_form, named_server_limit
+from .environment_list import environment_list
 from .resolve import effective_policy
 from .types import Choice, Policy
 
@@ -37,11 +37,6 @@ ONE_SERVER = N_("You may run only one server at a time. Stop it first, or ask an
 def _templates() -> Environment:
     return Environment(loader=PackageLoader("campushub.hub", "templates"),
                        autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
-
-
-@lru_cache(maxsize=1)
-def _empty_config() -> dict:
-    return validate({})
 
 
 def nothing_to_choose(policy: Policy) -> bool:
@@ -64,22 +59,41 @@ def named_server_limit_for(config: dict):
 class PolicyMixin(Configurable):
     site_config = Dict(
         help="The validated campushub.yaml (campushub.config.load(path)); its policies, "
-             "environments and limits decide what users may choose.",
+             "environments and limits decide what users may choose. Empty: no form, and the "
+             "spawner's own traits (cpu_limit, mem_limit, ...) apply as configured.",
     ).tag(config=True)
 
     last_choice: dict | None = None
     choice: Choice | None = None
     _form_language: str | None = None
 
-    # -- subclasses -----------------------------------------------------------
+    # -- what each backend adds -----------------------------------------------
+
+    def apply_backend_choice(self, choice: Choice) -> None:
+        """This backend's part of a checked choice (GPUs, the environment's
+        venv or image, placement); apply_choice has set the limits already."""
+        raise NotImplementedError
+
+    def built_environments(self) -> dict[str, dict] | None:
+        """What this backend found built, per environment name, in the shape
+        environment_list.py documents; None when it cannot tell."""
+        return None
+
+    # -- shared by both backends ----------------------------------------------
 
     def apply_choice(self, choice: Choice, policy: Policy) -> None:
-        """Put a checked choice into effect on this spawner (limits, image, ...)."""
-        raise NotImplementedError
+        """Put a checked choice into effect: the limits every spawner has, then the backend's own step."""
+        self.cpu_limit = choice.cpu_limit
+        self.cpu_guarantee = choice.cpu_guarantee
+        self.mem_limit = choice.mem_limit
+        self.mem_guarantee = choice.mem_guarantee
+        # Locked-down groups: nothing from the home directory changes the server.
+        self.disable_user_config = not policy.user_environments
+        self.apply_backend_choice(choice)
 
     def environment_info(self, policy: Policy) -> list[dict]:
         """Environments for the form: name, title, description, tags with versions and packages."""
-        return []
+        return environment_list(self.site_config, policy, self.built_environments())
 
     def language(self) -> str:
         """ui.language, else the language of the request that asked for this
@@ -100,12 +114,8 @@ class PolicyMixin(Configurable):
 
     # -- helpers --------------------------------------------------------------
 
-    @property
-    def config_dict(self) -> dict:
-        return self.site_config or _empty_config()
-
     def policy(self) -> Policy:
-        return policy_for_user(self.config_dict, self.user)
+        return policy_for_user(self.site_config, self.user)
 
     def _previous(self) -> dict | None:
         if self.last_choice:
@@ -127,9 +137,9 @@ class PolicyMixin(Configurable):
             return ""  # JupyterHub then starts the server without a form page
         lang = self._form_language if self.handler is None and self._form_language else self.language()
         try:
-            current = choose(policy, self.config_dict, {}, self._previous()).as_user_options()
+            current = choose(policy, self.site_config, {}, self._previous()).as_user_options()
         except PolicyError:
-            current = choose(policy, self.config_dict, {}, None).as_user_options()
+            current = choose(policy, self.site_config, {}, None).as_user_options()
         return _templates().get_template("spawn_options.html").render(
             _=lambda message, **kw: translate(lang, message, **kw),
             policy=policy, current=current, environments=self.environment_info(policy),
@@ -162,7 +172,7 @@ class PolicyMixin(Configurable):
                 # Not a request but JupyterHub replaying the stored choice: if
                 # the policy has changed since, quietly fall back to defaults.
                 requested = {}
-            choice = choose(policy, self.config_dict, requested, self._previous())
+            choice = choose(policy, self.site_config, requested, self._previous())
         except PolicyError as e:
             self._restore_user_options()
             message = e.translated(lang)

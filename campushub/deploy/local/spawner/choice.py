@@ -1,12 +1,13 @@
-"""A checked choice put into effect for a local server: cgroup values, the
-environment's venv (its tag resolved now, so a moved tag reaches only
-servers started from now on), GPUs, and whether user config is allowed."""
+"""The local server's part of a checked choice (PolicyMixin.apply_choice sets
+the limits): GPUs, and the environment's venv, its tag resolved now so a
+moved tag reaches only servers started from now on. Also what the form shows
+of this machine's builds, and the GPUs reserved at start."""
 
 from __future__ import annotations
 
 import os
 
-from ....hub.policy.types import Choice, Policy
+from ....hub.policy.types import Choice
 from ....i18n import N_, translate
 from .. import environments
 from . import gpus
@@ -16,14 +17,8 @@ NO_GPUS = N_("{requested} GPU(s) requested, but only {free} of this machine's {t
 NOT_BUILT = N_("The environment {name} ({tag}) is not ready on this machine. Ask an administrator to run campushub env build.")  # noqa: E501
 
 
-def apply_choice(spawner, choice: Choice, policy: Policy) -> None:
-    spawner.cpu_limit = choice.cpu_limit
-    spawner.cpu_guarantee = choice.cpu_guarantee
-    spawner.mem_limit = choice.mem_limit
-    spawner.mem_guarantee = choice.mem_guarantee
+def apply_backend_choice(spawner, choice: Choice) -> None:
     spawner.gpus = choice.gpus
-    # Locked-down groups: nothing from the home directory changes the server.
-    spawner.disable_user_config = not policy.user_environments
     env_dir = _env_dir(spawner, choice)
     if env_dir:
         spawner.env_dir = env_dir
@@ -42,32 +37,19 @@ def _env_dir(spawner, choice: Choice) -> str | None:
     return str(found.env_dir)
 
 
+def built_environments(spawner) -> dict[str, dict] | None:
+    """The site's published builds (tags, versions, packages), for the form."""
+    if not spawner.environments_root:
+        return None  # a plain jupyterhub_config.py setup: nothing here to look at
+    try:
+        return {info["name"]: info for info in environments.describe(spawner.environments_root, spawner.site_config)}
+    except OSError:
+        return {}  # nothing readable: nothing shown as ready
+
+
 def reserve_gpus(spawner) -> list[str]:
     try:
         return gpus.allocate(spawner.cgroup_name, spawner.gpus, spawner.nvidia_smi)
     except gpus.GPUUnavailable as e:
         raise user_facing(translate(spawner.language(), NO_GPUS, requested=e.requested, free=e.free,
                                     total=e.total), f"{spawner._log_name}: {e}", 503) from None
-
-
-def environment_info(spawner, policy: Policy) -> list[dict]:
-    """What the form shows of each allowed environment: tags, versions, packages."""
-    described = {}
-    if spawner.environments_root:
-        try:
-            described = {info["name"]: info for info in environments.describe(
-                spawner.environments_root, spawner.config_dict)}
-        except OSError:
-            described = {}
-    out: dict[str, dict] = {}
-    for name, tag in policy.environments:
-        # the configuration's words when nothing is built here to describe
-        conf = spawner.config_dict["environments"].get(name, {})
-        info = described.get(name) or conf
-        entry = out.setdefault(name, {"name": name, "title": info.get("title") or name,
-                                      "description": info.get("description", ""), "tags": []})
-        tag_info = (described.get(name, {}).get("tags") or {}).get(tag, {})
-        entry["tags"].append({"tag": tag, "version": tag_info.get("version") or (conf.get("tags") or {}).get(tag),
-                              "packages": tag_info.get("packages") or {},
-                              "built": tag_info.get("built", not spawner.environments_root)})
-    return list(out.values())

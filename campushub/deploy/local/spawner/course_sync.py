@@ -1,26 +1,23 @@
-"""Syncing a user's courses as their server starts (content/sync.py does the
-work). Runs as the user, inside the server's cgroup, before the server."""
+"""Syncing a user's courses as their local server starts (content/sync.py
+does the work; hub/courses.py says which). Runs as the user, inside the
+server's cgroup, before the server."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import pwd
 from pathlib import Path
 
 from ....content import sync
+from ....hub import courses as hub_courses
 from ....i18n import N_, translate
 
-UPDATE_TITLE = N_("Update course materials")
-UPDATE_INTRO = N_("Get the latest version of each course. Your own changes are kept; new and updated files are added.")
-UPDATE_BUTTON = N_("Update")
 NOT_UPDATED = N_("Some course materials could not be updated; your server starts with the version you have. See {file} in your home folder.")  # noqa: E501
 
 
 def courses(spawner) -> list[tuple[str, dict]]:
-    if not spawner.site_config or not spawner.env_dir:
-        return []
-    return sync.courses_for(spawner.config_dict, {g.name for g in spawner.user.groups})
+    # without the shared venv there is no nbgitpuller to sync with
+    return hub_courses.for_server(spawner) if spawner.env_dir else []
 
 
 def _trust_file(spawner) -> Path:
@@ -29,7 +26,7 @@ def _trust_file(spawner) -> Path:
     Readable by the learners, so not in the (private) data dir: in the shared
     install prefix, under a name of this site's own, since two sites on one
     machine trust different repositories."""
-    config = spawner.config_dict
+    config = spawner.site_config
     site = hashlib.sha256(str(config["data_dir"]).encode()).hexdigest()[:12]
     return Path(config["install_prefix"]) / "etc" / f"courses-{site}.gitconfig"
 
@@ -51,14 +48,3 @@ def sync_courses(spawner, found: list[tuple[str, dict]]) -> str | None:
     sync.write_notice(spawner.env_dir, entry.pw_dir, lang, problems, preexec, env)
     return translate(lang, NOT_UPDATED, file=sync.NOTICE_FILE) if problems else None
 
-
-def launcher_env(spawner) -> dict[str, str]:
-    """What the Launcher's "Update course materials" page shows (course_sync_page.py)."""
-    found = courses(spawner)
-    lang = spawner.language()
-    listed = [{"title": spec.get("title") or name, "folder": sync.target(name, spec),
-               "link": sync.server_sync_link(name, spec)} for name, spec in found]
-    texts = {"lang": lang, "heading": translate(lang, UPDATE_TITLE), "intro": translate(lang, UPDATE_INTRO),
-             "button": translate(lang, UPDATE_BUTTON)}
-    return {"CAMPUSHUB_COURSES": json.dumps(listed), "CAMPUSHUB_COURSE_SYNC_TEXTS": json.dumps(texts),
-            "CAMPUSHUB_COURSE_SYNC_TITLE": texts["heading"]}

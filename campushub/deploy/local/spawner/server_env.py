@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pwd
 
+from ....hub.courses import launcher_env
 from ....i18n import N_, translate
 from . import course_sync
 
@@ -38,7 +39,7 @@ def server_env(spawner, env: dict) -> dict:
     # The Launcher's "own environments" help, where the policy allows them
     env["CAMPUSHUB_USER_ENVIRONMENTS"] = "0" if spawner.disable_user_config else "1"
     env["CAMPUSHUB_OWN_ENVIRONMENTS_TITLE"] = translate(lang, OWN_ENVIRONMENTS)
-    env.update(course_sync.launcher_env(spawner))
+    env.update(launcher_env(lang, course_sync.courses(spawner)))
     private = getattr(spawner, "_tmp_options", None) is not None
     env["JUPYTER_RUNTIME_DIR"] = PRIVATE_RUNTIME_DIR if private else os.path.join(entry.pw_dir, HOME_RUNTIME_DIR)
     # Every account of this machine shares the network: kernels keep off TCP

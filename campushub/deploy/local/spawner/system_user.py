@@ -21,7 +21,8 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from ....hub.policy.spawner import PolicyMixin
 from ....i18n import N_, translate
-from . import cgroups, choice, course_sync, gpus, log_cap, no_new_privs, private_tmp, readiness
+from . import cgroups, course_sync, gpus, log_cap, no_new_privs, private_tmp, readiness
+from . import choice as local_choice
 from .server_env import server_env
 from .unix_users import ensure_user, unix_name
 
@@ -65,8 +66,8 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
     def _default_cpu(self):
         return 1.0
 
-    apply_choice = choice.apply_choice
-    environment_info = choice.environment_info
+    apply_backend_choice = local_choice.apply_backend_choice
+    built_environments = local_choice.built_environments
 
     @default("mem_limit")
     def _default_mem(self):
@@ -145,7 +146,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
                     self._events.append({"progress": 38, "message": notice})
             if self.gpus:
                 self._step(40, N_("Reserving GPUs"))
-                self.gpu_ids = await asyncio.to_thread(choice.reserve_gpus, self)
+                self.gpu_ids = await asyncio.to_thread(local_choice.reserve_gpus, self)
             if self.environment_label:  # also for people who get no form: they see what they get
                 self._step(50, N_("Starting your server with {environment}"), environment=self.environment_label)
             else:
