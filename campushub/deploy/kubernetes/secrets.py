@@ -15,6 +15,8 @@ import copy
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from ...config import exposure
+
 
 class Secret(NamedTuple):
     path: tuple[str, ...]  # where the value sits in campushub.yaml
@@ -84,16 +86,11 @@ def fill_from_env(config: dict, environ: Mapping[str, str]) -> dict:
     return out
 
 
-def without_secrets(config: dict) -> tuple[dict, list[Secret]]:
-    """A copy of `config` with every secret value set to null, and the secrets
-    that were written in it (the admin moves those into the Secret)."""
-    out = copy.deepcopy(config)
-    found = []
-    for secret in SECRETS:
-        if get(out, secret.path):
-            _put(out, secret.path, None)
-            found.append(secret)
-    return out, found
+def sensitive(config: dict) -> set[str]:
+    """Dotted names of the settings whose value must not be written into the
+    release: the ones the local file-permission check protects too (a
+    password inside a URL counts; a database URL without one does not)."""
+    return set(exposure.secret_keys(config))
 
 
 def needed(config: dict) -> list[Secret]:
@@ -116,3 +113,24 @@ def files_needed(config: dict) -> list[tuple[SecretFile, str]]:
     kind = config["auth"]["type"]
     return [(f, get(config, f.path)) for f in SECRET_FILES
             if f.path[1] == kind and get(config, f.path)]
+
+
+class Split(NamedTuple):
+    mounted: dict  # the configuration the hub reads from its file: no secret value in it
+    wired: list[Secret]  # secrets the hub takes from the Secret
+    moved: list[Secret]  # secrets written in the file, which the admin must put into the Secret
+
+
+def split(config: dict) -> Split:
+    """Where each secret of `config` goes in a release. Raises ValueError
+    naming a setting that holds a secret this table has no place for."""
+    keep_out = sensitive(config)
+    stray = sorted(keep_out - {s.dotted for s in SECRETS})
+    if stray:
+        raise ValueError(stray[0])
+    mounted = copy.deepcopy(config)
+    for secret in SECRETS:
+        if secret.dotted in keep_out:
+            _put(mounted, secret.path, None)
+    wired = [s for s in needed(config) if not get(mounted, s.path)]
+    return Split(mounted, wired, [s for s in wired if s.dotted in keep_out])

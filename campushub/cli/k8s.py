@@ -1,0 +1,54 @@
+"""`campushub k8s render|images`: from campushub.yaml to a Zero to JupyterHub release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import config as site_config
+from .main import CommandError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("k8s", help="deploy to Kubernetes with the Zero to JupyterHub chart (see docs/kubernetes.md)")
+    actions = p.add_subparsers(dest="k8s_command", required=True, metavar="ACTION")
+    render = actions.add_parser("render", help="write the chart values, extra objects, image Dockerfiles and a "
+                                "README with the install commands")
+    render.add_argument("--config", metavar="FILE", required=True, help="site configuration file")
+    render.add_argument("--out", metavar="DIR", required=True, help="folder to write into (created if missing)")
+    render.set_defaults(func=_render)
+    images = actions.add_parser("images", help="print the commands that build and push the release's images")
+    images.add_argument("--config", metavar="FILE", required=True, help="site configuration file")
+    images.add_argument("--out", metavar="DIR", default=".",
+                        help="folder `k8s render` wrote the build contexts into (default: the current one)")
+    images.set_defaults(func=_images)
+
+
+def _render(args) -> int:
+    from ..deploy.kubernetes.render import output  # the renderer pulls in the hub layer: only for this command
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out}: exists and is not a folder; give a folder to write the release into.")
+    config = site_config.load(args.config)
+    try:
+        written, notes = output.write(config, out)
+    except OSError as e:
+        raise CommandError(f"--out {out}: cannot write {e.filename or out}: {e.strerror}.") from None
+    for path in written:
+        print(f"wrote {path}")
+    for note in notes:
+        print(f"note: {note}")
+    print(f"Next: follow {out / 'README.md'}")
+    return 0
+
+
+def _images(args) -> int:
+    from ..deploy.kubernetes.render import images
+
+    config = site_config.load(args.config)
+    for build in images.builds(config):
+        print(f"{build.ref}  (context: {Path(args.out) / build.context})")
+    print()
+    for line in images.build_commands(config, args.out):
+        print(line)
+    return 0

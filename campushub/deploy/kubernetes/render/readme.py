@@ -1,0 +1,90 @@
+"""README.md beside the rendered values: the commands that turn them into a
+running release, with placeholders where secrets go (never their values)."""
+
+from __future__ import annotations
+
+import shlex
+
+from ....hub import services
+from .. import secrets
+from . import hub
+
+CHART_REPO = "https://hub.jupyter.org/helm-chart/"
+CHART_VERSION = "4.4.0"
+
+PLACEHOLDERS = {
+    "hub-db-url": "postgresql://USER:PASSWORD@HOST:5432/DATABASE",
+    "site-token-database-url": "postgresql://READER:PASSWORD@SITE-DB-HOST:5432/SITE-DATABASE",
+    "oidc-client-secret": "CLIENT-SECRET",
+    "google-client-secret": "CLIENT-SECRET",
+    "ldap-search-password": "SEARCH-PASSWORD",
+}
+
+
+def helm_command(config: dict, values_file: str = "values.yaml") -> str:
+    kube = config["kubernetes"]
+    return shlex.join(["helm", "upgrade", "--install", kube["release"], "jupyterhub", "--repo", CHART_REPO,
+                       "--version", CHART_VERSION, "--namespace", kube["namespace"], "--values", values_file])
+
+
+def secret_command(config: dict) -> str:
+    kube = config["kubernetes"]
+    wired = hub.wired(config)
+    args = ["kubectl", "--namespace", kube["namespace"], "create", "secret", "generic", kube["secret_name"]]
+    args += [f"--from-literal={s.key}={PLACEHOLDERS[s.key]}" for s in wired]
+    return shlex.join(args)
+
+
+def files_command(config: dict) -> str | None:
+    files = secrets.files_needed(config)
+    if not files:
+        return None
+    kube = config["kubernetes"]
+    return shlex.join(["kubectl", "--namespace", kube["namespace"], "create", "secret", "generic",
+                       kube["files_secret_name"], *(f"--from-file={f.key}={path}" for f, path in files)])
+
+
+def text(config: dict, manifests: list[str], image_lines: list[str], notes: list[str]) -> str:
+    kube = config["kubernetes"]
+    ns = kube["namespace"]
+    out = [
+        "# Installing this CampusHub release",
+        "",
+        f"Written by `campushub k8s render` for the Zero to JupyterHub chart {CHART_VERSION}. Run the commands "
+        "below from this folder, with kubectl and helm pointed at the cluster. Render again and repeat the "
+        "`helm upgrade` step after every change of campushub.yaml: running servers are not restarted.",
+        "",
+        "## 1. Images",
+        "",
+        *image_lines,
+        "",
+        "## 2. Secrets",
+        "",
+        f"Secret values never appear in `values.yaml` nor in the campushub.yaml the hub reads: the hub takes "
+        f"them from the Secret `{kube['secret_name']}`. Replace each placeholder with the real value "
+        "(and keep the command out of your shell history, e.g. with a leading space):",
+        "",
+        "```sh",
+        f"kubectl create namespace {ns}",
+        secret_command(config),
+        "```",
+        "",
+        "The hub database must be PostgreSQL (the hub pod keeps no files). To rotate a value, recreate the "
+        f"Secret and restart the hub: `kubectl --namespace {ns} rollout restart deployment/hub`.",
+    ]
+    optional = [f"`{service}-api-token`" for service, _ in services.token_envs()]
+    if optional:
+        out += ["", "Optional keys in the same Secret give CampusHub's hub services their API tokens (a service "
+                f"without one is not started): {', '.join(optional)}."]
+    files = files_command(config)
+    if files:
+        out += ["", f"Files the configuration names are mounted into the hub from the Secret "
+                f"`{kube['files_secret_name']}`, at the paths campushub.yaml gives (replace the paths on the "
+                "right with where the files are on your machine):", "", "```sh", files, "```"]
+    if manifests:
+        out += ["", "## 3. Objects beside the chart", "", "```sh",
+                *(f"kubectl --namespace {ns} apply -f {m}" for m in manifests), "```"]
+    out += ["", f"## {4 if manifests else 3}. Install or upgrade", "", "```sh", helm_command(config), "```"]
+    if notes:
+        out += ["", "## Notes", "", *(f"- {n}" for n in notes)]
+    return "\n".join(out) + "\n"
