@@ -12,11 +12,13 @@ import uuid
 
 import pytest
 
+from campushub.config import validate
+
 from ..harness import Browserless
 from . import release as releases
 from .portforward import forwarded
 from .requirements import kubeconfig_files, missing, skip_reason
-from .site import LEARNER, PASSWORD, RELEASE, write_config
+from .site import LEARNER, PASSWORD, site_config, write_config
 
 
 @pytest.fixture(scope="session")
@@ -34,22 +36,20 @@ def live_namespace() -> str:
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory, live_namespace):
+def rendered(tmp_path_factory, live_namespace) -> releases.Release:
     """What `campushub k8s render` wrote for the test's campushub.yaml."""
     work = tmp_path_factory.mktemp("live-k8s")
-    config_file = write_config(work / "campushub.yaml", live_namespace)
-    releases.render(config_file, work / "rendered")
-    return work / "rendered"
+    releases.render(write_config(work / "campushub.yaml", live_namespace), work / "rendered")
+    return releases.Release(validate(site_config(live_namespace)), work / "rendered")
 
 
 @pytest.fixture(scope="session")
-def release(cluster, rendered, live_namespace, tmp_path_factory):
-    rel = releases.Release(RELEASE, live_namespace, rendered)
+def release(cluster, rendered, tmp_path_factory) -> releases.Release:
     try:
-        releases.install(rel, tmp_path_factory.mktemp("live-k8s-install"))
-        yield rel
+        releases.install(rendered, tmp_path_factory.mktemp("live-k8s-install"))
+        yield rendered
     finally:
-        left = releases.remove(rel)
+        left = releases.remove(rendered)
         assert not left, f"the live test left behind: {', '.join(left)}"
 
 

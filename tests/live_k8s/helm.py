@@ -4,31 +4,33 @@ running them so the fast test can check them without a cluster."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
-CHART_REPO = "https://hub.jupyter.org/helm-chart/"
-CHART = "jupyterhub"
-CHART_VERSION = "4.4.0"
-# A chart archive or directory instead of the repository, for a cluster
-# machine without internet (`helm pull jupyterhub --repo ... --version 4.4.0`).
+# A chart archive or directory instead of the chart repository, for a
+# cluster machine without internet
+# (`helm pull jupyterhub --repo https://hub.jupyter.org/helm-chart/ --version 4.4.0`).
 CHART_ENV = "CAMPUSHUB_K8S_CHART"
-INSTALL_TIMEOUT = "15m"  # first pulls of the hub and user images on a fresh kind node
+INSTALL_TIMEOUT = "15m"  # first pulls of the images on a fresh node
 
 
-def chart_args(environ=os.environ) -> list[str]:
+def install_command(config: dict, values: list[Path], environ=os.environ) -> list[str]:
+    """The README's `helm upgrade --install` (render/readme.py), word for word,
+    plus the test's own values file and --wait: the test goes on only once
+    every pod of the release is ready."""
+    from campushub.deploy.kubernetes.render.readme import helm_command
+
+    args = shlex.split(helm_command(config, str(values[0])))
     local = environ.get(CHART_ENV)
     if local:
-        return [local]
-    return [CHART, "--repo", CHART_REPO, "--version", CHART_VERSION]
-
-
-def install_command(release: str, namespace: str, values: list[Path], environ=os.environ) -> list[str]:
-    """`helm upgrade --install` as the render README has the operator run it,
-    plus --wait: the test goes on only once every pod of the release is ready."""
-    files = [arg for path in values for arg in ("--values", str(path))]
-    return ["helm", "upgrade", "--install", release, *chart_args(environ), "--namespace", namespace,
-            *files, "--wait", "--timeout", INSTALL_TIMEOUT]
+        for option in ("--repo", "--version"):
+            at = args.index(option)
+            del args[at:at + 2]
+        args[args.index("jupyterhub")] = local
+    for path in values[1:]:
+        args += ["--values", str(path)]
+    return args + ["--wait", "--timeout", INSTALL_TIMEOUT]
 
 
 def uninstall_command(release: str, namespace: str) -> list[str]:

@@ -16,7 +16,6 @@ from campushub.hub.policy.choose import choose
 from campushub.hub.policy.resolve import effective_policy
 from campushub.hub.policy.types import Choice
 
-RELEASE = "campushub"
 LEARNER = "live-learner"
 PASSWORD = "live-learner-Secret-pw-2026"
 # Not the policy's defaults, so a pod that got the defaults fails the test.
@@ -45,3 +44,9 @@ def expected_choice(namespace: str) -> Choice:
     """What the hub's policy check makes of CHOICE for a learner in no group."""
     config = validate(site_config(namespace))
     return choose(effective_policy(config, []), config, CHOICE, None)
+
+
+if __name__ == "__main__":
+    # The configuration to build the images from (README.md); images do not
+    # depend on the namespace, which each run picks afresh.
+    print(json.dumps(site_config("campushub-live"), indent=1))

@@ -5,11 +5,13 @@ chart's schema, the objects and the helm command line it would use."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 
 import pytest
-import yaml
+
+from campushub.config import validate
 
 from ..deploy.kubernetes.chart import assert_chart_accepts, assert_valid_manifest, helm_merge
 from ..harness import ROOT
@@ -17,7 +19,7 @@ from . import postgres, test_spawn
 from .helm import CHART_ENV, install_command
 from .release import TEST_VALUES, Release, render, secret_manifests, secret_refs
 from .requirements import missing, skip_reason
-from .site import expected_choice, write_config
+from .site import expected_choice, site_config, write_config
 
 READY = {"CAMPUSHUB_K8S_TEST": "1"}
 
@@ -62,11 +64,14 @@ def test_without_a_cluster_the_live_tests_skip_with_one_reason():
     assert {m.name for m in test_spawn.pytestmark} >= {"kubernetes", "stack"}
 
 
+NAMESPACE = "campushub-live-0123abcd"
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> Release:
     work = tmp_path_factory.mktemp("render")
-    render(write_config(work / "campushub.yaml", "campushub-live-0123abcd"), work / "out")
-    return Release("campushub", "campushub-live-0123abcd", work / "out")
+    render(write_config(work / "campushub.yaml", NAMESPACE), work / "out")
+    return Release(validate(site_config(NAMESPACE)), work / "out")
 
 
 def test_the_test_config_renders_values_the_chart_accepts(rendered):
@@ -89,9 +94,8 @@ def test_the_secrets_it_creates_are_those_the_values_read(rendered):
     assert wanted <= made
     for obj in postgres.manifests("pw"):
         assert_valid_manifest(obj)
-    for path in rendered.extra_manifests():
-        for obj in yaml.safe_load_all(path.read_text()):
-            assert_valid_manifest(obj)
+    for obj in rendered.manifests():
+        assert_valid_manifest(obj)
 
 
 def test_a_secret_the_test_cannot_fill_fails_with_its_name():
@@ -108,19 +112,18 @@ def test_a_secret_the_test_cannot_fill_fails_with_its_name():
     assert secret_manifests(as_map, {"A": "v"})[0]["stringData"] == {"k": "v"}
 
 
-def test_the_helm_command_is_the_readmes_chart_with_wait(rendered, tmp_path):
-    command = install_command("campushub", "ns1", [tmp_path / "values.yaml", tmp_path / "test.yaml"], environ={})
+def test_the_helm_command_is_the_readmes_with_the_test_values_and_wait(rendered, tmp_path):
+    values, overlay = rendered.out_dir / "values.yaml", tmp_path / "test.yaml"
+    command = install_command(rendered.config, [values, overlay], environ={})
     assert command == [
         "helm", "upgrade", "--install", "campushub", "jupyterhub", "--repo", "https://hub.jupyter.org/helm-chart/",
-        "--version", "4.4.0", "--namespace", "ns1", "--values", str(tmp_path / "values.yaml"),
-        "--values", str(tmp_path / "test.yaml"), "--wait", "--timeout", "15m"]
+        "--version", "4.4.0", "--namespace", NAMESPACE, "--values", str(values),
+        "--values", str(overlay), "--wait", "--timeout", "15m"]
     readme = (rendered.out_dir / "README.md").read_text()
-    assert "helm upgrade --install" in readme
-    for part in ("jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.4.0"):
-        assert part in readme, f"the render README's helm command lacks {part}"
-    local = install_command("r", "n", [], environ={CHART_ENV: "/charts/jupyterhub-4.4.0.tgz"})
-    assert local[:5] == ["helm", "upgrade", "--install", "r", "/charts/jupyterhub-4.4.0.tgz"]
-    assert "--repo" not in local
+    assert shlex.join(command[:command.index("--values") + 1]) in readme, "not the README's helm command"
+    local = install_command(rendered.config, [values], environ={CHART_ENV: "/charts/jupyterhub-4.4.0.tgz"})
+    assert local[:5] == ["helm", "upgrade", "--install", "campushub", "/charts/jupyterhub-4.4.0.tgz"]
+    assert "--repo" not in local and "--version" not in local
 
 
 def test_the_choice_differs_from_the_policy_default():
