@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from . import numbers, reading, semantic, yamltext
+from . import auth_sections, numbers, reading, semantic, yamltext
 from .errors import ConfigError, describe, line_of
 from .units import parse_bytes
 
@@ -26,10 +26,15 @@ __all__ = ["ConfigError", "defaults", "load", "loads", "merge", "parse_bytes", "
 SCHEMA_RESOURCE = "schema.yaml"
 
 
-@lru_cache(maxsize=1)
 def schema() -> dict:
+    return _schema(auth_sections.generation())
+
+
+@lru_cache(maxsize=2)
+def _schema(generation: int) -> dict:
+    # per generation: an auth type registered at run time adds its section (auth_sections.py)
     text = resources.files(__package__).joinpath(SCHEMA_RESOURCE).read_text()
-    return YAML(typ="safe").load(text)
+    return auth_sections.complete(YAML(typ="safe").load(text))
 
 
 def defaults(node: dict | None = None) -> dict:

@@ -5,11 +5,11 @@ import json
 import os
 from pathlib import Path
 
+from campushub.deploy.local import hub_config
 from campushub.deploy.local.layout import Layout
-from campushub.hub import settings
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading this file)
 
 _layout = Layout(Path(os.environ["CAMPUSHUB_DATA_DIR"]))
 _config = json.loads(_layout.config_copy.read_text())
-settings.apply(c, _config, _layout, os.environ.get("CAMPUSHUB_ENV_DIR"))
+hub_config.apply(c, _config, _layout, os.environ.get("CAMPUSHUB_ENV_DIR"))

@@ -22,7 +22,7 @@ import requests
 from . import pids
 from .layout import Layout
 
-HUB_CONFIG = str(resources.files("campushub.hub").joinpath("jupyterhub_config.py"))
+HUB_CONFIG = str(resources.files("campushub.deploy.local").joinpath("jupyterhub_config.py"))
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -21,6 +21,7 @@ from traitlets import Bool, Set, Unicode, default
 
 from ...i18n import N_
 from .identity import IdentityMixin, refuse
+from .registry import NEUTRAL, Deployment, auth_type
 
 NOT_ALLOWED = N_("You signed in correctly, but you are not allowed to use this hub: you are in none of its "
                  "groups. Please ask your instructor or the hub's administrator for access.")
@@ -172,7 +173,8 @@ class CampusHubLDAPAuthenticator(IdentityMixin, LDAPAuthenticator):
         return False
 
 
-def configure(c, config: dict) -> None:
+@auth_type("ldap")
+def configure(c, config: dict, deployment: Deployment = NEUTRAL) -> None:
     ldap = config["auth"]["ldap"]
     c.JupyterHub.authenticator_class = "campushub.hub.auth.ldap.CampusHubLDAPAuthenticator"
     a = c.CampusHubLDAPAuthenticator

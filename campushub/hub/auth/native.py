@@ -29,7 +29,9 @@ from tornado.escape import url_escape
 from tornado.httputil import url_concat
 from traitlets import Unicode
 
+from .. import merge
 from . import native_approval
+from .registry import NEUTRAL, Deployment, auth_type
 
 
 class _NoStats:
@@ -108,3 +110,24 @@ class CampusHubAuthenticator(NativeAuthenticator):
             self.log.info("Created the first admin account %s", name)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.bootstrap_admin_file)
+
+
+@auth_type("native", admin_groups_trait=False)
+def configure(c, config: dict, deployment: Deployment = NEUTRAL) -> None:
+    native = config["auth"]["native"]
+    c.JupyterHub.authenticator_class = "campushub.hub.auth.native.CampusHubAuthenticator"
+    a = c.CampusHubAuthenticator
+    a.open_signup = native["open_signup"]
+    a.enable_signup = native["enable_signup"]
+    a.minimum_password_length = native["minimum_password_length"]
+    a.check_common_password = True
+    if deployment.bootstrap_admin_file:
+        a.bootstrap_admin_file = deployment.bootstrap_admin_file
+    if config["roles"]["admin_groups"]:
+        # The hub keeps these accounts' groups: a hook, not IdentityMixin.
+        from .identity import admin_hook
+
+        a.post_auth_hook = admin_hook(config["roles"]["admin_groups"])
+    # Approval by an admin is the gate; every approved account may log in.
+    c.Authenticator.allow_all = True
+    merge.update_dict(c.JupyterHub, "template_vars", {"native_accounts": True})

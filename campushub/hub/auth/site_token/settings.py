@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from ... import logscrub
+from ..registry import NEUTRAL, Deployment, auth_type
+
 _COLUMNS = {"token": "token_column", "username": "username_column", "is_admin": "admin_column",
             "groups": "groups_column", "expires_at": "expires_column", "revoked": "revoked_column"}
 
 
-def configure(c, config: dict) -> None:
+@auth_type("site_token")
+def configure(c, config: dict, deployment: Deployment = NEUTRAL) -> None:
     site = config["auth"]["site_token"]
+    # Tokens under a site-chosen parameter name must stay out of the logs too.
+    logscrub.install([site["query_parameter"]])
     db, http = site["database"], site["http"]
     c.JupyterHub.authenticator_class = "campushub.hub.auth.site_token.SiteTokenAuthenticator"
     a = c.SiteTokenAuthenticator

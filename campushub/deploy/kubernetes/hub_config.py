@@ -1,0 +1,41 @@
+"""The hub of a Zero to JupyterHub release: the shared hub configuration
+(hub/settings.py) on top of what the chart has set up, plus KubeSpawner with
+our group policies. The chart keeps its proxy, and its database unless the
+site configuration names one (hub.db_url, normally from the release's
+Secret). A release's `hub.extraConfig` needs only
+
+    from campushub.deploy.kubernetes.hub_config import apply_from_file
+    apply_from_file(c, "/etc/campushub/campushub.yaml")
+
+Runs on the chart's JupyterHub 5.5 as on 6.x: only traits both declare.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ...config import load, validate
+from ...hub import services, settings
+from .secrets import fill_from_env
+
+SPAWNER = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
+
+
+def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
+    """config: a loaded campushub.yaml with its secrets filled in (apply_from_file)."""
+    settings.apply(c, config, spawner_section="CampusHubKubeSpawner",
+                   service_tokens=services.tokens_from_env(environ))
+    c.JupyterHub.spawner_class = SPAWNER
+    if config["hub"]["db_url"]:
+        c.JupyterHub.db_url = config["hub"]["db_url"]
+
+
+def apply_from_file(c, path: str | Path, environ: Mapping[str, str] | None = None) -> dict:
+    """Load the mounted site file, take its secrets from the environment, apply it; return the config."""
+    environ = os.environ if environ is None else environ
+    # validated again once filled: a secret from the Secret is checked like one in the file
+    config = validate(fill_from_env(load(path), environ), str(path))
+    apply(c, config, environ)
+    return config

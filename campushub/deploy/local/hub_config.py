@@ -1,0 +1,61 @@
+"""The hub of `campushub up`: the shared hub configuration (hub/settings.py)
+plus what a single machine adds: the data dir's files, the system-user
+spawner and the configurable-http-proxy that `up` runs itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ...config import parse_bytes
+from ...hub import services, settings
+from .layout import Layout
+
+SPAWNER = "campushub.deploy.local.spawner.system_user.SystemUserSpawner"
+
+
+def apply(c, config: dict, layout: Layout, env_dir: str | None, environ: Mapping[str, str] = os.environ) -> None:
+    # the CLI's token is a file in the data dir; automation's may come from the environment
+    tokens = {**services.tokens_from_env(environ), "campushub-cli": layout.secret(layout.cli_token)}
+    settings.apply(c, config, spawner_section="SystemUserSpawner", admin_users=layout.admins(),
+                   bootstrap_admin_file=str(layout.bootstrap_admin), service_tokens=tokens)
+    _hub(c, config["hub"], layout)
+    _proxy(c, config["hub"], layout)
+    _spawner(c, config, layout, env_dir)
+
+
+def _hub(c, hub: dict, layout: Layout) -> None:
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = hub["hub_port"]
+    c.JupyterHub.db_url = hub["db_url"] or f"sqlite:///{layout.db_file}"
+    c.JupyterHub.cookie_secret_file = str(layout.cookie_secret)
+
+
+def _proxy(c, hub: dict, layout: Layout) -> None:
+    c.JupyterHub.proxy_class = "campushub.hub.proxy.VerifiedRouteProxy"
+    c.ConfigurableHTTPProxy.should_start = False  # `campushub up` runs it
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub['proxy_api_port']}"
+    c.ConfigurableHTTPProxy.auth_token = layout.secret(layout.proxy_token)
+    scheme = "https" if hub["https"]["cert"] else "http"
+    c.JupyterHub.bind_url = f"{scheme}://{hub['ip']}:{hub['port']}{hub['base_url']}"
+
+
+def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
+    spawner, limits = config["spawner"], config["limits"]
+    c.JupyterHub.spawner_class = SPAWNER
+    s = c.SystemUserSpawner
+    s.user_prefix = spawner["user_prefix"]
+    s.home_root = spawner["home_root"]
+    s.start_timeout = spawner["start_timeout"]
+    s.http_timeout = spawner["http_timeout"]
+    s.cpu_limit = float(limits["cpu"])
+    s.mem_limit = parse_bytes(limits["memory"])
+    s.pids_limit = limits["pids"]
+    s.allow_unlimited = limits["allow_unlimited"]
+    s.nvidia_smi = limits["nvidia_smi"]
+    s.log_dir = str(layout.user_logs)
+    if env_dir:
+        s.env_dir = env_dir
+        # `up` published the site's tags in its data dir; resolved at each spawn
+        s.environments_root = config["data_dir"]
