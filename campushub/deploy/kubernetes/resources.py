@@ -8,6 +8,7 @@ from ...hub.policy.types import Choice
 from .images import image_for
 from .scheduling import place
 from .scratch import mount_scratch
+from .shared_volumes import set_write_access
 
 GPU_RESOURCE = "nvidia.com/gpu"
 
@@ -30,6 +31,7 @@ def apply_pod_settings(spawner, choice: Choice, config: dict) -> None:
     spawner.extra_resource_guarantees = {**_without_gpu(spawner.extra_resource_guarantees), **gpus}
     place(spawner, config, choice.node_pool)
     mount_scratch(spawner, choice.mem_limit)
+    set_write_access(spawner, config, [g.name for g in getattr(spawner.user, "groups", None) or []])
     spawner.image = image_for(config, choice.environment, choice.tag)
 
 

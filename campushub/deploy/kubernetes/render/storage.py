@@ -101,7 +101,11 @@ def notes(config: dict) -> list[str]:
                  f"the existing claim {volume['existing_claim']} in namespace {kube['namespace']}, which must be "
                  "ReadWriteMany" if volume.get("existing_claim") else
                  f"a claim in storage class {volume['storage_class']}, which must offer ReadWriteMany")
-        mode = ("read-only in servers: change its files from outside them" if volume["read_only"] else
-                "writable by every server: its files must be writable by uid 1000, gid 100")
+        writers = ", ".join(volume["writable_by"])
+        mode = ("writable by every server" if not volume["read_only"] else
+                f"writable only by servers of {writers}" if writers else
+                "read-only in servers: change its files from outside them")
+        if "writable" in mode:
+            mode += ": its files must be writable by uid 1000, gid 100"
         out.append(f"Shared volume {name} ({volume['mount_path']}) is {where}; it is {mode}.")
     return out
