@@ -23,15 +23,13 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from ...config.resource_checks import IMPLICIT_ENVIRONMENT
+from ...config.environments import definitions, lock_for
 from .errors import InstallError
 from .singleuser_files import ensure_singleuser_files
 from .userenv import LOCK_COPY, Progress, ensure_user_env, env_dir_for, is_complete
 
-BUNDLED_LOCK = resources.files("campushub.singleuser").joinpath("environment.lock")
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#\\]+)", re.M)
 
 
@@ -41,19 +39,6 @@ class Resolved:
     tag: str
     version: str
     env_dir: Path
-
-
-def definitions(config: dict) -> dict:
-    """The configured environments, or the implicit one built from user_env.lock_file."""
-    if config["environments"]:
-        return config["environments"]
-    return {IMPLICIT_ENVIRONMENT: {"title": "Python", "description": "", "show_packages": [],
-                                   "versions": {"default": {"lock_file": None}},
-                                   "tags": {"stable": "default"}, "default_tag": "stable"}}
-
-
-def lock_for(config: dict, version: dict) -> Path:
-    return Path(version.get("lock_file") or config["user_env"]["lock_file"] or BUNDLED_LOCK)
 
 
 def _root(site_dir) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from campushub.config import validate
+from campushub.deploy.kubernetes.render.images import user_image
 from campushub.hub.policy.types import Choice
 
 GIB = 2**30
@@ -49,9 +50,9 @@ class Case:
 
 
 CASES = {
-    # No configuration at all: the implicit environment on kubernetes.image's defaults.
+    # No configuration at all: the implicit environment in the user image CampusHub builds.
     "defaults": Case(DEFAULT_SITE, Choice(1.0, 0.333, 2 * GIB, 2 * GIB, 0, "python", "stable"),
-                     image="quay.io/jupyter/scipy-notebook:latest"),
+                     image=user_image(DEFAULT_SITE, "python", "default")),
     "gpus-on-gpu-pool": Case(SITE, Choice(4.0, 1.333, 16 * GIB, 16 * GIB, 2, "ds", "stable", "gpu"),
                              image="registry.example.com/ds:2026.11",
                              node_selector={"cloud.google.com/gke-nodepool": "gpu"},

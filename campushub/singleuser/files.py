@@ -1,0 +1,133 @@
+"""CampusHub's own small additions to a user environment, in both deployments.
+
+An environment is built from its lock file alone; these files are laid on
+top afterwards: locally into each venv (deploy/local/singleuser_files.py
+rewrites them whenever CampusHub's copy changes, so upgrading CampusHub
+updates running sites without rebuilding the environment), on Kubernetes
+into each user image (deploy/kubernetes/render/images.py, where a change
+makes a new image tag). One table of files keeps the two identical.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from ..i18n import LAB_LOCALES, lab_default_settings
+
+# Stands for the environment's own site-packages, whose path depends on its
+# interpreter: each deployment puts these files where that one is.
+SITE_PACKAGES = "site-packages/"
+
+KERNEL_CONFIG = """\
+c.InteractiveShellApp.extensions.append("campushub_memory_watch")
+import os
+# Where other accounts share the kernel's network (the local spawner says
+# so), none of its sockets may be on TCP: campushub_kernel_sockets says why.
+if os.environ.get("CAMPUSHUB_SHARED_NETWORK") == "1":
+    import campushub_kernel_sockets
+    campushub_kernel_sockets.apply()
+"""
+# Learners should not be asked about Jupyter news or updates: the site's
+# admins choose the versions, and the machine may have no internet at all.
+LAB_OVERRIDES = json.dumps({
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}, indent=1) + "\n"
+
+# Settings the hub decides per site (e.g. which sites may frame a server)
+# reach the server through its environment: the spawner sets the variable,
+# this config file, read by every server of the environment, applies it.
+# Command-line flags cannot carry them: traitlets parses nested dicts there
+# as strings.
+SERVER_CONFIG = """\
+import json, os, sys
+from http.cookies import Morsel
+# Partitioned cookies for embedded servers (campushub/hub/cookies.py says why).
+if "partitioned" not in Morsel._reserved:
+    Morsel._reserved["partitioned"] = "Partitioned"
+    Morsel._flags.add("partitioned")
+_settings = os.environ.get("CAMPUSHUB_TORNADO_SETTINGS")
+if _settings:
+    # A plain dict: JupyterHub's singleuser extension tests keys in it,
+    # which a lazy .update() value does not support.
+    c.ServerApp.tornado_settings = json.loads(_settings)
+# Kernels talk to the server over unix sockets in the runtime directory
+# (0700; the local spawner puts it in the server's private /tmp) instead of
+# TCP ports of 127.0.0.1 that any local account can find in /proc/net/tcp and
+# subscribe to. ipc also never collides: each kernel's sockets are named
+# after its own connection file. AF_UNIX paths end at 107 bytes.
+from jupyter_core.paths import jupyter_runtime_dir
+_longest = os.path.join(jupyter_runtime_dir(), "kernel-%s-ipc-99999" % ("0" * 36))
+if len(_longest.encode()) <= 107:
+    c.KernelManager.transport = "ipc"
+else:
+    print("campushub: runtime directory too long for unix sockets; kernels use TCP:", _longest, file=sys.stderr)
+# Memory (and CPU) against this server's own limits in JupyterLab's status
+# bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
+# from the spawner's. Its Prometheus feed would walk every process each second.
+c.ResourceUseDisplay.track_cpu_percent = True
+c.ResourceUseDisplay.enable_prometheus_metrics = False
+# Where the user's policy allows their own environments, the Launcher shows
+# how to make one (a static page, served through jupyter-server-proxy).
+# Proxied pages listen on unix sockets in fresh 0700 directories, never on
+# TCP ports other accounts could reach.
+_share = os.path.join(sys.prefix, "share", "campushub")
+_servers = {}
+if os.environ.get("CAMPUSHUB_USER_ENVIRONMENTS") == "1":
+    _help = os.path.join(_share, "own-environments")
+    _servers["own-environments"] = {
+        "command": [sys.executable, os.path.join(_share, "static_page.py"), "{unix_socket}", _help],
+        "unix_socket": True,
+        "launcher_entry": {"title": os.environ.get("CAMPUSHUB_OWN_ENVIRONMENTS_TITLE", "Your own environments"),
+                           "icon_path": os.path.join(_help, "icon.svg"), "category": "Other"},
+    }
+# Learners with courses get a Launcher card to pull the latest materials.
+if os.environ.get("CAMPUSHUB_COURSES", "[]") != "[]":
+    _sync = os.path.join(_share, "course-sync")
+    _servers["course-sync"] = {
+        "command": [sys.executable, os.path.join(_sync, "serve.py"), "{unix_socket}"],
+        "unix_socket": True,
+        "launcher_entry": {"title": os.environ.get("CAMPUSHUB_COURSE_SYNC_TITLE", "Update course materials"),
+                           "icon_path": os.path.join(_sync, "icon.svg"), "category": "Other"},
+    }
+if _servers:
+    c.ServerProxy.servers = _servers
+# JupyterLab in the person's language (the hub sets CAMPUSHUB_LAB_LOCALE at
+# spawn): jupyterlab_server takes defaults for settings from
+# labconfig/default_setting_overrides.json on JUPYTER_CONFIG_PATH, and the
+# person's own choice in Settings > Language still overrides a default.
+_locale_dir = os.path.join(_share, "lab-language", os.environ.get("CAMPUSHUB_LAB_LOCALE", "-"))
+if os.path.isdir(_locale_dir):
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (_locale_dir, os.environ.get("JUPYTER_CONFIG_PATH")) if p)
+"""
+
+SYNC_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24"><path fill="#616161" '
+             'd="M12 4V1L8 5l4 4V6a6 6 0 0 1 6 6 6 6 0 0 1-.7 2.8l1.5 1.5A8 8 0 0 0 20 12a8 8 0 0 0-8-8zm0 14a6 6 0 0 '
+             '1-6-6c0-1 .3-2 .7-2.8L5.2 7.7A8 8 0 0 0 4 12a8 8 0 0 0 8 8v3l4-4-4-4z"/></svg>\n')
+
+
+def _ours(name: str) -> str:
+    return resources.files("campushub.singleuser").joinpath(name).read_text()
+
+
+def server_files() -> dict[str, str]:
+    """CampusHub's files by path relative to the environment's prefix (sys.prefix)."""
+    share = "share/campushub/"
+    files = {
+        SITE_PACKAGES + "campushub_memory_watch.py": _ours("memory_watch.py"),
+        SITE_PACKAGES + "campushub_kernel_sockets.py": _ours("kernel_sockets.py"),
+        # IPython reads sys.prefix/etc/ipython for every kernel of this environment
+        "etc/ipython/ipython_kernel_config.py": KERNEL_CONFIG,
+        "share/jupyter/lab/settings/overrides.json": LAB_OVERRIDES,
+        "etc/jupyter/jupyter_server_config.py": SERVER_CONFIG,
+        share + "course-sync/serve.py": _ours("course_sync_page.py"),
+        share + "course-sync/icon.svg": SYNC_ICON,
+        share + "static_page.py": _ours("static_page.py"),
+    }
+    for name in ("index.html", "icon.svg"):
+        files[share + "own-environments/" + name] = _ours("own_environments/" + name)
+    for locale in LAB_LOCALES.values():
+        files[share + f"lab-language/{locale}/labconfig/default_setting_overrides.json"] = (
+            json.dumps(lab_default_settings(locale)) + "\n")
+    return files
