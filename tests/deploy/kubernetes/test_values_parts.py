@@ -129,6 +129,13 @@ def test_configured_egress_is_open_and_nothing_more():
     assert_valid_manifest(policy)
 
 
+def test_a_closed_internet_names_the_course_repos_to_allow():
+    course = {"learners_group": "l", "tutors_group": "t", "repo": "https://git.campus.example/ml101.git"}
+    closed = validate({"courses": {"ml101": course}, "kubernetes": {"network": {"internet": False}}})
+    assert "https://git.campus.example/ml101.git" in network.notes(closed)[-1]
+    assert len(network.notes(validate({"courses": {"ml101": course}}))) == 1
+
+
 def test_egress_to_the_metadata_server_itself_is_refused():
     config = validate({"kubernetes": {"network": {"allowed_egress": [{"cidr": "169.254.169.254/32"}]}}})
     with pytest.raises(ConfigError) as e:

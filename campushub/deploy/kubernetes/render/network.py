@@ -60,6 +60,12 @@ def _rule(index: int, allowed: dict) -> dict:
 
 
 def notes(config: dict) -> list[str]:
-    return ["The network policy of user servers takes effect only where the cluster's network plugin enforces "
-            "NetworkPolicies (Calico, Cilium, GKE Dataplane V2, ...); the cloud metadata server stays blocked "
-            "by the chart's iptables rule either way."]
+    out = ["The network policy of user servers takes effect only where the cluster's network plugin enforces "
+           "NetworkPolicies (Calico, Cilium, GKE Dataplane V2, ...); the cloud metadata server stays blocked "
+           "by the chart's iptables rule either way."]
+    repos = sorted({c["repo"] for c in config["courses"].values() if c.get("repo")})
+    if repos and not config["kubernetes"]["network"]["internet"]:
+        # Course sync runs in the server's pod, under its network policy.
+        out.append(f"kubernetes.network.internet is false: list the git servers of {', '.join(repos)} under "
+                   "kubernetes.network.allowed_egress, or servers cannot sync these courses.")
+    return out
