@@ -11,12 +11,13 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 from dockerfile_parse import DockerfileParser
 
 from campushub.config import ConfigError, load, validate
 from campushub.config.environments import BUNDLED_LOCK, definitions, lock_for
 from campushub.deploy.kubernetes import image_for
-from campushub.deploy.kubernetes.render import images
+from campushub.deploy.kubernetes.render import hub, images
 from campushub.deploy.local.singleuser_files import ensure_singleuser_files
 from campushub.singleuser.files import SITE_PACKAGES, server_files
 
@@ -241,3 +242,18 @@ def test_hub_lock_adds_to_the_chart_image_without_downgrading_jupyterhub():
     assert "jupyterhub" not in pins  # the chart's JupyterHub 5.5 stays
     assert pins["jupyterhub-kubespawner"].startswith("7.")
     assert resources.files("campushub.deploy.kubernetes.render").joinpath("hub_build.lock").is_file()
+
+
+def test_the_hub_pods_file_names_each_built_image(tmp_path):
+    """The pod has none of the lock files the refs come from: the file it
+    reads names the images, and image_for still gives the same refs."""
+    implicit = validate({"user_env": {"lock_file": str(_lock(tmp_path, "site", bump=True))}})
+    for config in (_two_envs(tmp_path), implicit):
+        expected = {(e, t): image_for(config, e, t) for e, env in definitions(config).items() for t in env["tags"]}
+        mounted = yaml.safe_load(hub.site_file(config))
+        for lock in tmp_path.glob("*.lock"):
+            lock.unlink()
+        in_pod = validate(mounted)
+        assert {(e, t): image_for(in_pod, e, t) for e, t in expected} == expected
+        _two_envs(tmp_path)  # the locks back for the next config
+        _lock(tmp_path, "site", bump=True)

@@ -50,6 +50,8 @@ def wired(config: dict) -> list[secrets.Secret]:
 def site_file(config: dict) -> str:
     """campushub.yaml as the hub pod reads it: the effective configuration
     with every secret value left out (the hub fills them from its env)."""
+    # the pod has no lock files to derive the built images' refs from
+    config = images.with_image_refs(config)
     out = io.StringIO()
     out.write("# Written by `campushub k8s render`; secrets come from the hub's environment.\n")
     yaml.safe_dump(_split(config).mounted, out, sort_keys=False, allow_unicode=True)

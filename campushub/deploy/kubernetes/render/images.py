@@ -16,6 +16,7 @@ The spawner takes its refs from here (deploy/kubernetes/images.py).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import shlex
 import shutil
@@ -29,7 +30,7 @@ import campushub
 from ....config.environments import definitions, lock_for
 from ....config.errors import ConfigError
 from ....singleuser.files import SITE_PACKAGES, server_files
-from .dockerfiles import ENV_PREFIX, hub_dockerfile, user_dockerfile
+from .dockerfiles import hub_dockerfile, user_dockerfile
 
 HUB_BASE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 HUB_LOCK = "hub_image.lock"
@@ -37,8 +38,6 @@ BUILD_LOCK = "hub_build.lock"
 USER_LOCK = "environment.lock"
 FILES_DIR = "campushub-files"
 _SKIP = ("__pycache__", ".pyc")
-
-__all__ = ["ENV_PREFIX", "HUB_BASE", "Build", "build_commands", "builds", "hub_image", "user_image", "write"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +98,21 @@ def built_versions(config: dict) -> list[tuple[str, str]]:
         return []  # every such version runs the site's own image
     return [(name, version) for name, env in definitions(config).items()
             for version, spec in env["versions"].items() if not spec.get("image")]
+
+
+def with_image_refs(config: dict) -> dict:
+    """A copy of `config` naming the image of each version CampusHub builds
+    one for. The hub pod reads this copy: the refs come from lock files on
+    the machine that renders, which the pod does not have."""
+    out = copy.deepcopy(config)
+    for environment, version in built_versions(config):
+        ref = user_image(config, environment, version)
+        if config["environments"]:
+            out["environments"][environment]["versions"][version]["image"] = ref
+        else:  # the implicit environment has no entry to carry it: it becomes the site's image
+            name, tag = ref.rsplit(":", 1)
+            out["kubernetes"]["image"] = {**out["kubernetes"]["image"], "name": name, "tag": tag}
+    return out
 
 
 def _source() -> tuple[str, dict[str, bytes]]:
