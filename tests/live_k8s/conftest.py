@@ -17,17 +17,14 @@ from campushub.config import validate
 from ..harness import Browserless
 from . import release as releases
 from .portforward import forwarded
-from .requirements import kubeconfig_files, missing, skip_reason
+from .requirements import require_cluster
 from .site import LEARNER, PASSWORD, site_config, write_config
 
 
 @pytest.fixture(scope="session")
 def cluster() -> str:
     """The kubeconfig to use, or one skip naming everything that is missing."""
-    gaps = missing()
-    if gaps:
-        pytest.skip(skip_reason(gaps))
-    return kubeconfig_files()[0]
+    return require_cluster()
 
 
 @pytest.fixture(scope="session")

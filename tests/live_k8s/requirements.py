@@ -37,6 +37,16 @@ def missing(environ=os.environ, which=shutil.which, reach=None) -> list[str]:
     return gaps
 
 
+def require_cluster(environ=os.environ) -> str:
+    """The kubeconfig of the cluster to test on, or one skip naming everything missing."""
+    import pytest
+
+    gaps = missing(environ)
+    if gaps:
+        pytest.skip(skip_reason(gaps))
+    return kubeconfig_files(environ)[0]
+
+
 def skip_reason(gaps: list[str]) -> str:
     return ("live Kubernetes test (tests/live_k8s/README.md) needs " + ", ".join(gaps)
             + "; nothing was installed")
