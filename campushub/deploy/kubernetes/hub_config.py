@@ -16,6 +16,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from traitlets.config import LazyConfigValue
+
 from ...config import load, validate
 from ...hub import services, settings
 from .secrets import fill_from_env
@@ -28,8 +30,26 @@ def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
     settings.apply(c, config, spawner_section="CampusHubKubeSpawner",
                    service_tokens=services.tokens_from_env(environ))
     c.JupyterHub.spawner_class = SPAWNER
+    _literal_environment(c.CampusHubKubeSpawner)
     if config["hub"]["db_url"]:
         c.JupyterHub.db_url = config["hub"]["db_url"]
+
+
+def _literal_environment(section) -> None:
+    """KubeSpawner fills {username}-style fields into environment values, and
+    a brace it cannot fill fails every spawn: our values are literal (JSON)."""
+    current = section.get("environment")
+    if current is None:
+        return
+    lazy = isinstance(current, LazyConfigValue)
+    values = current.get_value({}) if lazy else current
+    escaped = {k: v.replace("{", "{{").replace("}", "}}") if k.startswith("CAMPUSHUB_") and isinstance(v, str) else v
+               for k, v in values.items()}
+    if lazy:  # still an update of whatever a parent section (the chart's KubeSpawner) holds
+        del section["environment"]
+        section.environment.update(escaped)
+    else:
+        section.environment = escaped
 
 
 def apply_from_file(c, path: str | Path, environ: Mapping[str, str] | None = None) -> dict:

@@ -1,0 +1,67 @@
+"""The program of the course-sync init container (course_sync.py builds it).
+
+It runs inside the user image, which has nbgitpuller (the environment lock)
+but not campushub, so it uses the standard library only and gets everything
+else in one JSON environment variable: the courses, and each course's notice,
+already translated by the hub, with "{reason}" left to fill in. It does
+what content/sync.py does locally: `gitpuller REPO BRANCH TARGET` from the
+home folder (its working directory), then the notice file written or
+removed. Whatever goes wrong, it exits 0: a failed sync never stops the
+server.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+PLAN_ENV = "CAMPUSHUB_COURSE_SYNC"
+
+
+def failure(done) -> str:
+    """The line of gitpuller's output that says why, as content/sync.py picks it."""
+    lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+    interesting = [line for line in lines if "fatal:" in line or "error" in line.lower()]
+    return (interesting or lines or [f"gitpuller exited with {done.returncode}"])[-1][-300:]
+
+
+def pull(course: dict, timeout: int) -> str | None:
+    gitpuller = shutil.which("gitpuller")
+    if gitpuller is None:
+        return "gitpuller (nbgitpuller) is not installed in the image"
+    try:
+        done = subprocess.run([gitpuller, course["repo"], course["branch"], course["target"]],
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"no answer from {course['repo']} within {timeout} s"
+    except OSError as e:
+        return str(e)
+    return None if done.returncode == 0 else failure(done)
+
+
+def main() -> None:
+    plan = json.loads(os.environ[PLAN_ENV])
+    notices = []
+    for course in plan["courses"]:
+        reason = pull(course, plan["timeout"])
+        if reason:
+            print(f"course {course['name']} was not synced: {reason}", file=sys.stderr)
+            notices.append(course["notice"].replace("{reason}", reason))
+        else:
+            print(f"course {course['name']} synced into {course['target']}")
+    path = os.path.join(os.getcwd(), plan["notice_file"])
+    if notices:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n\n".join(notices) + "\n")
+    elif os.path.lexists(path):
+        os.unlink(path)  # a planted link goes, never its target
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:  # the server must start regardless
+        print(f"course sync failed: {e!r}", file=sys.stderr)
+    sys.exit(0)
