@@ -15,7 +15,8 @@ import copy
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ...config import exposure
+from ...config import auth_sections, exposure
+from ...config.loader import schema
 
 
 class Secret(NamedTuple):
@@ -28,13 +29,22 @@ class Secret(NamedTuple):
         return ".".join(self.path)
 
 
-SECRETS: tuple[Secret, ...] = (
-    Secret(("hub", "db_url"), "CAMPUSHUB_HUB_DB_URL", "hub-db-url"),
-    Secret(("auth", "site_token", "database", "url"), "CAMPUSHUB_SITE_TOKEN_DATABASE_URL", "site-token-database-url"),
-    Secret(("auth", "oidc", "client_secret"), "CAMPUSHUB_OIDC_CLIENT_SECRET", "oidc-client-secret"),
-    Secret(("auth", "google", "client_secret"), "CAMPUSHUB_GOOGLE_CLIENT_SECRET", "google-client-secret"),
-    Secret(("auth", "ldap", "search_password"), "CAMPUSHUB_LDAP_SEARCH_PASSWORD", "ldap-search-password"),
-)
+HUB_DB = Secret(("hub", "db_url"), "CAMPUSHUB_HUB_DB_URL", "hub-db-url")
+
+
+def _auth_secret(kind: str, key: str) -> Secret:
+    # auth.oidc.client_secret -> CAMPUSHUB_OIDC_CLIENT_SECRET, key oidc-client-secret
+    name = f"{kind}.{key}".replace(".", "_")
+    return Secret(("auth", kind, *key.split(".")), f"CAMPUSHUB_{name.upper()}", name.replace("_", "-"))
+
+
+def table() -> tuple[Secret, ...]:
+    """Every secret setting: the hub database URL, and the keys each auth
+    section of the schema marks `x-secret` (a type added through the auth
+    registry brings its own, with no edit here)."""
+    sections = schema()["properties"]["auth"]["properties"]
+    return (HUB_DB, *(_auth_secret(kind, key) for kind, section in sections.items()
+                      for key in section.get("x-secret", ())))
 
 
 class SecretFile(NamedTuple):
@@ -79,7 +89,7 @@ def fill_from_env(config: dict, environ: Mapping[str, str]) -> dict:
     raw parsed file alike (missing sections are created), so a caller may fill
     before validating."""
     out = copy.deepcopy(config)
-    for secret in SECRETS:
+    for secret in table():
         value = environ.get(secret.env)
         if value:
             _put(out, secret.path, value)
@@ -93,19 +103,11 @@ def sensitive(config: dict) -> set[str]:
     return set(exposure.secret_keys(config))
 
 
-def needed(config: dict) -> list[Secret]:
-    """The secrets this configuration uses: the hub database always (PostgreSQL
-    on Kubernetes), and those of its auth type."""
-    auth = config["auth"]
-    kind = auth["type"]
-    out = [SECRETS[0]]
-    if kind == "site_token" and not auth["site_token"]["http"]["url"]:
-        out.append(SECRETS[1])
-    if kind in ("oidc", "google"):
-        out.append(next(s for s in SECRETS if s.path[1] == kind))
-    if kind == "ldap" and auth["ldap"]["search_user"]:
-        out.append(SECRETS[4])
-    return out
+def of_config(config: dict) -> list[Secret]:
+    """The secrets this configuration uses: the hub database's (PostgreSQL on
+    Kubernetes), and those of its auth type."""
+    kind = config["auth"]["type"]
+    return [s for s in table() if s is HUB_DB or s.path[1] == kind]
 
 
 def files_needed(config: dict) -> list[tuple[SecretFile, str]]:
@@ -125,12 +127,30 @@ def split(config: dict) -> Split:
     """Where each secret of `config` goes in a release. Raises ValueError
     naming a setting that holds a secret this table has no place for."""
     keep_out = sensitive(config)
-    stray = sorted(keep_out - {s.dotted for s in SECRETS})
+    every = table()
+    stray = sorted(keep_out - {s.dotted for s in every})
     if stray:
         raise ValueError(stray[0])
     mounted = copy.deepcopy(config)
-    for secret in SECRETS:
+    for secret in every:
         if secret.dotted in keep_out:
             _put(mounted, secret.path, None)
-    wired = [s for s in needed(config) if not get(mounted, s.path)]
+    missing = [s for s in of_config(config) if not get(mounted, s.path)]
+    wired = [s for s in missing if _required(mounted, s, missing)]
     return Split(mounted, wired, [s for s in wired if s.dotted in keep_out])
+
+
+def _required(mounted: dict, secret: Secret, missing: list[Secret]) -> bool:
+    """Whether the auth type's own checks (auth_sections.py) need `secret`
+    once the other missing secrets are there: such a key the hub cannot
+    start without, so its secretKeyRef is not optional and a release without
+    it stops at the pod, naming the key."""
+    if secret is HUB_DB:
+        return True
+    probe = copy.deepcopy(mounted)
+    for other in missing:
+        if other is not secret:
+            _put(probe, other.path, "set")
+    failed = []
+    auth_sections.check(probe, schema(), lambda key, message: failed.append(key))
+    return bool(failed)

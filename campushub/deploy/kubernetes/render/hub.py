@@ -10,6 +10,7 @@ kubectl apply to forget)."""
 from __future__ import annotations
 
 import io
+import json
 
 import yaml
 
@@ -54,7 +55,8 @@ def site_file(config: dict) -> str:
     config = images.with_image_refs(config)
     out = io.StringIO()
     out.write("# Written by `campushub k8s render`; secrets come from the hub's environment.\n")
-    yaml.safe_dump(_split(config).mounted, out, sort_keys=False, allow_unicode=True)
+    # through JSON: the loader keeps ruamel's number types, which PyYAML cannot write
+    yaml.safe_dump(json.loads(json.dumps(_split(config).mounted)), out, sort_keys=False, allow_unicode=True)
     return out.getvalue()
 
 

@@ -31,7 +31,7 @@ def secret_command(config: dict) -> str:
     kube = config["kubernetes"]
     wired = hub.wired(config)
     args = ["kubectl", "--namespace", kube["namespace"], "create", "secret", "generic", kube["secret_name"]]
-    args += [f"--from-literal={s.key}={PLACEHOLDERS[s.key]}" for s in wired]
+    args += [f"--from-literal={s.key}={PLACEHOLDERS.get(s.key, s.key.upper())}" for s in wired]
     return shlex.join(args)
 
 
