@@ -16,6 +16,7 @@ from campushub.config import validate
 
 from ..harness import Browserless
 from . import release as releases
+from .images import require_loaded
 from .portforward import forwarded
 from .requirements import require_cluster
 from .site import LEARNER, PASSWORD, site_config, write_config
@@ -42,6 +43,7 @@ def rendered(tmp_path_factory, live_namespace) -> releases.Release:
 
 @pytest.fixture(scope="session")
 def release(cluster, rendered, tmp_path_factory) -> releases.Release:
+    require_loaded(rendered.config, cluster)
     try:
         releases.install(rendered, tmp_path_factory.mktemp("live-k8s-install"))
         yield rendered

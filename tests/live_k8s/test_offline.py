@@ -13,6 +13,7 @@ from campushub.config import validate
 from ..deploy.kubernetes.chart import assert_chart_accepts, assert_valid_manifest, helm_merge
 from . import postgres, test_spawn
 from .helm import CHART_ENV, install_command
+from .images import absent
 from .release import TEST_VALUES, Release, render, secret_manifests, secret_refs
 from .requirements import missing, require_cluster, skip_reason
 from .site import expected_choice, site_config, write_config
@@ -125,3 +126,13 @@ def test_the_choice_differs_from_the_policy_default():
     choice = expected_choice("ns")
     assert (choice.cpu_limit, choice.mem_limit) == (0.25, 384 * 2**20)
     assert (choice.cpu_guarantee, choice.mem_guarantee) == (0.125, 192 * 2**20)
+
+
+def test_an_image_never_loaded_is_named_before_helm_waits_for_it():
+    kind_node = ["docker.io/library/campushub-hub:0.1.0-abc", "registry.k8s.io/pause:3.10",
+                 "docker.io/kindest/kindnetd:v2"]
+    assert absent(["campushub-hub:0.1.0-abc", "registry.k8s.io/pause:3.10"], [kind_node]) == []
+    assert absent(["campushub-user:python-default-1", "kindest/kindnetd:v2"], [kind_node, []]) == [
+        "campushub-user:python-default-1"]
+    # a node listing as many images as the kubelet reports may hold more: no verdict
+    assert absent(["campushub-user:x"], [[f"img{i}:1" for i in range(50)]]) == []
