@@ -7,27 +7,44 @@ then checked against the Kubernetes API's own schema with kubernetes-validate
 in strict mode, which catches misspelt or mistyped fields the way the API
 server would. test_cluster.py sends the same pods to a real cluster as a
 server-side dry run when one is available.
+
+For every example configuration, representative users of each policy get
+their pod and their home claim built as a Zero to JupyterHub release would
+build them (chart_spawner.py), and both are validated.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import json
 
 import kubernetes_validate
 import pytest
+from kubernetes_asyncio.client import ApiClient
 
+from campushub.config import load
 from campushub.deploy.kubernetes import apply_choice
-from campushub.hub.policy.types import Choice
+from campushub.deploy.kubernetes.course_sync import NAME as COURSE_SYNC
+from campushub.deploy.kubernetes.render.storage import HOME
+from campushub.hub.courses import for_server
+from campushub.hub.policy.spawner import policy_for_user
+from campushub.hub.policy.types import Choice, Policy
+from tests.harness import ROOT
 
+from . import chart_spawner
 from .cases import CASES, GIB, GPU_TOLERATION, SITE, Case
+from .chart import CHART
 from .pods import container, make_spawner, manifest_for, pod_manifest, quantity
 
 pytestmark = pytest.mark.usefixtures("dummy_kubeconfig")
 
-# The oldest release we still expect clusters to run, and the newest the
-# validator knows.
-KUBERNETES_VERSIONS = ("1.33", kubernetes_validate.latest_version())
+# The oldest Kubernetes the Zero to JupyterHub chart supports (its
+# Chart.yaml says kubeVersion >=1.28; test_oldest_version_is_the_charts
+# keeps the two together), and the newest the validator knows. A field
+# KubeSpawner or we add that 1.28 lacks would only fail on such clusters.
+KUBERNETES_VERSIONS = ("1.28", kubernetes_validate.latest_version())
+EXAMPLES = sorted((ROOT / "examples").glob("*/campushub.yaml"))
 GPU = "nvidia.com/gpu"
 
 
@@ -100,3 +117,76 @@ def test_a_later_start_drops_the_earlier_pool_but_keeps_the_deployments_own():
     assert second["spec"]["tolerations"] == [z2jh_toleration]
     assert GPU not in container(second)["resources"]["limits"]
     assert container(second)["resources"]["limits"]["example.com/fpga"] == 1
+
+
+def test_oldest_version_is_the_charts():
+    chart = CHART / "Chart.yaml"
+    if not chart.is_file():
+        pytest.skip(f"Zero to JupyterHub chart files not found: {chart} (set CAMPUSHUB_Z2JH_CHART)")
+    kube_version = next(line.split(":", 1)[1].strip().strip("\"'") for line in chart.read_text().splitlines()
+                        if line.startswith("kubeVersion:"))
+    assert kube_version.removesuffix("-0").removesuffix(".0") == f">={KUBERNETES_VERSIONS[0]}"
+
+
+def _users() -> list[tuple[str, str | None]]:
+    """(example, policy group or None for the default policy), for every example."""
+    return [(path.parent.name, group) for path in EXAMPLES
+            for group in [None, *load(path)["policies"]["groups"]]]
+
+
+def _most(policy: Policy) -> dict:
+    """The largest request the policy allows: the last environment and node pool it lists."""
+    options = {"cpu": policy.cpu.max, "memory": int(policy.memory.max), "gpus": int(policy.gpus.max)}
+    name, tag = policy.environments[-1]
+    options["environment"] = f"{name}:{tag}"
+    if policy.node_pools:
+        options["node_pool"] = policy.node_pools[-1]
+    return options
+
+
+@pytest.mark.parametrize("example, group", _users(), ids=[f"{e}-{g or 'default'}" for e, g in _users()])
+def test_every_policy_of_every_example_gives_valid_pods_and_claims(example, group):
+    config = load(ROOT / "examples" / example / "campushub.yaml")
+    # a learner of every course too, so that pods with course sync are among them
+    groups = [g for g in [group] if g] + [c["learners_group"] for c in config["courses"].values()]
+    release = chart_spawner.release_config(config)
+
+    async def build():
+        spawner = chart_spawner.spawner(config, release, "kim", groups, accept_language="ja")
+        policy = policy_for_user(config, spawner.user)
+        assert policy.groups == ((group,) if group else ())
+        pods = []
+        for options in {}, _most(policy):
+            spawner.check_and_apply(options)
+            pods.append((spawner.choice, await pod_manifest(spawner)))
+        async with ApiClient() as api:
+            claim = api.sanitize_for_serialization(spawner.get_pvc_manifest())
+        return pods, claim, bool(for_server(spawner))
+
+    pods, claim, has_courses = asyncio.run(build())
+    check_schema(claim)
+    kube = config["kubernetes"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == kube["storage_capacity"]
+    assert claim["spec"].get("storageClassName") == kube["storage_class"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    for choice, pod in pods:
+        check_schema(pod)
+        resources = container(pod)["resources"]
+        assert quantity(resources["limits"]["cpu"]) == pytest.approx(choice.cpu_limit)
+        assert quantity(resources["limits"]["memory"]) == choice.mem_limit
+        assert quantity(resources["limits"].get(GPU, 0)) == choice.gpus
+        # the home is the user's own claim, mounted where the image keeps its home
+        home = next(m for m in container(pod)["volumeMounts"] if m["mountPath"] == HOME)
+        volume = next(v for v in pod["spec"]["volumes"] if v["name"] == home["name"])
+        assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+        init = [c["name"] for c in pod["spec"].get("initContainers") or []]
+        assert (COURSE_SYNC in init) == has_courses
+        if COURSE_SYNC in init:
+            assert init[-1] == COURSE_SYNC
+        env = {e["name"]: e.get("value") for e in container(pod)["env"]}
+        for origin in config["embedding"]["allowed_origins"]:  # literal JSON, not a KubeSpawner template
+            assert origin in json.loads(env["CAMPUSHUB_TORNADO_SETTINGS"])["headers"]["Content-Security-Policy"]
+
+
+def test_the_examples_include_a_pod_with_course_sync():
+    assert any(spec.get("repo") for path in EXAMPLES for spec in load(path)["courses"].values())
