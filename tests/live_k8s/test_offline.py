@@ -4,14 +4,16 @@ chart's schema, the objects and the helm command line it would use."""
 
 from __future__ import annotations
 
+import importlib
 import shlex
+from pathlib import Path
 
 import pytest
 
 from campushub.config import validate
 
 from ..deploy.kubernetes.chart import assert_chart_accepts, assert_valid_manifest, helm_merge
-from . import postgres, test_spawn
+from . import postgres
 from .helm import CHART_ENV, install_command
 from .images import absent
 from .release import TEST_VALUES, Release, render, secret_manifests, secret_refs
@@ -55,8 +57,17 @@ def test_without_a_cluster_the_live_tests_skip_with_one_reason():
         require_cluster({"KUBECONFIG": ""})
     assert str(skipped.value).startswith("live Kubernetes test (tests/live_k8s/README.md) needs CAMPUSHUB_K8S_TEST=1")
     assert "nothing was installed" in str(skipped.value)
-    # and the fast tier leaves them out altogether
-    assert {m.name for m in test_spawn.pytestmark} >= {"kubernetes", "stack"}
+
+
+
+def test_every_live_test_module_is_marked_kubernetes_and_stack():
+    # so that the fast tier (-m "not stack") leaves them out, a later service's file too
+    live = [p.stem for p in Path(__file__).parent.glob("test_*.py") if p.stem != "test_offline"]
+    assert "test_spawn" in live
+    for name in live:
+        module = importlib.import_module(f"{__package__}.{name}")
+        marks = {m.name for m in getattr(module, "pytestmark", [])}
+        assert marks >= {"kubernetes", "stack"}, f"{name}.py: pytestmark lacks kubernetes or stack"
 
 
 NAMESPACE = "campushub-live-0123abcd"
