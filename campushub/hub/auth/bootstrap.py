@@ -23,10 +23,15 @@ def account_exists(db_url: str, username: str) -> bool:
         engine.dispose()
 
 
+def one_time_password() -> tuple[str, str]:
+    """(password, its bcrypt hash as nativeauthenticator stores it)."""
+    password = secrets.token_urlsafe(12)
+    return password, bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
 def prepare_admin(path: str, username: str) -> str:
     """Write the bootstrap file; return the one-time plaintext password."""
-    password = secrets.token_urlsafe(12)
-    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    password, hashed = one_time_password()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump({"username": username, "password_hash": hashed}, f)

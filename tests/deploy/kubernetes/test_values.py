@@ -177,6 +177,14 @@ def test_readme_commands_name_secret_keys_with_placeholders():
         "--version 4.4.0 --namespace campushub --values values.yaml")
 
 
+def test_readme_says_how_to_make_the_first_native_admin():
+    native = validate({"hub": {"admin_users": ["teacher"]}, "kubernetes": {"namespace": "course"}})
+    command = ("kubectl --namespace course exec deploy/hub -- "
+               "python3 -m campushub.deploy.kubernetes.first_admin teacher")
+    assert command in readme.text(native, [], [], [])
+    assert "first_admin" not in readme.text(_with_secrets("oidc"), [], [], [])
+
+
 def test_a_secret_only_some_settings_need_is_wired_only_then():
     with_user = validate({"auth": {"type": "ldap", "ldap": LDAP}, "kubernetes": {}})
     without = validate({"auth": {"type": "ldap", "ldap": {k: v for k, v in LDAP.items() if k != "search_user"}}})

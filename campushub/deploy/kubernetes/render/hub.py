@@ -9,11 +9,6 @@ kubectl apply to forget)."""
 
 from __future__ import annotations
 
-import io
-import json
-
-import yaml
-
 from ....config import ConfigError
 from ....config.resource_checks import IMPLICIT_ENVIRONMENT
 from ....hub import services
@@ -21,6 +16,7 @@ from .. import secrets
 from ..images import image_for
 from . import images
 from .cluster import split_reference
+from .text import dump
 
 SITE_FILE = "/etc/campushub/campushub.yaml"
 EXTRA_CONFIG = (
@@ -53,11 +49,8 @@ def site_file(config: dict) -> str:
     with every secret value left out (the hub fills them from its env)."""
     # the pod has no lock files to derive the built images' refs from
     config = images.with_image_refs(config)
-    out = io.StringIO()
-    out.write("# Written by `campushub k8s render`; secrets come from the hub's environment.\n")
-    # through JSON: the loader keeps ruamel's number types, which PyYAML cannot write
-    yaml.safe_dump(json.loads(json.dumps(_split(config).mounted)), out, sort_keys=False, allow_unicode=True)
-    return out.getvalue()
+    return ("# Written by `campushub k8s render`; secrets come from the hub's environment.\n"
+            + dump(_split(config).mounted))
 
 
 def _env(config: dict) -> dict:

@@ -7,30 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from . import images, readme
+from .text import dump
 from .values import render
 
 VALUES = "values.yaml"
 MANIFESTS = "manifests.yaml"
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _text(dumper, value: str):
-    # The mounted campushub.yaml and the hub's Python stay readable in values.yaml.
-    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _text)
-
-
-def _dump(data) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
@@ -39,9 +21,9 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
     rendered = render(config)
     images.builds(config)  # a lock file it cannot read is refused here, before any write
     files = {VALUES: "# Zero to JupyterHub chart values, written by `campushub k8s render`.\n"
-                     + _dump(rendered.values)}
+                     + dump(rendered.values)}
     if rendered.manifests:
-        files[MANIFESTS] = "".join("---\n" + _dump(m) for m in rendered.manifests)
+        files[MANIFESTS] = "".join(dump(m, explicit_start=True) for m in rendered.manifests)
     image_lines = [
         "Build the images and push them to a registry the cluster pulls from "
         "(`campushub k8s images --config campushub.yaml` prints the same commands):",

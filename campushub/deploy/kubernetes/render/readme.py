@@ -85,6 +85,12 @@ def text(config: dict, manifests: list[str], image_lines: list[str], notes: list
         out += ["", "## 3. Objects beside the chart", "", "```sh",
                 *(f"kubectl --namespace {ns} apply -f {m}" for m in manifests), "```"]
     out += ["", f"## {4 if manifests else 3}. Install or upgrade", "", "```sh", helm_command(config), "```"]
+    if config["auth"]["type"] == "native":
+        admin = (config["hub"]["admin_users"] or ["NAME"])[0]
+        out += ["", "## First admin", "", "Native accounts live in the hub database. Once the hub runs, create the "
+                "first admin (a name listed in hub.admin_users) and note the password it prints once:", "",
+                "```sh", f"kubectl --namespace {ns} exec deploy/hub -- "
+                f"python3 -m campushub.deploy.kubernetes.first_admin {shlex.quote(admin)}", "```"]
     if notes:
         out += ["", "## Notes", "", *(f"- {n}" for n in notes)]
     return "\n".join(out) + "\n"
