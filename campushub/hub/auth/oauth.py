@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from oauthenticator.generic import GenericOAuthenticator
 from oauthenticator.google import GoogleOAuthenticator
+from traitlets import HasTraits, observe
 
 from ...config import public_url
 from .identity import IdentityMixin
@@ -22,13 +23,25 @@ class _OneSpelling:
         return self.one_spelling(None, super().user_info_to_username(user_info))
 
 
-class CampusHubOIDCAuthenticator(_OneSpelling, IdentityMixin, GenericOAuthenticator):
+class _AdminGroupsWithoutSync(HasTraits):
+    # Upstream refuses admin_groups unless the provider's groups are synced
+    # (manage_groups), so a hub with roles.admin_groups and no groups claim or
+    # Workspace access failed to start. Ours (IdentityMixin) also reads the
+    # hub-owned groups, so only the other two still need the sync.
+    @observe("allowed_groups", "auth_state_groups_key")
+    def _requires_manage_groups(self, change):
+        if change.new and not self.manage_groups:
+            cls = type(change.owner).__name__
+            raise ValueError(f"{cls}.{change.name} requires {cls}.manage_groups to also be set")
+
+
+class CampusHubOIDCAuthenticator(_OneSpelling, _AdminGroupsWithoutSync, IdentityMixin, GenericOAuthenticator):
     """GenericOAuthenticator under a stable name of ours (config section, entry point)."""
 
 
 # Google addresses are case-insensitive (one account whatever the case), so
 # lower-casing them merges no one: like LDAP, no spelling check.
-class CampusHubGoogleAuthenticator(IdentityMixin, GoogleOAuthenticator):
+class CampusHubGoogleAuthenticator(_AdminGroupsWithoutSync, IdentityMixin, GoogleOAuthenticator):
     """GoogleOAuthenticator under a stable name of ours (config section, entry point)."""
 
 
