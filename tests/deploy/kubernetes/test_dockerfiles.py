@@ -17,9 +17,11 @@ from dockerfile_parse import DockerfileParser
 from campushub.config import ConfigError, load, validate
 from campushub.config.environments import BUNDLED_LOCK, definitions, lock_for
 from campushub.deploy.kubernetes import image_for
-from campushub.deploy.kubernetes.render import hub, images
+from campushub.deploy.kubernetes.render import hub, images, readme
 from campushub.deploy.local.singleuser_files import ensure_singleuser_files
 from campushub.singleuser.files import SITE_PACKAGES, server_files
+
+from .chart import _read, chart_defaults
 
 EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*/campushub.yaml"))
 KNOWN = {"FROM", "ARG", "ENV", "RUN", "COPY", "USER", "WORKDIR", "ENTRYPOINT", "CMD", "LABEL"}
@@ -128,7 +130,12 @@ def test_base_images_are_pinned(tmp_path):
             parser = DockerfileParser(fileobj=io.BytesIO(build.dockerfile.encode()))
             for base in parser.parent_images:
                 assert re.search(r"(:[0-9][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$", base), base
-    assert images.HUB_BASE == "quay.io/jupyterhub/k8s-hub:4.4.0"  # the chart release the values are for
+
+
+def test_the_hub_builds_on_the_charts_own_hub_image():
+    # the chart's files here are its source, versioned by chartpress at release
+    assert _read("Chart.yaml")["appVersion"].startswith("5.5.")  # the JupyterHub hub_image.lock keeps
+    assert images.HUB_BASE == f'{chart_defaults()["hub"]["image"]["name"]}:{readme.CHART_VERSION}'
 
 
 def test_a_lock_with_hashes_is_installed_requiring_them(tmp_path):

@@ -32,6 +32,8 @@ from ....config.errors import ConfigError
 from ....singleuser.files import SITE_PACKAGES, server_files
 from .dockerfiles import hub_dockerfile, user_dockerfile
 
+# The hub image of the chart release readme.CHART_VERSION installs (readme
+# imports this module, so the test keeps the two equal).
 HUB_BASE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 HUB_LOCK = "hub_image.lock"
 BUILD_LOCK = "hub_build.lock"
@@ -49,6 +51,7 @@ class Build:
 
     @property
     def push(self) -> bool:
+        # a bare name has no registry to go to: it is loaded into the nodes by hand
         return "/" in self.ref.rsplit(":", 1)[0]
 
 
