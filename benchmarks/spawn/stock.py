@@ -32,7 +32,7 @@ from pathlib import Path
 
 import requests
 
-# the same scopes as CampusHub's `campushub-operator` role (campushub/hub/settings.py)
+# the same scopes as CampusHub's `campushub-operator` role (campushub/hub/services.py)
 OPERATOR_SCOPES = [
     "admin:users", "admin:servers", "admin:groups", "access:servers",
     "read:hub", "read:metrics", "tokens", "proxy", "shutdown",
