@@ -18,17 +18,13 @@ from tornado import web
 from traitlets import Dict, default
 from traitlets.config import Configurable
 
-from ...i18n import LAB_LOCALES, N_, negotiate, translate
+from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
+from ..server_env import add_shared
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .environment_list import environment_list
 from .resolve import effective_policy
 from .types import Choice, Policy
-
-# The server's JupyterLab language: the singleuser config (deploy/local/
-# singleuser_files.py) turns this into a *default* for JupyterLab's
-# "locale" setting, so a language the person picks in JupyterLab still wins.
-LAB_LOCALE_ENV = "CAMPUSHUB_LAB_LOCALE"
 
 ONE_SERVER = N_("You may run only one server at a time. Stop it first, or ask an administrator for more.")
 
@@ -104,13 +100,7 @@ class PolicyMixin(Configurable):
         return negotiate(header, fixed_language())
 
     def get_env(self):
-        env = super().get_env()
-        locale = LAB_LOCALES.get(self.language())
-        if locale:
-            env[LAB_LOCALE_ENV] = locale
-        else:
-            env.pop(LAB_LOCALE_ENV, None)  # English: JupyterLab's own default
-        return env
+        return add_shared(super().get_env(), self.language(), not self.disable_user_config)
 
     # -- helpers --------------------------------------------------------------
 

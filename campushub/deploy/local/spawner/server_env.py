@@ -1,6 +1,7 @@
 """The environment a local server starts with: the user's identity, the
-shared venv only (nothing of the hub's), translated texts for the
-environment's own pages, and where its kernels' sockets live."""
+shared venv only (nothing of the hub's), its GPUs, the Launcher's courses,
+and where its kernels' sockets live. What every server gets in both
+deployments is added by the policy mixin (hub/server_env.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,7 @@ import os
 import pwd
 
 from ....hub.courses import launcher_env
-from ....i18n import N_, translate
 from . import course_sync
-
-MEMORY_WARNING = N_("Warning: this server uses {used} MiB of its {limit} MiB memory limit. If it needs more, the kernel will be stopped and restarted, and its variables will be lost.")  # noqa: E501
-OWN_ENVIRONMENTS = N_("Your own environments")
 
 # In the server's private /tmp (private_tmp.py): only its own processes can
 # even see the kernels' unix sockets, and the path stays far below AF_UNIX's
@@ -31,15 +28,9 @@ def server_env(spawner, env: dict) -> dict:
         path.insert(0, os.path.join(spawner.env_dir, "bin"))
         env["VIRTUAL_ENV"] = spawner.env_dir
     env["PATH"] = ":".join(path)
-    lang = spawner.language()
-    # {used} and {limit} are filled in by the kernel's memory watch
-    env["CAMPUSHUB_MEMORY_WARNING"] = translate(lang, MEMORY_WARNING)
     # Only the GPUs handed to this server; none ("") hides the others.
     env["CUDA_VISIBLE_DEVICES"] = ",".join(spawner.gpu_ids)
-    # The Launcher's "own environments" help, where the policy allows them
-    env["CAMPUSHUB_USER_ENVIRONMENTS"] = "0" if spawner.disable_user_config else "1"
-    env["CAMPUSHUB_OWN_ENVIRONMENTS_TITLE"] = translate(lang, OWN_ENVIRONMENTS)
-    env.update(launcher_env(lang, course_sync.courses(spawner)))
+    env.update(launcher_env(spawner.language(), course_sync.courses(spawner)))
     private = getattr(spawner, "_tmp_options", None) is not None
     env["JUPYTER_RUNTIME_DIR"] = PRIVATE_RUNTIME_DIR if private else os.path.join(entry.pw_dir, HOME_RUNTIME_DIR)
     # Every account of this machine shares the network: kernels keep off TCP
