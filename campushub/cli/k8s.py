@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from .. import config as site_config
@@ -46,9 +47,13 @@ def _images(args) -> int:
     from ..deploy.kubernetes.render import images
 
     config = site_config.load(args.config)
-    for build in images.builds(config):
+    builds = images.builds(config)
+    for build in builds:
         print(f"{build.ref}  (context: {Path(args.out) / build.context})")
     print()
+    if not all((Path(args.out) / build.context).is_dir() for build in builds):
+        print("# the build contexts are written by: "
+              + shlex.join(["campushub", "k8s", "render", "--config", args.config, "--out", args.out]))
     for line in images.build_commands(config, args.out):
         print(line)
     return 0

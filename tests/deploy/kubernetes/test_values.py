@@ -148,6 +148,22 @@ def test_the_release_hub_gets_its_secrets_from_the_env_the_values_give(kind, tmp
         assert c[section][trait] == value
 
 
+def test_a_service_added_to_the_registry_gets_its_token_from_the_secret():
+    from campushub.hub import services
+
+    services.register(services.Service("grader", ("campushub-operator",), token_env="CAMPUSHUB_GRADER_TOKEN"))
+    try:
+        config = validate({"kubernetes": {"secret_name": "site-secrets"}})
+        env = _env(render(config))
+        text = readme.text(config, [], [], [])
+    finally:
+        services.unregister("grader")
+    assert env["CAMPUSHUB_GRADER_TOKEN"] == {"valueFrom": {"secretKeyRef": {
+        "name": "site-secrets", "key": "grader-api-token", "optional": True}}}
+    assert "`grader-api-token`" in text
+    assert "CAMPUSHUB_GRADER_TOKEN" not in _env(render(config))
+
+
 def test_the_extra_config_loads_the_mounted_file():
     rendered = render(validate({}))
     code = rendered.values["hub"]["extraConfig"]["10-campushub"]

@@ -84,7 +84,11 @@ def text(config: dict, manifests: list[str], image_lines: list[str], notes: list
     if manifests:
         out += ["", "## 3. Objects beside the chart", "", "```sh",
                 *(f"kubectl --namespace {ns} apply -f {m}" for m in manifests), "```"]
-    out += ["", f"## {4 if manifests else 3}. Install or upgrade", "", "```sh", helm_command(config), "```"]
+    out += ["", f"## {4 if manifests else 3}. Install or upgrade", "", "```sh", helm_command(config), "```", "",
+            "`values.yaml` carries campushub.yaml (without its secrets) to the hub, which restarts by itself when "
+            "it changes. Chart settings campushub.yaml does not cover (an ingress, `proxy.https`, extra "
+            "`hub.services`) go into a values file of your own, added after this one: "
+            "`--values values.yaml --values site-overrides.yaml`."]
     if config["auth"]["type"] == "native":
         admin = (config["hub"]["admin_users"] or ["NAME"])[0]
         out += ["", "## First admin", "", "Native accounts live in the hub database. Once the hub runs, create the "
