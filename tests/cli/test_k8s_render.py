@@ -111,3 +111,16 @@ def test_rendering_again_replaces_the_release(tmp_path):
     (out / "hub" / "stale.txt").write_text("left from an older render")
     assert campushub("k8s", "render", "--config", str(config), "--out", str(out), timeout=120).returncode == 0
     assert _files(out) == first
+
+
+def test_objects_no_longer_rendered_are_not_left_behind(tmp_path):
+    out = tmp_path / "release"
+    assert campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out),
+                     timeout=120).returncode == 0
+    assert (out / "manifests.yaml").is_file()
+    without_volume = CONFIG.split("  shared_volumes:")[0]
+    result = campushub("k8s", "render", "--config", str(_config(tmp_path, without_volume)), "--out", str(out),
+                       timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "manifests.yaml").exists()
+    assert "manifests.yaml" not in (out / "README.md").read_text()

@@ -34,6 +34,8 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
     ]
     files["README.md"] = readme.text(config, [MANIFESTS] if rendered.manifests else [], image_lines, rendered.notes)
     out.mkdir(parents=True, exist_ok=True)
+    if not rendered.manifests:  # one left from an earlier render would be applied by the old README's step
+        (out / MANIFESTS).unlink(missing_ok=True)
     written = []
     for name, text in files.items():
         (out / name).write_text(text)
