@@ -208,6 +208,15 @@ def test_a_secret_only_some_settings_need_is_wired_only_then():
     assert "CAMPUSHUB_LDAP_SEARCH_PASSWORD" not in _env(render(without))
 
 
+def test_a_course_in_a_local_folder_is_pointed_out_unless_pods_see_it():
+    course = {"learners_group": "l", "tutors_group": "t", "repo": "file:///srv/course/ml101.git"}
+    alone = validate({"courses": {"ml101": course}})
+    assert any(n.startswith("courses.ml101.repo is a folder on this machine") for n in render(alone).notes)
+    shared = validate({"courses": {"ml101": course}, "kubernetes": {"shared_volumes": {
+        "course": {"mount_path": "/srv/course", "storage_class": "efs-sc"}}}})
+    assert not any("courses.ml101" in n for n in render(shared).notes)
+
+
 def test_a_sqlite_hub_database_is_refused_naming_the_key():
     with pytest.raises(ConfigError, match=r"^hub.db_url: .*PostgreSQL.*hub-db-url") as e:
         render(validate({"hub": {"db_url": "sqlite:////var/lib/campushub/hub.sqlite"}}))

@@ -120,6 +120,13 @@ def notes(config: dict) -> list[str]:
     if config["auth"]["type"] == "site_token" and site_db.startswith("sqlite"):
         out.append("auth.site_token.database.url is a SQLite file: the hub pod must see it at that path "
                    "(mount it with hub.extraVolumes), or point it at the site's database server")
+    mounts = [v["mount_path"] for v in config["kubernetes"]["shared_volumes"].values()]
+    for name, course in config["courses"].items():
+        path = (course["repo"] or "").removeprefix("file://")
+        if path != (course["repo"] or "") and not any(path.startswith(m + "/") for m in mounts):
+            out.append(f"courses.{name}.repo is a folder on this machine ({path}), which user pods cannot see: "
+                       "give the git server's URL, or keep the repository on a shared volume mounted there "
+                       "(kubernetes.shared_volumes)")
     if config["hub"]["https"]["cert"]:
         out.append("hub.https is not used on Kubernetes: TLS ends at the chart's proxy (proxy.https) or an ingress")
     return out
