@@ -17,7 +17,9 @@ import stat
 from pathlib import Path
 
 _SECRET_KEY = re.compile(r"(secret|password|token)$")
-_URL_PASSWORD = re.compile(r"://[^/@\s]*:[^/@\s]+@")
+# user:password@ (the password may hold a '/': SQLAlchemy and libpq take it),
+# or libpq's ?password= / &password= in the query
+_URL_PASSWORD = re.compile(r"://[^@\s]*:[^@\s]+@|[?&](password|passwd|pwd)=", re.IGNORECASE)
 
 
 def secret_keys(config: dict, prefix: str = "") -> list[str]:

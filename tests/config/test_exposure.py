@@ -57,3 +57,24 @@ def test_a_readable_config_without_secrets_or_out_of_reach_is_fine(shared_dir, t
     hidden.write_text(SECRET)
     hidden.chmod(0o644)
     assert campushub("config", "check", str(hidden)).returncode == 0
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://hub:hunter2@127.0.0.1/hub",
+    "postgresql://hub:hun/ter2@127.0.0.1/hub",  # a '/' in the password hid it from the check
+    "postgresql://hub@127.0.0.1/hub?sslmode=require&password=hunter2",  # libpq's query form too
+])
+def test_every_form_of_database_password_counts_as_a_secret(shared_dir, url):
+    config = shared_dir / "campushub.yaml"
+    config.write_text(f"hub:\n  db_url: {url}\n")
+    config.chmod(0o644)
+    result = campushub("config", "check", str(config))
+    assert result.returncode == 1 and "hub.db_url" in result.stderr and "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["postgresql://hub@127.0.0.1:5432/hub", "sqlite:////var/lib/campushub/hub.sqlite",
+                                 "postgresql://127.0.0.1:5432/hub?sslmode=require"])
+def test_a_database_url_without_a_password_is_no_secret(url):
+    from campushub.config import exposure, validate
+
+    assert exposure.secret_keys(validate({"hub": {"db_url": url}})) == []

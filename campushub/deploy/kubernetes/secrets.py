@@ -98,9 +98,16 @@ def fill_from_env(config: dict, environ: Mapping[str, str]) -> dict:
 
 def sensitive(config: dict) -> set[str]:
     """Dotted names of the settings whose value must not be written into the
-    release: the ones the local file-permission check protects too (a
-    password inside a URL counts; a database URL without one does not)."""
-    return set(exposure.secret_keys(config))
+    release: the ones the local file-permission check protects, and every
+    secret setting that has a value, whatever its form (a database URL may
+    carry its password as ?password=, or one the URL check cannot see), but
+    a SQLite file, which has no credentials."""
+    found = set(exposure.secret_keys(config))
+    for secret in table():
+        value = get(config, secret.path)
+        if value and not (isinstance(value, str) and value.startswith("sqlite")):
+            found.add(secret.dotted)
+    return found
 
 
 def of_config(config: dict) -> list[Secret]:

@@ -217,6 +217,18 @@ def test_a_course_in_a_local_folder_is_pointed_out_unless_pods_see_it():
     assert not any("courses.ml101" in n for n in render(shared).notes)
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://hub@db.example.org/hub?password=Qp-4711",
+    "postgresql://hub:Qp/4711@db.example.org/hub",
+    "postgresql://db.example.org/hub",
+])
+def test_a_hub_database_url_in_any_form_is_moved_to_the_secret(url):
+    config = validate({"hub": {"db_url": url}})
+    rendered = render(config)
+    assert url not in _everything(config, rendered) and "4711" not in _everything(config, rendered)
+    assert any(n.startswith("hub.db_url is written in the configuration") for n in rendered.notes)
+
+
 def test_a_sqlite_hub_database_is_refused_naming_the_key():
     with pytest.raises(ConfigError, match=r"^hub.db_url: .*PostgreSQL.*hub-db-url") as e:
         render(validate({"hub": {"db_url": "sqlite:////var/lib/campushub/hub.sqlite"}}))
