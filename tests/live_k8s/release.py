@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from campushub.deploy.kubernetes.secrets import HUB_DB
+
 from ..harness import campushub, save_artifact, wait_for
 from . import postgres
 from .helm import install_command, run, uninstall_command
@@ -100,7 +102,7 @@ def install(release: Release, work: Path) -> None:
     password = secrets.token_urlsafe(16)
     kubectl_apply(ns, postgres.manifests(password))
     run(["kubectl", "rollout", "status", "--namespace", ns, f"deployment/{postgres.NAME}", "--timeout=300s"])
-    kubectl_apply(ns, secret_manifests(release.values, {"CAMPUSHUB_HUB_DB_URL": postgres.url(password)}))
+    kubectl_apply(ns, secret_manifests(release.values, {HUB_DB.env: postgres.url(password)}))
     kubectl_apply(ns, release.manifests())
     test_values = work / "live-test-values.yaml"
     test_values.write_text(yaml.safe_dump(TEST_VALUES))

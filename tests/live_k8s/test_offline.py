@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from campushub.config import validate
+from campushub.deploy.kubernetes.secrets import HUB_DB
 
 from ..deploy.kubernetes.chart import assert_chart_accepts, assert_valid_manifest, helm_merge
 from . import postgres
@@ -89,8 +90,8 @@ def test_the_test_config_renders_values_the_chart_accepts(rendered):
 def test_the_secrets_it_creates_are_those_the_values_read(rendered):
     values = rendered.values
     refs = secret_refs(values)
-    assert any(env == "CAMPUSHUB_HUB_DB_URL" for env, *_ in refs), refs
-    objects = secret_manifests(values, {"CAMPUSHUB_HUB_DB_URL": postgres.url("pw")})
+    assert any(env == HUB_DB.env for env, *_ in refs), refs
+    objects = secret_manifests(values, {HUB_DB.env: postgres.url("pw")})
     readme = (rendered.out_dir / "README.md").read_text()
     for secret in objects:
         assert_valid_manifest({**secret, "metadata": {**secret["metadata"], "namespace": "x"}})
