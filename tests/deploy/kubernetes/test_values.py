@@ -164,6 +164,29 @@ def test_a_service_added_to_the_registry_gets_its_token_from_the_secret():
     assert "CAMPUSHUB_GRADER_TOKEN" not in _env(render(config))
 
 
+def test_the_extra_config_keeps_what_the_chart_configured_before_it(tmp_path):
+    """The chart's jupyterhub_config.py sets its idle culler service and role
+    (cull.enabled) and its hub.services before running hub.extraConfig: our
+    services and roles are added to them, not put in their place."""
+    from traitlets.config import Config
+
+    config = _with_secrets("oidc")
+    h = render(config).values["hub"]
+    site_file = tmp_path / "campushub.yaml"
+    site_file.write_text(h["extraFiles"]["campushub-yaml"]["stringData"])
+    c = Config()
+    culler = {"name": "jupyterhub-idle-culler", "command": ["python3", "-m", "jupyterhub_idle_culler"]}
+    culler_role = {"name": "jupyterhub-idle-culler", "scopes": ["list:users"], "services": [culler["name"]]}
+    c.JupyterHub.services = [culler]
+    c.JupyterHub.load_roles = [culler_role]
+    environ = {"CAMPUSHUB_HUB_DB_URL": DB_URL, "CAMPUSHUB_OIDC_CLIENT_SECRET": OIDC_SECRET,
+               "CAMPUSHUB_API_TOKEN": "automation-token-for-test"}
+    code = h["extraConfig"]["10-campushub"].replace(f'"{hub.SITE_FILE}"', f'"{site_file}", environ')
+    exec(code, {"c": c, "environ": environ})
+    assert culler in c.JupyterHub.services and culler_role in c.JupyterHub.load_roles
+    assert {"campushub-automation"} <= {s["name"] for s in c.JupyterHub.services}
+
+
 def test_the_extra_config_loads_the_mounted_file():
     rendered = render(validate({}))
     code = rendered.values["hub"]["extraConfig"]["10-campushub"]
