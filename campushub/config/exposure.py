@@ -18,8 +18,11 @@ from pathlib import Path
 
 _SECRET_KEY = re.compile(r"(secret|password|token)$")
 # user:password@ (the password may hold a '/': SQLAlchemy and libpq take it),
-# or libpq's ?password= / &password= in the query
-_URL_PASSWORD = re.compile(r"://[^@\s]*:[^@\s]+@|[?&](password|passwd|pwd)=", re.IGNORECASE)
+# a bare user in an http(s) URL (https://TOKEN@git.example/course.git, how
+# git hosts take access tokens), or a password or token in the query
+# (libpq's ?password=, GitLab's ?private_token=, ?api_key=)
+_URL_PASSWORD = re.compile(r"://[^@\s]*:[^@\s]+@|https?://[^/?#@\s:]+@"
+                           r"|[?&][\w.-]*(password|passwd|pwd|token|secret|api_?key)=", re.IGNORECASE)
 
 
 def secret_keys(config: dict, prefix: str = "") -> list[str]:
