@@ -5,6 +5,7 @@ the folder as it was."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from . import images, readme
@@ -13,6 +14,7 @@ from .values import render
 
 VALUES = "values.yaml"
 MANIFESTS = "manifests.yaml"
+HEADER = "# Zero to JupyterHub chart values, written by `campushub k8s render`.\n"
 
 
 def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
@@ -20,8 +22,7 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
     for the admin (also in README.md)."""
     rendered = render(config)
     images.builds(config)  # a lock file it cannot read is refused here, before any write
-    files = {VALUES: "# Zero to JupyterHub chart values, written by `campushub k8s render`.\n"
-                     + dump(rendered.values)}
+    files = {VALUES: HEADER + dump(rendered.values)}
     if rendered.manifests:
         files[MANIFESTS] = "".join(dump(m, explicit_start=True) for m in rendered.manifests)
     image_lines = [
@@ -33,6 +34,7 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
         "```",
     ]
     files["README.md"] = readme.text(config, [MANIFESTS] if rendered.manifests else [], image_lines, rendered.notes)
+    _check_ours(out)
     out.mkdir(parents=True, exist_ok=True)
     if not rendered.manifests:  # one left from an earlier render would be applied by the old README's step
         (out / MANIFESTS).unlink(missing_ok=True)
@@ -41,3 +43,18 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
         (out / name).write_text(text)
         written.append(out / name)
     return written + [out / build.context for build in images.write(config, out)], rendered.notes
+
+
+def _check_ours(out: Path) -> None:
+    """Writing replaces README.md and values.yaml and deletes whole folders
+    named like the build contexts (hub/, user-*/): only in a new or empty
+    folder, or one an earlier render wrote (its values.yaml says so)."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    try:
+        ours = (out / VALUES).read_text().startswith(HEADER)
+    except (OSError, UnicodeDecodeError):
+        ours = False
+    if not ours:
+        raise FileExistsError(errno.EEXIST, "holds files that no earlier `campushub k8s render` wrote, which it "
+                              "would overwrite; give a new or empty folder", str(out))
