@@ -16,7 +16,17 @@ from ....config.errors import ConfigError
 
 METADATA_IP = "169.254.169.254"
 METADATA = ipaddress.ip_network(f"{METADATA_IP}/32")
+# The metadata servers a rule may never open: the clouds' IPv4 one and
+# AWS's IPv6 one (Nitro instances, dual-stack and IPv6 EKS clusters).
+METADATA_SERVERS = (METADATA, ipaddress.ip_network("fd00:ec2::254/128"))
 PRIVATE = tuple(map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")))
+# What a wide range (0.0.0.0/0, ::/0) opens none of unless named: besides the
+# private ranges, shared address space (pod networks on some clusters),
+# link-local (the nodes' credential agents, e.g. EKS Pod Identity at
+# 169.254.170.23), loopback, and IPv6's unique-local and link-local ranges.
+INTERNAL = (*PRIVATE, *map(ipaddress.ip_network, ("100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
+                                                  "fc00::/7", "fe80::/10", "::1/128")))
+MAPPED = ipaddress.ip_network("::ffff:0:0/96")  # IPv4-mapped IPv6 addresses
 
 
 def values(config: dict) -> dict:
@@ -44,12 +54,16 @@ def values(config: dict) -> dict:
 def _rule(index: int, allowed: dict) -> dict:
     block = {"cidr": allowed["cidr"]}
     net = ipaddress.ip_network(allowed["cidr"])
-    if net == METADATA:
+    if any(net.version == m.version and net.subnet_of(m) for m in METADATA_SERVERS):
         raise ConfigError(f"{allowed['cidr']} is the cloud metadata server, which servers may never reach",
                           key=f"kubernetes.network.allowed_egress.{index}.cidr")
+    if net.version == 6 and net.subnet_of(MAPPED):
+        raise ConfigError(f"{allowed['cidr']} is IPv4 written as IPv6, which would slip past the IPv4 rules; "
+                          "write the IPv4 range", key=f"kubernetes.network.allowed_egress.{index}.cidr")
     # A wide range (0.0.0.0/0 for git over ssh) opens no private range it
     # merely contains: internal hosts are opened by naming them.
-    hidden = [str(p) for p in (*PRIVATE, METADATA) if p.version == net.version and p != net and p.subnet_of(net)]
+    hidden = [str(p) for p in (*INTERNAL, *METADATA_SERVERS)
+              if p.version == net.version and p != net and p.subnet_of(net)]
     if hidden:
         block["except"] = hidden
     rule: dict = {"to": [{"ipBlock": block}]}
