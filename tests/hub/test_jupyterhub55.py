@@ -1,9 +1,13 @@
-"""Our plugins in a plain JupyterHub 5.5 (what Zero to JupyterHub runs), from a jupyterhub_config.py.
+"""Our plugins in a plain JupyterHub 5.5 (what Zero to JupyterHub runs), from a jupyterhub_config.py,
+and the hub plugins' own tests run against 5.5 as against the 6.x of the dev venv.
 
-A venv with jupyterhub==5.5.4 and campushub installed from this repo (not
-editable: package data is tested as shipped) is built once per hash of its
-inputs under /opt/campushub-test. The config uses only entry-point names and
-class config, as an existing hub's admin would; the hub starts its own proxy.
+A venv with jupyterhub==5.5.4 and campushub installed from this repo with its
+test extra (not editable: package data is tested as shipped) is built once
+per hash of its inputs under /opt/campushub-test, and shared by both tests.
+Of the test extra it leaves out what those tests never import: Playwright
+(its driver would double the venv's size) and ruff.
+The config uses only entry-point names and class config, as an existing
+hub's admin would; the hub starts its own proxy.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import textwrap
 import time
+import tomllib
 import uuid
+import xml.etree.ElementTree as ET
 from contextlib import suppress
 from pathlib import Path
 
@@ -41,6 +48,11 @@ MEMORY = 512 * 1024**2
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # useradd is in sbin
 PACKAGE_DATA = ["hub/templates/native-login.html", "config/schema.yaml", "i18n/locale/ja.json",
                 "singleuser/environment.lock", "singleuser/memory_watch.py"]
+# The fast tier of the hub plugins' tests (authenticators, spawn form and
+# policy checks, roles, templates and translation, the Kubernetes spawner and
+# hub configuration), run inside the 5.5 venv.
+PLUGIN_TESTS = ["tests/hub", "tests/i18n", "tests/deploy/kubernetes"]
+NOT_NEEDED = {"playwright", "ruff"}
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub creates unix accounts and cgroups")
 
@@ -50,9 +62,15 @@ def _sources() -> list[Path]:
     return [REPO / "pyproject.toml", REPO / "README.md", *sorted(files)]
 
 
+def _test_requirements() -> list[str]:
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    return [r for r in extra if re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() not in NOT_NEEDED]
+
+
 def hub_venv() -> Path:
     """The JupyterHub 5.5 venv for the current sources; built only if no complete one exists."""
-    digest = hashlib.sha256(f"{python_version(PYTHON)} jupyterhub=={JH_VERSION}".encode())
+    inputs = f"{python_version(PYTHON)} jupyterhub=={JH_VERSION} test extra without {sorted(NOT_NEEDED)}"
+    digest = hashlib.sha256(inputs.encode())
     for path in _sources():
         digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
     venv = BUILD_ROOT / f"jh55-{digest.hexdigest()[:12]}"
@@ -68,7 +86,8 @@ def hub_venv() -> Path:
                     shutil.copyfile(path, Path(src) / path.relative_to(REPO))
                 pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input"]
                 for cmd in ([PYTHON, "-m", "venv", str(venv)],
-                            [*pip, "install", "--progress-bar", "off", f"jupyterhub=={JH_VERSION}", src]):
+                            [*pip, "install", "--progress-bar", "off", f"jupyterhub=={JH_VERSION}", src,
+                             *_test_requirements()]):
                     r = subprocess.run(cmd, capture_output=True, text=True)
                     assert r.returncode == 0, f"{cmd} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
             (venv / MARKER).write_text(digest.hexdigest())
@@ -213,3 +232,28 @@ def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
         subprocess.run(["userdel", "--remove", unix], capture_output=True)
         with suppress(cgroups.CgroupUnavailable):
             cgroups.detect().remove(unix)
+
+
+@pytest.mark.timeout(1800)
+def test_hub_plugin_tests_pass_on_jupyterhub_55(tmp_path):
+    venv = hub_venv()
+    python = venv / "bin" / "python"
+    version = subprocess.run([python, "-c", "import jupyterhub; print(jupyterhub.__version__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version == JH_VERSION
+    report = tmp_path / "junit.xml"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTEST_") and k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    env.update(PATH=f"{venv / 'bin'}:{SYSTEM_PATH}", HOME=str(tmp_path), LANG="C.UTF-8")
+    # The repo's tests, on the sources the venv was built from (its hash). A
+    # basetemp of its own: pytest's cleanup of old runs leaves ours alone.
+    done = subprocess.run(
+        [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", "not stack",
+         f"--basetemp={tmp_path / 'basetemp'}", f"--junitxml={report}", *PLUGIN_TESTS],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
+    assert done.returncode == 0, (f"the hub plugins' tests fail on JupyterHub {JH_VERSION}:\n"
+                                  f"{done.stdout[-8000:]}\n{done.stderr[-2000:]}")
+    passed = [case.get("classname", "") for case in ET.parse(report).getroot().iter("testcase")
+              if not any(child.tag in ("skipped", "failure", "error") for child in case)]
+    for part in ("tests.hub.auth.", "tests.hub.policy.", "tests.i18n.", "tests.deploy.kubernetes."):
+        assert any(name.startswith(part) for name in passed), f"no test of {part} passed on {JH_VERSION}"
