@@ -10,6 +10,8 @@ returned by manifests(), for `kubectl apply` beside the release."""
 
 from __future__ import annotations
 
+import posixpath
+
 from ....config.errors import ConfigError
 from ..scratch import MOUNTS as SCRATCH_MOUNTS
 
@@ -86,11 +88,25 @@ def check(config: dict) -> None:
     kept = (HOME, *SCRATCH_MOUNTS.values())
     for name, volume in config["kubernetes"]["shared_volumes"].items():
         path = volume["mount_path"]
+        key = f"kubernetes.shared_volumes.{name}.mount_path"
+        if posixpath.normpath(path) != path:  # the runtime resolves /srv/../home/jovyan to the home
+            raise ConfigError(f"{path} has . or .. parts; write the folder itself, such as /srv/{name}", key=key)
+        if _loads_code(path) and (not volume["read_only"] or volume["writable_by"]):
+            raise ConfigError(f"{path} is where servers load programs or settings from, and this volume is "
+                              f"writable by servers: one person's files would run in everyone's server; "
+                              f"mount it elsewhere, such as /srv/{name}, or make it read_only", key=key)
         hidden = [p for p in kept if p == path or p.startswith(path + "/")]
         if hidden or path in SYSTEM or path.startswith(("/proc/", "/sys/", "/dev/")):
             raise ConfigError(f"{path} would hide {', '.join(hidden) or 'a system folder'} in the servers; "
                               f"mount it elsewhere, such as /srv/{name}",
-                              key=f"kubernetes.shared_volumes.{name}.mount_path")
+                              key=key)
+
+
+def _loads_code(path: str) -> bool:
+    """Inside a system folder (/etc/jupyter, /usr/local/bin, /opt/...) or a
+    dot-folder of the home (.ipython startup files, .local, .jupyter)."""
+    system = [p for p in SYSTEM if p not in ("/", "/home")]
+    return any(path.startswith(p + "/") for p in system) or path.startswith(HOME + "/.")
 
 
 def notes(config: dict) -> list[str]:
