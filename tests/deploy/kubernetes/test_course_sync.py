@@ -15,6 +15,7 @@ import pytest
 
 from campushub.config import validate
 from campushub.deploy.kubernetes.course_sync import NAME, PLAN_ENV
+from campushub.deploy.kubernetes.render.images import USER_LOCK, builds
 from campushub.deploy.kubernetes.render.storage import HOME
 
 from . import chart_spawner
@@ -80,6 +81,20 @@ def test_a_learners_courses_are_synced_before_the_server_as_the_server_sees_the_
     for course in steps["courses"]:
         assert "{reason}" in course["notice"] and course["target"] in course["notice"]
         assert "理由" in course["notice"]  # in the language of the request that started the server
+
+
+def test_the_user_image_has_its_home_where_the_pod_mounts_it_and_what_the_sync_runs():
+    (pod,) = starts(["py101"])
+    sync = init_containers(pod)[NAME]
+    build = next(b for b in builds(SITE) if b.ref == container(pod)["image"])
+    last = {}
+    for line in build.dockerfile.splitlines():
+        if line.startswith(("WORKDIR ", "USER ")):
+            last[line.split()[0]] = line.split()[1]
+    assert "workingDir" not in sync  # so the image's WORKDIR, as for the server
+    assert last["WORKDIR"] == HOME and HOME in [m["mountPath"] for m in sync["volumeMounts"]]
+    assert last["USER"].split(":")[0] == str(sync["securityContext"]["runAsUser"])
+    assert "\nnbgitpuller==" in build.files[USER_LOCK].decode()  # its gitpuller
 
 
 def test_no_course_no_sync_container():
