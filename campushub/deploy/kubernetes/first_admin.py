@@ -53,11 +53,18 @@ def create(config: dict, name: str) -> str:
         if not sa.inspect(engine).has_table(UserInfo.__tablename__):
             raise Refused("the hub has not created its tables yet: run this again once the hub is running")
         with Session(engine) as db:
-            if UserInfo.find(db, name) is not None:
+            existing = UserInfo.find(db, name)
+            if existing is not None and existing.is_authorized:
                 raise Refused(f"an account {name} exists already: log in with it, or have another "
                               "admin reset its password")
             password, hashed = one_time_password()
-            db.add(UserInfo(username=name, password=hashed.encode(), is_authorized=True))
+            if existing is None:
+                db.add(UserInfo(username=name, password=hashed.encode(), is_authorized=True))
+            else:
+                # A sign-up under the admin's name that nobody approved (a
+                # squatter's, or the admin's own): it never logged in, and
+                # refusing here would leave the release with no admin at all.
+                existing.password, existing.is_authorized = hashed.encode(), True
             db.commit()
     except sa.exc.SQLAlchemyError as e:  # unreachable database, a refused login: one line, no URL
         raise Refused(f"the hub database refused: {str(getattr(e, 'orig', e)).splitlines()[0]}") from None

@@ -12,8 +12,8 @@ Four additions to the upstream authenticator:
   hub starts and then deleted, so the plaintext password exists nowhere but
   on the admin's screen;
 - a sign-up under a name listed in admin_users waits for approval like any
-  other (upstream pre-approves it, so the first to sign up under a listed
-  admin's name became that admin).
+  other, with open_signup too (upstream pre-approves it, so the first to
+  sign up under a listed admin's name became that admin).
 """
 
 from __future__ import annotations
@@ -96,6 +96,16 @@ class CampusHubAuthenticator(NativeAuthenticator):
         # count; a listed admin signs up and is approved like anyone (the
         # first one is created by `campushub up --admin`).
         return {info.username for info in UserInfo.all_users(self.db) if info.is_authorized}
+
+    def create_user(self, username, password, **kwargs):
+        # open_signup approves every sign-up, a listed admin's name included:
+        # the first to sign up under it would be an admin. Such a sign-up
+        # waits for approval (or first_admin on Kubernetes) like without it.
+        info = super().create_user(username, password, **kwargs)
+        if info is not None and info.is_authorized and info.username in self.admin_users:
+            info.is_authorized = False
+            self.db.commit()
+        return info
 
     def get_handlers(self, app):
         return [(path, REPLACED.get(handler, handler)) for path, handler in super().get_handlers(app)]
