@@ -31,9 +31,10 @@ COMMAND = ["sh", "-c", 'python3 -c "$1" || echo "campushub: course sync could no
 PASSED_ENV = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"}
 
 
-def plan(found: list[tuple[str, dict]], lang: str) -> dict:
-    """What the init container does for `found` (hub/courses.py), its notices in `lang`."""
-    return {"timeout": sync.TIMEOUT, "notice_file": sync.NOTICE_FILE, "courses": [
+def plan(found: list[tuple[str, dict]], lang: str, budget: int) -> dict:
+    """What the init container does for `found` (hub/courses.py) within
+    `budget` seconds, its notices in `lang`."""
+    return {"timeout": sync.TIMEOUT, "budget": budget, "notice_file": sync.NOTICE_FILE, "courses": [
         {"name": name, "repo": spec["repo"], "branch": spec.get("branch") or "main", "target": sync.target(name, spec),
          "notice": translate(lang, sync.NOTICE, course=name, folder=sync.target(name, spec), reason="{reason}")}
         for name, spec in found]}
@@ -55,10 +56,12 @@ def init_container(server: k8s.V1Container, steps: dict) -> k8s.V1Container:
     )
 
 
-def add_course_sync(pod: k8s.V1Pod, found: list[tuple[str, dict]], lang: str) -> k8s.V1Pod:
+def add_course_sync(pod: k8s.V1Pod, found: list[tuple[str, dict]], lang: str, start_timeout: int) -> k8s.V1Pod:
     """The sync runs last among the init containers: after the deployment's
-    own (Zero to JupyterHub's metadata block must come before user code)."""
+    own (Zero to JupyterHub's metadata block must come before user code).
+    It may take half of the hub's start_timeout; pulling the image and
+    starting the server need the rest."""
     others = [c for c in pod.spec.init_containers or [] if getattr(c, "name", None) != NAME]
-    ours = [init_container(pod.spec.containers[0], plan(found, lang))] if found else []
+    ours = [init_container(pod.spec.containers[0], plan(found, lang, max(1, start_timeout // 2)))] if found else []
     pod.spec.init_containers = [*others, *ours] or None
     return pod

@@ -7,14 +7,17 @@ already translated by the hub, with "{reason}" left to fill in. It does
 what content/sync.py does locally: `gitpuller REPO BRANCH TARGET` from the
 home folder (its working directory), then the notice file written or
 removed. Whatever goes wrong, it exits 0: a failed sync never stops the
-server.
+server. All courses together get a time budget, so that a slow git server
+cannot make the hub give up on the start (its start_timeout).
 """
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 PLAN_ENV = "CAMPUSHUB_COURSE_SYNC"
 
@@ -26,26 +29,34 @@ def failure(done) -> str:
     return (interesting or lines or [f"gitpuller exited with {done.returncode}"])[-1][-300:]
 
 
-def pull(course: dict, timeout: int) -> str | None:
+def pull(course: dict, timeout: float) -> str | None:
     gitpuller = shutil.which("gitpuller")
     if gitpuller is None:
         return "gitpuller (nbgitpuller) is not installed in the image"
     try:
-        done = subprocess.run([gitpuller, course["repo"], course["branch"], course["target"]],
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return f"no answer from {course['repo']} within {timeout} s"
+        # its own process group, so that git goes too when it hangs
+        proc = subprocess.Popen([gitpuller, course["repo"], course["branch"], course["target"]],
+                                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     except OSError as e:
         return str(e)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return f"no answer from {course['repo']} within {timeout:.0f} s"
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     return None if done.returncode == 0 else failure(done)
 
 
 def main() -> None:
     plan = json.loads(os.environ[PLAN_ENV])
     notices = []
+    end = time.monotonic() + plan["budget"]
     for course in plan["courses"]:
-        reason = pull(course, plan["timeout"])
+        left = end - time.monotonic()
+        reason = pull(course, min(plan["timeout"], left)) if left > 0 else "no time was left to sync it"
         if reason:
             print(f"course {course['name']} was not synced: {reason}", file=sys.stderr)
             notices.append(course["notice"].replace("{reason}", reason))

@@ -40,4 +40,4 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
     async def get_pod_manifest(self):
         lang = self.language()
         pod = add_lab_language(await super().get_pod_manifest(), LAB_LOCALES.get(lang))
-        return add_course_sync(pod, courses.for_server(self), lang)
+        return add_course_sync(pod, courses.for_server(self), lang, self.start_timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -72,7 +73,7 @@ def upstream(base: Path, name: str, files: dict[str, str]) -> str:
     return f"file://{repo}"
 
 
-def init_container(courses: dict[str, str], lang: str = "ja") -> dict:
+def init_container(courses: dict[str, str], lang: str = "ja", start_timeout: int = 300) -> dict:
     """Our init container in a pod whose server runs as jovyan, as the API server would receive it."""
     server = k8s.V1Container(name="notebook", image="user-image", security_context=k8s.V1SecurityContext(
         run_as_user=UID), resources=k8s.V1ResourceRequirements(limits={"cpu": 1, "memory": 2**30}))
@@ -80,7 +81,7 @@ def init_container(courses: dict[str, str], lang: str = "ja") -> dict:
     found = [(name, {"repo": repo, "branch": "main", "target": None}) for name, repo in courses.items()]
     async def serialized():
         async with ApiClient() as api:
-            return api.sanitize_for_serialization(add_course_sync(pod, found, lang))
+            return api.sanitize_for_serialization(add_course_sync(pod, found, lang, start_timeout))
     return asyncio.run(serialized())["spec"]["initContainers"][0]
 
 
@@ -135,3 +136,19 @@ def test_an_image_without_nbgitpuller_or_python_still_starts_its_server(base, ho
     no_python = run(container, home, str(only_sh))
     assert no_python.returncode == 0
     assert "course sync could not run" in no_python.stderr
+
+
+def test_a_git_server_that_never_answers_cannot_hold_up_the_start(base, home, env_bin):
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hangs = f"http://127.0.0.1:{silent.getsockname()[1]}/course.git"
+        later = upstream(base, "later", {"x.md": "x"})
+        # a hub that waits 2 s for a server leaves the sync 1 s
+        done = run(init_container({"a-hangs": hangs, "b-later": later}, lang="en", start_timeout=2),
+                   home, f"{env_bin}:/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr
+    notice = (home / NOTICE_FILE).read_text()
+    assert f"no answer from {hangs} within 1 s" in notice
+    assert "The course b-later could not be updated" in notice and "no time was left to sync it" in notice
+    assert not (home / "b-later").exists()
