@@ -77,7 +77,7 @@ def to_traits(values: dict) -> Config:
     ks.allow_privilege_escalation = su.get("allowPrivilegeEscalation")
     for trait, key in (("environment", "extraEnv"), ("node_selector", "nodeSelector"),
                        ("extra_labels", "extraLabels"), ("lifecycle_hooks", "lifecycleHooks"),
-                       ("extra_pod_config", "extraPodConfig")):
+                       ("extra_pod_config", "extraPodConfig"), ("start_timeout", "startTimeout")):
         if su.get(key) is not None:
             setattr(ks, trait, su[key])
     if su["storage"].get("extraLabels") is not None:

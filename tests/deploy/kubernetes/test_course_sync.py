@@ -19,7 +19,7 @@ from campushub.deploy.kubernetes.render.images import USER_LOCK, builds
 from campushub.deploy.kubernetes.render.storage import HOME
 
 from . import chart_spawner
-from .chart import assert_valid_manifest
+from .chart import assert_valid_manifest, chart_defaults
 from .pods import container, pod_manifest
 
 pytestmark = pytest.mark.usefixtures("dummy_kubeconfig")
@@ -78,6 +78,7 @@ def test_a_learners_courses_are_synced_before_the_server_as_the_server_sees_the_
         ("py101", "https://git.example.org/courses/py101.git", "main", "py101"),
         ("stats", "https://git.example.org/courses/stats.git", "2026", "statistics")]
     assert steps["notice_file"] == "COURSE-SYNC-PROBLEM.txt"
+    assert steps["budget"] == chart_defaults()["singleuser"]["startTimeout"] // 2
     for course in steps["courses"]:
         assert "{reason}" in course["notice"] and course["target"] in course["notice"]
         assert "理由" in course["notice"]  # in the language of the request that started the server
