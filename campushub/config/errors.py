@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import exposure
+
 # Keys and tags come from the file: an escape sequence in one must not reach
 # the operator's terminal (and a newline must not break the one-line message).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -48,6 +50,8 @@ def describe(error) -> str:  # a jsonschema.ValidationError
     """Say what is allowed, not just what failed."""
     v, s = error.validator, error.schema
     got = repr(error.instance)
+    if exposure.is_secret(error.path[-1] if error.path else "", error.instance):
+        got = "a value holding a secret (not shown)"  # these messages reach terminals and hub logs
     if v == "additionalProperties":
         allowed = ", ".join(sorted(s.get("properties", {})))
         extra = sorted(set(error.instance) - set(s.get("properties", {})))

@@ -32,9 +32,16 @@ def secret_keys(config: dict, prefix: str = "") -> list[str]:
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             found += secret_keys(value, name + ".")
-        elif isinstance(value, str) and value and (_SECRET_KEY.search(key) or _URL_PASSWORD.search(value)):
+        elif isinstance(value, str) and is_secret(key, value):
             found.append(name)
     return found
+
+
+def is_secret(key: str, value) -> bool:
+    """Whether the setting `key` (its last part) holding `value` is a secret,
+    which no message, log line or rendered file may show."""
+    return bool(value) and bool(_SECRET_KEY.search(str(key))
+                                or isinstance(value, str) and _URL_PASSWORD.search(value))
 
 
 def readers(path: Path) -> str | None:

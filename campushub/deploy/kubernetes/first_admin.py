@@ -48,7 +48,13 @@ def create(config: dict, name: str) -> str:
                       "then run this again (otherwise the account would not be an admin)")
     if not config["hub"]["db_url"]:
         raise Refused("hub.db_url is not set: run this in the hub pod, whose environment carries it")
-    engine = sa.create_engine(config["hub"]["db_url"])
+    try:
+        # a URL SQLAlchemy cannot use (no such driver, a port that is no
+        # number) fails here: one line too, never the URL
+        engine = sa.create_engine(config["hub"]["db_url"])
+    except (sa.exc.SQLAlchemyError, ValueError) as e:
+        raise Refused(f"hub.db_url cannot be used ({type(e).__name__}): check its driver, host and port "
+                      "in the release's Secret") from None
     try:
         if not sa.inspect(engine).has_table(UserInfo.__tablename__):
             raise Refused("the hub has not created its tables yet: run this again once the hub is running")
