@@ -2,8 +2,9 @@
 values mount each one in every server (render/storage.py); at each start the
 server's mount is set read-only or not from the volume's read_only and the
 person's groups at that time, so a tutor writes course content that the
-course's learners only read. Every server runs as the same uid, so the
-mount's readOnly is what keeps learners from changing it."""
+course's learners only read, and a volume with mounted_for is left out of
+the servers of everyone outside those groups. Every server runs as the same
+uid, so the mount's readOnly (and its absence) is what keeps others out."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ def set_write_access(spawner, config: dict, groups) -> None:
     groups = set(groups)
     read_only = {volume_name(name): volume["read_only"] and not groups & set(volume["writable_by"])
                  for name, volume in shared.items()}
+    # mounted_for: one project's or course's volume stays out of other servers
+    kept_out = {volume_name(name) for name, volume in shared.items() if volume["mounted_for"]
+                and not groups & {*volume["mounted_for"], *volume["writable_by"]}}
 
     def mount(spec: dict) -> dict:
         name = spec.get("name")
@@ -26,6 +30,7 @@ def set_write_access(spawner, config: dict, groups) -> None:
     # default, or the deployment's config, may hold the very same objects.
     mounts = spawner.volume_mounts
     if isinstance(mounts, dict):
-        spawner.volume_mounts = {key: mount(spec) for key, spec in mounts.items()}
+        spawner.volume_mounts = {key: mount(spec) for key, spec in mounts.items()
+                                 if spec.get("name") not in kept_out}
     else:
-        spawner.volume_mounts = [mount(spec) for spec in mounts or []]
+        spawner.volume_mounts = [mount(spec) for spec in mounts or [] if spec.get("name") not in kept_out]

@@ -123,5 +123,7 @@ def notes(config: dict) -> list[str]:
                 "read-only in servers: change its files from outside them")
         if "writable" in mode:
             mode += ": its files must be writable by uid 1000, gid 100"
+        if volume["mounted_for"]:
+            mode += f"; only servers of {', '.join([*volume['mounted_for'], *volume['writable_by']])} mount it"
         out.append(f"Shared volume {name} ({volume['mount_path']}) is {where}; it is {mode}.")
     return out
