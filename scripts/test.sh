@@ -28,6 +28,15 @@ venv=${CAMPUSHUB_TEST_VENV:-$repo/.venv}
 "$venv/bin/pip" install -q --upgrade pip
 "$venv/bin/pip" install -q -e ".[test]"
 
+# The Zero to JupyterHub chart's defaults and schema, which the Kubernetes tests
+# check rendered values against (tests/deploy/kubernetes/chart.py): fetched at
+# the release tag into a cache outside the project when no copy is given.
+# Without them (no network) those tests skip, saying so.
+if [ -z "${CAMPUSHUB_Z2JH_CHART:-}" ] && [ ! -f /work/shared/z2jh-4.4.0/values.schema.yaml ]; then
+  export CAMPUSHUB_Z2JH_CHART="${XDG_CACHE_HOME:-$HOME/.cache}/campushub/z2jh-4.4.0"
+  /usr/bin/python3 scripts/z2jh_chart.py "$CAMPUSHUB_Z2JH_CHART" || true
+fi
+
 # Lint before any test starts (rules: [tool.ruff] in pyproject.toml; `ruff check --fix` fixes most).
 "$venv/bin/ruff" check "$repo"
 
