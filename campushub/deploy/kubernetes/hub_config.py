@@ -30,6 +30,11 @@ def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
     settings.apply(c, config, spawner_section="CampusHubKubeSpawner",
                    service_tokens=services.tokens_from_env(environ))
     c.JupyterHub.spawner_class = SPAWNER
+    # The spawn form and its checks replace the chart's profiles: a
+    # singleuser.profileList (a values file of the site's own, one kept from
+    # a plain Z2JH release) would otherwise apply its default profile's
+    # image and resources over every checked choice, at every start.
+    c.CampusHubKubeSpawner.profile_list = []
     _literal_environment(c.CampusHubKubeSpawner)
     if config["hub"]["db_url"]:
         c.JupyterHub.db_url = config["hub"]["db_url"]
