@@ -57,3 +57,25 @@ def test_the_policy_with_ipv6_excepts_stays_valid():
     assert_valid_manifest({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                            "metadata": {"name": "singleuser", "namespace": "jhub"},
                            "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": chart_egress(values)}})
+
+
+@pytest.mark.parametrize("ip", ["169.254.170.23", "169.254.0.23", "100.100.100.200", "168.63.129.16",
+                                "169.254.169.254", "10.96.0.1", "127.0.0.1"])
+def test_an_open_internet_opens_no_cloud_agent_nor_metadata_server(ip):
+    """internet: true used the chart's own rule, 0.0.0.0/0 but the private
+    ranges and 169.254.169.254: EKS Pod Identity (169.254.170.23), Tencent's
+    metadata (169.254.0.23), Alibaba's (100.100.100.200) and Azure's
+    WireServer (168.63.129.16) stayed reachable from learners' code."""
+    values = network.values(validate({"kubernetes": {"network": {"internet": True}}}))
+    assert reachable(values, "151.101.0.223", 443)  # the internet itself
+    for port in (80, 443, 32526):
+        assert not reachable(values, ip, port), f"{ip}:{port} is reachable"
+    assert_chart_accepts(values)
+    assert_valid_manifest({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                           "metadata": {"name": "singleuser", "namespace": "jhub"},
+                           "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": chart_egress(values)}})
+
+
+def test_azure_wireserver_cannot_be_allowed():
+    with pytest.raises(ConfigError):
+        _values("168.63.129.16/32")

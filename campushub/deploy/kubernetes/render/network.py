@@ -16,14 +16,16 @@ from ....config.errors import ConfigError
 
 METADATA_IP = "169.254.169.254"
 METADATA = ipaddress.ip_network(f"{METADATA_IP}/32")
-# The metadata servers a rule may never open: the clouds' IPv4 one and
-# AWS's IPv6 one (Nitro instances, dual-stack and IPv6 EKS clusters).
-METADATA_SERVERS = (METADATA, ipaddress.ip_network("fd00:ec2::254/128"))
+# The metadata servers a rule may never open: the clouds' IPv4 one, AWS's
+# IPv6 one (Nitro instances, dual-stack and IPv6 EKS clusters) and Azure's
+# WireServer, which sits at a public address.
+METADATA_SERVERS = tuple(map(ipaddress.ip_network, (f"{METADATA_IP}/32", "fd00:ec2::254/128", "168.63.129.16/32")))
 PRIVATE = tuple(map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")))
 # What a wide range (0.0.0.0/0, ::/0) opens none of unless named: besides the
 # private ranges, shared address space (pod networks on some clusters),
 # link-local (the nodes' credential agents, e.g. EKS Pod Identity at
 # 169.254.170.23), loopback, and IPv6's unique-local and link-local ranges.
+# Alibaba Cloud's metadata server (100.100.100.200) is in the shared space.
 INTERNAL = (*PRIVATE, *map(ipaddress.ip_network, ("100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
                                                   "fc00::/7", "fe80::/10", "::1/128")))
 MAPPED = ipaddress.ip_network("::ffff:0:0/96")  # IPv4-mapped IPv6 addresses
@@ -38,7 +40,9 @@ def values(config: dict) -> dict:
             "egressAllowRules": {
                 "cloudMetadataServer": False,
                 "privateIPs": False,
-                "nonPrivateIPs": network["internet"],
+                # Our own rule instead (below): the chart's leaves link-local
+                # agents, the shared address space and Azure's WireServer open.
+                "nonPrivateIPs": False,
                 # Clusters serve DNS from kube-system pods, a node-local
                 # cache at a private address, or the metadata server (GKE):
                 # the chart's three DNS-only rules cover all of them.
@@ -46,7 +50,8 @@ def values(config: dict) -> dict:
                 "dnsPortsKubeSystemNamespace": True,
                 "dnsPortsPrivateIPs": True,
             },
-            "egress": [_rule(i, r) for i, r in enumerate(network["allowed_egress"])],
+            "egress": ([_rule(-1, {"cidr": "0.0.0.0/0"})] if network["internet"] else [])
+                      + [_rule(i, r) for i, r in enumerate(network["allowed_egress"])],
         },
     }}
 
