@@ -46,3 +46,26 @@ def test_a_writable_volume_where_servers_load_code_is_refused(path, writers):
 def test_ordinary_mounts_stay_allowed(path, volume):
     mounts = storage.values(_config(path, **volume))["singleuser"]["storage"]["extraVolumeMounts"]
     assert mounts["shared-x"]["mountPath"] == path
+
+
+def _course_site(volume: dict) -> dict:
+    return validate({
+        "courses": {"ml101": {"learners_group": "ml101", "tutors_group": "ml101-tutors",
+                              "repo": "file:///srv/course/ml101.git"}},
+        "kubernetes": {"shared_volumes": {"course": {"mount_path": "/srv/course", "storage_class": "efs-sc",
+                                                     **volume}}}})
+
+
+@pytest.mark.parametrize("volume", [{"read_only": False}, {"writable_by": ["ml101", "ml101-tutors"]}])
+def test_a_course_repo_its_learners_may_write_is_refused(volume):
+    """A learner who can commit to the repository the course syncs from
+    (file:// on a shared volume) puts their files into every other learner's
+    home at the next start."""
+    with pytest.raises(ConfigError) as e:
+        storage.values(_course_site(volume))
+    assert "courses.ml101.repo" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_course_repo_only_its_tutors_write_is_fine():
+    mounts = storage.values(_course_site({"writable_by": ["ml101-tutors"]}))["singleuser"]["storage"]
+    assert mounts["extraVolumeMounts"]["shared-course"]["readOnly"] is True

@@ -100,6 +100,24 @@ def check(config: dict) -> None:
             raise ConfigError(f"{path} would hide {', '.join(hidden) or 'a system folder'} in the servers; "
                               f"mount it elsewhere, such as /srv/{name}",
                               key=key)
+    _check_course_sources(config)
+
+
+def _check_course_sources(config: dict) -> None:
+    """A course synced from a file:// repository on a shared volume its
+    learners may write: one learner's commit would reach every other
+    learner's home at their next start."""
+    for course_name, course in config["courses"].items():
+        repo = course.get("repo") or ""
+        if not repo.startswith("file://"):
+            continue
+        path = posixpath.normpath(repo.removeprefix("file://"))
+        for name, volume in config["kubernetes"]["shared_volumes"].items():
+            inside = path == volume["mount_path"] or path.startswith(volume["mount_path"] + "/")
+            if inside and (not volume["read_only"] or course["learners_group"] in volume["writable_by"]):
+                raise ConfigError(f"the repository is on shared volume {name}, which the course's learners may "
+                                  "write: keep it on a volume only its tutors write (read_only with writable_by)",
+                                  key=f"courses.{course_name}.repo")
 
 
 def _loads_code(path: str) -> bool:
