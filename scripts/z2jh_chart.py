@@ -29,6 +29,10 @@ FILES = {
     "values.yaml": "d61742ce43e33262bb8fa0d68b6b9e7a7b229a3c7ce6d5a08cf97788c0ba796b",
     "values.schema.yaml": "1d9d48ee343efda1140edfc3de4d8ec4113ae9173bf9e44b83f19c2ca335a0dc",
     "Chart.yaml": "bddf1d180c29ef606a86ae0af93c2fc5369be3b570f97237ffc16b9530557243",
+    # The hub's own configuration, which turns the values into traitlets
+    # config before our hub.extraConfig runs (tests/deploy/kubernetes/test_chart_hub.py).
+    "files/hub/jupyterhub_config.py": "561cb70a05e1c2f563741edb6aec55fdc5f5be5a6e4ee980e862977feeb3e92a",
+    "files/hub/z2jh.py": "6312594f0c92f920da2d6c9fb232b97ab5e7dc29acdbfae950cb0ef8fe235790",
 }
 
 
@@ -47,7 +51,8 @@ def fetch(target: Path) -> None:
         got = hashlib.sha256(data).hexdigest()
         if got != digest:
             raise ValueError(f"{BASE + name}: sha256 {got}, expected {digest} (chart {RELEASE})")
-        partial = path.with_suffix(".part")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".part")
         partial.write_bytes(data)
         partial.replace(path)
 
