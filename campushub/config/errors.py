@@ -69,4 +69,4 @@ def describe(error) -> str:  # a jsonschema.ValidationError
         return f"got {got}; expected {s.get('x-hint', 'the form ' + s['pattern'])}"
     if v == "x-size":
         return error.message
-    return f"{error.message}"
+    return error.message.replace(repr(error.instance), got)  # jsonschema's own words quote the value
