@@ -14,6 +14,8 @@ checks the schema cannot express, which apply when its type is chosen:
                                     `message` at auth.<type>.<key>
 
     x-secret: [key, ...]            may be left out of a file for Kubernetes
+    x-secret-files: {key: name}     names a file that a release mounts from
+                                    its files Secret, where it is `name`
 
 Keys may be dotted (database.url); "set" means not empty.
 """

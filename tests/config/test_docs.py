@@ -13,7 +13,7 @@ KEYWORDS = {
     "$schema", "$ref", "$defs", "title", "type", "default", "description", "properties", "additionalProperties",
     "propertyNames", "required", "minProperties", "items", "enum", "pattern", "minimum", "maximum",
     "exclusiveMinimum", "minLength", "x-hint", "x-size",
-    "x-required", "x-secret", "x-rules",  # an auth section's own checks (config/auth_sections.py)
+    "x-required", "x-secret", "x-secret-files", "x-rules",  # an auth section's own checks (config/auth_sections.py)
 }
 
 
@@ -29,7 +29,7 @@ def _unknown(node, path=""):
         if key in ("properties", "$defs"):
             for name, sub in value.items():
                 yield from _unknown(sub, f"{path}/{key}/{name}")
-        elif key not in ("default", "enum", "x-required", "x-secret", "x-rules"):
+        elif key not in ("default", "enum", "x-required", "x-secret", "x-secret-files", "x-rules"):
             yield from _unknown(value, f"{path}/{key}")
 
 

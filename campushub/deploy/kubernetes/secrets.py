@@ -56,12 +56,13 @@ class SecretFile(NamedTuple):
         return ".".join(self.path)
 
 
-SECRET_FILES: tuple[SecretFile, ...] = (
-    SecretFile(("auth", "google", "service_account_key_file"), "google-service-account-key.json"),
-    SecretFile(("auth", "site_token", "http", "api_key_file"), "site-token-api-key"),
-    SecretFile(("auth", "site_token", "http", "ca_file"), "site-token-ca.pem"),
-    SecretFile(("auth", "ldap", "ca_file"), "ldap-ca.pem"),
-)
+def secret_files() -> tuple[SecretFile, ...]:
+    """Every setting naming a secret file: the keys each auth section of the
+    schema lists in `x-secret-files`, with the file's key in the Secret (a
+    type added through the auth registry brings its own, as for table())."""
+    sections = schema()["properties"]["auth"]["properties"]
+    return tuple(SecretFile(("auth", kind, *key.split(".")), name) for kind, section in sections.items()
+                 for key, name in section.get("x-secret-files", {}).items())
 
 
 def get(config: Mapping, path: tuple[str, ...]):
@@ -120,7 +121,7 @@ def of_config(config: dict) -> list[Secret]:
 def files_needed(config: dict) -> list[tuple[SecretFile, str]]:
     """(file, its configured path) for each secret file the configuration names."""
     kind = config["auth"]["type"]
-    return [(f, get(config, f.path)) for f in SECRET_FILES
+    return [(f, get(config, f.path)) for f in secret_files()
             if f.path[1] == kind and get(config, f.path)]
 
 
