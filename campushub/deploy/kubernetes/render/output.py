@@ -56,5 +56,5 @@ def _check_ours(out: Path) -> None:
     except (OSError, UnicodeDecodeError):
         ours = False
     if not ours:
-        raise FileExistsError(errno.EEXIST, "holds files that no earlier `campushub k8s render` wrote, which it "
-                              "would overwrite; give a new or empty folder", str(out))
+        raise FileExistsError(errno.EEXIST, "not empty, and not an earlier render (its values.yaml would say so): "
+                              "give a new or empty folder, or the folder of an earlier render", str(out))
