@@ -23,7 +23,9 @@ def _values(*cidrs: str, ports=(22,)) -> dict:
     return network.values(validate({"kubernetes": {"network": {"internet": False, "allowed_egress": egress}}}))
 
 
-@pytest.mark.parametrize("ip", ["fd00:ec2::254", "fd00:ec2::23", "fd12:3456::10", "fe80::1", "::1"])
+# 64:ff9b::a00:5 is 10.0.0.5 through a NAT64 gateway (IPv6 EKS clusters)
+@pytest.mark.parametrize("ip", ["fd00:ec2::254", "fd00:ec2::23", "fd12:3456::10", "fe80::1", "::1",
+                                "64:ff9b::a00:5", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:5"])
 def test_a_wide_ipv6_range_opens_no_internal_address(ip):
     values = _values("::/0", "2000::/3")
     assert reachable(values, "2606:4700::6810:84e5", 22)  # a public IPv6 git host: what was asked

@@ -26,8 +26,11 @@ PRIVATE = tuple(map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.1
 # link-local (the nodes' credential agents, e.g. EKS Pod Identity at
 # 169.254.170.23), loopback, and IPv6's unique-local and link-local ranges.
 # Alibaba Cloud's metadata server (100.100.100.200) is in the shared space.
+# NAT64 prefixes reach IPv4 hosts, private ones included, through the
+# network's NAT64 gateway (AWS's, for IPv6 EKS clusters).
 INTERNAL = (*PRIVATE, *map(ipaddress.ip_network, ("100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
-                                                  "fc00::/7", "fe80::/10", "::1/128")))
+                                                  "fc00::/7", "fe80::/10", "::1/128", "::ffff:0:0/96",
+                                                  "64:ff9b::/96", "64:ff9b:1::/48")))
 MAPPED = ipaddress.ip_network("::ffff:0:0/96")  # IPv4-mapped IPv6 addresses
 
 
