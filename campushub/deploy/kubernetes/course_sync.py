@@ -25,8 +25,11 @@ from .course_sync_pod import PLAN_ENV
 
 NAME = "campushub-course-sync"
 PROGRAM = Path(__file__).with_name("course_sync_pod.py")
-# `sh` so that an image without python3 still starts its server
-COMMAND = ["sh", "-c", 'python3 -c "$1" || echo "campushub: course sync could not run" >&2; exit 0', NAME]
+# `sh` so that an image without python3 still starts its server; -I
+# (isolated) because the working directory is the learner's home, which -c
+# would put first on sys.path: a json.py there would run instead of the
+# standard library's (and ~/.local's site-packages are the learner's too)
+COMMAND = ["sh", "-c", 'python3 -I -c "$1" || echo "campushub: course sync could not run" >&2; exit 0', NAME]
 # What git needs of the server's environment to reach a repository
 PASSED_ENV = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"}
 

@@ -36,7 +36,10 @@ def pull(course: dict, timeout: float) -> str | None:
     try:
         # its own process group, so that git goes too when it hangs
         proc = subprocess.Popen([gitpuller, course["repo"], course["branch"], course["target"]],
-                                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, stdin=subprocess.DEVNULL,
+                                # no .pth from the learner's ~/.local in gitpuller, should the
+                              # image's python not be a venv (which has no user site)
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "PYTHONNOUSERSITE": "1"},
+                              stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     except OSError as e:
         return str(e)
