@@ -214,6 +214,12 @@ def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
         r = user.session.get(f"{hub.url}/hub/spawn/{name}", timeout=60)
         assert r.status_code == 200, f"spawn page answered {r.status_code}: {r.text[:3000]}"
         wait_for(lambda: hub.server_ready(name), 180, f"{name}'s server to be ready")
+        # The server is JupyterHub 6's singleuser (our lock, as in the user
+        # images on Kubernetes) behind this 5.5 hub: the browser's OAuth
+        # round trip between the two must end in the server, not loop.
+        r = user.session.get(f"{hub.url}/user/{name}/lab", timeout=60)
+        assert r.status_code == 200 and r.url == f"{hub.url}/user/{name}/lab", (r.status_code, r.url)
+        assert "jupyter-config-data" in r.text, r.text[:500]  # JupyterLab's own page, served to this login
 
         token = hub.user_token(name)
         out = run_code(hub, name, token, "5*4")
