@@ -64,7 +64,7 @@ def test_render_writes_the_release_and_no_secret(tmp_path):
     assert {m["kind"] for m in yaml.safe_load_all((out / "manifests.yaml").read_text())} == {"PersistentVolumeClaim"}
     text = (out / "README.md").read_text()
     assert "kubectl --namespace jhub create secret generic campushub-secrets" in text
-    assert "--from-literal=oidc-client-secret=CLIENT-SECRET" in text
+    assert "--from-env-file=secrets.env" in text and "\noidc-client-secret=CLIENT-SECRET\n" in text
     assert "kubectl --namespace jhub apply -f manifests.yaml" in text
     assert ("helm upgrade --install campushub jupyterhub --repo https://hub.jupyter.org/helm-chart/ "
             "--version 4.4.0 --namespace jhub --values values.yaml") in text

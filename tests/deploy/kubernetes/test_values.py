@@ -207,10 +207,10 @@ def test_secret_files_are_mounted_at_the_configured_paths():
 
 def test_readme_commands_name_secret_keys_with_placeholders():
     config = _with_secrets("oidc")
-    command = readme.secret_command(config)
-    assert command.startswith("kubectl --namespace campushub create secret generic campushub-secrets ")
-    assert "--from-literal=hub-db-url=postgresql://USER:PASSWORD@HOST:5432/DATABASE" in command
-    assert "--from-literal=oidc-client-secret=CLIENT-SECRET" in command
+    assert readme.secret_command(config) == (
+        "kubectl --namespace campushub create secret generic campushub-secrets --from-env-file=secrets.env")
+    assert readme.env_file_lines(config) == ["hub-db-url=postgresql://USER:PASSWORD@HOST:5432/DATABASE",
+                                             "oidc-client-secret=CLIENT-SECRET"]
     assert readme.helm_command(config) == (
         "helm upgrade --install campushub jupyterhub --repo https://hub.jupyter.org/helm-chart/ "
         "--version 4.4.0 --namespace campushub --values values.yaml")

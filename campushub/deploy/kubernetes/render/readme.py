@@ -11,6 +11,7 @@ from . import hub
 
 CHART_REPO = "https://hub.jupyter.org/helm-chart/"
 CHART_VERSION = "4.4.0"
+ENV_FILE = "secrets.env"
 
 PLACEHOLDERS = {
     "hub-db-url": "postgresql://USER:PASSWORD@HOST:5432/DATABASE",
@@ -27,21 +28,41 @@ def helm_command(config: dict, values_file: str = "values.yaml") -> str:
                        "--version", CHART_VERSION, "--namespace", kube["namespace"], "--values", values_file])
 
 
-def secret_command(config: dict) -> str:
+def env_file_lines(config: dict) -> list[str]:
+    """secrets.env as the README writes it: one key=PLACEHOLDER line per wired secret."""
+    return [f"{s.key}={PLACEHOLDERS.get(s.key, s.key.upper())}" for s in hub.wired(config)]
+
+
+def _create(config: dict, name: str, sources: list[str], update: bool) -> str:
     kube = config["kubernetes"]
-    wired = hub.wired(config)
-    args = ["kubectl", "--namespace", kube["namespace"], "create", "secret", "generic", kube["secret_name"]]
-    args += [f"--from-literal={s.key}={PLACEHOLDERS.get(s.key, s.key.upper())}" for s in wired]
-    return shlex.join(args)
+    create = shlex.join(["kubectl", "--namespace", kube["namespace"], "create", "secret", "generic", name, *sources])
+    if not update:
+        return create
+    # the Secret's new data goes through the pipe, never onto a command line
+    apply = shlex.join(["kubectl", "--namespace", kube["namespace"], "apply", "-f", "-"])
+    return f"{create} --dry-run=client -o yaml | {apply}"
 
 
-def files_command(config: dict) -> str | None:
+def secret_command(config: dict, update: bool = False) -> str:
+    """Creates (or, with update, replaces) the Secret from secrets.env: values on a
+    command line would be visible to every account in `ps` and kept in shell history."""
+    return _create(config, config["kubernetes"]["secret_name"], [f"--from-env-file={ENV_FILE}"], update)
+
+
+def files_command(config: dict, update: bool = False) -> str | None:
     files = secrets.files_needed(config)
     if not files:
         return None
-    kube = config["kubernetes"]
-    return shlex.join(["kubectl", "--namespace", kube["namespace"], "create", "secret", "generic",
-                       kube["files_secret_name"], *(f"--from-file={f.key}={path}" for f, path in files)])
+    return _create(config, config["kubernetes"]["files_secret_name"],
+                   [f"--from-file={f.key}={path}" for f, path in files], update)
+
+
+def secrets_steps(config: dict) -> list[str]:
+    """Shell lines: secrets.env written readable by its owner only (placeholders,
+    never values), filled in by the admin, turned into the Secret, removed."""
+    return [f"(umask 077 && rm -f {ENV_FILE} && cat > {ENV_FILE} <<'EOF'", *env_file_lines(config), "EOF", ")",
+            f'"${{EDITOR:-vi}}" {ENV_FILE}  # replace each placeholder with the real value',
+            secret_command(config), f"shred -u {ENV_FILE}  # or rm where there is no shred"]
 
 
 def text(config: dict, manifests: list[str], image_lines: list[str], notes: list[str]) -> str:
@@ -61,26 +82,36 @@ def text(config: dict, manifests: list[str], image_lines: list[str], notes: list
         "## 2. Secrets",
         "",
         f"Secret values never appear in `values.yaml` nor in the campushub.yaml the hub reads: the hub takes "
-        f"them from the Secret `{kube['secret_name']}`. Replace each placeholder with the real value "
-        "(and keep the command out of your shell history, e.g. with a leading space):",
+        f"them from the Secret `{kube['secret_name']}`. They go from a file only you can read into the Secret, "
+        "never onto a command line (where `ps` shows them to every account on the machine and the shell history "
+        f"keeps them): the commands below write `{ENV_FILE}` with placeholders, you replace each with the real "
+        "value (keep one `key=value` per line, no quotes), then the Secret is made from it and the file removed:",
         "",
         "```sh",
         f"kubectl create namespace {ns}",
-        secret_command(config),
+        *secrets_steps(config),
         "```",
         "",
-        "The hub database must be PostgreSQL (the hub pod keeps no files). To rotate a value, recreate the "
-        f"Secret and restart the hub: `kubectl --namespace {ns} rollout restart deployment/hub`.",
+        "The hub database must be PostgreSQL (the hub pod keeps no files). To change a value later, write "
+        f"`{ENV_FILE}` the same way with every key, replace the Secret and restart the hub:",
+        "",
+        "```sh",
+        secret_command(config, update=True),
+        f"shred -u {ENV_FILE}",
+        f"kubectl --namespace {ns} rollout restart deployment/hub",
+        "```",
     ]
     optional = [f"`{service}-api-token`" for service, _ in services.token_envs()]
     if optional:
         out += ["", "Optional keys in the same Secret give CampusHub's hub services their API tokens (a service "
-                f"without one is not started): {', '.join(optional)}."]
+                f"without one is not started): {', '.join(optional)}; add them as lines of `{ENV_FILE}` before "
+                "the Secret is made from it."]
     files = files_command(config)
     if files:
         out += ["", f"Files the configuration names are mounted into the hub from the Secret "
                 f"`{kube['files_secret_name']}`, at the paths campushub.yaml gives (replace the paths on the "
-                "right with where the files are on your machine):", "", "```sh", files, "```"]
+                "right with where the files are on your machine; to replace them later, "
+                f"`{files_command(config, update=True)}`):", "", "```sh", files, "```"]
     if manifests:
         out += ["", "## 3. Objects beside the chart", "", "```sh",
                 *(f"kubectl --namespace {ns} apply -f {m}" for m in manifests), "```"]
