@@ -24,6 +24,14 @@ def check(config: dict, fail: Fail) -> None:
         if path in mounts:
             fail(f"{key}.mount_path", f"{path} is already the mount path of shared volume {mounts[path]!r}")
         mounts[path] = name
+    for i, cidr in enumerate(kube["network"]["cluster_ranges"]):
+        key = f"kubernetes.network.cluster_ranges.{i}"
+        try:
+            net = ipaddress.ip_network(cidr)
+        except ValueError as e:
+            fail(key, f"{cidr!r} is not an address range ({e}); write it as 34.118.224.0/20")
+        if net.prefixlen == 0:  # the internet rule could then except nothing
+            fail(key, f"{cidr} is every address; give the cluster's pod and Service ranges")
     for i, rule in enumerate(kube["network"]["allowed_egress"]):
         try:
             ipaddress.ip_network(rule["cidr"])

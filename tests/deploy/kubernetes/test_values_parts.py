@@ -133,7 +133,7 @@ def test_a_closed_internet_names_the_course_repos_to_allow():
     course = {"learners_group": "l", "tutors_group": "t", "repo": "https://git.campus.example/ml101.git"}
     closed = validate({"courses": {"ml101": course}, "kubernetes": {"network": {"internet": False}}})
     assert "https://git.campus.example/ml101.git" in network.notes(closed)[-1]
-    assert len(network.notes(validate({"courses": {"ml101": course}}))) == 1
+    assert not any("ml101" in n for n in network.notes(validate({"courses": {"ml101": course}})))
 
 
 def test_egress_to_the_metadata_server_itself_is_refused():

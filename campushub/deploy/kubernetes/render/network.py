@@ -36,6 +36,7 @@ MAPPED = ipaddress.ip_network("::ffff:0:0/96")  # IPv4-mapped IPv6 addresses
 
 def values(config: dict) -> dict:
     network = config["kubernetes"]["network"]
+    cluster = _cluster_ranges(network)
     return {"singleuser": {
         "cloudMetadata": {"blockWithIptables": True, "ip": METADATA_IP},
         "networkPolicy": {
@@ -53,13 +54,31 @@ def values(config: dict) -> dict:
                 "dnsPortsKubeSystemNamespace": True,
                 "dnsPortsPrivateIPs": True,
             },
-            "egress": ([_rule(-1, {"cidr": "0.0.0.0/0"})] if network["internet"] else [])
-                      + [_rule(i, r) for i, r in enumerate(network["allowed_egress"])],
+            "egress": ([_rule(-1, {"cidr": "0.0.0.0/0"}, cluster)] if network["internet"] else [])
+                      + [_rule(i, r, cluster) for i, r in enumerate(network["allowed_egress"])]
+                      + _cluster_dns(cluster),
         },
     }}
 
 
-def _rule(index: int, allowed: dict) -> dict:
+def _cluster_ranges(network: dict) -> list:
+    """The cluster's own ranges (kubernetes.network.cluster_ranges) not already
+    inside an internal range: GKE's Services at 34.118.224.0/20, say."""
+    nets = [ipaddress.ip_network(c) for c in network["cluster_ranges"]]
+    return [n for n in dict.fromkeys(nets)
+            if not any(n.version == p.version and n.subnet_of(p) for p in INTERNAL)]
+
+
+def _cluster_dns(ranges: list) -> list[dict]:
+    # DNS stays open where the cluster's DNS Service sits in those ranges, as the
+    # chart's dnsPortsPrivateIPs does for private ones.
+    if not ranges:
+        return []
+    return [{"to": [{"ipBlock": {"cidr": str(c)}} for c in ranges],
+             "ports": [{"protocol": p, "port": 53} for p in ("UDP", "TCP")]}]
+
+
+def _rule(index: int, allowed: dict, cluster: list = ()) -> dict:
     block = {"cidr": allowed["cidr"]}
     net = ipaddress.ip_network(allowed["cidr"])
     if any(net.version == m.version and net.subnet_of(m) for m in METADATA_SERVERS):
@@ -70,7 +89,7 @@ def _rule(index: int, allowed: dict) -> dict:
                           "write the IPv4 range", key=f"kubernetes.network.allowed_egress.{index}.cidr")
     # A wide range (0.0.0.0/0 for git over ssh) opens no private range it
     # merely contains: internal hosts are opened by naming them.
-    hidden = [str(p) for p in (*INTERNAL, *METADATA_SERVERS)
+    hidden = [str(p) for p in (*INTERNAL, *METADATA_SERVERS, *cluster)
               if p.version == net.version and p != net and p.subnet_of(net)]
     if hidden:
         block["except"] = hidden
@@ -85,8 +104,17 @@ def notes(config: dict) -> list[str]:
     out = ["The network policy of user servers takes effect only where the cluster's network plugin enforces "
            "NetworkPolicies (Calico, Cilium, GKE Dataplane V2, ...); the cloud metadata server stays blocked "
            "by the chart's iptables rule either way."]
+    network = config["kubernetes"]["network"]
+    if network["internet"] and network["cluster_ranges"]:
+        out.append("Servers reach public addresses but not the cluster's own ranges "
+                   f"(kubernetes.network.cluster_ranges: {', '.join(network['cluster_ranges'])}).")
+    elif network["internet"]:
+        out.append("kubernetes.network.internet is true: where the cluster's pod or Service ranges, or the API "
+                   "server's address, are not private addresses (newer GKE clusters give Services "
+                   "34.118.224.0/20), list them under kubernetes.network.cluster_ranges, or servers reach the "
+                   "cluster's pods and Services, the API server included.")
     repos = sorted({c["repo"] for c in config["courses"].values() if c.get("repo")})
-    if repos and not config["kubernetes"]["network"]["internet"]:
+    if repos and not network["internet"]:
         # Course sync runs in the server's pod, under its network policy.
         out.append(f"kubernetes.network.internet is false: list the git servers of {', '.join(repos)} under "
                    "kubernetes.network.allowed_egress, or servers cannot sync these courses.")
