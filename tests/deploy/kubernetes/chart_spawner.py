@@ -25,7 +25,14 @@ from campushub.deploy.kubernetes.spawner import CampusHubKubeSpawner
 
 from .chart import chart_defaults, helm_merge
 
-RELEASE = "jupyterhub"  # the chart's names for per-release objects: <release>-<name>
+
+def chart_names(release: str) -> dict[str, str]:
+    """Names of the chart's objects that user pods refer to, as its hub
+    ConfigMap holds them (templates/_helpers-names.tpl) with the default
+    fullnameOverride "": the user scheduler registers as
+    <release>-user-scheduler (its Deployment is plain user-scheduler), and the
+    pods' PriorityClass is <release>-default-priority."""
+    return {"user-scheduler": f"{release}-user-scheduler", "priority": f"{release}-default-priority"}
 
 
 def _storage(ks, su: dict) -> None:
@@ -66,9 +73,9 @@ def _metadata_block(su: dict) -> k8s.V1Container:
         resources=tools.get("resources") or None)
 
 
-def to_traits(values: dict) -> Config:
+def to_traits(values: dict, release: str) -> Config:
     """KubeSpawner configuration from the chart values merged over its defaults."""
-    c = Config()
+    c, names = Config(), chart_names(release)
     ks, su, sched = c.KubeSpawner, values["singleuser"], values["scheduling"]
     ks.uid, ks.fs_gid = su["uid"], su["fsGid"]
     ks.image = f'{su["image"]["name"]}:{su["image"]["tag"]}' if su["image"].get("tag") else su["image"]["name"]
@@ -85,9 +92,9 @@ def to_traits(values: dict) -> Config:
     ks.init_containers = list(su.get("initContainers") or [])
     c.Spawner.cmd = su.get("cmd")
     if sched["userScheduler"]["enabled"]:
-        ks.scheduler_name = f"{RELEASE}-user-scheduler"
+        ks.scheduler_name = names["user-scheduler"]
     if sched["podPriority"]["enabled"]:
-        ks.priority_class_name = f"{RELEASE}-priority"
+        ks.priority_class_name = names["priority"]
     purpose = {"matchExpressions": [{"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}]}
     match = sched["userPods"]["nodeAffinity"]["matchNodePurpose"]
     if match == "prefer":
@@ -105,7 +112,7 @@ def to_traits(values: dict) -> Config:
 
 def release_config(config: dict) -> Config:
     """What a release of `config` configures: the chart's part, then ours."""
-    c = to_traits(helm_merge(chart_defaults(), render(config).values))
+    c = to_traits(helm_merge(chart_defaults(), render(config).values), config["kubernetes"]["release"])
     hub_config.apply(c, config, environ={})
     return c
 

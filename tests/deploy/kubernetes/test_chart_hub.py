@@ -64,9 +64,12 @@ def release_hub(config: dict, tmp_path: Path, monkeypatch) -> Config:
     z2jh = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(z2jh)
     z2jh._load_config = lambda: merged
-    # With the chart's default fullnameOverride "", its objects carry bare
-    # names (hub, proxy-api, user-scheduler), the priority class the release's.
-    z2jh._get_config_value = lambda name: f"{kube['release']}-default-priority" if name == "priority" else name
+    # With the chart's default fullnameOverride "", its ConfigMap of names
+    # (templates/_helpers-names.tpl) has bare names (hub, proxy-api), but the
+    # user scheduler registers as <release>-user-scheduler and the
+    # PriorityClass is <release>-default-priority.
+    names = {"user-scheduler": f"{kube['release']}-user-scheduler", "priority": f"{kube['release']}-default-priority"}
+    z2jh._get_config_value = lambda name: names.get(name, name)
     generated = {"hub.config.JupyterHub.cookie_secret": "00" * 32, "hub.config.CryptKeeper.keys": "0" * 64}
     z2jh.get_secret_value = lambda key, default=None: generated.get(key, default)
     monkeypatch.setitem(sys.modules, "z2jh", z2jh)
@@ -133,10 +136,8 @@ def test_chart_spawner_builds_the_pods_the_chart_would(example, tmp_path, monkey
     config = load(example)
     real = _pod(config, release_hub(config, tmp_path, monkeypatch))
     model = _pod(config, chart_spawner.release_config(config))
-    # Names of the chart's objects, which chart_spawner does not model (any valid name does there).
-    assert real["spec"].pop("schedulerName") == "user-scheduler"
-    assert real["spec"].pop("priorityClassName") == f"{config['kubernetes']['release']}-default-priority"
-    for field in ("schedulerName", "priorityClassName"):
-        model["spec"].pop(field)
+    release = config["kubernetes"]["release"]
+    assert real["spec"]["schedulerName"] == f"{release}-user-scheduler"
+    assert real["spec"]["priorityClassName"] == f"{release}-default-priority"
     assert yaml.safe_dump(real["spec"]) == yaml.safe_dump(model["spec"])
     assert real["metadata"]["annotations"] == model["metadata"]["annotations"]
