@@ -18,7 +18,7 @@ from pathlib import Path
 
 from traitlets.config import LazyConfigValue
 
-from ...config import load, validate
+from ...config import ConfigError, load, validate
 from ...hub import services, settings
 from .secrets import fill_from_env
 
@@ -61,6 +61,20 @@ def apply_from_file(c, path: str | Path, environ: Mapping[str, str] | None = Non
     """Load the mounted site file, take its secrets from the environment, apply it; return the config."""
     environ = os.environ if environ is None else environ
     # validated again once filled: a secret from the Secret is checked like one in the file
-    config = validate(fill_from_env(load(path), environ), str(path))
+    config = validate(fill_from_env(_load_mounted(path), environ), str(path))
     apply(c, config, environ)
     return config
+
+
+def _load_mounted(path: str | Path) -> dict:
+    try:
+        return load(path)
+    except ConfigError:
+        if Path(path).is_file():
+            raise
+        # The loader's wording is the CLI's ("pass ... to --config"); here the
+        # file is the one the release's values mount (hub.extraFiles).
+        what = "is not a regular file" if os.path.lexists(path) else "file not found"
+        raise ConfigError(f"{what}; the hub reads the site configuration the release's values mount here "
+                          "(hub.extraFiles campushub-yaml): run `campushub k8s render` again and the README's "
+                          "`helm upgrade` with its values.yaml", path=str(path)) from None

@@ -17,7 +17,7 @@ from jupyterhub.app import JupyterHub
 from jupyterhub.objects import Hub
 from traitlets.config import Config
 
-from campushub.config import ConfigError
+from campushub.config import ConfigError, load
 from campushub.deploy.kubernetes import hub_config
 from campushub.hub.settings import I18N_EXTENSION, TEMPLATES
 
@@ -143,6 +143,22 @@ def test_apply_from_file_names_key_and_line_of_a_bad_setting(tmp_path):
     with pytest.raises(ConfigError, match=r"campushub.yaml:4: auth.ldap.server_address: auth.type is ldap"):
         hub_config.apply_from_file(c, path, {})
     assert "authenticator_class" not in c.JupyterHub
+
+
+@pytest.mark.parametrize("make", [lambda p: None, Path.mkdir], ids=["missing", "a directory"])
+def test_a_site_file_missing_in_the_hub_pod_says_where_it_comes_from(tmp_path, make):
+    path = tmp_path / "campushub.yaml"
+    make(path)
+    c = Config()
+    with pytest.raises(ConfigError) as e:
+        hub_config.apply_from_file(c, path, {})
+    message = str(e.value)
+    # the hub pod has no --config: the file comes from the release's values
+    assert message.startswith(f"{path}: ") and "\n" not in message and "--config" not in message
+    assert "campushub k8s render" in message and "helm upgrade" in message
+    assert "authenticator_class" not in c.JupyterHub
+    with pytest.raises(ConfigError, match="to --config"):  # the CLI's wording stays the CLI's
+        load(path)
 
 
 @pytest.mark.parametrize("kind", sorted(AUTH))
