@@ -9,7 +9,8 @@ import os
 import pytest
 import yaml
 
-from tests.harness import campushub
+from tests import harness
+from tests.inprocess import campushub
 
 OIDC_SECRET = "oidc-secret-e4f1a0"
 DB_PASSWORD = "hub-db-pw-29c7d3"
@@ -46,7 +47,8 @@ def _files(root):
 
 def test_render_writes_the_release_and_no_secret(tmp_path):
     out = tmp_path / "release"
-    result = campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out), timeout=120)
+    # the real command once, as the operator types it; the other tests call its main() in-process
+    result = harness.campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out), timeout=120)
     assert result.returncode == 0, result.stderr
     for name in ("values.yaml", "manifests.yaml", "README.md", "hub/Dockerfile"):
         assert (out / name).is_file(), name
@@ -72,7 +74,7 @@ def test_render_writes_the_release_and_no_secret(tmp_path):
 
 
 def test_images_prints_the_tags_and_build_commands(tmp_path):
-    result = campushub("k8s", "images", "--config", str(_config(tmp_path)), "--out", "release", timeout=120)
+    result = campushub("k8s", "images", "--config", str(_config(tmp_path)), "--out", "release")
     assert result.returncode == 0, result.stderr
     ref = next(line.split()[0] for line in result.stdout.splitlines() if "campushub-hub:" in line)
     assert f"docker build --tag {ref} release/hub" in result.stdout
@@ -86,7 +88,7 @@ def test_images_prints_the_tags_and_build_commands(tmp_path):
 ])
 def test_a_bad_config_is_one_line_and_writes_nothing(tmp_path, text, message):
     out = tmp_path / "release"
-    result = campushub("k8s", "render", "--config", str(_config(tmp_path, text)), "--out", str(out), timeout=120)
+    result = campushub("k8s", "render", "--config", str(_config(tmp_path, text)), "--out", str(out))
     assert result.returncode != 0
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
@@ -96,7 +98,7 @@ def test_a_bad_config_is_one_line_and_writes_nothing(tmp_path, text, message):
 def test_an_out_that_is_a_file_is_refused_and_left_alone(tmp_path):
     out = tmp_path / "release"
     out.write_text("mine")
-    result = campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out), timeout=120)
+    result = campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out))
     assert result.returncode == 1
     assert result.stderr.strip() == (f"campushub: --out {out}: exists and is not a folder; "
                                      "give a folder to write the release into.")
@@ -106,21 +108,19 @@ def test_an_out_that_is_a_file_is_refused_and_left_alone(tmp_path):
 def test_rendering_again_replaces_the_release(tmp_path):
     out = tmp_path / "release"
     config = _config(tmp_path)
-    assert campushub("k8s", "render", "--config", str(config), "--out", str(out), timeout=120).returncode == 0
+    assert campushub("k8s", "render", "--config", str(config), "--out", str(out)).returncode == 0
     first = _files(out)
     (out / "hub" / "stale.txt").write_text("left from an older render")
-    assert campushub("k8s", "render", "--config", str(config), "--out", str(out), timeout=120).returncode == 0
+    assert campushub("k8s", "render", "--config", str(config), "--out", str(out)).returncode == 0
     assert _files(out) == first
 
 
 def test_objects_no_longer_rendered_are_not_left_behind(tmp_path):
     out = tmp_path / "release"
-    assert campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out),
-                     timeout=120).returncode == 0
+    assert campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out)).returncode == 0
     assert (out / "manifests.yaml").is_file()
     without_volume = CONFIG.split("  shared_volumes:")[0]
-    result = campushub("k8s", "render", "--config", str(_config(tmp_path, without_volume)), "--out", str(out),
-                       timeout=120)
+    result = campushub("k8s", "render", "--config", str(_config(tmp_path, without_volume)), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert not (out / "manifests.yaml").exists()
     assert "manifests.yaml" not in (out / "README.md").read_text()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.harness import campushub
+from tests.inprocess import campushub
 
 EXAMPLE = str(Path(__file__).parents[2] / "examples" / "k8s-native" / "campushub.yaml")
 
@@ -24,7 +24,7 @@ def test_a_folder_of_something_else_is_left_alone(tmp_path):
     (project / "hub" / "models.py").write_text("precious = True\n")
     (project / "README.md").write_text("# My project\n")
     before = _snapshot(project)
-    result = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(project), timeout=120)
+    result = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(project))
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and str(project) in result.stderr
     assert "Traceback" not in result.stderr
@@ -33,11 +33,11 @@ def test_a_folder_of_something_else_is_left_alone(tmp_path):
 
 def test_an_earlier_render_is_rendered_again_keeping_the_admins_files(tmp_path):
     out = tmp_path / "release"
-    first = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(out), timeout=120)
+    first = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(out))
     assert first.returncode == 0, first.stderr
     (out / "site-overrides.yaml").write_text("proxy: {}\n")  # the README's own suggestion
     (out / "README.md").write_text("stale\n")
-    again = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(out), timeout=120)
+    again = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert (out / "site-overrides.yaml").read_text() == "proxy: {}\n"
     assert (out / "README.md").read_text().startswith("# Installing this CampusHub release")
@@ -46,6 +46,6 @@ def test_an_earlier_render_is_rendered_again_keeping_the_admins_files(tmp_path):
 def test_an_empty_folder_is_fine(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    result = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(out), timeout=120)
+    result = campushub("k8s", "render", "--config", EXAMPLE, "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (out / "values.yaml").is_file()

@@ -4,7 +4,8 @@ import pytest
 
 from campushub.config import ConfigError, defaults, load, loads, parse_bytes, schema
 
-from ..harness import campushub
+from ..harness import campushub as campushub_process
+from ..inprocess import campushub
 
 
 def test_no_file_means_documented_defaults():
@@ -131,7 +132,9 @@ def test_up_refuses_a_busy_port_before_starting_anything(tmp_path):
         f = tmp_path / "c.yaml"
         f.write_text(f"data_dir: {tmp_path / 'data'}\nhub:\n  ip: 127.0.0.1\n  port: {port}\n"
                      f"  hub_port: {free_port()}\n  proxy_api_port: {free_port()}\n")
-        result = campushub("up", "--config", str(f), timeout=300)
+        # the real `python -m campushub` (the others call main() in-process): were the check to
+        # regress, the hub it starts stays in a child of its own, not in the test process
+        result = campushub_process("up", "--config", str(f), timeout=300)
     assert result.returncode == 1
     assert f"hub.port 127.0.0.1:{port}" in result.stderr and "choose another port" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

@@ -16,7 +16,7 @@ import pytest
 from campushub.cli.main import CommandError
 from campushub.cli.up import effective_config
 
-from ..harness import campushub
+from ..inprocess import campushub
 
 SECRET = "hub:\n  db_url: postgresql://hub:hunter2@127.0.0.1/hub\n"
 

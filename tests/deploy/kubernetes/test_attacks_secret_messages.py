@@ -10,12 +10,13 @@ shown, and first_admin says what is wrong in one line."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from campushub.config import ConfigError, validate
+from campushub.deploy.kubernetes import first_admin
+
+from ...inprocess import run
 
 PASSWORD = "Pw-Leak-71c2"
 
@@ -45,9 +46,8 @@ def test_first_admin_with_an_unusable_database_url_says_so_in_one_line(tmp_path,
     config = tmp_path / "campushub.yaml"
     config.write_text(json.dumps({"hub": {"admin_users": ["teacher"]}, "auth": {"type": "native"},
                                   "kubernetes": {}}))
-    result = subprocess.run([sys.executable, "-m", "campushub.deploy.kubernetes.first_admin", "--config",
-                             str(config), "teacher"], capture_output=True, text=True, timeout=120,
-                            env={"CAMPUSHUB_HUB_DB_URL": url, "PATH": "/usr/bin:/bin"})
+    env = {"CAMPUSHUB_HUB_DB_URL": url, "PATH": "/usr/bin:/bin"}
+    result = run(lambda argv: first_admin.main(argv, env), ["--config", str(config), "teacher"])
     assert result.returncode == 1
     assert len(result.stderr.splitlines()) == 1 and "hub.db_url" in result.stderr
     assert PASSWORD not in result.stdout + result.stderr

@@ -14,7 +14,7 @@ import pytest
 
 from campushub.config import ConfigError, exposure, validate
 from campushub.deploy.kubernetes.render import values as rendered
-from tests.harness import campushub
+from tests.inprocess import campushub
 
 TOKEN = "glpat-Att4ckT0ken9"
 LEAKY = [f"https://{TOKEN}@git.example.org/ml101.git",
@@ -51,7 +51,7 @@ def test_cli_writes_no_token_anywhere(tmp_path):
                       f"    repo: {LEAKY[0]}\nkubernetes:\n  namespace: jhub\n  network: {{internet: false}}\n")
     os.chmod(config, 0o600)
     out = tmp_path / "release"
-    result = campushub("k8s", "render", "--config", str(config), "--out", str(out), timeout=120)
+    result = campushub("k8s", "render", "--config", str(config), "--out", str(out))
     assert result.returncode != 0
     assert TOKEN not in result.stdout + result.stderr
     assert "courses.ml101.repo" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -16,6 +16,10 @@ import sqlalchemy as sa
 from nativeauthenticator.orm import UserInfo
 from sqlalchemy.orm import Session
 
+from campushub.deploy.kubernetes import first_admin
+
+from ...inprocess import run
+
 MODULE = "campushub.deploy.kubernetes.first_admin"
 
 
@@ -31,10 +35,19 @@ def site(tmp_path):
     return config, db_url
 
 
+def _env(db_url):
+    return {"CAMPUSHUB_HUB_DB_URL": db_url, "PATH": "/usr/bin:/bin"}
+
+
 def _run(config, db_url, *args):
-    env = {"CAMPUSHUB_HUB_DB_URL": db_url, "PATH": "/usr/bin:/bin"}
+    """first_admin's main in this process, with the environment the pod gives it."""
+    return run(lambda argv: first_admin.main(argv, _env(db_url)), ["--config", str(config), *args])
+
+
+def _run_module(config, db_url, *args):
+    """The real `python3 -m ...first_admin` the README has the operator run (once, for the entry point)."""
     return subprocess.run([sys.executable, "-m", MODULE, "--config", str(config), *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=_env(db_url), timeout=120)
 
 
 def _accounts(db_url):
@@ -48,7 +61,7 @@ def _accounts(db_url):
 
 def test_creates_an_approved_account_whose_password_logs_in(site):
     config, db_url = site
-    result = _run(config, db_url, "teacher")
+    result = _run_module(config, db_url, "teacher")
     assert result.returncode == 0, result.stderr
     password = result.stdout.rsplit("One-time password: ", 1)[1].strip()
     account = _accounts(db_url)["teacher"]
