@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html.parser
 from types import SimpleNamespace
 
@@ -110,11 +111,19 @@ CASES = [
 ]
 
 
+@functools.cache
+def shared_environment() -> Environment:
+    """One environment for every render, as a hub keeps one: the language is
+    chosen per render (from the handler in the namespace), so only Jinja's
+    compiled templates are shared, not ~90 recompilations of the same pages."""
+    return environment()
+
+
 def render(name, ns, accept_language, env=None):
     ns = {**dict(base_url="/hub/", prefix="/", login_url="/hub/login", logout_url="/hub/logout",
                  static_url=FakeHandler(accept_language).static_url, services=[],
                  parsed_scopes={"admin-ui"}, xsrf="XSRF", xsrf_token="XSRF"), **ns}
-    return (env or environment()).get_template(name).render(**ns)
+    return (env or shared_environment()).get_template(name).render(**ns)
 
 
 class VisibleText(html.parser.HTMLParser):
