@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import kubernetes_asyncio.config.kube_config
+import kubernetes_validate.utils
 import pytest
 
 # KubeSpawner loads a kubeconfig as soon as it is constructed, even with
@@ -22,6 +25,13 @@ contexts:
   context: {cluster: offline, user: offline, namespace: campushub}
 current-context: offline
 """
+
+# kubernetes-validate reads and parses its schema files (the definitions
+# alone are 1.1 MB of JSON) on every validate() call: 30 ms a manifest, times
+# two Kubernetes versions, for hundreds of manifests. The files never change
+# while tests run and jsonschema only reads them, so parse each once; its own
+# validate() still does everything else, unchanged.
+kubernetes_validate.utils.schema_contents = functools.cache(kubernetes_validate.utils.schema_contents)
 
 
 @pytest.fixture
