@@ -11,7 +11,7 @@ import pytest
 
 from campushub.deploy.local.service_unit import UNIT_DIR
 
-from ..harness import campushub
+from ..inprocess import campushub
 
 
 @pytest.fixture

@@ -134,10 +134,12 @@ class Endpoint(BaseHTTPRequestHandler):
 @pytest.fixture
 def endpoint():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop to look at its flag: every 0.5 s by default, half a second per test
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     Endpoint.mode, Endpoint.seen = "normal", []
     yield f"http://127.0.0.1:{server.server_address[1]}/api/token"
     server.shutdown()
+    server.server_close()
 
 
 def test_http_endpoint_accepts_refuses_and_keeps_the_token_out_of_the_url(endpoint):
