@@ -144,7 +144,10 @@ def _most(policy: Policy) -> dict:
     return options
 
 
-@pytest.mark.parametrize("example, group", _users(), ids=[f"{e}-{g or 'default'}" for e, g in _users()])
+USERS = _users()  # once: each call parses every example
+
+
+@pytest.mark.parametrize("example, group", USERS, ids=[f"{e}-{g or 'default'}" for e, g in USERS])
 def test_every_policy_of_every_example_gives_valid_pods_and_claims(example, group):
     config = load(ROOT / "examples" / example / "campushub.yaml")
     # a learner of every course too, so that pods with course sync are among them
