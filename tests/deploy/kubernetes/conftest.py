@@ -16,7 +16,7 @@ apiVersion: v1
 kind: Config
 clusters:
 - name: offline
-  cluster: {server: "https://127.0.0.1:1"}
+  cluster: {server: "https://127.0.0.1:1", certificate-authority: CA_FILE}
 users:
 - name: offline
   user: {token: not-a-real-token}
@@ -34,10 +34,37 @@ current-context: offline
 kubernetes_validate.utils.schema_contents = functools.cache(kubernetes_validate.utils.schema_contents)
 
 
+@pytest.fixture(scope="session")
+def offline_ca(tmp_path_factory):
+    """A cluster CA of the offline cluster's own, as a real kubeconfig names one.
+
+    Without it every KubeSpawner's API client loaded the machine's whole CA
+    bundle (ssl.create_default_context: ~25 ms each, for hundreds of spawners);
+    with a CA file it loads just that one."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())  # kept nowhere: it signs this certificate only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "offline-cluster-ca")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = tmp_path_factory.mktemp("offline-ca") / "ca.crt"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
 @pytest.fixture
-def dummy_kubeconfig(tmp_path, monkeypatch):
+def dummy_kubeconfig(tmp_path, monkeypatch, offline_ca):
     path = tmp_path / "kubeconfig"
-    path.write_text(DUMMY_KUBECONFIG)
+    path.write_text(DUMMY_KUBECONFIG.replace("CA_FILE", str(offline_ca)))
     monkeypatch.setenv("KUBECONFIG", str(path))
     # The client reads KUBECONFIG once, when it is first imported; by now it
     # has been, so its copy is what load_kube_config() actually uses.
