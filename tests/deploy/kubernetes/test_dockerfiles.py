@@ -14,7 +14,7 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
-from campushub.config import ConfigError, load, validate
+from campushub.config import ConfigError, validate
 from campushub.config.environments import BUNDLED_LOCK, definitions, lock_for
 from campushub.deploy.kubernetes import image_for
 from campushub.deploy.kubernetes.render import hub, images, readme
@@ -22,6 +22,7 @@ from campushub.deploy.local.singleuser_files import ensure_singleuser_files
 from campushub.singleuser.files import SITE_PACKAGES, server_files
 
 from .chart import _read, chart_defaults
+from .examples import example
 
 EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*/campushub.yaml"))
 KNOWN = {"FROM", "ARG", "ENV", "RUN", "COPY", "USER", "WORKDIR", "ENTRYPOINT", "CMD", "LABEL"}
@@ -52,7 +53,7 @@ def _two_envs(tmp_path: Path) -> dict:
 
 
 def _configs(tmp_path: Path) -> list[tuple[str, dict]]:
-    return [*((p.parent.name, load(p)) for p in EXAMPLES), ("defaults", validate({})),
+    return [*((p.parent.name, example(p)) for p in EXAMPLES), ("defaults", validate({})),
             ("two-environments", _two_envs(tmp_path))]
 
 

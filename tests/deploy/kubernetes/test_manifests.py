@@ -23,7 +23,6 @@ import kubernetes_validate
 import pytest
 from kubernetes_asyncio.client import ApiClient
 
-from campushub.config import load
 from campushub.deploy.kubernetes import apply_choice
 from campushub.deploy.kubernetes.course_sync import NAME as COURSE_SYNC
 from campushub.deploy.kubernetes.render.storage import HOME
@@ -35,6 +34,7 @@ from tests.harness import ROOT
 from . import chart_spawner
 from .cases import CASES, GIB, GPU_TOLERATION, SITE, Case
 from .chart import CHART
+from .examples import example as example_config
 from .pods import container, make_spawner, manifest_for, pod_manifest, quantity
 
 pytestmark = pytest.mark.usefixtures("dummy_kubeconfig")
@@ -131,7 +131,7 @@ def test_oldest_version_is_the_charts():
 def _users() -> list[tuple[str, str | None]]:
     """(example, policy group or None for the default policy), for every example."""
     return [(path.parent.name, group) for path in EXAMPLES
-            for group in [None, *load(path)["policies"]["groups"]]]
+            for group in [None, *example_config(path)["policies"]["groups"]]]
 
 
 def _most(policy: Policy) -> dict:
@@ -149,7 +149,7 @@ USERS = _users()  # once: each call parses every example
 
 @pytest.mark.parametrize("example, group", USERS, ids=[f"{e}-{g or 'default'}" for e, g in USERS])
 def test_every_policy_of_every_example_gives_valid_pods_and_claims(example, group):
-    config = load(ROOT / "examples" / example / "campushub.yaml")
+    config = example_config(ROOT / "examples" / example / "campushub.yaml")
     # a learner of every course too, so that pods with course sync are among them
     groups = [g for g in [group] if g] + [c["learners_group"] for c in config["courses"].values()]
     release = chart_spawner.release_config(config)
@@ -192,4 +192,4 @@ def test_every_policy_of_every_example_gives_valid_pods_and_claims(example, grou
 
 
 def test_the_examples_include_a_pod_with_course_sync():
-    assert any(spec.get("repo") for path in EXAMPLES for spec in load(path)["courses"].values())
+    assert any(spec.get("repo") for path in EXAMPLES for spec in example_config(path)["courses"].values())

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from campushub.config import ConfigError, load, loads, validate
+from campushub.config import ConfigError, loads, validate
 from campushub.deploy.kubernetes import secrets
 from campushub.deploy.kubernetes.render import hub, images, readme, values
 from campushub.deploy.kubernetes.render.values import Rendered, merge, render
 
 from .chart import assert_chart_accepts, assert_valid_manifest
+from .examples import example
 
 EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*/campushub.yaml"))
 
@@ -54,7 +55,7 @@ CONFIGS = {**{f"example:{p.parent.name}": p for p in EXAMPLES},
 
 def _config(name: str) -> dict:
     source = CONFIGS[name]
-    return load(source) if isinstance(source, Path) else _with_secrets(source)
+    return example(source) if isinstance(source, Path) else _with_secrets(source)
 
 
 def _everything(config: dict, rendered: Rendered) -> str:
@@ -68,7 +69,7 @@ def _env(rendered: Rendered) -> dict:
 
 
 def test_every_auth_type_and_policy_kind_has_an_example():
-    configs = [load(p) for p in EXAMPLES]
+    configs = [example(p) for p in EXAMPLES]
     assert {c["auth"]["type"] for c in configs} >= {"native", "site_token", "oidc", "google", "ldap"}
     groups = [g for c in configs for g in c["policies"]["groups"].values()]
     assert any(g.get("gpus", {}).get("max") for g in groups), "no example gives a group GPUs"

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from campushub.config import ConfigError, load, loads, validate
+from campushub.config import ConfigError, loads, validate
 from campushub.config.resource_checks import environment_names
 from campushub.deploy.kubernetes.images import image_for
 from campushub.deploy.kubernetes.render import cluster, network, storage
 
 from .cases import SITE
 from .chart import assert_chart_accepts, assert_valid_manifest, helm_merge
+from .examples import example
 from .pods import quantity
 
 FRAGMENTS = (storage, network, cluster)
@@ -45,7 +46,7 @@ SHARED_SITE = validate({
     },
 })
 CONFIGS = {"defaults": validate({}), "site": SITE, "shared": SHARED_SITE,
-           **{f"example:{p.parent.name}": load(p) for p in EXAMPLES}}
+           **{f"example:{p.parent.name}": example(p) for p in EXAMPLES}}
 
 
 @pytest.mark.parametrize("name", CONFIGS)
