@@ -3,9 +3,11 @@ same checks as local servers (hub/policy/spawner.py), applied as pod
 resources, GPUs, node pools and images. For Zero to JupyterHub:
 
     hub.extraConfig: |
-      from campushub.config import load
-      c.JupyterHub.spawner_class = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
-      c.CampusHubKubeSpawner.site_config = load("/etc/campushub/campushub.yaml")
+      from campushub.deploy.kubernetes.hub_config import apply_from_file
+      apply_from_file(c, "/etc/campushub/campushub.yaml")
+
+(hub_config.py; `campushub k8s render` writes it into the values), which
+sets this class with the site configuration, and auth, roles and pages too.
 
 The form lists each allowed environment tag as startable: its image is
 pulled when the pod starts, so there is no local build to look at.
