@@ -1,0 +1,1 @@
+"""The `assignments` hub service's tornado pages and JSON API."""

@@ -1,0 +1,186 @@
+"""BaseHandler: what every page and API handler of the service shares.
+
+Who is asking (HubOAuth: the hub's cookie after the OAuth round trip, or an
+``Authorization: token`` header), in which language, what they may do in a
+course (web/people.py), and how a refusal looks: one translated line, as an
+HTML page in the hub's style or as JSON ``{"message": ...}`` for the API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NoReturn
+
+from jupyterhub.services.auth import HubOAuthenticated
+from tornado import web
+
+from ...i18n import N_, negotiate, translate
+from ..store import StoreError
+
+NOT_SIGNED_IN = N_("Sign in to the hub first, then open this page again.")
+XSRF_FAILED = N_("This form has expired or did not come from this site: reload the page and try again.")
+NOT_FOUND = N_("There is no such page.")
+NO_COURSE = N_("There is no course \"{course}\".")
+NO_ASSIGNMENT = N_("Course {course} has no assignment \"{name}\".")
+NOT_IN_COURSE = N_("You are not in course {course}.")
+TUTORS_ONLY = N_("Only the tutors of course {course} may do this.")
+INTERNAL = N_("Something went wrong on the server; try again, and tell the hub's administrator if it persists.")
+# tornado's reasons for statuses we do not raise ourselves (e.g. an oversized body).
+GENERIC = {400: N_("The request was malformed."), 405: N_("This page does not take that kind of request."),
+           413: N_("The upload is too large.")}
+
+
+class Failure(web.HTTPError):
+    """A refusal with a translatable one-line message (see BaseHandler.fail)."""
+
+    def __init__(self, status: int, message: str, **kwargs):
+        super().__init__(status, log_message=message.replace("%", "%%"))
+        self.message, self.kwargs = message, kwargs
+
+
+class BaseHandler(HubOAuthenticated, web.RequestHandler):
+    # API handlers answer errors as JSON; pages as an HTML page.
+    json_errors = False
+
+    # -- who -------------------------------------------------------------------
+
+    async def prepare(self):
+        user = self.current_user  # token first, then the OAuth cookie (HubOAuth)
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(self, "_token_authenticated", False):
+            try:
+                self.check_xsrf_cookie()
+            except web.HTTPError:
+                self.fail(403, XSRF_FAILED)
+        if user is not None and user.get("kind", "user") == "user":
+            # Course roles come from the hub's groups; fetch them now, off the
+            # handler's synchronous path, so people.role() answers from cache.
+            await self.people.refresh(user["name"])
+
+    @property
+    def user_name(self) -> str | None:
+        user = self.current_user
+        return user["name"] if user and user.get("kind", "user") == "user" else None
+
+    @property
+    def store(self):
+        return self.settings["store"]
+
+    @property
+    def people(self):
+        return self.settings["people"]
+
+    @property
+    def site(self) -> dict:
+        """The site configuration (campushub.yaml, defaults filled in)."""
+        return self.settings["site_config"]
+
+    @property
+    def prefix(self) -> str:
+        """This service's URL prefix, e.g. /services/assignments/."""
+        return self.settings["service_prefix"]
+
+    def role(self, course: str) -> str | None:
+        """"tutor", "learner" or None for the current user in ``course``."""
+        return self.people.role(self.user_name, course) if self.user_name else None
+
+    def course_or_404(self, course: str) -> dict:
+        spec = self.site.get("courses", {}).get(course)
+        if spec is None:
+            self.fail(404, NO_COURSE, course=course)
+        return spec
+
+    def require_role(self, course: str, *roles: str) -> str:
+        """The user's role in ``course`` if it is one of ``roles``; else a refusal."""
+        self.course_or_404(course)
+        role = self.role(course)
+        if role not in roles:
+            self.fail(403, TUTORS_ONLY if roles == ("tutor",) else NOT_IN_COURSE, course=course)
+        return role
+
+    def assignment_or_404(self, course: str, name: str, *, released_only: bool = False) -> dict:
+        found = self.store.assignment(course, name)
+        if found is None or (released_only and found["released_at"] is None):
+            self.fail(404, NO_ASSIGNMENT, course=course, name=name)
+        return found
+
+    # -- language ----------------------------------------------------------------
+
+    @property
+    def lang(self) -> str:
+        # As the hub's own pages choose: the site's ui.language unless "auto",
+        # then the browser's Accept-Language.
+        return negotiate(self.request.headers.get("Accept-Language"), self.settings.get("language", "auto"))
+
+    def _(self, text: str, **kwargs) -> str:
+        return translate(self.lang, text, **kwargs)
+
+    # -- output ------------------------------------------------------------------
+
+    def render(self, template: str, **ctx) -> None:
+        """Render a template of web/templates (they extend base.html)."""
+        self.finish(self.render_string(template, **ctx))
+
+    def render_string(self, template: str, **ctx) -> str:
+        hub_prefix = self.settings["hub_prefix"]
+        namespace = {
+            "prefix": self.prefix, "hub_prefix": hub_prefix, "user": self.current_user, "user_name": self.user_name,
+            "lang": self.lang, "xsrf_token": self.xsrf_token.decode("ascii") if self.current_user else "",
+            "xsrf_form_html": self.xsrf_form_html,
+            # static_url lets campushub.i18n.jinja find this handler (current_language()).
+            "static_url": self.static_url, "site": self.site,
+        }
+        namespace.update(ctx)
+        return self.settings["jinja"].get_template(template).render(**namespace)
+
+    def write_json(self, data, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(data, default=str))
+
+    def fail(self, status: int, message: str, **kwargs) -> NoReturn:
+        """Stop here with ``message`` (English source marked N_, placeholders
+        in kwargs) translated, as one line: an HTML page or JSON."""
+        raise Failure(status, message, **kwargs)
+
+    def get_login_url(self):
+        if self.json_errors or self.request.method not in ("GET", "HEAD"):
+            self.fail(403, NOT_SIGNED_IN)  # no redirect for API calls and forms
+        return super().get_login_url()
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, (Failure, StoreError)):
+            return  # an expected refusal, not a server error
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, Failure):
+            text = self._(error.message, **error.kwargs)
+        elif isinstance(error, StoreError):
+            status_code, text = 400, self._(error.message, **error.kwargs)
+            self.set_status(400)
+        elif status_code == 403 and isinstance(error, web.HTTPError) and "xsrf" in str(error).lower():
+            text = self._(XSRF_FAILED)
+        elif status_code == 404:
+            text = self._(NOT_FOUND)
+        elif status_code in GENERIC:
+            text = self._(GENERIC[status_code])
+        else:
+            text = self._(INTERNAL)
+        self.clear_header("Content-Type")
+        if self.json_errors or "application/json" in self.request.headers.get("Accept", ""):
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.finish(json.dumps({"message": text}))
+            return
+        try:
+            self.finish(self.render_string("error.html", status=status_code, message=text))
+        except Exception:  # a broken template must still answer in one line
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            self.finish(text + "\n")
+
+
+class NotFoundHandler(BaseHandler):
+    """Unknown URLs under the prefix: the same one-line page, no login needed."""
+
+    async def prepare(self):
+        self.fail(404, NOT_FOUND)
