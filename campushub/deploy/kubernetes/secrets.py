@@ -30,6 +30,9 @@ class Secret(NamedTuple):
 
 
 HUB_DB = Secret(("hub", "db_url"), "CAMPUSHUB_HUB_DB_URL", "hub-db-url")
+# The assignments service's, not the hub's: render/assignments.py hands it to
+# that Deployment only (of_config leaves it out of the hub's environment).
+ASSIGNMENTS_DB = Secret(("assignments", "db_url"), "CAMPUSHUB_ASSIGNMENTS_DB_URL", "assignments-db-url")
 
 
 def _auth_secret(kind: str, key: str) -> Secret:
@@ -39,11 +42,11 @@ def _auth_secret(kind: str, key: str) -> Secret:
 
 
 def table() -> tuple[Secret, ...]:
-    """Every secret setting: the hub database URL, and the keys each auth
+    """Every secret setting: the hub and assignments database URLs, and the keys each auth
     section of the schema marks `x-secret` (a type added through the auth
     registry brings its own, with no edit here)."""
     sections = schema()["properties"]["auth"]["properties"]
-    return (HUB_DB, *(_auth_secret(kind, key) for kind, section in sections.items()
+    return (HUB_DB, ASSIGNMENTS_DB, *(_auth_secret(kind, key) for kind, section in sections.items()
                       for key in section.get("x-secret", ())))
 
 
@@ -115,7 +118,7 @@ def of_config(config: dict) -> list[Secret]:
     """The secrets this configuration uses: the hub database's (PostgreSQL on
     Kubernetes), and those of its auth type."""
     kind = config["auth"]["type"]
-    return [s for s in table() if s is HUB_DB or s.path[1] == kind]
+    return [s for s in table() if s is HUB_DB or s.path[0] == "auth" and s.path[1] == kind]
 
 
 def files_needed(config: dict) -> list[tuple[SecretFile, str]]:
