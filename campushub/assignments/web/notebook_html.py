@@ -1,0 +1,36 @@
+"""A learner's notebook as HTML for the tutor's page, with nbconvert's own
+exporter. Learner outputs may carry HTML and JavaScript, so two defences:
+nbconvert's sanitizer (as nbviewer uses it) strips active content, and the
+page shows the result only inside an iframe whose sandbox forbids scripts
+and gives it an opaque origin (templates/submission.html), so even markup
+the sanitizer missed cannot act in the tutor's session."""
+
+from __future__ import annotations
+
+import threading
+
+import nbformat
+
+_local = threading.local()
+
+
+def _exporter():
+    # Building an exporter loads its templates (slow); one per thread, since
+    # exporters keep per-conversion state.
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(template_name="lab", sanitize_html=True, exclude_input_prompt=False)
+        _local.exporter = exporter
+    return exporter
+
+
+def notebook_html(raw: bytes) -> str | None:
+    """The notebook as a standalone sanitized HTML document, or None when it cannot be read."""
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception:  # a malformed upload is shown as unreadable, not as a 500
+        return None
+    body, _resources = _exporter().from_notebook_node(nb)
+    return body
