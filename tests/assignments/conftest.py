@@ -1,0 +1,58 @@
+"""Shared fixtures for tests/assignments: the ps1 fixture assignment (source
+and release through the real format package) and a fresh Store on SQLite or
+on a real PostgreSQL (tests/postgres.py), one database per test."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).with_name("fixtures")
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def ps1_source():
+    from campushub.assignments.format.source import load_source
+
+    return load_source(FIXTURES / "ps1")
+
+
+@pytest.fixture(scope="session")
+def ps1_release(ps1_source):
+    from campushub.assignments.format.release import make_release
+
+    return make_release(ps1_source)
+
+
+def fresh_url(kind: str, tmp_path: Path, request) -> str:
+    """A new, empty database of `kind` ("sqlite" or "postgres")."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'assignments.sqlite'}"
+    server = request.getfixturevalue("postgres")
+    name = f"assignments_{next(_databases)}"
+    server.psql(f"CREATE DATABASE {name}")
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    return fresh_url(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def store(store_url):
+    from campushub.assignments.store import Store
+
+    s = Store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ps1(store, ps1_source, ps1_release):
+    """ps1 created and released in course c1 of `store`."""
+    return store.create_assignment("c1", "ps1", title="Problem set 1", due=None, source=ps1_source,
+                                   release=ps1_release, by="teacher", released=True)
