@@ -13,6 +13,7 @@ from jupyterhub._data import DATA_FILES_PATH
 
 PACKAGE = Path(__file__).resolve().parents[2] / "campushub"
 OURS = PACKAGE / "hub" / "templates"
+ASSIGNMENT_TEMPLATES = PACKAGE / "assignments" / "web" / "templates"
 JUPYTERHUB = Path(DATA_FILES_PATH) / "templates"
 NATIVE = Path(importlib.util.find_spec("nativeauthenticator").origin).parent
 JA = json.loads((PACKAGE / "i18n" / "locale" / "ja.json").read_text(encoding="utf-8"))
@@ -52,7 +53,11 @@ def python_strings(path: Path) -> set[str]:
 
 
 def template_strings() -> dict[str, set[str]]:
-    return {p.name: strings_in(p.read_text(encoding="utf-8")) for p in sorted(OURS.glob("*.html"))}
+    found = {p.name: strings_in(p.read_text(encoding="utf-8")) for p in sorted(OURS.glob("*.html"))}
+    # The assignments service's pages use the same catalog (keys prefixed: both have an error.html).
+    found.update({f"assignments/{p.name}": strings_in(p.read_text(encoding="utf-8"))
+                  for p in sorted(ASSIGNMENT_TEMPLATES.glob("*.html"))})
+    return found
 
 
 def fields(text: str) -> set[str]:
