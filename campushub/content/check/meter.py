@@ -23,10 +23,10 @@ def backend():
 
 
 class Meter:
-    def __init__(self, limits: Limits, hierarchy=None):
+    def __init__(self, limits: Limits, hierarchy=None, prefix: str = PREFIX):
         self.backend = hierarchy or backend()
-        # the pid says which check a cgroup belongs to (and lets tests find their own)
-        self.name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # the pid says which check (or grader) a cgroup belongs to, and lets tests find their own
+        self.name = f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.backend.create(self.name, cgroups.Limits(cpu=limits.cpu, memory=limits.memory, pids=limits.pids))
         self.procs_files = self.backend.procs_files(self.name)
         self.removed = False

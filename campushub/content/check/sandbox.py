@@ -16,6 +16,7 @@ import os
 import pwd
 import shlex
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,8 +60,14 @@ def tools() -> dict[str, str]:
         raise Unavailable(str(e)) from None
 
 
-def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = ()) -> list[str]:
-    """The prefix that runs a command in the sandbox, joined to the run's cgroup first."""
+def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (), *, hide: Sequence[Path] = (),
+            keep: Sequence[Path] = (), address_space: int | None = None, sockets: bool | None = None) -> list[str]:
+    """The prefix that runs a command in the sandbox, joined to the run's cgroup first.
+
+    `hide` are folders replaced by empty ones inside (a service's data, home folders), `keep` folders under
+    them shown again read-only (the environment the kernel runs from); `address_space` caps each process's
+    virtual memory, so that one huge allocation fails with MemoryError instead of waking the OOM killer;
+    `sockets` says the scratch has a .sockets folder (by default: whether root sees one here)."""
     found = tools()
     uid, gid = account()
     cmd = [found["bwrap"], *FLAGS, *([] if limits.network else ["--unshare-net"]),
@@ -68,14 +75,15 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
            # private, size-capped /tmp and /dev/shm (multiprocessing needs it), gone with the sandbox
            "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/tmp",
            "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/dev/shm",
+           *[arg for path in hide if os.path.isdir(path) for arg in ("--perms", "0755", "--tmpfs", str(path))],
+           *[arg for path in keep if os.path.isdir(path) for arg in ("--ro-bind", str(path), str(path))],
            # the run's parent folder is root's alone outside; inside, an empty one the sandbox account can cross
            "--perms", "0755", "--tmpfs", str(scratch.parent),
            "--bind", str(scratch), str(scratch)]
-    sockets = scratch / ".sockets"
-    if sockets.is_dir():
+    if sockets if sockets is not None else (scratch / ".sockets").is_dir():
         # a mount point of its own: the kernel (its owner until the runner locks it) cannot rename it and
         # put a link in its place, which the runner, as root, would follow when it locks or cleans it up
-        cmd += ["--bind", str(sockets), str(sockets)]
+        cmd += ["--bind", str(scratch / ".sockets"), str(scratch / ".sockets")]
     cmd += ["--chdir", str(cwd), "--clearenv"]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
            "TMPDIR": scratch / ".tmp",
@@ -85,11 +93,13 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
         cmd += ["--setenv", name, str(value)]
     cmd += [found["setpriv"], f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--no-new-privs",
             "--bounding-set=-all", "--inh-caps=-all", "--"]
-    if not procs_files:
+    steps = [f"echo $$ > {shlex.quote(f)}" for f in procs_files]
+    if address_space:
+        steps.append(f"ulimit -v {address_space // 1024}")
+    if not steps:
         return cmd
     # The shell joins the cgroup as root, then becomes bwrap: every process of the kernel is limited and measured.
-    join = " && ".join(f"echo $$ > {shlex.quote(f)}" for f in procs_files)
-    return ["/bin/sh", "-c", f'{join} && exec "$@"', "sh", *cmd]
+    return ["/bin/sh", "-c", f'{" && ".join(steps)} && exec "$@"', "sh", *cmd]
 
 
 def require_root() -> None:
