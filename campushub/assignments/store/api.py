@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...i18n import N_
-from . import blobs, db, grades, jobs, rows, submissions
+from . import catalog, db, grades, jobs, rows, submissions
 from .errors import StoreError
-from .models import Assignment, AssignmentFile, Feedback, Version
+from .models import Assignment, Feedback, Version
 
 # Version statuses, exact strings shared with the web pages and the grader.
 SUBMITTED = "submitted"
@@ -83,18 +83,8 @@ class Store:
             with self._write() as session:
                 if session.scalar(select(Assignment.id).where(Assignment.course == course, Assignment.name == name)):
                     raise StoreError(EXISTS, course=course, name=name)
-                stamp = rows.now()
-                row = Assignment(course=course, name=name, title=title or name, due=rows.utc(due),
-                                 max_points=float(release.max_points), grade_cells=rows.cells(release.grade_cells),
-                                 created_at=stamp, created_by=by, released_at=stamp if released else None,
-                                 released_by=by if released else None)
-                session.add(row)
-                session.flush()
-                for kind, files in (("source", {**source.files, **source.notebooks}),
-                                    ("student", {**source.files, **release.student})):
-                    hashes = blobs.put(session, files)
-                    session.add_all(AssignmentFile(assignment_id=row.id, kind=kind, path=p, sha256=h)
-                                    for p, h in hashes.items())
+                catalog.add(session, course, name, title=title, due=due, source=source, release=release, by=by,
+                            released=released)
         except IntegrityError as e:  # created at the same moment by someone else
             raise StoreError(EXISTS, course=course, name=name) from e
         return self.assignment(course, name)
@@ -134,22 +124,12 @@ class Store:
             row = session.get(Assignment, assignment_id)
             return self._describe(session, [row])[0] if row else None
 
-    @staticmethod
-    def _describe(session: Session, found) -> list[dict]:
-        ids = [a.id for a in found]
-        notebooks: dict[int, list[str]] = {}
-        if ids:
-            for aid, path in session.execute(select(AssignmentFile.assignment_id, AssignmentFile.path).where(
-                    AssignmentFile.assignment_id.in_(ids), AssignmentFile.kind == "student",
-                    AssignmentFile.path.like("%.ipynb")).order_by(AssignmentFile.path)):
-                notebooks.setdefault(aid, []).append(path)
-        return [rows.assignment(a, notebooks.get(a.id, [])) for a in found]
+    def _describe(self, session: Session, found) -> list[dict]:
+        return catalog.describe(session, found)
 
     def _files(self, assignment_id: int, kind: str) -> dict[str, bytes]:
         with self._read() as session:
-            hashes = dict(session.execute(select(AssignmentFile.path, AssignmentFile.sha256).where(
-                AssignmentFile.assignment_id == assignment_id, AssignmentFile.kind == kind)).all())
-            return blobs.get(session, hashes)
+            return catalog.files(session, assignment_id, kind)
 
     def source_files(self, assignment_id: int) -> dict[str, bytes]:
         """The instructor's source (answer key included): notebooks and data files by path."""
