@@ -4,8 +4,8 @@ Hidden tests never reach it: a test cell shows the student version's source
 and only passed/failed with its points, never its outputs (learner code can
 print anything there, the hidden asserts included, e.g. from a traceback or
 IPython's input history), and every output of a cell run after the first test
-with hidden parts is dropped for the same reason. Output HTML is sanitised
-(nbconvert's sanitize_html) because learners write it and tutors read it.
+with hidden parts is dropped for the same reason. Learners write the HTML in
+outputs and Markdown, so it is sanitised (sanitize.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,32 @@ from nbformat import NotebookNode
 from campushub.i18n import translate
 
 from .metadata import HIDDEN
+from .sanitize import clean_html, inert_outputs
 from .scoring import CellScore
 
 TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block notebook_css -%}
+{{ resources.include_css("static/theme-light.css") }}
+<style>
+body.jp-Notebook{margin:0;padding:0 1rem 2rem;font-family:var(--jp-content-font-family);
+ font-size:var(--jp-content-font-size1);color:var(--jp-content-font-color1);background:#fff;line-height:1.5}
+main{max-width:1100px;margin:0 auto}
+.jp-Cell{margin:.4rem 0}
+.jp-Cell-inputWrapper,.jp-OutputArea-child,.jp-InputArea{display:flex}
+.jp-InputArea,.jp-Cell-inputWrapper,.jp-OutputArea{width:100%}
+.jp-InputPrompt,.jp-OutputPrompt{flex:0 0 5.5em;font-family:var(--jp-code-font-family);
+ font-size:var(--jp-code-font-size);text-align:right;padding:.4em .5em;color:#6c757d}
+.jp-InputArea-editor{flex:1;min-width:0;background:var(--jp-cell-editor-background);
+ border:1px solid var(--jp-cell-editor-border-color);border-radius:.25rem;overflow:auto}
+.jp-InputArea-editor pre,.jp-OutputArea-output pre{margin:0;padding:.4em .6em;font-family:var(--jp-code-font-family);
+ font-size:var(--jp-code-font-size);white-space:pre-wrap;word-break:break-word}
+.jp-OutputArea-output{flex:1;min-width:0;overflow:auto}
+.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]{background:#fdd}
+.jp-RenderedMarkdown{padding:0 .6em}.jp-RenderedImage img{max-width:100%}
+.jp-Collapser,a.anchor-link,.jp-Cell-outputCollapser{display:none}
+</style>
+{%- endblock notebook_css -%}
 {% block extra_css %}<style>
 .chub-summary{margin:1rem auto;max-width:1100px;padding:.75rem 1rem;border:1px solid #dee2e6;border-radius:.375rem;
  background:#f8f9fa;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
@@ -89,6 +111,7 @@ def feedback_html(executed_nb: NotebookNode, student_nb: NotebookNode, scores: l
             cell.metadata["campushub_dropped"] = True
         if s is not None:
             cell.metadata["campushub_feedback"] = _banner(s, manual.get(s.grade_id), lang)
+    inert_outputs(nb)
     for key in list(nb.metadata):
         if key not in ("kernelspec", "language_info"):
             del nb.metadata[key]  # widget state and the like can carry what learner code saw
@@ -101,7 +124,7 @@ def feedback_html(executed_nb: NotebookNode, student_nb: NotebookNode, scores: l
         "total": translate(lang, "Score: {points} / {max}", points=_pts(auto + given), max=_pts(most)),
         "dropped": translate(lang, "Outputs of cells run after the hidden tests are not shown."),
     }, "language_code": lang, "metadata": {"name": title or "feedback"}}
-    exporter = HTMLExporter(template_name="lab", sanitize_html=True,
+    exporter = HTMLExporter(template_name="lab", sanitize_html=True, filters={"clean_html": clean_html},
                             extra_loaders=[jinja2.DictLoader({"campushub_feedback.html.j2": TEMPLATE})],
                             template_file="campushub_feedback.html.j2")
     body, _ = exporter.from_notebook_node(nb, resources=resources)
