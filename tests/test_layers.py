@@ -31,12 +31,17 @@ LAYERS = {
     "campushub.deploy.kubernetes": DEPLOY,
     # content.check measures a course in the local sandbox: a deployment-layer tool
     "campushub.content.check": DEPLOY,
+    # the assignments service: a hub service beside the hub, using content.check's sandbox
+    "campushub.assignments": DEPLOY,
     "campushub.cli": TOP,
     "campushub.__main__": TOP,
 }
 # Side by side in one layer, yet neither may use the other.
 APART = {("campushub.deploy.local", "campushub.deploy.kubernetes"),
-         ("campushub.deploy.kubernetes", "campushub.deploy.local")}
+         ("campushub.deploy.kubernetes", "campushub.deploy.local"),
+         # the service runs in both deployments; each starts it, it uses neither
+         ("campushub.assignments", "campushub.deploy.local"),
+         ("campushub.assignments", "campushub.deploy.kubernetes")}
 DOTTED = re.compile(r"campushub(?:\.\w+)+(?::\w+)?")
 
 
@@ -135,6 +140,17 @@ def test_the_deployments_do_not_use_each_other_but_may_use_the_layers_below():
     ok = "from ...hub.policy.spawner import PolicyMixin\nfrom ...i18n import N_\nfrom . import images\n"
     assert violations("campushub.deploy.kubernetes.spawner", False, ok) == []
     assert violations("campushub.content.check.meter", False, "from ...deploy.local.spawner import cgroups\n") == []
+
+
+def test_the_assignments_service_uses_no_deployment_and_no_cli():
+    for source in ("from ...deploy.local import layout\n", "from ...deploy.kubernetes import secrets\n",
+                   "import campushub.cli.main\n", 'MODULE = "campushub.deploy.local.processes"\n'):
+        assert violations("campushub.assignments.web.app", False, source), source
+    ok = "from ..config import load\nfrom ..content.check import sandbox\nfrom ..hub import services\n"
+    assert violations("campushub.assignments.service", False, ok) == []
+    # the deployments start it by its module's name
+    assert violations("campushub.deploy.local.assignments_service", False,
+                      'MODULE = "campushub.assignments.service"\n') == []
 
 
 def test_names_resolve_to_their_module():

@@ -10,7 +10,7 @@ from . import hub_api, target
 
 
 def register(sub) -> None:
-    p = sub.add_parser("down", help="stop the hub and the proxy (user servers keep running)")
+    p = sub.add_parser("down", help="stop the hub, the proxy and the assignments service (user servers keep running)")
     target.add_arguments(p)
     p.add_argument("--stop-servers", action="store_true", help="also stop every user server")
     p.set_defaults(func=run)
@@ -28,7 +28,8 @@ def run(args) -> int:
     elif args.stop_servers:
         print("The hub is not running, so it cannot stop user servers: start it with `campushub up`, "
               "then run `campushub down --stop-servers` again.")
-    supervisor = processes.stop(layout, "up", timeout=60)  # stops its hub and proxy in order, then exits
+    # stops its services, hub and proxy, newest first, then exits
+    supervisor = processes.stop(layout, "up", timeout=60)
     # whatever an `up` that died (SIGKILL, power cut) left behind, by the pids it recorded
     left = processes.stop_all(layout)
     if not (supervisor or left):

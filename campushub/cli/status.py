@@ -37,7 +37,8 @@ def run(args) -> int:
         return 3
     up = lambda flag: "[green]running[/]" if flag else "[red]stopped[/]"  # noqa: E731
     hub = "[yellow]starting[/]" if info["up"] and not info["hub"] else up(info["hub"])
-    console.print(f"Hub: {hub}   Proxy: {up(info['proxy'])}")
+    service = f"   Assignments: {up(info['assignments'])}" if "assignments" in info else ""
+    console.print(f"Hub: {hub}   Proxy: {up(info['proxy'])}{service}")
     if idle and info["other_sites"]:
         console.print(escape(target.describe_others(layout)))
     if "ports" in info:
@@ -63,7 +64,8 @@ def _site(console: Console, info: dict) -> None:
     if info.get("url"):
         console.print(f"Address: {escape(info['url'])}   Config: {escape(info.get('config_file') or '(defaults)')}")
     console.print(f"Ports: public {ports['public']}, hub 127.0.0.1:{ports['hub']}, "
-                  f"proxy API 127.0.0.1:{ports['proxy_api']}")
+                  f"proxy API 127.0.0.1:{ports['proxy_api']}"
+                  + (f", assignments 127.0.0.1:{ports['assignments']}" if "assignments" in ports else ""))
     limits = info["limits"]
     console.print("Limits per server: " + ", ".join(f"{k} {v}" for k, v in limits.items() if v not in (None, False)))
     for env in info["environments"]:

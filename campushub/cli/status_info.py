@@ -7,6 +7,7 @@ import json
 
 import requests
 
+from ..config.assignments import enabled as assignments_enabled
 from ..deploy.local import environments, processes
 from ..deploy.local.layout import Layout
 from ..deploy.local.spawner import cgroups
@@ -25,6 +26,8 @@ def collect(layout: Layout) -> dict:
     config = json.loads(layout.config_copy.read_text())
     out["up"] = processes.read_pid(layout, "up") is not None
     out["proxy"] = processes.read_pid(layout, "proxy") is not None
+    if "assignments" in config and assignments_enabled(config):  # a copy an older `up` wrote has none
+        out["assignments"] = processes.read_pid(layout, "assignments") is not None
     out.update(_site(layout, config))
     if not processes.read_pid(layout, "hub"):
         return out
@@ -53,7 +56,9 @@ def _site(layout: Layout, config: dict) -> dict:
         envs = [{"name": "?", "error": str(e)}]
     return {
         "config_file": state.get("config_file"), "url": state.get("url"),
-        "ports": {"public": f"{hub['ip']}:{hub['port']}", "hub": hub["hub_port"], "proxy_api": hub["proxy_api_port"]},
+        "ports": {"public": f"{hub['ip']}:{hub['port']}", "hub": hub["hub_port"], "proxy_api": hub["proxy_api_port"],
+                  **({"assignments": config["assignments"]["port"]}
+                     if "assignments" in config and assignments_enabled(config) else {})},
         "limits": config["limits"], "env_dir": state.get("env_dir"), "environments": envs,
     }
 

@@ -16,12 +16,16 @@ import json
 import os
 import signal
 import threading
+import time
 
 from rich.console import Console
 
 from ..deploy.local import pids, processes, sites
 from ..deploy.local.layout import DataDirError, Layout
 from .main import CommandError
+
+# seconds between two starts of a process that keeps dying
+RETRY = 5.0
 
 
 class Stopped(BaseException):
@@ -46,6 +50,7 @@ class Lifetime:
         self._pending: int | None = None
         self._lock = None
         self._handlers: dict = {}
+        self._children: list = []
 
     def __enter__(self) -> Lifetime:
         layout = self.layout
@@ -123,21 +128,34 @@ class Lifetime:
             for signum, handler in self._handlers.items():
                 signal.signal(signum, handler)
 
-    def supervise(self, hub, console: Console, restart_proxy) -> int:
+    def supervise(self, hub, console: Console, restart: dict) -> int:
         """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
 
-        A proxy that dies is started again; the hub puts its routes back within
-        seconds (VerifiedRouteProxy), so running servers stay reachable.
+        restart: process name -> (what to call it, start function) for the
+        processes started again when they die: the proxy (the hub puts its
+        routes back within seconds, VerifiedRouteProxy, so running servers
+        stay reachable) and the services `up` runs beside the hub.
         """
         self.starting = False
         layout = self.layout
+        tried: dict[str, float] = {}
         while not self.stopping.wait(0.5):
             if hub.poll() is not None:
                 console.print(f"[red]JupyterHub exited (status {hub.returncode}); see {layout.log_file('hub')}[/]")
                 return 1
-            if not processes.read_pid(layout, "proxy"):
-                console.print("[yellow]configurable-http-proxy exited; starting it again[/]")
-                restart_proxy()
+            for name, (label, start) in restart.items():
+                if processes.read_pid(layout, name) or time.monotonic() - tried.get(name, -RETRY) < RETRY:
+                    continue
+                # one that dies at once (a database it cannot open) is tried again every RETRY
+                # seconds, not in a tight loop; its log says why
+                tried[name] = time.monotonic()
+                console.print(f"[yellow]{label} exited; starting it again (log: {layout.log_file(name)})[/]")
+                with self.starting_process():
+                    started = start()
+                if started is not None:
+                    self._children.append(started)
+            for child in self._children:
+                child.poll()  # reaped, so a dead one does not linger as a zombie
         if layout.servers_stopped.exists():
             console.print("Stopping JupyterHub and the proxy; "
                           "`campushub down --stop-servers` stopped the user servers.")

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from .. import config as site_config
 from ..config import exposure, public_url
-from ..deploy.local import ports, processes
+from ..deploy.local import assignments_service, ports, processes
 from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
@@ -95,10 +95,12 @@ def run(args) -> int:
             if life.left_over:
                 console.print(f"Stopped what an earlier `campushub up` left running: {', '.join(life.left_over)}.")
             config["hub"] = ports.resolve(config["hub"], layout)
+            if assignments_service.wanted(config):
+                config["assignments"] = ports.resolve_assignments(config["assignments"], config["hub"], layout)
             warning = ports.public_port_warning(config["hub"])
             if warning:
                 console.print(warning, style="yellow", markup=False, highlight=False)
-            busy = processes.busy_ports(config["hub"], include_proxy=True)
+            busy = processes.busy_ports(config["hub"], include_proxy=True) + assignments_service.busy(config)
             if busy:
                 raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
             return _start_and_supervise(args, config, layout, admin, console, life)
@@ -109,7 +111,8 @@ def run(args) -> int:
 
 def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Console, life: Lifetime) -> int:
     prefix = Path(config["install_prefix"])
-    with Steps(console, total=6) as steps:
+    services = assignments_service.wanted(config)
+    with Steps(console, total=7 if services else 6) as steps:
         steps.step("Preparing the data dir")
         layout.config_copy.write_text(json.dumps(config, indent=1))
         password = _bootstrap_admin(config, layout, admin)
@@ -143,12 +146,27 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         except RuntimeError as e:
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
         steps.advance()
+        if services:
+            # after the hub: the service checks its token and reads groups from the hub as it starts
+            steps.step("Starting the assignments service")
+            with life.starting_process():
+                service = assignments_service.start(config, layout, env_dir)
+            try:
+                assignments_service.wait(config, service)
+            except RuntimeError as e:
+                raise CommandError(_failed(e, layout.log_file(assignments_service.NAME))) from None
+            steps.advance()
     console.print(f"CampusHub is running at [bold]{public_url(config)}{config['hub']['base_url']}[/]")
     if password:
         console.print(f"Admin account [bold]{admin}[/] created. One-time password: [bold]{password}[/]")
         console.print("It is shown only now; change it at /hub/change-password after logging in.")
     console.print(f"Logs: {layout.log_file('hub')}  Stop with Ctrl-C or `campushub down`.")
-    return life.supervise(hub, console, restart_proxy=lambda: processes.start_proxy(layout, chp, config["hub"]))
+    restart = {"proxy": ("configurable-http-proxy", lambda: processes.start_proxy(layout, chp, config["hub"]))}
+    if services:
+        restart[assignments_service.NAME] = ("the assignments service",
+                                             lambda: assignments_service.start(config, layout, env_dir))
+    return life.supervise(hub, console, restart)
+
 
 
 def _hub_api(config: dict) -> str:

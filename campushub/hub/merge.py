@@ -17,6 +17,17 @@ def _current(section, trait: str, empty):
     return value.get_value(empty) if hasattr(value, "get_value") else value
 
 
+def current(section, trait: str, empty):
+    """What the trait holds so far, or `empty`."""
+    return _current(section, trait, empty)
+
+
+def extend(section, trait: str, items: list) -> None:
+    """Items added at the end of a list trait, each once."""
+    now = list(_current(section, trait, []))
+    section[trait] = [*now, *(item for item in items if item not in now)]
+
+
 def update_dict(section, trait: str, values: dict) -> None:
     section[trait] = {**_current(section, trait, {}), **values}
 

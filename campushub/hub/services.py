@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
+from ..config.assignments import enabled as assignments_enabled
+
 ENTRY_POINT_GROUP = "campushub.services"
 
 
@@ -38,6 +40,13 @@ class Service:
     # Further JupyterHub service fields (url, command, oauth_no_confirm, ...)
     # from the site configuration; None when the configuration turns it off.
     spec: Callable[[dict], dict | None] = field(default=lambda config: {})
+    # Scopes every user holds (the default `user` role) and their servers'
+    # tokens carry while the service runs: what it takes to log in to it
+    # and to call it from a notebook server.
+    user_scopes: tuple[str, ...] = ()
+    # The user servers' environment variable that holds the service's
+    # address (its url and prefix), for code in the server that calls it.
+    server_env: str | None = None
 
 
 ROLES: dict[str, Role] = {}
@@ -67,6 +76,29 @@ register(
 )
 
 
+def _assignments(config: dict) -> dict | None:
+    if not assignments_enabled(config):
+        return None
+    return {
+        # Learners and tutors arrive from the hub already logged in; a
+        # confirmation page naming scopes would only puzzle them.
+        "oauth_no_confirm": True,
+        "display": True,  # in the hub's Services menu
+        "info": {"description": "Assignments: release, submit, autograde, grade and return feedback"},
+    }
+
+
+register(
+    # People come from the site's courses and the hub's groups (no second
+    # list): names and groups, nothing about servers or tokens.
+    Role("campushub-assignments", "The assignments service: who is in which course's groups",
+         ("list:users", "read:users:groups", "read:groups")),
+    Service("assignments", ("campushub-assignments",), token_env="CAMPUSHUB_ASSIGNMENTS_API_TOKEN",
+            spec=_assignments, user_scopes=("access:services!service=assignments",),
+            server_env="CAMPUSHUB_ASSIGNMENTS_URL"),
+)
+
+
 def _plugins() -> None:
     # Loaded at each use (not at import): a plugin's module may itself import this one.
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -85,8 +117,10 @@ def tokens_from_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {s.name: environ[s.token_env] for s in SERVICES.values() if s.token_env and environ.get(s.token_env)}
 
 
-def hub_services(config: dict, tokens: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
-    """(services, roles) for JupyterHub: the services that can run, and the roles they hold."""
+def hub_services(config: dict, tokens: Mapping[str, str],
+                 urls: Mapping[str, str] | None = None) -> tuple[list[dict], list[dict]]:
+    """(services, roles) for JupyterHub: the services that can run, and the roles they hold.
+    urls: where the deployment runs each service it runs itself (the proxy routes to it)."""
     _plugins()
     services = []
     for service in SERVICES.values():
@@ -94,11 +128,25 @@ def hub_services(config: dict, tokens: Mapping[str, str]) -> tuple[list[dict], l
         if spec is None:
             continue
         entry = {"name": service.name, **spec}
+        if urls and service.name in urls:
+            entry["url"] = urls[service.name]
         if service.name in tokens:
             entry["api_token"] = tokens[service.name]
         if "api_token" in entry or "command" in entry:
             services.append(entry)
     return services, _roles(services)
+
+
+def user_scopes(services: Iterable[dict]) -> list[str]:
+    """The scopes every user (and their servers' tokens) needs for these announced services."""
+    return [scope for entry in services for scope in SERVICES[entry["name"]].user_scopes]
+
+
+def server_environment(services: Iterable[dict], base_url: str) -> dict[str, str]:
+    """Variables telling user servers where these announced services answer
+    (straight at their url, not through the public proxy)."""
+    return {SERVICES[e["name"]].server_env: f"{e['url'].rstrip('/')}{base_url}services/{e['name']}/"
+            for e in services if SERVICES[e["name"]].server_env and e.get("url")}
 
 
 def _roles(services: Iterable[dict]) -> list[dict]:

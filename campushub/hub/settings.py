@@ -26,14 +26,16 @@ I18N_EXTENSION = "campushub.i18n.jinja.I18nExtension"
 
 
 def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] = (),
-          bootstrap_admin_file: str = "", service_tokens: Mapping[str, str] | None = None) -> None:
+          bootstrap_admin_file: str = "", service_tokens: Mapping[str, str] | None = None,
+          service_urls: Mapping[str, str] | None = None) -> None:
     """spawner_section: the config section of the deployment's spawner class
-    (e.g. "SystemUserSpawner"), which gets the site configuration."""
+    (e.g. "SystemUserSpawner"), which gets the site configuration;
+    service_urls: where the deployment runs the services it runs itself."""
     logscrub.install()
     _hub(c, config["hub"])
     c.Authenticator.admin_users = set(config["hub"]["admin_users"]) | set(admin_users)
     configure_identity(c, config, Deployment(bootstrap_admin_file=bootstrap_admin_file))
-    _services(c, config, service_tokens or {})
+    _services(c, config, service_tokens or {}, service_urls or {}, spawner_section)
     _policies(c, config, spawner_section)
     _embedding(c, config, spawner_section)
     _ui(c, config["ui"])
@@ -49,10 +51,36 @@ def _hub(c, hub: dict) -> None:
     c.JupyterHub.cleanup_proxy = False
 
 
-def _services(c, config: dict, tokens: Mapping[str, str]) -> None:
-    hub_services, service_roles = services.hub_services(config, tokens)
+def _services(c, config: dict, tokens: Mapping[str, str], urls: Mapping[str, str], spawner_section: str) -> None:
+    hub_services, service_roles = services.hub_services(config, tokens, urls)
     merge.by_name(c.JupyterHub, "services", hub_services)
     merge.by_name(c.JupyterHub, "load_roles", [*service_roles, *load_roles(config)])
+    scopes = services.user_scopes(hub_services)
+    if scopes:
+        _everyone_may_use(c, scopes, spawner_section)
+    addresses = services.server_environment(hub_services, config["hub"]["base_url"])
+    if addresses:
+        # .update(): on top of what a parent class's section holds (a chart's KubeSpawner.environment)
+        getattr(c, spawner_section).environment.update(addresses)
+
+
+def _everyone_may_use(c, scopes: list[str], spawner_section: str) -> None:
+    """Every user may log in to these services (the default `user` role holds
+    only `self`, no access:services) and their servers' tokens may call them.
+    The `user` role is redefined through load_roles, which JupyterHub 5.5 and
+    6 both take (6's extra_user_scopes would be ignored beside it: kept here)."""
+    from jupyterhub.roles import get_default_roles  # here: the hub's own process only
+
+    extra = sorted(merge.current(c.JupyterHub, "extra_user_scopes", set()))
+    merge.by_name(c.JupyterHub, "load_roles", [{"name": "user", "scopes": ["self", *extra, *scopes]}])
+    # A server's token gets the `server` role's scopes unless told otherwise;
+    # JupyterHub gives it the subset of these that its user holds.
+    server = next(r for r in get_default_roles() if r["name"] == "server")["scopes"]
+    section = getattr(c, spawner_section)
+    current = merge.current(section, "server_token_scopes", None)
+    if callable(current):
+        return  # someone computes them: theirs to extend
+    merge.extend(section, "server_token_scopes", [*(current or server), *scopes])
 
 
 def _policies(c, config: dict, spawner_section: str) -> None:

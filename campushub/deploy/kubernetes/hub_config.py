@@ -19,7 +19,9 @@ from pathlib import Path
 from traitlets.config import LazyConfigValue
 
 from ...config import ConfigError, load, validate
-from ...hub import services, settings
+from ...config.assignments import enabled as assignments_enabled
+from ...hub import merge, services, settings
+from . import assignments
 from .secrets import fill_from_env
 
 SPAWNER = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
@@ -28,7 +30,8 @@ SPAWNER = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
 def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
     """config: a loaded campushub.yaml with its secrets filled in (apply_from_file)."""
     settings.apply(c, config, spawner_section="CampusHubKubeSpawner",
-                   service_tokens=services.tokens_from_env(environ))
+                   service_tokens={**_chart_tokens(c), **services.tokens_from_env(environ)},
+                   service_urls={"assignments": assignments.url()} if assignments_enabled(config) else {})
     c.JupyterHub.spawner_class = SPAWNER
     # The spawn form and its checks replace the chart's profiles: a
     # singleuser.profileList (a values file of the site's own, one kept from
@@ -38,6 +41,13 @@ def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
     _literal_environment(c.CampusHubKubeSpawner)
     if config["hub"]["db_url"]:
         c.JupyterHub.db_url = config["hub"]["db_url"]
+
+
+def _chart_tokens(c) -> dict[str, str]:
+    """Tokens of the services the chart's own configuration has registered
+    (hub.services: it makes each one a token, render/assignments.py lists ours)."""
+    return {e["name"]: e["api_token"] for e in merge.current(c.JupyterHub, "services", [])
+            if isinstance(e, dict) and e.get("name") and e.get("api_token")}
 
 
 def _literal_environment(section) -> None:

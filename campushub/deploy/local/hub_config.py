@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 
 from ...config import parse_bytes
+from ...config.assignments import enabled as assignments_enabled
 from ...hub import services, settings
 from .layout import Layout
 
@@ -18,8 +19,13 @@ SPAWNER = "campushub.deploy.local.spawner.system_user.SystemUserSpawner"
 def apply(c, config: dict, layout: Layout, env_dir: str | None, environ: Mapping[str, str] = os.environ) -> None:
     # the CLI's token is a file in the data dir; automation's may come from the environment
     tokens = {**services.tokens_from_env(environ), "campushub-cli": layout.secret(layout.cli_token)}
+    urls = {}
+    if assignments_enabled(config) and config["assignments"]["port"]:
+        # `up` runs it (assignments_service.py) with the same token file
+        tokens["assignments"] = layout.secret(layout.assignments_token)
+        urls["assignments"] = f"http://127.0.0.1:{config['assignments']['port']}"
     settings.apply(c, config, spawner_section="SystemUserSpawner", admin_users=layout.admins(),
-                   bootstrap_admin_file=str(layout.bootstrap_admin), service_tokens=tokens)
+                   bootstrap_admin_file=str(layout.bootstrap_admin), service_tokens=tokens, service_urls=urls)
     _hub(c, config["hub"], layout)
     _proxy(c, config["hub"], layout)
     _spawner(c, config, layout, env_dir)

@@ -53,6 +53,17 @@ class Layout:
         return self.data_dir / "cli-api-token"
 
     @property
+    def assignments_token(self) -> Path:
+        """API token of the `assignments` hub service, which `up` runs."""
+        return self.data_dir / "assignments-api-token"
+
+    @property
+    def assignments_dir(self) -> Path:
+        """The assignments service's own: its SQLite database (submissions
+        included) and the scratch folders of submissions being graded."""
+        return self.data_dir / "assignments"
+
+    @property
     def bootstrap_admin(self) -> Path:
         return self.data_dir / "bootstrap-admin.json"
 

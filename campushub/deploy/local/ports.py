@@ -30,6 +30,20 @@ def resolve(hub: dict, layout: Layout) -> dict:
     return out
 
 
+def resolve_assignments(section: dict, hub: dict, layout: Layout) -> dict:
+    """A copy of the `assignments` section with its port a number (as
+    configured, else as recorded, else a free one), like the hub's own."""
+    out = dict(section)
+    if out.get("port") is None:
+        try:
+            recorded = json.loads(layout.config_copy.read_text())["assignments"]["port"]
+        except (OSError, ValueError, KeyError, TypeError):
+            recorded = None
+        taken = {hub["port"], *(hub[k] for k in INTERNAL)}
+        out["port"] = recorded if isinstance(recorded, int) and recorded not in taken else _free_port(taken)
+    return out
+
+
 def _recorded(layout: Layout) -> dict:
     try:
         hub = json.loads(layout.config_copy.read_text())["hub"]

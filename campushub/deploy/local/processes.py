@@ -54,6 +54,10 @@ def _spawn(layout: Layout, name: str, cmd: list[str], env: dict) -> subprocess.P
     return proc
 
 
+# for the services `up` runs beside the hub and the proxy (assignments_service.py)
+spawn = _spawn
+
+
 def proxy_argv(chp) -> list[str]:
     """ensure_proxy's answer as an argv prefix: a script path, or [node, script]."""
     return [str(chp)] if isinstance(chp, (str, Path)) else [str(part) for part in chp]

@@ -75,3 +75,28 @@ RUN pip {_PIP} install --no-cache-dir --no-deps -r /tmp/{lock} \\
  && rm -r /tmp/wheels /tmp/{lock}
 USER {NB_USER}
 """
+
+
+def assignments_dockerfile(hub_ref: str, environment_ref: str) -> str:
+    """The assignments service's image: the hub image (CampusHub, its service
+    and their locked packages) with the default user environment copied from
+    its image to grade in. Both images are Debian 12, so the environment's
+    python3 is the same Debian package here as there."""
+    return f"""\
+# syntax=docker/dockerfile:1
+# CampusHub assignments image: the service from the hub image, submissions
+# graded in the default user environment, sandboxed with bubblewrap and
+# setpriv. Written by `campushub k8s render`.
+FROM {environment_ref} AS environment
+
+FROM {hub_ref}
+USER root
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends python3 python3-venv bubblewrap util-linux \\
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=environment {ENV_PREFIX}/ {ENV_PREFIX}/
+ENV CAMPUSHUB_GRADING_PYTHON={ENV_PREFIX}/bin/python
+# root: the sandbox (bubblewrap without a user namespace) makes its
+# namespaces and cgroups as root, then drops each kernel to nobody
+USER 0
+"""

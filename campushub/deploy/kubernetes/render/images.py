@@ -27,10 +27,11 @@ from pathlib import Path
 
 import campushub
 
+from ....config.assignments import enabled as assignments_enabled
 from ....config.environments import definitions, lock_for
 from ....config.errors import ConfigError
 from ....singleuser.files import SITE_PACKAGES, server_files
-from .dockerfiles import hub_dockerfile, user_dockerfile
+from .dockerfiles import assignments_dockerfile, hub_dockerfile, user_dockerfile
 
 # The hub image of the chart release readme.CHART_VERSION installs (readme
 # imports this module, so the test keeps the two equal).
@@ -155,8 +156,37 @@ def hub_image(config: dict) -> str:
     return hub_build(config).ref
 
 
+def assignments_image(config: dict) -> str:
+    return assignments_build(config).ref
+
+
+def grading_version(config: dict) -> tuple[str, str]:
+    """The environment version submissions are graded in: the default one's,
+    else the first CampusHub builds (its environment is where the assignments
+    image copies it from)."""
+    built = built_versions(config)
+    if not built:
+        raise ConfigError("assignments are graded in a user environment CampusHub builds, and every version here "
+                          "runs an image of the site's own: leave one version without `image` (and "
+                          "kubernetes.image unset), or set assignments.enabled: false", key="assignments.enabled")
+    name, env = next(iter(definitions(config).items()))
+    default = (name, env["tags"].get(env.get("default_tag", "stable"), ""))
+    return default if default in built else built[0]
+
+
+def assignments_build(config: dict) -> Build:
+    """Built after the hub image and the grading environment's user image, from both (dockerfiles.py)."""
+    dockerfile = assignments_dockerfile(hub_image(config), user_image(config, *grading_version(config)))
+    # the hub's repository: the Dockerfile names both bases by digest-tagged ref, so its digest is the image's
+    return Build(f"{_repository(config, config['kubernetes']['images']['hub_name'])}:assignments-"
+                 f"{_digest(dockerfile, {})}", "assignments", dockerfile, {})
+
+
 def builds(config: dict) -> list[Build]:
-    return [hub_build(config), *(user_build(config, env, version) for env, version in built_versions(config))]
+    out = [hub_build(config), *(user_build(config, env, version) for env, version in built_versions(config))]
+    if assignments_enabled(config):
+        out.append(assignments_build(config))
+    return out
 
 
 def write(config: dict, out_dir) -> list[Build]:
