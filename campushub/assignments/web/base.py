@@ -24,6 +24,7 @@ NO_COURSE = N_("There is no course \"{course}\".")
 NO_ASSIGNMENT = N_("Course {course} has no assignment \"{name}\".")
 NOT_IN_COURSE = N_("You are not in course {course}.")
 TUTORS_ONLY = N_("Only the tutors of course {course} may do this.")
+TOO_BIG = N_("The upload is larger than the limit of {limit}: send fewer or smaller files.")
 INTERNAL = N_("Something went wrong on the server; try again, and tell the hub's administrator if it persists.")
 # tornado's reasons for statuses we do not raise ourselves (e.g. an oversized body).
 GENERIC = {400: N_("The request was malformed."), 405: N_("This page does not take that kind of request."),
@@ -45,6 +46,10 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     # -- who -------------------------------------------------------------------
 
     async def prepare(self):
+        length = self.request.headers.get("Content-Length", "0")
+        limit = self.settings.get("max_body")
+        if limit and (not length.isdigit() or int(length) > limit):
+            self.fail(413, TOO_BIG, limit=f"{limit / 2**20:.0f} MiB")
         user = self.current_user  # token first, then the OAuth cookie (HubOAuth)
         if self.request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(self, "_token_authenticated", False):
             try:
@@ -146,6 +151,11 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if self.json_errors or self.request.method not in ("GET", "HEAD"):
             self.fail(403, NOT_SIGNED_IN)  # no redirect for API calls and forms
         return super().get_login_url()
+
+    def on_finish(self):
+        # A POST that succeeded may have queued an autograding job: let an idle worker look now.
+        if self.request.method == "POST" and self.get_status() < 400 and self.settings.get("on_change"):
+            self.settings["on_change"]()
 
     def log_exception(self, typ, value, tb):
         if isinstance(value, (Failure, StoreError)):

@@ -1,0 +1,156 @@
+"""The `assignments` hub service process: `python -m campushub.assignments.service`.
+
+Its environment is what JupyterHub gives a service (JUPYTERHUB_API_TOKEN,
+_API_URL, _SERVICE_PREFIX, _SERVICE_URL, _CLIENT_ID, _OAUTH_CALLBACK_URL,
+read by HubOAuth itself) plus CampusHub's own:
+  CAMPUSHUB_CONFIG               the site configuration `up` writes (JSON or YAML)
+  CAMPUSHUB_ASSIGNMENTS_DB_URL   the database (else assignments.db_url, else SQLite in the data dir)
+  CAMPUSHUB_ASSIGNMENTS_DIR      its private folder (cookie secret, grading scratch)
+  CAMPUSHUB_GRADING_PYTHON       the interpreter of the environment kernels run in (unset: no autograding here)
+  CAMPUSHUB_ASSIGNMENTS_BIND     the address to listen on (default: the host of JUPYTERHUB_SERVICE_URL when
+                                 it is an address, else all interfaces, as in a Kubernetes pod)
+
+SIGTERM (or SIGINT) stops it cleanly: no new requests, the grading workers
+stop and jobs still running go back to the queue for the next start.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+
+from ..config import loader
+from ..config.errors import ConfigError
+from ..config.units import parse_bytes
+from .store import Store, db
+from .web.app import make_app
+from .web.people import People
+
+log = logging.getLogger("campushub.assignments")
+NOTEBOOKS_PER_UPLOAD = 10  # the body cap: this many notebooks at the size limit, base64-encoded
+
+
+def site_config() -> dict:
+    path = os.environ.get("CAMPUSHUB_CONFIG")
+    return loader.load(path) if path else loader.defaults()
+
+
+def state_dir(config: dict) -> Path:
+    folder = Path(os.environ.get("CAMPUSHUB_ASSIGNMENTS_DIR") or Path(config["data_dir"]) / "assignments")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder
+
+
+def database_url(config: dict) -> str:
+    return (os.environ.get("CAMPUSHUB_ASSIGNMENTS_DB_URL") or config["assignments"]["db_url"]
+            or db.default_url(config["data_dir"]))
+
+
+def cookie_secret(folder: Path) -> bytes:
+    """Kept across restarts so that people stay signed in to the service."""
+    path = folder / "cookie_secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    except OSError:  # a read-only folder (a pod without a volume): sign in again after a restart
+        return secrets.token_bytes(32)
+    return bytes.fromhex(path.read_text().strip())
+
+
+def listen_address(config: dict) -> tuple[str, int]:
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL") or "")
+    port = url.port or config["assignments"]["port"] or 10101
+    bind = os.environ.get("CAMPUSHUB_ASSIGNMENTS_BIND")
+    if not bind:
+        try:
+            bind = str(ipaddress.ip_address(url.hostname or ""))
+        except ValueError:
+            bind = "127.0.0.1" if url.hostname == "localhost" else ""
+    return bind, port
+
+
+def start_grading(store, config: dict, folder: Path):
+    """(queue, grader) of helper G's autograder, or (None, None) where it cannot run."""
+    python = os.environ.get("CAMPUSHUB_GRADING_PYTHON")
+    if not python:
+        log.warning("CAMPUSHUB_GRADING_PYTHON is not set: submissions are stored but not autograded here")
+        return None, None
+    from ..content.check import sandbox
+    from .grading import queue
+    from .grading.engine import Grader
+
+    section = config["assignments"]
+    limits = sandbox.Limits(memory=parse_bytes(section["memory"]), cpu=float(section["cpu"]),
+                            pids=int(section["pids"]), timeout=int(section["timeout"]))
+    workers = section["workers"] or os.cpu_count() or 1
+    try:
+        grader = Grader(python, workers=workers, limits=limits, scratch_root=folder / "scratch",
+                        stderr_harmless=bool(section["stderr_harmless"]), hide=(folder,))
+    except sandbox.Unavailable as e:
+        log.error("autograding is off: %s", e)
+        return None, None
+    return queue.start(store, grader, workers), grader
+
+
+def run() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = site_config()
+    except ConfigError as e:
+        print(f"campushub assignments: {e}", file=sys.stderr)
+        return 2
+    folder = state_dir(config)
+    store = Store(database_url(config))
+    limit = parse_bytes(config["assignments"]["max_notebook_size"])
+    hub_prefix = (os.environ.get("JUPYTERHUB_BASE_URL") or config["hub"]["base_url"]).rstrip("/") + "/hub/"
+    api_url = os.environ.get("JUPYTERHUB_API_URL") or f"http://127.0.0.1:{config['hub']['hub_port']}{hub_prefix}api"
+    people = People(config["courses"], api_url, os.environ.get("JUPYTERHUB_API_TOKEN", ""))
+    grading, grader = start_grading(store, config, folder)
+    app = make_app(store=store, people=people, site_config=config,
+                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/services/assignments/",
+                   hub_prefix=hub_prefix, cookie_secret=cookie_secret(folder),
+                   max_body=limit * NOTEBOOKS_PER_UPLOAD * 4 // 3 + 2**20,
+                   on_change=grading.wake if grading else None)
+    bind, port = listen_address(config)
+    # Twice the cap at the connection: a body a little over it still gets BaseHandler's one-line 413.
+    server = HTTPServer(app, xheaders=True, max_body_size=app.settings["max_body"] * 2)
+    server.listen(port, bind)
+    log.info("assignments service on %s:%d, database %s", bind or "*", port, store.dialect)
+    loop = IOLoop.current()
+
+    def stop(signum, _frame):
+        log.info("signal %d: stopping", signum)
+        loop.add_callback_from_signal(loop.stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    loop.start()
+    server.stop()
+    if grading is not None:
+        grading.stop(timeout=0)  # workers stop taking jobs; jobs they hold go back when the grader closes
+        grader.close()
+        grading.stop(timeout=60)
+    store.close()
+    log.info("stopped")
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
