@@ -102,6 +102,13 @@ if os.path.isdir(_locale_dir):
         p for p in (_locale_dir, os.environ.get("JUPYTER_CONFIG_PATH")) if p)
 """
 
+# Every server loads the assignments extension (assignments_server.py), the
+# way pip-installed server extensions enable themselves.
+ASSIGNMENTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_assignments": True}}}) + "\n"
+# JupyterLab's "Submit assignment": the federated extension built from
+# labextension/ (scripts/build_labextension.py), found by JupyterLab here.
+LAB_EXTENSION = "share/jupyter/labextensions/@campushub/assignments/"
+
 SYNC_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24"><path fill="#616161" '
              'd="M12 4V1L8 5l4 4V6a6 6 0 0 1 6 6 6 6 0 0 1-.7 2.8l1.5 1.5A8 8 0 0 0 20 12a8 8 0 0 0-8-8zm0 14a6 6 0 0 '
              '1-6-6c0-1 .3-2 .7-2.8L5.2 7.7A8 8 0 0 0 4 12a8 8 0 0 0 8 8v3l4-4-4-4z"/></svg>\n')
@@ -109,6 +116,16 @@ SYNC_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width=
 
 def _ours(name: str) -> str:
     return resources.files("campushub.singleuser").joinpath(name).read_text()
+
+
+def _built(folder, prefix: str) -> dict[str, str]:
+    files = {}
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            files.update(_built(entry, prefix + entry.name + "/"))
+        else:
+            files[prefix + entry.name] = entry.read_text()
+    return files
 
 
 def server_files() -> dict[str, str]:
@@ -124,7 +141,11 @@ def server_files() -> dict[str, str]:
         share + "course-sync/serve.py": _ours("course_sync_page.py"),
         share + "course-sync/icon.svg": SYNC_ICON,
         share + "static_page.py": _ours("static_page.py"),
+        SITE_PACKAGES + "campushub_assignments/__init__.py": _ours("assignments_server.py"),
+        SITE_PACKAGES + "campushub_assignments/assignments_folder.py": _ours("assignments_folder.py"),
+        "etc/jupyter/jupyter_server_config.d/campushub_assignments.json": ASSIGNMENTS_CONFIG,
     }
+    files.update(_built(resources.files("campushub.singleuser").joinpath("labextension/dist"), LAB_EXTENSION))
     for name in ("index.html", "icon.svg"):
         files[share + "own-environments/" + name] = _ours("own_environments/" + name)
     for locale in LAB_LOCALES.values():

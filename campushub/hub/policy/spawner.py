@@ -20,6 +20,7 @@ from traitlets.config import Configurable
 
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
+from .. import assignment_texts
 from ..server_env import add_shared
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .environment_list import environment_list
@@ -100,7 +101,10 @@ class PolicyMixin(Configurable):
         return negotiate(header, fixed_language())
 
     def get_env(self):
-        return add_shared(super().get_env(), self.language(), not self.disable_user_config)
+        env = add_shared(super().get_env(), self.language(), not self.disable_user_config)
+        # The assignments extension's texts (its address comes with the service's registration)
+        env.update(assignment_texts.server_env(self.language()))
+        return env
 
     # -- helpers --------------------------------------------------------------
 
