@@ -1,0 +1,172 @@
+"""The assignments service in a release (render/assignments.py): its
+Deployment, Service, ConfigMap, claim and NetworkPolicy valid for the
+oldest and newest Kubernetes the chart runs on, values the chart's schema
+accepts, names that the hub's configuration, the proxy's route and the
+policies agree on, and no secret in anything rendered. No cluster runs
+here: kubernetes-validate and the chart's schema stand in for the API
+server and helm."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from campushub.config import ConfigError, validate
+from campushub.deploy.kubernetes import assignments as where
+from campushub.deploy.kubernetes import secrets
+from campushub.deploy.kubernetes.render import assignments, images
+from campushub.deploy.kubernetes.render.values import render
+
+from .chart import assert_chart_accepts, assert_valid_manifest
+
+PASSWORD = "Assign-pw-4f1c9a"
+COURSE = {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}
+
+
+def _config(**assignments_section) -> dict:
+    return validate({"courses": COURSE, "assignments": assignments_section,
+                     "kubernetes": {"images": {"registry": "registry.example.org/campus"}}})
+
+
+def _objects(config: dict) -> dict[str, dict]:
+    return {m["kind"]: m for m in render(config).manifests if m["metadata"]["name"].startswith(where.NAME)}
+
+
+def _container(objects: dict) -> dict:
+    (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def _env(container: dict) -> dict:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+
+
+@pytest.mark.parametrize("section", [{}, {"db_url": f"postgresql://grader:{PASSWORD}@db.example.org/assign",
+                                          "workers": 4, "memory": "2G"}], ids=["sqlite", "postgresql"])
+def test_objects_are_valid_and_values_accepted_by_the_chart(section):
+    config = _config(**section)
+    rendered = render(config)
+    ours = [m for m in rendered.manifests if m["metadata"]["name"].startswith(where.NAME)]
+    assert {m["kind"] for m in ours} >= {"Deployment", "Service", "NetworkPolicy", "ConfigMap"}
+    for manifest in ours:
+        assert_valid_manifest(manifest)
+    assert_chart_accepts(rendered.values)
+
+
+def test_the_names_agree():
+    config = _config()
+    objects, values = _objects(config), render(config).values
+    pod = objects["Deployment"]["spec"]["template"]
+    selector = objects["Deployment"]["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= pod["metadata"]["labels"].items()
+    assert objects["Service"]["spec"]["selector"] == selector
+    assert objects["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"] == selector
+    (port,) = objects["Service"]["spec"]["ports"]
+    assert port["port"] == where.PORT and port["targetPort"] == _container(objects)["ports"][0]["containerPort"]
+    # the hub's service entry (and so the proxy's route) is the Service's address
+    assert values["hub"]["services"]["assignments"]["url"] == f"http://{objects['Service']['metadata']['name']}:8080"
+    # the chart's hub lets the pod in, and the pod lets in the hub, the proxy and user servers only
+    assert pod["metadata"]["labels"]["hub.jupyter.org/network-access-hub"] == "true"
+    (rule,) = objects["NetworkPolicy"]["spec"]["ingress"]
+    (peer,) = rule["from"]
+    assert peer["podSelector"]["matchExpressions"] == [
+        {"key": "component", "operator": "In", "values": ["hub", "proxy", "singleuser-server"]}]
+    for section in (values["hub"], values["proxy"]["chp"], values["singleuser"]):
+        assert {"to": [{"podSelector": {"matchLabels": selector}}],
+                "ports": [{"protocol": "TCP", "port": where.PORT}]} in section["networkPolicy"]["egress"]
+    # the token the chart makes for hub.services.assignments, from the hub's Secret
+    assert _env(_container(objects))["JUPYTERHUB_API_TOKEN"] == {
+        "secretKeyRef": {"name": "hub", "key": "hub.services.assignments.apiToken"}}
+    assert objects["Deployment"]["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "python3", "-m", "campushub.assignments.service"]
+
+
+def test_sqlite_lives_on_a_claim_of_its_own():
+    config = _config(storage="20G")
+    objects = _objects(config)
+    claim = objects["PersistentVolumeClaim"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "20480Mi"
+    volumes = {v["name"]: v for v in objects["Deployment"]["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["data"]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    env = _env(_container(objects))
+    assert env[secrets.ASSIGNMENTS_DB.env] == f"sqlite:///{assignments.DATA}/assignments.sqlite"
+    mounts = {m["name"]: m["mountPath"] for m in _container(objects)["volumeMounts"]}
+    assert mounts["data"] == assignments.DATA
+    # one pod at a time on a ReadWriteOnce claim
+    assert objects["Deployment"]["spec"]["strategy"] == {"type": "Recreate"}
+    assert objects["Deployment"]["spec"]["replicas"] == 1
+
+
+def test_a_postgresql_url_comes_from_the_secret_and_is_written_nowhere():
+    config = _config(db_url=f"postgresql://grader:{PASSWORD}@db.example.org/assign")
+    rendered = render(config)
+    objects = _objects(config)
+    assert "PersistentVolumeClaim" not in objects
+    assert _env(_container(objects))[secrets.ASSIGNMENTS_DB.env] == {"secretKeyRef": {
+        "name": config["kubernetes"]["secret_name"], "key": "assignments-db-url"}}
+    assert PASSWORD not in json.dumps(rendered.manifests) + json.dumps(rendered.values)
+    assert any("assignments-db-url" in n for n in rendered.notes)
+    # nor in the hub's environment: the hub has no use for it
+    assert secrets.ASSIGNMENTS_DB.env not in rendered.values["hub"]["extraEnv"]
+
+
+def test_a_sqlite_url_is_refused_naming_the_key():
+    with pytest.raises(ConfigError) as e:
+        render(_config(db_url="sqlite:////srv/assignments.sqlite"))
+    assert e.value.key == "assignments.db_url"
+
+
+def test_the_site_file_it_reads_fixes_the_workers_and_holds_no_secret():
+    config = _config(db_url=f"postgresql://grader:{PASSWORD}@db.example.org/assign")
+    site = yaml.safe_load(_objects(config)["ConfigMap"]["data"]["campushub.yaml"])
+    assert site["assignments"]["workers"] == assignments.POD_WORKERS  # os.cpu_count() in a pod is the node's
+    assert site["assignments"]["db_url"] is None
+    assert site["courses"]["ml"]["learners_group"] == "ml"
+
+
+def test_resources_cover_every_worker_at_its_limit():
+    container = _container(_objects(_config(workers=3, memory="2G", cpu=1)))
+    limit = container["resources"]["limits"]["memory"]
+    assert limit.endswith("Mi") and int(limit[:-2]) >= 3 * 2048
+    assert container["resources"]["requests"]["cpu"] == "3000m"
+
+
+def test_the_sandbox_gets_what_it_needs_and_no_cluster_credentials():
+    objects = _objects(_config())
+    spec = objects["Deployment"]["spec"]["template"]["spec"]
+    annotations = objects["Deployment"]["spec"]["template"]["metadata"]["annotations"]
+    assert spec["automountServiceAccountToken"] is False  # learner code must find no API token
+    assert _container(objects)["securityContext"]["privileged"] is True
+    assert annotations["container.apparmor.security.beta.kubernetes.io/assignments"] == "unconfined"
+
+
+def test_the_image_is_built_after_the_images_it_is_made_of():
+    config = _config()
+    refs = [b.ref for b in images.builds(config)]
+    image = _container(_objects(config))["image"]
+    assert refs[-1] == image
+    dockerfile = images.builds(config)[-1].dockerfile
+    assert f"FROM {images.hub_image(config)}" in dockerfile
+    assert f"FROM {images.user_image(config, *images.grading_version(config))} AS environment" in dockerfile
+    assert refs.index(images.hub_image(config)) < refs.index(image)
+
+
+def test_grading_needs_an_environment_campushub_builds():
+    config = validate({"courses": COURSE, "kubernetes": {"image": {"name": "quay.io/jupyter/scipy-notebook",
+                                                                   "tag": "2026-01-01"}}})
+    with pytest.raises(ConfigError) as e:
+        render(config)
+    assert e.value.key == "assignments.enabled"
+    off = validate({"courses": COURSE, "assignments": {"enabled": False},
+                    "kubernetes": {"image": {"name": "quay.io/jupyter/scipy-notebook", "tag": "2026-01-01"}}})
+    assert not _objects(off)
+
+
+def test_off_renders_nothing():
+    config = validate({"courses": COURSE, "assignments": {"enabled": False}})
+    rendered = render(config)
+    assert not _objects(config)
+    assert "services" not in rendered.values["hub"]
+    assert not any(b.context == "assignments" for b in images.builds(config))
