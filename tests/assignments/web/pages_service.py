@@ -1,0 +1,46 @@
+"""The whole assignments web app (web/app.py's make_app: learner, instructor,
+tutor and API routes) on a real port, for the learners' and instructors'
+page tests. It reuses tutor_service.py's two stand-ins, because the hub is
+not running in the fast tier: who is signed in is a plain test cookie (the
+hub would resolve its OAuth cookie), and the hub's users and groups API
+answers from a dict. Tornado, JupyterHub's XSRF check, the Store on SQLite,
+the format package, templates and catalogs are the real ones."""
+
+from __future__ import annotations
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from campushub.assignments.web.app import make_app
+
+from .tutor_service import COURSES, PREFIX, HubPeople, Service
+
+TUTOR, LEARNERS, OUTSIDER = "tina", ["ann", "bob"], "olga"
+
+
+def hub_people() -> HubPeople:
+    users = {TUTOR: {"name": TUTOR, "admin": False, "groups": ["c1-tutors"]},
+             OUTSIDER: {"name": OUTSIDER, "admin": False, "groups": []},
+             **{n: {"name": n, "admin": False, "groups": ["c1-learners"]} for n in LEARNERS}}
+    return HubPeople(users, {"c1-learners": list(LEARNERS), "c1-tutors": [TUTOR]})
+
+
+class PagesService(Service):
+    def __init__(self, store, people=None, assignments: dict | None = None):
+        super().__init__(store, people or hub_people())
+        self.site = {"courses": COURSES, "assignments": assignments or {}}
+
+    async def _serve(self):
+        import asyncio
+
+        sockets = bind_sockets(0, "127.0.0.1")
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}{PREFIX}"
+        app = make_app(store=self.store, people=self.people, site_config=self.site, prefix=PREFIX,
+                       hub_prefix="/hub/", cookie_secret=b"t" * 32, max_body=64 * 2**20)
+        server = HTTPServer(app, max_body_size=64 * 2**20)
+        server.add_sockets(sockets)
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        self._ready.set()
+        await self._stop.wait()
+        server.stop()
+        await server.close_all_connections()
