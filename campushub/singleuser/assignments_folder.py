@@ -99,8 +99,9 @@ def write_new(folder_fd, parts, data):
             os.close(fd)
 
 
-def read_notebooks(folder_fd):
-    """{relative path: bytes} of the folder's notebooks, links and hidden folders left out."""
+def read_notebooks(folder_fd, only=None):
+    """{relative path: bytes} of the folder's notebooks (those in `only`, if
+    given), links and hidden folders left out."""
     found, total = {}, 0
     for top, dirs, files, dir_fd in os.fwalk(".", dir_fd=folder_fd, follow_symlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
@@ -108,6 +109,8 @@ def read_notebooks(folder_fd):
             if not name.endswith(".ipynb") or name.startswith("."):
                 continue
             relative = os.path.normpath(os.path.join(top, name)).replace(os.sep, "/")
+            if only is not None and relative not in only:
+                continue  # the learner's own scratch notebooks are not part of the submission
             try:
                 fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
             except OSError:

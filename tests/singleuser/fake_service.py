@@ -21,6 +21,7 @@ class FakeService:
         self.refuse: dict[tuple[str, str], tuple[int, dict]] = {}  # (course, name) -> status, body
         self.requests: list[dict] = []
         self.versions: dict[tuple[str, str], list[dict]] = {}
+        self.notebooks: dict[tuple[str, str], list[str]] = {}  # what api/assignments lists
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,6 +43,9 @@ class FakeService:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 route = self._route()
+                if self.path == PREFIX + "api/assignments":
+                    return self._answer(200, {"assignments": [{"course": c, "name": n, "notebooks": nbs}
+                                                              for (c, n), nbs in fake.notebooks.items()]})
                 fake.requests.append({"method": method, "path": self.path, "headers": dict(self.headers),
                                       "body": json.loads(body) if body else None})
                 if route is None:

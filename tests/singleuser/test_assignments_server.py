@@ -96,6 +96,12 @@ def test_submit_sends_the_folders_notebooks_and_says_what_the_service_said(serve
     call = server.service.requests[-1]
     assert call["path"].endswith("/api/course/ml101/a/sub1/submissions")
     assert call["headers"]["Authorization"] == f"token {API_TOKEN}"
+    # where the service lists the assignment's notebooks, the learner's scratch notebooks stay home
+    (folder / "scratch.ipynb").write_bytes(notebook("my own notes"))
+    server.service.notebooks[("ml101", "sub1")] = ["a.ipynb", "part2/b.ipynb", "missing.ipynb"]
+    r = server.post("submit", {"path": "assignments/ml101/sub1/scratch.ipynb"})
+    assert r.status_code == 200 and r.json()["number"] == 2, r.text
+    assert server.service.versions[("ml101", "sub1")][-1]["files"] == sent
 
 
 def test_submit_refuses_paths_outside_an_assignment(server):
