@@ -93,7 +93,11 @@ register(
     # list): names and groups, nothing about servers or tokens.
     Role("campushub-assignments", "The assignments service: who is in which course's groups",
          ("list:users", "read:users:groups", "read:groups")),
-    Service("assignments", ("campushub-assignments",), token_env="CAMPUSHUB_ASSIGNMENTS_API_TOKEN",
+    # Its token: locally a file in the data dir that `up` gives both the hub
+    # and the service; on Kubernetes the one the chart makes for its
+    # hub.services entry (deploy/*/hub_config.py). No variable: a second
+    # source could hand the hub a token the service does not hold.
+    Service("assignments", ("campushub-assignments",),
             spec=_assignments, user_scopes=("access:services!service=assignments",),
             server_env="CAMPUSHUB_ASSIGNMENTS_URL"),
 )

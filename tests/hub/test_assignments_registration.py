@@ -112,5 +112,6 @@ def test_kubernetes_takes_the_token_the_chart_made():
 
 def test_kubernetes_without_a_token_announces_nothing():
     c = Config()
-    kubernetes.apply(c, _config(), {})
+    # no variable gives the hub a token the service's pod would not hold
+    kubernetes.apply(c, _config(), {"CAMPUSHUB_ASSIGNMENTS_API_TOKEN": "stray"})
     assert _entry(c) is None and _role(c, "user") is None
