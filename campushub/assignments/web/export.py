@@ -3,11 +3,14 @@ per learner and assignment (csv_rows.py), from one Store.export_rows call."""
 
 from __future__ import annotations
 
+from tornado import web
+
 from .csv_rows import csv_text
 from .tutor_access import TutorPage
 
 
 class GradesCsvHandler(TutorPage):
+    @web.authenticated
     def get(self, course: str):
         self.tutor_course(course)
         text = csv_text(self.store.export_rows(course, self.people.learners(course)))

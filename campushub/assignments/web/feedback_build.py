@@ -70,5 +70,6 @@ def build_feedback(store, assignment: dict, version: dict, lang: str) -> str:
             learner_nb = _notebook(raw)
         except Exception:  # nbformat raises several kinds on malformed JSON
             raise NotReady(UNREADABLE, notebook=path) from None
-        documents.append((path, feedback_html(learner_nb, _notebook(student[path]), scores, manual, lang)))
+        documents.append((path, feedback_html(learner_nb, _notebook(student[path]), scores, manual, lang,
+                                                 title=assignment.get("title") or assignment["name"])))
     return _join(documents) if documents else ""

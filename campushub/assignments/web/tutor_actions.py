@@ -4,6 +4,8 @@ form answers one line and changes nothing (BaseHandler checks XSRF)."""
 
 from __future__ import annotations
 
+from tornado import web
+
 from ...i18n import N_
 from .feedback_build import NotReady, build_feedback
 from .grade_input import InputError, parse_grades, parse_reason
@@ -21,6 +23,7 @@ class _VersionAction(TutorPage):
 
 
 class GradeHandler(_VersionAction):
+    @web.authenticated
     def post(self, course: str, name: str, learner: str, number: str):
         _assignment, version = self.tutor_version(course, name, learner, number)
         manual = {(g["notebook"], g["grade_id"]): g["max_points"]
@@ -36,6 +39,7 @@ class GradeHandler(_VersionAction):
 
 
 class ResubmissionHandler(_VersionAction):
+    @web.authenticated
     def post(self, course: str, name: str, learner: str, number: str):
         assignment, version = self.tutor_version(course, name, learner, number)
         try:
@@ -50,6 +54,7 @@ class ResubmissionHandler(_VersionAction):
 
 
 class FeedbackHandler(_VersionAction):
+    @web.authenticated
     def post(self, course: str, name: str, learner: str, number: str):
         assignment, version = self.tutor_version(course, name, learner, number)
         try:

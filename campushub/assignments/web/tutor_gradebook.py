@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tornado import web
+
 from ...i18n import N_
 from . import status_labels
 from .tutor_access import TutorPage, points, when
@@ -58,5 +60,6 @@ def render_gradebook(page: TutorPage, course: str, assignment: dict) -> None:
 
 
 class GradebookHandler(TutorPage):
+    @web.authenticated
     def get(self, course: str, name: str):
         render_gradebook(self, course, self.tutor_assignment(course, name))

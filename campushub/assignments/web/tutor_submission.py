@@ -5,6 +5,7 @@ one of them (?diff=M), and the resubmission and feedback actions."""
 
 from __future__ import annotations
 
+from tornado import web
 from tornado.ioloop import IOLoop
 
 from ...i18n import N_
@@ -24,6 +25,7 @@ def _by_notebook(grades: list[dict], paths: list[str]) -> dict[str, list[dict]]:
 
 
 class SubmissionHandler(TutorPage):
+    @web.authenticated
     async def get(self, course: str, name: str, learner: str, number: str):
         assignment, version = self.tutor_version(course, name, learner, number)
         versions = self.store.versions(assignment["id"], learner)
