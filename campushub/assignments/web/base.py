@@ -27,7 +27,7 @@ TUTORS_ONLY = N_("Only the tutors of course {course} may do this.")
 TOO_BIG = N_("The upload is larger than the limit of {limit}: send fewer or smaller files.")
 INTERNAL = N_("Something went wrong on the server; try again, and tell the hub's administrator if it persists.")
 # tornado's reasons for statuses we do not raise ourselves (e.g. an oversized body).
-GENERIC = {400: N_("The request was malformed."), 405: N_("This page does not take that kind of request."),
+GENERIC = {400: N_("The request was malformed."), 403: N_("You may not do this."), 405: N_("This page does not take that kind of request."),
            413: N_("The upload is too large.")}
 
 
@@ -51,7 +51,11 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if limit and (not length.isdigit() or int(length) > limit):
             self.fail(413, TOO_BIG, limit=f"{limit / 2**20:.0f} MiB")
         user = self.current_user  # token first, then the OAuth cookie (HubOAuth)
-        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(self, "_token_authenticated", False):
+        signed_in = user is not None or bool(self.get_cookie(self.hub_auth.cookie_name))
+        if (self.request.method not in ("GET", "HEAD", "OPTIONS") and signed_in
+                and not getattr(self, "_token_authenticated", False)):
+            # A cookie alone proves nothing: another site's form can send it (without a
+            # token, @web.authenticated refuses the request as not signed in).
             try:
                 self.check_xsrf_cookie()
             except web.HTTPError:
@@ -171,6 +175,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             self.set_status(400)
         elif status_code == 403 and isinstance(error, web.HTTPError) and "xsrf" in str(error).lower():
             text = self._(XSRF_FAILED)
+        elif status_code == 403 and self.current_user is None:
+            text = self._(NOT_SIGNED_IN)  # @web.authenticated refusing a POST
         elif status_code == 404:
             text = self._(NOT_FOUND)
         elif status_code in GENERIC:
