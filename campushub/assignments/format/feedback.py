@@ -123,8 +123,9 @@ def feedback_html(executed_nb: NotebookNode, student_nb: NotebookNode, scores: l
         "title": title or translate(lang, "Feedback"),
         "total": translate(lang, "Score: {points} / {max}", points=_pts(auto + given), max=_pts(most)),
         "dropped": translate(lang, "Outputs of cells run after the hidden tests are not shown."),
-    }, "language_code": lang, "metadata": {"name": title or "feedback"}}
+    }, "metadata": {"name": title or "feedback"}}
     exporter = HTMLExporter(template_name="lab", sanitize_html=True, filters={"clean_html": clean_html},
+                            language_code=lang if lang in ("en", "ja", "ru") else "en",
                             extra_loaders=[jinja2.DictLoader({"campushub_feedback.html.j2": TEMPLATE})],
                             template_file="campushub_feedback.html.j2")
     body, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -43,8 +43,14 @@ def inert_outputs(nb) -> None:
     """Drop output data nbconvert would not sanitise, and output metadata
     (its "filenames" become image paths in the page)."""
     for cell in nb.cells:
+        kept = []
         for output in cell.get("outputs", []):
             if "data" in output:
                 output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_MIMETYPES}
+                if not output["data"]:
+                    continue
             if "metadata" in output:
                 output["metadata"] = {}
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept

@@ -32,3 +32,9 @@ def run_notebook(tmp_path):
         return execute(nb, tmp_path)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def execute_in():
+    """execute() itself, for module-scoped fixtures (run_notebook is per test)."""
+    return execute
