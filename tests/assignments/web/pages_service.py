@@ -44,3 +44,26 @@ class PagesService(Service):
         await self._stop.wait()
         server.stop()
         await server.close_all_connections()
+
+
+def hub_browser(site, name: str, group: str | None):
+    """A requests session signed in to the real hub (sign-up form, the admin's
+    approval, login form) and put in ``group``; its first visit to the
+    service goes through HubOAuth's redirects as a browser's does."""
+    from ...conftest import approve
+    from ...harness import Browserless
+
+    admin = Browserless(site.hub, "admin", site.hub.admin_password)
+    assert admin.login().status_code == 302
+    user = Browserless(site.hub, name, f"{name}-Secret-pw-2026")
+    assert user.signup().status_code == 200
+    assert approve(site.hub, admin, name).status_code == 200
+    assert user.login().status_code == 302
+    if group:
+        r = site.hub.api("POST", f"groups/{group}/users", json={"users": [name]})
+        assert r.status_code == 200, r.text
+    return user.session
+
+
+def form_xsrf(html: str) -> str:
+    return html.split('name="_xsrf" value="', 1)[1].split('"', 1)[0]

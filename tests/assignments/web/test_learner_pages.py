@@ -14,7 +14,9 @@ import pytest
 
 from campushub.assignments.store import Store
 
-from .pages_service import OUTSIDER, TUTOR, PagesService
+# The stack tier's real hub running the real service (`campushub up`), shared with tests/assignments/service.
+from ..service.conftest import service_ps1, site  # noqa: F401
+from .pages_service import OUTSIDER, TUTOR, PagesService, form_xsrf, hub_browser
 
 A = "course/c1/a/ps1/"
 
@@ -261,3 +263,23 @@ def test_late_submissions_refused_when_the_site_says_so(tmp_path, ps1_source, ps
                                "submissions.")
         assert w.versions() == []
     w.store.close()
+
+
+# -- through the real hub and the real service (`campushub up`) -----------------
+
+
+def test_real_hub_learner_signs_in_and_submits_from_the_page(site, service_ps1, ps1_release):  # noqa: F811
+    s = hub_browser(site, "wanda", "c1-learners")
+    r = s.get(site.prefix, timeout=60)  # HubOAuth: authorize at the hub, callback, back here
+    assert r.status_code == 200 and r.url == site.prefix, (r.status_code, r.url)
+    assert 'data-assignment="ps1"' in r.text and "Not submitted" in text_of(r)
+    page = s.get(site.prefix + A, timeout=60)
+    files = [("files", (p, ps1_release.student[p])) for p in ("problem1.ipynb", "problem2.ipynb")]
+    refused = s.post(site.prefix + A + "submit", files=files, allow_redirects=False, timeout=60)
+    assert refused.status_code == 403 and "reload the page" in one_line(refused)
+    r = s.post(site.prefix + A + "submit", data={"_xsrf": form_xsrf(page.text)}, files=files, timeout=60)
+    assert r.status_code == 200 and r.url.endswith("?received=1"), (r.status_code, r.url)
+    [version] = s.get(site.prefix + "api/course/c1/a/ps1/versions", timeout=60).json()["versions"]
+    assert f"Received: version 1, hash {version['sha256'][:8]}." in text_of(r)
+    # Nobody else's feedback or confirmation: ann's version 1 is not wanda's.
+    assert s.get(site.prefix + A + "feedback/1", timeout=60).status_code == 404
