@@ -61,13 +61,15 @@ class Grader:
         self.settings = Settings(python, limits, scratch_root, max_output,
                                  hide=tuple(Path(p) for p in (*HIDDEN, *hide)), keep=keep)
         self.jobs: queue.Queue = queue.Queue()
+        self.closed = False
         hierarchy = meter.backend()
         self.workers = [Worker(i, self.settings, self.jobs, hierarchy) for i in range(workers or os.cpu_count() or 1)]
         for worker in self.workers:
             worker.thread.start()
 
     def close(self) -> None:
-        """Stop every worker: runners killed, kernels' cgroups removed; waiting grade() calls fail."""
+        """Stop every worker: runners killed, kernels' cgroups removed; waiting grade() calls raise RunnerGone."""
+        self.closed = True
         for _ in self.workers:
             self.jobs.put(None)
         for worker in self.workers:
@@ -89,6 +91,8 @@ class Grader:
     def grade(self, source: dict[str, bytes], submitted: dict[str, bytes], files: dict[str, bytes]) -> GradeOutcome:
         """Every source notebook's grade cells scored against the submission (a notebook the learner did not
         submit, or one that is not a notebook, scores 0 with an error saying so)."""
+        if self.closed:
+            raise RunnerGone("the grader was closed")
         outcome = GradeOutcome({}, {})
         around = {p: d for p, d in submitted.items() if _safe(p) and not p.startswith(".")}
         around.update({p: d for p, d in files.items() if _safe(p)})
@@ -113,6 +117,8 @@ class Grader:
             try:
                 done = unit.future.result()
             except RunnerGone as e:
+                if self.closed:
+                    raise  # not this submission's fault: its job goes back to the queue
                 outcome.error = clean(f"{path}: could not be graded ({e})", newlines=False)[:1000]
                 continue
             try:

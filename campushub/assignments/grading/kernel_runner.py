@@ -8,7 +8,7 @@ It imports nothing of CampusHub: the content check's runner (same folder
 layout, same interpreter) supplies the sandboxed kernel manager and the
 socket lock. Requests arrive as JSON lines on stdin:
 
-  {"op": "warm", "id", "scratch", "sandbox", "python", "uid", "gid"}   start a kernel in a new sandbox
+  {"op": "warm", "id", "scratch", "sandbox", "python", "uid", "gid", "max_output"}   start a kernel
   {"op": "run", "id", "notebook", "files", "timeout", "max_output"}   execute a notebook on it
   {"op": "clean", "id"}                                                 remove its scratch (the kernel is gone)
 
@@ -37,6 +37,29 @@ SUBDIRS = (".sockets", ".runtime", ".ipython", ".mpl", ".tmp", "work")
 REPLY_FIELDS = ("status", "ename", "evalue")
 ALWAYS = ("status", "execute_input")  # nbclient needs these to see a cell end; they carry no output
 STARTUP = 60
+# Run by the kernel as it starts (an IPython startup file): print() and friends stop sending once the
+# notebook printed `limit` characters. Without it a print loop outruns this runner and the kernel's
+# queued output exhausts its memory. A notebook that undoes it only risks its own kernel: the budget
+# below still holds for this process.
+OUTPUT_CAP = """
+def _campushub_cap_output(limit):
+    import sys
+    from ipykernel.iostream import OutStream
+    sent = [0]
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, OutStream):
+            def write(text, _write=stream.write):
+                if sent[0] > limit:
+                    return len(text)
+                sent[0] += len(text)
+                if sent[0] > limit:
+                    _write(text[:max(0, limit - sent[0] + len(text))] + "\\n[output truncated]\\n")
+                    return len(text)
+                return _write(text)
+            stream.write = write
+_campushub_cap_output(%d)
+del _campushub_cap_output
+"""
 
 
 def _size(value, depth: int = 0) -> int:
@@ -69,8 +92,12 @@ class GradingClient(check.LockingClient):
 
     def process_message(self, msg, cell, cell_index):
         if msg.get("msg_type") not in ALWAYS:
+            left = self.budget
             self.budget -= _size(msg.get("content"))
             if self.budget < 0:
+                if msg.get("msg_type") == "stream" and left > 0:  # the first part of a long print is kept
+                    msg["content"]["text"] = str(msg["content"].get("text", ""))[:left]
+                    super().process_message(msg, cell, cell_index)
                 if not self.truncated:
                     self.truncated = True
                     cell.outputs.append(nbformat.v4.new_output(
@@ -103,7 +130,10 @@ class Runner:
         scratch.mkdir(mode=0o700)
         for sub in SUBDIRS:
             (scratch / sub).mkdir()
-        for path in (scratch, *(scratch / sub for sub in SUBDIRS)):
+        startup = scratch / ".ipython" / "profile_default" / "startup"
+        startup.mkdir(parents=True)
+        (startup / "00-campushub-output-cap.py").write_text(OUTPUT_CAP % task["max_output"])
+        for path in (scratch, *(scratch / sub for sub in SUBDIRS), startup.parent, startup):
             os.chown(path, task["uid"], task["gid"])
         client = entry["client"] = GradingClient(
             nbformat.v4.new_notebook(), kernel_name="python3", allow_errors=True, startup_timeout=STARTUP,

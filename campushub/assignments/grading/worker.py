@@ -162,7 +162,7 @@ class Worker:
         cmd = sandbox.command(scratch, scratch / "work", s.limits, meter.procs_files, hide=s.hide, keep=s.keep,
                               address_space=s.limits.memory + KERNEL_SLACK, sockets=True)
         self._send({"op": "warm", "id": ident, "scratch": str(scratch), "sandbox": cmd, "python": s.python,
-                    "uid": self.uid, "gid": self.gid})
+                    "uid": self.uid, "gid": self.gid, "max_output": s.max_output})
         return ident
 
     def _drop(self, ident: int) -> None:

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Autograding throughput: `nbgrader autograde` against CampusHub's grading
+engine (sandbox on), on the same submissions, in one run.
+
+    sudo python benchmarks/grading.py [--submissions 40] [--json out.json]
+
+The assignment is the test fixture tests/assignments/fixtures/ps1 (two
+notebooks, a data file, visible and hidden tests, partial credit). Each
+learner submits the source's answers; every third one a wrong `squares`,
+every fifth a `clamp` that raises, so both tools grade passing and failing
+cells. nbgrader runs in a throwaway course folder with its own gradebook
+(generate_assignment, then autograde of every submission, timed), its
+kernel the site's default environment, as CampusHub's is (a kernelspec in a
+temporary JUPYTER_PATH). CampusHub grades with its defaults: one worker per
+core, every notebook on a fresh kernel in bubblewrap as `nobody` in its own
+cgroup; its time runs from creating the Grader (runners and first kernels
+starting) to the last score. Both totals are checked to agree. Prints
+submissions per minute for both and the ratio, then the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import nbformat  # noqa: E402
+
+from campushub.config import validate  # noqa: E402
+from campushub.deploy.local import environments  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "assignments" / "fixtures" / "ps1"
+WRONG = {"squares": "def squares(n):\n    return [i * i for i in range(n)]\n",
+         "clamp": "def clamp(x, lo, hi):\n    raise NotImplementedError()\n"}
+
+
+def submissions(count: int) -> dict[str, dict[str, bytes]]:
+    """Learner -> submitted files (the source's answers, some wrong on purpose)."""
+    source = {p.name: nbformat.read(p, as_version=4) for p in sorted(FIXTURE.glob("*.ipynb"))}
+    out = {}
+    for i in range(count):
+        wrong = {k for k, every in (("squares", 3), ("clamp", 5)) if i % every == 0}
+        files = {}
+        for name, nb in source.items():
+            nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in wrong:
+                    cell.source = WRONG[grade_id]
+            files[name] = nbformat.writes(nb).encode()
+        out[f"learner{i:03d}"] = files
+    return out
+
+
+def nbgrader_run(env: Path, subs: dict, work: Path) -> tuple[float, dict[str, float]]:
+    course = work / "course"
+    shutil.copytree(FIXTURE, course / "source" / "ps1")
+    (course / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.course_id = 'bench'\n")
+    kernels = work / "jupyter" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(env / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3", "language": "python"}))
+    run_env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), "JUPYTER_CONFIG_DIR": str(work / "config"),
+               "JUPYTER_DATA_DIR": str(work / "data"), "HOME": str(work),
+               "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', os.defpath)}"}  # nbgrader runs alembic
+    nbgrader = [str(Path(sys.executable).parent / "nbgrader")]
+    subprocess.run([*nbgrader, "generate_assignment", "ps1", "--force"], cwd=course, env=run_env, check=True,
+                   capture_output=True)
+    for learner, files in subs.items():
+        folder = course / "submitted" / learner / "ps1"
+        (folder / "data").mkdir(parents=True)
+        shutil.copy(FIXTURE / "data" / "numbers.csv", folder / "data" / "numbers.csv")
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+        (folder / "timestamp.txt").write_text("2026-11-30 12:00:00.000000 UTC")
+    started = time.monotonic()
+    subprocess.run([*nbgrader, "autograde", "ps1", "--create"], cwd=course, env=run_env, check=True,
+                   capture_output=True)
+    seconds = time.monotonic() - started
+    totals = {}
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for learner in subs:
+            totals[learner] = round(gb.find_submission("ps1", learner).code_score, 3)
+    return seconds, totals
+
+
+def campushub_run(env: Path, subs: dict, work: Path) -> tuple[float, dict[str, float]]:
+    from campushub.assignments.grading.engine import Grader
+    source = {p.name: p.read_bytes() for p in sorted(FIXTURE.glob("*.ipynb"))}
+    data = {"data/numbers.csv": (FIXTURE / "data" / "numbers.csv").read_bytes()}
+    started = time.monotonic()
+    grader = Grader(str(env / "bin" / "python"), scratch_root=work / "scratch")
+    try:
+        with ThreadPoolExecutor(len(grader.workers)) as pool:
+            outcomes = dict(zip(subs, pool.map(lambda files: grader.grade(source, files, data), subs.values()),
+                                    strict=True))
+        seconds = time.monotonic() - started
+    finally:
+        grader.close()
+    totals = {}
+    for learner, outcome in outcomes.items():
+        if outcome.error:
+            raise SystemExit(f"{learner}: {outcome.error}")
+        totals[learner] = round(sum(c.auto_points or 0 for cells in outcome.scores.values() for c in cells
+                                    if c.kind == "tests"), 3)
+    return seconds, totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        sys.exit("run as root: the grader runs kernels as nobody in cgroups")
+    config = validate({})
+    env = environments.built_default_env(config) or \
+        environments.default_env_dir(config, environments.ensure_environments(config))
+    subs = submissions(args.submissions)
+    work = Path(tempfile.mkdtemp(prefix="grading-bench-"))
+    try:
+        nb_seconds, nb_totals = nbgrader_run(env, subs, work / "nbgrader")
+        print(f"nbgrader autograde: {len(subs)} submissions in {nb_seconds:.1f} s", flush=True)
+        ch_seconds, ch_totals = campushub_run(env, subs, work / "campushub")
+        print(f"campushub grading:  {len(subs)} submissions in {ch_seconds:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    differ = sorted(k for k in subs if nb_totals[k] != ch_totals[k])
+    rates = {"nbgrader": 60 * len(subs) / nb_seconds, "campushub": 60 * len(subs) / ch_seconds}
+    result = {"submissions": len(subs), "notebooks_each": 2, "cores": os.cpu_count(),
+              "seconds": {"nbgrader": round(nb_seconds, 2), "campushub": round(ch_seconds, 2)},
+              "per_minute": {k: round(v, 1) for k, v in rates.items()},
+              "ratio": round(rates["campushub"] / rates["nbgrader"], 2), "scores_differ": differ}
+    print(f"\n{len(subs)} submissions, {os.cpu_count()} cores: nbgrader autograde {rates['nbgrader']:.1f}/min, "
+          f"campushub {rates['campushub']:.1f}/min -> {result['ratio']}x"
+          f"{'' if not differ else f'; SCORES DIFFER for {differ}'}")
+    print(json.dumps(result, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
