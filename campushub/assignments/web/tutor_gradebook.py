@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tornado import web
-
 from ...i18n import N_
 from . import status_labels
 from .tutor_access import TutorPage, points, when
@@ -39,8 +37,9 @@ def select(rows: list[dict], name: str) -> list[dict]:
 
 
 def render_gradebook(page: TutorPage, course: str, assignment: dict) -> None:
-    """Render the gradebook for ``assignment``; the caller has checked the
-    tutor role (web/learner.py's assignment page calls this for tutors)."""
+    """Render the gradebook for ``assignment``. The caller has checked the
+    tutor role: web/learner.py's AssignmentHandler serves the shared address
+    and calls this for tutors."""
     chosen = page.get_argument("filter", "")
     if chosen not in FILTERS and chosen != "":
         page.fail(400, BAD_FILTER, filter=chosen[:40])
@@ -58,8 +57,3 @@ def render_gradebook(page: TutorPage, course: str, assignment: dict) -> None:
         csv_url=f"{page.prefix}course/{course}/grades.csv", points=points, when=when,
     )
 
-
-class GradebookHandler(TutorPage):
-    @web.authenticated
-    def get(self, course: str, name: str):
-        render_gradebook(self, course, self.tutor_assignment(course, name))
