@@ -11,6 +11,8 @@ import os
 import signal
 import socket
 import stat
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -129,3 +131,57 @@ def test_down_stops_it(tmp_path):
     assert pids.start_time(pid) is None
     assert not Layout(hub.data_dir).pid_file("assignments").exists()
     assert _port_free(port)
+
+
+def _ours(hub: Hub) -> list[int]:
+    """Live processes started for this data dir (every one `up` starts carries it in its environment)."""
+    marker = f"CAMPUSHUB_DATA_DIR={hub.data_dir}".encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if marker in env and pids.start_time(int(pid)) is not None:
+            found.append(int(pid))
+    return found
+
+
+def test_stopped_while_starting_it_or_after_up_was_killed_nothing_is_left(tmp_path):
+    hub = Hub.create(tmp_path, {"courses": COURSES})
+    hub.cleanup_accounts()
+    out = open(hub.output, "w")
+    env = {**os.environ, "TERM": "dumb", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "campushub", "up", "--config", str(hub.config_file)],
+                            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    out.close()
+    try:
+        line = "[7/7] Starting the assignments service"
+        wait_for(lambda: line in hub.output.read_text() or proc.poll() is not None, 300, f"up to reach {line!r}")
+        assert proc.poll() is None, hub.output.read_text()
+        proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: proc.poll() is not None, 90, "up to exit after SIGTERM")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = hub.output.read_text()
+    assert "Traceback" not in text, text
+    assert _ours(hub) == [], text
+    assert not list((hub.data_dir / "run").glob("*.pid")), text
+    # an `up` killed outright leaves the service running; `down` finds it by its pid file
+    try:
+        hub.up(admin=None)
+        service = _pid(hub)
+        assert service in _ours(hub)
+        hub.proc.kill()
+        hub.proc.wait()
+        assert pids.start_time(service) is not None
+        result = campushub("down", "--data-dir", str(hub.data_dir))
+        assert result.returncode == 0 and "CampusHub stopped" in result.stdout, result.stdout + result.stderr
+        wait_for(lambda: _ours(hub) == [], 30, "the service, the hub and the proxy to be gone")
+        assert _port_free(_port(hub))
+    finally:
+        campushub("down", "--data-dir", str(hub.data_dir))
+        hub.cleanup_accounts()
