@@ -84,10 +84,11 @@ def _is_stderr(output) -> bool:
 def _test_points(cell, reply: dict | None, max_points: float, stderr_harmless: bool) -> float:
     if not _ran(reply, cell, stderr_harmless):
         return 0.0
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "execute_result":
-            return _partial(output, max_points)
-    return max_points
+    # A test cell's own result is its one execute_result. Learner code can add
+    # more (an IPython pre_run_cell hook calling displayhook, say), where
+    # nbgrader takes the first; the lowest can only be the cell's own or less.
+    results = [_partial(o, max_points) for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
+    return min(results, default=max_points)
 
 
 def _partial(output, max_points: float) -> float:

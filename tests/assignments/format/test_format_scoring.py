@@ -81,6 +81,14 @@ def test_partial_credit_from_a_numeric_result(text, expected):
     assert got["test_clamp"] == (expected, True)
 
 
+def test_extra_results_from_learner_code_cannot_raise_partial_credit():
+    """A hook of the learner's that displays "3.0" before the test's own result (nbgrader reads the first)."""
+    got = by_hand({10: [result("3.0"), result("1.0")]}, {4: "ok", 7: "ok", 10: "ok"})
+    assert got["test_clamp"] == (1.0, True)
+    got = by_hand({10: [result("'all tests passed'"), result("2.0")]}, {4: "ok", 7: "ok", 10: "ok"})
+    assert got["test_clamp"] == (2.0, True)
+
+
 def test_partial_credit_is_not_given_to_a_failed_cell():
     assert by_hand({10: [result("3.0")]}, {4: "ok", 7: "ok", 10: "error"})["test_clamp"] == (0.0, False)
 
@@ -159,3 +167,13 @@ def test_manual_answers_left_as_released_score_zero(run_notebook):
     answer(nb, "explain", "Because there are no numbers to square.")
     got, _ = run_scored(run_notebook, nb, name="problem2.ipynb")
     assert got == {"explain": (None, None), "fizz": (0.0, None), "plot_task": (None, None)}
+
+
+def test_a_hook_displaying_full_marks_before_each_test_gains_nothing(run_notebook):
+    nb = released()
+    answer(nb, "clamp", "def clamp(x, lo, hi):\n    return min(x, hi)\n"
+                        "get_ipython().events.register('pre_run_cell', lambda *a: get_ipython().displayhook(3.0))")
+    got, executed = run_scored(run_notebook, nb)
+    shown = [o["data"]["text/plain"] for o in executed.cells[10].outputs if o.output_type == "execute_result"]
+    assert shown == ["3.0", "2.0"], "the hook's result came first"
+    assert got["test_clamp"] == (2.0, True)
