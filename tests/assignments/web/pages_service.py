@@ -8,6 +8,8 @@ the format package, templates and catalogs are the real ones."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
@@ -16,6 +18,12 @@ from campushub.assignments.web.app import make_app
 from .tutor_service import COURSES, PREFIX, HubPeople, Service
 
 TUTOR, LEARNERS, OUTSIDER = "tina", ["ann", "bob"], "olga"
+PS1 = Path(__file__).parents[1] / "fixtures" / "ps1"
+
+
+def ps1_files(top: str = "") -> list[tuple[str, bytes]]:
+    """The ps1 fixture's files as an upload names them (a folder upload: "ps1/...")."""
+    return [(top + p.relative_to(PS1).as_posix(), p.read_bytes()) for p in sorted(PS1.rglob("*")) if p.is_file()]
 
 
 def hub_people() -> HubPeople:

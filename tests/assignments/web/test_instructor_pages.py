@@ -10,20 +10,14 @@ import json
 import re
 from datetime import UTC, datetime
 from html import unescape
-from pathlib import Path
 
 import pytest
 
 from campushub.assignments.store import Store
 
-from .pages_service import OUTSIDER, TUTOR, PagesService
+from .pages_service import OUTSIDER, PS1, TUTOR, PagesService, ps1_files
 
-PS1 = Path(__file__).parents[1] / "fixtures" / "ps1"
 COURSE = "course/c1/"
-
-
-def ps1_files(top: str = "") -> list[tuple[str, bytes]]:
-    return [(top + p.relative_to(PS1).as_posix(), p.read_bytes()) for p in sorted(PS1.rglob("*")) if p.is_file()]
 
 
 def text_of(r) -> str:
