@@ -22,6 +22,7 @@ import os
 import secrets
 import signal
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -37,6 +38,7 @@ from .web.people import People
 
 log = logging.getLogger("campushub.assignments")
 NOTEBOOKS_PER_UPLOAD = 10  # the body cap: this many notebooks at the size limit, base64-encoded
+GRACE_S = 8  # for running notebooks at SIGTERM; `campushub down` sends SIGKILL after 20 s
 
 
 def site_config() -> dict:
@@ -139,13 +141,29 @@ def run() -> int:
     signal.signal(signal.SIGINT, stop)
     loop.start()
     server.stop()
-    if grading is not None:
-        grading.stop(timeout=0)  # workers stop taking jobs; jobs they hold go back when the grader closes
-        grader.close()
-        grading.stop(timeout=60)
+    clean = stop_grading(store, grading, grader) if grading is not None else True
     store.close()
     log.info("stopped")
+    if not clean:
+        logging.shutdown()
+        os._exit(0)  # grading threads still busy: their jobs are already back in the queue
     return 0
+
+
+def stop_grading(store, grading, grader, grace: float = GRACE_S) -> bool:
+    """Workers stop taking jobs; jobs they hold go back to the queue when the
+    grader closes. A notebook still running after ``grace`` is not waited for
+    (`campushub down` and Kubernetes kill soon after SIGTERM): the jobs go
+    back to the queue here, as requeue_stale would do at the next start."""
+    grading.stop(timeout=0)
+    closing = threading.Thread(target=grader.close, name="grader-close", daemon=True)
+    closing.start()
+    closing.join(grace)
+    grading.stop(timeout=1)
+    if not closing.is_alive() and not any(t.is_alive() for t in grading.threads):
+        return True
+    log.info("%d autograding jobs still running go back to the queue", store.requeue_stale())
+    return False
 
 
 def main() -> None:
