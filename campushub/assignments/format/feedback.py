@@ -66,7 +66,8 @@ main{max-width:1100px;margin:0 auto}
 {%- block any_cell -%}
 {%- set g = cell.metadata.get('campushub_feedback') -%}
 {%- if g -%}
-<div class="chub-cell chub-{{ g.state }}" id="{{ g.anchor | e }}"><div class="chub-head"><span>{{ g.label | e }}</span>
+<div class="chub-cell chub-{{ g.state | e }}" id="{{ g.anchor | e }}">
+<div class="chub-head"><span>{{ g.label | e }}</span>
 <span class="chub-points">{{ g.points | e }}</span></div>
 {{ super() }}
 {%- if g.note %}<div class="chub-note">{{ g.note | e }}</div>{% endif -%}
@@ -81,6 +82,9 @@ main{max-width:1100px;margin:0 auto}
 {%- endif -%}
 {%- endblock any_cell -%}
 """
+
+
+MARKS = ("campushub_feedback", "campushub_dropped")
 
 
 def _pts(x: float | None) -> str:
@@ -98,6 +102,8 @@ def feedback_html(executed_nb: NotebookNode, student_nb: NotebookNode, scores: l
     by_id = {s.grade_id: s for s in scores}
     hidden_ran = False
     for cell in nb.cells:
+        for key in MARKS:  # only this function sets them: a learner's own would be trusted by the template
+            cell.get("metadata", {}).pop(key, None)
         meta = cell.get("metadata", {}).get("nbgrader", {})
         gid = meta.get("grade_id") if isinstance(meta, dict) else None
         s = by_id.get(gid) if gid else None

@@ -100,6 +100,8 @@ def test_manual_points_comments_and_language(run_notebook):
 def test_unsafe_outputs_are_dropped_or_sanitised(run_notebook):
     src = source("problem2.ipynb")
     nb = student_version(src)
+    forged = {"state": '"><script>alert(5)</script>', "label": "Test passed", "points": "99 / 1 points"}
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("mine", metadata={"campushub_feedback": forged}))
     nb.cells.insert(0, nbformat.v4.new_code_cell(  # the attack strings are made at run time, not in the source
         "from IPython.display import HTML, Javascript, display\n"
         "ev, a = 'on' + 'error', 'ale' + 'rt'\n"
@@ -109,6 +111,6 @@ def test_unsafe_outputs_are_dropped_or_sanitised(run_notebook):
     executed, replies = run_notebook(merge_submission(src, nb), DATA)
     html = feedback_html(executed, student_version(src), score(src, executed, replies), {}, "en")
     assert "<b>ok-html</b>" in html
-    assert "onerror" not in html
+    assert "onerror" not in html and "alert(5)" not in html and "99 / 1" not in html  # no forged banner
     assert not re.search(r"<script[^>]*>[^<]*alert\(", html), "learner script in the page"
     assert "alert(3)" not in html and "alert(4)" not in html  # JavaScript and Mermaid outputs dropped whole
