@@ -195,3 +195,16 @@ def test_japanese(world):
     r = world.create(files=[], headers={"Accept-Language": "ja"})
     assert r.status_code == 400
     assert error_line(r) == "アップロードするソースのノートブック（とデータファイル）を選んでください。"
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("2026-12-24T18:00", datetime(2026, 12, 24, 18, 0, tzinfo=UTC)),  # a datetime-local value: UTC, as labelled
+    ("2026-12-24 18:00:30", datetime(2026, 12, 24, 18, 0, 30, tzinfo=UTC)),
+    ("2026-12-24T18:00+09:00", datetime(2026, 12, 24, 9, 0, tzinfo=UTC)),
+    ("2026-12-24T18:00Z", datetime(2026, 12, 24, 18, 0, tzinfo=UTC)),
+    ("", None),
+])
+def test_due_dates_as_typed(typed, expected):
+    from campushub.assignments.web.source_upload import parse_due
+
+    assert parse_due(typed) == expected

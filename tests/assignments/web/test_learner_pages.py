@@ -303,3 +303,21 @@ def test_real_hub_tutor_creates_and_releases_from_the_pages(site, service_ps1): 
     assert "Made on the web" in mine and "2031-01-01 09:00 UTC" in mine
     student = learner.get(site.prefix + "api/course/c1/a/web1/student", timeout=60).json()["files"]
     assert sorted(student) == ["data/numbers.csv", "problem1.ipynb", "problem2.ipynb"]
+
+
+@pytest.mark.parametrize("delta, english, russian", [
+    (timedelta(days=1, hours=5), "due in 1 day", "до срока осталось дней: 1"),
+    (timedelta(hours=23, minutes=59), "due in 23 hours", "до срока осталось часов: 23"),
+    (timedelta(minutes=1, seconds=30), "due in 1 minute", "до срока осталось минут: 1"),
+    (timedelta(seconds=20), "due in 0 minutes", "до срока осталось минут: 0"),
+    (-timedelta(hours=1, minutes=1), "1 hour past due", "просрочено, часов: 1"),
+    (-timedelta(days=10), "10 days past due", "просрочено, дней: 10"),
+])
+def test_relative_due_dates(delta, english, russian):
+    from campushub.assignments.web.due import relative
+    from campushub.i18n import translate
+
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert relative(now + delta, lambda t, **kw: translate("en", t, **kw), now) == english
+    assert relative(now + delta, lambda t, **kw: translate("ru", t, **kw), now) == russian
+    assert relative(None, lambda t, **kw: translate("en", t, **kw), now) == "no due date"
