@@ -1,6 +1,8 @@
 """A learner's notebook as HTML for the tutor's page, with nbconvert's own
 exporter. Learner outputs may carry HTML and JavaScript, so two defences:
-nbconvert's sanitizer (as nbviewer uses it) strips active content, and the
+nbconvert's sanitizing templates, with format/sanitize.py's allowlist
+(nbconvert's own escapes headings and paragraphs) and only the output
+mimetypes nbconvert renders inertly, strip active content, and the
 page shows the result only inside an iframe whose sandbox forbids scripts
 and gives it an opaque origin (templates/submission.html), so even markup
 the sanitizer missed cannot act in the tutor's session."""
@@ -10,6 +12,8 @@ from __future__ import annotations
 import threading
 
 import nbformat
+
+from ..format.sanitize import clean_html, inert_outputs
 
 _local = threading.local()
 
@@ -21,7 +25,7 @@ def _exporter():
     if exporter is None:
         from nbconvert import HTMLExporter
 
-        exporter = HTMLExporter(template_name="lab", sanitize_html=True, exclude_input_prompt=False)
+        exporter = HTMLExporter(template_name="lab", sanitize_html=True, filters={"clean_html": clean_html})
         _local.exporter = exporter
     return exporter
 
@@ -32,5 +36,6 @@ def notebook_html(raw: bytes) -> str | None:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception:  # a malformed upload is shown as unreadable, not as a 500
         return None
+    inert_outputs(nb)
     body, _resources = _exporter().from_notebook_node(nb)
     return body

@@ -36,6 +36,7 @@ def test_submission_page_never_runs_learner_script(world):
     assert "<b>shown</b>" in page.frames[0]["srcdoc"]  # the learner's harmless markup is rendered
     manual = {i["value"] for i in page.inputs if i.get("name") == "grade_id"}
     assert manual == set(MANUAL)
+    assert 'id="next-to-grade"' not in r.text  # ann is the only one to grade
     assert "HIDDEN-SQUARES-ZERO" in page.frames[0]["srcdoc"]  # tutors do see the hidden tests that ran
 
 
@@ -82,6 +83,7 @@ def test_bad_grades_change_nothing(world):
 def test_grading_then_feedback(world):
     service, store, a, source, release = world
     v = store.submit(a["id"], "ann", answer(release), late=False)
+    store.submit(a["id"], "bob", answer(release), late=False)
     tutor = service.session(TUTOR)
     page = "course/c1/a/ps1/learner/ann/v/1"
     xsrf = service.xsrf(tutor)
@@ -101,6 +103,8 @@ def test_grading_then_feedback(world):
     assert after["status"] == "graded" and after["total"] == 8 + 4.5
     shown = tutor.get(service.url + page + "?saved=grades", timeout=60)
     assert "Grades saved." in shown.text and 'value="1.5"' in shown.text and "about explain</textarea>" in shown.text
+    nxt = re.search(r'id="next-to-grade" href="([^"]+)">Next to grade: bob', shown.text)
+    assert nxt and nxt.group(1) == "/services/assignments/course/c1/a/ps1/learner/bob/v/1"
 
     r = tutor.post(service.url + page + "/feedback", data={"_xsrf": xsrf}, timeout=60, allow_redirects=False)
     assert r.status_code == 303

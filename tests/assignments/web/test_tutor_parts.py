@@ -15,6 +15,7 @@ from campushub.assignments.web.csv_rows import COLUMNS, csv_text, defuse
 from campushub.assignments.web.diff import diff_versions
 from campushub.assignments.web.grade_input import InputError, parse_grades, parse_points, parse_reason
 from campushub.assignments.web.notebook_html import notebook_html
+from campushub.assignments.web.tutor_submission import next_to_grade
 
 
 @pytest.mark.parametrize("text, expected", [("0", 0.0), ("2.5", 2.5), (" 3 ", 3.0), ("1,5", 1.5), ("", None)])
@@ -157,3 +158,17 @@ def test_notebook_html_strips_learner_script():
 
 def test_notebook_html_of_malformed_upload_is_none():
     assert notebook_html(b"\xff\xfe not a notebook") is None
+
+
+def test_notebook_html_keeps_ordinary_markdown_readable():
+    md = nbformat.v4.new_markdown_cell("# Problem 1\n\nWrite **squares** | a | b |\n\n| x | y |\n|---|---|\n| 1 | 2 |")
+    html = notebook_html(notebook(md))
+    assert "<h1" in html and "&lt;h1" not in html and "<strong>squares</strong>" in html and "<table>" in html
+
+
+def test_next_to_grade_goes_on_in_gradebook_order_and_wraps():
+    rows = [{"learner": n, "needs_grading": n in ("ann", "dan")} for n in ("ann", "bob", "cid", "dan")]
+    assert next_to_grade(rows, "bob")["learner"] == "dan"
+    assert next_to_grade(rows, "dan")["learner"] == "ann"
+    assert next_to_grade(rows, "zed")["learner"] == "ann"  # no longer in the group: from the top
+    assert next_to_grade(rows[:1], "ann") is None
