@@ -105,7 +105,8 @@ def feedback_html(executed_nb: NotebookNode, student_nb: NotebookNode, scores: l
         for key in MARKS:  # only this function sets them: a learner's own would be trusted by the template
             cell.get("metadata", {}).pop(key, None)
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        gid = meta.get("grade_id")
         s = by_id.get(gid) if gid else None
         is_test = s is not None and s.kind == "tests"
         if is_test or (meta.get("grade") and not meta.get("solution")):

@@ -16,6 +16,10 @@ from .errors import AssignmentError
 
 # Editor and Jupyter leftovers are never part of an assignment.
 SKIPPED_DIRS = {".ipynb_checkpoints", "__pycache__"}
+# Every learner gets a copy and the database keeps one per assignment: a
+# folder past these is a wrong folder (a home directory), not an assignment.
+MAX_FILES = 1000
+MAX_BYTES = 200 * 2**20
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ def load_source(folder: Path) -> Source:
                               folder=str(folder))
     notebooks: dict[str, bytes] = {}
     files: dict[str, bytes] = {}
+    total = 0
     for root, dirs, names in os.walk(folder, followlinks=False):
         base = Path(root)
         for d in list(dirs):
@@ -55,6 +60,11 @@ def load_source(folder: Path) -> Source:
                 raise _symlink(folder, path)
             if not stat.S_ISREG(mode):
                 continue
+            total += os.lstat(path).st_size
+            if total > MAX_BYTES or len(notebooks) + len(files) >= MAX_FILES:
+                raise AssignmentError(N_("{folder}: more than {count} files or {size} MiB: give the folder of "
+                                         "one assignment"), folder=str(folder), count=MAX_FILES,
+                                      size=MAX_BYTES // 2**20)
             rel = relative_path(path.relative_to(folder).as_posix())
             (notebooks if name.endswith(".ipynb") else files)[rel] = path.read_bytes()
     if not notebooks:

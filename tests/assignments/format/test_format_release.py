@@ -114,3 +114,16 @@ def test_relative_path_refuses_escapes(bad):
     with pytest.raises(AssignmentError):
         relative_path(bad)
     assert relative_path("data/numbers.csv") == "data/numbers.csv"
+
+
+def test_a_folder_far_too_big_is_refused(tmp_path, monkeypatch):
+    from campushub.assignments.format import source as source_module
+
+    shutil.copytree(PS1, tmp_path / "a")
+    monkeypatch.setattr(source_module, "MAX_FILES", 2)
+    with pytest.raises(AssignmentError, match="give the folder of one assignment"):
+        load_source(tmp_path / "a")
+    monkeypatch.setattr(source_module, "MAX_FILES", 1000)
+    monkeypatch.setattr(source_module, "MAX_BYTES", 100)
+    with pytest.raises(AssignmentError, match="give the folder of one assignment"):
+        load_source(tmp_path / "a")
