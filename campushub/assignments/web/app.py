@@ -15,6 +15,7 @@ from tornado import web
 
 from ...i18n.jinja import I18nExtension
 from .base import NotFoundHandler
+from .source_upload import allow_folder_uploads
 
 log = logging.getLogger("campushub.assignments")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -57,4 +58,5 @@ def make_app(*, store, people, site_config: dict, prefix: str, hub_prefix: str, 
     }
     if hub_auth is not None:
         settings["hub_auth"] = hub_auth
+    allow_folder_uploads()  # a source folder's files, each one multipart part
     return web.Application(handlers, **settings)

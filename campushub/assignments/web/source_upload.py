@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
+from tornado import httputil
+
 from ...i18n import N_
 from ..format.errors import AssignmentError
-from ..format.source import SKIPPED_DIRS, Source, relative_path
+from ..format.source import MAX_BYTES, MAX_FILES, SKIPPED_DIRS, Source, relative_path
 from ..store.api import BAD_NAME, NAME
 
 BAD_DUE = N_("\"{due}\" is not a date and time: use YYYY-MM-DD HH:MM (UTC), or leave it empty for no due date")
@@ -19,6 +21,21 @@ BAD_TITLE = N_("The title must be one line of at most 200 characters.")
 NO_FILES = N_("Choose the source notebooks (and any data files) to upload.")
 NO_NOTEBOOKS = N_("The upload holds no notebooks: add the assignment's .ipynb source files")
 TWICE = N_("{path}: uploaded twice: choose each file once")
+TOO_MUCH = N_("The upload holds more files than {count} or more than {size} MiB: choose the folder of one assignment")
+
+
+def allow_folder_uploads() -> None:
+    """Let tornado parse a form holding a whole source folder. Since 6.5.5 it
+    refuses a multipart body of more than 100 parts before any handler runs
+    (answering a bare 400), and a folder of data files easily has more; the
+    folder's own limit (format.source.MAX_FILES) is checked in collect(), and
+    room above it lets a somewhat larger folder get that check's one line
+    rather than tornado's bare refusal. Process-wide, as tornado offers it;
+    the body size stays bounded by max_body."""
+    if hasattr(httputil, "set_parse_body_config"):
+        config = httputil.ParseBodyConfig()
+        config.multipart.max_parts = max(config.multipart.max_parts, 4 * MAX_FILES)
+        httputil.set_parse_body_config(config)
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,9 @@ def collect(files: list, folder: list) -> Source:
     uploads += [(renamed[n], body) for n, body in chosen]
     if not uploads:
         raise AssignmentError(NO_FILES)
+    # The limits load_source puts on a source folder, for the same reason.
+    if len(uploads) > MAX_FILES or sum(len(body) for _, body in uploads) > MAX_BYTES:
+        raise AssignmentError(TOO_MUCH, count=MAX_FILES, size=MAX_BYTES // 2**20)
     notebooks: dict[str, bytes] = {}
     data: dict[str, bytes] = {}
     for name, body in uploads:

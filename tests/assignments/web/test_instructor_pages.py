@@ -208,3 +208,11 @@ def test_due_dates_as_typed(typed, expected):
     from campushub.assignments.web.source_upload import parse_due
 
     assert parse_due(typed) == expected
+
+
+def test_a_whole_home_folder_is_refused(world):
+    # A home folder chosen by mistake: every learner and the database would get a copy.
+    clutter = [(f"ps1/data/f{i}.txt", b"x") for i in range(2500)]  # past tornado's default of 100 parts too
+    r = world.create(folder=ps1_files("ps1/") + clutter)
+    assert r.status_code == 400 and "more files than 1000" in error_line(r)
+    assert world.store.assignments("c1") == []
