@@ -113,3 +113,22 @@ def test_learners_cannot_create_and_bad_sources_are_refused(site, service_ps1, p
                                                                              "files": files})
     assert r.status_code == 400 and "is not a date" in r.json()["message"]
     assert site.call("tess", "GET", f"api/course/{COURSE}/a/x/student").status_code == 404
+
+
+def test_late_work_is_accepted_and_flagged_and_unreleased_work_is_hidden(site, service_ps1, ps1_source, ps1_release):
+    files = b64({**ps1_source.notebooks, **ps1_source.files})
+    for name, due, release in (("late1", "2020-01-01T00:00:00Z", True), ("draft1", None, False)):
+        r = site.call("tess", "POST", f"api/course/{COURSE}/assignments",
+                      json={"name": name, "due": due, "release": release, "files": files})
+        assert r.status_code == 201, r.text
+    notebooks = b64(_notebooks(ps1_release))
+    r = site.call("ann", "POST", f"api/course/{COURSE}/a/late1/submissions", json={"files": notebooks})
+    assert r.status_code == 201 and r.json()["late"] is True, r.text  # assignments.late: accept (the default)
+    for path in ("student", "versions"):
+        r = site.call("ann", "GET", f"api/course/{COURSE}/a/draft1/{path}")
+        assert r.status_code == 404 and "no assignment" in r.json()["message"]
+    r = site.call("ann", "POST", f"api/course/{COURSE}/a/draft1/submissions", json={"files": notebooks})
+    assert r.status_code == 404
+    assert site.call("tess", "GET", f"api/course/{COURSE}/a/draft1/student").status_code == 200
+    names = [a["name"] for a in site.call("ann", "GET", "api/assignments").json()["assignments"]]
+    assert "late1" in names and "draft1" not in names
