@@ -78,6 +78,7 @@ def test_learner_script_never_runs_on_the_submission_page(new_page, page_url, mo
         from nbconvert import HTMLExporter
 
         monkeypatch.setattr(notebook_html, "_exporter", lambda: HTMLExporter(template_name="lab"))
+        monkeypatch.setattr(notebook_html, "_cache", type(notebook_html._cache)())  # not the sanitized renderings
     page = open_as_tutor(new_page, page_url)
     frames_loaded(page)
     srcdoc = page.locator("iframe.notebook-frame").first.get_attribute("srcdoc")

@@ -9,13 +9,20 @@ the sanitizer missed cannot act in the tutor's session."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 
 import nbformat
 
 from ..format.sanitize import clean_html, inert_outputs
 
 _local = threading.local()
+# Versions are immutable, so a rendering keyed by the bytes' hash stays right;
+# a tutor's page is shown again after every form it posts.
+_CACHE_SIZE = 32
+_cache: OrderedDict[str, str | None] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def _exporter():
@@ -32,6 +39,20 @@ def _exporter():
 
 def notebook_html(raw: bytes) -> str | None:
     """The notebook as a standalone sanitized HTML document, or None when it cannot be read."""
+    key = hashlib.sha256(raw).hexdigest()
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    html = _render(raw)
+    with _cache_lock:
+        _cache[key] = html
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return html
+
+
+def _render(raw: bytes) -> str | None:
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception:  # a malformed upload is shown as unreadable, not as a 500

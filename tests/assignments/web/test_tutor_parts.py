@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
+from campushub.assignments.web import notebook_html as rendering
 from campushub.assignments.web.csv_rows import COLUMNS, csv_text, defuse
 from campushub.assignments.web.diff import diff_versions
 from campushub.assignments.web.grade_input import InputError, parse_grades, parse_points, parse_reason
@@ -172,3 +173,14 @@ def test_next_to_grade_goes_on_in_gradebook_order_and_wraps():
     assert next_to_grade(rows, "dan")["learner"] == "ann"
     assert next_to_grade(rows, "zed")["learner"] == "ann"  # no longer in the group: from the top
     assert next_to_grade(rows[:1], "ann") is None
+
+
+def test_notebook_html_renders_a_version_once(monkeypatch):
+    made = []
+    real = rendering._exporter
+    monkeypatch.setattr(rendering, "_cache", type(rendering._cache)())
+    monkeypatch.setattr(rendering, "_exporter", lambda: made.append(1) or real())
+    raw = notebook(code("x = 'cached once'"))
+    assert notebook_html(raw) is notebook_html(raw) and len(made) == 1
+    notebook_html(notebook(code("y = 2")))
+    assert len(made) == 2
