@@ -91,6 +91,10 @@ def to_traits(values: dict, release: str) -> Config:
         ks.storage_extra_labels = su["storage"]["extraLabels"]
     ks.init_containers = list(su.get("initContainers") or [])
     c.Spawner.cmd = su.get("cmd")
+    # hub.services entries, each with the token the chart makes for it (templates/hub/secret.yaml)
+    services = values["hub"].get("services") or {}
+    c.JupyterHub.services = [{k: v for k, v in service.items() if k != "apiToken"}
+                             | {"name": key, "api_token": f"chart-made-{key}"} for key, service in services.items()]
     if sched["userScheduler"]["enabled"]:
         ks.scheduler_name = names["user-scheduler"]
     if sched["podPriority"]["enabled"]:

@@ -71,6 +71,8 @@ def release_hub(config: dict, tmp_path: Path, monkeypatch) -> Config:
     names = {"user-scheduler": f"{kube['release']}-user-scheduler", "priority": f"{kube['release']}-default-priority"}
     z2jh._get_config_value = lambda name: names.get(name, name)
     generated = {"hub.config.JupyterHub.cookie_secret": "00" * 32, "hub.config.CryptKeeper.keys": "0" * 64}
+    # the chart makes a token for each hub.services entry (templates/hub/secret.yaml)
+    generated |= {f"hub.services.{key}.apiToken": f"chart-made-{key}" for key in values["hub"].get("services", {})}
     z2jh.get_secret_value = lambda key, default=None: generated.get(key, default)
     monkeypatch.setitem(sys.modules, "z2jh", z2jh)
     monkeypatch.setattr(sys, "path", list(sys.path))  # the chart's file prepends its folder

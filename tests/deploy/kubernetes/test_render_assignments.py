@@ -170,3 +170,19 @@ def test_off_renders_nothing():
     assert not _objects(config)
     assert "services" not in rendered.values["hub"]
     assert not any(b.context == "assignments" for b in images.builds(config))
+
+
+def test_the_charts_hub_config_then_ours_announce_it(tmp_path, monkeypatch):
+    """The chart's own jupyterhub_config.py on the rendered values, then our
+    extraConfig: the service with the chart-made token the pod reads too."""
+    from .test_chart_hub import release_hub
+
+    config = validate({"courses": COURSE, "hub": {"db_url": None}})
+    c = release_hub(config, tmp_path, monkeypatch)
+    (entry,) = [s for s in c.JupyterHub.services if s["name"] == "assignments"]
+    assert entry["api_token"] == "chart-made-assignments"
+    assert entry["url"] == where.url() and entry["oauth_no_confirm"] is True
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert roles["campushub-assignments"]["services"] == ["assignments"]
+    assert "access:services!service=assignments" in roles["user"]["scopes"]
+    assert "access:services!service=assignments" in c.CampusHubKubeSpawner.server_token_scopes
