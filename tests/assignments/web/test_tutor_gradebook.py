@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 
 import pytest
 
@@ -89,10 +90,21 @@ def bulk_versions(store, ids: list[int], learners: list[str]) -> None:
             for aid in ids for name in learners for number in (1, 2)])
 
 
-def test_gradebook_reads_one_store_call_and_constant_queries_at_500_by_10(tmp_path, ps1_source, ps1_release):
+def database_url(kind: str, tmp_path, request) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'assignments.sqlite'}"
+    server = request.getfixturevalue("postgres")  # tests/conftest.py: a real PostgreSQL
+    name = f"tutor_pages_{uuid.uuid4().hex[:12]}"
+    server.psql(f"CREATE DATABASE {name}")
+    return server.url(name)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.stack)])
+def test_gradebook_reads_one_store_call_and_constant_queries_at_500_by_10(kind, tmp_path, request, ps1_source,
+                                                                       ps1_release):
     from sqlalchemy import event
 
-    store = Store(f"sqlite:///{tmp_path / 'assignments.sqlite'}")
+    store = Store(database_url(kind, tmp_path, request))
     big = [f"learner{i:03d}" for i in range(500)]
     ids = [store.create_assignment("c1", f"a{n}", title=f"A{n}", due=None, source=ps1_source, release=ps1_release,
                                    by="t", released=True)["id"] for n in range(10)]
