@@ -90,6 +90,8 @@ def test_grading_then_feedback(world):
     early = tutor.post(service.url + page + "/feedback", data={"_xsrf": xsrf}, timeout=30, allow_redirects=False)
     assert early.status_code == 400 and "still being autograded" in one_line(early)
     autograde(store, source)
+    forged = tutor.post(service.url + page + "/feedback", timeout=60, allow_redirects=False)
+    assert forged.status_code == 403 and "This form has expired" in one_line(forged)
     missing = tutor.post(service.url + page + "/feedback", data={"_xsrf": xsrf}, timeout=60, allow_redirects=False)
     assert missing.status_code == 400 and "before releasing feedback" in one_line(missing)
     assert store.feedback(v["id"]) is None and store.version(v["id"])["status"] == "autograded"
@@ -126,6 +128,8 @@ def test_resubmission_needs_a_reason_and_the_latest_version(world):
     assert r.status_code == 400 and one_line(r) == "400 Give a reason for the resubmission request."
     r = tutor.post(url.format(2), data={"_xsrf": xsrf}, timeout=30, allow_redirects=False)
     assert r.status_code == 400
+    r = tutor.post(url.format(2), data={"reason": "a forged form"}, timeout=30, allow_redirects=False)
+    assert r.status_code == 403 and "This form has expired" in one_line(r)
     r = tutor.post(url.format(1), data={"_xsrf": xsrf, "reason": "why"}, timeout=30, allow_redirects=False)
     assert r.status_code == 400 and "open version 2" in one_line(r)
     assert [v["status"] for v in store.versions(a["id"], "ann")] == ["submitted", "submitted"]
