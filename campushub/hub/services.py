@@ -68,6 +68,8 @@ register(
     Role("campushub-operator", "The CLI and automation: manage users, groups and servers", (
         "admin:users", "admin:servers", "admin:groups", "access:servers",
         "read:hub", "read:metrics", "tokens", "proxy", "shutdown",
+        # `campushub assignment create` calls the assignments service with this role's token
+        "access:services!service=assignments",
     )),
     # `campushub` commands on the hub's machine; on Kubernetes, an operator's
     # token from a Secret, if the release provides one.

@@ -158,7 +158,7 @@ class CreateHandler(ApiHandler):
         except AssignmentError as e:
             self.refuse(e)
         created = self.store.create_assignment(course, name, title=title, due=due, source=source, release=built,
-                                               by=self.user_name, released=release)
+                                               by=self.actor, released=release)
         self.write_json({"course": course, "name": name, "id": created["id"], "notebooks": created["notebooks"],
                          "max_points": created["max_points"], "released": created["released_at"] is not None,
                          "due": iso(created["due"]), "message": self._(CREATED, name=name, course=course)},

@@ -32,3 +32,15 @@ def test_the_service_refusals_reach_the_terminal_in_one_line(site):
     [line] = r.stderr.strip().splitlines()
     assert line.startswith("campushub: the assignments service refused: ") and "tutors" in line
     assert site.call("tess", "GET", f"api/course/{COURSE}/a/byann/student").status_code == 404
+
+
+def test_on_the_hubs_machine_the_cli_token_is_enough(site):
+    """No token given: the site's own campushub-cli service token and URL, from its data dir."""
+    r = campushub("assignment", "create", str(PS1), "--course", COURSE, "--name", "bycli", "--no-release",
+                  "--data-dir", str(site.hub.data_dir), env={})
+    assert r.returncode == 0, r.stderr
+    assert site.call("tess", "GET", f"api/course/{COURSE}/a/bycli/student").status_code == 200
+    # the operator's token is a tutor's for creating, never a learner's
+    r = site.call(None, "POST", f"api/course/{COURSE}/a/bycli/submissions", json={"files": {}},
+                  headers={"Authorization": f"token {(site.hub.data_dir / 'cli-api-token').read_text().strip()}"})
+    assert r.status_code == 403
