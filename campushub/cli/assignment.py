@@ -38,6 +38,8 @@ def register(sub) -> None:
         description="Validate an nbgrader source folder (notebooks plus data files), make the student version "
                     "(solutions stripped, hidden tests removed, cells locked, checksums added) and create the "
                     "assignment in the assignments service, released to the course's learners unless --no-release. "
+                    "The token: $CAMPUSHUB_API_TOKEN (a course tutor's API token from the hub's Token page, or the "
+                    "campushub-automation service's), else, on the hub's machine as root, the site's own CLI token. "
                     "Exit status: 0 created (or written with --dry-run), 2 the source or an option is wrong "
                     "(nothing created), 1 the service refused or could not be reached.")
     c.add_argument("source", metavar="SOURCE_DIR", help="folder of source notebooks in nbgrader's format")
