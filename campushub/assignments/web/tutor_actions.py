@@ -5,6 +5,7 @@ form answers one line and changes nothing (BaseHandler checks XSRF)."""
 from __future__ import annotations
 
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from ...i18n import N_
 from .feedback_build import NotReady, build_feedback
@@ -55,10 +56,12 @@ class ResubmissionHandler(_VersionAction):
 
 class FeedbackHandler(_VersionAction):
     @web.authenticated
-    def post(self, course: str, name: str, learner: str, number: str):
+    async def post(self, course: str, name: str, learner: str, number: str):
         assignment, version = self.tutor_version(course, name, learner, number)
         try:
-            html = build_feedback(self.store, assignment, version, self.lang)
+            # nbconvert runs once per notebook: off the loop, other pages keep answering.
+            html = await IOLoop.current().run_in_executor(None, build_feedback, self.store, assignment, version,
+                                                          self.lang)
         except NotReady as e:
             self.fail(400, e.message, **e.kwargs)
         self.store.release_feedback(version["id"], html, self.user_name)
