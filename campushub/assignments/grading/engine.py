@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import queue
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -58,8 +59,9 @@ class Grader:
         os.chmod(scratch_root, 0o700)
         env = Path(python).absolute().parent.parent
         keep = tuple({env, Path(os.path.realpath(env))})
+        self.tag = uuid.uuid4().hex[:6]
         self.settings = Settings(python, limits, scratch_root, max_output,
-                                 hide=tuple(Path(p) for p in (*HIDDEN, *hide)), keep=keep)
+                                 hide=tuple(Path(p) for p in (*HIDDEN, *hide)), keep=keep, tag=self.tag)
         self.jobs: queue.Queue = queue.Queue()
         self.closed = False
         hierarchy = meter.backend()
@@ -68,8 +70,11 @@ class Grader:
             worker.thread.start()
 
     def close(self) -> None:
-        """Stop every worker: runners killed, kernels' cgroups removed; waiting grade() calls raise RunnerGone."""
+        """Stop every worker now: runners and kernels killed, cgroups and scratch removed; grade() calls
+        waiting or running raise RunnerGone (their jobs go back to the queue)."""
         self.closed = True
+        for worker in self.workers:
+            worker.abort()
         for _ in self.workers:
             self.jobs.put(None)
         for worker in self.workers:

@@ -153,10 +153,16 @@ class Runner:
             try:
                 self._write_files(entry, task["files"])
                 client.nb = nbformat.reads(task["notebook"], as_version=4)
-                client.budget, client.timeout = task["max_output"], task["timeout"]
-                await asyncio.wait_for(client.async_execute(), task["timeout"])
-            except TimeoutError:
-                note = f"timeout: stopped after {task['timeout']} s"
+                # the notebook's time runs out first (a cell's own timeout would end only that cell)
+                client.budget, client.timeout = task["max_output"], task["timeout"] + 60
+                execution = asyncio.ensure_future(client.async_execute())
+                await asyncio.wait({execution}, timeout=task["timeout"])
+                if not execution.done():
+                    note = f"timeout: stopped after {task['timeout']} s"
+                    execution.cancel()  # nbclient turns this into DeadKernelError: the note says why
+                    await asyncio.wait({execution})
+                else:
+                    execution.result()
             except DeadKernelError:
                 note = "died: the kernel stopped (out of memory, or killed)"
             except Exception as e:  # noqa: BLE001 -- whatever the notebook did, it is this notebook's result
@@ -235,7 +241,7 @@ async def main(out_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    fd, memory_cap = int(sys.argv[1]), int(sys.argv[2])
+    fd, memory_cap = int(sys.argv[1]), int(sys.argv[2])  # argv[3]: the scratch folder, for ps
     # outputs are held here until sent: a runaway notebook must not take root's memory with it
     resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
     os.set_inheritable(fd, False)  # kernels are started from here: they must not get the channel

@@ -73,7 +73,7 @@ class Queue:
             data = {p: d for p, d in source.items() if not p.endswith(".ipynb")}
             outcome = self.grader.grade(notebooks, submitted, data)
         except RunnerGone as e:
-            if self._stop.is_set():  # the service is stopping: the job is done by the next one
+            if self._stop.is_set() or self.grader.closed:  # the service is stopping: the next one grades it
                 self.store.release_job(job["id"])
                 return
             outcome = None

@@ -30,7 +30,7 @@ from ...content.check.meter import Meter
 from ...deploy.local import tools as system_tools
 
 RUNNER = Path(__file__).with_name("kernel_runner.py")
-PREFIX = "grading-"            # cgroup names: grading-<pid>-<random>
+PREFIX = "grading-"            # cgroup names: grading-<grader's tag>-<pid>-<random>
 STARTUP = 90                   # seconds a kernel may take to answer (two start at once on a busy machine)
 GRACE = 20                     # seconds the runner has to report after a notebook's time ran out
 RUNNER_MEMORY = 2 * 2**30      # the runner's own address space; outputs it holds come on top
@@ -47,6 +47,7 @@ class Settings:
     max_output: int
     hide: tuple[Path, ...] = ()
     keep: tuple[Path, ...] = ()
+    tag: str = ""  # the grader's, in its cgroups' names
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Worker:
         self.stash: dict[tuple[str, int], dict] = {}
         self.log: deque[bytes] = deque(maxlen=64)
         self.slots: dict[int, Meter] = {}
+        self.closing = False
         self.thread = threading.Thread(target=self._loop, name=f"grading-worker-{index}", daemon=True)
 
     # -- the runner process --------------------------------------------------
@@ -84,7 +86,8 @@ class Worker:
         try:
             self.proc = subprocess.Popen(
                 [tools["unshare"], "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                 f'{mount} && exec "$@"', "sh", s.python, "-I", str(RUNNER), str(write_end), str(cap)],
+                 f'{mount} && exec "$@"', "sh", s.python, "-I", str(RUNNER), str(write_end), str(cap),
+                 str(s.scratch_root)],  # named so that ps shows whose runner it is
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(write_end,),
                 start_new_session=True, cwd="/",
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(s.scratch_root),
@@ -139,6 +142,19 @@ class Worker:
             self.stash[(message.get("op"), message.get("id"))] = message
         return None
 
+    def abort(self) -> None:
+        """From another thread (Grader.close): the runner and every kernel killed now, so that a notebook
+        still running fails at once (RunnerGone) instead of being waited for; no new runner starts."""
+        self.closing = True
+        proc = self.proc
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for meter in list(self.slots.values()):
+            meter.kill_all()
+
     def _stop_runner(self) -> None:
         if self.proc is None:
             return
@@ -157,7 +173,7 @@ class Worker:
     def _warm(self) -> int:
         """Start a kernel in a new sandbox and cgroup; its id (answered "warmed" later)."""
         s, ident = self.settings, next(_ids)
-        meter = self.slots[ident] = Meter(s.limits, self.hierarchy, PREFIX)
+        meter = self.slots[ident] = Meter(s.limits, self.hierarchy, f"{PREFIX}{s.tag}-")
         scratch = s.scratch_root / f"k{ident}"
         cmd = sandbox.command(scratch, scratch / "work", s.limits, meter.procs_files, hide=s.hide, keep=s.keep,
                               address_space=s.limits.memory + KERNEL_SLACK, sockets=True)
@@ -200,7 +216,7 @@ class Worker:
     def _loop(self) -> None:
         spare, broken = None, None
         while True:
-            if self.proc is None:  # a runner and a kernel ready before the next submission arrives
+            if self.proc is None and not self.closing:  # a runner and a kernel ready before the next submission
                 try:
                     self._spawn()
                     spare, broken = self._warm(), None
@@ -213,6 +229,8 @@ class Worker:
             if not unit.future.set_running_or_notify_cancel():
                 continue
             try:
+                if self.closing:
+                    raise RunnerGone("the grader was closed")
                 if broken is not None:
                     raise RunnerGone(f"the grading runner could not start: {broken}")
                 ident, spare = spare, None

@@ -37,4 +37,4 @@ def grader(python, tmp_path_factory, data_dir):  # noqa: F811
     g = Grader(python, workers=2, limits=LIMITS, scratch_root=tmp_path_factory.mktemp("scratch"), hide=(data_dir,))
     yield g
     g.close()
-    assert leftovers() == (set(), set()), "the grader left cgroups or processes behind"
+    assert leftovers(g) == (set(), set()), "the grader left cgroups or processes behind"

@@ -3,7 +3,6 @@ learner writes, test cells (with points) from the source."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -20,7 +19,7 @@ def answer(grade_id: str, source: str):
     return cell
 
 
-def test(grade_id: str, source: str, points: float = 1):
+def grade_test(grade_id: str, source: str, points: float = 1):
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata.nbgrader = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
                               "schema_version": 3, "solution": False, "task": False}
@@ -39,8 +38,9 @@ def attack(code: str, check: str, hidden: str = "") -> tuple[bytes, bytes]:
     `hidden` as its hidden part in the source only), and a last test that needs only the kernel alive.
     An attack contained scores 1, 0, 1."""
     def cells(achieved: str):
-        return [answer("setup", "def double(x):\n    return 2 * x"), test("before", "assert double(2) == 4"),
-                answer("attack", code), test("achieved", achieved), test("after", "assert double(3) == 6")]
+        return [answer("setup", "def double(x):\n    return 2 * x"), grade_test("before", "assert double(2) == 4"),
+                answer("attack", code), grade_test("achieved", achieved),
+                grade_test("after", "assert double(3) == 6")]
     source = notebook(*cells(f"{check}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS" if hidden else check))
     return source, notebook(*cells(check))
 
@@ -56,18 +56,17 @@ def points(outcome, name: str = "nb.ipynb") -> dict[str, float | None]:
     return {c.grade_id: c.auto_points for c in outcome.scores[name] if c.kind == "tests"}
 
 
-def leftovers() -> tuple[set[str], set[int]]:
-    """This process's grading cgroups and the kernels/runners still running."""
+def leftovers(grader) -> tuple[set[str], set[int]]:
+    """The grader's cgroups and its runners and kernels (named by its scratch folder) still there."""
     groups = set()
     backend = cgroups.detect()
     bases = backend.mounts.values() if backend.version == 1 else [backend.root]
     for base in bases:
         parent = Path(base) / cgroups.PARENT
         if parent.is_dir():
-            groups |= {p.name for p in parent.iterdir() if p.name.startswith(f"{PREFIX}{os.getpid()}-")}
-    me = psutil.Process()
-    procs = {p.pid for p in me.children(recursive=True)
-             if any("kernel_runner.py" in a or "ipykernel_launcher" in a for a in _cmdline(p))}
+            groups |= {p.name for p in parent.iterdir() if p.name.startswith(f"{PREFIX}{grader.tag}-")}
+    scratch = str(grader.settings.scratch_root)
+    procs = {p.pid for p in psutil.Process().children(recursive=True) if any(scratch in a for a in _cmdline(p))}
     return groups, procs
 
 
