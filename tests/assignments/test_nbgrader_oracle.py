@@ -1,18 +1,20 @@
 """nbgrader as the oracle: the same submissions of the ps1 fixture graded by
 `nbgrader autograde` (0.9.6, the real CLI in a course directory of its own)
-and by CampusHub's `campushub grade --json` must score the same, per notebook
-and per grade cell.
+and by CampusHub's grading engine (grading.engine.Grader, sandbox on, as the
+service and `campushub grade` use it) must score the same, per notebook and
+per grade cell. Both kernels run the site's default environment.
 
 Learners who hide their failures: replacing IPython's showtraceback or
 installing a custom exception handler leaves no error output, yet nbgrader
 0.9.6 scores those the same as we do (its Execute preprocessor adds the
-execute_reply's error to the cell), so they are compared like the rest. Where
-the two deliberately differ, the test says so and checks the difference: a
-learner's pre_run_cell hook that prints a result of its own before every
-test makes nbgrader read that as the test's (partial-credit) result and give
-the points; CampusHub judges from the kernel's execute_reply status and gives
-none. Warnings on stderr cost the points in both, unless `stderr_harmless` is
-on (ours only).
+execute_reply's error to the cell), so they are compared like the rest.
+Where the two deliberately differ, the test says so and checks the
+difference: a learner's pre_run_cell hook that prints a result of its own
+before every test makes nbgrader read that as the test's result (it takes
+the first execute_result), so it awards a failing test and raises partial
+credit; CampusHub judges pass/fail from the kernel's execute_reply status
+and takes the lowest result, so neither happens. Warnings on stderr cost the
+points in both, unless `stderr_harmless` is on (ours only).
 """
 
 from __future__ import annotations
@@ -66,9 +68,11 @@ SUBMISSIONS = {
     "hides_tracebacks": {"squares": HIDE_TRACEBACKS + "def squares(n):\n    raise NotImplementedError()\n"},
     "custom_exc": {"squares": CUSTOM_EXC + "def squares(n):\n    return []\n"},
     "fake_result": {"squares": FAKE_RESULT + "def squares(n):\n    raise NotImplementedError()\n"},
+    # test_clamp passes 2 of 3 cases; the learner's printed result comes before the cell's own 2.0
+    "fake_partial": {"clamp": FAKE_RESULT + "def clamp(x, lo, hi):\n    return min(x, hi)\n"},
 }
 # nbgrader awards the points to these; we do not.
-FOOLS_NBGRADER = {"fake_result"}
+FOOLS_NBGRADER = {"fake_result", "fake_partial"}
 
 
 def solution(source: str) -> str:
@@ -205,6 +209,15 @@ def test_a_fake_result_earns_nothing_here_unlike_nbgrader(oracle, ours):
     # The tests whose answers are right pass in both.
     assert ours_p1["test_column_mean"] == nbgrader_p1["test_column_mean"] == 3.0
     assert ours["fake_result"]["problem2"] == oracle["fake_result"]["problem2"]
+
+
+def test_a_fake_result_does_not_raise_partial_credit_here_unlike_nbgrader(oracle, ours):
+    nbgrader_p1, ours_p1 = oracle["fake_partial"]["problem1"], ours["fake_partial"]["problem1"]
+    assert nbgrader_p1["test_clamp"] == 3.0, nbgrader_p1  # the learner's result, read first
+    assert ours_p1["test_clamp"] == 2.0, ours_p1  # the cell's own
+    assert {k: v for k, v in ours_p1.items() if k != "test_clamp"} == \
+        {k: v for k, v in nbgrader_p1.items() if k != "test_clamp"}
+    assert ours["fake_partial"]["problem2"] == oracle["fake_partial"]["problem2"]
 
 
 def test_stderr_harmless_setting_keeps_the_points_of_a_warning(env_python, submissions, oracle, tmp_path):
