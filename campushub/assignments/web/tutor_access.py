@@ -4,6 +4,7 @@ assignment, learner or version exists."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from urllib.parse import quote
 
 from ...i18n import N_
@@ -42,4 +43,4 @@ def points(value) -> str:
 
 def when(value) -> str:
     """A stored (aware UTC) time as tutors read it, with its zone spelled out."""
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
