@@ -19,6 +19,7 @@ TEXTS_ENV = "CAMPUSHUB_ASSIGNMENTS_TEXTS"
 TEXTS = (
     N_("Submit assignment"),
     N_("Fetch assignment"),
+    N_("Back to the assignment"),
     N_("Saving…"),
     N_("Submitting…"),
     N_("Only a notebook can be submitted."),

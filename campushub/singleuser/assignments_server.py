@@ -27,6 +27,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from .assignments_folder import (
     FOLDER,
+    NAME,
     Refused,
     assignment_dir,
     assignment_of,
@@ -119,7 +120,14 @@ class Handler(JupyterHandler):
             self.finish({"message": message, **extra})
         else:
             role = "success" if status < 400 else "danger"
-            self.page(title, f'<div class="alert alert-{role}" role="alert">{html.escape(message)}</div>', status)
+            body = f'<div class="alert alert-{role}" role="alert">{html.escape(message)}</div>'
+            course, name = self.get_body_argument("course", ""), self.get_body_argument("assignment", "")
+            if NAME.match(course) and NAME.match(name):  # the form came from the assignment's page: back there
+                back = url_path_join(os.environ.get("JUPYTERHUB_BASE_URL", "/"), "services/assignments/course",
+                                     quote(course), "a", quote(name) + "/")
+                body += (f'<a class="btn btn-outline-secondary" href="{html.escape(back)}">'
+                         f'{html.escape(_("Back to the assignment"))}</a>')
+            self.page(title, body, status)
 
     @web.authenticated
     async def post(self):

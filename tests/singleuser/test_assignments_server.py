@@ -165,6 +165,11 @@ def test_forms_need_the_xsrf_token_and_fetch_opens_the_notebook(server):
                      timeout=30)
     assert r.status_code == 302 and r.headers["Location"].endswith("/lab/tree/assignments/ml101/form/form.ipynb")
     assert (server.home / "assignments" / "ml101" / "form" / "form.ipynb").read_bytes() == notebook("x")
+    # submit from the form: the service's answer, and the way back to the assignment's page
+    r = browser.post(f"{server.url}campushub/assignments/submit",
+                     data={"course": "ml101", "assignment": "form", "_xsrf": token}, timeout=30)
+    assert r.status_code == 200 and "Version 1 received" in r.text, r.text[:500]
+    assert 'href="/services/assignments/course/ml101/a/form/"' in r.text
 
 
 def test_nobody_else_gets_in(server):
