@@ -82,6 +82,10 @@ def write_new(folder_fd, parts, data):
             fds.append(open_dir(fds[-1], part, create=True))
         fd = fds[-1]
         tmp = f".{parts[-1]}.campushub-{os.getpid()}"
+        try:
+            os.unlink(tmp, dir_fd=fd)  # left by a server killed mid-write
+        except FileNotFoundError:
+            pass
         out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd)
         try:
             with os.fdopen(out, "wb") as f:

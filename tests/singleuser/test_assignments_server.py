@@ -192,7 +192,12 @@ def test_bad_requests_get_one_line(server):
 
 def test_files_written_are_plain_files_of_the_learner(server):
     server.service.student[("ml101", "modes")] = {"m.ipynb": base64.b64decode(base64.b64encode(NOTEBOOK))}
+    # a temporary file left by a server killed while writing does not get in the way
+    stale = server.home / "assignments" / "ml101" / "modes" / f".m.ipynb.campushub-{server.process.pid}"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half")
     assert server.post("fetch", {"course": "ml101", "assignment": "modes"}).status_code == 200
     written = server.home / "assignments" / "ml101" / "modes" / "m.ipynb"
     assert written.is_file() and not written.is_symlink()
     assert written.stat().st_mode & 0o022 == 0, oct(written.stat().st_mode)
+    assert written.read_bytes() == NOTEBOOK and not stale.exists()
