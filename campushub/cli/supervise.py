@@ -50,7 +50,7 @@ class Lifetime:
         self._pending: int | None = None
         self._lock = None
         self._handlers: dict = {}
-        self._children: list = []
+        self.children: list = []  # processes started here, reaped while supervising
 
     def __enter__(self) -> Lifetime:
         layout = self.layout
@@ -152,9 +152,8 @@ class Lifetime:
                 console.print(f"[yellow]{label} exited; starting it again (log: {layout.log_file(name)})[/]")
                 with self.starting_process():
                     started = start()
-                if started is not None:
-                    self._children.append(started)
-            for child in self._children:
+                self.children.append(started)
+            for child in filter(None, self.children):  # None: one that was running already
                 child.poll()  # reaped, so a dead one does not linger as a zombie
         if layout.servers_stopped.exists():
             console.print("Stopping JupyterHub and the proxy; "

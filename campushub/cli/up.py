@@ -131,6 +131,7 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         steps.step("Starting the proxy")
         with life.starting_process():
             proxy = processes.start_proxy(layout, chp, config["hub"])
+        life.children.append(proxy)
         try:
             processes.wait_proxy(layout, config["hub"], proxy)
         except RuntimeError as e:
@@ -151,6 +152,7 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             steps.step("Starting the assignments service")
             with life.starting_process():
                 service = assignments_service.start(config, layout, env_dir)
+            life.children.append(service)
             try:
                 assignments_service.wait(config, service)
             except RuntimeError as e:
