@@ -14,6 +14,7 @@ from campushub.assignments.format.release import student_version
 from campushub.assignments.format.scoring import merge_submission, score
 
 PS1 = Path(__file__).parents[1] / "fixtures" / "ps1"
+KERNEL = pytest.mark.stack  # a kernel per test (seconds each): with the sandboxed engine's tests, out of the fast tier
 DATA = {"data/numbers.csv": (PS1 / "data" / "numbers.csv").read_bytes()}
 
 
@@ -54,6 +55,7 @@ def graded(tmp_path_factory, execute_in):
     return src, executed, score(src, executed, replies, stderr_harmless=True)
 
 
+@KERNEL
 def test_the_run_did_see_hidden_tests(graded):
     """Without this the leak tests below would prove nothing."""
     _, executed, _ = graded
@@ -61,6 +63,7 @@ def test_the_run_did_see_hidden_tests(graded):
     assert "LEARNER-PRINT-IN-TEST" in printed and "HIDDEN-SQUARES-ZERO" in printed
 
 
+@KERNEL
 def test_feedback_never_shows_hidden_tests_or_test_outputs(graded):
     src, executed, scores = graded
     html = feedback_html(executed, student_version(src), scores, {}, "en", title="ps1 problem1")
@@ -73,6 +76,7 @@ def test_feedback_never_shows_hidden_tests_or_test_outputs(graded):
     assert "<script>alert" not in html and "<strong>bold note</strong>" in html
 
 
+@KERNEL
 def test_feedback_shows_results_points_and_total(graded):
     src, executed, scores = graded
     html = feedback_html(executed, student_version(src), scores, {}, "en", title="ps1 problem1")
@@ -81,6 +85,7 @@ def test_feedback_shows_results_points_and_total(graded):
     assert "Score: 5 / 8" in html and "<title>ps1 problem1</title>" in html
 
 
+@KERNEL
 def test_manual_points_comments_and_language(run_notebook):
     src = source("problem2.ipynb")
     nb = student_version(src)
@@ -97,6 +102,7 @@ def test_manual_points_comments_and_language(run_notebook):
     assert "あなたの解答" in ja and "得点: 1.5 / 5" in ja and 'lang="ja"' in ja
 
 
+@KERNEL
 def test_unsafe_outputs_are_dropped_or_sanitised(run_notebook):
     src = source("problem2.ipynb")
     nb = student_version(src)
@@ -114,3 +120,18 @@ def test_unsafe_outputs_are_dropped_or_sanitised(run_notebook):
     assert "onerror" not in html and "alert(5)" not in html and "99 / 1" not in html  # no forged banner
     assert not re.search(r"<script[^>]*>[^<]*alert\(", html), "learner script in the page"
     assert "alert(3)" not in html and "alert(4)" not in html  # JavaScript and Mermaid outputs dropped whole
+
+
+def test_without_a_kernel_test_outputs_and_later_outputs_are_dropped():
+    """The fast tier's copy of the leak test: outputs set by hand where learner code would print them."""
+    src = source()
+    executed = merge_submission(src, student_version(src))
+    executed.cells[4].outputs = [nbformat.v4.new_output("stream", name="stdout", text="LEARNER-PRINT-IN-TEST\n")]
+    executed.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="before the tests\n")]
+    executed.cells.append(nbformat.v4.new_code_cell("print(In)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="assert squares(0) == [], 'HIDDEN-SQUARES-ZERO'\n")]))
+    replies = {i: {"status": "ok"} for i in range(len(executed.cells))}
+    html = feedback_html(executed, student_version(src), score(src, executed, replies), {}, "en")
+    text = text_of(html)
+    assert "HIDDEN-SQUARES-ZERO" not in text and "LEARNER-PRINT-IN-TEST" not in text and "squares(10)" not in text
+    assert "before the tests" in text and "Outputs of cells run after the hidden tests are not shown." in text

@@ -62,6 +62,7 @@ def test_cells_locked_checksummed_outputs_cleared(release):
                 assert cell.metadata.get("editable", True) is True
 
 
+@pytest.mark.stack  # nbgrader's CLI and its gradebook migrations: tens of seconds, out of the fast tier
 def test_same_cells_as_nbgrader_generate_assignment(release, tmp_path):
     """nbgrader, installed as the oracle, makes the release from the same folder."""
     shutil.copytree(PS1, tmp_path / "source" / "ps1")

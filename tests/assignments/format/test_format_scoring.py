@@ -95,6 +95,9 @@ def test_partial_credit_is_not_given_to_a_failed_cell():
 
 # -- on a real kernel ---------------------------------------------------------------------------------------
 
+# A kernel per test (seconds each): with the sandboxed engine's tests, out of the fast tier.
+KERNEL = pytest.mark.stack
+
 def answer(nb, grade_id, text):
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
@@ -113,6 +116,7 @@ def run_scored(run_notebook, submitted, stderr_harmless=False, name="problem1.ip
     return points(score(source(name), executed, replies, stderr_harmless)), executed
 
 
+@KERNEL
 def test_solution_scores_full_and_student_version_scores_zero(run_notebook):
     assert run_scored(run_notebook, source())[0] == {k: (v, True) for k, v in
                                                       {"test_squares": 2.0, "test_column_mean": 3.0,
@@ -120,6 +124,7 @@ def test_solution_scores_full_and_student_version_scores_zero(run_notebook):
     assert run_scored(run_notebook, released())[0] == {k: (0.0, False) for k in TESTS}
 
 
+@KERNEL
 def test_partial_credit_and_stderr_warning(run_notebook):
     nb = released()
     answer(nb, "squares", SQUARES)
@@ -134,6 +139,7 @@ def test_partial_credit_and_stderr_warning(run_notebook):
     assert harmless["test_column_mean"] == (3.0, True)
 
 
+@KERNEL
 def test_hiding_tracebacks_scores_nothing_extra(run_notebook):
     nb = released()
     answer(nb, "squares", "import sys, os\nip = get_ipython()\nip.showtraceback = lambda *a, **k: None\n"
@@ -146,6 +152,7 @@ def test_hiding_tracebacks_scores_nothing_extra(run_notebook):
     assert got["test_column_mean"] == (3.0, True)
 
 
+@KERNEL
 def test_tests_cannot_be_changed_deleted_or_relabelled(run_notebook):
     nb = released()
     answer(nb, "column_mean", MEAN)
@@ -162,6 +169,7 @@ def test_tests_cannot_be_changed_deleted_or_relabelled(run_notebook):
     assert len(restored) == 1 and "BEGIN HIDDEN TESTS" in restored[0].source
 
 
+@KERNEL
 def test_manual_answers_left_as_released_score_zero(run_notebook):
     nb = released("problem2.ipynb")
     answer(nb, "explain", "Because there are no numbers to square.")
@@ -169,6 +177,7 @@ def test_manual_answers_left_as_released_score_zero(run_notebook):
     assert got == {"explain": (None, None), "fizz": (0.0, None), "plot_task": (None, None)}
 
 
+@KERNEL
 def test_a_hook_displaying_full_marks_before_each_test_gains_nothing(run_notebook):
     nb = released()
     answer(nb, "clamp", "def clamp(x, lo, hi):\n    return min(x, hi)\n"
