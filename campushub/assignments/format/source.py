@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -34,7 +35,10 @@ def load_source(folder: Path) -> Source:
     """Every notebook and data file under ``folder``, hidden entries skipped.
 
     Symbolic links are refused rather than followed: one could point at the
-    instructor's other files (or a key) and ship them to every learner.
+    instructor's other files (or a key) and ship them to every learner. The
+    walk holds each folder open and opens names in it without following
+    links (os.fwalk, O_NOFOLLOW), so a link swapped in meanwhile is refused
+    too: the CLI may run as root over a folder someone else can write.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -42,35 +46,52 @@ def load_source(folder: Path) -> Source:
                               folder=str(folder))
     notebooks: dict[str, bytes] = {}
     files: dict[str, bytes] = {}
-    total = 0
-    for root, dirs, names in os.walk(folder, followlinks=False):
+    budget = [MAX_BYTES]
+    for root, dirs, names, rootfd in os.fwalk(folder, follow_symlinks=False):
         base = Path(root)
         for d in list(dirs):
             if d.startswith(".") or d in SKIPPED_DIRS:
                 dirs.remove(d)
-            elif (base / d).is_symlink():
+            elif stat.S_ISLNK(os.stat(d, dir_fd=rootfd, follow_symlinks=False).st_mode):
                 raise _symlink(folder, base / d)
         dirs.sort()
         for name in sorted(names):
             if name.startswith("."):
                 continue
-            path = base / name
-            mode = os.lstat(path).st_mode
-            if stat.S_ISLNK(mode):
-                raise _symlink(folder, path)
-            if not stat.S_ISREG(mode):
-                continue
-            total += os.lstat(path).st_size
-            if total > MAX_BYTES or len(notebooks) + len(files) >= MAX_FILES:
-                raise AssignmentError(N_("{folder}: more than {count} files or {size} MiB: give the folder of "
-                                         "one assignment"), folder=str(folder), count=MAX_FILES,
-                                      size=MAX_BYTES // 2**20)
-            rel = relative_path(path.relative_to(folder).as_posix())
-            (notebooks if name.endswith(".ipynb") else files)[rel] = path.read_bytes()
+            if len(notebooks) + len(files) >= MAX_FILES:
+                raise _too_big(folder)
+            data = _read(rootfd, name, folder, base / name, budget)
+            if data is not None:
+                rel = relative_path((base / name).relative_to(folder).as_posix())
+                (notebooks if name.endswith(".ipynb") else files)[rel] = data
     if not notebooks:
         raise AssignmentError(N_("{folder}: no notebooks found: put the assignment's .ipynb files in this folder"),
                               folder=str(folder))
     return Source(notebooks, files)
+
+
+def _read(dir_fd: int, name: str, folder: Path, path: Path, budget: list[int]) -> bytes | None:
+    """The regular file ``name`` in ``dir_fd`` (None for FIFOs, sockets, devices), within the byte budget."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _symlink(folder, path) from None
+        raise AssignmentError(N_("{path}: cannot be read: check its permissions"),
+                              path=path.relative_to(folder).as_posix()) from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        data = f.read(budget[0] + 1)
+    budget[0] -= len(data)
+    if budget[0] < 0:
+        raise _too_big(folder)
+    return data
+
+
+def _too_big(folder: Path) -> AssignmentError:
+    return AssignmentError(N_("{folder}: more than {count} files or {size} MiB: give the folder of one assignment"),
+                           folder=str(folder), count=MAX_FILES, size=MAX_BYTES // 2**20)
 
 
 def relative_path(name: str) -> str:

@@ -128,3 +128,10 @@ def test_a_folder_far_too_big_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(source_module, "MAX_BYTES", 100)
     with pytest.raises(AssignmentError, match="give the folder of one assignment"):
         load_source(tmp_path / "a")
+
+
+def test_fifos_and_other_special_files_are_left_out_without_blocking(tmp_path):
+    shutil.copytree(PS1, tmp_path / "a")
+    os.mkfifo(tmp_path / "a" / "pipe.csv")  # opening it for reading would block without O_NONBLOCK
+    source = load_source(tmp_path / "a")
+    assert sorted(source.files) == ["data/numbers.csv"]
