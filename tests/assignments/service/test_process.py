@@ -5,47 +5,23 @@ with status 0. A broken site configuration is one line and status 2."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from ...harness import free_port, wait_for
 from ..conftest import fresh_url
-
-
-def _start(tmp_path, db_url: str | None, config: dict | None = None) -> tuple[subprocess.Popen, str, object]:
-    port = free_port()
-    config_file = tmp_path / "effective-config.json"
-    config_file.write_text(json.dumps(config if config is not None else {
-        "data_dir": str(tmp_path / "data"),
-        "courses": {"c1": {"learners_group": "c1-learners", "tutors_group": "c1-tutors"}},
-        "assignments": {"max_notebook_size": "64K"}}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "CAMPUSHUB_"))}
-    env.update({"CAMPUSHUB_CONFIG": str(config_file), "JUPYTERHUB_SERVICE_NAME": "assignments",
-                "JUPYTERHUB_API_TOKEN": "unused", "JUPYTERHUB_API_URL": f"http://127.0.0.1:{free_port()}/hub/api",
-                "JUPYTERHUB_SERVICE_PREFIX": "/services/assignments/", "JUPYTERHUB_CLIENT_ID": "service-assignments",
-                "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
-                "JUPYTERHUB_OAUTH_CALLBACK_URL": "/services/assignments/oauth_callback"})
-    if db_url:
-        env["CAMPUSHUB_ASSIGNMENTS_DB_URL"] = db_url
-    log = open(tmp_path / "service.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "campushub.assignments.service"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    return proc, f"http://127.0.0.1:{port}/services/assignments/", log
+from .own_service import start
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_starts_answers_and_stops_on_sigterm(tmp_path, request, kind):
     db_url = fresh_url(kind, tmp_path, request) if kind == "postgres" else None
-    proc, base, log = _start(tmp_path, db_url)
+    service = start(tmp_path, db_url=db_url)
+    base = service.base
     try:
-        # a list, since a 403 Response is falsy
-        r = wait_for(lambda: [requests.get(base + "api/assignments", timeout=5)], 60, "the service to answer")[0]
+        service.wait()
+        r = requests.get(base + "api/assignments", timeout=5)
         assert r.status_code == 403 and r.json() == {"message": "Sign in to the hub first, then open this page again."}
         r = requests.get(base + "api/assignments", headers={"Accept-Language": "ja"}, timeout=5)
         assert r.json()["message"] == "まずハブにサインインしてから、このページを開き直してください。"
@@ -59,28 +35,19 @@ def test_starts_answers_and_stops_on_sigterm(tmp_path, request, kind):
             assert db.exists() and oct(db.parent.stat().st_mode & 0o777) == "0o700"
         else:
             server = request.getfixturevalue("postgres")
-            name = db_url.rsplit("/", 1)[1]
-            assert server.psql("SELECT version_num FROM alembic_version", db=name) == "0001"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
-        log.seek(0)
-        output = log.read()
-        assert "campushub.assignments: stopped" in output and "Traceback" not in output
+            assert server.psql("SELECT version_num FROM alembic_version", db=db_url.rsplit("/", 1)[1]) == "0001"
+        service.proc.send_signal(signal.SIGTERM)
+        assert service.proc.wait(60) == 0
+        assert "campushub.assignments: stopped" in service.output() and "Traceback" not in service.output()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+        service.stop()
 
 
 def test_a_broken_site_configuration_is_one_line(tmp_path):
-    proc, _base, log = _start(tmp_path, None, config={"courses": {"Bad Name": {}}})
+    service = start(tmp_path, config={"courses": {"Bad Name": {}}})
     try:
-        assert proc.wait(60) == 2
-        log.seek(0)
-        lines = log.read().strip().splitlines()
+        assert service.proc.wait(60) == 2
+        lines = service.output().strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("campushub assignments:") and "courses" in lines[0]
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+        service.stop()
