@@ -135,3 +135,21 @@ def test_fifos_and_other_special_files_are_left_out_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "a" / "pipe.csv")  # opening it for reading would block without O_NONBLOCK
     source = load_source(tmp_path / "a")
     assert sorted(source.files) == ["data/numbers.csv"]
+
+
+def test_a_file_swapped_for_a_symlink_while_reading_is_refused(tmp_path, monkeypatch):
+    """The race: listed as a regular file, a link to a secret by the time it is opened."""
+    shutil.copytree(PS1, tmp_path / "a")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ROOT-ONLY-SECRET")
+    real_open = os.open
+
+    def racing_open(path, flags, *args, dir_fd=None, **kwargs):
+        if path == "numbers.csv" and dir_fd is not None:
+            os.unlink(path, dir_fd=dir_fd)
+            os.symlink(secret, path, dir_fd=dir_fd)
+        return real_open(path, flags, *args, dir_fd=dir_fd, **kwargs)
+
+    monkeypatch.setattr(os, "open", racing_open)
+    with pytest.raises(AssignmentError, match="symbolic links are not allowed"):
+        load_source(tmp_path / "a")
