@@ -22,7 +22,7 @@ from nbgrader import utils
 from .merge import merge_submission
 from .metadata import Kind, grade_cells
 
-__all__ = ["CellScore", "merge_submission", "score", "total"]
+__all__ = ["CellScore", "merge_submission", "score"]
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,6 @@ def score(source_nb: NotebookNode, executed_nb: NotebookNode, replies: dict[int,
         else:
             out.append(CellScore(gc.grade_id, gc.kind, gc.points, None, None))
     return out
-
-
-def total(scores: list[CellScore], manual: dict[str, float] | None = None) -> float:
-    """Autograded points plus the manual ones given so far (tasks, answers)."""
-    manual = manual or {}
-    return sum(manual.get(s.grade_id, s.auto_points or 0.0) if s.kind in ("manual", "task")
-               else (s.auto_points or 0.0) for s in scores)
 
 
 def _ran(reply: dict | None, cell, stderr_harmless: bool) -> bool:
