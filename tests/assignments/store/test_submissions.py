@@ -98,3 +98,25 @@ def test_jobs_are_claimed_once_and_requeued_after_a_crash(store, ps1):
     assert job["attempts"] == 2
     store.release_job(job["id"])
     assert store.claim_job("again")["id"] == job["id"]
+
+
+def test_claim_is_one_atomic_update(store, ps1):
+    from sqlalchemy import event
+
+    store.submit(ps1["id"], "ann", {"p.ipynb": _nb("x")}, late=False)
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(store._writer, "before_cursor_execute", record)
+    try:
+        assert store.claim_job("w") is not None
+    finally:
+        event.remove(store._writer, "before_cursor_execute", record)
+    claim = next(s for s in seen if s.startswith("UPDATE jobs"))
+    assert "RETURNING" in claim and "status = " in claim
+    if store.dialect == "postgresql":
+        assert "FOR UPDATE SKIP LOCKED" in claim  # workers of other processes skip it, never wait on it
+    else:
+        assert seen[0] == "BEGIN IMMEDIATE"  # SQLite: no other writer between BEGIN and COMMIT
