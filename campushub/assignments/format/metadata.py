@@ -7,6 +7,7 @@ nbgrader's messages name neither and print the whole cell source.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -64,11 +65,20 @@ def grade_cells(nb: NotebookNode) -> list[GradeCell]:
 
 
 def upgrade(nb: NotebookNode) -> NotebookNode:
-    """Older nbgrader schemas (0-2) as nbgrader itself upgrades them."""
+    """Older nbgrader schemas (0-2) as nbgrader itself upgrades them (in place)."""
     try:
         return MetadataValidator().upgrade_notebook_metadata(nb)
     except Exception:  # malformed old metadata: validate() names the cell
         return nb
+
+
+def current(nb: NotebookNode) -> NotebookNode:
+    """``nb`` itself when every nbgrader cell has schema 3, else an upgraded copy:
+    the store keeps a source as it was uploaded, maybe from an older nbgrader."""
+    metas = [c.get("metadata", {}).get("nbgrader") for c in nb.cells]
+    if all(m.get("schema_version") == MetadataValidator.schema_version for m in metas if isinstance(m, dict)):
+        return nb
+    return upgrade(copy.deepcopy(nb))
 
 
 def validate(name: str, nb: NotebookNode) -> None:

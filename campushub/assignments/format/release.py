@@ -42,7 +42,7 @@ def reference_version(source_nb: NotebookNode) -> NotebookNode:
     gradebook (SaveCells): solutions stubbed, hidden tests still in,
     checksums computed. Autograding restores locked cells and checksums from
     this, as nbgrader's OverwriteCells does from the gradebook."""
-    return _run(copy.deepcopy(source_nb), (LockCells, ClearSolutions, ClearOutput, ComputeChecksums))
+    return _run(upgrade(copy.deepcopy(source_nb)), (LockCells, ClearSolutions, ClearOutput, ComputeChecksums))
 
 
 def student_version(source_nb: NotebookNode) -> NotebookNode:

@@ -20,7 +20,7 @@ from nbformat import NotebookNode
 from nbgrader import utils
 
 from .merge import merge_submission
-from .metadata import Kind, grade_cells
+from .metadata import Kind, current, grade_cells
 
 __all__ = ["CellScore", "merge_submission", "score"]
 
@@ -51,7 +51,7 @@ def score(source_nb: NotebookNode, executed_nb: NotebookNode, replies: dict[int,
         if gid is not None and gid not in by_id:
             by_id[gid] = (index, cell)
     out = []
-    for gc in grade_cells(source_nb):
+    for gc in grade_cells(current(source_nb)):
         index, cell = by_id.get(gc.grade_id, (None, None))
         if gc.kind == "tests":
             reply = replies.get(index) if index is not None else None

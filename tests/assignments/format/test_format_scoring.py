@@ -186,3 +186,16 @@ def test_a_hook_displaying_full_marks_before_each_test_gains_nothing(run_noteboo
     shown = [o["data"]["text/plain"] for o in executed.cells[10].outputs if o.output_type == "execute_result"]
     assert shown == ["3.0", "2.0"], "the hook's result came first"
     assert got["test_clamp"] == (2.0, True)
+
+
+def test_a_source_saved_by_an_older_nbgrader_scores_the_same():
+    """The store keeps sources as uploaded; schema 2 (no task flag) is upgraded when scoring."""
+    old = source()
+    for cell in old.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata.nbgrader.schema_version = 2
+            cell.metadata.nbgrader.pop("task", None)
+    executed = merge_submission(old, released())
+    replies = {i: {"status": "ok"} for i in range(len(executed.cells))}
+    assert points(score(old, executed, replies)) == points(score(source(), executed, replies))
+    assert old.cells[4].metadata.nbgrader.schema_version == 2  # the caller's notebook is left alone
