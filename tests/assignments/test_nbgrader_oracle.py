@@ -108,6 +108,7 @@ def nbgrader(course: Path, *args: str) -> None:
     # Jupyter's folders inside the course, so nothing is left in the home; `alembic` found on PATH.
     jupyter = {f"JUPYTER_{k}": str(course / ".jupyter" / k.lower()) for k in ("CONFIG_DIR", "DATA_DIR", "RUNTIME_DIR")}
     env = {**os.environ, **jupyter, "JUPYTER_PATH": str(course / ".jupyter" / "path"),
+           "IPYTHONDIR": str(course / ".ipython"),
            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', os.defpath)}"}
     r = subprocess.run([str(VENV_BIN / "nbgrader"), *args, "--force"], cwd=course, env=env,
                        capture_output=True, text=True, timeout=900)
