@@ -27,7 +27,8 @@ TUTORS_ONLY = N_("Only the tutors of course {course} may do this.")
 TOO_BIG = N_("The upload is larger than the limit of {limit}: send fewer or smaller files.")
 INTERNAL = N_("Something went wrong on the server; try again, and tell the hub's administrator if it persists.")
 # tornado's reasons for statuses we do not raise ourselves (e.g. an oversized body).
-GENERIC = {400: N_("The request was malformed."), 403: N_("You may not do this."), 405: N_("This page does not take that kind of request."),
+GENERIC = {400: N_("The request was malformed."), 403: N_("You may not do this."),
+           405: N_("This page does not take that kind of request."),
            413: N_("The upload is too large.")}
 
 
