@@ -53,9 +53,14 @@ def state_dir(config: dict) -> Path:
     return folder
 
 
-def database_url(config: dict) -> str:
-    return (os.environ.get("CAMPUSHUB_ASSIGNMENTS_DB_URL") or config["assignments"]["db_url"]
-            or db.default_url(config["data_dir"]))
+def database_url(config: dict, folder: Path) -> str:
+    """The environment's, else assignments.db_url, else SQLite in the service's folder (a PVC on Kubernetes)."""
+    explicit = os.environ.get("CAMPUSHUB_ASSIGNMENTS_DB_URL") or config["assignments"]["db_url"]
+    if explicit:
+        return explicit
+    if os.environ.get("CAMPUSHUB_ASSIGNMENTS_DIR"):
+        return f"sqlite:///{folder / db.DB_FILE}"
+    return db.default_url(config["data_dir"])
 
 
 def cookie_secret(folder: Path) -> bytes:
@@ -115,7 +120,7 @@ def run() -> int:
         print(f"campushub assignments: {e}", file=sys.stderr)
         return 2
     folder = state_dir(config)
-    store = Store(database_url(config))
+    store = Store(database_url(config, folder))
     limit = parse_bytes(config["assignments"]["max_notebook_size"])
     hub_prefix = (os.environ.get("JUPYTERHUB_BASE_URL") or config["hub"]["base_url"]).rstrip("/") + "/hub/"
     api_url = os.environ.get("JUPYTERHUB_API_URL") or f"http://127.0.0.1:{config['hub']['hub_port']}{hub_prefix}api"

@@ -37,7 +37,9 @@ def fresh_url(kind: str, tmp_path: Path, request) -> str:
     return server.url(name)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+# PostgreSQL starts a server (tests/postgres.py): the stack tier, which
+# tests/tiers.py cannot see through getfixturevalue.
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.stack)])
 def store_url(request, tmp_path):
     return fresh_url(request.param, tmp_path, request)
 

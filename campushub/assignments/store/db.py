@@ -27,6 +27,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_S = 30
 # pg_advisory_lock key: any constant shared by every process of the service.
 PG_LOCK = 0x63687562  # "chub"
+DB_FILE = "assignments.sqlite"
 
 
 def default_url(data_dir: str | Path) -> str:
@@ -34,7 +35,7 @@ def default_url(data_dir: str | Path) -> str:
     folder = Path(data_dir) / "assignments"
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)  # learners' submissions: only the service reads them
-    return f"sqlite:///{folder / 'assignments.sqlite'}"
+    return f"sqlite:///{folder / DB_FILE}"
 
 
 def normalise(url: str) -> str:

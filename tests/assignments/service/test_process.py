@@ -13,6 +13,8 @@ import requests
 from ..conftest import fresh_url
 from .own_service import start
 
+pytestmark = pytest.mark.stack  # starts the service process (and PostgreSQL), as tests/tiers.py cannot see
+
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_starts_answers_and_stops_on_sigterm(tmp_path, request, kind):

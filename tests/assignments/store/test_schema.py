@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import stat
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -30,6 +31,7 @@ def _open(url, barrier):
     Store(url).close()
 
 
+@pytest.mark.stack  # three fresh interpreters: too slow for the fast tier
 def test_two_processes_migrate_at_once(store_url):
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(3)
