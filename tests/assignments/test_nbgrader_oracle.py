@@ -228,3 +228,15 @@ def test_stderr_harmless_setting_keeps_the_points_of_a_warning(env_python, submi
     assert oracle["warning"]["problem1"]["test_squares"] == 0.0
     assert harmless["warning"]["problem1"]["test_squares"] == 2.0
     assert harmless["warning"]["problem1"]["test_clamp"] == oracle["warning"]["problem1"]["test_clamp"]
+
+
+def test_the_grade_command_gives_nbgrader_scores_too(submissions, oracle):
+    # `campushub grade --json`, the offline door to the same engine, on the partly right submission.
+    r = subprocess.run([sys.executable, "-m", "campushub", "grade", str(submissions["partial"] / "problem1.ipynb"),
+                        "--source", str(FIXTURE / "problem1.ipynb"), "--json"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"campushub grade exited {r.returncode}: {r.stderr[-2000:]}"
+    report = json.loads(r.stdout)
+    cells = {c["grade_id"]: c["auto_points"] for c in report["cells"] if c["kind"] != "autograded"}
+    assert cells == oracle["partial"]["problem1"]
+    assert report["auto_points"] == total(oracle["partial"]["problem1"]) == 4.0
