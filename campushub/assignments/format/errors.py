@@ -18,8 +18,15 @@ class AssignmentError(Exception):
         self.source = message
         self.params = params
 
+    def __reduce__(self):  # args are (message, params), not __init__'s signature
+        return _rebuild, (self.source, self.params)
+
     def message(self, lang: str = "en") -> str:
         return " ".join(translate(lang, self.source, **self.params).split())
 
     def __str__(self) -> str:
         return self.message("en")
+
+
+def _rebuild(message: str, params: dict) -> AssignmentError:
+    return AssignmentError(message, **params)
