@@ -140,3 +140,17 @@ def test_malformed_notebook_is_one_line_and_releases_nothing(data):
     with pytest.raises(AssignmentError) as info:
         make_release(source)
     assert_one_line(info.value, "b.ipynb")
+
+
+def test_errors_survive_pickling():
+    import pickle
+
+    e = error_of(_duplicate())
+    again = pickle.loads(pickle.dumps(e))
+    assert again.message("ja") == e.message("ja") and again.params == e.params
+
+
+def _duplicate():
+    nb = ps1()
+    nb.cells[7].metadata.nbgrader.grade_id = "test_squares"
+    return nb
