@@ -28,7 +28,7 @@ import nbformat
 from ...content.check import meter, sandbox
 from ...content.check.outcome import clean
 from ..format.scoring import CellScore, merge_submission, score
-from .worker import RunnerGone, Settings, Unit, Worker
+from .worker import RunnerGone, Settings, Unit, Worker, required_tools
 
 MAX_OUTPUT = 4 * 2**20  # bytes of outputs kept per executed notebook (the rest is cut, with a note)
 STATUSES = {"ok", "error", "aborted"}
@@ -52,6 +52,7 @@ class Grader:
                  max_output: int = MAX_OUTPUT):
         sandbox.require_root()
         sandbox.tools()
+        required_tools()
         self.stderr_harmless = stderr_harmless
         limits = limits or sandbox.Limits()
         scratch_root = Path(scratch_root).absolute()

@@ -27,7 +27,6 @@ from pathlib import Path
 
 from ...content.check import sandbox
 from ...content.check.meter import Meter
-from ...deploy.local import tools as system_tools
 
 RUNNER = Path(__file__).with_name("kernel_runner.py")
 PREFIX = "grading-"            # cgroup names: grading-<grader's tag>-<pid>-<random>
@@ -62,6 +61,11 @@ class RunnerGone(RuntimeError):
     pass
 
 
+def required_tools() -> dict[str, str]:
+    """unshare and mount (the runner's private scratch), by absolute path; Unavailable names the package."""
+    return {name: sandbox.tool(name, package) for name, package in (("unshare", "util-linux"), ("mount", "mount"))}
+
+
 class Worker:
     def __init__(self, index: int, settings: Settings, jobs: queue.Queue, hierarchy):
         self.index, self.settings, self.jobs, self.hierarchy = index, settings, jobs, hierarchy
@@ -78,7 +82,7 @@ class Worker:
 
     def _spawn(self) -> None:
         s = self.settings
-        tools = {t: system_tools.require(t, "util-linux", "the grading sandbox") for t in ("unshare", "mount")}
+        tools = required_tools()
         mount = (f"{tools['mount']} -t tmpfs -o size={2 * s.limits.memory + 2**28},mode=0700 "
                  f"campushub-grading {s.scratch_root}")
         read_end, write_end = os.pipe()
@@ -220,7 +224,7 @@ class Worker:
                 try:
                     self._spawn()
                     spare, broken = self._warm(), None
-                except (RunnerGone, OSError, system_tools.MissingTool) as e:
+                except (RunnerGone, OSError, sandbox.Unavailable) as e:
                     self._stop_runner()
                     broken = e
             unit = self.jobs.get()

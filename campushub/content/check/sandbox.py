@@ -60,6 +60,14 @@ def tools() -> dict[str, str]:
         raise Unavailable(str(e)) from None
 
 
+def tool(name: str, package: str) -> str:
+    """The absolute path of another tool a sandbox needs, or Unavailable naming the package to install."""
+    try:
+        return system_tools.require(name, package, "the sandbox")
+    except system_tools.MissingTool as e:
+        raise Unavailable(str(e)) from None
+
+
 def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (), *, hide: Sequence[Path] = (),
             keep: Sequence[Path] = (), address_space: int | None = None, sockets: bool | None = None) -> list[str]:
     """The prefix that runs a command in the sandbox, joined to the run's cgroup first.
