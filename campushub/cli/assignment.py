@@ -18,9 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ..assignments.format.errors import AssignmentError
-from ..assignments.format.release import checked, make_release
-from ..assignments.format.source import load_source
 from ..content.check.outcome import clean
 from . import assignment_upload, target
 from .main import CommandError
@@ -83,6 +80,11 @@ def _arguments(args) -> tuple[Path, str, str, datetime | None]:
 
 
 def _create(args) -> int:
+    # nbgrader and nbconvert take seconds to import: only this command pays for them (tests/cli/test_light_start.py)
+    from ..assignments.format.errors import AssignmentError
+    from ..assignments.format.release import checked, make_release
+    from ..assignments.format.source import load_source
+
     folder, name, title, due = _arguments(args)
     console = Console(stderr=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())

@@ -7,14 +7,17 @@ import base64
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
-from ..assignments.format.source import Source, relative_path
 from ..config import public_url
 from ..content.check.outcome import clean
 from . import target
 from .main import CommandError
+
+if TYPE_CHECKING:
+    from ..assignments.format.source import Source
 
 TOKEN_ENV = "CAMPUSHUB_API_TOKEN"  # the campushub-automation service's token (hub/services.py)
 TIMEOUT = 300  # seconds: a large assignment is checked again and stored by the service
@@ -77,6 +80,8 @@ def create(url: str, token: str, course: str, fields: dict, source: Source) -> d
 
 def write_student(folder: Path, student: dict[str, bytes]) -> Path:
     """The student version under ``folder`` (which must be new or empty: nothing of anyone's is overwritten)."""
+    from ..assignments.format.source import relative_path  # nbformat is slow to import: only when used
+
     folder = folder.absolute()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CommandError(f"--dry-run {folder}: not a new or empty folder; give another", 2)

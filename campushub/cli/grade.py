@@ -10,18 +10,18 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..assignments.format.errors import AssignmentError
-from ..assignments.format.release import checked
-from ..assignments.format.scoring import CellScore
-from ..assignments.format.source import load_source, read_notebook
 from ..content.check import sandbox
 from ..content.check.outcome import clean
 from .main import CommandError
+
+if TYPE_CHECKING:
+    from ..assignments.format.scoring import CellScore
 
 BAD_INPUT, NOT_GRADED = 2, 1
 EPILOG = ("exit status: 0 graded (whatever the score; use --json to read it), 1 could not grade (no sandbox here, "
@@ -57,6 +57,11 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _inputs(args) -> tuple[str, bytes, bytes, dict[str, bytes]]:
+    # nbgrader and nbconvert take seconds to import: only this command pays for them (tests/cli/test_light_start.py)
+    from ..assignments.format.errors import AssignmentError
+    from ..assignments.format.release import checked
+    from ..assignments.format.source import load_source, read_notebook
+
     source_path, submission_path = Path(args.source), Path(args.submission)
     if not 1 <= args.timeout <= 24 * 3600:
         raise CommandError("--timeout must be 1 to 86400 seconds", BAD_INPUT)
