@@ -30,6 +30,8 @@ def test_starts_answers_and_stops_on_sigterm(tmp_path, request, kind):
         page = requests.get(base + "no/such/page", timeout=5)
         assert page.status_code == 404 and "There is no such page." in page.text
         assert "static/css/style.min.css" in page.text and "Traceback" not in page.text
+        page = requests.get(base + "no/such/page", headers={"Accept-Language": "ja,en;q=0.5"}, timeout=5)
+        assert '<html lang="ja">' in page.text and "そのページはありません。" in page.text
         big = requests.post(base + "api/course/c1/a/x/submissions", data=b"x" * (2 * 2**20), timeout=30)
         assert big.status_code == 413 and "larger than the limit" in big.json()["message"]
         if kind == "sqlite":
