@@ -8,10 +8,9 @@ the format package, templates and catalogs are the real ones."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
-
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 
 from campushub.assignments.web.app import make_app
 
@@ -38,20 +37,9 @@ class PagesService(Service):
         super().__init__(store, people or hub_people())
         self.site = {"courses": COURSES, "assignments": assignments or {}}
 
-    async def _serve(self):
-        import asyncio
-
-        sockets = bind_sockets(0, "127.0.0.1")
-        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}{PREFIX}"
-        app = make_app(store=self.store, people=self.people, site_config=self.site, prefix=PREFIX,
-                       hub_prefix="/hub/", cookie_secret=b"t" * 32, max_body=64 * 2**20)
-        server = HTTPServer(app, max_body_size=64 * 2**20)
-        server.add_sockets(sockets)
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        self._ready.set()
-        await self._stop.wait()
-        server.stop()
-        await server.close_all_connections()
+    def application(self):
+        return make_app(store=self.store, people=self.people, site_config=self.site, prefix=PREFIX,
+                        hub_prefix="/hub/", cookie_secret=b"t" * 32, max_body=64 * 2**20)
 
 
 def hub_browser(site, name: str, group: str | None):
@@ -75,3 +63,15 @@ def hub_browser(site, name: str, group: str | None):
 
 def form_xsrf(html: str) -> str:
     return html.split('name="_xsrf" value="', 1)[1].split('"', 1)[0]
+
+
+def one_line(r) -> str:
+    """The refusal's one line on an error page (whitespace folded); no traceback anywhere."""
+    found = re.search(r'id="error-message">(?:<strong>\d+</strong>)?(.*?)</div>', r.text, re.S)
+    assert found, r.text[:500]
+    assert "Traceback" not in r.text
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", found.group(1))).split())
+
+
+def text_of(r) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", r.text)).split())

@@ -15,20 +15,9 @@ import pytest
 
 from campushub.assignments.store import Store
 
-from .pages_service import OUTSIDER, PS1, TUTOR, PagesService, ps1_files
+from .pages_service import OUTSIDER, PS1, TUTOR, PagesService, one_line, ps1_files, text_of
 
 COURSE = "course/c1/"
-
-
-def text_of(r) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", r.text)).split())
-
-
-def error_line(r) -> str:
-    found = re.search(r'id="error-message">(?:<strong>\d+</strong>)?(.*?)</div>', r.text, re.S)
-    assert found, r.text[:500]
-    assert "Traceback" not in r.text
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", found.group(1))).split())
 
 
 class World:
@@ -71,7 +60,7 @@ def test_create_from_a_folder_upload_keeps_folder_relative_names(world, ps1_rele
     # A browser's folder upload names files "ps1/data/numbers.csv"; editor leftovers come along.
     leftovers = [("ps1/.ipynb_checkpoints/problem1-checkpoint.ipynb", b"{}"), ("ps1/.DS_Store", b"\0")]
     r = world.create(folder=ps1_files("ps1/") + leftovers, due="2026-12-24T18:00", release="on")
-    assert r.status_code == 303, error_line(r)
+    assert r.status_code == 303, one_line(r)
     assert r.headers["Location"] == "/services/assignments/course/c1/?created_released=ps1"
     a = world.store.assignment("c1", "ps1")
     assert a["title"] == "Problem set 1" and a["due"] == datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
@@ -89,7 +78,7 @@ def test_create_from_a_folder_upload_keeps_folder_relative_names(world, ps1_rele
 
 def test_draft_then_release(world):
     r = world.create(files=ps1_files(), name="ps2", title="Second")
-    assert r.status_code == 303, error_line(r)
+    assert r.status_code == 303, one_line(r)
     assert world.store.assignment("c1", "ps2")["released_at"] is None
     # Learners do not see a draft anywhere.
     assert "Second" not in world.session("ann").get(world.service.url, timeout=30).text
@@ -110,11 +99,11 @@ def test_release_refused_without_xsrf_or_for_learners(world):
         s = world.session(user)
         r = s.post(world.service.url + COURSE + "a/ps1/release", data={"_xsrf": s.cookies["_xsrf"]} if xsrf else {},
                    allow_redirects=False, timeout=30)
-        assert r.status_code == status and error_line(r)
+        assert r.status_code == status and one_line(r)
     assert world.store.assignment("c1", "ps1")["released_at"] is None
     s = world.session(TUTOR)
     r = s.post(world.service.url + COURSE + "a/nope/release", data={"_xsrf": s.cookies["_xsrf"]}, timeout=30)
-    assert r.status_code == 404 and 'has no assignment "nope"' in error_line(r)
+    assert r.status_code == 404 and 'has no assignment "nope"' in one_line(r)
 
 
 def test_course_page_counts_learners_who_submitted(world, ps1_release):
@@ -136,10 +125,10 @@ def test_course_page_for_learners_and_outsiders(world):
     learner = world.session("ann").get(world.service.url + COURSE, timeout=30)
     assert learner.status_code == 200 and "Problem set 1" in learner.text and "New assignment" not in learner.text
     outsider = world.session(OUTSIDER).get(world.service.url + COURSE, timeout=30)
-    assert outsider.status_code == 403 and error_line(outsider) == "You are not in course c1."
+    assert outsider.status_code == 403 and one_line(outsider) == "You are not in course c1."
     assert world.session(TUTOR).get(world.service.url + "course/c9/", timeout=30).status_code == 404
     r = world.session("ann").get(world.service.url + COURSE + "new", timeout=30)
-    assert r.status_code == 403 and error_line(r) == "Only the tutors of course c1 may do this."
+    assert r.status_code == 403 and one_line(r) == "Only the tutors of course c1 may do this."
 
 
 def duplicate_grade_ids() -> list[tuple[str, bytes]]:
@@ -165,7 +154,7 @@ def test_bad_forms_create_nothing_and_keep_the_values(world, fields, files, expe
     values = {"name": "ps1", "title": "Typed <title>", "due": "2026-12-24T18:00", "release": "on", **fields}
     r = world.create(files=files, **values)
     assert r.status_code == 400
-    line = error_line(r)
+    line = one_line(r)
     assert expected in line, line
     assert world.store.assignments("c1") == []
     form = r.text.split('id="new-assignment-form"', 1)[1]
@@ -180,12 +169,12 @@ def test_existing_name_and_who_may_create(world):
     assert world.create(files=ps1_files()).status_code == 303
     before = world.store.assignment("c1", "ps1")
     r = world.create(files=ps1_files(), title="Again")
-    assert r.status_code == 400 and error_line(r) == 'Course c1 already has an assignment "ps1".'
+    assert r.status_code == 400 and one_line(r) == 'Course c1 already has an assignment "ps1".'
     for user, xsrf, line in (("ann", True, "Only the tutors of course c1 may do this."),
                              (OUTSIDER, True, "Only the tutors of course c1 may do this."),
                              (TUTOR, False, "reload the page")):
         r = world.create(user, files=ps1_files(), name="ps9", xsrf=xsrf)
-        assert r.status_code == 403 and line in error_line(r)
+        assert r.status_code == 403 and line in one_line(r)
     assert world.store.assignments("c1") == [before]
 
 
@@ -194,7 +183,7 @@ def test_japanese(world):
     assert "新しい課題" in r.text and "締切（UTC）" in r.text
     r = world.create(files=[], headers={"Accept-Language": "ja"})
     assert r.status_code == 400
-    assert error_line(r) == "アップロードするソースのノートブック（とデータファイル）を選んでください。"
+    assert one_line(r) == "アップロードするソースのノートブック（とデータファイル）を選んでください。"
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -214,5 +203,5 @@ def test_a_whole_home_folder_is_refused(world):
     # A home folder chosen by mistake: every learner and the database would get a copy.
     clutter = [(f"ps1/data/f{i}.txt", b"x") for i in range(2500)]  # past tornado's default of 100 parts too
     r = world.create(folder=ps1_files("ps1/") + clutter)
-    assert r.status_code == 400 and "more files than 1000" in error_line(r)
+    assert r.status_code == 400 and "more files than 1000" in one_line(r)
     assert world.store.assignments("c1") == []

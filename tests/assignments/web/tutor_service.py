@@ -66,10 +66,13 @@ class Service:
     def _run(self):
         asyncio.run(self._serve())
 
+    def application(self) -> web.Application:
+        return application(self.store, self.people)
+
     async def _serve(self):
         sockets = bind_sockets(0, "127.0.0.1")
         self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}{PREFIX}"
-        server = HTTPServer(application(self.store, self.people))
+        server = HTTPServer(self.application(), max_body_size=64 * 2**20)
         server.add_sockets(sockets)
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         self._ready.set()
