@@ -42,10 +42,14 @@ def iso(when: datetime | None) -> str | None:
     return dues.iso(when) or None
 
 
-def version_json(v: dict) -> dict:
+def version_json(v: dict, *, learner: bool = False) -> dict:
+    # A learner gets points only with the feedback, as on the pages: auto points
+    # any earlier would tell which hidden tests pass (an oracle, resubmission by resubmission).
+    hide = learner and not v["feedback"]
     return {"number": v["number"], "sha256": v["sha256"], "submitted_at": iso(v["submitted_at"]), "late": v["late"],
-            "status": v["status"], "reason": v["reason"], "auto": v["auto"], "manual": v["manual"],
-            "total": v["total"], "max_points": v["max_points"], "feedback": v["feedback"], "files": v["files"]}
+            "status": v["status"], "reason": v["reason"], "auto": None if hide else v["auto"],
+            "manual": None if hide else v["manual"], "total": None if hide else v["total"],
+            "max_points": v["max_points"], "feedback": v["feedback"], "files": v["files"]}
 
 
 class ApiHandler(BaseHandler):
@@ -95,7 +99,8 @@ class AssignmentsHandler(ApiHandler):
             latest = (self.store.versions(a["id"], self.user_name) or [None])[-1] if role == "learner" else None
             out.append({"course": a["course"], "name": a["name"], "title": a["title"], "due": iso(a["due"]),
                         "released": a["released_at"] is not None, "role": role, "notebooks": a["notebooks"],
-                        "max_points": a["max_points"], "latest": version_json(latest) if latest else None})
+                        "max_points": a["max_points"],
+                        "latest": version_json(latest, learner=True) if latest else None})
         self.write_json({"assignments": out})
 
 
@@ -126,7 +131,7 @@ class SubmissionsHandler(ApiHandler):
             message = self._(UNCHANGED, number=version["number"])
         else:
             message = self._(RECEIVED, number=version["number"], assignment=name, hash=version["sha256"][:12])
-        self.write_json({**version_json(version), "duplicate": version["duplicate"], "message": message},
+        self.write_json({**version_json(version, learner=True), "duplicate": version["duplicate"], "message": message},
                         status=200 if version["duplicate"] else 201)
 
 
@@ -137,7 +142,8 @@ class VersionsHandler(ApiHandler):
         assignment = self.assignment_or_404(course, name, released_only=role == "learner")
         learner = self.get_argument("learner", None) if role == "tutor" else None
         versions = self.store.versions(assignment["id"], learner or self.user_name)
-        self.write_json({"learner": learner or self.user_name, "versions": [version_json(v) for v in versions]})
+        shown = [version_json(v, learner=role == "learner") for v in versions]
+        self.write_json({"learner": learner or self.user_name, "versions": shown})
 
 
 class CreateHandler(ApiHandler):
