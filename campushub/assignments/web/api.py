@@ -64,7 +64,7 @@ class ApiHandler(BaseHandler):
     def body(self) -> dict:
         try:
             data = json.loads(self.request.body or b"")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: arrays nested past the interpreter's limit
             data = None
         if not isinstance(data, dict):
             self.fail(400, NOT_JSON)
