@@ -116,6 +116,9 @@ def feedback_html(executed_nb: NotebookNode, student_nb: NotebookNode, scores: l
         elif hidden_ran and cell.cell_type == "code" and cell.get("outputs"):
             _drop_outputs(cell)
             cell.metadata["campushub_dropped"] = True
+        if gid in released and not meta.get("solution"):
+            # task and other locked cells as released: grading put back the source's, mark scheme and all
+            cell.source = released[gid].source
         if s is not None:
             cell.metadata["campushub_feedback"] = _banner(s, manual.get(s.grade_id), lang)
     inert_outputs(nb)
