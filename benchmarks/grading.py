@@ -100,12 +100,12 @@ def nbgrader_run(env: Path, subs: dict, work: Path) -> tuple[float, dict[str, fl
     return seconds, totals
 
 
-def campushub_run(env: Path, subs: dict, work: Path) -> tuple[float, dict[str, float]]:
+def campushub_run(env: Path, subs: dict, work: Path, workers: int | None = None) -> tuple[float, dict[str, float]]:
     from campushub.assignments.grading.engine import Grader
     source = {p.name: p.read_bytes() for p in sorted(FIXTURE.glob("*.ipynb"))}
     data = {"data/numbers.csv": (FIXTURE / "data" / "numbers.csv").read_bytes()}
     started = time.monotonic()
-    grader = Grader(str(env / "bin" / "python"), scratch_root=work / "scratch")
+    grader = Grader(str(env / "bin" / "python"), workers=workers, scratch_root=work / "scratch")
     try:
         with ThreadPoolExecutor(len(grader.workers)) as pool:
             outcomes = dict(zip(subs, pool.map(lambda files: grader.grade(source, files, data), subs.values()),
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=1, help="rounds alternate which tool goes first")
+    parser.add_argument("--workers", type=int, help="CampusHub's grading workers (default: one per core)")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
@@ -134,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     env = environments.built_default_env(config) or \
         environments.default_env_dir(config, environments.ensure_environments(config))
     subs = submissions(args.submissions)
-    tools = {"nbgrader": nbgrader_run, "campushub": campushub_run}
+    tools = {"nbgrader": nbgrader_run,
+             "campushub": lambda env, subs, work: campushub_run(env, subs, work, args.workers)}
     seconds: dict[str, list[float]] = {name: [] for name in tools}
     load: dict[str, list[float]] = {name: [] for name in tools}
     differ: set[str] = set()
@@ -155,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     medians = {name: statistics.median(v) for name, v in seconds.items()}
     rates = {name: 60 * len(subs) / medians[name] for name in tools}
     result = {"submissions": len(subs), "notebooks_each": 2, "cores": os.cpu_count(), "rounds": args.rounds,
+              "campushub_workers": args.workers or os.cpu_count(),
               "seconds": seconds, "median_seconds": medians, "load_average_after": load,
               "per_minute": {k: round(v, 1) for k, v in rates.items()},
               "ratio": round(rates["campushub"] / rates["nbgrader"], 2), "scores_differ": sorted(differ)}
