@@ -128,7 +128,7 @@ def read_notebooks(folder_fd, only=None):
                 data = f.read(MAX_BYTES + 1)
             try:
                 json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested past the interpreter's limit
                 raise Refused(400, "{path} is not a valid notebook: open it in JupyterLab and save it again.",
                               path=relative) from None
             found[relative] = data

@@ -65,7 +65,7 @@ class Handler(JupyterHandler):
         if self.wants_json:
             try:
                 body = json.loads(self.request.body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = None
             if not isinstance(body, dict):
                 raise Refused(400, "The request was malformed.")
