@@ -9,6 +9,13 @@ learner's answers merged with the source's test cells (merge_submission), and
 it stays in the runner outside the sandbox, which sends the kernel one cell
 at a time as an execute request.
 
+Kernels run as `nobody`, the content check's account, rather than a
+dedicated one: it owns no files (Debian policy; checked here), needs no
+account to be created and removed on every machine and image, and has the
+same number in every Kubernetes image. Kernels graded at the same time share
+it but not a namespace: each has its own pid, IPC, network and mount
+namespace and its own cgroup, so none can see, signal or read another.
+
 One worker per core, each a long-lived runner (no interpreter start per
 submission) with the next kernel already started in its own sandbox and
 cgroup. grade() is thread-safe: it may be called from many threads at once,
@@ -36,6 +43,28 @@ STATUSES = {"ok", "error", "aborted"}
 # empty inside the sandbox whatever their permissions say. The environment is shown again if under one.
 HIDDEN = ("/home", "/root", "/run", "/srv", "/mnt", "/media", "/var/lib", "/var/spool", "/var/mail",
           "/var/backups", "/var/log", "/var/tmp", "/var/cache")
+# What a kernel needs at the root. Every other folder there (/opt, /boot, /courses, /data, ...) is hidden too:
+# instructors keep source folders, the answer key, anywhere, world-readable under a default umask.
+SYSTEM = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys", "tmp", "var", "run"}
+
+
+def outside_system() -> tuple[str, ...]:
+    """The folders at the root a kernel does not need (links, e.g. /bin -> usr/bin, stay as they are)."""
+    return tuple(sorted(e.path for e in os.scandir("/") if e.name not in SYSTEM and e.is_dir(follow_symlinks=False)))
+
+
+def base_interpreter(env: Path) -> tuple[Path, ...]:
+    """The prefix a venv's python comes from (pyvenv.cfg's home), to show again if a hidden folder holds it."""
+    try:
+        lines = (env / "pyvenv.cfg").read_text().splitlines()
+    except OSError:
+        return ()
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key.strip() == "home" and value.strip():
+            home = Path(value.strip())
+            return tuple({home.parent, Path(os.path.realpath(home)).parent})
+    return ()
 
 
 @dataclass
@@ -59,10 +88,11 @@ class Grader:
         scratch_root.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(scratch_root, 0o700)
         env = Path(python).absolute().parent.parent
-        keep = tuple({env, Path(os.path.realpath(env))})
+        keep = tuple({env, Path(os.path.realpath(env)), *base_interpreter(env)})
         self.tag = uuid.uuid4().hex[:6]
         self.settings = Settings(python, limits, scratch_root, max_output,
-                                 hide=tuple(Path(p) for p in (*HIDDEN, *hide)), keep=keep, tag=self.tag)
+                                 hide=tuple(Path(p) for p in (*HIDDEN, *outside_system(), *hide)), keep=keep,
+                                 tag=self.tag)
         self.jobs: queue.Queue = queue.Queue()
         self.closed = False
         hierarchy = meter.backend()
@@ -133,9 +163,11 @@ class Grader:
                 outcome.error = f"{path}: could not be graded (the runner's answer was not a notebook)"
                 continue
             outcome.scores[path] = score(source_nb, executed, replies, self.stderr_harmless)
-            outcome.executed[path] = nbformat.writes(executed).encode()
             if done.get("note"):
                 outcome.notes[path] = clean(str(done["note"]), newlines=False)[:500]
+                # kept with the executed notebook, which is what the store keeps: tutors see why tests scored 0
+                executed.metadata["campushub"] = {"grading_note": outcome.notes[path]}
+            outcome.executed[path] = nbformat.writes(executed).encode()
         if problems and outcome.error is None:
             outcome.error = "; ".join(problems)
         return outcome

@@ -103,6 +103,8 @@ def test_a_notebook_out_of_time_keeps_what_ran_before(python, tmp_path):
     assert leftovers(g) == (set(), set())  # the spinning kernel too
     assert [c.auto_points for c in outcome.scores["nb.ipynb"] if c.kind == "tests"] == [1.0, 0.0]
     assert outcome.notes["nb.ipynb"].startswith("timeout")
+    executed = nbformat.reads(outcome.executed["nb.ipynb"].decode(), as_version=4)
+    assert executed.metadata.campushub.grading_note == outcome.notes["nb.ipynb"]  # what the store keeps
     # the source's test cells, the learner's answers: a fresh kernel, the same endless answer again
     assert [c.auto_points for c in again.scores["nb.ipynb"] if c.kind == "tests"] == [1.0, 0.0]
 
