@@ -84,7 +84,8 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
            "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/tmp",
            "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/dev/shm",
            *[arg for path in hide if os.path.isdir(path) for arg in ("--perms", "0755", "--tmpfs", str(path))],
-           *[arg for path in keep if os.path.isdir(path) for arg in ("--ro-bind", str(path), str(path))],
+           *[arg for path in keep if os.path.isdir(path) for arg in (*_reachable(Path(path), hide),
+                                                                      "--ro-bind", str(path), str(path))],
            # the run's parent folder is root's alone outside; inside, an empty one the sandbox account can cross
            "--perms", "0755", "--tmpfs", str(scratch.parent),
            "--bind", str(scratch), str(scratch)]
@@ -108,6 +109,17 @@ def command(scratch: Path, cwd: Path, limits: Limits, procs_files: list[str] = (
         return cmd
     # The shell joins the cgroup as root, then becomes bwrap: every process of the kernel is limited and measured.
     return ["/bin/sh", "-c", f'{" && ".join(steps)} && exec "$@"', "sh", *cmd]
+
+
+def _reachable(path: Path, hide: Sequence[Path]) -> list[str]:
+    """bwrap makes the missing folders on the way to a mount point 0700, root's alone: the folders between a
+    hidden one and `path` made 0755 first, so the sandbox account can reach what is shown again there
+    (--dir leaves a folder that exists as it is)."""
+    args = []
+    for folder in reversed(path.parents):
+        if any(Path(top) in folder.parents for top in hide):
+            args += ["--perms", "0755", "--dir", str(folder)]
+    return args
 
 
 def require_root() -> None:
