@@ -48,6 +48,10 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     # API handlers answer errors as JSON; pages as an HTML page.
     json_errors = False
 
+    def set_default_headers(self):
+        # No other site may frame these pages (clickjacking a tutor's or learner's form), as the hub's own.
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+
     # -- who -------------------------------------------------------------------
 
     async def prepare(self):
