@@ -35,7 +35,7 @@ import nbformat
 from ...content.check import meter, sandbox
 from ...content.check.outcome import clean
 from ..format.scoring import CellScore, merge_submission, score
-from .worker import RunnerGone, Settings, Unit, Worker, required_tools
+from .worker import RunnerGone, Settings, Unit, Worker, remove_stale, required_tools
 
 MAX_OUTPUT = 4 * 2**20  # bytes of outputs kept per executed notebook (the rest is cut, with a note)
 STATUSES = {"ok", "error", "aborted"}
@@ -96,6 +96,7 @@ class Grader:
         self.jobs: queue.Queue = queue.Queue()
         self.closed = False
         hierarchy = meter.backend()
+        remove_stale(hierarchy)
         self.workers = [Worker(i, self.settings, self.jobs, hierarchy) for i in range(workers or os.cpu_count() or 1)]
         for worker in self.workers:
             worker.thread.start()

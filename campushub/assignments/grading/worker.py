@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...content.check import sandbox
-from ...content.check.meter import Meter
+from ...content.check.meter import Meter, cgroups  # the spawner's cgroups module, as the meter uses it
 
 RUNNER = Path(__file__).with_name("kernel_runner.py")
 PREFIX = "grading-"            # cgroup names: grading-<grader's tag>-<pid>-<random>
@@ -59,6 +59,23 @@ class Unit:
 
 class RunnerGone(RuntimeError):
     pass
+
+
+def remove_stale(hierarchy) -> list[str]:
+    """Empty grading cgroups of processes that are gone (a service killed with SIGKILL leaves them; its
+    kernels died with their runner) removed; returns their names. Nothing in them is killed: a grader in
+    another pid namespace (a second pod on the node) has pids this one cannot see, and a cgroup that still
+    holds processes is not removed by the kernel anyway."""
+    bases = hierarchy.mounts.values() if hierarchy.version == 1 else [hierarchy.root]
+    names = {p.name for base in bases if (Path(base) / cgroups.PARENT).is_dir()
+             for p in (Path(base) / cgroups.PARENT).iterdir() if p.name.startswith(PREFIX)}
+    stale = []
+    for name in sorted(names):
+        pid = name.rsplit("-", 2)[-2]  # grading-<tag>-<pid>-<random>
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}") and not hierarchy.usage(name)["pids"]:
+            hierarchy.remove(name)
+            stale.append(name)
+    return stale
 
 
 def required_tools() -> dict[str, str]:

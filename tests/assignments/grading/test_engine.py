@@ -136,3 +136,29 @@ def test_a_closed_grader_leaves_nothing_and_refuses_work(python, tmp_path):
     assert not any(str(tmp_path) in line for line in Path("/proc/self/mounts").read_text().splitlines())
     with pytest.raises(RunnerGone):
         g.grade({"nb.ipynb": source}, {"nb.ipynb": source}, {})
+
+
+def test_cgroups_of_a_killed_grader_are_removed_at_the_next_start(python, tmp_path):
+    """A service killed with SIGKILL leaves its (empty) kernel cgroups; the next Grader removes those of
+    processes that are gone, and never those of a live process (this one's, here)."""
+    import subprocess
+
+    from campushub.assignments.grading.engine import Grader
+    from campushub.assignments.grading.worker import PREFIX
+    from campushub.content.check import meter
+    from campushub.deploy.local.spawner import cgroups
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    hierarchy = meter.backend()
+    gone, alive = f"{PREFIX}test00-{dead.pid}-0000", f"{PREFIX}test00-{os.getpid()}-0000"
+    for name in (gone, alive):
+        hierarchy.create(name, cgroups.Limits(cpu=1, memory=2**28, pids=8))
+    try:
+        with Grader(python, workers=1, limits=LIMITS, scratch_root=tmp_path / "scratch"):
+            pass
+        names = {p.name for p in Path(hierarchy.procs_files(alive)[0]).parent.parent.iterdir()}
+        assert gone not in names and alive in names
+    finally:
+        hierarchy.remove(gone)
+        hierarchy.remove(alive)
