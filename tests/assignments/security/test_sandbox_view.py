@@ -18,6 +18,7 @@ from ..grading.notebooks import attack, points, printed
 
 pytestmark = [pytest.mark.stack, pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox is made by root")]
 MARK = "ANSWER-KEY-" + "5e2b"
+SECRETS = {"JUPYTERHUB_API_TOKEN": "tok-" + "91ac", "CAMPUSHUB_ASSIGNMENTS_DB_URL": "postgresql://u:pw-" + "77d0@db/x"}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,13 @@ def grader(course_folders, python, tmp_path_factory):  # noqa: F811 -- made afte
 
     from ..grading.conftest import LIMITS
 
-    g = Grader(python, workers=1, limits=LIMITS, scratch_root=tmp_path_factory.mktemp("scratch"))
+    saved = {k: os.environ.get(k) for k in SECRETS}
+    os.environ.update(SECRETS)  # what the service's process holds: its runners inherit it
+    try:
+        g = Grader(python, workers=1, limits=LIMITS, scratch_root=tmp_path_factory.mktemp("scratch"))
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     yield g
     g.close()
 
@@ -61,3 +68,13 @@ print(json.dumps(found))"""
     seen = json.loads(printed(outcome))
     assert all(MARK not in v for v in seen.values()), seen
     assert points(outcome) == {"before": 1.0, "achieved": 0.0, "after": 1.0}  # the kernel itself still works
+
+
+def test_the_services_secrets_are_not_in_the_kernels_environment(grader):
+    code = """import os
+print(sorted(os.environ))
+print(any(v in value for value in os.environ.values() for v in ("tok-91ac", "pw-77d0")))"""
+    source, submission = attack(code, "assert True")
+    outcome = grader.grade({"nb.ipynb": source}, {"nb.ipynb": submission}, {})
+    lines = printed(outcome).splitlines()
+    assert lines[-1] == "False" and "JUPYTERHUB_API_TOKEN" not in lines[0], lines
