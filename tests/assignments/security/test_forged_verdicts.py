@@ -22,3 +22,13 @@ def test_an_input_transformer_cannot_pass_a_failing_test(grader):
     source, submission = attack(code, "assert False, 'wrong answer'")
     outcome = grader.grade({"nb.ipynb": source}, {"nb.ipynb": submission}, {})
     assert points(outcome)["achieved"] == 0.0
+
+
+@pytest.mark.xfail(strict=True, reason="open: partial credit is the test cell's execute_result, which learner code "
+                                        "can suppress (IPython's display trap), and no result means full points, "
+                                        "as in nbgrader")
+def test_a_suppressed_partial_result_does_not_earn_full_points(grader):
+    code = "get_ipython().display_trap.hook = lambda *args, **kwargs: None"
+    source, submission = attack(code, "0.25")
+    outcome = grader.grade({"nb.ipynb": source}, {"nb.ipynb": submission}, {})
+    assert points(outcome)["achieved"] == 0.25
