@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+MAX_ALIGN = 1000 * 1000  # cells x cells aligned by content; real notebooks have a few hundred cells
+MAX_LINES = 5000 * 5000  # lines x lines of one cell
+
 
 @dataclass
 class CellChange:
@@ -46,8 +49,11 @@ def _label(cell, index: int) -> str:
 
 
 def _lines(old: str, new: str) -> list[tuple[str, str]]:
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    if len(old_lines) * len(new_lines) > MAX_LINES:  # as MAX_ALIGN: the one cell shown replaced whole
+        return [("-", line) for line in old_lines] + [("+", line) for line in new_lines]
     out = []
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2):
+    for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=2):
         if line.startswith(("---", "+++")):
             continue
         out.append(("@" if line.startswith("@@") else line[0], line[1:] if line[:1] in "+- " else line))
@@ -56,9 +62,15 @@ def _lines(old: str, new: str) -> list[tuple[str, str]]:
 
 def diff_notebook(path: str, old_raw: bytes | None, new_raw: bytes | None) -> NotebookDiff:
     old, new = _cells(old_raw), _cells(new_raw)
-    matcher = difflib.SequenceMatcher(a=[_key(c) for c in old], b=[_key(c) for c in new], autojunk=False)
+    if len(old) * len(new) > MAX_ALIGN:
+        # Aligning costs up to len(old) x len(new) and more: a learner's notebook of thousands of
+        # look-alike cells would hold the service for minutes. Past the bound, cells pair by position.
+        opcodes = [("replace", 0, len(old), 0, len(new))]
+    else:
+        opcodes = difflib.SequenceMatcher(a=[_key(c) for c in old], b=[_key(c) for c in new],
+                                          autojunk=False).get_opcodes()
     changes, unchanged = [], 0
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes:
         pairs = list(zip(range(i1, i2), range(j1, j2), strict=False)) if op in ("equal", "replace") else []
         for i, j in pairs:
             a, b = old[i].get("source", ""), new[j].get("source", "")
