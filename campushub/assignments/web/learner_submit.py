@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from ...config.units import parse_bytes
 from ..format.errors import AssignmentError
@@ -19,15 +20,17 @@ DEFAULT_LIMIT = "5M"  # the schema's default for assignments.max_notebook_size
 
 class SubmitHandler(BaseHandler):
     @web.authenticated
-    def post(self, course: str, name: str):
+    async def post(self, course: str, name: str):
         self.require_role(course, "learner")
         assignment = self.assignment_or_404(course, name, released_only=True)
         policy = self.site.get("assignments") or {}
         uploads = [(f["filename"], f["body"]) for f in self.request.files.get("files", [])]
         try:
             late = check_deadline(assignment["due"], policy.get("late", "accept"))
-            files = match_uploads(assignment["notebooks"], uploads,
-                                  parse_bytes(policy.get("max_notebook_size") or DEFAULT_LIMIT))
+            # seconds of schema validation near the size limit: off the loop, other pages keep answering
+            files = await IOLoop.current().run_in_executor(
+                None, match_uploads, assignment["notebooks"], uploads,
+                parse_bytes(policy.get("max_notebook_size") or DEFAULT_LIMIT))
         except AssignmentError as e:
             self.fail(400, e.source, **e.params)
         version = self.store.submit(assignment["id"], self.user_name, files, late=late)

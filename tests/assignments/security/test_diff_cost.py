@@ -17,6 +17,8 @@ from campushub.assignments.store import Store
 
 from ..web.pages_service import TUTOR, PagesService
 
+pytestmark = pytest.mark.stack  # notebooks near the size limit: a minute, not the fast tier
+
 CELLS = 35_000  # about 5 MiB: within the default assignments.max_notebook_size
 
 
