@@ -154,7 +154,7 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
                 service = assignments_service.start(config, layout, env_dir)
             life.children.append(service)
             try:
-                assignments_service.wait(config, service)
+                assignments_service.wait(config, service, layout=layout)
             except RuntimeError as e:
                 raise CommandError(_failed(e, layout.log_file(assignments_service.NAME))) from None
             steps.advance()

@@ -96,9 +96,13 @@ def start(config: dict, layout: Layout, env_dir: Path | None) -> subprocess.Pope
     return processes.spawn(layout, NAME, [sys.executable, "-m", MODULE], environment(config, layout, env_dir))
 
 
-def wait(config: dict, proc: subprocess.Popen | None, timeout: float = 60) -> None:
+def wait(config: dict, proc: subprocess.Popen | None, timeout: float = 60, layout: Layout | None = None) -> None:
     """Until it answers below its prefix: any page short of an error (its
-    front page sends a browser to the hub's login, 302), or the deadline."""
+    front page sends a browser to the hub's login, 302), or the deadline.
+    With `layout`, also until the proxy routes the prefix to it: the hub adds
+    service routes after its API already answers, and until then the proxy
+    hands /services/assignments/ to the hub, which answers people with 404s
+    and refuses their POSTs for lack of its own XSRF token."""
     target = url(config) + prefix(config)
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -107,10 +111,17 @@ def wait(config: dict, proc: subprocess.Popen | None, timeout: float = 60) -> No
             raise RuntimeError(f"the assignments service exited with status {proc.returncode}")
         try:
             r = requests.get(target, timeout=2, allow_redirects=False)
-            if r.status_code < 400:
+            if r.status_code < 400 and (layout is None or _routed(config, layout)):
                 return
-            last = f"HTTP {r.status_code}"
+            last = f"HTTP {r.status_code}" if r.status_code >= 400 else "the proxy does not route to it yet"
         except requests.RequestException as e:
             last = type(e).__name__
         time.sleep(0.2)
     raise RuntimeError(f"the assignments service did not answer {target} within {timeout:.0f}s ({last})")
+
+
+def _routed(config: dict, layout: Layout) -> bool:
+    api = f"http://127.0.0.1:{config['hub']['proxy_api_port']}/api/routes"
+    r = requests.get(api, headers={"Authorization": f"token {layout.secret(layout.proxy_token)}"}, timeout=2)
+    r.raise_for_status()
+    return prefix(config).rstrip("/") in {key.rstrip("/") for key in r.json()}
