@@ -184,7 +184,10 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.close()  # flushes: a runner killed while starting has no reader left (BrokenPipeError)
+        except OSError:
+            pass
         self.proc = None
         for ident in list(self.slots):
             self._drop(ident)

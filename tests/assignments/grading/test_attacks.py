@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 
@@ -30,8 +31,10 @@ def scored(outcome) -> dict:
 def test_other_submissions_are_out_of_reach(grader):
     """A submission graded at the same moment holds a secret in its folder; the attacker looks for it in the
     shared scratch folder (its siblings by name), through /proc, and everywhere under /tmp."""
+    # the victim stays alive a while; the test then checks that the thief's search really fell inside that time
     victim_code = ("import time\nopen('secret.txt', 'w').write('OTHER-' + 'LEARNER-SECRET')\n"
-                   "print(open('secret.txt').read())\ntime.sleep(8)")
+                   "print(open('secret.txt').read(), 'T0=%f' % time.time())\n"
+                   "time.sleep(15)\nprint('T1=%f' % time.time())")
     victim = attack(victim_code, "assert True")
     thief_code = """import glob, json, os
 root = os.path.dirname(os.path.dirname(os.getcwd()))
@@ -46,7 +49,9 @@ for path in candidates:
     except OSError:
         pass
 found = [f for f in found if f != "mine"]
-print(json.dumps({"seen": seen, "own": os.path.basename(os.path.dirname(os.getcwd())), "found": found}))"""
+import time
+print(json.dumps({"seen": seen, "own": os.path.basename(os.path.dirname(os.getcwd())), "found": found,
+                  "t": time.time()}))"""
     thief = attack("open('secret.txt', 'w').write('mine')\n" + thief_code, "assert found")
     results = {}
     threads = [threading.Thread(target=lambda k, nb: results.__setitem__(k, grade(grader, *nb)), args=a)
@@ -58,6 +63,8 @@ print(json.dumps({"seen": seen, "own": os.path.basename(os.path.dirname(os.getcw
     assert "OTHER-LEARNER-SECRET" in printed(results["victim"])  # the secret was there to be found
     assert not results["thief"].notes, results["thief"].notes
     seen = json.loads(printed(results["thief"]))
+    started, ended = (float(re.search(rf"{m}=([0-9.]+)", printed(results["victim"])).group(1)) for m in ("T0", "T1"))
+    assert started <= seen["t"] <= ended, "the two submissions did not run at the same time: nothing was tested"
     assert seen["found"] == [] and seen["seen"] == [seen["own"]], seen
     assert scored(results["thief"]) == CONTAINED
 
