@@ -163,3 +163,15 @@ def test_versions_and_diff(world):
     assert r.status_code == 404 and one_line(r) == "404 ann has no version 3 of this assignment."
 
 
+
+
+def test_a_failed_autograde_is_shown_to_the_tutor(world):
+    """A job that ended in an error leaves the version "autograded" with no scores: the tutor must see why."""
+    service, store, a, source, release = world
+    store.submit(a["id"], "ann", answer(release), late=False)
+    job = store.claim_job("test")
+    store.finish_job(job["id"], scores=[], executed={}, error="autograding failed: the kernel did not start")
+    r = service.session(TUTOR).get(service.url + "course/c1/a/ps1/learner/ann/v/1", timeout=60)
+    assert r.status_code == 200, r.text[:300]
+    alert = re.search(r'id="grading-error">([^<]*)<', r.text)
+    assert alert and "the kernel did not start" in unescape(alert.group(1)), r.text[:2000]
