@@ -23,6 +23,7 @@ import pytest
 from campushub.assignments.format.release import make_release
 from campushub.assignments.format.source import load_source
 
+from ..content.check.conftest import python  # noqa: F401  (the environment the kernels run in)
 from ..inprocess import campushub
 
 PS1 = Path(__file__).parents[1] / "assignments" / "fixtures" / "ps1"
@@ -201,15 +202,16 @@ def test_grade_refuses_bad_input_in_one_line(tmp_path, broken):
 
 @pytest.mark.stack  # the grading engine's sandbox: root, bubblewrap and cgroups, as `content check`
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
-def test_grade_json_scores_solution_and_student_version(tmp_path):
+def test_grade_json_scores_solution_and_student_version(tmp_path, python):  # noqa: F811
+    # the site's environment, as graders use: a checkout's own venv may sit under /tmp, which the sandbox replaces
     source = PS1 / "problem1.ipynb"
-    r = campushub("grade", str(source), "--source", str(source), "--json", "--python", sys.executable)
+    r = campushub("grade", str(source), "--source", str(source), "--json", "--python", python)
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["auto_points"] == 8.0 and result["max_points"] == 8.0
     assert [c["passed"] for c in result["cells"] if c["kind"] == "tests"] == [True, True, True]
     student = tmp_path / "problem1.ipynb"
     student.write_bytes(make_release(load_source(PS1)).student["problem1.ipynb"])
-    r = campushub("grade", str(student), "--source", str(source), "--python", sys.executable)
+    r = campushub("grade", str(student), "--source", str(source), "--python", python)
     assert r.returncode == 0, r.stderr
     assert "Autograded: 0 / 8 points" in r.stdout and "failed" in r.stdout

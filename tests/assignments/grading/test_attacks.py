@@ -36,22 +36,27 @@ def test_other_submissions_are_out_of_reach(grader):
                    "print(open('secret.txt').read(), 'T0=%f' % time.time())\n"
                    "time.sleep(15)\nprint('T1=%f' % time.time())")
     victim = attack(victim_code, "assert True")
-    thief_code = """import glob, json, os
+    # the thief searches again and again for 20 s, so its search spans the victim's life whichever starts first
+    thief_code = """import glob, json, os, time
 root = os.path.dirname(os.path.dirname(os.getcwd()))
-seen = sorted(os.listdir(root))
-candidates = [f"{root}/k{n}/work/secret.txt" for n in range(1, 2000)]
-candidates += glob.glob("/proc/*/cwd/secret.txt") + glob.glob(f"/proc/*/root{root}/*/work/secret.txt")
-candidates += glob.glob("/tmp/**/secret.txt", recursive=True)
-found = []
-for path in candidates:
-    try:
-        found.append(open(path).read())
-    except OSError:
-        pass
+seen, found, first = set(), [], time.time()
+while True:
+    seen.update(os.listdir(root))
+    candidates = [f"{root}/k{n}/work/secret.txt" for n in range(1, 2000)]
+    candidates += glob.glob("/proc/*/cwd/secret.txt") + glob.glob(f"/proc/*/root{root}/*/work/secret.txt")
+    candidates += glob.glob("/tmp/**/secret.txt", recursive=True)
+    for path in candidates:
+        try:
+            found.append(open(path).read())
+        except OSError:
+            pass
+    last = time.time()
+    if last - first > 20:
+        break
+    time.sleep(0.2)
 found = [f for f in found if f != "mine"]
-import time
-print(json.dumps({"seen": seen, "own": os.path.basename(os.path.dirname(os.getcwd())), "found": found,
-                  "t": time.time()}))"""
+print(json.dumps({"seen": sorted(seen), "own": os.path.basename(os.path.dirname(os.getcwd())), "found": found,
+                  "first": first, "last": last}))"""
     thief = attack("open('secret.txt', 'w').write('mine')\n" + thief_code, "assert found")
     results = {}
     threads = [threading.Thread(target=lambda k, nb: results.__setitem__(k, grade(grader, *nb)), args=a)
@@ -64,7 +69,8 @@ print(json.dumps({"seen": seen, "own": os.path.basename(os.path.dirname(os.getcw
     assert not results["thief"].notes, results["thief"].notes
     seen = json.loads(printed(results["thief"]))
     started, ended = (float(re.search(rf"{m}=([0-9.]+)", printed(results["victim"])).group(1)) for m in ("T0", "T1"))
-    assert started <= seen["t"] <= ended, "the two submissions did not run at the same time: nothing was tested"
+    overlap = min(ended, seen["last"]) - max(started, seen["first"])
+    assert overlap > 0, "the two submissions did not run at the same time: nothing was tested"
     assert seen["found"] == [] and seen["seen"] == [seen["own"]], seen
     assert scored(results["thief"]) == CONTAINED
 
