@@ -53,9 +53,14 @@ def notebook(page):
 
 
 def open_in_lab(page, hub, user: str, path: str):
-    page.goto(f"{hub.url}/user/{user}/lab/tree/{path}")
+    # ?reset: a fresh workspace, so the notebook opened before is not restored beside this one (the edits of
+    # set_cell once went to it while JupyterLab was still switching tabs); then wait until this one is current
+    page.goto(f"{hub.url}/user/{user}/lab/tree/{path}?reset")
+    name = path.rsplit("/", 1)[-1]
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")).to_have_text(
+        name, timeout=LAB_TIMEOUT)
     panel = notebook(page)
-    expect(page.locator(".jp-DocumentTab-active, .lm-TabBar-tab.lm-mod-current").first).to_be_visible()
+    expect(panel).to_have_count(1)
     return panel
 
 
