@@ -128,7 +128,7 @@ class SubmissionsHandler(ApiHandler):
             files = await IOLoop.current().run_in_executor(None, match_uploads, assignment["notebooks"], uploads,
                                                            self.limit())
         except AssignmentError as e:
-            self.refuse(e, 413 if e.source.startswith("{path} is larger") else 400)
+            self.refuse(e, 413 if e.source == TOO_LARGE else 400)
         version = self.store.submit(assignment["id"], self.user_name, files, late=late)
         if version["duplicate"]:
             message = self._(UNCHANGED, number=version["number"])
