@@ -78,7 +78,7 @@ class NewAssignmentHandler(BaseHandler):
                 raise AssignmentError(EXISTS, course=course, name=form.name)
             release = make_release(form.source)
             self.store.create_assignment(course, form.name, title=form.title, due=form.due, source=form.source,
-                                         release=release, by=self.user_name, released=form.release)
+                                         release=release, by=self.actor, released=form.release)
         except AssignmentError as e:
             self._form(course, values, self._(e.source, **e.params), status=400)
             return
@@ -99,7 +99,7 @@ class ReleaseHandler(BaseHandler):
     def post(self, course: str, name: str):
         self.require_role(course, "tutor")
         self.assignment_or_404(course, name)
-        self.store.release(course, name, self.user_name)
+        self.store.release(course, name, self.actor)
         self.redirect(f"{course_url(self.prefix, course)}?released={quote(name, safe='')}", status=303)
 
 

@@ -35,7 +35,7 @@ class GradeHandler(_VersionAction):
         except InputError as e:
             self.refuse(e)
         for notebook, grade_id, given, comment in parsed:
-            self.store.set_manual(version["id"], grade_id, given, comment, self.user_name, notebook=notebook)
+            self.store.set_manual(version["id"], grade_id, given, comment, self.actor, notebook=notebook)
         self.done(course, name, learner, number, "grades")
 
 
@@ -50,7 +50,7 @@ class ResubmissionHandler(_VersionAction):
         latest = self.store.versions(assignment["id"], learner)[-1]
         if latest["id"] != version["id"]:
             self.fail(400, NOT_LATEST, latest=latest["number"])
-        self.store.request_resubmission(version["id"], reason, self.user_name)
+        self.store.request_resubmission(version["id"], reason, self.actor)
         self.done(course, name, learner, number, "resubmission")
 
 
@@ -64,5 +64,5 @@ class FeedbackHandler(_VersionAction):
                                                           self.lang)
         except NotReady as e:
             self.fail(400, e.message, **e.kwargs)
-        self.store.release_feedback(version["id"], html, self.user_name)
+        self.store.release_feedback(version["id"], html, self.actor)
         self.done(course, name, learner, number, "feedback")
