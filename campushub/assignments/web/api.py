@@ -15,7 +15,6 @@ from datetime import datetime
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from ...config.units import parse_bytes
 from ...i18n import N_
 from ..format.errors import AssignmentError
 from ..format.release import make_release
@@ -33,7 +32,6 @@ RECEIVED = N_("Received: version {number} of {assignment} ({hash}).")
 UNCHANGED = N_("Unchanged: these files are identical to your latest submission, which stays version {number}; "
                "nothing new was stored.")
 CREATED = N_("Created assignment {name} in course {course}.")
-DEFAULT_LIMIT = "5M"
 
 _C = r"api/course/(?P<course>[^/]+)"
 _A = _C + r"/a/(?P<name>[^/]+)"
@@ -60,7 +58,7 @@ class ApiHandler(BaseHandler):
     json_errors = True
 
     def limit(self) -> int:
-        return parse_bytes((self.site.get("assignments") or {}).get("max_notebook_size") or DEFAULT_LIMIT)
+        return self.notebook_limit()
 
     def body(self) -> dict:
         try:

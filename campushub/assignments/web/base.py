@@ -14,6 +14,7 @@ from typing import NoReturn
 from jupyterhub.services.auth import HubOAuthenticated
 from tornado import web
 
+from ...config.units import parse_bytes
 from ...i18n import N_, negotiate, translate
 from ..store import StoreError
 
@@ -105,6 +106,10 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if user and user.get("kind") == "service" and user.get("name") in OPERATOR_SERVICES:
             return user["name"]
         return None
+
+    def notebook_limit(self) -> int:
+        """assignments.max_notebook_size in bytes; the schema's default where a hand-made site file has none."""
+        return parse_bytes((self.site.get("assignments") or {}).get("max_notebook_size") or "5M")
 
     @property
     def actor(self) -> str | None:

@@ -10,12 +10,9 @@ from urllib.parse import quote
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from ...config.units import parse_bytes
 from ..format.errors import AssignmentError
 from .base import BaseHandler
 from .submission_check import check_deadline, match_uploads
-
-DEFAULT_LIMIT = "5M"  # the schema's default for assignments.max_notebook_size
 
 
 class SubmitHandler(BaseHandler):
@@ -30,7 +27,7 @@ class SubmitHandler(BaseHandler):
             # seconds of schema validation near the size limit: off the loop, other pages keep answering
             files = await IOLoop.current().run_in_executor(
                 None, match_uploads, assignment["notebooks"], uploads,
-                parse_bytes(policy.get("max_notebook_size") or DEFAULT_LIMIT))
+                self.notebook_limit())
         except AssignmentError as e:
             self.fail(400, e.source, **e.params)
         version = self.store.submit(assignment["id"], self.user_name, files, late=late)
