@@ -9,7 +9,8 @@ import json
 import os
 import re
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# as the store names assignments, up to 128 (a copy: campushub cannot be imported in a user environment)
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 FOLDER = "assignments"
 MAX_BYTES = 20 * 2**20  # per file; the service has its own, usually smaller, limit
 MAX_TOTAL = 100 * 2**20
