@@ -15,16 +15,17 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import object_session
 from tornado import web
-from traitlets import Dict, default
+from traitlets import Dict, Integer, default
 from traitlets.config import Configurable
 
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
-from .. import assignment_texts
+from .. import assignment_texts, start_queue
 from ..server_env import add_shared
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .environment_list import environment_list
 from .resolve import effective_policy
+from .start_turn import turn
 from .types import Choice, Policy
 
 ONE_SERVER = N_("You may run only one server at a time. Stop it first, or ask an administrator for more.")
@@ -60,7 +61,20 @@ class PolicyMixin(Configurable):
              "spawner's own traits (cpu_limit, mem_limit, ...) apply as configured.",
     ).tag(config=True)
 
+    concurrent_starts = Integer(
+        0, min=0,
+        help="How many servers this hub process starts at the same time; further starts wait "
+             "in a fair line and are told their place (hub/start_queue.py). 0: automatic "
+             "(automatic_concurrent_starts).",
+    ).tag(config=True)
+    queue_timeout = Integer(
+        3600, min=0,
+        help="Most seconds a start waits in line for its turn before it fails with a plain "
+             "message (0: no limit). Added to start_timeout, which then bounds the start itself.",
+    ).tag(config=True)
+
     last_choice: dict | None = None
+    _configured_start_timeout: int | None = None
     choice: Choice | None = None
     _form_language: str | None = None
 
@@ -75,6 +89,11 @@ class PolicyMixin(Configurable):
         """What this backend found built, per environment name, in the shape
         environment_list.py documents; None when it cannot tell."""
         return None
+
+    def automatic_concurrent_starts(self) -> int:
+        """concurrent_starts when set to 0: one start per core of the hub's
+        machine, for backends whose starts run on it (start_queue.automatic_slots)."""
+        return start_queue.automatic_slots()
 
     # -- shared by both backends ----------------------------------------------
 
@@ -105,6 +124,26 @@ class PolicyMixin(Configurable):
         # The assignments extension's texts (its address comes with the service's registration)
         env.update(assignment_texts.server_env(self.language()))
         return env
+
+    # -- the start line -------------------------------------------------------
+
+    def start_turn(self, report):
+        """`async with self.start_turn(report):` around the part of start()
+        that loads the machine (launch, readiness). report(text) gets the
+        translated place in line whenever it changes (policy/start_turn.py)."""
+        return turn(self, report)
+
+    def configured_start_timeout(self) -> int:
+        if self._configured_start_timeout is None:
+            self._configured_start_timeout = self.start_timeout
+        return self._configured_start_timeout
+
+    def run_pre_spawn_hook(self):
+        # JupyterHub reads start_timeout right after this hook and bounds all
+        # of start() by it: make room for the time in line (policy/start_turn.py).
+        limit = self.configured_start_timeout()
+        self.start_timeout = limit + self.queue_timeout if self.queue_timeout else 10 * 365 * 86400
+        return super().run_pre_spawn_hook()
 
     # -- helpers --------------------------------------------------------------
 
