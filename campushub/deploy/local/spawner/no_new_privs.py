@@ -9,19 +9,10 @@ bit, set before dropping to the user and inherited by every descendant,
 makes exec ignore those bits. It is what Kubernetes' allowPrivilegeEscalation:
 false sets (KubeSpawner's default there).
 
-libc is resolved at import: enable() runs in a preexec_fn, between fork and exec.
+The bit is set by forkserver/privileges.py, shared with the fork server's
+children.
 """
 
 from __future__ import annotations
 
-import ctypes
-import os
-
-PR_SET_NO_NEW_PRIVS = 38
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-
-def enable() -> None:
-    if _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(errno)}")
+from ..forkserver.privileges import no_new_privs as enable  # noqa: F401

@@ -1,0 +1,77 @@
+"""Making a forked child look like a freshly started server.
+
+A fork inherits the parent's interpreter state: its environment (the fork
+server's minimal one), its random generator state, cached temp paths and
+import-time decisions. The child resets what is per-process or per-user;
+what stays shared on purpose (the hash seed, import-time defaults read from
+the fork server's environment) is listed in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import locale
+import os
+import random
+import site
+import sys
+import tempfile
+
+PR_SET_DUMPABLE = 4
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
+def reset(env: dict[str, str], umask: int) -> None:
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        locale.setlocale(locale.LC_ALL, "")
+    except locale.Error:
+        pass  # an exec'd Python also runs on with the C locale then
+    random.seed()  # the parent's state would repeat in every child
+    tempfile.tempdir = None  # recomputed from this user's TMPDIR
+    tempfile._name_sequence = None
+    os.umask(umask)
+    _user_site()
+
+
+def _user_site() -> None:
+    # The fork server runs with -I; an exec'd server would see the user's own
+    # ~/.local site-packages (pip install --user) ahead of the environment's.
+    site.ENABLE_USER_SITE = True
+    site.USER_BASE = site.USER_SITE = None
+    user_site = site.getusersitepackages()
+    if not os.path.isdir(user_site) or user_site in sys.path:
+        return
+    before = len(sys.path)
+    site.addsitedir(user_site)
+    added = sys.path[before:]
+    del sys.path[before:]
+    at = next((i for i, p in enumerate(sys.path) if p.endswith("site-packages")), len(sys.path))
+    sys.path[at:at] = added
+
+
+def set_dumpable() -> None:
+    if _prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+
+
+def start_kernel_zygote() -> None:
+    try:
+        import campushub_kernel_fork
+
+        fd = campushub_kernel_fork.start_zygote()
+    except Exception as e:
+        print(f"CampusHub: no pre-started kernel process ({type(e).__name__}: {e}); kernels start as usual",
+              file=sys.stderr, flush=True)
+        return
+    os.environ["CAMPUSHUB_KERNEL_ZYGOTE_FD"] = str(fd)
+
+
+def server_main():
+    """jupyterhub.singleuser's main, with its app choice made from THIS
+    server's environment (its package reads JUPYTERHUB_SINGLEUSER_* at import)."""
+    sys.modules.pop("jupyterhub.singleuser", None)
+    return importlib.import_module("jupyterhub.singleuser").main

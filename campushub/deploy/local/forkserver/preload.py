@@ -1,0 +1,59 @@
+"""The single-user stack, imported once in the parent so children share it.
+
+Each import is best effort: an environment without one of these packages
+still gets a fork server, only a little less of it warm. After importing,
+forking is only safe if nothing started a thread or an event loop: a thread
+would be missing (and its locks possibly held) in every child, a loop would
+be shared by all of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+
+MODULES = (
+    "jupyterhub.singleuser",
+    "jupyter_server.serverapp",
+    "jupyterlab.labapp",
+    "notebook_shim.nbserver",
+    "jupyter_server_proxy",
+    "jupyter_server_proxy.handlers",
+    "jupyter_resource_usage",
+    "jupyter_lsp",
+    "jupyter_lsp.serverextension",
+    "jupyter_server_terminals",
+    "jupyter_server_terminals.app",
+    "nbgitpuller",
+    "campushub_assignments",
+    # kernels forked from the server later share these pages too
+    "ipykernel.kernelapp",
+    "IPython",
+)
+
+
+def load(log) -> list[str]:
+    """Import MODULES; the names that could not be imported."""
+    missing = []
+    for name in MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # an extension broken in this env must not stop the others
+            missing.append(name)
+            log(f"not preloaded: {name} ({type(e).__name__}: {e})")
+    return missing
+
+
+def unsafe_to_fork() -> str | None:
+    """Why forking this process now would be unsafe, or None."""
+    if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
+        return f"importing the server stack started threads ({threading.enumerate()})"
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        policy = asyncio.events._event_loop_policy
+        local = getattr(policy, "_local", None)
+        if asyncio.events._get_running_loop() is not None or getattr(local, "_loop", None) is not None:
+            return "importing the server stack created an asyncio event loop"
+    return None
