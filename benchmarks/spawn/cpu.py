@@ -79,6 +79,8 @@ def _role(p: psutil.Process) -> str:
     cmd = " ".join(p.cmdline())
     if "configurable-http-proxy" in cmd:
         return "proxy"
+    if "campushub_forkserver" in cmd:
+        return "forkserver"
     if "campushub up" in cmd:
         return "up"
     if "jupyterhub" in cmd:

@@ -21,16 +21,18 @@ from .stock import StockHub
 from .targets import CampusTarget, StockTarget
 
 
-def start_campushub(workdir: Path) -> tuple[CampusTarget, float]:
+def start_campushub(workdir: Path, overrides: dict | None = None,
+                    target_class: type[CampusTarget] = CampusTarget) -> tuple[CampusTarget, float]:
     """`campushub up` with the site defaults (limits included) on free ports; returns it and its start time."""
-    hub = Hub.create(workdir / "campushub", {"limits": dict(site_defaults()["limits"])})
-    campus = CampusTarget(hub)  # before up(), so cleanup stops a half-started hub too
+    hub = Hub.create(workdir / "campushub", {"limits": dict(site_defaults()["limits"]), **(overrides or {})})
+    campus = target_class(hub)  # before up(), so cleanup stops a half-started hub too
     t0 = time.monotonic()
     hub.up(admin=None)
     return campus, time.monotonic() - t0
 
 
-def start_stock(workdir: Path, campus: CampusTarget) -> tuple[StockTarget, float]:
+def start_stock(workdir: Path, campus: CampusTarget, ldap: dict | None = None,
+                target_class: type[StockTarget] = StockTarget) -> tuple[StockTarget, float]:
     """Stock JupyterHub with CampusHub's environment, proxy and spawner settings."""
     hub = campus.hub
     effective = json.loads((hub.data_dir / "effective-config.json").read_text())
@@ -43,8 +45,9 @@ def start_stock(workdir: Path, campus: CampusTarget) -> tuple[StockTarget, float
     stock_hub = StockHub(
         workdir / "stock", free_port(), free_port(), free_port(), uuid.uuid4().hex, Path(env_dir), chp,
         spawner={**effective["spawner"], "concurrent_spawn_limit": effective["hub"]["concurrent_spawn_limit"]},
+        ldap=ldap,
     )
-    stock = StockTarget(stock_hub)
+    stock = target_class(stock_hub)
     t0 = time.monotonic()
     stock_hub.up()
     return stock, time.monotonic() - t0
@@ -107,7 +110,8 @@ def remove_cgroups() -> None:
             log(f"cleanup: cannot remove cgroup {d} (processes still in it?)")
 
 
-def cleanup(stock: StockTarget | None, campus: CampusTarget | None, workdir: Path) -> None:
+def cleanup(stock: StockTarget | None, campus: CampusTarget | None, workdir: Path,
+            prefixes: tuple[str, ...] = ()) -> None:
     log("cleaning up: hubs, servers, accounts, cgroups, temp dirs")
     for step in (
         lambda: stock and stock.hub.down(),
@@ -119,7 +123,7 @@ def cleanup(stock: StockTarget | None, campus: CampusTarget | None, workdir: Pat
             log(f"cleanup: {type(e).__name__}: {e}")
     # accounts: ours only (stock prefix; CampusHub's are under this process's harness prefix)
     ours = [line.split(":", 1)[0] for line in Path("/etc/passwd").read_text().splitlines()]
-    ours = [n for n in ours if n.startswith(STOCK_PREFIX) or n.startswith(TEST_PREFIX)]
+    ours = [n for n in ours if n.startswith((STOCK_PREFIX, TEST_PREFIX, *prefixes))]
     for name in ours:
         userdel(name)
     remove_cgroups()

@@ -13,10 +13,12 @@ comparison measures CampusHub's additions and not the environments:
   CampusHub site defaults;
 - a service token with the same scopes as CampusHub's automation service.
 
-DummyAuthenticator is acceptable here: the benchmark never logs in through a
-form, it only uses the REST API with the service token (and user tokens that
-the service creates), so the authenticator is never asked anything. It listens
-on 127.0.0.1 only.
+DummyAuthenticator is acceptable for the spawn benchmark: it never logs in
+through a form, it only uses the REST API with the service token (and user
+tokens that the service creates), so the authenticator is never asked
+anything. It listens on 127.0.0.1 only. The classroom benchmark logs in
+through the form and passes `ldap`: upstream ldapauthenticator then checks
+passwords against the same directory as CampusHub's auth.ldap.
 """
 
 from __future__ import annotations
@@ -78,6 +80,16 @@ c.JupyterHub.services = [{{"name": "bench", "api_token": s["api_token"]}}]
 c.JupyterHub.load_roles = [{{"name": "bench-operator", "scopes": s["scopes"], "services": ["bench"]}}]
 """
 
+# The classroom benchmark logs in through the form: upstream ldapauthenticator, as a
+# stock site would configure it, against the same directory CampusHub's auth.ldap uses.
+LDAP = """
+c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"
+c.LDAPAuthenticator.server_address = s["ldap"]["server_address"]
+c.LDAPAuthenticator.server_port = s["ldap"]["server_port"]
+c.LDAPAuthenticator.tls_strategy = "insecure"
+c.LDAPAuthenticator.bind_dn_template = s["ldap"]["bind_dn_template"]
+"""
+
 
 @dataclass
 class StockHub:
@@ -91,6 +103,8 @@ class StockHub:
     env_dir: Path
     chp: list[str]  # the command line `campushub up` starts the proxy with, up to its options
     spawner: dict = field(default_factory=dict)
+    # {server_address, server_port, bind_dn_template}: log in through the form against LDAP
+    ldap: dict | None = None
     proc: subprocess.Popen | None = None
 
     @property
@@ -115,7 +129,10 @@ class StockHub:
             "http_timeout": self.spawner.get("http_timeout", 60),
             "concurrent_spawn_limit": self.spawner.get("concurrent_spawn_limit", 100),
         }
-        self.config_file.write_text(TEMPLATE.format(settings=json.dumps(settings, indent=1)))
+        if self.ldap:
+            settings["ldap"] = self.ldap
+        text = TEMPLATE.format(settings=json.dumps(settings, indent=1)) + (LDAP if self.ldap else "")
+        self.config_file.write_text(text)
         return self.config_file
 
     def up(self, timeout: float = 120) -> None:

@@ -1,0 +1,158 @@
+"""`python -m benchmarks.classroom`: run the classes (see the package docstring), print the table and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from ..spawn.common import log
+from ..spawn.cpu import LEDGER_ROOTS
+from ..spawn.hubs import cleanup, keep_logs, start_campushub, start_stock
+from ..spawn.machine import machine_info, software_info
+from . import __doc__ as DOC
+from .directory import LEARNER_PREFIX, CampusClass, Directory, StockClass, learner
+from .lesson import run_class
+from .report import summarize, table
+
+
+class Interrupted(BaseException):
+    """SIGTERM/SIGINT: a BaseException, so no `except Exception` on the way swallows it."""
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(f"signal {signum}")
+
+
+def sizes(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give class sizes as numbers, e.g. 20,60,100") from None
+    if not values or min(values) < 1 or max(values) > 999:
+        raise argparse.ArgumentTypeError(f"{text!r}: class sizes must be between 1 and 999")
+    return values
+
+
+def parse(argv) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.classroom", description=DOC.split("\n\n")[0])
+    p.add_argument("--users", type=sizes, default=[20, 60, 100], help="class sizes, comma-separated (20,60,100)")
+    p.add_argument("--window", type=float, default=60, help="seconds over which a class arrives (60)")
+    p.add_argument("--rounds", type=int, default=1, help="rounds, each every class on both hubs (1)")
+    p.add_argument("--repeat", type=int, default=3, help="single-learner starts per round and hub (3)")
+    p.add_argument("--seed", type=int, help="random arrival times with this seed (default: evenly spread)")
+    p.add_argument("--timeout", type=float, default=300,
+                   help="seconds a learner may take from the login page to the result (300)")
+    p.add_argument("--json", metavar="FILE", help="also write the JSON result here")
+    p.add_argument("--keep-logs", metavar="DIR", help="copy the hubs' and servers' logs here before cleanup")
+    args = p.parse_args(argv)
+    if args.rounds < 1 or args.repeat < 0 or args.window < 0 or args.timeout <= 0:
+        p.error("--rounds must be at least 1, --repeat and --window at least 0, --timeout above 0")
+    return args
+
+
+def plan(args) -> list[tuple[str, list[str]]]:
+    """The classes of one round: the lone learner (000) --repeat times, then each class size (001..N)."""
+    return ([("single", [learner(0)])] * args.repeat
+            + [("class", [learner(i) for i in range(1, n + 1)]) for n in args.users])
+
+
+def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
+    started = dt.datetime.now(dt.UTC)
+    directory = state["directory"] = Directory(workdir)
+    names = [learner(i) for i in range(0, max(args.users) + 1)]
+    directory.add(names)
+    log(f"work dir {workdir}; slapd on port {directory.server.port}; starting CampusHub (`campushub up`)")
+    campus, campus_start = start_campushub(workdir, {"auth": directory.campus_auth()}, CampusClass)
+    state["campus"] = campus
+    log("starting stock JupyterHub (`python -m jupyterhub`, ldapauthenticator)")
+    stock, stock_start = start_stock(workdir, campus, directory.stock_auth(), StockClass)
+    state["stock"] = stock
+    LEDGER_ROOTS[:] = [("campushub", campus.hub.proc.pid), ("stock", stock.hub.proc.pid)]
+    log(f"creating {len(names)} learners on both hubs (accounts and hub users, untimed)")
+    for target in (stock, campus):
+        target.enrol(names)
+    effective = json.loads((campus.hub.data_dir / "effective-config.json").read_text())
+    result = {
+        "benchmark": "classroom", "date": started.isoformat(timespec="seconds"),
+        "machine": machine_info(), "software": software_info(stock.hub.env_dir, Path(stock.hub.chp[-1])),
+        "params": {"users": args.users, "window_s": args.window, "rounds": args.rounds, "repeat": args.repeat,
+                   "seed": args.seed, "timeout_s": args.timeout, "learner_prefix": LEARNER_PREFIX,
+                   "campushub_limits": effective["limits"], "campushub_spawner": effective["spawner"],
+                   "stock_spawner": stock.hub.spawner},
+        "hub_start_s": {"stock": round(stock_start, 2), "campushub_up": round(campus_start, 2)},
+    }
+    for rnd in range(1, args.rounds + 1):
+        order = [stock, campus] if rnd % 2 else [campus, stock]
+        log(f"round {rnd}/{args.rounds}: {order[0].label} first")
+        for kind, members in plan(args):
+            for target in order:
+                phase = run_class(target, kind, members, args.window, args.seed, args.timeout,
+                                  directory.server.proc.pid)
+                phase["round"] = rnd
+                phases.append(phase)  # in place: an interrupted run still reports what it measured
+    result["phases"] = phases
+    result["summary"] = summarize(phases)
+    result["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return result
+
+
+def tidy(args, workdir: Path, state: dict) -> None:
+    if args.keep_logs:
+        keep_logs(workdir, Path(args.keep_logs))
+    try:
+        cleanup(state.get("stock"), state.get("campus"), workdir, prefixes=(LEARNER_PREFIX,))
+    finally:
+        if state.get("directory"):
+            state["directory"].stop()
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the benchmark creates unix accounts")
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    workdir = Path(tempfile.mkdtemp(prefix="campushub-classroom-"))
+    os.chmod(workdir, 0o755)
+    phases: list[dict] = []
+    state: dict = {}
+    result: dict = {}
+    code = 1
+    t0 = time.monotonic()
+    try:
+        result = measure(args, workdir, phases, state)
+        code = 0
+    except Interrupted as e:
+        log(f"interrupted ({e}); cleaning up")
+        code = 130
+    except Exception:
+        traceback.print_exc()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        tidy(args, workdir, state)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if phases and "summary" not in result:
+        result.update(phases=phases, summary=summarize(phases), incomplete=True)
+    if result.get("summary"):
+        print(table(result["summary"]))
+        print()
+        print(json.dumps(result, indent=1))
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+            log(f"wrote {args.json}")
+    log(f"finished in {time.monotonic() - t0:.0f}s")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
