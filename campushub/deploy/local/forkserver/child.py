@@ -125,6 +125,7 @@ def _become_user(r: dict) -> None:
     _step("starting a new session", os.setsid)
     if r["tmp_options"] is not None:
         _step("making the private /tmp", mounts.enter, r["tmp_options"].encode())
+    environment.publish_environ(r["env"])  # best effort, and only root may
     _step("setting no_new_privs", privileges.no_new_privs)
     _step("dropping privileges", privileges.drop, r["uid"], r["gid"], r["groups"])
     _step("resetting the environment", environment.reset, r["env"], r["umask"])

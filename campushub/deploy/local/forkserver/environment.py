@@ -19,7 +19,32 @@ import sys
 import tempfile
 
 PR_SET_DUMPABLE = 4
+PR_SET_MM, PR_SET_MM_ENV_START, PR_SET_MM_ENV_END = 35, 10, 11
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
+_prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_environ_block = None  # must live as long as the process: the kernel reads it
+
+
+def publish_environ(env: dict[str, str]) -> bool:
+    """Point /proc/self/environ at the server's environment, as an exec would.
+
+    Needs CAP_SYS_RESOURCE, so it runs before dropping privileges; without it
+    /proc/PID/environ keeps showing the fork server's own (PATH and LANG).
+    Either way the server's os.environ, and so every program it starts, has
+    exactly `env`."""
+    global _environ_block
+    data = b"".join(f"{k}={v}".encode(errors="surrogateescape") + b"\0" for k, v in env.items()) or b"\0"
+    block = ctypes.create_string_buffer(data, len(data))
+    start = ctypes.addressof(block)
+    end = start + len(data)
+    # the kernel wants start <= end after each call: move the side that keeps that true first
+    for first, second in (((PR_SET_MM_ENV_START, start), (PR_SET_MM_ENV_END, end)),
+                          ((PR_SET_MM_ENV_END, end), (PR_SET_MM_ENV_START, start))):
+        if _prctl(PR_SET_MM, *first, 0, 0) == 0:
+            if _prctl(PR_SET_MM, *second, 0, 0) == 0:
+                _environ_block = block
+                return True
+    return False
 
 
 def reset(env: dict[str, str], umask: int) -> None:

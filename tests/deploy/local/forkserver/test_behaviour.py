@@ -1,0 +1,101 @@
+"""What a forked server looks like from outside (session, environment,
+umask, directory, title, cgroup, mounts) and how the fork server behaves
+around it: ping, refusals, exit records, crashes, silent clients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+
+import pytest
+
+from campushub.deploy.local import pids
+from campushub.deploy.local.spawner import cgroups, fork_client
+
+from ....harness import wait_for
+from . import procfs, servers
+
+
+def test_a_server_runs_in_its_own_session_with_exactly_its_request(pair):
+    for r in pair.values():
+        fields = procfs.stat_fields(r.pid)
+        assert int(fields[2]) == int(fields[3]) == r.pid  # process group and session: its own
+        # /proc/PID/environ can only be repointed with CAP_SYS_RESOURCE (a
+        # container may lack it); otherwise it shows the fork server's own
+        assert procfs.environ(r.pid) in (r.request["env"], servers.FORK_SERVER_ENV)
+        assert procfs.status(r.pid)["Umask"] == "0077"
+        assert os.readlink(f"/proc/{r.pid}/cwd") == r.account.pw_dir
+        with open(f"/proc/{r.pid}/cmdline", "rb") as f:
+            assert f.read().rstrip(b"\0") == f"jupyterhub-singleuser {r.account.pw_name}".encode()
+        with open(f"/proc/{r.pid}/comm") as f:
+            assert f.read().strip() == "jupyterhub-sing"
+        assert r.pid in cgroups.detect().usage(r.account.pw_name)["pids"]
+        assert os.readlink(f"/proc/{r.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")  # private /tmp
+        assert fork_client.pid_alive(r.pid, pids.start_time(r.pid))
+        assert not fork_client.pid_alive(r.pid, pids.start_time(r.pid) - 1)  # a later process with that pid
+
+
+def test_ping_answers_and_leaves_no_exit_record(forkserver, tmp_path):
+    before = set(os.listdir(forkserver.exits))
+    assert fork_client.ping(forkserver.socket)
+    assert set(os.listdir(forkserver.exits)) == before
+    assert not fork_client.ping(str(tmp_path / "nothing.sock"))
+    with pytest.raises(fork_client.ForkUnavailable):
+        fork_client.launch(str(tmp_path / "nothing.sock"), {}, 2)
+
+
+def _exit_code(forkserver, pid: int) -> int:
+    found = []
+    wait_for(lambda: found.append(fork_client.exit_status(forkserver.exits, pid)) or found[-1] is not None,
+             30, f"the exit record of {pid}", interval=0.05)
+    return found[-1]
+
+
+@pytest.mark.parametrize("argv0", ["/bin/sh", "jupyterhub-singleuser", "/usr/bin/env"])
+def test_a_program_other_than_the_envs_server_is_refused_in_one_line(forkserver, accounts, workdir, argv0):
+    req = servers.request(forkserver, accounts["a"], argv=[argv0, "-c", "id"])
+    with pytest.raises(fork_client.ForkFailed) as e:
+        servers.launch(forkserver, req, workdir / "refused.log")
+    message = str(e.value)
+    assert message == f"argv[0] must be {forkserver.server()}, not {argv0!r}"
+    assert e.value.pid is not None
+    assert _exit_code(forkserver, e.value.pid) == 2
+    assert (workdir / "refused.log").read_text() == ""  # nothing ran
+
+
+def test_a_bad_request_is_refused_and_changes_nothing(forkserver, accounts, workdir):
+    req = servers.request(forkserver, accounts["a"], umask="077")
+    with pytest.raises(fork_client.ForkFailed, match="^umask must be a non-negative integer$"):
+        servers.launch(forkserver, req, workdir / "refused.log")
+    req = servers.request(forkserver, accounts["a"], cwd="/nonexistent-forkserver-test")
+    with pytest.raises(fork_client.ForkFailed, match="^changing to /nonexistent-forkserver-test: ") as e:
+        servers.launch(forkserver, req, workdir / "refused.log")
+    assert _exit_code(forkserver, e.value.pid) == 1
+    assert fork_client.ping(forkserver.socket)
+
+
+def test_exit_records_and_the_parent_survives_crashing_children(forkserver, accounts, workdir, hub_port):
+    for signum in (signal.SIGKILL, signal.SIGSEGV):
+        req = servers.request(forkserver, accounts["b"], hub_port=hub_port, private_tmp=False)
+        pid = servers.launch(forkserver, req, workdir / "crash.log")
+        os.kill(pid, signum)
+        assert _exit_code(forkserver, pid) == -signum  # as Popen.returncode
+        assert fork_client.exit_status(forkserver.exits, pid) is None  # read once, then gone
+    assert forkserver.process.poll() is None
+    assert fork_client.ping(forkserver.socket)
+
+
+def test_a_silent_client_does_not_hold_up_the_next_start(forkserver):
+    silent = socket.socket(socket.AF_UNIX)
+    silent.connect(forkserver.socket)
+    garbage = socket.socket(socket.AF_UNIX)
+    garbage.connect(forkserver.socket)
+    garbage.sendall(b"\xff\xff\xff\xffnot json")
+    try:
+        # the parent would block here if it read from connections
+        assert fork_client.ping(forkserver.socket, timeout=10)
+        assert b"larger than" in garbage.recv(4096)
+    finally:
+        silent.close()
+        garbage.close()
