@@ -37,6 +37,7 @@ def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] =
     configure_identity(c, config, Deployment(bootstrap_admin_file=bootstrap_admin_file))
     _services(c, config, service_tokens or {}, service_urls or {}, spawner_section)
     _policies(c, config, spawner_section)
+    _starts(c, config["spawner"], spawner_section)
     _embedding(c, config, spawner_section)
     _ui(c, config["ui"])
 
@@ -44,6 +45,11 @@ def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] =
 def _hub(c, hub: dict) -> None:
     c.JupyterHub.base_url = hub["base_url"]
     c.JupyterHub.cookie_max_age_days = hub["cookie_max_age_days"]
+    # JupyterHub counts starts waiting in our line (hub/start_queue.py) as
+    # pending spawns and refuses (429) every start beyond this limit: with a
+    # class arriving at once that would fail learners who could simply wait.
+    # The line decides how many start at once; this stays only as an outer
+    # guard an operator may set (default 0: no limit).
     c.JupyterHub.concurrent_spawn_limit = hub["concurrent_spawn_limit"]
     # Servers and routes outlive the hub: restarting or upgrading the hub
     # must not cost learners their running kernels.
@@ -93,6 +99,15 @@ def _policies(c, config: dict, spawner_section: str) -> None:
         # Per user, from their policy; PolicyMixin refuses named servers to
         # users whose policy allows only one.
         c.JupyterHub.named_server_limit_per_user = named_server_limit_for(config)
+
+
+def _starts(c, spawner: dict, spawner_section: str) -> None:
+    """The start line (PolicyMixin.start_turn). JupyterHub bounds all of
+    Spawner.start() by start_timeout, time in line included: the mixin
+    lengthens it by queue_timeout for each start and holds the start itself
+    to the configured value (hub/policy/start_turn.py), so the deployment's
+    start_timeout keeps meaning "once it is this server's turn"."""
+    getattr(c, spawner_section).concurrent_starts = spawner["concurrent_starts"]
 
 
 def _embedding(c, config: dict, spawner_section: str) -> None:

@@ -12,9 +12,11 @@ sets this class with the site configuration, and auth, roles and pages too.
 The form lists each allowed environment tag as startable: its image is
 pulled when the pod starts, so there is no local build to look at.
 
-JupyterLab's default language is the person's (lab_language.py). The
-user's courses are synced into their home by an init container
-(course_sync.py), as local servers sync them before starting.
+Starts beyond spawner.concurrent_starts wait in the hub's fair start line
+and see their place in it (start_line.py). JupyterLab's default language
+is the person's (lab_language.py). The user's courses are synced into
+their home by an init container (course_sync.py), as local servers sync
+them before starting.
 """
 
 from __future__ import annotations
@@ -28,11 +30,36 @@ from ...i18n import LAB_LOCALES
 from . import resources
 from .course_sync import add_course_sync
 from .lab_language import add_lab_language
+from .start_line import AUTOMATIC_SLOTS, Line
 
 
 class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
+    _line: Line | None = None
+
     def apply_backend_choice(self, choice: Choice) -> None:
         resources.apply_pod_settings(self, choice, self.site_config)
+
+    def automatic_concurrent_starts(self) -> int:
+        return AUTOMATIC_SLOTS  # pods start on the nodes: start_line.py
+
+    def start(self):
+        self._line = Line()
+        return super().start()
+
+    async def _start(self):
+        # KubeSpawner.start() runs _start() as the future progress() follows;
+        # all of it (pod creation, waiting for the pod) takes its turn.
+        line = self._line or Line()
+        async with self.start_turn(line.tell):
+            line.close()
+            return await super()._start()
+
+    async def progress(self):
+        if self._line is not None:
+            async for event in self._line.events(self._start_future):
+                yield event
+        async for event in super().progress():
+            yield event
 
     def get_env(self):
         env = super().get_env()

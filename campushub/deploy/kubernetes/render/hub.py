@@ -100,6 +100,9 @@ def values(config: dict) -> dict:
         "hub": {
             "image": _image(images.hub_image(config)),
             "baseUrl": config["hub"]["base_url"],
+            # What hub_config sets anyway (hub/settings.py): starts beyond
+            # the chart's 64 wait in the fair line instead of being refused.
+            "concurrentSpawnLimit": config["hub"]["concurrent_spawn_limit"],
             "db": {"type": "postgres", "upgrade": True},
             "extraFiles": {"campushub-yaml": {"mountPath": SITE_FILE, "stringData": site_file(config)}},
             "extraConfig": {"10-campushub": EXTRA_CONFIG},
