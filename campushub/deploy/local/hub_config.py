@@ -61,6 +61,9 @@ def _spawner(c, config: dict, layout: Layout, env_dir: str | None) -> None:
     s.allow_unlimited = limits["allow_unlimited"]
     s.nvidia_smi = limits["nvidia_smi"]
     s.log_dir = str(layout.user_logs)
+    # `up` runs one fork server per environment there (forkservers.py); none answering: exec
+    s.fork_server = bool(spawner.get("fork_server", True))
+    s.fork_server_dir = str(layout.data_dir / "forkservers") if s.fork_server else ""
     if env_dir:
         s.env_dir = env_dir
         # `up` published the site's tags in its data dir; resolved at each spawn

@@ -1,10 +1,12 @@
 """Spawn each hub user's server as their own unix account, inside a cgroup.
 
-Built on JupyterHub's LocalProcessSpawner: process handling, hub-restart
+Built on JupyterHub's LocalProcessSpawner: the exec path, hub-restart
 recovery (the pid is kept in the spawner state) and signalling are theirs.
 What we add is the account, the private home, the cgroup limits, the server's
 environment (only the shared read-only venv, nothing of the hub's), a log file
-per user and progress events.
+per user, progress events (progress.py), a start from the environment's
+pre-warmed fork server where one answers (fork_path.py), a turn in the
+hub's start line, and cleaning up after a server (cleanup.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
-import signal
 import threading
 import time
 
@@ -23,6 +24,9 @@ from ....hub.policy.spawner import PolicyMixin
 from ....i18n import N_, translate
 from . import cgroups, course_sync, gpus, log_cap, no_new_privs, private_tmp, readiness
 from . import choice as local_choice
+from .cleanup import Cleanup
+from .fork_path import Tracking
+from .progress import Progress
 from .server_env import server_env
 from .unix_users import ensure_user, unix_name
 
@@ -37,7 +41,7 @@ def _url(started) -> str:
     return started if isinstance(started, str) else f"http://{started[0]}:{started[1]}"
 
 
-class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
+class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSpawner):
     """A real unix user per hub user, with cgroup CPU, memory and pids limits,
     and what their group policy lets them choose (policy/spawner.py)."""
 
@@ -97,25 +101,6 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         server = self.name or ""
         return self.unix_name + (f"--{server}" if server else "")
 
-    # -- progress -----------------------------------------------------------
-
-    def _step(self, percent: int, message: str, **values) -> None:
-        self._events.append({"progress": percent, "message": translate(self.language(), message, **values)})
-        self._events_changed.set()
-
-    async def progress(self):
-        if not hasattr(self, "_events_changed"):
-            return  # not started by this hub process
-        sent = 0
-        while True:
-            while sent < len(self._events):
-                yield self._events[sent]
-                sent += 1
-            if self._events_done:
-                return
-            self._events_changed.clear()
-            await self._events_changed.wait()
-
     # -- lifecycle ----------------------------------------------------------
 
     def _cgroups(self):
@@ -128,8 +113,7 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
             raise
 
     async def start(self):
-        self._events, self._events_done = [], False
-        self._events_changed = asyncio.Event()
+        self._begin_progress()
         began = time.monotonic()
         try:
             self._step(10, N_("Preparing your account"))
@@ -143,17 +127,19 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
                 self._step(35, N_("Updating your course materials"))
                 notice = await asyncio.to_thread(course_sync.sync_courses, self, found)
                 if notice:
-                    self._events.append({"progress": 38, "message": notice})
+                    self._report(notice)
             if self.gpus:
                 self._step(40, N_("Reserving GPUs"))
                 self.gpu_ids = await asyncio.to_thread(local_choice.reserve_gpus, self)
-            if self.environment_label:  # also for people who get no form: they see what they get
-                self._step(50, N_("Starting your server with {environment}"), environment=self.environment_label)
-            else:
-                self._step(50, N_("Starting your server"))
-            url = await self._launch()
-            self._step(70, N_("Waiting for your server to answer"))
-            await readiness.wait_until_answering(self, _url(url), self._explain_exit)
+            # the part that loads the machine waits for its turn when many start at once
+            async with self.start_turn(self._report):
+                if self.environment_label:  # also for people who get no form: they see what they get
+                    self._step(50, N_("Starting your server with {environment}"), environment=self.environment_label)
+                else:
+                    self._step(50, N_("Starting your server"))
+                url = await self._launch()
+                self._step(70, N_("Waiting for your server to answer"))
+                await readiness.wait_until_answering(self, _url(url), self._explain_exit)
             return url
         except Exception:
             # JupyterHub's spawn page waits 1 s for a spawn; a failure within
@@ -162,22 +148,22 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
             await asyncio.sleep(max(0.0, FAST_FAILURE_SECONDS - (time.monotonic() - began)))
             raise
         finally:
-            self._events_done = True
-            self._events_changed.set()
+            self._end_progress()
 
     async def _launch(self):
-        log_fd = self._open_log()
-        if log_fd is None:
-            return await super().start()
+        # the relay is a subprocess: off the event loop, which serves everyone else meanwhile
+        out = await asyncio.to_thread(self._log_pipe)
         try:
-            out = log_cap.capped(log_fd)
+            started = await self._start_forked(out)
+            if started is None:
+                if out is not None:
+                    self.popen_kwargs = {**self.popen_kwargs, "stdout": out, "stderr": out}
+                started = await super().start()
+                self._exec_started()
+            return started
         finally:
-            os.close(log_fd)
-        self.popen_kwargs = {**self.popen_kwargs, "stdout": out, "stderr": out}
-        try:
-            return await super().start()
-        finally:
-            os.close(out)  # the child has its own copy
+            if out is not None:
+                os.close(out)  # the server has its own copy
 
     def _explain_exit(self, status: int | None) -> str:
         lang = self.language()
@@ -208,14 +194,19 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
         backend.create(self.cgroup_name, limits)
         return backend.procs_files(self.cgroup_name)
 
-    def _open_log(self) -> int | None:
+    def _log_pipe(self) -> int | None:
+        """The server's stdout and stderr: a capped pipe into its log file; None: the hub's."""
         if not self.log_dir:
             return None
         os.makedirs(self.log_dir, mode=0o700, exist_ok=True)
         path = os.path.join(self.log_dir, f"{self.cgroup_name}.log")
         # The hub may stop before the server; a file (not the hub's pipe)
         # keeps the server from dying of SIGPIPE when it writes later.
-        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        log_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            return log_cap.capped(log_fd)
+        finally:
+            os.close(log_fd)
 
     def make_preexec_fn(self, name):
         setuid = set_user_setuid(self.unix_name)
@@ -235,46 +226,6 @@ class SystemUserSpawner(PolicyMixin, LocalProcessSpawner):
 
     def user_env(self, env):
         return server_env(self, env)
-
-    async def poll(self):
-        status = await super().poll()
-        # during a start the cgroup exists before the process does
-        if status is not None and not self._spawn_pending:
-            # The server died on its own (the OOM killer, a crash): JupyterHub
-            # will not call stop(), and its kernels must not keep its private
-            # /tmp and memory alive.
-            await asyncio.to_thread(self._kill_leftovers)
-            self._release()
-        return status
-
-    async def stop(self, now=False):
-        await super().stop(now=now)
-        # Kernels and terminals can outlive a server that was killed; nothing
-        # of a stopped server may keep using its share of the machine.
-        await asyncio.to_thread(self._kill_leftovers)
-        self._release()
-
-    def _kill_leftovers(self) -> None:
-        try:
-            backend = cgroups.detect()
-        except cgroups.CgroupUnavailable:
-            return
-        deadline = time.monotonic() + 10
-        while (pids := backend.usage(self.cgroup_name)["pids"]) and time.monotonic() < deadline:
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.05)
-
-    def _release(self) -> None:
-        gpus.release(self.cgroup_name)
-        self.gpu_ids = []
-        try:
-            cgroups.detect().remove(self.cgroup_name)
-        except cgroups.CgroupUnavailable:
-            pass
 
     def get_state(self):
         state = super().get_state()

@@ -1,0 +1,56 @@
+"""What is left when a local server ends: processes in its cgroup, the
+cgroup itself, its GPUs. The same on the exec and the fork path, since
+both put the server and everything it starts into the server's cgroup."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+from . import cgroups, gpus
+
+
+class Cleanup:
+    """Mixin above the process handling (fork_path.Tracking, LocalProcessSpawner)."""
+
+    async def poll(self):
+        status = await super().poll()
+        # during a start the cgroup exists before the process does
+        if status is not None and not self._spawn_pending:
+            # The server died on its own (the OOM killer, a crash): JupyterHub
+            # will not call stop(), and its kernels must not keep its private
+            # /tmp and memory alive.
+            await asyncio.to_thread(self._kill_leftovers)
+            self._release()
+        return status
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        # Kernels and terminals can outlive a server that was killed; nothing
+        # of a stopped server may keep using its share of the machine.
+        await asyncio.to_thread(self._kill_leftovers)
+        self._release()
+
+    def _kill_leftovers(self) -> None:
+        try:
+            backend = cgroups.detect()
+        except cgroups.CgroupUnavailable:
+            return
+        deadline = time.monotonic() + 10
+        while (pids := backend.usage(self.cgroup_name)["pids"]) and time.monotonic() < deadline:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
+    def _release(self) -> None:
+        gpus.release(self.cgroup_name)
+        self.gpu_ids = []
+        try:
+            cgroups.detect().remove(self.cgroup_name)
+        except cgroups.CgroupUnavailable:
+            pass
