@@ -77,6 +77,11 @@ def _site(console: Console, info: dict) -> None:
         console.print(f"Environment {escape(env['name'])}: {escape(tags)}")
     if info.get("env_dir"):
         console.print(f"Default environment of this run: {escape(info['env_dir'])}")
+    for fork in info.get("fork_servers", []):
+        colour = "green" if fork["state"] == "running" else "yellow" if fork["pid"] else "red"
+        pid = f" (pid {fork['pid']})" if fork["pid"] else ""
+        why = f": {fork['error']}" if fork["error"] else ""
+        console.print(f"Fork server {escape(fork['env'])}: [{colour}]{escape(fork['state'])}[/]{pid}{escape(why)}")
 
 
 def _servers(console: Console, servers: list[dict]) -> None:

@@ -8,7 +8,7 @@ import json
 import requests
 
 from ..config.assignments import enabled as assignments_enabled
-from ..deploy.local import environments, processes
+from ..deploy.local import environments, forkserver_state, processes
 from ..deploy.local.layout import Layout
 from ..deploy.local.spawner import cgroups
 from ..deploy.local.spawner.unix_users import unix_name
@@ -29,6 +29,7 @@ def collect(layout: Layout) -> dict:
     if "assignments" in config and assignments_enabled(config):  # a copy an older `up` wrote has none
         out["assignments"] = processes.read_pid(layout, "assignments") is not None
     out.update(_site(layout, config))
+    out["fork_servers"] = forkserver_state.describe(layout)
     if not processes.read_pid(layout, "hub"):
         return out
     api = HubAPI.for_layout(layout)

@@ -21,6 +21,7 @@ import time
 from rich.console import Console
 
 from ..deploy.local import pids, processes, sites
+from ..deploy.local.forkserver_state import state_file
 from ..deploy.local.layout import DataDirError, Layout
 from .main import CommandError
 
@@ -117,7 +118,7 @@ class Lifetime:
         try:
             processes.stop_all(layout)
             sites.unregister(layout)
-            for path in (layout.up_state, layout.servers_stopped, layout.pid_file("up")):
+            for path in (layout.up_state, layout.servers_stopped, state_file(layout), layout.pid_file("up")):
                 path.unlink(missing_ok=True)
             self._lock.close()
         finally:
@@ -128,13 +129,15 @@ class Lifetime:
             for signum, handler in self._handlers.items():
                 signal.signal(signum, handler)
 
-    def supervise(self, hub, console: Console, restart: dict) -> int:
+    def supervise(self, hub, console: Console, restart: dict, tick=None) -> int:
         """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
 
         restart: process name -> (what to call it, start function) for the
         processes started again when they die: the proxy (the hub puts its
         routes back within seconds, VerifiedRouteProxy, so running servers
         stay reachable) and the services `up` runs beside the hub.
+        tick: called once a round for what keeps its own books (the fork
+        servers: deploy/local/forkservers.py).
         """
         self.starting = False
         layout = self.layout
@@ -153,6 +156,8 @@ class Lifetime:
                 with self.starting_process():
                     started = start()
                 self.children.append(started)
+            if tick is not None:
+                tick()
             for child in filter(None, self.children):  # None: one that was running already
                 child.poll()  # reaped, so a dead one does not linger as a zombie
         if layout.servers_stopped.exists():

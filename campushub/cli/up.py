@@ -10,7 +10,7 @@ from rich.console import Console
 
 from .. import config as site_config
 from ..config import exposure, public_url
-from ..deploy.local import assignments_service, ports, processes
+from ..deploy.local import assignments_service, forkservers, ports, processes
 from ..deploy.local.environments import default_env_dir, ensure_environments
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
@@ -112,14 +112,16 @@ def run(args) -> int:
 def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Console, life: Lifetime) -> int:
     prefix = Path(config["install_prefix"])
     services = assignments_service.wanted(config)
-    with Steps(console, total=7 if services else 6) as steps:
+    forks = forkservers.enabled(config)
+    with Steps(console, total=6 + services + forks) as steps:
         steps.step("Preparing the data dir")
         layout.config_copy.write_text(json.dumps(config, indent=1))
         password = _bootstrap_admin(config, layout, admin)
         steps.advance()
         try:
             steps.step("Building the user environments")
-            env_dir = default_env_dir(config, ensure_environments(config, progress=steps.say))
+            published = ensure_environments(config, progress=steps.say)
+            env_dir = default_env_dir(config, published)
             steps.advance()
             steps.step("Installing configurable-http-proxy")
             chp = ensure_proxy(prefix / "proxy", progress=steps.say)
@@ -128,6 +130,12 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             raise CommandError(str(e)) from None
         life.record(config_file=str(Path(args.config).resolve()) if args.config else None,
                     env_dir=str(env_dir) if env_dir else None, url=f"{public_url(config)}{config['hub']['base_url']}")
+        fork_servers = None
+        if forks:
+            # before the hub: its first spawns find them warm
+            steps.step("Starting the fork servers")
+            fork_servers = _start_fork_servers(config, layout, published, steps, console, life)
+            steps.advance()
         steps.step("Starting the proxy")
         with life.starting_process():
             proxy = processes.start_proxy(layout, chp, config["hub"])
@@ -167,7 +175,32 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
     if services:
         restart[assignments_service.NAME] = ("the assignments service",
                                              lambda: assignments_service.start(config, layout, env_dir))
-    return life.supervise(hub, console, restart)
+    if fork_servers:
+        fork_servers.say = _say(console)
+    return life.supervise(hub, console, restart, tick=fork_servers.tick if fork_servers else None)
+
+
+def _say(console: Console, steps: Steps | None = None):
+    def say(message: str, warning: bool = False) -> None:
+        if warning or steps is None:
+            console.print(message, style="yellow" if warning else None, markup=False, highlight=False)
+        else:
+            steps.say(message)
+    return say
+
+
+def _start_fork_servers(config: dict, layout: Layout, published: dict, steps: Steps, console: Console,
+                        life: Lifetime) -> forkservers.ForkServers | None:
+    """The default tags' fork servers, answering; one that cannot start is a warning (servers then exec)."""
+    say = _say(console, steps)
+    servers = forkservers.ForkServers(layout, Path(config["install_prefix"]) / "envs", say, life.starting_process)
+    try:
+        servers.prepare()
+    except OSError as e:
+        say(f"No fork servers: {e}. Servers start the usual way.", warning=True)
+        return None
+    servers.start(forkservers.default_env_dirs(config, published))
+    return servers
 
 
 

@@ -1,7 +1,10 @@
-"""CampusHub's own files (singleuser/files.py) laid into a local venv.
+"""CampusHub's own files laid into a local venv: the files of both
+deployments (singleuser/files.py) and, on this machine only, the fork
+server package (deploy/local/forkserver/, as site-packages campushub_forkserver).
 
 Rewritten whenever CampusHub's copy changes, so upgrading CampusHub updates
-running sites without rebuilding the environment.
+running sites without rebuilding the environment (the fork servers notice
+the change and are replaced: deploy/local/forkservers.py).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import os
 from pathlib import Path
 
 from ...singleuser.files import SITE_PACKAGES, server_files
+from .spawner.fork_client import PACKAGE, package_files
 
 
 def _install(path: Path, text: str) -> None:
@@ -23,10 +27,30 @@ def _install(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def ensure_singleuser_files(env_dir: Path) -> None:
-    site_packages = next(env_dir.glob("lib/python3*/site-packages"))
+def site_packages(env_dir: Path) -> Path:
+    return next(Path(env_dir).glob("lib/python3*/site-packages"))
+
+
+def laid_files(env_dir: Path) -> dict[Path, str]:
+    """Where each of CampusHub's files goes in this env -> its text."""
+    where = site_packages(env_dir)
+    files = {}
     for relative, text in server_files().items():
         if relative.startswith(SITE_PACKAGES):
-            _install(site_packages / relative.removeprefix(SITE_PACKAGES), text)
+            files[where / relative.removeprefix(SITE_PACKAGES)] = text
         else:
-            _install(env_dir / relative, text)
+            files[Path(env_dir) / relative] = text
+    for relative, text in package_files().items():
+        files[where / relative] = text
+    return files
+
+
+def ensure_singleuser_files(env_dir: Path) -> None:
+    files = laid_files(env_dir)
+    for path, text in files.items():
+        _install(path, text)
+    # a module CampusHub no longer has must not stay importable by the fork server
+    package = site_packages(env_dir) / PACKAGE
+    for stale in package.glob("*.py"):
+        if stale not in files:
+            stale.unlink()
