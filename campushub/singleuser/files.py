@@ -62,6 +62,13 @@ if len(_longest.encode()) <= 107:
     c.KernelManager.transport = "ipc"
 else:
     print("campushub: runtime directory too long for unix sockets; kernels use TCP:", _longest, file=sys.stderr)
+# A fork server's child hands the server a warm kernel zygote: this
+# environment's python3 kernels are forked from it instead of exec'd
+# (campushub_kernel_fork says how; anything else is exec'd as before).
+if os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD") or "campushub_kernel_fork" in sys.modules:
+    import campushub_kernel_fork
+    if campushub_kernel_fork.zygote_from_environment():
+        c.KernelProvisionerFactory.default_provisioner_name = "campushub-fork"
 # Memory (and CPU) against this server's own limits in JupyterLab's status
 # bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
 # from the spawner's. Its Prometheus feed would walk every process each second.
@@ -101,6 +108,17 @@ if os.path.isdir(_locale_dir):
     os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (_locale_dir, os.environ.get("JUPYTER_CONFIG_PATH")) if p)
 """
+
+# jupyter_client finds kernel provisioners by entry point: this minimal
+# dist-info of the laid package is what makes `campushub-fork` one.
+KERNEL_FORK_PACKAGE = "campushub_kernel_fork"
+KERNEL_FORK_DIST = "campushub_kernel_fork-1.0.dist-info/"
+KERNEL_FORK_INIT = '''"""CampusHub: kernels forked from a warm zygote (kernel_fork.py says how)."""
+from .kernel_fork import start_zygote, zygote_from_environment
+'''
+KERNEL_FORK_METADATA = "Metadata-Version: 2.1\nName: campushub-kernel-fork\nVersion: 1.0\n"
+KERNEL_FORK_ENTRY_POINTS = ("[jupyter_client.kernel_provisioners]\n"
+                            "campushub-fork = campushub_kernel_fork.kernel_provisioner:ForkProvisioner\n")
 
 # Every server loads the assignments extension (assignments_server.py), the
 # way pip-installed server extensions enable themselves.
@@ -144,7 +162,12 @@ def server_files() -> dict[str, str]:
         SITE_PACKAGES + "campushub_assignments/__init__.py": _ours("assignments_server.py"),
         SITE_PACKAGES + "campushub_assignments/assignments_folder.py": _ours("assignments_folder.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_assignments.json": ASSIGNMENTS_CONFIG,
+        SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
+        SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,
+        SITE_PACKAGES + KERNEL_FORK_DIST + "entry_points.txt": KERNEL_FORK_ENTRY_POINTS,
     }
+    for name in ("kernel_fork.py", "kernel_child.py", "kernel_provisioner.py"):
+        files[SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/" + name] = _ours(name)
     files.update(_built(resources.files("campushub.singleuser").joinpath("labextension/dist"), LAB_EXTENSION))
     for name in ("index.html", "icon.svg"):
         files[share + "own-environments/" + name] = _ours("own_environments/" + name)
