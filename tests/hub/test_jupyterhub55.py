@@ -2,8 +2,9 @@
 and the hub plugins' own tests run against 5.5 as against the 6.x of the dev venv.
 
 A venv with jupyterhub==5.5.4 and campushub installed from this repo with its
-test extra (not editable: package data is tested as shipped) is built once
-per hash of its inputs under /opt/campushub-test, and shared by both tests.
+test extra (not editable: package data is tested as shipped) is built under
+/opt/campushub-test, shared by both tests, in two layers: the dependencies
+once per change of the requirements, campushub once per hash of its sources.
 Of the test extra it leaves out what those tests never import: Playwright
 (its driver would double the venv's size) and ruff.
 The config uses only entry-point names and class config, as an existing
@@ -62,39 +63,62 @@ def _sources() -> list[Path]:
     return [REPO / "pyproject.toml", REPO / "README.md", *sorted(files)]
 
 
-def _test_requirements() -> list[str]:
-    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
-    return [r for r in extra if re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() not in NOT_NEEDED]
+def _requirements() -> list[str]:
+    """CampusHub's dependencies and its test extra, without what those tests never import."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    return [r for r in wanted if re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() not in NOT_NEEDED]
+
+
+def _build(venv: Path, digest: str, cmds: list[list[str]]) -> None:
+    """Build `venv` in place (venv scripts hard-code their path) unless complete; the marker, written last,
+    makes it usable. The caller holds the build lock."""
+    if not (venv / MARKER).exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        for cmd in cmds:
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            assert r.returncode == 0, f"{cmd} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+        (venv / MARKER).write_text(digest)
+    os.utime(venv / MARKER)  # last use; venvs of older inputs go after a day unused
+
+
+def _deps_venv() -> Path:
+    """JupyterHub 5.5 and every dependency, keyed by the requirements only: the minutes of downloads and
+    installs are paid once per change of pyproject's dependencies, not once per change of our sources."""
+    requirements = [f"jupyterhub=={JH_VERSION}", *_requirements()]
+    digest = hashlib.sha256(f"{python_version(PYTHON)} {requirements}".encode()).hexdigest()
+    venv = BUILD_ROOT / f"jh55deps-{digest[:12]}"
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    _build(venv, digest, [[PYTHON, "-m", "venv", str(venv)],
+                          [*pip, "install", "--progress-bar", "off", *requirements]])
+    return venv
 
 
 def hub_venv() -> Path:
-    """The JupyterHub 5.5 venv for the current sources; built only if no complete one exists."""
-    inputs = f"{python_version(PYTHON)} jupyterhub=={JH_VERSION} test extra without {sorted(NOT_NEEDED)}"
-    digest = hashlib.sha256(inputs.encode())
+    """The JupyterHub 5.5 venv for the current sources: campushub built from them and installed (not
+    editable) into a venv of its own whose .pth adds the dependencies' venv (_deps_venv) behind it."""
+    digest = hashlib.sha256(f"{python_version(PYTHON)} jupyterhub=={JH_VERSION}".encode())
     for path in _sources():
         digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
     venv = BUILD_ROOT / f"jh55-{digest.hexdigest()[:12]}"
     BUILD_ROOT.mkdir(parents=True, exist_ok=True)
     with open(BUILD_ROOT / ".jh55.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (venv / MARKER).exists():
-            # built in place (venv scripts hard-code their path); the marker, written last, makes it usable
-            shutil.rmtree(venv, ignore_errors=True)
-            with tempfile.TemporaryDirectory() as src:  # pip would write build/ into the repo
-                for path in _sources():
-                    (Path(src) / path.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, Path(src) / path.relative_to(REPO))
-                pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input"]
-                for cmd in ([PYTHON, "-m", "venv", str(venv)],
-                            [*pip, "install", "--progress-bar", "off", f"jupyterhub=={JH_VERSION}", src,
-                             *_test_requirements()]):
-                    r = subprocess.run(cmd, capture_output=True, text=True)
-                    assert r.returncode == 0, f"{cmd} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
-            (venv / MARKER).write_text(digest.hexdigest())
-        os.utime(venv / MARKER)  # last use; venvs of older sources go after a day unused
-        for old in BUILD_ROOT.glob("jh55-*"):
+        deps = _deps_venv()
+        with tempfile.TemporaryDirectory() as src:  # pip would write build/ into the repo
+            for path in _sources():
+                (Path(src) / path.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, Path(src) / path.relative_to(REPO))
+            site = f"lib/python{'.'.join(python_version(PYTHON).split('.')[:2])}/site-packages"
+            link = (f"import pathlib; pathlib.Path({str(venv / site / '_jh55_deps.pth')!r})"
+                    f".write_text({str(deps / site)!r} + '\\n')")
+            _build(venv, digest.hexdigest(), [
+                [PYTHON, "-m", "venv", "--without-pip", str(venv)], [PYTHON, "-c", link],
+                [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input",
+                 "install", "--progress-bar", "off", "--no-deps", src]])
+        for old in [*BUILD_ROOT.glob("jh55-*"), *BUILD_ROOT.glob("jh55deps-*")]:
             marker = old / MARKER  # none: a build that died (builds hold the lock)
-            if old != venv and (not marker.exists() or time.time() - marker.stat().st_mtime > 86400):
+            if old not in (venv, deps) and (not marker.exists() or time.time() - marker.stat().st_mtime > 86400):
                 shutil.rmtree(old, ignore_errors=True)
     return venv
 
@@ -185,7 +209,7 @@ def test_plugins_in_a_plain_jupyterhub_55(tmp_path):
     unix = unix_name(name, TEST_PREFIX)
     with open(log, "w") as out:
         hub.proc = subprocess.Popen(
-            [venv / "bin" / "jupyterhub", "-f", hub.config_file], cwd=tmp_path, stdout=out,
+            [venv / "bin" / "python", "-m", "jupyterhub", "-f", hub.config_file], cwd=tmp_path, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,
             env={"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", "HOME": str(tmp_path)},  # nothing of the dev python
         )
