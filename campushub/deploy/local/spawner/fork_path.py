@@ -22,6 +22,7 @@ import time
 
 from jupyterhub.utils import random_port
 from traitlets import Bool, Integer, Unicode
+from traitlets.config import Configurable
 
 from .. import pids
 from . import fork_client
@@ -109,7 +110,7 @@ def _signal(pid: int, start_time: int, signum: int) -> bool:
     return True
 
 
-class Tracking:
+class Tracking(Configurable):
     """Mixin just above LocalProcessSpawner: the fork path, and processes known by pid and start time."""
 
     fork_server = Bool(True, help="Start servers from their environment's pre-warmed fork server "

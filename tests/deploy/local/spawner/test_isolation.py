@@ -5,7 +5,8 @@ import pwd
 import stat
 
 from ....conftest import spawn
-from ....harness import TEST_PREFIX, run_code
+from ....harness import run_code
+from .paths import PREFIX
 
 
 def test_server_and_kernel_run_as_the_user_not_root(hub, alice):
@@ -13,7 +14,7 @@ def test_server_and_kernel_run_as_the_user_not_root(hub, alice):
     token = hub.user_token("alice")
     out = run_code(hub, "alice", token, "import os, getpass; print(os.getuid(), os.getppid(), getpass.getuser())")
     uid, ppid, name = out["stream"].split()
-    assert name == TEST_PREFIX + "alice"
+    assert name == PREFIX + "alice"
     assert int(uid) == pwd.getpwnam(name).pw_uid != 0
     # the kernel's parent is the user's jupyter server, which runs as the user too
     assert os.stat(f"/proc/{ppid}").st_uid == int(uid)
@@ -22,7 +23,7 @@ def test_server_and_kernel_run_as_the_user_not_root(hub, alice):
 def test_home_is_private_and_others_cannot_read_it(hub, alice, bob):
     spawn(hub, alice)
     spawn(hub, bob)
-    a, b = pwd.getpwnam(TEST_PREFIX + "alice"), pwd.getpwnam(TEST_PREFIX + "bob")
+    a, b = pwd.getpwnam(PREFIX + "alice"), pwd.getpwnam(PREFIX + "bob")
     for home in (a, b):
         assert stat.S_IMODE(os.stat(home.pw_dir).st_mode) == 0o700
         assert os.stat(home.pw_dir).st_uid == home.pw_uid
@@ -51,8 +52,8 @@ def test_cgroup_limits_apply_to_the_kernel(hub, alice):
     spawn(hub, alice)
     token = hub.user_token("alice")
     out = run_code(hub, "alice", token, "print(open('/proc/self/cgroup').read())")
-    assert f"campushub/{TEST_PREFIX}alice" in out["stream"], out
-    cg = _cgroup_dir("memory", TEST_PREFIX + "alice")
+    assert f"campushub/{PREFIX}alice" in out["stream"], out
+    cg = _cgroup_dir("memory", PREFIX + "alice")
     limit = _read_limit(cg)
     assert limit == 512 * 1024**2
 

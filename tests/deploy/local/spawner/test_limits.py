@@ -3,7 +3,8 @@
 from campushub.deploy.local.spawner import cgroups
 
 from ....conftest import spawn
-from ....harness import TEST_PREFIX, run_code
+from ....harness import run_code
+from .paths import PREFIX
 
 
 def _usage(name: str) -> dict:
@@ -13,7 +14,7 @@ def _usage(name: str) -> dict:
 def test_cpu_and_pids_limits_are_written(hub, alice):
     spawn(hub, alice)
     backend = cgroups.detect()
-    name = TEST_PREFIX + "alice"
+    name = PREFIX + "alice"
     if backend.version == 1:
         quota = int(open(f"{backend.mounts['cpu']}/campushub/{name}/cpu.cfs_quota_us").read())
         period = int(open(f"{backend.mounts['cpu']}/campushub/{name}/cpu.cfs_period_us").read())
@@ -29,7 +30,7 @@ def test_memory_hog_is_stopped_by_its_own_limit(hub, alice, bob):
     spawn(hub, alice)
     spawn(hub, bob)
     ta, tb = hub.user_token("alice"), hub.user_token("bob")
-    name = TEST_PREFIX + "alice"
+    name = PREFIX + "alice"
     before = _usage(name)["oom_kills"]
     # A learner's typical runaway: a loop that keeps appending data (writing
     # the bytes makes them resident, unlike a lazily-zeroed allocation), at

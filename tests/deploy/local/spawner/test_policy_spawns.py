@@ -17,7 +17,8 @@ import requests
 from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import unix_name
 
-from ....harness import TEST_PREFIX, Hub, running, wait_for
+from ....harness import TEST_PREFIX, Hub, wait_for
+from .paths import running_on, with_path
 
 PREFIX = TEST_PREFIX + "p"
 GPU = "GPU-5e1f0000-0000-0000-0000-0000000000aa"
@@ -25,12 +26,12 @@ MIB = 2**20
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    work = tmp_path_factory.mktemp("policy")
+def hub(tmp_path_factory, spawn_path):
+    work = tmp_path_factory.mktemp(f"policy-{spawn_path}")
     smi = work / "nvidia-smi"
     smi.write_text(f"#!/bin/sh\necho {GPU}\n")
     smi.chmod(0o755)
-    h = Hub.create(work, {
+    h = Hub.create(work, with_path({
         "spawner": {"user_prefix": PREFIX},
         "limits": {"nvidia_smi": str(smi)},
         "policies": {
@@ -40,8 +41,8 @@ def hub(tmp_path_factory):
                                     "gpus": {"max": 1}, "max_servers": 2},
                        "locked": {"user_environments": False}},
         },
-    })
-    with running(h, PREFIX):
+    }, spawn_path))
+    with running_on(h, spawn_path, PREFIX):
         for name in ("pat", "ana", "abe", "lou"):
             assert h.api("POST", f"users/{name}").status_code == 201
         assert h.api("POST", "groups/analysts", json={"users": ["ana", "abe"]}).status_code == 201

@@ -13,21 +13,22 @@ import requests
 from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import unix_name
 
-from .....harness import TEST_PREFIX, Hub, running, wait_for
+from .....harness import TEST_PREFIX, Hub, wait_for
+from ..paths import running_on, with_path
 
 PREFIX = TEST_PREFIX + "i"
 MIB = 2**20
 
 
 @pytest.fixture(scope="package")
-def hub(tmp_path_factory):
-    h = Hub.create(tmp_path_factory.mktemp("isolated"), {
+def hub(tmp_path_factory, spawn_path):
+    h = Hub.create(tmp_path_factory.mktemp(f"isolated-{spawn_path}"), with_path({
         "spawner": {"user_prefix": PREFIX},
         "limits": {"pids": 1024},
         "policies": {"default": {"cpu": {"min": 0.5, "max": 2, "default": 1},
                                  "memory": {"min": "128M", "max": "3G", "default": "512M"}}},
-    })
-    with running(h, PREFIX):
+    }, spawn_path))
+    with running_on(h, spawn_path, PREFIX):
         yield h
 
 
