@@ -117,7 +117,7 @@ def serve(socket_path: str, exits: str) -> int:
 
     gc.freeze()
     bound = os.stat(socket_path).st_ino
-    log(f"serving {socket_path} ({len(preload.MODULES) - len(missing)} of {len(preload.MODULES)} modules preloaded)")
+    log(f"serving {socket_path} ({len(missing)} of the server's modules could not be preloaded)")
     pruned = 0.0
     while not stopping:
         for key, _ in selector.select():

@@ -27,7 +27,16 @@ MODULES = (
     "jupyter_server_terminals",
     "jupyter_server_terminals.app",
     "nbgitpuller",
+    "nbgitpuller.handlers",
     "campushub_assignments",
+    # what a started server imported on top of the above (python -X importtime)
+    "httpcore",
+    "httpx",
+    "jupyterlab.extensions.pypi",
+    "jinja2.ext",
+    "jupyter_lsp.virtual_documents_shadow",
+    "jupyter_core.migrate",
+    "tornado.platform.asyncio",
     # kernels forked from the server later share these pages too
     "ipykernel.kernelapp",
     "IPython",
@@ -37,13 +46,22 @@ MODULES = (
 def load(log) -> list[str]:
     """Import MODULES; the names that could not be imported."""
     missing = []
-    for name in MODULES:
+    for name in MODULES + _service_handlers():
         try:
             importlib.import_module(name)
         except Exception as e:  # an extension broken in this env must not stop the others
             missing.append(name)
             log(f"not preloaded: {name} ({type(e).__name__}: {e})")
     return missing
+
+
+def _service_handlers() -> tuple[str, ...]:
+    """The handler modules jupyter_server loads for its own services at start."""
+    try:
+        from jupyter_server.serverapp import JUPYTER_SERVICE_HANDLERS
+    except Exception:
+        return ()
+    return tuple(m for modules in JUPYTER_SERVICE_HANDLERS.values() for m in modules or ())
 
 
 def unsafe_to_fork() -> str | None:

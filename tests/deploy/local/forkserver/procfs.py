@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 CHUNK = 16 * 2**20
 
@@ -76,5 +75,3 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def hex_mask(text: str) -> int:
-    return int(re.sub(r"\s", "", text), 16)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 
 import pytest
+import requests
 
 from campushub.deploy.local import pids
 from campushub.deploy.local.spawner import cgroups, fork_client
@@ -99,3 +101,23 @@ def test_a_silent_client_does_not_hold_up_the_next_start(forkserver):
     finally:
         silent.close()
         garbage.close()
+
+
+def test_a_server_asked_for_a_kernel_zygote_starts_with_or_without_one(forkserver, accounts, workdir, hub_port):
+    has_zygote = subprocess.run([str(forkserver.env_dir / "bin" / "python"), "-I", "-c",
+                                 "import campushub_kernel_fork"], capture_output=True).returncode == 0
+    port = servers.free_port()
+    account = accounts["b"]
+    req = servers.request(forkserver, account, port=port, hub_port=hub_port, kernel_zygote=True)
+    log = workdir / "zygote.log"
+    pid = servers.launch(forkserver, req, log)
+    try:
+        wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/user/{account.pw_name}/api", timeout=5).ok,
+                 90, "the server")
+        if has_zygote:
+            assert len(procfs.descendants(pid)) > 1  # the zygote, a child of the server
+        else:
+            assert "CampusHub: no pre-started kernel process (ModuleNotFoundError" in log.read_text()
+    finally:
+        os.killpg(pid, signal.SIGKILL)
+    assert _exit_code(forkserver, pid) == -signal.SIGKILL
