@@ -66,22 +66,29 @@ def start_zygote() -> int:
     """Fork the zygote; return the server's end of its socket (CLOEXEC, >= 3)."""
     if len(os.listdir("/proc/self/task")) != 1:
         raise RuntimeError("the process has threads; a zygote must be forked from a single-threaded one")
+    for fd in (0, 1, 2):  # so neither end of the pair lands where stdio is about to go
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)
     server, ours = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
             server.close()
+            # Nothing of the server's start (the hub's connection, its log...) may be held
+            # open by the zygote: the other ends would wait for an end that never comes.
+            keep = ours.fileno()
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 0)
+            os.closerange(3, keep)
+            os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
             status = _Zygote(ours).run()
         finally:
             os._exit(status)
     ours.close()
-    fd = server.detach()
-    if fd < 3:  # 0-2 are about to become the server's stdio
-        import fcntl
-        fd, old = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3), fd
-        os.close(old)
-    return fd
+    return server.detach()
 
 
 def zygote_from_environment() -> bool:

@@ -186,12 +186,15 @@ def main() -> None:
     result = {"driver": os.getpid()}
     if mode == "zygote":
         gc.freeze()  # as the fork server's parent, so shared pages stay shared
+        held = os.pipe()  # as the hub's connection in the fork server's child: not the zygote's to keep
+        result["held"] = os.readlink(f"/proc/self/fd/{held[1]}")
         os.environ["CAMPUSHUB_KERNEL_ZYGOTE_FD"] = str(campushub_kernel_fork.start_zygote())
         result["adopted"] = campushub_kernel_fork.zygote_from_environment()
         result["variable_left"] = os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD")
         result["refused"] = refused()
         result.update(asyncio.run(scenarios(runtime, rounds)))
         zygote = result["forked"]["probe"]["ppid"]
+        result["zygote_fds"] = {fd: os.readlink(f"/proc/{zygote}/fd/{fd}") for fd in os.listdir(f"/proc/{zygote}/fd")}
         campushub_kernel_fork.kernel_fork.forget_zygote()  # as when the server exits
         result["zygote_exit"] = os.waitstatus_to_exitcode(os.waitpid(zygote, 0)[1])
     else:

@@ -99,6 +99,14 @@ def test_the_server_takes_the_zygote_and_hides_its_variable(seen):
     assert result["forked"]["probe"]["zygote_fd_var"] is None
 
 
+def test_zygote_keeps_nothing_open_of_the_servers_start(seen):
+    result, _ = seen
+    fds = result["zygote_fds"]
+    assert result["held"] not in fds.values()
+    assert fds["0"] == "/dev/null"
+    assert len(fds) <= 7, fds  # stdio, its socket, selector, the two ends of its wake-up pipe
+
+
 def test_python3_kernel_is_forked_and_answers(seen):
     result, _ = seen
     forked, probe = result["forked"], result["forked"]["probe"]
