@@ -53,3 +53,60 @@ def test_grading_benchmark_submissions_mix_right_and_wrong_answers():
     nb = nbformat.reads(subs["learner000"]["problem1.ipynb"].decode(), as_version=4)
     assert WRONG["squares"] in [c.source for c in nb.cells] and WRONG["clamp"] in [c.source for c in nb.cells]
     assert subs["learner001"]["problem1.ipynb"] != subs["learner003"]["problem1.ipynb"]  # 3: a wrong squares
+
+
+def test_classroom_modules_import_and_options_check_class_sizes():
+    import benchmarks.classroom
+
+    names = [m.name for m in pkgutil.iter_modules(benchmarks.classroom.__path__, "benchmarks.classroom.")]
+    assert {"benchmarks.classroom.__main__", "benchmarks.classroom.learner",
+            "benchmarks.classroom.lesson"} <= set(names)
+    for name in names:
+        importlib.import_module(name)
+    from benchmarks.classroom.__main__ import parse as parse_classroom
+
+    args = parse_classroom(["--users", "20,60,100", "--window", "60"])
+    assert args.users == [20, 60, 100] and args.rounds == 1
+    for bad in (["--users", "0"], ["--users", "twenty"], ["--rounds", "0"]):
+        with pytest.raises(SystemExit):
+            parse_classroom(bad)
+
+
+def test_classroom_arrivals_spread_over_the_window():
+    from benchmarks.classroom.lesson import arrivals
+
+    assert arrivals(4, 60, None) == [0, 15, 30, 45]
+    assert arrivals(1, 60, None) == [0.0]
+    seeded = arrivals(50, 60, 7)
+    assert seeded == arrivals(50, 60, 7) and seeded == sorted(seeded) and 0 <= seeded[0] and seeded[-1] <= 60
+    assert seeded != arrivals(50, 60, 8)
+
+
+def learners(results: list[float | None], path: str | None = None) -> list[dict]:
+    return [{"user": f"l{i}", "ready_s": None if r is None else r - 1, "result_s": r, "spawn_s": 0.1,
+             "spawn_to_ready_s": None if r is None else r - 1.1, "pss_mib": 70.0 if r else None,
+             "spawn_path": path, "error": "timed out" if r is None else None} for i, r in enumerate(results)]
+
+
+def a_class(target: str, results: list[float | None], path: str | None = None, rnd: int = 1) -> dict:
+    return {"target": target, "phase": "class", "users": len(results), "round": rnd, "hub_cpu_s": 10.0,
+            "hub_proxy_cpu_s": 12.0, "client_cpu_pct": 3.0, "learner_pss_mib": 1400.0,
+            "samples": learners(results, path)}
+
+
+def test_classroom_summary_counts_failures_as_infinitely_slow():
+    from benchmarks.classroom.report import percentile, summarize, table
+
+    assert percentile([1, 2, 3, 4], 50) == 2 and percentile([], 95) is None
+    one_failed = [float(i) for i in range(1, 20)] + [None]          # 19 of 20: p95 (19th) is a time
+    two_failed = [float(i) for i in range(1, 19)] + [None, None]    # 18 of 20: p95 lands on a failure
+    summary = summarize([a_class("stock", two_failed, "exec"), a_class("campushub", one_failed, "fork server"),
+                         a_class("campushub", [2.0] * 20, "fork server", rnd=2)])
+    stock, campus = summary["stock"]["20"], summary["campushub"]["20"]
+    assert (stock["succeeded"], stock["learners"], stock["result_p95"]) == (18, 20, float("inf"))
+    assert (campus["succeeded"], campus["learners"]) == (39, 40)  # two rounds pooled
+    # 38th of 40: 1, twenty-one 2s, 3..19, one failure
+    assert campus["result_p95"] == 18.0 and campus["spawn_paths"] == {"fork server": 40}
+    assert campus["idle_pss_per_learner_mib"] == 70.0 and campus["hub_cpu_s"] == 10.0
+    text = table(summary)
+    assert "ready p50/p95" in text and "18/20" in text and "/ fail" in text and "40 fork server" in text

@@ -19,12 +19,8 @@ from ..spawn.hubs import cleanup, keep_logs, start_campushub, start_stock
 from ..spawn.machine import machine_info, software_info
 from . import __doc__ as DOC
 from .directory import LEARNER_PREFIX, CampusClass, Directory, StockClass, learner
-from .lesson import run_class
+from .lesson import Interrupted, run_class
 from .report import summarize, table
-
-
-class Interrupted(BaseException):
-    """SIGTERM/SIGINT: a BaseException, so no `except Exception` on the way swallows it."""
 
 
 def _on_signal(signum, frame):
@@ -70,11 +66,11 @@ def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
     names = [learner(i) for i in range(0, max(args.users) + 1)]
     directory.add(names)
     log(f"work dir {workdir}; slapd on port {directory.server.port}; starting CampusHub (`campushub up`)")
-    campus, campus_start = start_campushub(workdir, {"auth": directory.campus_auth()}, CampusClass)
-    state["campus"] = campus
+    campus, campus_start = start_campushub(workdir, {"auth": directory.campus_auth()}, CampusClass,
+                                           created=lambda t: state.update(campus=t))
     log("starting stock JupyterHub (`python -m jupyterhub`, ldapauthenticator)")
-    stock, stock_start = start_stock(workdir, campus, directory.stock_auth(), StockClass)
-    state["stock"] = stock
+    stock, stock_start = start_stock(workdir, campus, directory.stock_auth(), StockClass,
+                                     created=lambda t: state.update(stock=t))
     LEDGER_ROOTS[:] = [("campushub", campus.hub.proc.pid), ("stock", stock.hub.proc.pid)]
     log(f"creating {len(names)} learners on both hubs (accounts and hub users, untimed)")
     for target in (stock, campus):

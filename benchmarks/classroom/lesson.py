@@ -6,6 +6,7 @@ import asyncio
 import os
 import random
 import resource
+import signal
 import time
 
 import aiohttp
@@ -45,14 +46,32 @@ async def _one(base: str, name: str, offset: float, timeout: float, connector) -
     return sample
 
 
+class Interrupted(BaseException):
+    """SIGTERM/SIGINT: a BaseException, so no `except Exception` on the way swallows it."""
+
+
 async def _class(base: str, names: list[str], offsets: list[float], timeout: float) -> list[dict]:
+    # A Python signal handler that raises would raise inside whichever task step runs,
+    # often one of aiohttp's own that nobody awaits, and the signal would be lost: let
+    # the loop take the signals for the class, cancel everything, then raise.
+    loop, me, caught = asyncio.get_running_loop(), asyncio.current_task(), []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        loop.add_signal_handler(sig, lambda sig=sig: (caught.append(sig), me.cancel()))
     # one connection pool for everybody (each learner keeps its own cookies)
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=None)
     try:
         return await asyncio.gather(*(_one(base, n, o, timeout, connector)
                                       for n, o in zip(names, offsets, strict=True)))
+    except asyncio.CancelledError:
+        if caught:
+            raise Interrupted(f"signal {caught[0]}") from None
+        raise
     finally:
         await connector.close()
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)
 
 
 def forkserver_parents(target: Target) -> list[psutil.Process]:

@@ -52,11 +52,9 @@ def measure(args, workdir: Path, phases: list[dict], hubs: dict) -> dict:
     """Start both hubs, run the rounds into `phases` (in place), profile; return the result."""
     started = dt.datetime.now(dt.UTC)
     log(f"work dir {workdir}; starting CampusHub (`campushub up`)")
-    campus, campus_start = start_campushub(workdir)
-    hubs["campus"] = campus
+    campus, campus_start = start_campushub(workdir, created=lambda t: hubs.update(campus=t))
     log("starting stock JupyterHub (`python -m jupyterhub`)")
-    stock, stock_start = start_stock(workdir, campus)
-    hubs["stock"] = stock
+    stock, stock_start = start_stock(workdir, campus, created=lambda t: hubs.update(stock=t))
     LEDGER_ROOTS[:] = [("campushub", campus.hub.proc.pid), ("stock", stock.hub.proc.pid)]
     for target in (stock, campus):
         target.prepare([target.hub_name(f"{i:02d}") for i in range(0, args.users + 1)])

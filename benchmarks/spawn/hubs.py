@@ -21,18 +21,23 @@ from .stock import StockHub
 from .targets import CampusTarget, StockTarget
 
 
-def start_campushub(workdir: Path, overrides: dict | None = None,
-                    target_class: type[CampusTarget] = CampusTarget) -> tuple[CampusTarget, float]:
-    """`campushub up` with the site defaults (limits included) on free ports; returns it and its start time."""
+def start_campushub(workdir: Path, overrides: dict | None = None, target_class: type[CampusTarget] = CampusTarget,
+                    created=None) -> tuple[CampusTarget, float]:
+    """`campushub up` with the site defaults (limits included) on free ports; returns it and its start time.
+
+    created(target) is called before the hub starts, so an interrupted start can be cleaned up too.
+    """
     hub = Hub.create(workdir / "campushub", {"limits": dict(site_defaults()["limits"]), **(overrides or {})})
     campus = target_class(hub)  # before up(), so cleanup stops a half-started hub too
+    if created:
+        created(campus)
     t0 = time.monotonic()
     hub.up(admin=None)
     return campus, time.monotonic() - t0
 
 
 def start_stock(workdir: Path, campus: CampusTarget, ldap: dict | None = None,
-                target_class: type[StockTarget] = StockTarget) -> tuple[StockTarget, float]:
+                target_class: type[StockTarget] = StockTarget, created=None) -> tuple[StockTarget, float]:
     """Stock JupyterHub with CampusHub's environment, proxy and spawner settings."""
     hub = campus.hub
     effective = json.loads((hub.data_dir / "effective-config.json").read_text())
@@ -48,6 +53,8 @@ def start_stock(workdir: Path, campus: CampusTarget, ldap: dict | None = None,
         ldap=ldap,
     )
     stock = target_class(stock_hub)
+    if created:
+        created(stock)
     t0 = time.monotonic()
     stock_hub.up()
     return stock, time.monotonic() - t0
