@@ -43,6 +43,7 @@ def run_kernel(argv, env, cwd, kernel_id, stdio, ready_w) -> None:
 
 
 def _become(argv, env, cwd, kernel_id) -> int:
+    import gc
     import locale
     import random
     import runpy
@@ -57,6 +58,7 @@ def _become(argv, env, cwd, kernel_id) -> int:
     except locale.Error:
         pass
     time.tzset()
+    gc.enable()  # the fork server's parent disabled it (its pages stay shared); a kernel needs it
     random.seed()
     tempfile.tempdir = None
     sys.dont_write_bytecode = sys.dont_write_bytecode or bool(env.get("PYTHONDONTWRITEBYTECODE"))

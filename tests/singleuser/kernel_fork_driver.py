@@ -32,7 +32,7 @@ print(json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0),
     "tmp": tempfile.gettempdir(), "argv": sys.argv[1:], "path": sys.path,
     "watches": __import__("ipykernel.kernelapp").kernelapp.IPKernelApp.instance().parent_handle,
     "cmdline": open("/proc/self/cmdline", "rb").read().replace(b"\\0", b" ").decode().strip(),
-    "fds": sorted(int(f) for f in os.listdir("/proc/self/fd"))}))"""
+    "gc": __import__("gc").isenabled(), "fds": sorted(int(f) for f in os.listdir("/proc/self/fd"))}))"""
 
 
 async def run(client, code: str, timeout: float = 60) -> dict:
@@ -185,10 +185,12 @@ def main() -> None:
     KernelProvisionerFactory.instance().default_provisioner_name = "campushub-fork"
     result = {"driver": os.getpid()}
     if mode == "zygote":
-        gc.freeze()  # as the fork server's parent, so shared pages stay shared
+        gc.disable()  # as the fork server's parent, so shared pages stay shared
+        gc.freeze()
         held = os.pipe()  # as the hub's connection in the fork server's child: not the zygote's to keep
         result["held"] = os.readlink(f"/proc/self/fd/{held[1]}")
         os.environ["CAMPUSHUB_KERNEL_ZYGOTE_FD"] = str(campushub_kernel_fork.start_zygote())
+        gc.enable()  # as the fork server's child before it runs the server
         result["adopted"] = campushub_kernel_fork.zygote_from_environment()
         result["variable_left"] = os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD")
         result["refused"] = refused()

@@ -130,6 +130,7 @@ def test_forked_kernel_has_the_launchs_environment_cwd_and_own_random_state(seen
     assert "" in path and path.index("") < next(i for i, p in enumerate(path) if p.endswith("site-packages"))
     assert probe["random"] != result["second_random"]
     assert probe["argv"][0] == "-f"
+    assert probe["gc"] is True  # the fork server's parent runs without it
 
 
 def test_interrupt_raises_keyboard_interrupt_and_the_kernel_goes_on(seen):
