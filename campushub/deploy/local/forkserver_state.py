@@ -38,7 +38,8 @@ def write_state(layout: Layout, state: dict) -> None:
 def describe(layout: Layout) -> list[dict]:
     """Per env dir: env (its name), env_dir, pid, state and error, sorted by env."""
     try:
-        state = json.loads(state_file(layout).read_text())
+        # without its `up` the file is history (one that was killed leaves it): only live pids count
+        state = json.loads(state_file(layout).read_text()) if processes.read_pid(layout, "up") else {}
     except (OSError, ValueError):
         state = {}
     out = {}

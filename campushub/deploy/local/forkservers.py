@@ -177,8 +177,11 @@ class ForkServers:
                 raise OSError("the environment is not completely built: run `campushub env build`")
             if len(os.fsencode(sock)) > SOCKET_MAX:
                 raise OSError(f"its socket path {sock} is longer than {SOCKET_MAX} bytes: use a shorter data_dir")
-            ensure_singleuser_files(env_dir)  # the fork server package first of all
-            self._files[env_dir.name] = sorted(laid_files(env_dir))
+            if env_dir.name not in self._files:
+                # the package first of all; later starts take the env as they find it: a change
+                # (`env build` of a newer CampusHub) is what a replacement is for, not to be undone
+                ensure_singleuser_files(env_dir)
+                self._files[env_dir.name] = sorted(laid_files(env_dir))
             started_from = fingerprint(env_dir, self._files[env_dir.name])
             if env.current is None:
                 # a dead one's socket: nothing listens there any more

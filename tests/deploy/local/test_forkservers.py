@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from campushub.deploy.local import forkservers, processes
+from campushub.deploy.local import forkservers, pids, processes
 from campushub.deploy.local.forkserver_state import describe
 from campushub.deploy.local.layout import Layout
 from campushub.deploy.local.singleuser_files import site_packages
@@ -48,6 +48,7 @@ class Site:
         self.envs = envs
         self.layout = Layout(tmp / "data")
         self.layout.ensure()
+        pids.write(self.layout.pid_file("up"), os.getpid())  # this test supervises, as `up` would
         self.said: list[tuple[str, bool]] = []
         self.servers = forkservers.ForkServers(self.layout, self.envs, self.say)
         self.servers.prepare()
