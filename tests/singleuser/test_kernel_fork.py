@@ -20,9 +20,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import requests
 
 from campushub.deploy.local.userenv import ensure_user_env
 from campushub.singleuser.files import SERVER_CONFIG, SITE_PACKAGES, server_files
+
+from ..harness import free_port, wait_for
 
 PYTHON = "/usr/bin/python3"
 ROOT = Path("/opt/campushub/envs")
@@ -225,3 +228,55 @@ def test_server_config_chooses_the_provisioner_found_by_entry_point(env, tmp_pat
                                "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == chosen
+
+
+SERVER = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import ipykernel.kernelapp, IPython, campushub_kernel_fork  # the fork server's parent has these
+os.environ["CAMPUSHUB_KERNEL_ZYGOTE_FD"] = str(campushub_kernel_fork.start_zygote())
+sys.argv = ["jupyter-server", "--port=" + sys.argv[2], "--ip=127.0.0.1", "--no-browser", "--allow-root",
+            "--IdentityProvider.token=" + sys.argv[3], "--ServerApp.root_dir=" + sys.argv[4]]
+from jupyter_server.serverapp import main
+sys.exit(main())
+"""
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_real_jupyter_server_forks_its_kernels(env, tmp_path):
+    """The server config as laid, jupyter_server's MappingKernelManager and its REST API."""
+    site, config, home = tmp_path / "site", tmp_path / "config", tmp_path / "home"
+    lay(site)
+    config.mkdir()
+    home.mkdir()
+    (config / "jupyter_server_config.py").write_text(SERVER_CONFIG)
+    port, token = free_port(), "token-of-this-test"
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 -- the server's, closed with it
+    server = subprocess.Popen(
+        [str(env / "bin" / "python"), "-I", "-c", SERVER, str(site), str(port), token, str(home)],
+        env={"PATH": f"{env}/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(home),
+             "JUPYTER_CONFIG_PATH": str(config), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")},
+        stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    api, auth = f"http://127.0.0.1:{port}/api/kernels", {"Authorization": f"token {token}"}
+    try:
+        wait_for(lambda: requests.get(api, headers=auth, timeout=5).ok, 90, "the Jupyter server")
+        kernel = requests.post(api, json={"name": "python3"}, headers=auth, timeout=60).json()["id"]
+        line = wait_for(lambda: re.search(rf"Kernel {kernel} forked from the warm zygote \(pid (\d+)\)",
+                                          (tmp_path / "server.log").read_text()), 60, "the kernel's start")
+        first = int(line.group(1))
+        assert parent_of(parent_of(first)) == server.pid  # kernel, zygote, server
+        assert requests.post(f"{api}/{kernel}/interrupt", headers=auth, timeout=60).status_code == 204
+        assert requests.post(f"{api}/{kernel}/restart", headers=auth, timeout=60).status_code == 200
+        wait_for(lambda: gone(first), 30, "the first kernel to end")
+        second = int(re.findall(rf"Kernel {kernel} forked from the warm zygote \(pid (\d+)\)",
+                                (tmp_path / "server.log").read_text())[-1])
+        assert second != first and not gone(second)
+        assert requests.delete(f"{api}/{kernel}", headers=auth, timeout=60).status_code == 204
+        wait_for(lambda: gone(second), 30, "the kernel to end")
+    finally:
+        server.terminate()
+        server.wait(30)
