@@ -15,6 +15,7 @@ import psutil
 from ..spawn.accounts import procs_of, settled_memory
 from ..spawn.common import log
 from ..spawn.cpu import cpu_busy, cpu_ticks, foreign_cpu, infrastructure_cpu
+from ..spawn.logs import hub_log_offset
 from ..spawn.spawning import stop_servers
 from ..spawn.targets import CampusTarget, Target
 from .directory import password
@@ -132,11 +133,31 @@ def spawn_paths(uids: dict[str, int]) -> dict[str, str]:
     return out
 
 
+def spawn_log_lines(target: Target, offset: int, names: list[str]) -> dict[str, str]:
+    """CampusHub's own word on each start's path: the last hub log line naming the learner and
+    'fork server' or 'exec:' (the spawner says which path and why), from `offset` on."""
+    if not isinstance(target, CampusTarget):
+        return {}
+    try:
+        with open(target.hub_log(), errors="replace") as f:
+            f.seek(offset)
+            lines = [line for line in f if "fork server" in line or "exec:" in line]
+    except OSError:
+        return {}
+    out = {}
+    for name in names:
+        for line in lines:
+            if name in line:
+                out[name] = line.strip()[-200:]
+    return out
+
+
 def run_class(target: Target, kind: str, names: list[str], window: float, seed: int | None,
               timeout: float, slapd_pid: int | None) -> dict:
     time.sleep(1.0)  # the previous class's exits and writeback settle (stop_servers waited for the processes)
     offsets = arrivals(len(names), window, seed)
     load = [round(x, 2) for x in os.getloadavg()]
+    log_offset = hub_log_offset(target)
     slapd = psutil.Process(slapd_pid) if slapd_pid else None
     forks = forkserver_parents(target)
     fork_cpu0 = {p.pid: _cpu(p) for p in forks}
@@ -155,12 +176,14 @@ def run_class(target: Target, kind: str, names: list[str], window: float, seed: 
     machine.update(foreign_cpu(ticks0, ticks1, infra0, infra1, servers_s, wall))
     infra = machine["infrastructure_s"]
     client_s = (me1.ru_utime - me0.ru_utime) + (me1.ru_stime - me0.ru_stime)
-    paths = spawn_paths(uids)
+    paths, said = spawn_paths(uids), spawn_log_lines(target, log_offset, names)
     for s in samples:
         m = per.get(uids.get(s["user"]), {})
         s["pss_mib"] = round(m["pss"] / 2**20, 1) if m.get("procs") else None
         s["procs"] = m.get("procs")
         s["spawn_path"] = paths.get(s["user"])
+        if s["user"] in said:
+            s["spawn_log"] = said[s["user"]]
         if s["ready_s"] is not None and s["spawn_s"] is not None:
             s["spawn_to_ready_s"] = round(s["ready_s"] - s["spawn_s"], 3)
     forks_now = {p.pid: p for p in forkserver_parents(target)}
