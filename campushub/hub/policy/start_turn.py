@@ -31,6 +31,9 @@ async def turn(spawner, report: Callable[[str], None]) -> AsyncIterator[None]:
 
     def tell(position: int, seconds: int) -> None:
         nonlocal waited
+        if not waited:  # once per start: the hub log shows when the line is long
+            spawner.log.info("%s waits in the start line as number %d (%d starting at once)",
+                             spawner._log_name, position, queue.slots)
         waited = True
         report(start_queue.message(lang, position, seconds))
 
