@@ -200,12 +200,23 @@ def main() -> None:
         campushub_kernel_fork.kernel_fork.forget_zygote()  # as when the server exits
         result["zygote_exit"] = os.waitstatus_to_exitcode(os.waitpid(zygote, 0)[1])
     else:
+        # a zygote now (before any thread), adopted only after it has died
+        fd = campushub_kernel_fork.start_zygote()
+        with open(f"/proc/self/task/{os.getpid()}/children") as f:
+            zygote = int(f.read().split()[0])
+
         async def plain():
             km, client, seen = await started(runtime)
             seen["probe"] = await probe(client)
             await stop(km, client)
             return seen
         result["no_zygote"] = asyncio.run(plain())
+        os.kill(zygote, signal.SIGKILL)
+        os.waitpid(zygote, 0)
+        os.environ["CAMPUSHUB_KERNEL_ZYGOTE_FD"] = str(fd)
+        result["adopted_dead"] = campushub_kernel_fork.zygote_from_environment()
+        result["dead_zygote"] = asyncio.run(plain())
+        result["forgotten"] = campushub_kernel_fork.kernel_fork.zygote() is None
     with open(report, "w") as f:  # stdout is the kernels' too
         json.dump(result, f)
 

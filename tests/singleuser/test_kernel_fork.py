@@ -188,12 +188,17 @@ def test_forked_kernel_shares_pages_and_measurements(seen):
     assert forked["private"] < execd["private"]  # its imports are the zygote's pages
 
 
-def test_without_a_zygote_the_kernel_is_execd(env):
+def test_without_a_zygote_or_with_a_dead_one_the_kernel_is_execd(env):
     result, _ = drive(env, "no-zygote")
     plain = result["no_zygote"]
     assert plain["first"]["result"] == "20"
     assert plain["provisioner"] == "ForkProvisioner"
     assert plain["probe"]["ppid"] == result["driver"]
+    # a zygote that died (say, killed for memory): this and later kernels are exec'd
+    assert result["adopted_dead"] is True
+    assert result["dead_zygote"]["first"]["result"] == "20"
+    assert result["dead_zygote"]["probe"]["ppid"] == result["driver"]
+    assert result["forgotten"] is True
 
 
 CHOOSE = """
