@@ -69,6 +69,7 @@ def _become(argv, env, cwd, kernel_id) -> int:
         site = next((i for i, p in enumerate(sys.path)
                      if os.path.basename(p) in ("site-packages", "dist-packages")), 0)
         sys.path.insert(site, "")
+    _user_site_as_exec(env)
     # ipykernel reads JPY_PARENT_PID when its module is imported, which the fork server did;
     # the launcher's launch_new_instance() takes this very instance.
     from ipykernel.kernelapp import IPKernelApp
@@ -93,6 +94,36 @@ def _become(argv, env, cwd, kernel_id) -> int:
         except Exception:  # noqa: BLE001, S110 -- a closed stream has nothing left to flush
             pass
     return status
+
+
+def _user_site_as_exec(env: dict) -> None:
+    """The user's site-packages (~/.local) on sys.path exactly when a fresh interpreter of
+    this environment would put it there: a venv without system site-packages never does."""
+    import site
+    site.USER_BASE = site.USER_SITE = None  # they follow this HOME, not the zygote's
+    site.ENABLE_USER_SITE = not env.get("PYTHONNOUSERSITE") and _venv_allows_user_site()
+    user_site = site.getusersitepackages()
+    if not site.ENABLE_USER_SITE:
+        sys.path[:] = [p for p in sys.path if p != user_site]
+    elif os.path.isdir(user_site) and user_site not in sys.path:
+        at = next((i for i, p in enumerate(sys.path) if p.endswith("site-packages")), len(sys.path))
+        before = len(sys.path)
+        site.addsitedir(user_site)
+        added = sys.path[before:]
+        del sys.path[before:]
+        sys.path[at:at] = added
+
+
+def _venv_allows_user_site() -> bool:
+    try:
+        with open(os.path.join(sys.prefix, "pyvenv.cfg")) as f:
+            for line in f:
+                key, _, value = line.partition("=")
+                if key.strip().lower() == "include-system-site-packages":
+                    return value.strip().lower() == "true"
+    except OSError:
+        pass
+    return True
 
 
 def user_name() -> str:

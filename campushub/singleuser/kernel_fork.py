@@ -105,7 +105,10 @@ def zygote_from_environment() -> bool:
             sock = socket.socket(fileno=int(value))
         except OSError:
             return False
-        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+        try:
+            creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+        except OSError:
+            creds = bytes(12)
         pid, uid = int.from_bytes(creds[:4], sys.byteorder), int.from_bytes(creds[4:8], sys.byteorder)
         if (sock.family, sock.type, pid, uid) == (socket.AF_UNIX, socket.SOCK_SEQPACKET, os.getpid(), os.getuid()):
             sock.set_inheritable(False)

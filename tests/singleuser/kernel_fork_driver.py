@@ -27,7 +27,8 @@ from jupyter_client.provisioning.factory import KernelProvisionerFactory  # noqa
 
 PROBE = """import json, os, random, sys, tempfile
 print(json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0), "uid": os.getuid(),
-    "cwd": os.getcwd(), "path0": sys.path[0], "marker": os.environ.get("KERNEL_FORK_MARKER"),
+    "cwd": os.getcwd(), "path0": sys.path[0],
+    "user_site": any("/.local/" in p for p in sys.path), "marker": os.environ.get("KERNEL_FORK_MARKER"),
     "zygote_fd_var": os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD"), "random": random.random(),
     "tmp": tempfile.gettempdir(), "argv": sys.argv[1:], "path": sys.path,
     "watches": __import__("ipykernel.kernelapp").kernelapp.IPKernelApp.instance().parent_handle,
@@ -185,6 +186,12 @@ def main() -> None:
     KernelProvisionerFactory.instance().default_provisioner_name = "campushub-fork"
     result = {"driver": os.getpid()}
     if mode == "zygote":
+        # as the fork server's child before it forks the zygote: the user's ~/.local on sys.path
+        import site
+        site.ENABLE_USER_SITE = True
+        site.USER_BASE = site.USER_SITE = None
+        site.addsitedir(site.getusersitepackages())
+        result["zygote_user_site"] = site.getusersitepackages() in sys.path
         gc.disable()  # as the fork server's parent, so shared pages stay shared
         gc.freeze()
         held = os.pipe()  # as the hub's connection in the fork server's child: not the zygote's to keep

@@ -64,11 +64,12 @@ def drive(env: Path, mode: str, user: str | None = None) -> tuple[dict, str]:
             "argv": [str(env / "bin" / "python"), "-m", "ipykernel", "-f", "{connection_file}"],
             "display_name": "other", "language": "python"}))
         runtime.mkdir(mode=0o700)
-        (work / "home").mkdir()
+        # the user's own ~/.local packages, which kernels of a venv do not see
+        (work / "home" / ".local" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
         os.chmod(work, 0o755)
         if user:
             entry = pwd.getpwnam(user)
-            for path in (runtime, work / "home"):
+            for path in (runtime, *(work / "home").rglob("*"), work / "home"):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         report = runtime / "report.json"
         environment = {"PATH": f"{env}/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(work / "home"),
@@ -134,6 +135,9 @@ def test_forked_kernel_has_the_launchs_environment_cwd_and_own_random_state(seen
     assert probe["random"] != result["second_random"]
     assert probe["argv"][0] == "-f"
     assert probe["gc"] is True  # the fork server's parent runs without it
+    # the venv's kernels never see ~/.local, exec'd or forked, whatever the zygote had
+    assert result["zygote_user_site"] is True
+    assert probe["user_site"] is False and result["other_spec"]["probe"]["user_site"] is False
 
 
 def test_interrupt_raises_keyboard_interrupt_and_the_kernel_goes_on(seen):
