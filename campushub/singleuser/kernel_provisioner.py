@@ -47,6 +47,13 @@ class ForkedKernel:
         self.pid, self._pidfd, self._conn = pid, pidfd, conn
         self.returncode: int | None = None
 
+    def __del__(self):
+        if self._pidfd is not None:  # dropped while running: the kernel is the server's to end
+            try:
+                os.close(self._pidfd)
+            except (OSError, TypeError):  # TypeError: os is being torn down at exit
+                pass
+
     def poll(self) -> int | None:
         if self.returncode is None:
             self._collect(0)
