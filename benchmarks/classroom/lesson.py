@@ -197,12 +197,17 @@ def run_class(target: Target, kind: str, names: list[str], window: float, seed: 
         "target": target.label, "phase": kind, "users": len(names), "window_s": window if len(names) > 1 else 0,
         "loadavg": load, "wall_s": round(wall, 2), "settle_s": settle_s,
         "hub_cpu_s": round(infra.get(f"{target.label}:hub", 0.0), 2),
-        "hub_proxy_cpu_s": round(sum(v for k, v in infra.items() if k.startswith(f"{target.label}:")), 2),
+        # the hub, its proxy and `campushub up`; the fork server (also below `up`) is reported on its own
+        "hub_proxy_cpu_s": round(sum(v for k, v in infra.items()
+                                     if k.startswith(f"{target.label}:") and not k.endswith(":forkserver")), 2),
         "forkserver_cpu_s": round(sum(_cpu(p) - fork_cpu0.get(pid, 0.0) for pid, p in forks_now.items()), 2),
         "slapd_cpu_s": round(_cpu(slapd) - slapd0, 2) if slapd else None,
         "client_cpu_s": round(client_s, 2), "client_cpu_pct": round(100 * client_s / wall, 1) if wall else None,
         "learner_pss_mib": round(sum(d["pss"] for d in per.values()) / 2**20, 1),
         "forkserver_pss_mib": round(fork_pss / 2**20, 1) if forks_now else None,
+        # a fork server started or replaced during the class (e.g. `up` saw the environment change):
+        # its imports are in forkserver_cpu_s and some servers may have been exec'd meanwhile
+        "forkserver_changed": sorted(fork_cpu0) != sorted(forks_now),
         "machine_cpu": machine, "foreign_pct": machine["foreign_pct_of_machine"], "samples": samples,
     }
     phase.update(stop_servers(target, names))
@@ -212,5 +217,6 @@ def run_class(target: Target, kind: str, names: list[str], window: float, seed: 
     ok = len(samples) - len(failed)
     log(f"{target.label:9} {kind:7} {ok}/{len(samples)} ok in {wall:.1f}s, hub CPU {phase['hub_cpu_s']}s, "
         f"client CPU {phase['client_cpu_pct']}% of a core, learner PSS {phase['learner_pss_mib']} MiB, "
-        f"paths {sorted(set(paths.values()))}")
+        f"paths {sorted(set(paths.values()))}" + (" (a fork server was replaced meanwhile)"
+                                                  if phase["forkserver_changed"] and fork_cpu0 else ""))
     return phase

@@ -57,6 +57,7 @@ def summarize_class(group: list[dict]) -> dict:
         "max_queue_place": max((s.get("queue_place") or 0 for s in samples), default=0) or None,
         "hub_cpu_s": _median(p["hub_cpu_s"] for p in group),
         "hub_proxy_cpu_s": _median(p["hub_proxy_cpu_s"] for p in group),
+        "forkserver_cpu_s": _median(p.get("forkserver_cpu_s") for p in group),
         "client_cpu_pct": _median(p["client_cpu_pct"] for p in group),
         "learner_pss_mib": _median(p["learner_pss_mib"] for p in group),
         "idle_pss_per_learner_mib": _median(s.get("pss_mib") for s in ok),
@@ -89,7 +90,7 @@ def _v(v, fmt="{:.1f}") -> str:
 
 
 COLUMNS = ["hub", "learners", "ok", "ready p50/p95", "result p50/p95", "spawn->ready", "hub CPU",
-           "hub+proxy CPU", "learner PSS", "PSS/learner", "client CPU", "spawn path"]
+           "hub+proxy CPU", "fork server CPU", "learner PSS", "PSS/learner", "client CPU", "spawn path"]
 
 
 def rows(summary: dict) -> list[list[str]]:
@@ -105,7 +106,10 @@ def rows(summary: dict) -> list[list[str]]:
                 hub, "1 (single)" if key == "single" else key, f"{s['succeeded']}/{s['learners']}",
                 f"{_t(s['ready_p50'])} / {_t(s['ready_p95'])}", f"{_t(s['result_p50'])} / {_t(s['result_p95'])}",
                 _t(s["spawn_ready_median"]), _v(s["hub_cpu_s"]), _v(s["hub_proxy_cpu_s"]),
-                _v(s["learner_pss_mib"], "{:.0f}"), _v(s["idle_pss_per_learner_mib"], "{:.0f}"),
+                _v(s["forkserver_cpu_s"]) if hub == "campushub" else "-",
+                _v(s["learner_pss_mib"], "{:.0f}") + (f" (+{s['forkserver_pss_mib']:.0f})"
+                                                      if s.get("forkserver_pss_mib") else ""),
+                _v(s["idle_pss_per_learner_mib"], "{:.0f}"),
                 _v(s["client_cpu_pct"], "{:.0f}%"), paths,
             ])
     return out
@@ -117,5 +121,6 @@ def table(summary: dict) -> str:
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([
         "times in s from arriving at the login page (p95 'fail': more than 5% did not get a result);",
-        "CPU in CPU-s per class (client: % of one core); PSS in MiB (learner PSS: all learners, idle, after the class)",
+        "CPU in CPU-s per class (client: % of one core); PSS in MiB (learner PSS: all learners, idle, after the class;",
+        "(+N): the fork server parents' own PSS, whose pages the forked servers share)",
         line(COLUMNS), line(["-" * w for w in widths]), *(line(r) for r in body)])
