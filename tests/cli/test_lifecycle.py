@@ -18,6 +18,7 @@ STEPS = [
     "Preparing the data dir",
     "Building the user environments",
     "Installing configurable-http-proxy",
+    "Starting the fork servers",
     "Starting the proxy",
     "Starting JupyterHub",
     "Waiting for JupyterHub to answer",
@@ -33,18 +34,22 @@ def site(tmp_path_factory):
 
 
 def _ours(hub: Hub) -> list[str]:
-    """Live processes started for this site's data dir (hub and proxy carry it in their environment)."""
+    """Live processes started for this site's data dir (hub and proxy carry it in their environment,
+    a fork server's command line names its socket there)."""
     marker = f"CAMPUSHUB_DATA_DIR={hub.data_dir}".encode()
+    forks = f"{hub.data_dir}/forkservers/".encode()
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/environ", "rb") as f:
                 env = f.read().split(b"\0")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
             with open(f"/proc/{pid}/stat", "rb") as f:
                 state = f.read().rsplit(b")", 1)[1].split()[0]
         except OSError:
             continue
-        if marker in env and state != b"Z" and int(pid) != os.getpid():
+        if (marker in env or forks in cmdline) and state != b"Z" and int(pid) != os.getpid():
             found.append(pid)
     return found
 
@@ -71,9 +76,10 @@ def _start(hub: Hub) -> subprocess.Popen:
     return proc
 
 
+# both signals at the steps where processes run (4 to 7)
 @pytest.mark.parametrize("step,signum", [
-    (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 3, strict=True)
-] + [(4, signal.SIGTERM), (5, signal.SIGINT), (6, signal.SIGTERM)])  # both signals where processes run
+    (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 4, strict=False)
+] + [(4, signal.SIGTERM), (5, signal.SIGINT), (6, signal.SIGTERM), (7, signal.SIGINT)])
 def test_interrupted_start_leaves_nothing(site, step, signum):
     proc = _start(site)
     try:
