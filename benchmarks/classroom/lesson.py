@@ -15,7 +15,7 @@ import psutil
 from ..spawn.accounts import procs_of, settled_memory
 from ..spawn.common import log
 from ..spawn.cpu import cpu_busy, cpu_ticks, foreign_cpu, infrastructure_cpu
-from ..spawn.logs import hub_log_offset
+from ..spawn.logs import hub_log_offset, hub_reported
 from ..spawn.spawning import stop_servers
 from ..spawn.targets import CampusTarget, Target
 from .directory import password
@@ -177,11 +177,13 @@ def run_class(target: Target, kind: str, names: list[str], window: float, seed: 
     infra = machine["infrastructure_s"]
     client_s = (me1.ru_utime - me0.ru_utime) + (me1.ru_stime - me0.ru_stime)
     paths, said = spawn_paths(uids), spawn_log_lines(target, log_offset, names)
+    took = hub_reported(target, log_offset)  # JupyterHub's own "User X took N seconds to start"
     for s in samples:
         m = per.get(uids.get(s["user"]), {})
         s["pss_mib"] = round(m["pss"] / 2**20, 1) if m.get("procs") else None
         s["procs"] = m.get("procs")
         s["spawn_path"] = paths.get(s["user"])
+        s["hub_took_s"] = took.get(s["user"])
         if s["user"] in said:
             s["spawn_log"] = said[s["user"]]
         if s["ready_s"] is not None and s["spawn_s"] is not None:
