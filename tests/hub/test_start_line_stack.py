@@ -38,8 +38,9 @@ def _start(hub: Hub, name: str) -> int:
     return requests.post(f"{hub.url}/hub/api/users/{name}/server", headers=_headers(hub), timeout=120).status_code
 
 
-def _watch(hub: Hub, name: str) -> list[dict]:
-    """The progress stream of `name`'s start, as its spawn page reads it (from the start's first event)."""
+def _watch(hub: Hub, name: str, enough=lambda event: False) -> list[dict]:
+    """The progress stream of `name`'s start, as its spawn page reads it (from the start's first
+    event), to its end or to the first event that is `enough`."""
     wait_for(lambda: _server(hub, name).get("pending") == "spawn" or _server(hub, name).get("ready"),
              60, f"{name}'s start to begin")
     events = []
@@ -50,7 +51,7 @@ def _watch(hub: Hub, name: str) -> list[dict]:
         for line in r.iter_lines(decode_unicode=True):
             if line and line.startswith("data:"):
                 events.append(json.loads(line[5:]))
-                if events[-1].get("failed") or events[-1].get("ready"):
+                if events[-1].get("failed") or events[-1].get("ready") or enough(events[-1]):
                     break
     return events
 
@@ -79,3 +80,26 @@ def test_a_class_arriving_at_once_waits_in_line_and_every_start_succeeds(line_hu
     for name in waited:
         messages = [e.get("message") for e in events[name]]
         assert turn in messages[messages.index(next(m for m in messages if in_line.fullmatch(m or ""))):]
+
+
+def test_a_learner_who_stops_while_in_line_leaves_it_and_can_start_again(line_hub):
+    """The spawn page's stop (DELETE while the start is pending): JupyterHub cancels the start,
+    which must leave the line and hold no slot, or with one slot nobody would start again."""
+    names = [f"stop{i}" for i in range(5)]
+    add_people(line_hub, dict.fromkeys(names))
+    *others, last = names
+    in_line = _pattern(start_queue.IN_LINE)
+    with ThreadPoolExecutor(len(names) + 1) as pool:
+        for name in others:
+            pool.submit(_start, line_hub, name)
+        wait_for(lambda: any(_server(line_hub, n).get("pending") == "spawn" for n in others), 60, "a start")
+        pool.submit(_start, line_hub, last)  # its answer is the interrupted start's: not ours to judge
+        seen = _watch(line_hub, last, lambda e: bool(in_line.fullmatch(e.get("message", ""))))
+        assert any(in_line.fullmatch(e.get("message", "")) for e in seen), seen
+        r = requests.delete(f"{line_hub.url}/hub/api/users/{last}/server", headers=_headers(line_hub), timeout=60)
+        assert r.status_code in (202, 204), r.text
+        wait_for(lambda: not _server(line_hub, last), 120, f"{last}'s interrupted start to be gone")
+    wait_for(lambda: all(_server(line_hub, n).get("ready") for n in others), 240, "the others to be ready")
+    # a slot left behind by the interrupted start would keep this one in line for good
+    assert _start(line_hub, last) in (201, 202)
+    wait_for(lambda: _server(line_hub, last).get("ready"), 120, f"{last}'s new start to be ready")
