@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -12,6 +13,8 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+
+import psutil
 
 from ..spawn.common import log
 from ..spawn.cpu import LEDGER_ROOTS
@@ -100,11 +103,23 @@ def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
     return result
 
 
+def stop_leftover_forkservers(workdir: Path) -> None:
+    """Fork servers of this run's CampusHub that `down` did not stop (e.g. `up` died while starting):
+    recognised by their socket under this run's own temp dir, stopped by pid."""
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = " ".join(p.info["cmdline"] or ())
+        if "campushub_forkserver" in cmd and f"{workdir}/" in cmd:
+            log(f"cleanup: stopping leftover fork server {p.pid}")
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.terminate()
+
+
 def tidy(args, workdir: Path, state: dict) -> None:
     if args.keep_logs:
         keep_logs(workdir, Path(args.keep_logs))
     try:
         cleanup(state.get("stock"), state.get("campus"), workdir, prefixes=(LEARNER_PREFIX,))
+        stop_leftover_forkservers(workdir)
     finally:
         if state.get("directory"):
             state["directory"].stop()
