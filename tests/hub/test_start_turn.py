@@ -13,6 +13,7 @@ from tornado import web
 
 from campushub.hub import start_queue
 from campushub.hub.policy.spawner import PolicyMixin
+from campushub.hub.policy.start_turn import TOO_SLOW
 from campushub.i18n import translate
 
 
@@ -123,13 +124,26 @@ def test_time_in_line_does_not_count_against_the_start_timeout(fresh_line):
 
 def test_the_start_itself_is_still_held_to_the_configured_start_timeout(fresh_line):
     async def main():
-        hangs = LineSpawner(concurrent_starts=1, start_timeout=1, queue_timeout=600)
-        with pytest.raises(TimeoutError):
+        hangs = LineSpawner("ja", concurrent_starts=1, start_timeout=1, queue_timeout=600)
+        with pytest.raises(TimeoutError) as failed:
             await spawn(hangs)  # never lets its gate open
-        return start_queue._shared
+        return start_queue._shared, failed.value
 
-    queue = run(main())
+    queue, error = run(main())
     assert queue.running == 0
+    # still a timeout to JupyterHub; the learner reads why, in their language
+    assert error.jupyterhub_message == translate("ja", TOO_SLOW, seconds=1)
+
+
+def test_a_timeout_of_the_start_itself_keeps_its_own_message(fresh_line):
+    class OwnTimeout(LineSpawner):
+        async def start(self):
+            async with self.start_turn(self.messages.append):
+                raise TimeoutError("the pod did not start in 300 seconds")
+
+    with pytest.raises(TimeoutError, match="the pod did not start") as failed:
+        run(spawn(OwnTimeout(concurrent_starts=1, start_timeout=60)))
+    assert not hasattr(failed.value, "jupyterhub_message")
 
 
 def test_too_long_in_line_fails_with_a_plain_translated_message(fresh_line, monkeypatch):

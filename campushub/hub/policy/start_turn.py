@@ -19,8 +19,10 @@ from collections.abc import AsyncIterator, Callable
 
 from tornado import web
 
-from ...i18n import translate
+from ...i18n import N_, translate
 from .. import start_queue
+
+TOO_SLOW = N_("Your server did not start within {seconds} seconds. Try again; if it keeps happening, tell an administrator.")  # noqa: E501
 
 
 @contextlib.asynccontextmanager
@@ -43,8 +45,18 @@ async def turn(spawner, report: Callable[[str], None]) -> AsyncIterator[None]:
             spawner.start_timeout = limit  # what KubeSpawner's own waits and the hub's log read now
             if waited:
                 report(translate(lang, start_queue.YOUR_TURN))
-            async with asyncio.timeout(limit):
-                yield
+            deadline = asyncio.timeout(limit)
+            try:
+                async with deadline:
+                    yield
+            except TimeoutError:
+                if not deadline.expired():
+                    raise  # the start's own timeout, with its own message
+                # JupyterHub still sees a timeout; the learner reads why
+                message = translate(lang, TOO_SLOW, seconds=limit)
+                error = TimeoutError(message)
+                error.jupyterhub_message = message
+                raise error from None
     except start_queue.QueueTimeout as e:
         message = e.translated(lang)
         spawner.log.warning("%s waited %s minutes in the start line; giving up", spawner._log_name, e.minutes)
