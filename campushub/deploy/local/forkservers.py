@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...config.environments import definitions
-from . import processes
+from . import forkserver_wanted, processes
 from .forkserver_process import fingerprint, identity, spawn
 from .forkserver_state import PREFIX, write_state
 from .layout import Layout
@@ -43,6 +43,9 @@ from .userenv import is_complete
 READY_TIMEOUT = 180.0  # a cold environment on a busy machine reads the whole stack from disk
 PING_TIMEOUT = 5.0
 CHECK_EVERY = 2.0  # seconds between two looks at an environment's files
+# A live fork server that stops answering (hung) would cost every start the client's timeout
+# before the exec path; one that misses two pings in a row is started again.
+HEALTH_EVERY, HEALTH_TIMEOUT, HEALTH_MISSES = 30.0, 10.0, 2
 RETRY, MAX_RETRY = 5.0, 300.0
 SOCKET_MAX = 107  # bytes in an AF_UNIX path
 
@@ -89,6 +92,8 @@ class _Env:
     failures: int = 0
     next_try: float = 0.0
     checked: float = 0.0
+    pinged: float = 0.0
+    misses: int = 0
     error: str = ""
 
 
@@ -109,9 +114,7 @@ class ForkServers:
         if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
             raise OSError(f"{self.dir} belongs to another account or is a link; remove it")
         os.chmod(self.dir, 0o700)
-        wanted = self.dir / "wanted"
-        for marker in wanted.iterdir() if wanted.is_dir() else ():
-            marker.unlink(missing_ok=True)
+        forkserver_wanted.forget(self.dir)
 
     def start(self, env_dirs: list[Path], timeout: float = READY_TIMEOUT) -> bool:
         """Start one per env dir and wait until each answers or failed; True if all answer."""
@@ -149,14 +152,38 @@ class ForkServers:
             elif env.current is None:
                 if now >= env.next_try:
                     self._launch(env)
-            elif now - env.checked >= CHECK_EVERY:
-                env.checked = now
-                new = fingerprint(env.env_dir, self._files[env.env_dir.name])
-                if new is not None and new != env.current.fingerprint:
-                    self.say(f"Environment {env.env_dir.name} changed: replacing its fork server "
-                             "(running servers are not touched)")
-                    self._launch(env)
+            elif not self._changed(env, now) and now - env.pinged >= HEALTH_EVERY:
+                self._health(env)
         self._save()
+
+    def _changed(self, env: _Env, now: float) -> bool:
+        """Replace a running fork server whose environment changed; True if it did."""
+        if now - env.checked < CHECK_EVERY:
+            return False
+        env.checked = now
+        new = fingerprint(env.env_dir, self._files[env.env_dir.name])
+        if new is None or new == env.current.fingerprint:
+            return False
+        self.say(f"Environment {env.env_dir.name} changed: replacing its fork server "
+                 "(running servers are not touched)")
+        self._launch(env)
+        return True
+
+    def _health(self, env: _Env) -> None:
+        env.pinged = time.monotonic()
+        sock = fork_client.socket_path(str(self.dir), str(env.env_dir))
+        if fork_client.ping(sock, timeout=HEALTH_TIMEOUT):
+            env.misses = 0
+            return
+        env.misses += 1
+        if env.misses < HEALTH_MISSES:
+            return
+        self.say(f"The fork server of {env.env_dir.name} (pid {env.current.proc.pid}) does not answer; "
+                 f"starting it again (log: {self._log(env.env_dir)})", warning=True)
+        processes.stop(self.layout, env.current.name, timeout=5)
+        env.current.proc.poll()
+        env.current, env.misses = None, 0
+        self._launch(env)
 
     # -- one environment ---------------------------------------------------
 
@@ -218,6 +245,7 @@ class ForkServers:
             os.replace(self.layout.pid_file(new.name), self.layout.pid_file(pid_name(env.env_dir)))
             new.name = pid_name(env.env_dir)
         env.current, env.pending, env.failures, env.error = new, None, 0, ""
+        env.pinged = time.monotonic()
         self.say(f"Fork server of {env.env_dir.name} ready (pid {new.proc.pid}, "
                  f"{time.monotonic() - new.started:.1f} s)")
 
@@ -241,29 +269,14 @@ class ForkServers:
                  f"trying again in {wait:.0f} s.", warning=True)
 
     def _take_wanted(self) -> None:
-        wanted = self.dir / "wanted"
-        try:
-            names = sorted(os.listdir(wanted))
-        except OSError:
-            return
-        for name in names:
-            if name.startswith("."):
-                continue  # want() is still writing it
-            try:
-                text = (wanted / name).read_text().strip()
-                (wanted / name).unlink()
-            except OSError:
-                continue
-            if name in self.envs:
-                continue
-            env_dir = Path(text)
-            if not (env_dir.is_absolute() and env_dir.name == name and is_complete(env_dir)
-                    and env_dir.resolve().parent == self.envs_root.resolve()):
-                self.say(f"Ignored a request for a fork server of {text!r}: not a built environment "
-                         f"in {self.envs_root}", warning=True)
-                continue
-            self.say(f"Starting a fork server for {name} (first use)")
-            self._add(env_dir.resolve())
+        asked, refused = forkserver_wanted.take(self.dir, self.envs_root)
+        for text in refused:
+            self.say(f"Ignored a request for a fork server of {text!r}: not a built environment "
+                     f"in {self.envs_root}", warning=True)
+        for env_dir in asked:
+            if env_dir.name not in self.envs:
+                self.say(f"Starting a fork server for {env_dir.name} (first use)")
+                self._add(env_dir)
 
     def _save(self) -> None:
         write_state(self.layout, {

@@ -150,6 +150,21 @@ def test_a_dead_one_is_started_again(site):
     assert any("exited (status -9)" in message for message, warning in site.said if warning)
 
 
+def test_one_that_stops_answering_is_started_again(site, monkeypatch):
+    monkeypatch.setattr(forkservers, "HEALTH_EVERY", 0.2)
+    monkeypatch.setattr(forkservers, "HEALTH_TIMEOUT", 0.5)
+    env_dir = _env(site.envs)
+    assert site.servers.start([env_dir])
+    hung = site.state(env_dir)["pid"]
+    server = site.launch(env_dir)
+    os.kill(hung, signal.SIGSTOP)  # alive, its socket there, but nobody accepts
+    site.tick_until(lambda: site.state(env_dir)["state"] == "running" and site.state(env_dir)["pid"] != hung,
+                    "a new fork server")
+    assert not _alive(hung) and _alive(server)
+    assert fork_client.ping(site.socket(env_dir))
+    assert any("does not answer" in message for message, warning in site.said if warning)
+
+
 @pytest.mark.parametrize("change", ["rebuilt", "campushub files"])
 def test_a_changed_environment_replaces_it_and_servers_keep_running(site, change):
     env_dir = _env(site.envs)
