@@ -53,7 +53,8 @@ def _become(argv, env, cwd, kernel_id) -> int:
     os.environ.update(env)
     # ipykernel's parent poller then ends the kernel when the zygote (so the server) is gone.
     os.environ["JPY_PARENT_PID"] = str(os.getppid())
-    try:
+    try:  # what a fresh interpreter does: only LC_CTYPE from the environment, the rest "C"
+        locale.setlocale(locale.LC_ALL, "C")
         locale.setlocale(locale.LC_CTYPE, "")
     except locale.Error:
         pass

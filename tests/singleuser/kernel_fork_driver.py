@@ -25,10 +25,12 @@ import IPython  # noqa: E402, F401
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from jupyter_client.provisioning.factory import KernelProvisionerFactory  # noqa: E402
 
-PROBE = """import json, os, random, sys, tempfile
+PROBE = """import json, locale, os, random, sys, tempfile
 print(json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0), "uid": os.getuid(),
     "cwd": os.getcwd(), "path0": sys.path[0],
-    "user_site": any("/.local/" in p for p in sys.path), "marker": os.environ.get("KERNEL_FORK_MARKER"),
+    "user_site": any("/.local/" in p for p in sys.path),
+    "locale": [locale.setlocale(c) for c in (locale.LC_CTYPE, locale.LC_NUMERIC, locale.LC_TIME)],
+    "marker": os.environ.get("KERNEL_FORK_MARKER"),
     "zygote_fd_var": os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD"), "random": random.random(),
     "tmp": tempfile.gettempdir(), "argv": sys.argv[1:], "path": sys.path,
     "watches": __import__("ipykernel.kernelapp").kernelapp.IPKernelApp.instance().parent_handle,
@@ -186,8 +188,11 @@ def main() -> None:
     KernelProvisionerFactory.instance().default_provisioner_name = "campushub-fork"
     result = {"driver": os.getpid()}
     if mode == "zygote":
-        # as the fork server's child before it forks the zygote: the user's ~/.local on sys.path
+        # as the fork server's child before it forks the zygote: every locale category from
+        # the environment, the user's ~/.local on sys.path
+        import locale
         import site
+        locale.setlocale(locale.LC_ALL, "")
         site.ENABLE_USER_SITE = True
         site.USER_BASE = site.USER_SITE = None
         site.addsitedir(site.getusersitepackages())

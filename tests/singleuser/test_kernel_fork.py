@@ -138,6 +138,7 @@ def test_forked_kernel_has_the_launchs_environment_cwd_and_own_random_state(seen
     # the venv's kernels never see ~/.local, exec'd or forked, whatever the zygote had
     assert result["zygote_user_site"] is True
     assert probe["user_site"] is False and result["other_spec"]["probe"]["user_site"] is False
+    assert probe["locale"] == result["other_spec"]["probe"]["locale"] == ["C.UTF-8", "C", "C"]
 
 
 def test_interrupt_raises_keyboard_interrupt_and_the_kernel_goes_on(seen):
