@@ -28,7 +28,10 @@ def _install(path: Path, text: str) -> None:
 
 
 def site_packages(env_dir: Path) -> Path:
-    return next(Path(env_dir).glob("lib/python3*/site-packages"))
+    found = next(Path(env_dir).glob("lib/python3*/site-packages"), None)
+    if found is None:
+        raise OSError(f"{env_dir} has no lib/python3*/site-packages: not a Python environment")
+    return found
 
 
 def laid_files(env_dir: Path) -> dict[Path, str]:
