@@ -116,10 +116,11 @@ class ForkProvisioner(LocalProvisioner):
     """LocalProvisioner whose kernels of this environment's python3 kernelspec come from the zygote."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-        reason = self._why_not(cmd, kwargs)
+        zygote = kernel_fork.zygote()
+        reason = self._why_not(zygote, cmd, kwargs)
         if reason is None:
             try:
-                process = await _fork(kernel_fork.zygote(), cmd, kwargs, self.kernel_id)
+                process = await _fork(zygote, cmd, kwargs, self.kernel_id)
             except OSError as e:
                 reason = f"the zygote failed: {e}"
                 if isinstance(e, (BrokenPipeError, ConnectionError, TimeoutError)):
@@ -133,8 +134,8 @@ class ForkProvisioner(LocalProvisioner):
         return await super().launch_kernel(cmd, **kwargs)
 
     @staticmethod
-    def _why_not(cmd: list[str], kwargs: dict) -> str | None:
-        if kernel_fork.zygote() is None:
+    def _why_not(zygote: socket.socket | None, cmd: list[str], kwargs: dict) -> str | None:
+        if zygote is None:
             return "no zygote"
         odd = sorted(k for k, v in kwargs.items() if k not in _FORKABLE_KWARGS and v is not None)
         if odd:
