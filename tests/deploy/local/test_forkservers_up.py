@@ -116,9 +116,13 @@ def test_up_starts_it_before_the_hub_and_servers_are_forked_from_it(site):
 
 def test_a_dead_one_is_started_again(site):
     old = state["fork"]["pid"]
+    seen = len(site.output.read_text())
     os.kill(old, signal.SIGKILL)
     fork = wait_for(lambda: (f := _running(site)) and f["pid"] != old and f, 120, "a new fork server")
-    assert "exited (status -9); starting it again" in site.output.read_text()
+    said = site.output.read_text()[seen:]
+    # other sites on this machine lay their files into the same shared environment as they start:
+    # a replacement already under way when it died takes its place just as well
+    assert "exited (status -9); starting it again" in said or "replacing its fork server" in said, said
     assert _alive(state["server"]) and _answers(site, "ann")
     state["fork"] = fork
 
