@@ -59,7 +59,7 @@ def test_classroom_modules_import_and_options_check_class_sizes():
     import benchmarks.classroom
 
     names = [m.name for m in pkgutil.iter_modules(benchmarks.classroom.__path__, "benchmarks.classroom.")]
-    assert {"benchmarks.classroom.__main__", "benchmarks.classroom.learner",
+    assert {"benchmarks.classroom.__main__", "benchmarks.classroom.learner", "benchmarks.classroom.crowd",
             "benchmarks.classroom.lesson"} <= set(names)
     for name in names:
         importlib.import_module(name)
@@ -73,7 +73,7 @@ def test_classroom_modules_import_and_options_check_class_sizes():
 
 
 def test_classroom_arrivals_spread_over_the_window():
-    from benchmarks.classroom.lesson import arrivals
+    from benchmarks.classroom.crowd import arrivals
 
     assert arrivals(4, 60, None) == [0, 15, 30, 45]
     assert arrivals(1, 60, None) == [0.0]

@@ -16,14 +16,14 @@ redirects to the spawn and the pending page, the progress event stream
 until ready, JupyterLab's page (with the OAuth dance), a kernel through
 api/kernels, `5*4` over the kernel websocket. All learners run as asyncio
 tasks in this one process (aiohttp), one connection pool, one cookie jar
-each; the process's own CPU is reported.
+each (crowd.py); the process's own CPU is reported.
 
 Per round: first one learner alone (--repeat times; spawn -> ready), then a
 class of each size in --users; each on both hubs back to back, the hub that
 goes first alternating round by round (lesson.py). After each class: hub
 and proxy CPU, the learners' processes' PSS once idle, whether each
 CampusHub server came from the fork server or was exec'd (its parent
-process), then every server stopped and its processes gone.
+process, servers.py), then every server stopped and its processes gone.
 
 Output: a table on stdout, the JSON (also to --json FILE) (report.py).
 Cleanup (servers, hubs, proxies, slapd, accounts, cgroups, temp dirs) runs

@@ -21,8 +21,9 @@ from ..spawn.cpu import LEDGER_ROOTS
 from ..spawn.hubs import cleanup, keep_logs, start_campushub, start_stock
 from ..spawn.machine import machine_info, software_info
 from . import __doc__ as DOC
+from .crowd import Interrupted
 from .directory import LEARNER_PREFIX, CampusClass, Directory, StockClass, learner
-from .lesson import Interrupted, run_class
+from .lesson import run_class
 from .report import summarize, table
 
 
