@@ -62,10 +62,17 @@ def reset(env: dict[str, str], umask: int) -> None:
 
 
 def _user_site() -> None:
-    # The fork server runs with -I; an exec'd server would see the user's own
-    # ~/.local site-packages (pip install --user) ahead of the environment's.
-    site.ENABLE_USER_SITE = True
+    # The fork server runs with -I; an exec'd server sees the user's own
+    # ~/.local site-packages (pip install --user) ahead of the environment's,
+    # but only where site.py would add it: never in a venv without system
+    # site-packages (every CampusHub environment), nor with PYTHONNOUSERSITE.
+    # Adding it anyway ran the learner's .pth files in the server before it
+    # said ok, and let ~/.local shadow jupyterhub and jupyter_server there,
+    # also for groups whose server nothing in the home may change.
+    site.ENABLE_USER_SITE = not os.environ.get("PYTHONNOUSERSITE") and _venv_allows_user_site()
     site.USER_BASE = site.USER_SITE = None
+    if not site.ENABLE_USER_SITE:
+        return
     user_site = site.getusersitepackages()
     if not os.path.isdir(user_site) or user_site in sys.path:
         return
@@ -75,6 +82,20 @@ def _user_site() -> None:
     del sys.path[before:]
     at = next((i for i, p in enumerate(sys.path) if p.endswith("site-packages")), len(sys.path))
     sys.path[at:at] = added
+
+
+def _venv_allows_user_site() -> bool:
+    if sys.prefix == sys.base_prefix:
+        return True  # not a venv
+    try:
+        with open(os.path.join(sys.prefix, "pyvenv.cfg")) as f:
+            for line in f:
+                key, _, value = line.partition("=")
+                if key.strip().lower() == "include-system-site-packages":
+                    return value.strip().lower() == "true"
+    except OSError:
+        pass
+    return True  # site.py's default when pyvenv.cfg does not say
 
 
 def set_dumpable() -> None:
