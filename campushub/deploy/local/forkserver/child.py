@@ -71,6 +71,14 @@ def _detach(conn: socket.socket, forget_parent) -> None:
             raise RuntimeError("fds 0-2 were not free")
 
 
+def _start_time() -> int | None:
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[19])  # field 22, as deploy/local/pids.py
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _step(what: str, action, *args) -> None:
     try:
         action(*args)
@@ -88,7 +96,9 @@ def _serve(conn: socket.socket, forget_parent) -> int:
     fds: list[int] = []
     try:
         request = read_request(conn, fds)
-        send_line(conn, {"pid": os.getpid()})
+        # the start time tells this process from a later one with the same pid:
+        # read here, while root, before the user can end it and have the pid reused
+        send_line(conn, {"pid": os.getpid(), "start_time": _start_time()})
         if request.get("op") == "ping":
             send_line(conn, {"ok": True})
             return 0

@@ -2,7 +2,8 @@
 
 Request: a 4-byte big-endian length, then that many bytes of UTF-8 JSON; the
 server's log fd travels by SCM_RIGHTS with the first bytes (one sendmsg).
-Answers: JSON objects, one per line: {"pid": N} once the child has read the
+Answers: JSON objects, one per line: {"pid": N, "start_time": T} (T: field
+22 of /proc/N/stat, read by the child while still root) once it has read the
 request, then {"ok": true} just before it runs the server, or {"error": "..."}.
 Shared by the child (in the user environment) and the hub's fork_client.
 """

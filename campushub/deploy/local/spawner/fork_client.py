@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import socket
 import time
 from pathlib import Path
@@ -31,6 +32,21 @@ class ForkFailed(RuntimeError):
     def __init__(self, message: str, pid: int | None = None):
         super().__init__(message)
         self.pid = pid
+
+
+class Launched(int):
+    """The pid launch() returns, with the process's start time (pids.start_time)
+    as the child read it while still root; None from a fork server too old to say.
+    Read by the hub only after the learner could end the process, the pid may
+    already be another account's process, which the hub would then poll and
+    signal as the server."""
+
+    start_time: int | None
+
+    def __new__(cls, pid: int, start_time: int | None):
+        launched = super().__new__(cls, pid)
+        launched.start_time = start_time
+        return launched
 
 
 def socket_path(directory: str, env_dir: str) -> str:
@@ -91,18 +107,32 @@ class _Lines:
         return answer
 
 
-def _kill(pid: int) -> None:
+def _kill(pid: int, start_time: int | None) -> None:
     try:
-        os.kill(pid, 9)
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):
+        fd = None  # kernel before 5.3: plain kill, right after the check
+    try:
+        if start_time is not None and pids.start_time(pid) != start_time:
+            return  # a later process with that pid
+        if fd is None:
+            os.kill(pid, signal.SIGKILL)
+        else:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
     except OSError:
         pass
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
-def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> int:
-    """Start a server; its pid once the child is about to run it."""
+def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> Launched:
+    """Start a server; its pid (with its start time) once the child is about to run it."""
     deadline = time.monotonic() + timeout
     sock = _connect(socket, timeout)
-    pid = None
+    pid = start_time = None
     try:
         send_request(sock, {**request, "op": "spawn"}, [log_fd])
         lines = _Lines(sock, deadline)
@@ -112,6 +142,8 @@ def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> int:
         if "error" in first:
             raise ForkFailed(str(first["error"]))
         pid = int(first["pid"])
+        start_time = first.get("start_time")
+        start_time = start_time if isinstance(start_time, int) and not isinstance(start_time, bool) else None
         answer = lines.next()
         if answer is None:
             raise ForkFailed("the server process ended before it started the server", pid)
@@ -119,10 +151,10 @@ def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> int:
             raise ForkFailed(str(answer["error"]), pid)
         if answer.get("ok") is not True:
             raise ForkFailed(f"unexpected answer from the fork server: {answer}", pid)
-        return pid
+        return Launched(pid, start_time)
     except TimeoutError:
         if pid is not None:
-            _kill(pid)  # an abandoned child must not start a server later
+            _kill(pid, start_time)  # an abandoned child must not start a server later
         raise ForkFailed(f"the fork server did not start the server within {timeout:g} seconds", pid) from None
     except (OSError, ValueError, KeyError, TypeError) as e:
         if isinstance(e, ForkUnavailable):

@@ -144,9 +144,11 @@ class Tracking(Configurable):
         except fork_client.ForkFailed as e:
             self.log.warning("Starting %s by exec: the fork server could not start it: %s", self._log_name, e)
             return None
-        self.proc, self.pid = None, pid
+        self.proc, self.pid = None, int(pid)
         self.fork_exits = fork_client.exits_dir(self.fork_server_dir, self.env_dir)
-        self.pid_start_time = pids.start_time(pid) or -1
+        # the child's own word, read before the user could end it: read now, the
+        # pid may already be another account's process (the hub would adopt and signal it)
+        self.pid_start_time = getattr(pid, "start_time", None) or pids.start_time(pid) or -1
         self.log.info("Started %s by the fork server %s as pid %s", self._log_name, socket, pid)
         return (self.ip or "127.0.0.1", self.port)
 

@@ -1,0 +1,138 @@
+"""Attacks on the fork server path by a learner with a terminal on the same
+machine, each on the real fork server and real accounts: what the builders'
+own tests did not try. Each test reproduces the attack and shows it fails."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Unicode
+
+from campushub.deploy.local import pids
+from campushub.deploy.local.spawner import fork_client, fork_path
+
+from ....harness import wait_for
+from . import servers
+
+NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
+
+
+def _user_site(env_dir: Path, account) -> Path:
+    version = subprocess.run([str(env_dir / "bin" / "python"), "-I", "-c",
+                              "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    return Path(account.pw_dir) / ".local" / "lib" / f"python{version}" / "site-packages"
+
+
+def _as_user(account, *argv: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(list(argv), user=account.pw_uid, group=account.pw_gid, extra_groups=[],
+                          cwd="/", capture_output=True, text=True, **kwargs)
+
+
+def test_a_learners_user_site_does_not_reach_the_forked_server(forkserver, accounts, workdir, hub_port):
+    """~/.local site-packages of a venv without system site-packages is not on
+    an exec'd server's path. The forked child added it anyway, and ran its .pth
+    files inside the server while it still held the hub's connection: learner
+    code in the server of a locked-down group, and modules shadowing the
+    environment's own (jupyterhub, jupyter_server) in the server."""
+    account = accounts["a"]
+    site = _user_site(forkserver.env_dir, account)
+    marker = Path(account.pw_dir) / "pth-ran"
+    exec_view = _as_user(account, str(forkserver.env_dir / "bin" / "python"), "-c",
+                         "import site, sys; print(site.ENABLE_USER_SITE, site.getusersitepackages() in sys.path)",
+                         env={"HOME": account.pw_dir, "PATH": "/usr/bin:/bin"})
+    assert exec_view.stdout.split() == ["False", "False"], exec_view  # what an exec'd server of this env sees
+    local = Path(account.pw_dir) / ".local"
+    made = not local.exists()
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "zz_attack.pth").write_text(f"import os; open({str(marker)!r}, 'w').write(str(os.getuid()))\n")
+    subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(local)], check=True)
+    port = servers.free_port()
+    req = servers.request(forkserver, account, port=port, hub_port=hub_port, private_tmp=False)
+    pid = servers.launch(forkserver, req, workdir / "usersite.log")
+    try:
+        wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/user/{account.pw_name}/api", timeout=5).ok,
+                 90, "the server")
+        assert not marker.exists(), "the learner's .pth ran inside the forked server"
+    finally:
+        os.killpg(pid, signal.SIGKILL)
+        marker.unlink(missing_ok=True)
+        (site / "zz_attack.pth").unlink(missing_ok=True)
+        if made:
+            shutil.rmtree(local, ignore_errors=True)
+
+
+class _Spawner(fork_path.Tracking, LocalProcessSpawner):
+    """The fork path of SystemUserSpawner, as in spawner/test_fork_path_unit.py."""
+
+    env_dir = Unicode("")
+    _log_name = "attack"
+    unix_name = cgroup_name = "nobody"
+
+
+def _plant(pid: int, account) -> subprocess.Popen | None:
+    """Start a process of `account` with exactly `pid`, as a learner gets by
+    cycling the pid space (pid_max is often 32768) right after their own
+    server exited; None if another process took it first."""
+    NS_LAST_PID.write_text(str(pid - 1))
+    victim = subprocess.Popen(["sleep", "300"], user=account.pw_uid, group=account.pw_gid, extra_groups=[],
+                              cwd="/", stdin=subprocess.DEVNULL)
+    if victim.pid == pid:
+        return victim
+    victim.kill()
+    victim.wait()
+    return None
+
+
+@pytest.mark.skipif(not os.access(NS_LAST_PID, os.W_OK), reason="needs /proc/sys/kernel/ns_last_pid to place a pid")
+def test_a_pid_reused_right_after_a_start_is_not_adopted(forkserver, accounts, workdir, monkeypatch):
+    """The learner ends their forked server right after it said ok (it is
+    theirs to signal) and gets another account's process the same pid before
+    the hub reads the pid's start time. The hub then took that process for the
+    server: poll said running and stop signalled it, as root."""
+    attacker, victim_account = accounts["a"], accounts["b"]
+    req = servers.request(forkserver, attacker, private_tmp=False)
+    monkeypatch.setattr(fork_path, "build_request", lambda spawner: req)
+    planted: list[subprocess.Popen] = []
+    real_launch = fork_client.launch
+
+    def launch_then_reuse(*args, **kwargs):
+        pid = real_launch(*args, **kwargs)
+        os.kill(pid, signal.SIGKILL)  # the learner, on their own server
+        wait_for(lambda: pids.start_time(pid) is None, 30, "the server to end", interval=0.01)
+        for _ in range(50):
+            victim = _plant(int(pid), victim_account)
+            if victim is not None:
+                planted.append(victim)
+                break
+        return pid
+
+    monkeypatch.setattr(fork_client, "launch", launch_then_reuse)
+    spawner = _Spawner(fork_server_dir=str(forkserver.directory), env_dir=str(forkserver.env_dir),
+                       cmd=[forkserver.server()])
+    spawner.log = logging.getLogger("test-attacks")
+    log = os.open(workdir / "reuse.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        assert asyncio.run(spawner._start_forked(log)) is not None
+        if not planted:
+            pytest.skip("other processes kept taking the pid")  # a busy machine, not a result
+        victim = planted[0]
+        assert victim.pid == spawner.pid
+        # before poll, which clears the pid: _signal with no pid would fall back to os.kill(0, ...)
+        assert asyncio.run(spawner._signal(signal.SIGTERM)) is False, "the hub signalled another account's process"
+        assert victim.poll() is None
+        assert asyncio.run(spawner.poll()) is not None, "the hub adopted another account's process"
+    finally:
+        os.close(log)
+        for p in planted:
+            p.kill()
+            p.wait()
