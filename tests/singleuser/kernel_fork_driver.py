@@ -20,7 +20,9 @@ import uuid
 sys.path.insert(0, sys.argv[1])  # the files under test first; run with -I, as the fork server
 
 import campushub_kernel_fork  # noqa: E402
-import ipykernel.kernelapp  # noqa: E402, F401 -- warm, as the fork server's parent
+import ipykernel.debugger  # noqa: E402, F401 -- warm, as the fork server's parent (forkserver/preload.py)
+import ipykernel.ipkernel  # noqa: E402, F401
+import ipykernel.kernelapp  # noqa: E402, F401
 import IPython  # noqa: E402, F401
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from jupyter_client.provisioning.factory import KernelProvisionerFactory  # noqa: E402

@@ -27,7 +27,6 @@ MODULES = (
     "jupyter_server_terminals",
     "jupyter_server_terminals.app",
     "nbgitpuller",
-    "nbgitpuller.handlers",
     "campushub_assignments",
     # what a started server imported on top of the above (python -X importtime)
     "httpcore",
@@ -40,6 +39,10 @@ MODULES = (
     # kernels forked from the server later share these pages too
     "ipykernel.kernelapp",
     "IPython",
+    # what every kernel imports while it starts: debugpy (through ipykernel.debugger) is about
+    # half of a forked kernel's start (tests/singleuser/test_kernel_fork.py measures it)
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
 )
 
 
