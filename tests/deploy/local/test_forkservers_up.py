@@ -16,6 +16,8 @@ import signal
 import pytest
 import requests
 
+from campushub.deploy.local import processes
+from campushub.deploy.local.layout import Layout
 from campushub.deploy.local.spawner.unix_users import unix_name
 from campushub.deploy.local.userenv import MARKER
 
@@ -152,3 +154,14 @@ def test_down_leaves_nothing_of_it_and_servers_keep_running(site):
     # up again: the hub still knows the server, which `running` then stops through it
     site.up(admin=None)
     assert site.server_ready("ann") and _answers(site, "ann")
+
+
+def test_switched_off_no_fork_server_runs(tmp_path):
+    hub = Hub.create(tmp_path, {"spawner": {"user_prefix": PREFIX, "fork_server": False}})
+    with running(hub, PREFIX, admin=None):
+        assert "fork servers" not in hub.output.read_text()
+        assert not _processes(f"{hub.data_dir}/forkservers".encode())
+        assert _fork_servers(hub) == []
+        server = _start(hub, "cal")
+        assert int(_status(server)["PPid"]) == processes.read_pid(Layout(hub.data_dir), "hub")  # exec'd by it
+        assert "by exec: the fork server is turned off" in (hub.data_dir / "logs" / "hub.log").read_text()
