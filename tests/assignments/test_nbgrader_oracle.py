@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -104,15 +105,38 @@ def write_submissions(release: Path, out: Path) -> dict[str, Path]:
     return folders
 
 
-def nbgrader(course: Path, *args: str) -> None:
+def start_nbgrader(course: Path, *args: str) -> subprocess.Popen:
     # Jupyter's folders inside the course, so nothing is left in the home; `alembic` found on PATH.
     jupyter = {f"JUPYTER_{k}": str(course / ".jupyter" / k.lower()) for k in ("CONFIG_DIR", "DATA_DIR", "RUNTIME_DIR")}
     env = {**os.environ, **jupyter, "JUPYTER_PATH": str(course / ".jupyter" / "path"),
            "IPYTHONDIR": str(course / ".ipython"),
            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', os.defpath)}"}
-    r = subprocess.run([str(VENV_BIN / "nbgrader"), *args, "--force"], cwd=course, env=env,
-                       capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, f"nbgrader {args[0]} failed:\n{r.stdout}\n{r.stderr[-4000:]}"
+    # its output into files, not pipes: nobody reads a pipe while it runs in the background
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([str(VENV_BIN / "nbgrader"), *args, "--force"], cwd=course, env=env,
+                            stdout=out, stderr=err, text=True)
+    proc.output = (out, err)
+    return proc
+
+
+def finish_nbgrader(proc: subprocess.Popen, what: str, kill: bool = False) -> None:
+    out, err = proc.output
+    try:
+        if kill:
+            proc.kill()
+        proc.wait(900)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+        out.close(), err.close()
+    assert kill or proc.returncode == 0, f"nbgrader {what} failed:\n{stdout}\n{stderr[-4000:]}"
+
+
+def nbgrader(course: Path, *args: str) -> None:
+    finish_nbgrader(start_nbgrader(course, *args), args[0])
 
 
 @pytest.fixture(scope="module")
@@ -138,16 +162,31 @@ def submissions(course, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def oracle(course, submissions):
-    """nbgrader's scores: {who: {notebook: {grade_id: auto_score}}}, from its gradebook."""
+def graded(course, submissions, env_python, tmp_path_factory):
+    """Both graders on every submission, nbgrader's `autograde` in the background while ours grades
+    (neither reads what the other writes): (nbgrader's scores, ours), each
+    {who: {notebook: {grade_id: points}}}; nbgrader's from its gradebook."""
     from nbgrader.api import Gradebook
 
     for who, folder in submissions.items():
         shutil.copytree(folder, course / "submitted" / who / "ps1")
-    nbgrader(course, "autograde", "ps1")
+    autograde = start_nbgrader(course, "autograde", "ps1")
+    try:
+        ours = grade_all(env_python, tmp_path_factory.mktemp("scratch"), submissions)
+    except BaseException:
+        finish_nbgrader(autograde, "autograde", kill=True)
+        raise
+    finish_nbgrader(autograde, "autograde")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return {who: {nb: {g.name: g.auto_score for g in gb.find_submission_notebook(nb, "ps1", who).grades}
-                      for nb in NOTEBOOKS} for who in submissions}
+        oracle = {who: {nb: {g.name: g.auto_score for g in gb.find_submission_notebook(nb, "ps1", who).grades}
+                        for nb in NOTEBOOKS} for who in submissions}
+    return oracle, ours
+
+
+@pytest.fixture(scope="module")
+def oracle(graded):
+    """nbgrader's scores: {who: {notebook: {grade_id: auto_score}}}."""
+    return graded[0]
 
 
 @pytest.fixture(scope="module")
@@ -176,8 +215,9 @@ def grade_all(python: Path, scratch: Path, submissions: dict[str, Path], **setti
 
 
 @pytest.fixture(scope="module")
-def ours(env_python, submissions, tmp_path_factory):
-    return grade_all(env_python, tmp_path_factory.mktemp("scratch"), submissions)
+def ours(graded):
+    """CampusHub's scores, as `oracle`."""
+    return graded[1]
 
 
 def total(cells: dict[str, float | None]) -> float:
