@@ -107,7 +107,8 @@ class _Lines:
         return answer
 
 
-def _kill(pid: int, start_time: int | None) -> None:
+def kill(pid: int, start_time: int | None) -> None:
+    """SIGKILL that very process (None: whatever has the pid now), if it still runs."""
     try:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
@@ -154,7 +155,7 @@ def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> Laun
         return Launched(pid, start_time)
     except TimeoutError:
         if pid is not None:
-            _kill(pid, start_time)  # an abandoned child must not start a server later
+            kill(pid, start_time)  # an abandoned child must not start a server later
         raise ForkFailed(f"the fork server did not start the server within {timeout:g} seconds", pid) from None
     except (OSError, ValueError, KeyError, TypeError) as e:
         if isinstance(e, ForkUnavailable):

@@ -25,7 +25,7 @@ from traitlets import Bool, Integer, Unicode
 from traitlets.config import Configurable
 
 from .. import pids
-from . import fork_client
+from . import fork_client, fork_launch
 
 LAUNCH_TIMEOUT = 30
 # The fork server writes a record as soon as it reaps the child; without one
@@ -134,9 +134,12 @@ class Tracking(Configurable):
         if self.port == 0:
             self.port = random_port()
         request = build_request(self)
+        launching = fork_launch.Launch(socket, request, 1 if log_fd is None else log_fd, LAUNCH_TIMEOUT)
         try:
-            pid = await asyncio.to_thread(fork_client.launch, socket, request, 1 if log_fd is None else log_fd,
-                                          LAUNCH_TIMEOUT)
+            pid = await asyncio.to_thread(launching.run)
+        except asyncio.CancelledError:  # a stop while starting: the thread goes on (fork_launch.py)
+            launching.abandon()
+            raise
         except fork_client.ForkUnavailable as e:
             await asyncio.to_thread(fork_client.want, self.fork_server_dir, self.env_dir)
             self.log.warning("Starting %s by exec: the fork server is unavailable: %s", self._log_name, e)

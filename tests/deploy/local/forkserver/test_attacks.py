@@ -136,3 +136,77 @@ def test_a_pid_reused_right_after_a_start_is_not_adopted(forkserver, accounts, w
         for p in planted:
             p.kill()
             p.wait()
+
+
+def test_a_start_cancelled_while_launching_sends_no_reused_fd_and_leaves_no_server(
+        forkserver, accounts, workdir, monkeypatch):
+    """A learner stops their server while it is being launched (JupyterHub
+    cancels the start). The launch went on in its thread with the number of
+    the log fd, which the spawner had already closed: whatever the hub opened
+    next under that number (here a root-only file standing for its database)
+    became the learner's server's stdout. And the server it started ran on,
+    known to nobody."""
+    import threading
+
+    attacker = accounts["a"]
+    req = servers.request(forkserver, attacker, private_tmp=False)
+    monkeypatch.setattr(fork_path, "build_request", lambda spawner: req)
+    entered, go, finished = threading.Event(), threading.Event(), threading.Event()
+    seen: dict = {}
+    real_launch = fork_client.launch
+
+    def slow_launch(socket, request, log_fd, timeout=30):
+        # the time a launch takes on a busy machine, made long enough to cancel in
+        entered.set()
+        go.wait(30)
+        try:
+            pid = real_launch(socket, request, log_fd, timeout)
+            seen["pid"], seen["start"] = int(pid), pids.start_time(pid)
+            seen["stdout"] = os.readlink(f"/proc/{pid}/fd/1")
+            return pid
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(fork_client, "launch", slow_launch)
+    spawner = _Spawner(fork_server_dir=str(forkserver.directory), env_dir=str(forkserver.env_dir),
+                       cmd=[forkserver.server()])
+    spawner.log = logging.getLogger("test-attacks")
+    secret = workdir / "hub-secret.sqlite"
+    secret.write_text("every token\n")
+    secret.chmod(0o600)
+    opened: list[int] = []
+
+    async def start_then_cancel():
+        out = os.open(workdir / "cancel.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        number = out
+
+        async def launch():  # SystemUserSpawner._launch: closes its log pipe however the start ends
+            try:
+                return await spawner._start_forked(out)
+            finally:
+                os.close(out)
+
+        task = asyncio.create_task(launch())
+        await asyncio.to_thread(entered.wait, 30)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        opened.append(os.open(secret, os.O_RDWR))  # the hub's next open takes the lowest free number
+        go.set()
+        if opened[0] != number:
+            pytest.skip("the hub's next fd did not get the closed number")  # not a result either way
+        await asyncio.to_thread(finished.wait, 60)
+        await asyncio.sleep(0)  # the loop runs what the finished launch scheduled
+
+    try:
+        asyncio.run(start_then_cancel())
+        assert "pid" in seen, "the launch did not finish"
+        assert seen["stdout"] != str(secret), "the learner's server got the hub's file as its stdout"
+        wait_for(lambda: not fork_client.pid_alive(seen["pid"], seen["start"]), 30,
+                 "the server of the cancelled start to be ended")
+    finally:
+        for fd in opened:
+            os.close(fd)
+        go.set()
+        if "pid" in seen and fork_client.pid_alive(seen["pid"], seen["start"]):
+            os.killpg(seen["pid"], signal.SIGKILL)
