@@ -1,10 +1,13 @@
-"""Shared fixtures: one real CampusHub for the whole session, and approved users in it."""
+"""Shared fixtures: one real CampusHub for the whole session, approved users in it, and one with courses."""
 
 from __future__ import annotations
 
+import json
+import socket
+
 import pytest
 
-from .harness import Browserless, Hub, running, wait_for
+from .harness import TEST_PREFIX, Browserless, Hub, running, wait_for
 from .tiers import lean_jsonschema
 
 lean_jsonschema()  # before any test module imports it (tests/tiers.py)
@@ -58,6 +61,47 @@ def spawn(hub: Hub, user: Browserless, server: str = "") -> None:
     r = user.session.get(hub.url + path, timeout=60)
     assert r.status_code == 200, f"spawn page answered {r.status_code}"
     wait_for(lambda: hub.server_ready(user.name, server), 180, f"{user.name}'s server to be ready")
+
+
+# The course hub lives from its first use to the end of the session, while other modules' hubs come
+# and go, each removing TEST_PREFIX's accounts (running()): its accounts have a prefix of their own.
+COURSE_PREFIX = "chq" + TEST_PREFIX[3:]
+COURSES = {  # one course per test module that uses the course hub, so none sees another's assignments
+    "c1": {"title": "Course one", "learners_group": "c1-learners", "tutors_group": "c1-tutors"},
+    "stack1": {"title": "Learner's stack", "learners_group": "stack1-learners", "tutors_group": "stack1-tutors"},
+    "ml": {"title": "Machine learning", "learners_group": "ml", "tutors_group": "ml-tutors"},
+    "prog1": {"title": "Programming 1", "learners_group": "prog1-learners", "tutors_group": "prog1-tutors"},
+}
+
+
+@pytest.fixture(scope="session")
+def course_hub(tmp_path_factory):
+    """One real CampusHub with courses, whose `campushub up` runs the assignments service: shared by the
+    service's tests, the learner's server, the browser's assignment flow and `up`'s supervision of it,
+    instead of a hub each. Stopped by `down` at the end, which must stop the service too: its process
+    gone, its pid file removed, its port free (the check tests/deploy/local/test_assignments_service.py
+    would otherwise make on a hub of its own)."""
+    from campushub.deploy.local import pids
+    from campushub.deploy.local.layout import Layout
+
+    hub = Hub.create(tmp_path_factory.mktemp("course-hub"), {
+        "spawner": {"user_prefix": COURSE_PREFIX},
+        "courses": COURSES,
+        "assignments": {"max_notebook_size": "256K", "workers": 1, "timeout": 120},
+    })
+    layout = Layout(hub.data_dir)
+    with running(hub, COURSE_PREFIX):
+        port = json.loads(layout.config_copy.read_text())["assignments"]["port"]
+        yield hub
+        # a test may have just killed it: `up` starts it again, then `down` must stop that one
+        pid = wait_for(lambda: pids.read(layout.pid_file("assignments")), 60, "the assignments service to run")
+        result = hub.down("--stop-servers")
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert pids.start_time(pid) is None, "`down` left the assignments service running"
+    assert not layout.pid_file("assignments").exists(), "`down` left the assignments service's pid file"
+    with socket.socket() as s:  # and its port free
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
 
 
 @pytest.fixture(scope="session")

@@ -271,3 +271,15 @@ def progress_events(hub, user, name, timeout):
                 if events[-1].get("failed") or events[-1].get("ready"):
                     break
     return events
+
+
+def add_people(hub: Hub, people: dict[str, str | None]) -> None:
+    """Hub users made through the REST API (their unix accounts come with their first server), each put in
+    their group (None: in none), the group made when missing: a course's people as the groups name them."""
+    for name, group in people.items():
+        assert hub.api("POST", f"users/{name}").status_code in (201, 409)
+        if group:
+            if hub.api("GET", f"groups/{group}").status_code == 404:
+                assert hub.api("POST", f"groups/{group}").status_code == 201
+            r = hub.api("POST", f"groups/{group}/users", json={"users": [name]})
+            assert r.status_code == 200, r.text

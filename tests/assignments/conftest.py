@@ -58,3 +58,25 @@ def ps1(store, ps1_source, ps1_release):
     """ps1 created and released in course c1 of `store`."""
     return store.create_assignment("c1", "ps1", title="Problem set 1", due=None, source=ps1_source,
                                    release=ps1_release, by="teacher", released=True)
+
+
+@pytest.fixture(scope="session")
+def site(course_hub):
+    """Course c1 of the course hub with its people and their tokens (tests/assignments/service/conftest.py)."""
+    from ..harness import add_people
+    from .service.conftest import PEOPLE, Site
+
+    add_people(course_hub, PEOPLE)
+    return Site(course_hub, {name: course_hub.user_token(name) for name in PEOPLE})
+
+
+@pytest.fixture(scope="session")
+def service_ps1(site, ps1_source):
+    """ps1 (tests/assignments/fixtures) created and released by tutor tess through the API."""
+    from .service.conftest import COURSE, b64
+
+    files = {**ps1_source.notebooks, **ps1_source.files}
+    r = site.call("tess", "POST", f"api/course/{COURSE}/assignments",
+                  json={"name": "ps1", "title": "Problem set 1", "due": None, "release": True, "files": b64(files)})
+    assert r.status_code == 201, r.text
+    return r.json()

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import make_user
-from ..harness import TEST_PREFIX, Browserless, Hub, running
+from ..conftest import COURSE_PREFIX, make_user
+from ..harness import Browserless, add_people
 from .assignments_flow import (
     LAB_TIMEOUT,
     SERVICE,
@@ -41,7 +41,6 @@ from .assignments_flow import (
 )
 
 pytestmark = pytest.mark.browser
-PREFIX = TEST_PREFIX + "a"
 COURSE = "prog1"
 FIXTURE = Path(__file__).parents[1] / "assignments" / "fixtures" / "ps1"
 HIDDEN = "HIDDEN-SQUARES-ZERO"  # a hidden test's text in the source: never in what the learner gets
@@ -56,23 +55,9 @@ REASON = "Please explain squares(0) in your own words."
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    h = Hub.create(tmp_path_factory.mktemp("assignments"), {
-        "spawner": {"user_prefix": PREFIX},
-        "courses": {COURSE: {"title": "Programming 1", "learners_group": "prog1-learners",
-                             "tutors_group": "prog1-tutors"}},
-        "assignments": {"timeout": 120},
-    })
-    with running(h, PREFIX):
-        yield h
-
-
-def join(hub: Hub, group: str, user: str) -> None:
-    # The tutors' group exists already (a role names it); the learners' is made here.
-    r = hub.api("POST", f"groups/{group}/users", json={"users": [user]})
-    if r.status_code == 404:
-        r = hub.api("POST", f"groups/{group}", json={"users": [user]})
-    assert r.status_code in (200, 201), r.text
+def hub(course_hub):
+    """The course hub (tests/conftest.py): course prog1, autograding within 120 s."""
+    return course_hub
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +65,9 @@ def people(hub):
     admin = Browserless(hub, "admin", hub.admin_password)
     assert admin.login().status_code == 302
     tina, lena = make_user(hub, admin, "tina"), make_user(hub, admin, "lena")
-    join(hub, "prog1-tutors", "tina")
-    join(hub, "prog1-learners", "lena")
-    return tina, lena
+    add_people(hub, {"tina": "prog1-tutors", "lena": "prog1-learners"})
+    yield tina, lena
+    hub.api("DELETE", "users/lena/server")  # nobody else stops it before the course hub's `down`
 
 
 def test_assignment_from_release_to_feedback(hub, people, new_page):
@@ -115,7 +100,7 @@ def test_assignment_from_release_to_feedback(hub, people, new_page):
         learner.click("#fetch")
         learner.get_by_role("button", name="Fetch assignment").click()  # the confirm page on the learner's server
         notebook(learner)  # fetch opens the first notebook in JupyterLab
-        folder = home("lena", PREFIX) / "assignments" / COURSE / "ps1"
+        folder = home("lena", COURSE_PREFIX) / "assignments" / COURSE / "ps1"
         assert (folder / "data" / "numbers.csv").read_text() == (FIXTURE / "data" / "numbers.csv").read_text()
         assert HIDDEN not in (folder / "problem1.ipynb").read_text()
         assert "BEGIN SOLUTION" not in (folder / "problem1.ipynb").read_text()

@@ -1,19 +1,17 @@
 """The learners' and instructors' pages through the real hub and the real
 assignments service that `campushub up` starts (stack tier): HubOAuth's
-redirects, the hub's groups, XSRF on forms. One module holds the real hub
-(one hub per module); the fast page tests are test_learner_pages.py and
-test_instructor_pages.py."""
+redirects, the hub's groups, XSRF on forms. The hub is the course hub the
+service's tests use too (`site`, tests/assignments/conftest.py); the fast page
+tests are test_learner_pages.py and test_instructor_pages.py."""
 
 from __future__ import annotations
 
-# The stack tier's real hub running the real service, shared with tests/assignments/service.
-from ..service.conftest import service_ps1, site  # noqa: F401
 from .pages_service import form_xsrf, hub_browser, one_line, ps1_files, text_of
 
 A = "course/c1/a/ps1/"
 
 
-def test_real_hub_learner_signs_in_and_submits_from_the_page(site, service_ps1, ps1_release):  # noqa: F811
+def test_real_hub_learner_signs_in_and_submits_from_the_page(site, service_ps1, ps1_release):
     s = hub_browser(site, "wanda", "c1-learners")
     r = s.get(site.prefix, timeout=60)  # HubOAuth: authorize at the hub, callback, back here
     assert r.status_code == 200 and r.url == site.prefix, (r.status_code, r.url)
@@ -30,7 +28,7 @@ def test_real_hub_learner_signs_in_and_submits_from_the_page(site, service_ps1, 
     assert s.get(site.prefix + A + "feedback/1", timeout=60).status_code == 404
 
 
-def test_real_hub_tutor_creates_and_releases_from_the_pages(site, service_ps1):  # noqa: F811
+def test_real_hub_tutor_creates_and_releases_from_the_pages(site, service_ps1):
     tutor = hub_browser(site, "trudy", "c1-tutors")
     form = tutor.get(site.prefix + "course/c1/new", timeout=60)
     assert form.status_code == 200 and form.url == site.prefix + "course/c1/new", form.url
