@@ -210,3 +210,51 @@ def test_a_start_cancelled_while_launching_sends_no_reused_fd_and_leaves_no_serv
         go.set()
         if "pid" in seen and fork_client.pid_alive(seen["pid"], seen["start"]):
             os.killpg(seen["pid"], signal.SIGKILL)
+
+
+@pytest.mark.skipif(not os.access(NS_LAST_PID, os.W_OK), reason="needs /proc/sys/kernel/ns_last_pid to place a pid")
+def test_killing_a_stopped_servers_leftovers_spares_a_process_that_got_a_listed_pid(accounts, monkeypatch):
+    """When a server stops, the hub SIGKILLs (as root) every pid its cgroup
+    lists. A learner's process there that ends between the listing and the
+    kill leaves its pid free; cycling the pid space, the learner hands it to
+    another account's process, which the hub then killed."""
+    from types import SimpleNamespace
+
+    from campushub.deploy.local.spawner import cgroups, cleanup
+
+    attacker, victim_account = accounts["a"], accounts["b"]
+    backend = cgroups.detect()
+    name = f"{attacker.pw_name}--leftovers"
+    backend.create(name, cgroups.Limits(cpu=1.0, memory=1 << 30, pids=64))
+    member = subprocess.Popen(["sleep", "300"], user=attacker.pw_uid, group=attacker.pw_gid, extra_groups=[],
+                              cwd="/", stdin=subprocess.DEVNULL)
+    planted: list[subprocess.Popen] = []
+
+    class Backend:  # the real one; the learner acts right after the first listing
+        def usage(self, cgroup):
+            listed = backend.usage(cgroup)
+            if not planted and member.pid in listed["pids"]:
+                member.kill()
+                member.wait()
+                for _ in range(50):
+                    if victim := _plant(member.pid, victim_account):
+                        planted.append(victim)
+                        break
+                else:
+                    pytest.skip("other processes kept taking the pid")  # a busy machine, not a result
+            return listed
+
+    try:
+        for path in backend.procs_files(name):
+            Path(path).write_text(str(member.pid))
+        monkeypatch.setattr(cleanup.cgroups, "detect", lambda: Backend())
+        cleanup.Cleanup._kill_leftovers(SimpleNamespace(cgroup_name=name))
+        assert planted and planted[0].pid == member.pid
+        assert planted[0].poll() is None, "the hub killed another account's process"
+    finally:
+        monkeypatch.undo()
+        for p in [member, *planted]:
+            p.kill()
+            p.wait()
+        wait_for(lambda: not backend.usage(name)["pids"], 30, "the test cgroup to empty")
+        backend.remove(name)
