@@ -72,6 +72,10 @@ if os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD") or "campushub_kernel_fork" in sy
 # Memory (and CPU) against this server's own limits in JupyterLab's status
 # bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
 # from the spawner's. Its Prometheus feed would walk every process each second.
+# The environment is shared, read-only and pinned by the site: JupyterLab's
+# PyPI extension manager could install nothing into it, yet it asks pip and
+# PyPI at every start (half a second of waiting, longer without internet).
+c.LabApp.extension_manager = "readonly"
 c.ResourceUseDisplay.track_cpu_percent = True
 c.ResourceUseDisplay.enable_prometheus_metrics = False
 # Where the user's policy allows their own environments, the Launcher shows
