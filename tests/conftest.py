@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sys
+from pathlib import Path
 
 import pytest
 
 from .harness import TEST_PREFIX, Browserless, Hub, running, wait_for
 from .tiers import lean_jsonschema
+
+# With PYTHONDONTWRITEBYTECODE (set on this project's machines) every run compiled every module again,
+# pytest's assertion rewriting of ~200 test modules included: 5-6 s of the fast tier's CPU. Compiled
+# files go to a cache outside the checkout instead, unless a PYTHONPYCACHEPREFIX was chosen already.
+if sys.dont_write_bytecode and sys.pycache_prefix is None:
+    sys.pycache_prefix = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") /
+                             "campushub" / "pycache")
+    sys.dont_write_bytecode = False
 
 lean_jsonschema()  # before any test module imports it (tests/tiers.py)
 
