@@ -17,7 +17,7 @@ import requests
 from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import unix_name
 
-from ....harness import TEST_PREFIX, Hub, wait_for
+from ....harness import TEST_PREFIX, Hub, run_code, wait_for
 from .paths import running_on, with_path
 
 PREFIX = TEST_PREFIX + "p"
@@ -76,9 +76,11 @@ def server_pid(user: str, server: str = "") -> int:
     return min(map(int, procs))  # the server itself started first
 
 
-def environ(pid: int) -> dict[str, str]:
-    items = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in items if b"=" in item)
+def environ(hub: Hub, user: str) -> dict[str, str]:
+    """The environment `user`'s server runs with, as its kernels get it (a
+    forked server's /proc/PID/environ is the fork server's initial one)."""
+    out = run_code(hub, user, hub.user_token(user), "import json, os; print(json.dumps(dict(os.environ)))")
+    return json.loads(out["stream"])
 
 
 REFUSED = [
@@ -126,7 +128,7 @@ def test_chosen_values_are_in_the_servers_cgroup(hub):
             assert (dirs["cpu"] / "cpu.max").read_text().split() == ["150000", "100000"]
             assert int((dirs["memory"] / "memory.max").read_text()) == 1536 * MIB
             assert int((dirs["memory"] / "memory.low").read_text()) == 1536 * MIB
-        assert environ(pid)["CUDA_VISIBLE_DEVICES"] == ""  # no GPU chosen: none visible
+        assert environ(hub, "ana")["CUDA_VISIBLE_DEVICES"] == ""  # no GPU chosen: none visible
         # the accepted choice is what JupyterHub keeps, in canonical form
         options = hub.api("GET", "users/ana").json()["servers"][""]["user_options"]
         assert options["cpu"] == 1.5 and options["memory"] == 1536 * MIB and options["gpus"] == 0
@@ -138,7 +140,7 @@ def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
     assert start(hub, "ana", {"gpus": 1}).status_code in (201, 202)
     wait_for(lambda: hub.server_ready("ana"), 180, "ana's GPU server")
     try:
-        assert environ(server_pid("ana"))["CUDA_VISIBLE_DEVICES"] == GPU
+        assert environ(hub, "ana")["CUDA_VISIBLE_DEVICES"] == GPU
         # allowed, but the only GPU is taken: the start fails, saying why
         r = start(hub, "abe", {"gpus": 1})
         assert r.status_code == 503 and "only 0 of this machine's 1 are free" in r.json()["message"], r.text
@@ -148,7 +150,7 @@ def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
     r = start(hub, "abe", {"gpus": 1})
     assert r.status_code in (201, 202), r.text
     wait_for(lambda: hub.server_ready("abe"), 180, "abe's GPU server after ana released it")
-    assert environ(server_pid("abe"))["CUDA_VISIBLE_DEVICES"] == GPU
+    assert environ(hub, "abe")["CUDA_VISIBLE_DEVICES"] == GPU
     stop(hub, "abe")
 
 

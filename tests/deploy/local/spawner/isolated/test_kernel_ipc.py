@@ -16,7 +16,8 @@ from pathlib import Path
 import requests
 
 from .....harness import execute, run_code
-from .conftest import as_user, server_pid, server_pids, start, stop
+from ..paths import env_dir_of
+from .conftest import as_user, server_pids, start, stop
 
 RUNTIME = "/tmp/jupyter-runtime"
 
@@ -60,10 +61,9 @@ def connection(user: str, kernel_id: str) -> dict:
     return json.loads(path.read_text())
 
 
-def env_python(user: str) -> str:
-    environ = Path(f"/proc/{server_pid(user)}/environ").read_bytes().split(b"\0")
-    venv = dict(i.decode().split("=", 1) for i in environ if b"=" in i)["VIRTUAL_ENV"]
-    return f"{venv}/bin/python"
+def env_python(hub) -> str:
+    # the site environment every server here runs (a forked server's /proc/PID/environ is the fork server's)
+    return str(env_dir_of(hub) / "bin" / "python")
 
 
 def test_kernels_and_proxied_pages_listen_on_no_tcp_port(hub):
@@ -181,7 +181,7 @@ def test_another_learner_cannot_subscribe_to_or_connect_to_a_kernel(hub):
             # control: the output really flows on the kernel's iopub socket, for
             # whoever may open it (root, through the victim's /proc root)
             iopub = f"/proc/{kernel_pid(victim, kid)}/root{info['ip']}-{info['iopub_port']}"
-            assert secret in subscribe(env_python(victim), iopub), "the control subscriber got nothing"
+            assert secret in subscribe(env_python(hub), iopub), "the control subscriber got nothing"
             victim_pids = server_pids(victim)
             code = PROBE.format(kid=kid, pids=victim_pids, runtime=RUNTIME)
             out = run_code(hub, attacker, ta, code, timeout=90)
