@@ -22,7 +22,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from ....hub.policy.spawner import PolicyMixin
 from ....i18n import N_, translate
-from . import cgroups, course_sync, gpus, log_cap, no_new_privs, private_tmp, readiness
+from . import cgroups, course_sync, gpus, log_cap, no_new_privs, off_loop, private_tmp, readiness
 from . import choice as local_choice
 from .cleanup import Cleanup
 from .fork_path import Tracking
@@ -152,7 +152,7 @@ class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSp
 
     async def _launch(self):
         # the relay is a subprocess: off the event loop, which serves everyone else meanwhile
-        out = await asyncio.to_thread(self._log_pipe)
+        out = await off_loop.run(off_loop.close_fd, self._log_pipe)
         try:
             started = await self._start_forked(out)
             if started is None:
