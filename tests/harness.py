@@ -283,3 +283,25 @@ def add_people(hub: Hub, people: dict[str, str | None]) -> None:
                 assert hub.api("POST", f"groups/{group}").status_code == 201
             r = hub.api("POST", f"groups/{group}/users", json={"users": [name]})
             assert r.status_code == 200, r.text
+
+
+def site_processes(data_dir: Path) -> list[int]:
+    """Live processes `up` started for this data dir: the hub, the proxy and
+    the services carry it in their environment; a fork server carries none
+    of it and is known by its socket there on its command line."""
+    marker = f"CAMPUSHUB_DATA_DIR={data_dir}".encode()
+    forks = f"{data_dir}/forkservers/".encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if (marker in env or forks in cmdline) and state != b"Z" and int(pid) != os.getpid():
+            found.append(int(pid))
+    return found

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from ..harness import Hub, campushub, wait_for
+from ..harness import Hub, campushub, site_processes, wait_for
 
 STEPS = [
     "Preparing the data dir",
@@ -33,25 +33,8 @@ def site(tmp_path_factory):
     assert _ours(h) == []
 
 
-def _ours(hub: Hub) -> list[str]:
-    """Live processes started for this site's data dir (hub and proxy carry it in their environment,
-    a fork server's command line names its socket there)."""
-    marker = f"CAMPUSHUB_DATA_DIR={hub.data_dir}".encode()
-    forks = f"{hub.data_dir}/forkservers/".encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read()
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if (marker in env or forks in cmdline) and state != b"Z" and int(pid) != os.getpid():
-            found.append(pid)
-    return found
+def _ours(hub: Hub) -> list[int]:
+    return site_processes(hub.data_dir)
 
 
 def _busy(hub: Hub) -> list[int]:

@@ -20,7 +20,7 @@ import requests
 from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
-from ...harness import Hub, campushub, wait_for
+from ...harness import Hub, campushub, site_processes, wait_for
 
 COURSES = {"ml": {"title": "Machine learning", "learners_group": "ml", "tutors_group": "ml-tutors"}}
 LEARNER = "alice-assign"
@@ -119,18 +119,7 @@ def test_a_killed_service_is_started_again(site):
 
 
 def _ours(hub: Hub) -> list[int]:
-    """Live processes started for this data dir (every one `up` starts carries it in its environment)."""
-    marker = f"CAMPUSHUB_DATA_DIR={hub.data_dir}".encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-        except OSError:
-            continue
-        if marker in env and pids.start_time(int(pid)) is not None:
-            found.append(int(pid))
-    return found
+    return site_processes(hub.data_dir)
 
 
 def test_stopped_while_starting_it_or_after_up_was_killed_nothing_is_left(tmp_path):
