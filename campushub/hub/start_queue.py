@@ -7,6 +7,13 @@ time; the others wait in arrival order, and each waiter is told its place
 and an estimate. A freed slot is handed straight to the first waiter, so a
 newcomer can never overtake someone already in line.
 
+Two rules keep a few people from stalling everyone (a server that never
+answers holds its start for up to http_timeout): while others wait, one
+owner (a learner, whatever their named servers) holds one slot at a time;
+and a start that has run HOLD_FACTOR times longer than starts usually take
+gives its slot back and goes on outside the line, as it is then waiting on
+itself, not on the machine.
+
 Written here rather than taken from a library: asyncio.Semaphore wakes
 waiters in order but cannot tell a waiter its place, and JupyterHub's
 concurrent_spawn_limit refuses the extra starts (429) instead of queuing
@@ -38,6 +45,10 @@ KEEP = 20
 # Between place changes a waiter's estimate is refreshed at most this often:
 # progress pages update without a flood of events.
 REFRESH_SECONDS = 10.0
+# A slot is held at most this many average starts, and never less than
+# HOLD_MIN seconds (a slow first start must not lose its slot at once).
+HOLD_FACTOR = 4
+HOLD_MIN = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +65,13 @@ class QueueTimeout(Exception):
 
 
 class _Waiter:
-    __slots__ = ("granted", "changed", "position")
+    __slots__ = ("granted", "changed", "position", "owner")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop):
+    def __init__(self, loop: asyncio.AbstractEventLoop, owner: str | None):
         self.granted: asyncio.Future = loop.create_future()
         self.changed = asyncio.Event()
         self.position = 0
+        self.owner = owner
 
 
 class StartQueue:
@@ -69,6 +81,7 @@ class StartQueue:
         self.slots = slots
         self.running = 0
         self._line: deque[_Waiter] = deque()
+        self._holders: dict[str, int] = {}  # owner -> slots held
         self._durations: deque[float] = deque(maxlen=KEEP)
         self._default = default_seconds
 
@@ -99,35 +112,54 @@ class StartQueue:
 
     @contextlib.asynccontextmanager
     async def turn(self, report: Callable[[int, int], None] | None = None,
-                   max_wait: float | None = None) -> AsyncIterator[None]:
-        """Hold one start slot for the block. While in line, report(position,
-        seconds) is called on each change of place, and every REFRESH_SECONDS
-        when the estimate changed. Cancelling while in line leaves the line;
-        the slot is released however the block ends. max_wait: raise
-        QueueTimeout after waiting this long (None: as long as it takes)."""
-        await self._acquire(report, max_wait)
+                   max_wait: float | None = None, owner: str | None = None) -> AsyncIterator[None]:
+        """Hold one start slot for the block (at most hold_seconds()). While
+        in line, report(position, seconds) is called on each change of place,
+        and every REFRESH_SECONDS when the estimate changed. Cancelling while
+        in line leaves the line; the slot is released however the block
+        ends. max_wait: raise QueueTimeout after waiting this long (None: as
+        long as it takes). owner: whose start this is (one slot each while
+        others wait)."""
+        await self._acquire(report, max_wait, owner)
         started = time.monotonic()
+        held = [True]
+
+        def give_back() -> None:
+            if held[0]:
+                held[0] = False
+                self._release(owner)
+
+        late = asyncio.get_running_loop().call_later(self.hold_seconds(), give_back)
         ok = False
         try:
             yield
             ok = True
         finally:
+            late.cancel()
             if ok:  # failed starts say little about how long a start takes
                 self.record(time.monotonic() - started)
-            self._release()
+            give_back()
 
-    async def _acquire(self, report, max_wait: float | None) -> None:
+    def hold_seconds(self) -> float:
+        return max(HOLD_MIN, HOLD_FACTOR * self.average_seconds())
+
+    def _take(self, owner: str | None) -> None:
+        self.running += 1
+        if owner is not None:
+            self._holders[owner] = self._holders.get(owner, 0) + 1
+
+    async def _acquire(self, report, max_wait: float | None, owner: str | None) -> None:
         if self.running < self.slots and not self._line:
-            self.running += 1
+            self._take(owner)
             return
-        waiter = _Waiter(asyncio.get_running_loop())
+        waiter = _Waiter(asyncio.get_running_loop(), owner)
         self._line.append(waiter)
         waiter.position = len(self._line)
         try:
             await self._wait(waiter, report, max_wait)
         except BaseException:
             if waiter.granted.done() and not waiter.granted.cancelled():
-                self._release()  # handed a slot just as we were cancelled: pass it on
+                self._release(owner)  # handed a slot just as we were cancelled: pass it on
             else:
                 waiter.granted.cancel()
                 self._leave(waiter)
@@ -155,18 +187,32 @@ class StartQueue:
             finally:
                 wake.cancel()
 
-    def _release(self) -> None:
+    def _release(self, owner: str | None = None) -> None:
         self.running -= 1
+        if owner is not None:
+            left = self._holders.get(owner, 0) - 1
+            if left > 0:
+                self._holders[owner] = left
+            else:
+                self._holders.pop(owner, None)
         self._hand_on()
+
+    def _next(self) -> _Waiter:
+        """The first in line whose owner holds no slot, else the first in line."""
+        for waiter in self._line:
+            if waiter.owner is None or waiter.owner not in self._holders:
+                return waiter
+        return self._line[0]
 
     def _hand_on(self) -> None:
         """Give free slots to the first in line, then tell the rest their new places."""
         handed = False
         while self._line and self.running < self.slots:
-            waiter = self._line.popleft()
+            waiter = self._next()
+            self._line.remove(waiter)
             if waiter.granted.done():  # cancelled meanwhile
                 continue
-            self.running += 1
+            self._take(waiter.owner)
             waiter.granted.set_result(True)
             handed = True
         if handed:

@@ -41,7 +41,7 @@ async def turn(spawner, report: Callable[[str], None]) -> AsyncIterator[None]:
 
     limit = spawner.configured_start_timeout()
     try:
-        async with queue.turn(tell, spawner.queue_timeout or None):
+        async with queue.turn(tell, spawner.queue_timeout or None, owner=getattr(spawner.user, "name", None)):
             spawner.start_timeout = limit  # what KubeSpawner's own waits and the hub's log read now
             if waited:
                 report(translate(lang, start_queue.YOUR_TURN))
