@@ -28,6 +28,10 @@ except ImportError:  # JupyterHub 5.x (the Kubernetes chart's) has none
             self.message = message
 
 POLL_SECONDS = 0.2
+# A server from the fork server answers within a few tenths of a second: at
+# POLL_SECONDS the hub would notice up to 0.2 s late, as much again as the
+# start itself. Polling a local port this often for a moment costs little.
+EARLY_POLL_SECONDS, EARLY_SECONDS = 0.04, 2.0
 
 
 def user_facing(message: str, log_message: str = "", status_code: int = 500) -> SpawnException:
@@ -40,7 +44,8 @@ def user_facing(message: str, log_message: str = "", status_code: int = 500) -> 
 async def wait_until_answering(spawner, url: str, explain_exit) -> None:
     """Poll `url`'s API and the process; raise a SpawnException saying why if it dies or hangs."""
     probe = url_path_join(url, spawner.server.base_url, "api")
-    deadline = time.monotonic() + spawner.http_timeout
+    began = time.monotonic()
+    deadline = began + spawner.http_timeout
     while True:
         status = await spawner.poll()
         if status is not None:
@@ -53,4 +58,5 @@ async def wait_until_answering(spawner, url: str, explain_exit) -> None:
             pass
         if time.monotonic() > deadline:
             raise user_facing(explain_exit(None))
-        await asyncio.sleep(POLL_SECONDS)
+        early = time.monotonic() - began < EARLY_SECONDS
+        await asyncio.sleep(EARLY_POLL_SECONDS if early else POLL_SECONDS)
