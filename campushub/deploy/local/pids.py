@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 # What a pid file written before start times were recorded may point at.
@@ -87,6 +88,13 @@ def signal_recorded(path: Path, signum: int) -> bool:
     pid = read(path)
     if pid is None:
         return False
+    return signal_checked(pid, signum, lambda: read(path) == pid)
+
+
+def signal_checked(pid: int, signum: int, still_it: Callable[[], bool]) -> bool:
+    """Send `signum` to `pid` only if still_it() holds once a pidfd pins the
+    process (so a later owner of the pid is never signalled); False if it no
+    longer runs or is not it."""
     try:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
@@ -94,7 +102,7 @@ def signal_recorded(path: Path, signum: int) -> bool:
     except (AttributeError, OSError):
         fd = None  # kernel before 5.3: plain kill, right after the check
     try:
-        if read(path) != pid:
+        if not still_it():
             return False
         if fd is None:
             os.kill(pid, signum)

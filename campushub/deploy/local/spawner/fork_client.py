@@ -110,23 +110,10 @@ class _Lines:
 def kill(pid: int, start_time: int | None) -> None:
     """SIGKILL that very process (None: whatever has the pid now), if it still runs."""
     try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    except (AttributeError, OSError):
-        fd = None  # kernel before 5.3: plain kill, right after the check
-    try:
-        if start_time is not None and pids.start_time(pid) != start_time:
-            return  # a later process with that pid
-        if fd is None:
-            os.kill(pid, signal.SIGKILL)
-        else:
-            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        pids.signal_checked(pid, signal.SIGKILL,
+                            lambda: start_time is None or pids.start_time(pid) == start_time)
     except OSError:
         pass
-    finally:
-        if fd is not None:
-            os.close(fd)
 
 
 def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> Launched:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
-import signal
 import time
 
 from jupyterhub.utils import random_port
@@ -89,25 +88,7 @@ def _signal(pid: int, start_time: int, signum: int) -> bool:
     """Send `signum` to that very process; False if it no longer runs."""
     if signum == 0:
         return fork_client.pid_alive(pid, start_time)
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return False
-    except (AttributeError, OSError):
-        fd = None  # kernel before 5.3: plain kill, right after the check
-    try:
-        if pids.start_time(pid) != start_time:
-            return False
-        if fd is None:
-            os.kill(pid, signum)
-        else:
-            signal.pidfd_send_signal(fd, signum)
-    except ProcessLookupError:
-        return False
-    finally:
-        if fd is not None:
-            os.close(fd)
-    return True
+    return pids.signal_checked(pid, signum, lambda: pids.start_time(pid) == start_time)
 
 
 class Tracking(Configurable):
