@@ -24,6 +24,8 @@ import requests
 import urllib3
 import websocket
 
+from .processes import site_processes  # noqa: F401  (tests import it from the harness)
+
 # Unique per pytest process, so concurrent runs (a developer's and a
 # benchmark's) never remove each other's accounts.
 TEST_PREFIX = f"cht{os.getpid() % 100000:05d}-"
@@ -284,24 +286,3 @@ def add_people(hub: Hub, people: dict[str, str | None]) -> None:
             r = hub.api("POST", f"groups/{group}/users", json={"users": [name]})
             assert r.status_code == 200, r.text
 
-
-def site_processes(data_dir: Path) -> list[int]:
-    """Live processes `up` started for this data dir: the hub, the proxy and
-    the services carry it in their environment; a fork server carries none
-    of it and is known by its socket there on its command line."""
-    marker = f"CAMPUSHUB_DATA_DIR={data_dir}".encode()
-    forks = f"{data_dir}/forkservers/".encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read()
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if (marker in env or forks in cmdline) and state != b"Z" and int(pid) != os.getpid():
-            found.append(int(pid))
-    return found
