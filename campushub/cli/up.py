@@ -203,7 +203,6 @@ def _start_fork_servers(config: dict, layout: Layout, published: dict, steps: St
     return servers
 
 
-
 def _hub_api(config: dict) -> str:
     return f"http://127.0.0.1:{config['hub']['hub_port']}{config['hub']['base_url']}hub/api/"
 
