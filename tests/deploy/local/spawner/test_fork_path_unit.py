@@ -1,5 +1,6 @@
 """The spawner's side of the fork path without a hub: when it is not taken
-and why, the request for a fork server, the hub's settings, and tracking a
+and why, the request for a fork server, what the forked child is asked
+for, the hub's settings, and tracking a
 process that is not the hub's child by pid and start time (real processes;
 the exit record is written in the fork server's format). The fork path
 through a real hub and fork server: test_fork_path.py."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pwd
 import socket
 import subprocess
 
@@ -122,3 +124,28 @@ def test_a_process_known_by_pid_and_start_time_is_polled_signalled_and_its_recor
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_the_child_is_asked_for_what_popen_and_preexec_fn_give_an_execd_server(tmp_path):
+    # argv and env as Popen gets them (get_env applies user_env), ids, groups and
+    # the chdir to the home as set_user_setuid, the hub's umask as inherited, and
+    # this start's cgroup and private /tmp as preexec_fn joins and enters them
+    s = spawner(tmp_path)
+    s._procs_files = ["/sys/fs/cgroup/pids/campushub/nobody/cgroup.procs"]
+    s._tmp_options = b"size=64m,nr_inodes=4096"
+    entry = pwd.getpwnam("nobody")
+    old = os.umask(0o027)
+    try:
+        r = fork_path.build_request(s)
+    finally:
+        os.umask(old)
+    assert r["argv"] == [SERVER, *s.get_args()]
+    assert r["env"] == {"HOME": "/nonexistent"}
+    assert (r["uid"], r["gid"], r["groups"]) == (entry.pw_uid, entry.pw_gid,
+                                                 os.getgrouplist("nobody", entry.pw_gid))
+    assert r["home"] == r["cwd"] == entry.pw_dir
+    assert r["umask"] == 0o027
+    assert r["procs_files"] == s._procs_files and r["tmp_options"] == "size=64m,nr_inodes=4096"
+    assert r["title"] == "jupyterhub-singleuser nobody" and r["kernel_zygote"] is True
+    s._tmp_options = None  # allow_unlimited where private mounts cannot be made: the host's /tmp
+    assert fork_path.build_request(s)["tmp_options"] is None
