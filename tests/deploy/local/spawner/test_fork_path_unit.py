@@ -1,8 +1,8 @@
 """The spawner's side of the fork path without a hub: when it is not taken
 and why, the request for a fork server, what the forked child is asked
-for, the hub's settings, and tracking a
-process that is not the hub's child by pid and start time (real processes;
-the exit record is written in the fork server's format). The fork path
+for, the hub's settings, and tracking a process that is not the hub's
+child by pid and start time (real processes; the exit record is written in
+the fork server's format). The fork path
 through a real hub and fork server: test_fork_path.py."""
 
 from __future__ import annotations
