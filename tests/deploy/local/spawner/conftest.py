@@ -16,6 +16,24 @@ def spawn_path(request) -> str:
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def really_forked(request):
+    """On the fork path every start of a test with a hub is forked: a start
+    that quietly fell back to exec would test the exec path twice. Tests
+    about the fallback itself use the fork_only fixture (test_fork_path.py)."""
+    checked = ("hub" in request.fixturenames and "fork_only" not in request.fixturenames
+               and request.getfixturevalue("spawn_path") == "fork")
+    log = request.getfixturevalue("hub").data_dir / "logs" / "hub.log" if checked else None
+    before = log.stat().st_size if log is not None and log.exists() else 0
+    yield
+    if log is None or not log.exists():
+        return
+    with open(log, "rb") as f:
+        f.seek(before if log.stat().st_size >= before else 0)  # a restarted hub may start a new log
+        execd = [line for line in f.read().decode(errors="replace").splitlines() if " by exec: " in line]
+    assert not execd, "started by exec on the fork path:\n" + "\n".join(execd)
+
+
 @pytest.fixture(scope="package")
 def hub(tmp_path_factory, spawn_path):
     h = Hub.create(tmp_path_factory.mktemp(f"spawner-{spawn_path}"),
