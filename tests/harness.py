@@ -286,3 +286,10 @@ def add_people(hub: Hub, people: dict[str, str | None]) -> None:
             r = hub.api("POST", f"groups/{group}/users", json={"users": [name]})
             assert r.status_code == 200, r.text
 
+
+
+def server_environ(hub: Hub, user: str) -> dict[str, str]:
+    """The environment `user`'s server runs with, as its kernels get it (a
+    forked server's /proc/PID/environ is the fork server's initial one)."""
+    out = run_code(hub, user, hub.user_token(user), "import json, os; print(json.dumps(dict(os.environ)))")
+    return json.loads(out["stream"])

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from campushub.deploy.local.spawner import cgroups
-from campushub.deploy.local.spawner.unix_users import unix_name
-
-from ...harness import ROOT, TEST_PREFIX, Hub, campushub, running, wait_for
+from ...harness import ROOT, TEST_PREFIX, Hub, campushub, running, server_environ, wait_for
 
 PREFIX = TEST_PREFIX + "t"
 SHIPPED = ROOT / "campushub" / "singleuser" / "environment.lock"
@@ -38,14 +35,6 @@ def hub(tmp_path_factory):
         yield h
 
 
-def server_env(user: str) -> dict[str, str]:
-    backend = cgroups.detect()
-    base = backend.mounts["pids"] if backend.version == 1 else backend.root
-    pids = (base / cgroups.PARENT / unix_name(user, PREFIX) / "cgroup.procs").read_text().split()
-    raw = Path(f"/proc/{min(map(int, pids))}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
-
-
 def start(hub: Hub, user: str) -> None:
     r = hub.api("POST", f"users/{user}/server", json={"user_options": {"environment": "tagged:stable"}})
     assert r.status_code in (201, 202), r.text
@@ -54,7 +43,7 @@ def start(hub: Hub, user: str) -> None:
 
 def test_moving_stable_reaches_new_servers_only(hub):
     start(hub, "early")
-    first = server_env("early")["VIRTUAL_ENV"]
+    first = server_environ(hub, "early")["VIRTUAL_ENV"]
     hub_pid = hub.proc.pid
 
     config = json.loads(hub.config_file.read_text())
@@ -65,8 +54,8 @@ def test_moving_stable_reaches_new_servers_only(hub):
     assert "tagged:stable -> second" in result.stdout
 
     start(hub, "late")
-    second = server_env("late")["VIRTUAL_ENV"]
+    second = server_environ(hub, "late")["VIRTUAL_ENV"]
     assert second != first and Path(second, ".campushub-complete").is_file()
     # the early server still runs from the first version, and still answers
-    assert server_env("early")["VIRTUAL_ENV"] == first and hub.server_ready("early")
+    assert server_environ(hub, "early")["VIRTUAL_ENV"] == first and hub.server_ready("early")
     assert hub.proc.pid == hub_pid and hub.proc.poll() is None

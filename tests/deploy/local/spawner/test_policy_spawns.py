@@ -17,7 +17,7 @@ import requests
 from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import unix_name
 
-from ....harness import TEST_PREFIX, Hub, run_code, wait_for
+from ....harness import TEST_PREFIX, Hub, server_environ, wait_for
 from .paths import running_on, with_path
 
 PREFIX = TEST_PREFIX + "p"
@@ -76,11 +76,7 @@ def server_pid(user: str, server: str = "") -> int:
     return min(map(int, procs))  # the server itself started first
 
 
-def environ(hub: Hub, user: str) -> dict[str, str]:
-    """The environment `user`'s server runs with, as its kernels get it (a
-    forked server's /proc/PID/environ is the fork server's initial one)."""
-    out = run_code(hub, user, hub.user_token(user), "import json, os; print(json.dumps(dict(os.environ)))")
-    return json.loads(out["stream"])
+environ = server_environ
 
 
 REFUSED = [
