@@ -22,6 +22,7 @@ from campushub.deploy.local.spawner.unix_users import unix_name
 from campushub.deploy.local.userenv import MARKER
 
 from ...harness import TEST_PREFIX, Hub, campushub, running, wait_for
+from ...processes import live_processes
 
 PREFIX = TEST_PREFIX + "u"
 
@@ -45,18 +46,7 @@ def _running(hub: Hub) -> dict | None:
 
 def _processes(needle: bytes) -> list[int]:
     """Live processes whose command line holds `needle`."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read()
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if needle in cmdline and state != b"Z":
-            found.append(int(pid))
-    return found
+    return live_processes(lambda env, cmdline: needle in cmdline)
 
 
 def _status(pid: int) -> dict[str, str]:
