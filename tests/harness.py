@@ -260,16 +260,20 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def progress_events(hub, user, name, timeout):
-    """Read the spawn progress event stream to its end, as the spawn page does."""
+def progress_events(hub, user, name, timeout, on_event=None):
+    """Read the spawn progress event stream to its end, as the spawn page does
+    (on_event(event) is called on each, as it comes)."""
     url = f"{hub.url}/hub/api/users/{name}/server/progress"
-    xsrf = user.session.cookies.get("_xsrf")
+    # the hub's own token: once the server is up its /user/NAME/ path sets a second _xsrf cookie
+    xsrf = user.session.cookies.get("_xsrf", path="/hub/")
     events = []
     with user.session.get(url, stream=True, timeout=timeout, headers={"X-XSRFToken": xsrf or ""}) as r:
         assert r.status_code == 200, r.text
         for line in r.iter_lines(decode_unicode=True):
             if line and line.startswith("data:"):
                 events.append(json.loads(line[5:]))
+                if on_event is not None:
+                    on_event(events[-1])
                 if events[-1].get("failed") or events[-1].get("ready"):
                     break
     return events

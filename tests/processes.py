@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,3 +34,33 @@ def site_processes(data_dir: Path) -> list[int]:
     marker = f"CAMPUSHUB_DATA_DIR={data_dir}".encode()
     forks = f"{data_dir}/forkservers/".encode()
     return live_processes(lambda env, cmdline: marker in env or forks in cmdline)
+
+
+class HeldForkServers:
+    """A site's fork servers stopped (SIGSTOP) until release(): a forked start
+    takes half a second, too short to watch, and while its fork server is held
+    a start waits (at most the client's first-reply limit, then it takes the
+    exec path). Use as a context manager; leaving it releases them."""
+
+    def __init__(self, data_dir: Path):
+        marker = f"{data_dir}/forkservers/".encode()
+        self.pids = live_processes(lambda env, cmdline: marker in cmdline)
+        self.held = False
+
+    def __enter__(self) -> HeldForkServers:
+        for pid in self.pids:
+            os.kill(pid, signal.SIGSTOP)
+        self.held = True
+        return self
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            for pid in self.pids:
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+
+    def __exit__(self, *exc) -> None:
+        self.release()

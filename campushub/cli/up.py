@@ -11,7 +11,7 @@ from rich.console import Console
 from .. import config as site_config
 from ..config import exposure, public_url
 from ..deploy.local import assignments_service, forkservers, ports, processes
-from ..deploy.local.environments import default_env_dir, ensure_environments
+from ..deploy.local.environments import default_env_dir, default_env_dirs, ensure_environments, published_now
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
@@ -193,13 +193,14 @@ def _start_fork_servers(config: dict, layout: Layout, published: dict, steps: St
                         life: Lifetime) -> forkservers.ForkServers | None:
     """The default tags' fork servers, answering; one that cannot start is a warning (servers then exec)."""
     say = _say(console, steps)
-    servers = forkservers.ForkServers(layout, Path(config["install_prefix"]) / "envs", say, life.starting_process)
+    servers = forkservers.ForkServers(layout, Path(config["install_prefix"]) / "envs", say, life.starting_process,
+                                      defaults=lambda: default_env_dirs(config, published_now(config)))
     try:
         servers.prepare()
     except OSError as e:
         say(f"No fork servers: {e}. Servers start the usual way.", warning=True)
         return None
-    servers.start(forkservers.default_env_dirs(config, published))
+    servers.start(default_env_dirs(config, published))
     return servers
 
 

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from ..conftest import make_user
 from ..harness import save_artifact
+from ..processes import HeldForkServers
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +97,10 @@ def test_spawn_pending_page_in_japanese(hub, admin, new_page):
     dave = make_user(hub, admin, "dave")
     page = new_page("ja-JP")
     open_login(page, hub)
-    with page.expect_response(re.compile(r"/hub/spawn-pending/dave")) as pending:
+    # a start that ends within the hub's slow_spawn_timeout (10 s) never shows
+    # the pending page: held fork servers make this one wait 10 s, then exec
+    with HeldForkServers(hub.data_dir), page.expect_response(re.compile(r"/hub/spawn-pending/dave"),
+                                                      timeout=LAB_TIMEOUT) as pending:
         submit_login(page, dave)
     html = pending.value.text()
     assert '<html lang="ja">' in html and "サーバーを起動しています。" in html, html[:2000]

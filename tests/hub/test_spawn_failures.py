@@ -17,8 +17,11 @@ from ..harness import Browserless, Hub, progress_events, wait_for
 
 @pytest.fixture(scope="module")
 def tiny_hub(tmp_path_factory):
-    """A hub whose memory limit is too small for a server to start."""
-    h = Hub.create(tmp_path_factory.mktemp("tiny"), {"limits": {"memory": "64M"}})
+    """A hub whose memory limit is too small for a server to start. On the
+    exec path, that is: a forked server shares the fork server's pages and
+    starts within the smallest limit (64M), so this hub starts by exec."""
+    h = Hub.create(tmp_path_factory.mktemp("tiny"), {"limits": {"memory": "64M"},
+                                                     "spawner": {"fork_server": False}})
     h.up()
     yield h
     h.down("--stop-servers")

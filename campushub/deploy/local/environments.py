@@ -97,6 +97,29 @@ def default_env_dir(config: dict, published: dict[str, dict[str, Path]]) -> Path
     return published[name][env.get("default_tag", "stable")]
 
 
+def default_env_dirs(config: dict, published: dict[str, dict[str, Path]]) -> list[Path]:
+    """The env dir of every environment's default tag, each once."""
+    found = []
+    for name, env in definitions(config).items():
+        env_dir = published.get(name, {}).get(env.get("default_tag", "stable"))
+        if env_dir is not None and Path(env_dir).resolve() not in found:
+            found.append(Path(env_dir).resolve())
+    return found
+
+
+def published_now(config: dict) -> dict[str, dict[str, Path]]:
+    """What the site's tags point at now: an `env build` may have moved them
+    since `up` built (the same {name: {tag: env_dir}} as ensure_environments)."""
+    out: dict[str, dict[str, Path]] = {}
+    for name, env in definitions(config).items():
+        for tag in env["tags"]:
+            try:
+                out.setdefault(name, {})[tag] = resolve(site_dir(config), name, tag).env_dir
+            except LookupError:
+                pass
+    return out
+
+
 def resolve(site, name: str, tag: str) -> Resolved:
     """What a tag of the site (its data dir) points to right now; LookupError if it is not built."""
     link = _root(site) / name / "tags" / tag

@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...config.environments import definitions
 from . import forkserver_wanted, processes
 from .forkserver_process import fingerprint, identity, spawn
 from .forkserver_state import PREFIX, write_state
@@ -61,16 +60,6 @@ def directory(layout: Layout) -> Path:
     return layout.data_dir / "forkservers"
 
 
-def default_env_dirs(config: dict, published: dict[str, dict[str, Path]]) -> list[Path]:
-    """The env dir of every environment's default tag, each once."""
-    found = []
-    for name, env in definitions(config).items():
-        env_dir = published.get(name, {}).get(env.get("default_tag", "stable"))
-        if env_dir is not None and Path(env_dir).resolve() not in found:
-            found.append(Path(env_dir).resolve())
-    return found
-
-
 def pid_name(env_dir: Path, replacing: bool = False) -> str:
     return f"{PREFIX}{env_dir.name}" + ("-next" if replacing else "")
 
@@ -95,14 +84,18 @@ class _Env:
     pinged: float = 0.0
     misses: int = 0
     error: str = ""
+    default: bool = False  # a default tag's: retired when that tag moves away
 
 
 class ForkServers:
     """The fork servers of one `up`. `guard` (Lifetime.starting_process) holds
     off a stop signal between starting a process and recording its pid."""
 
-    def __init__(self, layout: Layout, envs_root: Path, say: Say, guard=contextlib.nullcontext):
+    def __init__(self, layout: Layout, envs_root: Path, say: Say, guard=contextlib.nullcontext,
+                 defaults: Callable[[], list[Path]] | None = None):
+        """`defaults()`: the default tags' env dirs as they are now (followed while `up` runs)."""
         self.layout, self.envs_root, self.say, self.guard = layout, Path(envs_root), say, guard
+        self.defaults, self._defaults_checked = defaults, 0.0
         self.dir = directory(layout)
         self.envs: dict[str, _Env] = {}
         self._files: dict[str, list[Path]] = {}
@@ -119,7 +112,7 @@ class ForkServers:
     def start(self, env_dirs: list[Path], timeout: float = READY_TIMEOUT) -> bool:
         """Start one per env dir and wait until each answers or failed; True if all answer."""
         for env_dir in env_dirs:
-            self._add(Path(env_dir))
+            self._add(Path(env_dir)).default = True
         deadline = time.monotonic() + timeout
         while any(env.pending for env in self.envs.values()) and time.monotonic() < deadline:
             for env in self.envs.values():
@@ -139,6 +132,7 @@ class ForkServers:
     def _tick(self) -> None:
         self._take_wanted()
         now = time.monotonic()
+        self._follow_defaults(now)
         for env in list(self.envs.values()):
             if env.pending:
                 self._advance(env)
@@ -155,6 +149,25 @@ class ForkServers:
             elif not self._changed(env, now) and now - env.pinged >= HEALTH_EVERY:
                 self._health(env)
         self._save()
+
+    def _follow_defaults(self, now: float) -> None:
+        if self.defaults is None or now - self._defaults_checked < CHECK_EVERY:
+            return
+        self._defaults_checked = now
+        current = {d.name: d for d in map(Path, self.defaults())}
+        for name, env in list(self.envs.items()):
+            if env.default and name not in current:
+                self.say(f"{name} is no longer a default environment: stopping its fork server (its "
+                         "servers go on running; a start there asks for it again)")
+                for proc in (env.pending, env.current):
+                    if proc is not None:
+                        processes.stop(self.layout, proc.name, timeout=5)
+                        proc.proc.poll()
+                del self.envs[name]
+        for name, env_dir in current.items():
+            if name not in self.envs:
+                self.say(f"Starting a fork server for {name} (now a default environment)")
+            self._add(env_dir).default = True
 
     def _changed(self, env: _Env, now: float) -> bool:
         """Replace a running fork server whose environment changed; True if it did."""
@@ -187,10 +200,11 @@ class ForkServers:
 
     # -- one environment ---------------------------------------------------
 
-    def _add(self, env_dir: Path) -> None:
+    def _add(self, env_dir: Path) -> _Env:
         if env_dir.name not in self.envs:
             self.envs[env_dir.name] = _Env(env_dir)
             self._launch(self.envs[env_dir.name])
+        return self.envs[env_dir.name]
 
     def _log(self, env_dir: Path) -> Path:
         return self.layout.log_file(pid_name(env_dir))

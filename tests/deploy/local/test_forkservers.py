@@ -222,3 +222,26 @@ def test_one_that_cannot_start_is_a_warning_and_is_tried_again(site):
 def test_switched_off_in_the_config():
     assert forkservers.enabled({"spawner": {"fork_server": True}})
     assert not forkservers.enabled({"spawner": {"fork_server": False}})
+
+
+def test_a_moved_default_tag_is_warmed_and_the_old_versions_parent_retired(site):
+    old, new = _env(site.envs), _env(site.envs)
+    defaults = [old]
+    site.servers.defaults = lambda: list(defaults)  # as `up` passes: the default tags as they are now
+    assert site.servers.start([old])
+    old_parent = site.state(old)["pid"]
+    server = site.launch(old)
+    defaults[:] = [new]  # `campushub env build` moved the tag while `up` runs
+    site.tick_until(lambda: any(s["env"] == new.name and s["state"] == "running" for s in describe(site.layout)),
+                    "the new default's fork server to answer")
+    assert fork_client.ping(site.socket(new))
+    assert not _alive(old_parent) and not os.path.exists(site.socket(old))
+    assert old.name not in {s["env"] for s in describe(site.layout)}
+    assert _alive(server)  # a running server of the old version is not touched
+    assert any("no longer a default" in message for message, _ in site.said)
+    # a start of the old version (a group pinned to it) asks for its fork server again
+    fork_client.want(str(forkservers.directory(site.layout)), str(old))
+    site.tick_until(lambda: fork_client.ping(site.socket(old)), "the old version's fork server on demand")
+    site.servers._defaults_checked = 0.0  # this tick looks at the defaults again
+    site.servers.tick()
+    assert fork_client.ping(site.socket(old))  # asked for, not a default: not retired

@@ -21,6 +21,7 @@ from .. import pids
 from ..forkserver.protocol import send_request
 
 PACKAGE = "campushub_forkserver"
+FIRST_REPLY = 10.0  # seconds for a fork server to accept and fork
 _SOURCE = Path(__file__).resolve().parent.parent / "forkserver"
 
 
@@ -116,15 +117,26 @@ def kill(pid: int, start_time: int | None) -> None:
         pass
 
 
-def launch(socket: str, request: dict, log_fd: int, timeout: float = 30) -> Launched:
+def launch(socket: str, request: dict, log_fd: int, timeout: float = 30,
+           first_reply: float = FIRST_REPLY) -> Launched:
     """Start a server; its pid (with its start time) once the child is about to run it."""
-    deadline = time.monotonic() + timeout
-    sock = _connect(socket, timeout)
+    start = time.monotonic()
+    deadline = start + timeout
+    sock = _connect(socket, min(timeout, first_reply))
     pid = start_time = None
     try:
         send_request(sock, {**request, "op": "spawn"}, [log_fd])
-        lines = _Lines(sock, deadline)
-        first = lines.next()
+        # A fork server that accepts and forks answers at once: one that is hung
+        # (stopped, swapping) costs this start first_reply seconds before the exec
+        # path, not the whole timeout. A child that never saw the request (we
+        # closed first) fails on its first write and starts nothing.
+        lines = _Lines(sock, start + min(timeout, first_reply))
+        try:
+            first = lines.next()
+        except TimeoutError:
+            raise ForkUnavailable(f"the fork server at {socket} did not answer within {min(timeout, first_reply):g} "
+                                  "seconds") from None
+        lines.deadline = deadline
         if first is None:
             raise ForkUnavailable(f"the fork server at {socket} closed the connection without forking")
         if "error" in first:

@@ -121,3 +121,28 @@ def test_a_server_asked_for_a_kernel_zygote_starts_with_or_without_one(forkserve
     finally:
         os.killpg(pid, signal.SIGKILL)
     assert _exit_code(forkserver, pid) == -signal.SIGKILL
+
+
+def test_a_hung_fork_server_costs_a_start_its_first_reply_limit_and_starts_nothing_later(
+        forkserver, accounts, workdir, hub_port):
+    req = servers.request(forkserver, accounts["a"], hub_port=hub_port, private_tmp=False)
+    log = workdir / "hung.log"
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    before = set(os.listdir(forkserver.exits))
+    os.kill(forkserver.process.pid, signal.SIGSTOP)  # hung: it neither accepts nor forks
+    try:
+        with pytest.raises(fork_client.ForkUnavailable, match="did not answer within 0.5 seconds"):
+            fork_client.launch(forkserver.socket, req, fd, timeout=30, first_reply=0.5)
+    finally:
+        os.close(fd)
+        os.kill(forkserver.process.pid, signal.SIGCONT)
+    # On resuming it accepts the abandoned connection and forks; that child's
+    # first write meets a closed connection, so it ends before becoming the user
+    new = []
+    wait_for(lambda: new.extend(set(os.listdir(forkserver.exits)) - before - set(new)) or new, 30,
+             "the abandoned request's child to end")
+    pid = int(new[0])
+    assert _exit_code(forkserver, pid) == 1
+    assert log.read_text() == ""
+    assert fork_client.ping(forkserver.socket)
+
