@@ -6,29 +6,20 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import os
-import signal
 import sys
-import tempfile
-import time
-import traceback
 from pathlib import Path
 
 import psutil
 
+from ..spawn import frame
 from ..spawn.common import log
 from ..spawn.cpu import LEDGER_ROOTS
 from ..spawn.hubs import cleanup, keep_logs, start_campushub, start_stock
 from ..spawn.machine import machine_info, software_info
 from . import __doc__ as DOC
-from .crowd import Interrupted
 from .directory import LEARNER_PREFIX, CampusClass, Directory, StockClass, learner
 from .lesson import run_class
 from .report import summarize, table
-
-
-def _on_signal(signum, frame):
-    raise Interrupted(f"signal {signum}")
 
 
 def sizes(text: str) -> list[int]:
@@ -128,42 +119,10 @@ def tidy(args, workdir: Path, state: dict) -> None:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    if os.geteuid() != 0:
-        raise SystemExit("run as root: the benchmark creates unix accounts")
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    workdir = Path(tempfile.mkdtemp(prefix="campushub-classroom-"))
-    os.chmod(workdir, 0o755)
-    phases: list[dict] = []
     state: dict = {}
-    result: dict = {}
-    code = 1
-    t0 = time.monotonic()
-    try:
-        result = measure(args, workdir, phases, state)
-        code = 0
-    except Interrupted as e:
-        log(f"interrupted ({e}); cleaning up")
-        code = 130
-    except Exception:
-        traceback.print_exc()
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        tidy(args, workdir, state)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if phases and "summary" not in result:
-        result.update(phases=phases, summary=summarize(phases), incomplete=True)
-    if result.get("summary"):
-        print(table(result["summary"]))
-        print()
-        print(json.dumps(result, indent=1))
-        if args.json:
-            Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
-            log(f"wrote {args.json}")
-    log(f"finished in {time.monotonic() - t0:.0f}s")
-    return code
+    return frame.run("campushub-classroom-", lambda workdir, phases: measure(args, workdir, phases, state),
+                     lambda workdir: tidy(args, workdir, state), summarize,
+                     lambda result: table(result["summary"]), args.json)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import signal
 import aiohttp
 
 from ..spawn.common import log
+from ..spawn.frame import Interrupted
 from .directory import password
 from .learner import Learner, new_sample
 
@@ -38,10 +39,6 @@ async def _one(base: str, name: str, offset: float, timeout: float, connector, l
     finally:
         await learner.close()
     return sample
-
-
-class Interrupted(BaseException):
-    """SIGTERM/SIGINT: a BaseException, so no `except Exception` on the way swallows it."""
 
 
 async def _so_far(label: str, live: list[dict], total: int) -> None:

@@ -5,17 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import signal
 import sys
-import tempfile
-import time
-import traceback
 from pathlib import Path
 
 from tests.harness import TEST_PREFIX
 
 from . import __doc__ as DOC
+from . import frame
 from .common import CODE, POLL, POLL_MANY, log
 from .cpu import LEDGER_ROOTS
 from .hubs import cleanup, keep_logs, start_campushub, start_stock
@@ -23,14 +19,6 @@ from .machine import machine_info, software_info
 from .phases import run_round
 from .report import summarize, table
 from .steps import profile, profile_text
-
-
-class Interrupted(BaseException):
-    """SIGTERM/SIGINT: a BaseException, so no `except Exception` on the way swallows it."""
-
-
-def _on_signal(signum, frame):
-    raise Interrupted(f"signal {signum}")
 
 
 def parse(argv) -> argparse.Namespace:
@@ -80,47 +68,21 @@ def measure(args, workdir: Path, phases: list[dict], hubs: dict) -> dict:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    if os.geteuid() != 0:
-        raise SystemExit("run as root: the benchmark creates unix accounts")
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    workdir = Path(tempfile.mkdtemp(prefix="campushub-bench-"))
-    os.chmod(workdir, 0o755)
-    phases: list[dict] = []
     hubs: dict = {}
-    result: dict = {}
-    code = 1
-    t0 = time.monotonic()
-    try:
-        result = measure(args, workdir, phases, hubs)
-        code = 0
-    except Interrupted as e:
-        log(f"interrupted ({e}); cleaning up")
-        code = 130
-    except Exception:
-        traceback.print_exc()
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def tidy(workdir: Path) -> None:
         if args.keep_logs:
             keep_logs(workdir, Path(args.keep_logs))
         cleanup(hubs.get("stock"), hubs.get("campus"), workdir)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if phases and "summary" not in result:
-        result.update(phases=phases, summary=summarize(phases), incomplete=True)
-    if result.get("summary"):
+
+    def render(result: dict) -> str:
         text = table(result["summary"], args.users)
         if result.get("profile"):
             text += "\n\n" + profile_text(result["profile"])
-        print(text)
-        print()
-        print(json.dumps(result, indent=1))
-        if args.json:
-            Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
-            log(f"wrote {args.json}")
-    log(f"finished in {time.monotonic() - t0:.0f}s")
-    return code
+        return text
+
+    return frame.run("campushub-bench-", lambda workdir, phases: measure(args, workdir, phases, hubs), tidy,
+                     summarize, render, args.json)
 
 
 if __name__ == "__main__":
