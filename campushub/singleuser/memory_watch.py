@@ -42,24 +42,42 @@ def _read(path):
     return None if value == "max" else int(value)
 
 
-def _watch(usage_file, limit_file, template):
-    last_warning = 0.0
-    while True:
-        time.sleep(INTERVAL)
-        try:
-            used, limit = _read(usage_file), _read(limit_file)
-        except (OSError, ValueError):
-            return
-        if not limit or used < THRESHOLD * limit or time.monotonic() - last_warning < QUIET_SECONDS:
-            continue
-        last_warning = time.monotonic()
-        sys.stderr.write("\n" + template.format(used=used // 2**20, limit=limit // 2**20) + "\n")
-        sys.stderr.flush()
+class Watch:
+    """Polls the cgroup's usage while a cell runs, and only then: a kernel
+    waiting for its learner costs nothing (at 20 polls a second, a hundred
+    idle kernels would keep a third of a core busy)."""
+
+    def __init__(self, usage_file, limit_file, template):
+        self.usage_file, self.limit_file, self.template = usage_file, limit_file, template
+        self.running = threading.Event()
+        self.last_warning = 0.0
+
+    def pre_execute(self):
+        self.running.set()
+
+    def post_execute(self):
+        self.running.clear()
+
+    def loop(self):
+        while True:
+            self.running.wait()
+            time.sleep(INTERVAL)
+            try:
+                used, limit = _read(self.usage_file), _read(self.limit_file)
+            except (OSError, ValueError):
+                return
+            if not limit or used < THRESHOLD * limit or time.monotonic() - self.last_warning < QUIET_SECONDS:
+                continue
+            self.last_warning = time.monotonic()
+            sys.stderr.write("\n" + self.template.format(used=used // 2**20, limit=limit // 2**20) + "\n")
+            sys.stderr.flush()
 
 
 def load_ipython_extension(ipython):
     files = _files()
     if not files or not all(os.path.exists(f) for f in files):
         return
-    template = os.environ.get("CAMPUSHUB_MEMORY_WARNING") or DEFAULT
-    threading.Thread(target=_watch, args=(*files, template), name="campushub-memory-watch", daemon=True).start()
+    watch = Watch(*files, os.environ.get("CAMPUSHUB_MEMORY_WARNING") or DEFAULT)
+    ipython.events.register("pre_execute", watch.pre_execute)
+    ipython.events.register("post_execute", watch.post_execute)
+    threading.Thread(target=watch.loop, name="campushub-memory-watch", daemon=True).start()
