@@ -59,6 +59,26 @@ def reset(env: dict[str, str], umask: int) -> None:
     tempfile._name_sequence = None
     os.umask(umask)
     _user_site()
+    _home_defaults()
+
+
+def _home_defaults() -> None:
+    # JupyterLab reads its settings and workspaces directories from HOME (and
+    # JUPYTERLAB_SETTINGS_DIR, JUPYTERLAB_WORKSPACES_DIR) as class defaults at
+    # import: imported in the fork server they named root's home, so a
+    # learner's settings could not be saved. Read them again as this user.
+    labapp = sys.modules.get("jupyterlab.labapp")
+    if labapp is None:
+        return
+    traits = labapp.LabApp.class_traits()
+    # traitlets also copies a static default into each class at class creation
+    initial = labapp.LabApp.__dict__.get("_static_immutable_initial_values", {})
+    for name, read in (("user_settings_dir", labapp.get_user_settings_dir),
+                       ("workspaces_dir", labapp.get_workspaces_dir)):
+        if name in traits:
+            traits[name].default_value = read()
+            if name in initial:
+                initial[name] = traits[name].default_value
 
 
 def _user_site() -> None:
