@@ -291,7 +291,6 @@ def add_people(hub: Hub, people: dict[str, str | None]) -> None:
             assert r.status_code == 200, r.text
 
 
-
 def server_environ(hub: Hub, user: str) -> dict[str, str]:
     """The environment `user`'s server runs with, as its kernels get it (a
     forked server's /proc/PID/environ is the fork server's initial one)."""

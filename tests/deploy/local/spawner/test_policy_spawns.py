@@ -76,9 +76,6 @@ def server_pid(user: str, server: str = "") -> int:
     return min(map(int, procs))  # the server itself started first
 
 
-environ = server_environ
-
-
 REFUSED = [
     ("pat", {"cpu": 8}, "between 0.5 and 1"),
     ("pat", {"cpu": -1}, "between 0.5 and 1"),
@@ -124,7 +121,7 @@ def test_chosen_values_are_in_the_servers_cgroup(hub):
             assert (dirs["cpu"] / "cpu.max").read_text().split() == ["150000", "100000"]
             assert int((dirs["memory"] / "memory.max").read_text()) == 1536 * MIB
             assert int((dirs["memory"] / "memory.low").read_text()) == 1536 * MIB
-        assert environ(hub, "ana")["CUDA_VISIBLE_DEVICES"] == ""  # no GPU chosen: none visible
+        assert server_environ(hub, "ana")["CUDA_VISIBLE_DEVICES"] == ""  # no GPU chosen: none visible
         # the accepted choice is what JupyterHub keeps, in canonical form
         options = hub.api("GET", "users/ana").json()["servers"][""]["user_options"]
         assert options["cpu"] == 1.5 and options["memory"] == 1536 * MIB and options["gpus"] == 0
@@ -136,7 +133,7 @@ def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
     assert start(hub, "ana", {"gpus": 1}).status_code in (201, 202)
     wait_for(lambda: hub.server_ready("ana"), 180, "ana's GPU server")
     try:
-        assert environ(hub, "ana")["CUDA_VISIBLE_DEVICES"] == GPU
+        assert server_environ(hub, "ana")["CUDA_VISIBLE_DEVICES"] == GPU
         # allowed, but the only GPU is taken: the start fails, saying why
         r = start(hub, "abe", {"gpus": 1})
         assert r.status_code == 503 and "only 0 of this machine's 1 are free" in r.json()["message"], r.text
@@ -146,7 +143,7 @@ def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
     r = start(hub, "abe", {"gpus": 1})
     assert r.status_code in (201, 202), r.text
     wait_for(lambda: hub.server_ready("abe"), 180, "abe's GPU server after ana released it")
-    assert environ(hub, "abe")["CUDA_VISIBLE_DEVICES"] == GPU
+    assert server_environ(hub, "abe")["CUDA_VISIBLE_DEVICES"] == GPU
     stop(hub, "abe")
 
 
