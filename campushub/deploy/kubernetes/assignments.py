@@ -1,16 +1,15 @@
-"""Where the `assignments` hub service runs in a release: a Deployment of
-its own (render/assignments.py) behind a Service of this name, which the
-hub's service entry, the proxy's route and the user servers all point at."""
+"""Where the `assignments` hub service runs in a release (service_place.py):
+a Deployment of its own (render/assignments.py) behind a Service of this
+name."""
 
 from __future__ import annotations
 
-NAME = "campushub-assignments"
-PORT = 8080
-# The chart makes an API token for each hub.services entry and keeps it in
-# the hub's Secret under this key; the service's pod reads it from there.
-HUB_SECRET = "hub"
-TOKEN_KEY = "hub.services.assignments.apiToken"
+from .service_place import ASSIGNMENTS, HUB_SECRET, PORT
+
+NAME = ASSIGNMENTS.name
+TOKEN_KEY = ASSIGNMENTS.token_key
+__all__ = ["HUB_SECRET", "NAME", "PORT", "TOKEN_KEY", "url"]
 
 
 def url() -> str:
-    return f"http://{NAME}:{PORT}"
+    return ASSIGNMENTS.url()

@@ -1,0 +1,39 @@
+"""Where one of our hub services runs in a release: a Deployment of its own
+(render/hub_service.py) behind a Service named campushub-<service>, which the
+hub's service entry, the proxy's route and the user servers all point at.
+The hub's configuration and the rendered objects take the names from here,
+so the two cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PORT = 8080
+# The chart makes an API token for each hub.services entry and keeps it in
+# the hub's Secret (templates/hub/secret.yaml); the service's pod reads it there.
+HUB_SECRET = "hub"
+
+
+@dataclass(frozen=True)
+class Place:
+    service: str  # the hub service's name (hub/services.py)
+
+    @property
+    def name(self) -> str:
+        """The Deployment's, Service's, claim's and NetworkPolicy's name."""
+        return f"campushub-{self.service}"
+
+    @property
+    def port(self) -> int:
+        return PORT
+
+    @property
+    def token_key(self) -> str:
+        return f"hub.services.{self.service}.apiToken"
+
+    def url(self) -> str:
+        return f"http://{self.name}:{PORT}"
+
+
+ASSIGNMENTS = Place("assignments")
+ANALYTICS = Place("analytics")
