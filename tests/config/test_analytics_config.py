@@ -1,0 +1,46 @@
+"""The analytics section: defaults, when the service runs, and bad values
+named by key and line."""
+
+import pytest
+
+from campushub.config import ConfigError, defaults, loads
+from campushub.config.analytics import enabled
+
+
+def test_defaults():
+    assert defaults()["analytics"] == {"enabled": True, "port": None, "db_url": None, "retention_days": 365,
+                                       "poll_interval": 60, "flush_interval": 5}
+
+
+def test_runs_on_every_site_unless_turned_off():
+    # no course needed: the platform's figures are worth having anywhere
+    assert enabled(loads(""))
+    assert not enabled(loads("analytics:\n  enabled: false\n"))
+
+
+def test_good_values_are_kept():
+    section = loads("analytics:\n  port: 705\n  db_url: postgresql://a@db/analytics\n  retention_days: 0\n"
+                    "  poll_interval: 3600\n  flush_interval: 1\n")["analytics"]
+    assert section == {"enabled": True, "port": 705, "db_url": "postgresql://a@db/analytics", "retention_days": 0,
+                       "poll_interval": 3600, "flush_interval": 1}
+
+
+@pytest.mark.parametrize("body, key, hint", [
+    ("  enabled: sometimes\n", "analytics.enabled", "boolean"),
+    ("  port: 0\n", "analytics.port", "at least 1"),
+    ("  db_url: mysql://x/y\n", "analytics.db_url", "postgresql://"),
+    ("  retention_days: -1\n", "analytics.retention_days", "at least 0"),
+    ("  retention_days: 3651\n", "analytics.retention_days", "at most 3650"),
+    ("  poll_interval: 9\n", "analytics.poll_interval", "at least 10"),
+    ("  poll_interval: 3601\n", "analytics.poll_interval", "at most 3600"),
+    ("  flush_interval: 0\n", "analytics.flush_interval", "at least 1"),
+    ("  flush_interval: 301\n", "analytics.flush_interval", "at most 300"),
+    ("  flush_interval: soon\n", "analytics.flush_interval", "integer"),
+    ("  storage: 5G\n", "analytics", "allowed keys"),
+])
+def test_bad_values_name_key_and_line(body, key, hint):
+    with pytest.raises(ConfigError) as e:
+        loads("hub:\n  port: 8000\nanalytics:\n  # what the site records\n" + body, "site.yaml")
+    assert e.value.key == key
+    assert e.value.line == 5, str(e.value)
+    assert hint in str(e.value) and "site.yaml" in str(e.value)
