@@ -26,6 +26,8 @@ LAYERS = {
     "campushub.hub": HUB,
     "campushub.content": HUB,
     "campushub.content.sync": HUB,
+    # what our hub services (assignments, analytics) share: database, pages, metrics
+    "campushub.webservice": HUB,
     "campushub.deploy": DEPLOY,
     "campushub.deploy.local": DEPLOY,
     "campushub.deploy.kubernetes": DEPLOY,
@@ -33,6 +35,8 @@ LAYERS = {
     "campushub.content.check": DEPLOY,
     # the assignments service: a hub service beside the hub, using content.check's sandbox
     "campushub.assignments": DEPLOY,
+    # the analytics service: a hub service beside the hub, like assignments
+    "campushub.analytics": DEPLOY,
     "campushub.cli": TOP,
     "campushub.__main__": TOP,
 }
@@ -41,7 +45,12 @@ APART = {("campushub.deploy.local", "campushub.deploy.kubernetes"),
          ("campushub.deploy.kubernetes", "campushub.deploy.local"),
          # the service runs in both deployments; each starts it, it uses neither
          ("campushub.assignments", "campushub.deploy.local"),
-         ("campushub.assignments", "campushub.deploy.kubernetes")}
+         ("campushub.assignments", "campushub.deploy.kubernetes"),
+         ("campushub.analytics", "campushub.deploy.local"),
+         ("campushub.analytics", "campushub.deploy.kubernetes"),
+         # two services: what they have in common lives in campushub.webservice
+         ("campushub.analytics", "campushub.assignments"),
+         ("campushub.assignments", "campushub.analytics")}
 DOTTED = re.compile(r"campushub(?:\.\w+)+(?::\w+)?")
 
 
