@@ -63,7 +63,9 @@ def test_render_writes_the_release_and_no_secret(tmp_path):
     assert OIDC_SECRET not in result.stdout + result.stderr
     values = yaml.safe_load((out / "values.yaml").read_text())
     assert values["hub"]["image"]["name"] == "registry.example.org/campushub/campushub-hub"
-    assert {m["kind"] for m in yaml.safe_load_all((out / "manifests.yaml").read_text())} == {"PersistentVolumeClaim"}
+    # the shared volume's claim, and the analytics service (on by default) with its claim
+    assert {m["kind"] for m in yaml.safe_load_all((out / "manifests.yaml").read_text())} == {
+        "PersistentVolumeClaim", "ConfigMap", "Deployment", "Service", "NetworkPolicy"}
     text = (out / "README.md").read_text()
     assert "kubectl --namespace jhub create secret generic campushub-secrets" in text
     assert "--from-env-file=secrets.env" in text and "\noidc-client-secret=CLIENT-SECRET\n" in text
@@ -119,7 +121,7 @@ def test_objects_no_longer_rendered_are_not_left_behind(tmp_path):
     out = tmp_path / "release"
     assert campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out)).returncode == 0
     assert (out / "manifests.yaml").is_file()
-    without_volume = CONFIG.split("  shared_volumes:")[0]
+    without_volume = CONFIG.split("  shared_volumes:")[0] + "analytics: {enabled: false}\n"
     result = campushub("k8s", "render", "--config", str(_config(tmp_path, without_volume)), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert not (out / "manifests.yaml").exists()

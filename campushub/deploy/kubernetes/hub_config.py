@@ -19,10 +19,9 @@ from pathlib import Path
 from traitlets.config import LazyConfigValue
 
 from ...config import ConfigError, load, validate
-from ...config.assignments import enabled as assignments_enabled
 from ...hub import merge, services, settings
-from . import assignments
 from .secrets import fill_from_env
+from .service_place import running
 
 SPAWNER = "campushub.deploy.kubernetes.spawner.CampusHubKubeSpawner"
 
@@ -31,7 +30,7 @@ def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
     """config: a loaded campushub.yaml with its secrets filled in (apply_from_file)."""
     settings.apply(c, config, spawner_section="CampusHubKubeSpawner",
                    service_tokens={**_chart_tokens(c), **services.tokens_from_env(environ)},
-                   service_urls={"assignments": assignments.url()} if assignments_enabled(config) else {})
+                   service_urls=_service_urls(config))
     c.JupyterHub.spawner_class = SPAWNER
     # The spawn form and its checks replace the chart's profiles: a
     # singleuser.profileList (a values file of the site's own, one kept from
@@ -43,9 +42,15 @@ def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
         c.JupyterHub.db_url = config["hub"]["db_url"]
 
 
+def _service_urls(config: dict) -> dict[str, str]:
+    """Where our services' Deployments answer (render/hub_service.py): the
+    hub's service entries, and the CAMPUSHUB_*_URL its servers get (services.py)."""
+    return {p.service: p.url() for p in running(config)}
+
+
 def _chart_tokens(c) -> dict[str, str]:
     """Tokens of the services the chart's own configuration has registered
-    (hub.services: it makes each one a token, render/assignments.py lists ours)."""
+    (hub.services: it makes each one a token, render/hub_service.py lists ours)."""
     return {e["name"]: e["api_token"] for e in merge.current(c.JupyterHub, "services", [])
             if isinstance(e, dict) and e.get("name") and e.get("api_token")}
 

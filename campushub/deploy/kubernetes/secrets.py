@@ -33,6 +33,8 @@ HUB_DB = Secret(("hub", "db_url"), "CAMPUSHUB_HUB_DB_URL", "hub-db-url")
 # The assignments service's, not the hub's: render/assignments.py hands it to
 # that Deployment only (of_config leaves it out of the hub's environment).
 ASSIGNMENTS_DB = Secret(("assignments", "db_url"), "CAMPUSHUB_ASSIGNMENTS_DB_URL", "assignments-db-url")
+# Likewise the analytics service's (render/analytics.py).
+ANALYTICS_DB = Secret(("analytics", "db_url"), "CAMPUSHUB_ANALYTICS_DB_URL", "analytics-db-url")
 
 
 def _auth_secret(kind: str, key: str) -> Secret:
@@ -42,11 +44,11 @@ def _auth_secret(kind: str, key: str) -> Secret:
 
 
 def table() -> tuple[Secret, ...]:
-    """Every secret setting: the hub and assignments database URLs, and the keys each auth
+    """Every secret setting: the hub, assignments and analytics database URLs, and the keys each auth
     section of the schema marks `x-secret` (a type added through the auth
     registry brings its own, with no edit here)."""
     sections = schema()["properties"]["auth"]["properties"]
-    return (HUB_DB, ASSIGNMENTS_DB, *(_auth_secret(kind, key) for kind, section in sections.items()
+    return (HUB_DB, ASSIGNMENTS_DB, ANALYTICS_DB, *(_auth_secret(kind, key) for kind, section in sections.items()
                       for key in section.get("x-secret", ())))
 
 

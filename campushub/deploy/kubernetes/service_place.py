@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...config.analytics import enabled as analytics_enabled
+from ...config.assignments import enabled as assignments_enabled
+
 PORT = 8080
 # The chart makes an API token for each hub.services entry and keeps it in
 # the hub's Secret (templates/hub/secret.yaml); the service's pod reads it there.
@@ -37,3 +40,8 @@ class Place:
 
 ASSIGNMENTS = Place("assignments")
 ANALYTICS = Place("analytics")
+
+
+def running(config: dict) -> list[Place]:
+    """Our services this configuration runs, each in a Deployment of its own."""
+    return [p for p, on in ((ASSIGNMENTS, assignments_enabled), (ANALYTICS, analytics_enabled)) if on(config)]
