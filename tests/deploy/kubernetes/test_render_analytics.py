@@ -181,3 +181,12 @@ def test_the_charts_hub_config_then_ours_announce_it_and_a_prometheus_token(tmp_
     assert roles["prometheus"]["scopes"] == ["read:metrics"] and roles["prometheus"]["services"] == ["prometheus"]
     environment = c.CampusHubKubeSpawner.environment.get_value({})  # an update of the chart's KubeSpawner's
     assert environment["CAMPUSHUB_ANALYTICS_URL"] == "http://campushub-analytics:8080/services/analytics/"
+
+
+def test_servers_of_an_image_campushub_does_not_build_are_named():
+    """The recording extension is in the images CampusHub builds only."""
+    own = validate({"kubernetes": {"image": {"name": "quay.io/jupyter/scipy-notebook", "tag": "2026-01-01"}},
+                    "assignments": {"enabled": False}})
+    (note,) = [n for n in render(own).notes if "does not build" in n]
+    assert "records cell executions" in note
+    assert not any("does not build" in n for n in render(_config()).notes)

@@ -13,6 +13,7 @@ with the claim writable through the pod's fsGroup.
 from __future__ import annotations
 
 from ....config.analytics import enabled
+from ....config.environments import definitions
 from .. import secrets
 from ..service_place import ANALYTICS
 from . import hub, hub_service, images
@@ -49,7 +50,18 @@ def manifests(config: dict) -> list[dict]:
 def notes(config: dict) -> list[str]:
     if not enabled(config):
         return []
-    return [f"The analytics service runs as Deployment {ANALYTICS.name}; user servers send it the records of "
-            "cell executions. Its API token is the one the chart makes for hub.services.analytics.",
-            hub_service.storage_note(config, ANALYTICS, secrets.ANALYTICS_DB, config["analytics"]["storage"],
-                                     "Execution records are")]
+    out = [f"The analytics service runs as Deployment {ANALYTICS.name}; user servers send it the records of "
+           "cell executions. Its API token is the one the chart makes for hub.services.analytics.",
+           hub_service.storage_note(config, ANALYTICS, secrets.ANALYTICS_DB, config["analytics"]["storage"],
+                                    "Execution records are")]
+    if _own_images(config):
+        # the recording extension is laid into the images CampusHub builds (singleuser/files.py)
+        out.append(f"Servers of {', '.join(_own_images(config))} run an image CampusHub does not build, without "
+                   "the server extension that records cell executions: the service shows no executions of theirs.")
+    return out
+
+
+def _own_images(config: dict) -> list[str]:
+    built = set(images.built_versions(config))
+    return [f"{name}:{version}" for name, env in definitions(config).items()
+            for version in env["versions"] if (name, version) not in built]
