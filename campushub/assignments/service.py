@@ -16,77 +16,36 @@ stop and jobs still running go back to the queue for the next start.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
-import secrets
-import signal
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
-from tornado.httpserver import HTTPServer
-from tornado.ioloop import IOLoop
-
-from ..config import loader
 from ..config.errors import ConfigError
 from ..config.units import parse_bytes
+from ..webservice import runner
+from ..webservice.people import People
+from ..webservice.runner import cookie_secret, site_config
 from .store import Store, db
 from .web.app import make_app
-from .web.people import People
 
 log = logging.getLogger("campushub.assignments")
 NOTEBOOKS_PER_UPLOAD = 10  # the body cap: this many notebooks at the size limit, base64-encoded
 GRACE_S = 8  # for running notebooks at SIGTERM; `campushub down` sends SIGKILL after 20 s
 
 
-def site_config() -> dict:
-    path = os.environ.get("CAMPUSHUB_CONFIG")
-    return loader.load(path) if path else loader.defaults()
-
-
 def state_dir(config: dict) -> Path:
-    folder = Path(os.environ.get("CAMPUSHUB_ASSIGNMENTS_DIR") or Path(config["data_dir"]) / "assignments")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    return folder
+    return runner.state_dir(config, "assignments")
 
 
 def database_url(config: dict, folder: Path) -> str:
     """The environment's, else assignments.db_url, else SQLite in the service's folder (a PVC on Kubernetes)."""
-    explicit = os.environ.get("CAMPUSHUB_ASSIGNMENTS_DB_URL") or config["assignments"]["db_url"]
-    if explicit:
-        return explicit
-    if os.environ.get("CAMPUSHUB_ASSIGNMENTS_DIR"):
-        return f"sqlite:///{folder / db.DB_FILE}"
-    return db.default_url(config["data_dir"])
-
-
-def cookie_secret(folder: Path) -> bytes:
-    """Kept across restarts so that people stay signed in to the service."""
-    path = folder / "cookie_secret"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
-    except OSError:  # a read-only folder (a pod without a volume): sign in again after a restart
-        return secrets.token_bytes(32)
-    return bytes.fromhex(path.read_text().strip())
+    return runner.database_url(config, "assignments", folder, db.DB_FILE)
 
 
 def listen_address(config: dict) -> tuple[str, int]:
-    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL") or "")
-    port = url.port or config["assignments"]["port"] or 10101
-    bind = os.environ.get("CAMPUSHUB_ASSIGNMENTS_BIND")
-    if not bind:
-        try:
-            bind = str(ipaddress.ip_address(url.hostname or ""))
-        except ValueError:
-            bind = "127.0.0.1" if url.hostname == "localhost" else ""
-    return bind, port
+    return runner.listen_address(config, "assignments", 10101)
 
 
 def start_grading(store, config: dict, folder: Path):
@@ -122,8 +81,7 @@ def run() -> int:
     folder = state_dir(config)
     store = Store(database_url(config, folder))
     limit = parse_bytes(config["assignments"]["max_notebook_size"])
-    hub_prefix = (os.environ.get("JUPYTERHUB_BASE_URL") or config["hub"]["base_url"]).rstrip("/") + "/hub/"
-    api_url = os.environ.get("JUPYTERHUB_API_URL") or f"http://127.0.0.1:{config['hub']['hub_port']}{hub_prefix}api"
+    hub_prefix, api_url = runner.hub_urls(config)
     people = People(config["courses"], api_url, os.environ.get("JUPYTERHUB_API_TOKEN", ""))
     grading, grader = start_grading(store, config, folder)
     app = make_app(store=store, people=people, site_config=config,
@@ -131,21 +89,7 @@ def run() -> int:
                    hub_prefix=hub_prefix, cookie_secret=cookie_secret(folder),
                    max_body=limit * NOTEBOOKS_PER_UPLOAD * 4 // 3 + 2**20,
                    on_change=grading.wake if grading else None)
-    bind, port = listen_address(config)
-    # Twice the cap at the connection: a body a little over it still gets BaseHandler's one-line 413.
-    server = HTTPServer(app, xheaders=True, max_body_size=app.settings["max_body"] * 2)
-    server.listen(port, bind)
-    log.info("assignments service on %s:%d, database %s", bind or "*", port, store.dialect)
-    loop = IOLoop.current()
-
-    def stop(signum, _frame):
-        log.info("signal %d: stopping", signum)
-        loop.add_callback_from_signal(loop.stop)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    loop.start()
-    server.stop()
+    runner.serve(app, listen_address(config), f"assignments service (database {store.dialect})")
     clean = stop_grading(store, grading, grader) if grading is not None else True
     store.close()
     log.info("stopped")

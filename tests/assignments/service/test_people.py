@@ -5,8 +5,8 @@ XSRF token."""
 
 from __future__ import annotations
 
-from campushub.assignments.web.people import People
 from campushub.deploy.local.layout import Layout
+from campushub.webservice.people import People
 
 from ...harness import Browserless, wait_for
 from .conftest import COURSE

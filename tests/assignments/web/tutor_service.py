@@ -19,7 +19,7 @@ from tornado.netutil import bind_sockets
 
 from campushub.assignments.web.app import make_app
 from campushub.assignments.web.base import BaseHandler
-from campushub.assignments.web.people import People
+from campushub.webservice.people import People
 
 PREFIX = "/services/assignments/"
 SCOPE = "access:services!service=assignments"

@@ -1,6 +1,6 @@
-"""Who is a tutor or learner of which course: the site configuration's
-`courses` (their learners_group and tutors_group) and the hub's groups,
-looked up with the service's own token. No second list of people: the hub
+"""Who is a tutor or learner of which course, for our hub services: the site
+configuration's `courses` (their learners_group and tutors_group) and the
+hub's groups, looked up with the service's own token. No second list of people: the hub
 is the only source, and hub admins count as tutors of every course.
 
 Lookups are cached briefly (a group change reaches the pages within

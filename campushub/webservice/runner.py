@@ -1,0 +1,115 @@
+"""The process side of a hub service (`python -m campushub.NAME.service`):
+its settings from the environment JupyterHub and CampusHub give it, and
+serving until SIGTERM (or SIGINT).
+
+Environment, with NAME upper-cased (ASSIGNMENTS, ANALYTICS):
+  CAMPUSHUB_CONFIG        the site configuration `up` writes (JSON or YAML)
+  CAMPUSHUB_NAME_DB_URL   the database (else NAME.db_url, else SQLite in the data dir)
+  CAMPUSHUB_NAME_DIR      its private folder (cookie secret, database on a PVC)
+  CAMPUSHUB_NAME_BIND     the address to listen on (default: the host of JUPYTERHUB_SERVICE_URL when
+                          it is an address, else all interfaces, as in a Kubernetes pod)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.web import Application
+
+from ..config import loader
+
+log = logging.getLogger("campushub.webservice")
+
+
+def env(name: str, what: str) -> str:
+    """$CAMPUSHUB_{NAME}_{WHAT}, or ""."""
+    return os.environ.get(f"CAMPUSHUB_{name.upper()}_{what}") or ""
+
+
+def site_config() -> dict:
+    path = os.environ.get("CAMPUSHUB_CONFIG")
+    return loader.load(path) if path else loader.defaults()
+
+
+def private_folder(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)  # learners' data: only the service reads it
+    return path
+
+
+def state_dir(config: dict, name: str) -> Path:
+    return private_folder(Path(env(name, "DIR") or Path(config["data_dir"]) / name))
+
+
+def database_url(config: dict, name: str, folder: Path, db_file: str) -> str:
+    """The environment's, else NAME.db_url, else SQLite in the service's folder (a PVC on Kubernetes)."""
+    explicit = env(name, "DB_URL") or (config.get(name) or {}).get("db_url")
+    if explicit:
+        return explicit
+    if not env(name, "DIR"):
+        folder = private_folder(Path(config["data_dir"]) / name)
+    return f"sqlite:///{folder / db_file}"
+
+
+def cookie_secret(folder: Path) -> bytes:
+    """Kept across restarts so that people stay signed in to the service."""
+    path = folder / "cookie_secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    except OSError:  # a read-only folder (a pod without a volume): sign in again after a restart
+        return secrets.token_bytes(32)
+    return bytes.fromhex(path.read_text().strip())
+
+
+def listen_address(config: dict, name: str, default_port: int) -> tuple[str, int]:
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL") or "")
+    port = url.port or (config.get(name) or {}).get("port") or default_port
+    bind = env(name, "BIND")
+    if not bind:
+        try:
+            bind = str(ipaddress.ip_address(url.hostname or ""))
+        except ValueError:
+            bind = "127.0.0.1" if url.hostname == "localhost" else ""
+    return bind, port
+
+
+def hub_urls(config: dict) -> tuple[str, str]:
+    """(the hub's URL prefix /.../hub/, its API URL) from JupyterHub's variables, else the site's."""
+    hub_prefix = (os.environ.get("JUPYTERHUB_BASE_URL") or config["hub"]["base_url"]).rstrip("/") + "/hub/"
+    api_url = os.environ.get("JUPYTERHUB_API_URL") or f"http://127.0.0.1:{config['hub']['hub_port']}{hub_prefix}api"
+    return hub_prefix, api_url
+
+
+def serve(app: Application, address: tuple[str, int], banner: str,
+          started: Callable[[], None] | None = None) -> None:
+    """Serve ``app`` until SIGTERM or SIGINT; ``started`` runs on the loop first (timers)."""
+    bind, port = address
+    # Twice the cap at the connection: a body a little over it still gets BaseHandler's one-line 413.
+    server = HTTPServer(app, xheaders=True, max_body_size=app.settings["max_body"] * 2)
+    server.listen(port, bind)
+    log.info("%s on %s:%d", banner, bind or "*", port)
+    loop = IOLoop.current()
+
+    def stop(signum, _frame):
+        log.info("signal %d: stopping", signum)
+        loop.add_callback_from_signal(loop.stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if started is not None:
+        loop.add_callback(started)
+    loop.start()
+    server.stop()
