@@ -21,6 +21,9 @@ from campushub.deploy.kubernetes.render.values import render
 from campushub.deploy.kubernetes.service_place import ANALYTICS, ASSIGNMENTS
 
 from .chart import assert_chart_accepts, assert_valid_manifest
+from .service_objects import assert_names_agree, service_objects
+from .service_objects import env_values as _env
+from .service_objects import service_container as _container
 
 PASSWORD = "Analytics-pw-7d2e01"
 PG = f"postgresql://analytics:{PASSWORD}@db.example.org/analytics"
@@ -33,16 +36,7 @@ def _config(base_url: str = "/", **section) -> dict:
 
 
 def _objects(config: dict) -> dict[str, dict]:
-    return {m["kind"]: m for m in render(config).manifests if m["metadata"]["name"].startswith(ANALYTICS.name)}
-
-
-def _container(objects: dict) -> dict:
-    (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
-    return container
-
-
-def _env(container: dict) -> dict:
-    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+    return service_objects(config, ANALYTICS.name)
 
 
 @pytest.mark.parametrize("section", [{}, {"db_url": PG}], ids=["sqlite", "postgresql"])
@@ -58,29 +52,8 @@ def test_objects_are_valid_and_values_accepted_by_the_chart(section):
 
 def test_the_names_agree():
     config = _config()
-    objects, values = _objects(config), render(config).values
-    pod = objects["Deployment"]["spec"]["template"]
-    selector = objects["Deployment"]["spec"]["selector"]["matchLabels"]
-    assert selector["app.kubernetes.io/component"] == "analytics"
-    assert selector.items() <= pod["metadata"]["labels"].items()
-    assert objects["Service"]["spec"]["selector"] == selector
-    assert objects["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"] == selector
-    (port,) = objects["Service"]["spec"]["ports"]
-    assert port["port"] == 8080 == _container(objects)["ports"][0]["containerPort"]
-    assert values["hub"]["services"]["analytics"]["url"] == "http://campushub-analytics:8080"
-    assert pod["metadata"]["labels"]["hub.jupyter.org/network-access-hub"] == "true"  # it polls the hub's API
-    (rule,) = objects["NetworkPolicy"]["spec"]["ingress"]
-    assert rule["from"] == [{"podSelector": {"matchExpressions": [
-        {"key": "component", "operator": "In", "values": ["hub", "proxy", "singleuser-server"]}]}}]
-    # the hub, the proxy and user servers (whose extension sends the records) may call it
-    for section in (values["hub"], values["proxy"]["chp"], values["singleuser"]):
-        assert {"to": [{"podSelector": {"matchLabels": selector}}],
-                "ports": [{"protocol": "TCP", "port": 8080}]} in section["networkPolicy"]["egress"]
-    env = _env(_container(objects))
-    assert env["JUPYTERHUB_API_TOKEN"] == {"secretKeyRef": {"name": "hub", "key": "hub.services.analytics.apiToken"}}
-    assert env["JUPYTERHUB_SERVICE_PREFIX"] == "/services/analytics/"
-    assert _container(objects)["command"] == ["python3", "-m", "campushub.analytics.service"]
-    assert _container(objects)["image"] == images.hub_image(config)
+    objects = assert_names_agree(config, "analytics")
+    assert _container(objects)["image"] == images.hub_image(config)  # CampusHub, and so the service
 
 
 def test_sqlite_lives_on_a_claim_of_its_own():

@@ -20,6 +20,9 @@ from campushub.deploy.kubernetes.render import assignments, images
 from campushub.deploy.kubernetes.render.values import render
 
 from .chart import assert_chart_accepts, assert_valid_manifest
+from .service_objects import assert_names_agree, service_objects
+from .service_objects import env_values as _env
+from .service_objects import service_container as _container
 
 PASSWORD = "Assign-pw-4f1c9a"
 COURSE = {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}
@@ -31,16 +34,7 @@ def _config(**assignments_section) -> dict:
 
 
 def _objects(config: dict) -> dict[str, dict]:
-    return {m["kind"]: m for m in render(config).manifests if m["metadata"]["name"].startswith(where.NAME)}
-
-
-def _container(objects: dict) -> dict:
-    (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
-    return container
-
-
-def _env(container: dict) -> dict:
-    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+    return service_objects(config, where.NAME)
 
 
 @pytest.mark.parametrize("section", [{}, {"db_url": f"postgresql://grader:{PASSWORD}@db.example.org/assign",
@@ -56,31 +50,7 @@ def test_objects_are_valid_and_values_accepted_by_the_chart(section):
 
 
 def test_the_names_agree():
-    config = _config()
-    objects, values = _objects(config), render(config).values
-    pod = objects["Deployment"]["spec"]["template"]
-    selector = objects["Deployment"]["spec"]["selector"]["matchLabels"]
-    assert selector.items() <= pod["metadata"]["labels"].items()
-    assert objects["Service"]["spec"]["selector"] == selector
-    assert objects["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"] == selector
-    (port,) = objects["Service"]["spec"]["ports"]
-    assert port["port"] == where.PORT and port["targetPort"] == _container(objects)["ports"][0]["containerPort"]
-    # the hub's service entry (and so the proxy's route) is the Service's address
-    assert values["hub"]["services"]["assignments"]["url"] == f"http://{objects['Service']['metadata']['name']}:8080"
-    # the chart's hub lets the pod in, and the pod lets in the hub, the proxy and user servers only
-    assert pod["metadata"]["labels"]["hub.jupyter.org/network-access-hub"] == "true"
-    (rule,) = objects["NetworkPolicy"]["spec"]["ingress"]
-    (peer,) = rule["from"]
-    assert peer["podSelector"]["matchExpressions"] == [
-        {"key": "component", "operator": "In", "values": ["hub", "proxy", "singleuser-server"]}]
-    for section in (values["hub"], values["proxy"]["chp"], values["singleuser"]):
-        assert {"to": [{"podSelector": {"matchLabels": selector}}],
-                "ports": [{"protocol": "TCP", "port": where.PORT}]} in section["networkPolicy"]["egress"]
-    # the token the chart makes for hub.services.assignments, from the hub's Secret
-    assert _env(_container(objects))["JUPYTERHUB_API_TOKEN"] == {
-        "secretKeyRef": {"name": "hub", "key": "hub.services.assignments.apiToken"}}
-    assert objects["Deployment"]["spec"]["template"]["spec"]["containers"][0]["command"] == [
-        "python3", "-m", "campushub.assignments.service"]
+    assert_names_agree(_config(), "assignments")
 
 
 def test_sqlite_lives_on_a_claim_of_its_own():
