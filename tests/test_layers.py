@@ -158,7 +158,7 @@ def test_the_assignments_service_uses_no_deployment_and_no_cli():
     ok = "from ..config import load\nfrom ..content.check import sandbox\nfrom ..hub import services\n"
     assert violations("campushub.assignments.service", False, ok) == []
     # the deployments start it by its module's name
-    assert violations("campushub.deploy.local.assignments_service", False,
+    assert violations("campushub.deploy.local.hub_services_local", False,
                       'MODULE = "campushub.assignments.service"\n') == []
 
 

@@ -10,7 +10,7 @@ from . import hub_api, target
 
 
 def register(sub) -> None:
-    p = sub.add_parser("down", help="stop the hub, the proxy and the assignments service (user servers keep running)")
+    p = sub.add_parser("down", help="stop the hub, the proxy and our hub services (user servers keep running)")
     target.add_arguments(p)
     p.add_argument("--stop-servers", action="store_true", help="also stop every user server")
     p.set_defaults(func=run)

@@ -8,8 +8,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..deploy.local.hub_services_local import SERVICES as HUB_SERVICES
 from . import target
 from .status_info import collect
+
+SERVICES = [service.name for service in HUB_SERVICES]
 
 
 def register(sub) -> None:
@@ -37,7 +40,7 @@ def run(args) -> int:
         return 3
     up = lambda flag: "[green]running[/]" if flag else "[red]stopped[/]"  # noqa: E731
     hub = "[yellow]starting[/]" if info["up"] and not info["hub"] else up(info["hub"])
-    service = f"   Assignments: {up(info['assignments'])}" if "assignments" in info else ""
+    service = "".join(f"   {name.capitalize()}: {up(info[name])}" for name in SERVICES if name in info)
     console.print(f"Hub: {hub}   Proxy: {up(info['proxy'])}{service}")
     if idle and info["other_sites"]:
         console.print(escape(target.describe_others(layout)))
@@ -65,7 +68,7 @@ def _site(console: Console, info: dict) -> None:
         console.print(f"Address: {escape(info['url'])}   Config: {escape(info.get('config_file') or '(defaults)')}")
     console.print(f"Ports: public {ports['public']}, hub 127.0.0.1:{ports['hub']}, "
                   f"proxy API 127.0.0.1:{ports['proxy_api']}"
-                  + (f", assignments 127.0.0.1:{ports['assignments']}" if "assignments" in ports else ""))
+                  + "".join(f", {name} 127.0.0.1:{ports[name]}" for name in SERVICES if name in ports))
     limits = info["limits"]
     console.print("Limits per server: " + ", ".join(f"{k} {v}" for k, v in limits.items() if v not in (None, False)))
     for env in info["environments"]:

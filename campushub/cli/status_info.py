@@ -7,8 +7,7 @@ import json
 
 import requests
 
-from ..config.assignments import enabled as assignments_enabled
-from ..deploy.local import environments, forkserver_state, processes
+from ..deploy.local import environments, forkserver_state, hub_services_local, processes
 from ..deploy.local.layout import Layout
 from ..deploy.local.spawner import cgroups
 from ..deploy.local.spawner.unix_users import unix_name
@@ -26,8 +25,8 @@ def collect(layout: Layout) -> dict:
     config = json.loads(layout.config_copy.read_text())
     out["up"] = processes.read_pid(layout, "up") is not None
     out["proxy"] = processes.read_pid(layout, "proxy") is not None
-    if "assignments" in config and assignments_enabled(config):  # a copy an older `up` wrote has none
-        out["assignments"] = processes.read_pid(layout, "assignments") is not None
+    for service in hub_services_local.wanted(config):
+        out[service.name] = processes.read_pid(layout, service.name) is not None
     out.update(_site(layout, config))
     out["fork_servers"] = forkserver_state.describe(layout)
     if not processes.read_pid(layout, "hub"):
@@ -58,8 +57,7 @@ def _site(layout: Layout, config: dict) -> dict:
     return {
         "config_file": state.get("config_file"), "url": state.get("url"),
         "ports": {"public": f"{hub['ip']}:{hub['port']}", "hub": hub["hub_port"], "proxy_api": hub["proxy_api_port"],
-                  **({"assignments": config["assignments"]["port"]}
-                     if "assignments" in config and assignments_enabled(config) else {})},
+                  **{s.name: config[s.name]["port"] for s in hub_services_local.wanted(config)}},
         "limits": config["limits"], "env_dir": state.get("env_dir"), "environments": envs,
     }
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from .. import config as site_config
 from ..config import exposure, public_url
-from ..deploy.local import assignments_service, forkservers, ports, processes
+from ..deploy.local import forkservers, hub_services_local, ports, processes
 from ..deploy.local.environments import default_env_dir, default_env_dirs, ensure_environments, published_now
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
@@ -95,12 +95,16 @@ def run(args) -> int:
             if life.left_over:
                 console.print(f"Stopped what an earlier `campushub up` left running: {', '.join(life.left_over)}.")
             config["hub"] = ports.resolve(config["hub"], layout)
-            if assignments_service.wanted(config):
-                config["assignments"] = ports.resolve_assignments(config["assignments"], config["hub"], layout)
+            for service in hub_services_local.wanted(config):
+                others = tuple(config[s.name]["port"] for s in hub_services_local.wanted(config)
+                               if s != service and config[s.name]["port"])
+                config[service.name] = ports.resolve_service(service.name, config[service.name], config["hub"],
+                                                             layout, others)
             warning = ports.public_port_warning(config["hub"])
             if warning:
                 console.print(warning, style="yellow", markup=False, highlight=False)
-            busy = processes.busy_ports(config["hub"], include_proxy=True) + assignments_service.busy(config)
+            busy = processes.busy_ports(config["hub"], include_proxy=True) + [
+                port for service in hub_services_local.SERVICES for port in service.busy(config)]
             if busy:
                 raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
             return _start_and_supervise(args, config, layout, admin, console, life)
@@ -111,9 +115,9 @@ def run(args) -> int:
 
 def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Console, life: Lifetime) -> int:
     prefix = Path(config["install_prefix"])
-    services = assignments_service.wanted(config)
+    services = hub_services_local.wanted(config)
     forks = forkservers.enabled(config)
-    with Steps(console, total=6 + services + forks) as steps:
+    with Steps(console, total=6 + len(services) + forks) as steps:
         steps.step("Preparing the data dir")
         layout.config_copy.write_text(json.dumps(config, indent=1))
         password = _bootstrap_admin(config, layout, admin)
@@ -155,16 +159,16 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         except RuntimeError as e:
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
         steps.advance()
-        if services:
-            # after the hub: the service checks its token and reads groups from the hub as it starts
-            steps.step("Starting the assignments service")
+        for service in services:
+            # after the hub: a service checks its token and reads groups from the hub as it starts
+            steps.step(f"Starting {service.label}")
             with life.starting_process():
-                service = assignments_service.start(config, layout, env_dir)
-            life.children.append(service)
+                proc = service.start(config, layout, env_dir)
+            life.children.append(proc)
             try:
-                assignments_service.wait(config, service, layout=layout)
+                service.wait(config, proc, layout=layout)
             except RuntimeError as e:
-                raise CommandError(_failed(e, layout.log_file(assignments_service.NAME))) from None
+                raise CommandError(_failed(e, layout.log_file(service.name))) from None
             steps.advance()
     console.print(f"CampusHub is running at [bold]{public_url(config)}{config['hub']['base_url']}[/]")
     if password:
@@ -172,9 +176,8 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         console.print("It is shown only now; change it at /hub/change-password after logging in.")
     console.print(f"Logs: {layout.log_file('hub')}  Stop with Ctrl-C or `campushub down`.")
     restart = {"proxy": ("configurable-http-proxy", lambda: processes.start_proxy(layout, chp, config["hub"]))}
-    if services:
-        restart[assignments_service.NAME] = ("the assignments service",
-                                             lambda: assignments_service.start(config, layout, env_dir))
+    for service in services:
+        restart[service.name] = (service.label, lambda s=service: s.start(config, layout, env_dir))
     if fork_servers:
         fork_servers.say = _say(console)
     return life.supervise(hub, console, restart, tick=fork_servers.tick if fork_servers else None)

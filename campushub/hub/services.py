@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
+from ..config.analytics import enabled as analytics_enabled
 from ..config.assignments import enabled as assignments_enabled
 
 ENTRY_POINT_GROUP = "campushub.services"
@@ -70,6 +71,8 @@ register(
         "read:hub", "read:metrics", "tokens", "proxy", "shutdown",
         # `campushub assignment create` calls the assignments service with this role's token
         "access:services!service=assignments",
+        # its pages and CSV for operators' scripts (the service shows hub admins everything)
+        "access:services!service=analytics",
     )),
     # `campushub` commands on the hub's machine; on Kubernetes, an operator's
     # token from a Secret, if the release provides one.
@@ -102,6 +105,32 @@ register(
     Service("assignments", ("campushub-assignments",),
             spec=_assignments, user_scopes=("access:services!service=assignments",),
             server_env="CAMPUSHUB_ASSIGNMENTS_URL"),
+)
+
+
+def _analytics(config: dict) -> dict | None:
+    if not analytics_enabled(config):
+        return None
+    return {
+        "oauth_no_confirm": True,
+        "display": True,
+        "info": {"description": "Learning analytics: cell executions per notebook, learners' progress, "
+                                "platform activity"},
+    }
+
+
+register(
+    # It polls the hub for who was active, which servers run or wait and how
+    # long spawns took (the hub's /hub/metrics); it learns no tokens and
+    # changes nothing.
+    Role("campushub-analytics", "The analytics service: users' activity and groups, servers, the hub's metrics",
+         ("list:users", "read:users:groups", "read:groups", "read:users:activity", "read:servers",
+          "read:metrics")),
+    # Every user's server sends its records of cell executions with its own
+    # token (user_scopes), to the address in CAMPUSHUB_ANALYTICS_URL.
+    Service("analytics", ("campushub-analytics",),
+            spec=_analytics, user_scopes=("access:services!service=analytics",),
+            server_env="CAMPUSHUB_ANALYTICS_URL"),
 )
 
 

@@ -9,8 +9,8 @@ import os
 from collections.abc import Mapping
 
 from ...config import parse_bytes
-from ...config.assignments import enabled as assignments_enabled
 from ...hub import services, settings
+from . import hub_services_local
 from .layout import Layout
 
 SPAWNER = "campushub.deploy.local.spawner.system_user.SystemUserSpawner"
@@ -20,10 +20,11 @@ def apply(c, config: dict, layout: Layout, env_dir: str | None, environ: Mapping
     # the CLI's token is a file in the data dir; automation's may come from the environment
     tokens = {**services.tokens_from_env(environ), "campushub-cli": layout.secret(layout.cli_token)}
     urls = {}
-    if assignments_enabled(config) and config["assignments"]["port"]:
-        # `up` runs it (assignments_service.py) with the same token file
-        tokens["assignments"] = layout.secret(layout.assignments_token)
-        urls["assignments"] = f"http://127.0.0.1:{config['assignments']['port']}"
+    for service in hub_services_local.wanted(config):
+        if config[service.name]["port"]:
+            # `up` runs it (hub_services_local.py) with the same token file
+            tokens[service.name] = service.token(layout)
+            urls[service.name] = service.url(config)
     settings.apply(c, config, spawner_section="SystemUserSpawner", admin_users=layout.admins(),
                    bootstrap_admin_file=str(layout.bootstrap_admin), service_tokens=tokens, service_urls=urls)
     _hub(c, config["hub"], layout)

@@ -52,16 +52,22 @@ class Layout:
         """Token of the `campushub-cli` service that `down` and `status` use."""
         return self.data_dir / "cli-api-token"
 
+    def service_token(self, service: str) -> Path:
+        """API token of one of the hub services `up` runs (hub_services_local.py)."""
+        return self.data_dir / f"{service}-api-token"
+
+    def service_dir(self, service: str) -> Path:
+        """A service's own folder: its SQLite database, cookie secret and
+        scratch (the assignments service's submissions being graded)."""
+        return self.data_dir / service
+
     @property
     def assignments_token(self) -> Path:
-        """API token of the `assignments` hub service, which `up` runs."""
-        return self.data_dir / "assignments-api-token"
+        return self.service_token("assignments")
 
     @property
     def assignments_dir(self) -> Path:
-        """The assignments service's own: its SQLite database (submissions
-        included) and the scratch folders of submissions being graded."""
-        return self.data_dir / "assignments"
+        return self.service_dir("assignments")
 
     @property
     def bootstrap_admin(self) -> Path:

@@ -30,16 +30,17 @@ def resolve(hub: dict, layout: Layout) -> dict:
     return out
 
 
-def resolve_assignments(section: dict, hub: dict, layout: Layout) -> dict:
-    """A copy of the `assignments` section with its port a number (as
-    configured, else as recorded, else a free one), like the hub's own."""
+def resolve_service(name: str, section: dict, hub: dict, layout: Layout, others: tuple[int, ...] = ()) -> dict:
+    """A copy of hub service `name`'s section with its port a number (as
+    configured, else as recorded, else a free one), like the hub's own.
+    others: the ports of the site's other services, not to be taken twice."""
     out = dict(section)
     if out.get("port") is None:
         try:
-            recorded = json.loads(layout.config_copy.read_text())["assignments"]["port"]
+            recorded = json.loads(layout.config_copy.read_text())[name]["port"]
         except (OSError, ValueError, KeyError, TypeError):
             recorded = None
-        taken = {hub["port"], *(hub[k] for k in INTERNAL)}
+        taken = {hub["port"], *(hub[k] for k in INTERNAL), *others}
         out["port"] = recorded if isinstance(recorded, int) and recorded not in taken else _free_port(taken)
     return out
 

@@ -54,7 +54,7 @@ def _spawn(layout: Layout, name: str, cmd: list[str], env: dict) -> subprocess.P
     return proc
 
 
-# for the services `up` runs beside the hub and the proxy (assignments_service.py)
+# for the services `up` runs beside the hub and the proxy (hub_services_local.py)
 spawn = _spawn
 
 

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from campushub.config import merge, validate
-from campushub.deploy.local import assignments_service, ports
+from campushub.deploy.local import ports
+from campushub.deploy.local.hub_services_local import ASSIGNMENTS
 from campushub.deploy.local.layout import Layout
 
 COURSES = {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}
@@ -31,25 +32,25 @@ def _config(**assignments) -> dict:
 
 def test_a_configured_port_is_kept(layout):
     hub = _config()["hub"]
-    assert ports.resolve_assignments({"port": 4567}, hub, layout)["port"] == 4567
+    assert ports.resolve_service("assignments", {"port": 4567}, hub, layout)["port"] == 4567
 
 
 def test_a_chosen_port_is_free_and_recorded_for_the_next_up(layout):
     hub = _config()["hub"]
-    first = ports.resolve_assignments({"port": None}, hub, layout)["port"]
+    first = ports.resolve_service("assignments", {"port": None}, hub, layout)["port"]
     assert first not in (hub["port"], hub["hub_port"], hub["proxy_api_port"])
     layout.config_copy.write_text(json.dumps({"hub": hub, "assignments": {"port": first}}))
-    assert ports.resolve_assignments({"port": None}, hub, layout)["port"] == first
+    assert ports.resolve_service("assignments", {"port": None}, hub, layout)["port"] == first
     # a recorded port the hub now uses itself is not taken again
     layout.config_copy.write_text(json.dumps({"hub": hub, "assignments": {"port": hub["hub_port"]}}))
-    assert ports.resolve_assignments({"port": None}, hub, layout)["port"] != hub["hub_port"]
+    assert ports.resolve_service("assignments", {"port": None}, hub, layout)["port"] != hub["hub_port"]
 
 
 def test_the_environment_is_a_hub_services_and_nothing_leaks_in(layout, monkeypatch, tmp_path):
     monkeypatch.setenv("JUPYTERHUB_USER", "someone")  # `up` run from inside a notebook server, say
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "not-the-services")
     monkeypatch.setenv("CAMPUSHUB_ASSIGNMENTS_DB_URL", "postgresql://stray/db")
-    env = assignments_service.environment(_config(), layout, tmp_path / "env")
+    env = ASSIGNMENTS.environment(_config(), layout, tmp_path / "env")
     assert "JUPYTERHUB_USER" not in env
     assert env["JUPYTERHUB_API_TOKEN"] == layout.assignments_token.read_text().strip()
     assert env["JUPYTERHUB_API_URL"] == "http://127.0.0.1:701/campus/hub/api"
@@ -67,7 +68,7 @@ def test_the_environment_is_a_hub_services_and_nothing_leaks_in(layout, monkeypa
 
 def test_a_configured_database_is_handed_on(layout):
     url = "postgresql://grader:pw@db.example.org/assignments"
-    env = assignments_service.environment(_config(db_url=url), layout, None)
+    env = ASSIGNMENTS.environment(_config(db_url=url), layout, None)
     assert env["CAMPUSHUB_ASSIGNMENTS_DB_URL"] == url
     assert "CAMPUSHUB_GRADING_PYTHON" not in env
 
@@ -79,6 +80,6 @@ def test_a_busy_port_is_named_with_its_key():
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        (busy,) = assignments_service.busy(_config(port=port))
+        (busy,) = ASSIGNMENTS.busy(_config(port=port))
     assert busy.startswith(f"assignments.port 127.0.0.1:{port}")
-    assert assignments_service.busy(merge(_config(port=port), {"assignments": {"enabled": False}})) == []
+    assert ASSIGNMENTS.busy(merge(_config(port=port), {"assignments": {"enabled": False}})) == []
