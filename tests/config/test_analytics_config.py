@@ -9,7 +9,7 @@ from campushub.config.analytics import enabled
 
 def test_defaults():
     assert defaults()["analytics"] == {"enabled": True, "port": None, "db_url": None, "retention_days": 365,
-                                       "poll_interval": 60, "flush_interval": 5}
+                                       "poll_interval": 60, "flush_interval": 5, "storage": "5G"}
 
 
 def test_runs_on_every_site_unless_turned_off():
@@ -22,7 +22,7 @@ def test_good_values_are_kept():
     section = loads("analytics:\n  port: 705\n  db_url: postgresql://a@db/analytics\n  retention_days: 0\n"
                     "  poll_interval: 3600\n  flush_interval: 1\n")["analytics"]
     assert section == {"enabled": True, "port": 705, "db_url": "postgresql://a@db/analytics", "retention_days": 0,
-                       "poll_interval": 3600, "flush_interval": 1}
+                       "poll_interval": 3600, "flush_interval": 1, "storage": "5G"}
 
 
 @pytest.mark.parametrize("body, key, hint", [
@@ -36,7 +36,7 @@ def test_good_values_are_kept():
     ("  flush_interval: 0\n", "analytics.flush_interval", "at least 1"),
     ("  flush_interval: 301\n", "analytics.flush_interval", "at most 300"),
     ("  flush_interval: soon\n", "analytics.flush_interval", "integer"),
-    ("  storage: 5G\n", "analytics", "allowed keys"),
+    ("  keep_sources: true\n", "analytics", "allowed keys"),
 ])
 def test_bad_values_name_key_and_line(body, key, hint):
     with pytest.raises(ConfigError) as e:
@@ -44,3 +44,13 @@ def test_bad_values_name_key_and_line(body, key, hint):
     assert e.value.key == key
     assert e.value.line == 5, str(e.value)
     assert hint in str(e.value) and "site.yaml" in str(e.value)
+
+
+@pytest.mark.parametrize("other", ["hub:\n  hub_port: 705\n", "assignments:\n  enabled: true\n  port: 705\n"])
+def test_a_port_the_site_uses_already_is_refused(other):
+    with pytest.raises(ConfigError) as e:
+        loads(other + "analytics:\n  port: 705\n", "site.yaml")
+    assert e.value.key == "analytics.port" and e.value.line == other.count("\n") + 2
+    assert "705" in str(e.value) and "leave it null" in str(e.value)
+    # the same number for a service that does not run is no clash
+    assert loads("assignments:\n  enabled: false\n  port: 705\nanalytics:\n  port: 705\n")["analytics"]["port"] == 705
