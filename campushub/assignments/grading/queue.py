@@ -10,8 +10,10 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import asdict
 
+from ..metrics import GRADING_DURATION
 from .engine import Grader, RunnerGone
 
 log = logging.getLogger("campushub.assignments.grading")
@@ -66,6 +68,7 @@ class Queue:
             self._run(job)
 
     def _run(self, job: dict) -> None:
+        began = time.monotonic()
         try:
             source = self.store.source_files(job["assignment_id"])
             submitted = self.store.version_files(job["version_id"])
@@ -81,6 +84,7 @@ class Queue:
         except Exception as e:  # noqa: BLE001 -- one bad job must not stop the queue
             log.exception("autograding job %s failed", job["id"])
             outcome, error = None, f"autograding failed: {type(e).__name__}: {e}"
+        GRADING_DURATION.observe(time.monotonic() - began)
         if outcome is not None:
             scores = [{**asdict(cell), "notebook": path} for path, cells in outcome.scores.items() for cell in cells]
             self.store.finish_job(job["id"], scores=scores, executed=outcome.executed, error=outcome.error)

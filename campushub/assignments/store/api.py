@@ -233,6 +233,11 @@ class Store:
         with self._read() as session:
             return session.scalar(select(func.count()).select_from(jobs.jobs).where(jobs.jobs.c.status != jobs.DONE))
 
+    def metric_counts(self) -> dict:
+        """For /metrics: {"submissions": {course: versions}, "jobs": {"queued": n, "running": n}}."""
+        with self._read() as session:
+            return submissions.metric_counts(session)
+
     # -- tutors ------------------------------------------------------------------
 
     def gradebook(self, assignment_id: int, learners: list[str]) -> list[dict]:

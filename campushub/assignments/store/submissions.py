@@ -64,3 +64,13 @@ def files_of(session: Session, version_id: int, kind: str) -> dict[str, bytes]:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Version))
+
+
+def metric_counts(session: Session) -> dict:
+    per_course = session.execute(select(Assignment.course, func.count(Version.id))
+                                 .join(Version, Version.assignment_id == Assignment.id).group_by(Assignment.course))
+    # Job statuses as store/jobs.py names them (which imports this module's neighbours, not this one)
+    waiting = ("queued", "running")
+    states = dict(session.execute(select(Job.status, func.count()).where(Job.status.in_(waiting))
+                                  .group_by(Job.status)).all())
+    return {"submissions": dict(per_course.all()), "jobs": {s: states.get(s, 0) for s in waiting}}

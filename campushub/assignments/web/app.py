@@ -12,7 +12,9 @@ from pathlib import Path
 from jupyterhub.services.auth import HubOAuthCallbackHandler
 from tornado import web
 
+from ...webservice import metrics
 from ...webservice.jinja import environment
+from ..metrics import registry as metrics_registry
 from .base import NotFoundHandler
 from .source_upload import allow_folder_uploads
 
@@ -40,7 +42,8 @@ def routes() -> list:
 def make_app(*, store, people, site_config: dict, prefix: str, hub_prefix: str, cookie_secret: bytes,
              max_body: int, on_change=None, hub_auth=None) -> web.Application:
     language = (site_config.get("ui") or {}).get("language", "auto")
-    handlers = [(prefix + pattern, handler) for pattern, handler in routes()]
+    handlers = [metrics.route(prefix, metrics_registry(store))]
+    handlers += [(prefix + pattern, handler) for pattern, handler in routes()]
     handlers.append((prefix + "oauth_callback", HubOAuthCallbackHandler))
     handlers.append((prefix.rstrip("/") + "/?.*", NotFoundHandler))
     settings = {

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from ...config import parse_bytes
 from ...hub import services, settings
-from . import hub_services_local
+from . import hub_services_local, metrics_cgroups
 from .layout import Layout
 
 SPAWNER = "campushub.deploy.local.spawner.system_user.SystemUserSpawner"
@@ -30,6 +30,8 @@ def apply(c, config: dict, layout: Layout, env_dir: str | None, environ: Mapping
     _hub(c, config["hub"], layout)
     _proxy(c, config["hub"], layout)
     _spawner(c, config, layout, env_dir)
+    # CPU and memory by policy group in the hub's /hub/metrics (docs/monitoring.md)
+    metrics_cgroups.install()
 
 
 def _hub(c, hub: dict, layout: Layout) -> None:

@@ -24,6 +24,7 @@ from .. import assignment_texts, start_queue
 from ..server_env import add_shared
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .environment_list import environment_list
+from .group_label import group_label
 from .resolve import effective_policy
 from .start_turn import turn
 from .types import Choice, Policy
@@ -76,6 +77,7 @@ class PolicyMixin(Configurable):
     last_choice: dict | None = None
     _configured_start_timeout: int | None = None
     choice: Choice | None = None
+    policy_group: str | None = None  # group_label of the policy this server started under (metrics, pod label)
     _form_language: str | None = None
 
     # -- what each backend adds -----------------------------------------------
@@ -99,6 +101,7 @@ class PolicyMixin(Configurable):
 
     def apply_choice(self, choice: Choice, policy: Policy) -> None:
         """Put a checked choice into effect: the limits every spawner has, then the backend's own step."""
+        self.policy_group = group_label(policy)
         self.cpu_limit = choice.cpu_limit
         self.cpu_guarantee = choice.cpu_guarantee
         self.mem_limit = choice.mem_limit
