@@ -16,7 +16,10 @@ Starts beyond spawner.concurrent_starts wait in the hub's fair start line
 and see their place in it (start_line.py). JupyterLab's default language
 is the person's (lab_language.py). The user's courses are synced into
 their home by an init container (course_sync.py), as local servers sync
-them before starting.
+them before starting. Each pod carries its policy group in the label
+`campushub-group` (hub/policy/group_label.py), so pod metrics (cAdvisor's,
+joined with kube-state-metrics' kube_pod_labels) add up by group as the
+local hub's own series do.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from . import resources
 from .course_sync import add_course_sync
 from .lab_language import add_lab_language
 from .start_line import AUTOMATIC_SLOTS, Line
+
+GROUP_LABEL = "campushub-group"
 
 
 class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
@@ -69,4 +74,6 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
     async def get_pod_manifest(self):
         lang = self.language()
         pod = add_lab_language(await super().get_pod_manifest(), LAB_LOCALES.get(lang))
+        if self.policy_group:  # unset without a site configuration: no policy, no group
+            pod.metadata.labels = {**(pod.metadata.labels or {}), GROUP_LABEL: self.policy_group}
         return add_course_sync(pod, courses.for_server(self), lang, self.start_timeout)
