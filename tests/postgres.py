@@ -7,14 +7,29 @@ loopback port; later issues reuse it for site databases.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from .harness import free_port, wait_for
+
+_databases = itertools.count()
+
+
+def fresh_url(kind: str, tmp_path: Path, request, name: str) -> str:
+    """A new, empty database of `kind` ("sqlite" or "postgres"): the file
+    {tmp_path}/{name}.sqlite, or database {name}_{n} of the session's server."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+    server = request.getfixturevalue("postgres")
+    database = f"{name}_{next(_databases)}"
+    server.psql(f"CREATE DATABASE {database}")
+    return server.url(database)
 
 
 def _bin(name: str) -> str:

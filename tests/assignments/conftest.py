@@ -4,13 +4,13 @@ on a real PostgreSQL (tests/postgres.py), one database per test."""
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
 
+from .. import postgres
+
 FIXTURES = Path(__file__).with_name("fixtures")
-_databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +29,7 @@ def ps1_release(ps1_source):
 
 def fresh_url(kind: str, tmp_path: Path, request) -> str:
     """A new, empty database of `kind` ("sqlite" or "postgres")."""
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'assignments.sqlite'}"
-    server = request.getfixturevalue("postgres")
-    name = f"assignments_{next(_databases)}"
-    server.psql(f"CREATE DATABASE {name}")
-    return server.url(name)
+    return postgres.fresh_url(kind, tmp_path, request, "assignments")
 
 
 # PostgreSQL starts a server (tests/postgres.py): the stack tier, which

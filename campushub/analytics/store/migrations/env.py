@@ -1,0 +1,8 @@
+"""Alembic environment: always run by campushub.webservice.db.migrate with an
+open connection; there is no alembic.ini and no URL here, so the migrations
+run wherever the service's Store opens."""
+
+from campushub.analytics.store.models import Base
+from campushub.webservice.db import run_migrations
+
+run_migrations(Base.metadata)

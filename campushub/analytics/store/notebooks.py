@@ -1,0 +1,103 @@
+"""What a course's pages show: per notebook cell counts and its funnel, the
+course's notebooks, and its learners' progress. Each function runs a fixed
+number of queries whatever the number of learners (tests count them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from statistics import median
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Connection
+
+from ...webservice.db import utc
+from .models import Execution, NotebookOrder
+from .order import by_notebook, canonical
+from .timing import time_spent
+
+E, N = Execution.__table__, NotebookOrder.__table__
+ERRORS = func.sum(case((E.c.status == "error", 1), else_=0))
+
+
+def notebook_stats(connection: Connection, course: str, notebook: str) -> dict:
+    reports = connection.execute(select(N.c.cells).where(N.c.course == course, N.c.notebook == notebook)).scalars()
+    order = canonical(list(reports))
+    rows = connection.execute(
+        select(E.c.user, E.c.cell, E.c.time, E.c.status, E.c.duration_ms)
+        .where(E.c.course == course, E.c.notebook == notebook).order_by(E.c.user, E.c.time, E.c.id)).all()
+    cells: dict[str, dict] = {}
+    runs: dict[str, list] = defaultdict(list)  # user -> [(time, duration_ms)]
+    ran: dict[str, set] = defaultdict(set)  # user -> cells
+    for user, cell, time, status, duration_ms in rows:
+        runs[user].append((utc(time), duration_ms))
+        if cell is None:
+            continue  # no cell id (an old frontend): counts for time, not for cells
+        ran[user].add(cell)
+        stats = cells.setdefault(cell, {"executions": 0, "errors": 0, "users": set(), "first": utc(time)})
+        stats["executions"] += 1
+        stats["errors"] += status == "error"
+        stats["users"].add(user)
+        stats["first"] = min(stats["first"], utc(time))
+    position = {cell: index for index, cell in enumerate(order, 1)}
+    furthest = [max((position[c] for c in found if c in position), default=0) for found in ran.values()]
+    extras = sorted((c for c in cells if c not in position), key=lambda c: (cells[c]["first"], c))
+    out = []
+    for index, cell in enumerate(order + extras, 1):
+        stats = cells.get(cell, {"executions": 0, "errors": 0, "users": set()})
+        learners = len(stats["users"])
+        out.append({"cell": cell, "position": index, "canonical": cell in position,
+                    "executions": stats["executions"], "learners": learners,
+                    # a learner's own added cell is outside the funnel: reached = ran it
+                    "reached": sum(f >= index for f in furthest) if cell in position else learners,
+                    "errors": stats["errors"],
+                    "error_rate": stats["errors"] / stats["executions"] if stats["executions"] else 0.0})
+    spent = [time_spent(found) for found in runs.values()]
+    return {"cells": out, "learners": len(runs), "median_time_s": median(spent) if spent else None}
+
+
+def course_notebooks(connection: Connection, course: str) -> list[dict]:
+    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells).where(N.c.course == course)))
+    rows = connection.execute(
+        select(E.c.notebook, func.count(), func.count(E.c.user.distinct()), ERRORS, func.max(E.c.time))
+        .where(E.c.course == course, E.c.notebook.is_not(None)).group_by(E.c.notebook)).all()
+    found = {notebook: (learners, executions, errors or 0, utc(last))
+             for notebook, executions, learners, errors, last in rows}
+    out = []
+    for notebook in sorted(set(orders) | set(found)):
+        learners, executions, errors, last = found.get(notebook, (0, 0, 0, None))
+        out.append({"notebook": notebook, "cells": len(orders.get(notebook, ())), "learners": learners,
+                    "executions": executions, "errors": errors, "last": last})
+    return out
+
+
+def course_progress(connection: Connection, course: str, learners: list[str]) -> list[dict]:
+    """A row per learner and notebook of the course, also where the learner ran nothing yet."""
+    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells).where(N.c.course == course)))
+    wanted = sorted(set(learners))
+    rows = connection.execute(
+        select(E.c.user, E.c.notebook, E.c.cell, func.max(E.c.time))
+        .where(E.c.course == course, E.c.notebook.is_not(None), E.c.user.in_(wanted))
+        .group_by(E.c.user, E.c.notebook, E.c.cell)).all() if wanted else []
+    ran: dict[tuple[str, str], set] = defaultdict(set)
+    last: dict[tuple[str, str], object] = {}
+    for user, notebook, cell, time in rows:
+        ran[user, notebook].add(cell)
+        last[user, notebook] = max(last.get((user, notebook), utc(time)), utc(time))
+    notebooks = sorted(set(orders) | {notebook for _, notebook in ran})
+    return [{"learner": user, "notebook": notebook,
+             "cells_run": len(ran[user, notebook] & set(orders.get(notebook, ()))),
+             "cells_total": len(orders.get(notebook, ())), "last": last.get((user, notebook))}
+            for user in wanted for notebook in notebooks]
+
+
+def learner_activity(connection: Connection, user: str, courses: set[str] | None) -> dict:
+    """courses=None: all the learner's notebooks; a set: only those courses' (never personal ones)."""
+    query = (select(E.c.path, E.c.course, E.c.notebook, func.count(), ERRORS, func.max(E.c.time))
+             .where(E.c.user == user).group_by(E.c.path, E.c.course, E.c.notebook))
+    if courses is not None:
+        query = query.where(E.c.course.in_(sorted(courses)))
+    notebooks = [{"path": path, "course": course, "notebook": notebook, "executions": executions,
+                  "errors": errors or 0, "last": utc(last)}
+                 for path, course, notebook, executions, errors, last in connection.execute(query)]
+    notebooks.sort(key=lambda n: (n["last"], n["path"]), reverse=True)
+    return {"last": max((n["last"] for n in notebooks), default=None), "notebooks": notebooks}
