@@ -116,6 +116,16 @@ def course_hub(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def analytics_site(tmp_path_factory):
+    """One real site with the analytics service, two courses and their people (tests/analytics/e2e_site.py),
+    shared by the analytics end-to-end tests and its browser tests instead of a hub each."""
+    from .analytics.e2e_site import site
+
+    with site(tmp_path_factory.mktemp("analytics-hub")) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
 def postgres():
     from .postgres import Postgres
 

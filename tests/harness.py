@@ -212,7 +212,9 @@ def run_code(hub: Hub, user: str, token: str, code: str, timeout: float = 60) ->
     return dict(execute(hub, user, token, kernel_id, code, timeout), kernel_id=kernel_id)
 
 
-def execute(hub: Hub, user: str, token: str, kernel_id: str, code: str, timeout: float = 60) -> dict:
+def execute(hub: Hub, user: str, token: str, kernel_id: str, code: str, timeout: float = 60,
+            metadata: dict | None = None) -> dict:
+    """`metadata`: the execute_request's, as a frontend sends it (JupyterLab: {"cellId": ...})."""
     ws = websocket.create_connection(
         f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{kernel_id}/channels",
         header=[f"Authorization: token {token}"], timeout=timeout,
@@ -221,7 +223,7 @@ def execute(hub: Hub, user: str, token: str, kernel_id: str, code: str, timeout:
     ws.send(json.dumps({
         "header": {"msg_id": msg_id, "username": user, "session": uuid.uuid4().hex,
                    "msg_type": "execute_request", "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "parent_header": {}, "metadata": metadata or {}, "channel": "shell",
         "content": {"code": code, "silent": False, "store_history": False,
                     "user_expressions": {}, "allow_stdin": False},
     }))
