@@ -63,8 +63,9 @@ def test_sqlite_lives_on_a_claim_of_its_own():
     volumes = {v["name"]: v for v in objects["Deployment"]["spec"]["template"]["spec"]["volumes"]}
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
     env = _env(_container(objects))
-    assert env["CAMPUSHUB_ANALYTICS_DIR"] == analytics.DATA
-    assert env["CAMPUSHUB_ANALYTICS_DB_URL"] == f"sqlite:///{analytics.DATA}/analytics.sqlite"
+    # a folder the service makes inside the claim, so it owns it and may close it (chmod 0700)
+    assert env["CAMPUSHUB_ANALYTICS_DIR"] == f"{analytics.DATA}/service"
+    assert env["CAMPUSHUB_ANALYTICS_DB_URL"] == f"sqlite:///{analytics.DATA}/service/analytics.sqlite"
     assert {m["name"]: m["mountPath"] for m in _container(objects)["volumeMounts"]}["data"] == analytics.DATA
     assert objects["Deployment"]["spec"]["strategy"] == {"type": "Recreate"}
     assert objects["Deployment"]["spec"]["replicas"] == 1

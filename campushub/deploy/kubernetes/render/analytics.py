@@ -18,8 +18,12 @@ from .. import secrets
 from ..service_place import ANALYTICS
 from . import hub, hub_service, images
 
-DATA = "/var/lib/campushub-analytics"
-DB_FILE = "analytics.sqlite"
+DATA = "/var/lib/campushub-analytics"  # the claim (or scratch space), group-writable through fsGroup
+# The service's own folder in it, which it makes (owned by its user) and
+# closes to others with chmod: the volume's root belongs to root, and a
+# process that does not own it may not chmod it.
+STATE = f"{DATA}/service"
+DB_FILE = "service/analytics.sqlite"
 # The chart's hub image runs as jovyan (1000:1000); the claim is made
 # writable for that group.
 UID = GID = 1000
@@ -42,7 +46,7 @@ def manifests(config: dict) -> list[dict]:
         resources=RESOURCES, security=SECURITY,
         pod_security={"fsGroup": GID, "seccompProfile": {"type": "RuntimeDefault"}},
         # HOME and TMPDIR on the data volume: the root filesystem is read-only
-        env={"CAMPUSHUB_ANALYTICS_DIR": DATA, "HOME": DATA, "TMPDIR": DATA},
+        env={"CAMPUSHUB_ANALYTICS_DIR": STATE, "HOME": DATA, "TMPDIR": DATA},
     )
     return hub_service.manifests(config, pod, hub.site_file(config))
 
