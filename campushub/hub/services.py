@@ -48,6 +48,8 @@ class Service:
     # The user servers' environment variable that holds the service's
     # address (its url and prefix), for code in the server that calls it.
     server_env: str | None = None
+    # Further variables for that code, from the site configuration.
+    server_settings: Callable[[dict], dict[str, str]] = field(default=lambda config: {})
 
 
 ROLES: dict[str, Role] = {}
@@ -130,7 +132,9 @@ register(
     # token (user_scopes), to the address in CAMPUSHUB_ANALYTICS_URL.
     Service("analytics", ("campushub-analytics",),
             spec=_analytics, user_scopes=("access:services!service=analytics",),
-            server_env="CAMPUSHUB_ANALYTICS_URL"),
+            server_env="CAMPUSHUB_ANALYTICS_URL",
+            # how often the extension sends what it recorded (singleuser/analytics)
+            server_settings=lambda config: {"CAMPUSHUB_ANALYTICS_FLUSH_S": str(config["analytics"]["flush_interval"])}),
 )
 
 
@@ -177,11 +181,16 @@ def user_scopes(services: Iterable[dict]) -> list[str]:
     return [scope for entry in services for scope in SERVICES[entry["name"]].user_scopes]
 
 
-def server_environment(services: Iterable[dict], base_url: str) -> dict[str, str]:
+def server_environment(services: Iterable[dict], config: dict) -> dict[str, str]:
     """Variables telling user servers where these announced services answer
-    (straight at their url, not through the public proxy)."""
-    return {SERVICES[e["name"]].server_env: f"{e['url'].rstrip('/')}{base_url}services/{e['name']}/"
-            for e in services if SERVICES[e["name"]].server_env and e.get("url")}
+    (straight at their url, not through the public proxy), and their settings."""
+    out = {}
+    for entry in services:
+        service = SERVICES[entry["name"]]
+        if service.server_env and entry.get("url"):
+            out[service.server_env] = f"{entry['url'].rstrip('/')}{config['hub']['base_url']}services/{entry['name']}/"
+            out.update(service.server_settings(config))
+    return out
 
 
 def _roles(services: Iterable[dict]) -> list[dict]:

@@ -64,7 +64,7 @@ def _services(c, config: dict, tokens: Mapping[str, str], urls: Mapping[str, str
     scopes = services.user_scopes(hub_services)
     if scopes:
         _everyone_may_use(c, scopes, spawner_section)
-    addresses = services.server_environment(hub_services, config["hub"]["base_url"])
+    addresses = services.server_environment(hub_services, config)
     if addresses:
         # .update(): on top of what a parent class's section holds (a chart's KubeSpawner.environment)
         getattr(c, spawner_section).environment.update(addresses)

@@ -144,9 +144,8 @@ def _grading_python(config: dict, layout: Layout, env_dir: Path | None) -> dict[
 
 ASSIGNMENTS = LocalService("assignments", "campushub.assignments.service", assignments_enabled, _grading_python)
 ANALYTICS = LocalService("analytics", "campushub.analytics.service", analytics_enabled)
-# in the order `up` starts them; ANALYTICS joins once its process
-# (campushub.analytics.service, issue 13) is in the tree
-SERVICES = (ASSIGNMENTS,)
+# in the order `up` starts them
+SERVICES = (ASSIGNMENTS, ANALYTICS)
 
 
 def wanted(config: dict) -> list[LocalService]:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from campushub.config import merge, validate
-from campushub.deploy.local import ports
+from campushub.deploy.local import hub_services_local, ports
 from campushub.deploy.local.hub_services_local import ANALYTICS, ASSIGNMENTS
 from campushub.deploy.local.layout import Layout
 
@@ -49,8 +49,10 @@ def test_the_environment_names_the_service_and_its_own_database(layout, monkeypa
 
 
 def test_it_runs_without_courses_unless_turned_off():
-    assert ANALYTICS.wanted(_config()) and not ASSIGNMENTS.wanted(_config())
-    assert not ANALYTICS.wanted(_config(enabled=False))
+    assert hub_services_local.wanted(_config()) == [ANALYTICS]
+    assert hub_services_local.wanted(_config(enabled=False)) == []
+    both = merge(_config(), {"courses": {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}})
+    assert hub_services_local.wanted(both) == [ASSIGNMENTS, ANALYTICS]  # the order `up` starts them
     # a config copy an older `up` wrote has no analytics section: not "wanted", no KeyError
     old = {k: v for k, v in _config().items() if k != "analytics"}
     assert not ANALYTICS.wanted(old)
