@@ -41,6 +41,27 @@ class Schema:
     version_table: str = "alembic_version"
 
 
+class Database:
+    """A service's (reader, writer) engines, the schema migrated at open; a
+    service's Store builds on this and adds its transactions and queries."""
+
+    def __init__(self, url: str, schema: Schema):
+        """Open (and migrate to the newest schema, under a lock) the database
+        at the SQLAlchemy ``url``: ``sqlite:////path/file.sqlite`` or
+        ``postgresql://...`` (psycopg 3)."""
+        self._reader, self._writer = engines(url)
+        migrate(self._writer, schema)
+
+    @property
+    def dialect(self) -> str:
+        return self._writer.dialect.name
+
+    def close(self) -> None:
+        """Release the connection pools."""
+        self._reader.dispose()
+        self._writer.dispose()
+
+
 def sqlite_url(folder: str | Path, name: str) -> str:
     return f"sqlite:///{Path(folder) / f'{name}.sqlite'}"
 

@@ -19,22 +19,9 @@ from .db import SCHEMA
 from .models import Execution, Sync
 
 
-class Store:
+class Store(shared.Database):
     def __init__(self, url: str):
-        """Open (and migrate to the newest schema, under a lock) the database
-        at the SQLAlchemy ``url``: ``sqlite:////path/analytics.sqlite`` or
-        ``postgresql://...`` (psycopg 3)."""
-        self._reader, self._writer = shared.engines(url)
-        shared.migrate(self._writer, SCHEMA)
-
-    @property
-    def dialect(self) -> str:
-        return self._writer.dialect.name
-
-    def close(self) -> None:
-        """Release the connection pools."""
-        self._reader.dispose()
-        self._writer.dispose()
+        super().__init__(url, SCHEMA)
 
     @contextmanager
     def _write(self):

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...i18n import N_
+from ...webservice.db import Database
 from . import catalog, db, grades, jobs, rows, submissions
 from .errors import StoreError
 from .models import Assignment, Feedback, Version
@@ -41,22 +42,9 @@ NO_FILES = N_("A submission needs at least one file.")
 __all__ = ["STATUSES", "Store", "StoreError"]
 
 
-class Store:
+class Store(Database):
     def __init__(self, url: str):
-        """Open (and migrate to the newest schema, under a lock) the database
-        at the SQLAlchemy ``url``: ``sqlite:////path/file.sqlite`` or
-        ``postgresql://...`` (psycopg 3)."""
-        self._reader, self._writer = db.engines(url)
-        db.migrate(self._writer)
-
-    @property
-    def dialect(self) -> str:
-        return self._writer.dialect.name
-
-    def close(self) -> None:
-        """Release the connection pools."""
-        self._reader.dispose()
-        self._writer.dispose()
+        super().__init__(url, db.SCHEMA)
 
     @contextmanager
     def _write(self):

@@ -1,6 +1,6 @@
 """The migrations build exactly the models' schema on SQLite and PostgreSQL,
 in a version table of the service's own, so analytics and assignments can
-share one PostgreSQL database; the default SQLite file is private and durable."""
+share one PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -44,14 +44,7 @@ def test_shares_a_database_with_assignments(store_url):
     engine.dispose()
 
 
-def test_sqlite_default_file_is_private_and_durable(tmp_path):
-    url = default_url(tmp_path / "data")
-    folder = tmp_path / "data" / "analytics"
-    assert url == f"sqlite:///{folder / 'analytics.sqlite'}"
-    store = Store(url)
-    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(folder / "analytics.sqlite").st_mode) == 0o600
-    with store._writer.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-    store.close()
+def test_default_database_is_in_the_service_folder(tmp_path):
+    """The file's modes and pragmas: tests/webservice/test_db.py."""
+    assert default_url(tmp_path) == f"sqlite:///{tmp_path / 'analytics' / 'analytics.sqlite'}"
+    assert stat.S_IMODE(os.stat(tmp_path / "analytics").st_mode) == 0o700
