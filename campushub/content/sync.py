@@ -10,14 +10,20 @@ learner finds a notice file in their home.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
 
 from ..i18n import N_, translate
 
 NOTICE_FILE = "COURSE-SYNC-PROBLEM.txt"
+# Machine-readable result of the last sync, in the home: {"time": ISO UTC,
+# "courses": {name: "ok"|"failed"}}, read by the analytics server extension
+# (singleuser/analytics/courses.py; deploy/kubernetes/course_sync_pod.py writes the same).
+STATUS_FILE = ".campushub/course-sync.json"
 TIMEOUT = 120
 NOTICE = N_("The course {course} could not be updated just now, so its folder {folder} shows the last version you received. Your own changes are untouched. Open the course's sync link later to try again, or tell your tutor if this stays. Reason: {reason}")  # noqa: E501
 
@@ -114,12 +120,24 @@ def pull(env_dir: str, name: str, spec: dict, home: str, preexec, env: dict) -> 
     return (interesting or lines or [f"gitpuller exited with {done.returncode}"])[-1][-300:]
 
 
+# replaced whole, so a reader never sees half a file
+WRITE_STATUS = ("import os, sys; p = sys.argv[1]; os.makedirs(os.path.dirname(p), 0o700, exist_ok=True); "
+                "open(p + '.tmp', 'w', encoding='utf-8').write(sys.stdin.read()); os.replace(p + '.tmp', p)")
+
+
 def write_notice(env_dir: str, home: str, lang: str, problems: dict[str, tuple[str, str]], preexec,
-                 env: dict) -> None:
+                 env: dict, synced: list[str] = ()) -> None:
     """One file in the home listing what failed; removed once every sync works.
+    And STATUS_FILE saying how each course in `synced` went.
 
     Written by the user's own process: root writing into a home would follow
     a link the user planted there."""
+    if synced:
+        status = {"time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                  "courses": {name: "failed" if name in problems else "ok" for name in synced}}
+        subprocess.run([os.path.join(env_dir, "bin", "python"), "-I", "-c", WRITE_STATUS, STATUS_FILE],
+                       input=json.dumps(status), text=True, cwd=home, preexec_fn=preexec, env=env,
+                       capture_output=True, timeout=30)
     path = Path(home) / NOTICE_FILE
     if not problems:
         if path.is_symlink() or path.exists():

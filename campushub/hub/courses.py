@@ -24,7 +24,7 @@ def for_server(spawner) -> list[tuple[str, dict]]:
 
 def launcher_env(lang: str, found: list[tuple[str, dict]]) -> dict[str, str]:
     """The server's environment variables for the Launcher page, in `lang`."""
-    listed = [{"title": spec.get("title") or name, "folder": sync.target(name, spec),
+    listed = [{"name": name, "title": spec.get("title") or name, "folder": sync.target(name, spec),
                "link": sync.server_sync_link(name, spec)} for name, spec in found]
     texts = {"lang": lang, "heading": translate(lang, UPDATE_TITLE), "intro": translate(lang, UPDATE_INTRO),
              "button": translate(lang, UPDATE_BUTTON)}

@@ -127,6 +127,9 @@ KERNEL_FORK_ENTRY_POINTS = ("[jupyter_client.kernel_provisioners]\n"
 # Every server loads the assignments extension (assignments_server.py), the
 # way pip-installed server extensions enable themselves.
 ASSIGNMENTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_assignments": True}}}) + "\n"
+# Every server records cell executions for the analytics service
+# (analytics/__init__.py says what, and how to switch it off).
+ANALYTICS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_analytics": True}}}) + "\n"
 # JupyterLab's "Submit assignment": the federated extension built from
 # labextension/ (scripts/build_labextension.py), found by JupyterLab here.
 LAB_EXTENSION = "share/jupyter/labextensions/@campushub/assignments/"
@@ -170,6 +173,10 @@ def server_files() -> dict[str, str]:
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,
         SITE_PACKAGES + KERNEL_FORK_DIST + "entry_points.txt": KERNEL_FORK_ENTRY_POINTS,
     }
+    files["etc/jupyter/jupyter_server_config.d/campushub_analytics.json"] = ANALYTICS_CONFIG
+    for module in sorted(resources.files("campushub.singleuser").joinpath("analytics").iterdir(), key=str):
+        if module.name.endswith(".py"):
+            files[SITE_PACKAGES + "campushub_analytics/" + module.name] = module.read_text()
     for name in ("kernel_fork.py", "kernel_child.py", "kernel_provisioner.py"):
         files[SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/" + name] = _ours(name)
     files.update(_built(resources.files("campushub.singleuser").joinpath("labextension/dist"), LAB_EXTENSION))

@@ -37,7 +37,8 @@ PASSED_ENV = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_prox
 def plan(found: list[tuple[str, dict]], lang: str, budget: int) -> dict:
     """What the init container does for `found` (hub/courses.py) within
     `budget` seconds, its notices in `lang`."""
-    return {"timeout": sync.TIMEOUT, "budget": budget, "notice_file": sync.NOTICE_FILE, "courses": [
+    return {"timeout": sync.TIMEOUT, "budget": budget, "notice_file": sync.NOTICE_FILE,
+            "status_file": sync.STATUS_FILE, "courses": [
         {"name": name, "repo": spec["repo"], "branch": spec.get("branch") or "main", "target": sync.target(name, spec),
          "notice": translate(lang, sync.NOTICE, course=name, folder=sync.target(name, spec), reason="{reason}")}
         for name, spec in found]}

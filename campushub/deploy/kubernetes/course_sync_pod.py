@@ -53,9 +53,19 @@ def pull(course: dict, timeout: float) -> str | None:
     return None if done.returncode == 0 else failure(done)
 
 
+def write_status(relative: str, courses: dict) -> None:
+    """content/sync.py STATUS_FILE: how each course went, for the analytics extension."""
+    path = os.path.join(os.getcwd(), relative)
+    os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # any python3 the image has
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump({"time": now, "courses": courses}, f)
+    os.replace(path + ".tmp", path)
+
+
 def main() -> None:
     plan = json.loads(os.environ[PLAN_ENV])
-    notices = []
+    notices, status = [], {}
     end = time.monotonic() + plan["budget"]
     for course in plan["courses"]:
         left = end - time.monotonic()
@@ -65,6 +75,9 @@ def main() -> None:
             notices.append(course["notice"].replace("{reason}", reason))
         else:
             print(f"course {course['name']} synced into {course['target']}")
+        status[course["name"]] = "failed" if reason else "ok"
+    if plan.get("status_file"):
+        write_status(plan["status_file"], status)
     path = os.path.join(os.getcwd(), plan["notice_file"])
     if notices:
         with open(path, "w", encoding="utf-8") as f:

@@ -28,6 +28,7 @@ MODULES = (
     "jupyter_server_terminals.app",
     "nbgitpuller",
     "campushub_assignments",
+    "campushub_analytics",
     # what a started server imported on top of the above (python -X importtime)
     "httpcore",
     "httpx",

@@ -45,6 +45,6 @@ def sync_courses(spawner, found: list[tuple[str, dict]]) -> str | None:
             spawner.log.warning("Course %s was not synced into %s's home: %s", name, spawner.user.name, reason)
             problems[name] = (sync.target(name, spec), reason)
     lang = spawner.language()
-    sync.write_notice(spawner.env_dir, entry.pw_dir, lang, problems, preexec, env)
+    sync.write_notice(spawner.env_dir, entry.pw_dir, lang, problems, preexec, env, [name for name, _ in found])
     return translate(lang, NOT_UPDATED, file=sync.NOTICE_FILE) if problems else None
 
