@@ -36,7 +36,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path != PREFIX + "api/records" or self.headers.get("Authorization") != f"token {receiver.token}":
+                token = self.headers.get("Authorization")
+                if self.path != PREFIX + "api/records" or token != f"token {receiver.token}":
                     return self._answer(403, {"message": "wrong path or token"})
                 with receiver.lock:
                     receiver.bodies.append(body)
