@@ -11,12 +11,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 from ...webservice import db as shared
-from . import ingest, notebooks, platform, retention
+from . import ingest, notebooks, platform, retention, totals
 from .db import SCHEMA
-from .models import Execution, Sync
 
 
 class Store(shared.Database):
@@ -79,11 +76,7 @@ class Store(shared.Database):
             return platform.platform(connection, days, shared.utc(now) or datetime.now(UTC))
 
     def counts(self) -> dict:
-        """Totals for /metrics: executions by status, syncs by (course, status)."""
+        """Totals for /metrics: executions by status, syncs by (course, status);
+        records retention removed still count (a counter must not fall)."""
         with self._read() as connection:
-            by_status = dict(connection.execute(
-                select(Execution.status, func.count()).group_by(Execution.status)).all())
-            syncs = {(course, status): n for course, status, n in connection.execute(
-                select(Sync.course, Sync.status, func.count()).group_by(Sync.course, Sync.status))}
-        return {"executions": {status: by_status.get(status, 0) for status in ("ok", "error", "aborted")},
-                "syncs": syncs}
+            return totals.counts(connection)

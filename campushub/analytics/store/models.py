@@ -123,3 +123,14 @@ class SpawnTotal(Base):
     __tablename__ = "spawn_totals"
     le: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[float] = mapped_column(Float)
+
+
+class Purged(Base):
+    """Records retention removed, by kind ("execution", "sync"), course ("" for
+    executions) and status, so the totals /metrics serves as counters never fall."""
+
+    __tablename__ = "purged"
+    kind: Mapped[str] = mapped_column(String(STATUS), primary_key=True)
+    course: Mapped[str] = mapped_column(String(COURSE), primary_key=True)
+    status: Mapped[str] = mapped_column(String(STATUS), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -13,12 +13,14 @@ from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.engine import Connection
 
 from .models import Activity, Execution, NotebookOrder, Poll, SpawnDelta, Sync
+from .totals import keep_purged
 
 E, N = Execution.__table__, NotebookOrder.__table__
 
 
 def purge(connection: Connection, older_than: datetime) -> int:
     """Rows removed from every table, in one transaction."""
+    keep_purged(connection, older_than)
     removed = 0
     for table, column in ((E, E.c.time), (Sync.__table__, Sync.time), (Poll.__table__, Poll.time),
                           (Activity.__table__, Activity.hour), (SpawnDelta.__table__, SpawnDelta.time)):

@@ -66,6 +66,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_polls_time'), 'polls', ['time'], unique=False)
 
+    op.create_table('purged',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('course', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'course', 'status', name=op.f('pk_purged'))
+    )
     op.create_table('spawn_deltas',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('time', sa.DateTime(timezone=True), nullable=False),
@@ -107,6 +114,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_polls_time'), table_name='polls')
 
     op.drop_table('polls')
+    op.drop_table('purged')
     op.drop_table('notebook_orders')
     op.drop_index('ix_executions_user_time', table_name='executions')
     op.drop_index('ix_executions_time', table_name='executions')
