@@ -1,7 +1,7 @@
 """The analytics service's Prometheus series, served at {prefix}metrics
-(webservice/metrics.py), counted in the store at scrape time so restarts and
-retention do not skew them (purged records leave the totals, which
-Prometheus reads as a counter reset):
+(webservice/metrics.py), counted in the store at scrape time so restarts do
+not skew them; records retention purged still count (store/totals.py), so
+the counters never fall:
 
   campushub_analytics_executions_recorded_total{status}   cell executions recorded ("ok", "error", "aborted")
   campushub_content_syncs_total{course,status}            course syncs reported by servers ("ok", "failed")
