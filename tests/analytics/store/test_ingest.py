@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from campushub.analytics.records import validate
+from campushub.analytics.records import MAX_RECORDS, validate
 
 from .data import COURSE, LESSON1, T0, execution, report, sync
 
@@ -80,3 +80,12 @@ def test_concurrent_batches(store):
     assert sum(r[0][0] for r in results[:3]) == 50 and sum(r[0][1] for r in results[:3]) == 100
     assert all(r[1] == (30, 0) for r in results)
     assert store.counts()["executions"]["ok"] == 50 + 6 * 30
+
+
+def test_a_full_batch(store):
+    """The largest batch the API takes goes in as one statement set, on both databases."""
+    batch = validate([execution(f"c{n}", n / 60) for n in range(MAX_RECORDS)])
+    assert store.ingest("ann", batch) == (MAX_RECORDS, 0)
+    assert store.ingest("ann", batch) == (0, MAX_RECORDS)
+    # one second between starts, plus the last run's own second
+    assert store.notebook_stats(COURSE, LESSON1)["median_time_s"] == pytest.approx(MAX_RECORDS)
