@@ -22,6 +22,7 @@ STEPS = [
     "Starting the proxy",
     "Starting JupyterHub",
     "Waiting for JupyterHub to answer",
+    "Starting the analytics service",  # on unless analytics.enabled is false; no course here: no assignments
 ]
 
 
@@ -59,10 +60,10 @@ def _start(hub: Hub) -> subprocess.Popen:
     return proc
 
 
-# both signals at the steps where processes run (4 to 7)
+# both signals at the steps where processes run (4 to 8)
 @pytest.mark.parametrize("step,signum", [
     (n, sig) for n, sig in zip(range(1, len(STEPS) + 1), [signal.SIGTERM, signal.SIGINT] * 4, strict=False)
-] + [(4, signal.SIGTERM), (5, signal.SIGINT), (6, signal.SIGTERM), (7, signal.SIGINT)])
+] + [(4, signal.SIGTERM), (5, signal.SIGINT), (6, signal.SIGTERM), (7, signal.SIGINT), (8, signal.SIGTERM)])
 def test_interrupted_start_leaves_nothing(site, step, signum):
     proc = _start(site)
     try:

@@ -1,6 +1,9 @@
 """The analytics section: defaults, when the service runs, and bad values
 named by key and line."""
 
+import subprocess
+import sys
+
 import pytest
 
 from campushub.config import ConfigError, defaults, loads
@@ -54,3 +57,14 @@ def test_a_port_the_site_uses_already_is_refused(other):
     assert "705" in str(e.value) and "leave it null" in str(e.value)
     # the same number for a service that does not run is no clash
     assert loads("assignments:\n  enabled: false\n  port: 705\nanalytics:\n  port: 705\n")["analytics"]["port"] == 705
+
+
+def test_up_refuses_a_bad_analytics_key_by_name_and_line_before_doing_anything(tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text(f"data_dir: {tmp_path}/data\nanalytics:\n  poll_interval: 5\n")
+    r = subprocess.run([sys.executable, "-m", "campushub", "up", "--config", str(site)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{site}:3: analytics.poll_interval: got 5; must be at least 10" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "data").exists()
