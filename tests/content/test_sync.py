@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from campushub.content.sync import NOTICE_FILE, git_checked_paths, sync_link, trust_local_repos
+from campushub.content.sync import NOTICE_FILE, STATUS_FILE, git_checked_paths, sync_link, trust_local_repos
 from campushub.deploy.local.spawner.unix_users import unix_name
 
 from ..harness import TEST_PREFIX, Hub, free_port, wait_for
@@ -210,6 +210,10 @@ def test_an_unreachable_repository_never_blocks_the_server(hub):
         notice = (home("gus") / NOTICE_FILE).read_text()
         assert "gone" in notice and "Your own changes are untouched" in notice
         assert (home("gus") / "courses" / "ml101" / "lessons").is_dir()  # the others still came
+        # the same, for the analytics extension, written as the learner
+        status = json.loads((home("gus") / STATUS_FILE).read_text())
+        assert status["courses"].pop("gone") == "failed" and set(status["courses"].values()) == {"ok"}, status
+        assert (home("gus") / STATUS_FILE).stat().st_uid == pwd.getpwnam(unix_name("gus", PREFIX)).pw_uid
         log = (hub.data_dir / "logs" / "hub.log").read_text()
         assert "Course gone was not synced" in log
     finally:

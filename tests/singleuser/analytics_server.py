@@ -85,7 +85,8 @@ class Learner:
         return path
 
     def own(self) -> None:
-        for path in [self.home, *self.home.rglob("*")]:
+        # the config folder too: jupyter_core writes its `migrated` marker there once ~/.ipython exists
+        for path in [self.home, *self.home.rglob("*"), self.config, *self.config.rglob("*")]:
             os.lchown(path, self.entry.pw_uid, self.entry.pw_gid)
 
     def start(self, flush_s: float = 0.3) -> None:

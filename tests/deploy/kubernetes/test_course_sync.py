@@ -77,7 +77,7 @@ def test_a_learners_courses_are_synced_before_the_server_as_the_server_sees_the_
     assert [(c["name"], c["repo"], c["branch"], c["target"]) for c in steps["courses"]] == [
         ("py101", "https://git.example.org/courses/py101.git", "main", "py101"),
         ("stats", "https://git.example.org/courses/stats.git", "2026", "statistics")]
-    assert steps["notice_file"] == "COURSE-SYNC-PROBLEM.txt"
+    assert steps["notice_file"] == "COURSE-SYNC-PROBLEM.txt" and steps["status_file"] == ".campushub/course-sync.json"
     assert steps["budget"] == chart_defaults()["singleuser"]["startTimeout"] // 2
     for course in steps["courses"]:
         assert "{reason}" in course["notice"] and course["target"] in course["notice"]

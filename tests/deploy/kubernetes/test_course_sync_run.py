@@ -9,6 +9,7 @@ Git repositories are real ones on disk (file://). No cluster is needed.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -20,7 +21,7 @@ import pytest
 from kubernetes_asyncio.client import ApiClient
 from kubernetes_asyncio.client import models as k8s
 
-from campushub.content.sync import NOTICE_FILE
+from campushub.content.sync import NOTICE_FILE, STATUS_FILE
 from campushub.deploy.kubernetes.course_sync import add_course_sync
 from campushub.deploy.local.userenv import ensure_user_env
 
@@ -111,6 +112,10 @@ def test_courses_arrive_learners_edits_stay_and_a_failure_leaves_a_notice(base, 
     notice = (home / NOTICE_FILE).read_text(encoding="utf-8")
     assert "stats" in notice and "理由" in notice and "{reason}" not in notice and "py101" not in notice
     assert (home / NOTICE_FILE).stat().st_uid == UID
+    # what the analytics extension reads: how each course went
+    status = json.loads((home / STATUS_FILE).read_text(encoding="utf-8"))
+    assert status["courses"] == {"py101": "ok", "stats": "failed"} and status["time"].endswith("Z")
+    assert (home / STATUS_FILE).stat().st_uid == UID
 
     # The learner edits the lesson; the tutor changes it too and adds one; the missing course appears.
     (home / "py101" / "lesson.md").write_text("# Lesson 1\nmy notes\n")
@@ -122,6 +127,7 @@ def test_courses_arrive_learners_edits_stay_and_a_failure_leaves_a_notice(base, 
     assert (home / "py101" / "lesson2.md").read_text() == "# Lesson 2\n"
     assert (home / "stats" / "intro.md").read_text() == "# Statistics\n"
     assert not (home / NOTICE_FILE).exists()
+    assert json.loads((home / STATUS_FILE).read_text(encoding="utf-8"))["courses"] == {"py101": "ok", "stats": "ok"}
 
 
 def test_an_image_without_nbgitpuller_or_python_still_starts_its_server(base, home):
