@@ -83,7 +83,8 @@ def course_progress(connection: Connection, course: str, learners: list[str]) ->
     for user, notebook, cell, time in rows:
         ran[user, notebook].add(cell)
         last[user, notebook] = max(last.get((user, notebook), utc(time)), utc(time))
-    notebooks = sorted(set(orders) | {notebook for _, notebook in ran})
+    run = connection.execute(select(E.c.notebook).distinct().where(E.c.course == course, E.c.notebook.is_not(None)))
+    notebooks = sorted(set(orders) | set(run.scalars()))  # the same notebooks as course_notebooks
     return [{"learner": user, "notebook": notebook,
              "cells_run": len(ran[user, notebook] & set(orders.get(notebook, ()))),
              "cells_total": len(orders.get(notebook, ())), "last": last.get((user, notebook))}

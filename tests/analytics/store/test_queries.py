@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from .data import COURSE, LESSON1, LESSON2, T0, load
+from campushub.analytics.records import validate
+
+from .data import COURSE, LESSON1, LESSON2, T0, execution, load
 
 
 @pytest.fixture
@@ -59,6 +61,10 @@ def test_course_progress(loaded):
         ("zed", LESSON1, 0, 6, None),
         ("zed", LESSON2, 0, 3, None)]
     assert loaded.course_progress(COURSE, []) == []
+    # a notebook only someone else ran (and nobody reported) is still a row for each learner asked about
+    loaded.ingest("fay", validate([execution("z", 0, notebook="lesson3.ipynb")]))
+    assert [(r["notebook"], r["cells_run"], r["cells_total"]) for r in loaded.course_progress(COURSE, ["zed"])] == [
+        (LESSON1, 0, 6), (LESSON2, 0, 3), ("lesson3.ipynb", 0, 0)]
 
 
 def test_learner_activity_everything(loaded):
