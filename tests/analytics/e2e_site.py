@@ -34,7 +34,7 @@ PREFIX = "cha" + TEST_PREFIX[3:]  # its own accounts: other modules' hubs remove
 SHARED = Path("/opt/campushub-test/courses")  # readable by the learners' accounts (as tests/content/test_sync.py)
 SERVICE = "/services/analytics/"
 # nbformat 4.5 notebooks: course_factory gives cell i the id "c{i}"
-AN1 = {"01-basics": ["x = 6 * 7", "y = x + 1", "print(y)", "z = y * 2"],
+AN1 = {"01-basics": ["x = 6 * 7", "y = x + 1", "print(x)", "z = x * 2"],
        "02-errors": ["a = 1", "b = 2 / a", "print(a + b)"]}
 AN2 = {"01-other": ["q = 1", "print(q)"]}
 PEOPLE = {"ana": "an1-learners", "ben": "an1-learners", "tom": "an1-tutors", "otto": "an2-tutors"}
