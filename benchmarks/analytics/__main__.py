@@ -92,6 +92,9 @@ def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
     load = Load([on.proc.pid, off.proc.pid, state["receiver"].pid])
     run_clients(args, on, off, phases)
     machine_load = load.done()
+    # per execution, server and kernel together: the extension's work off the latency path shows here too
+    cpu = load.cpu_seconds()
+    server_cpu = {s.label: round(1000 * cpu[s.proc.pid] / (args.executions + args.warmup), 3) for s in servers}
     expected = args.executions + args.warmup
     tail = {s.label: s.token[-8:] for s in servers}
 
@@ -107,6 +110,7 @@ def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
         "params": {"executions": args.executions, "block": args.block, "warmup": args.warmup,
                    "env": str(args.env), "flush_s": args.flush, "quickack": args.quickack,
                    "code": "pass", "cell": CELL, "path": PATH},
+        "server_cpu_ms_per_execution": server_cpu,
         "records": {label: counts.get(tail[label], {"batches": 0, "kinds": {}}) for label in tail},
         "phases": phases, "summary": summarize(phases),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -27,6 +27,11 @@ class Load:
         self.loadavg = os.getloadavg()
         self.machine = psutil.cpu_times()
         self.ours = _tree_cpu(self.pids)
+        self.each = {pid: _tree_cpu([pid]) for pid in pids}
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """CPU used since the start by each given process with its descendants (a server with its kernels)."""
+        return {pid: _tree_cpu([pid]) - before for pid, before in self.each.items()}
 
     def done(self) -> dict:
         machine = psutil.cpu_times()

@@ -81,6 +81,9 @@ def table(result: dict) -> str:
                      f"   paired blocks {_fmt(d['paired_block_median_difference_ms'])}")
     lines.append(f"  executions: on {s['executions']['on']}, off {s['executions']['off']}; "
                  f"replies not ok: {s['non_ok_replies']}")
+    if "server_cpu_ms_per_execution" in result:
+        cpu = result["server_cpu_ms_per_execution"]
+        lines.append(f"  server + kernel CPU per execution: on {_fmt(cpu['on'])} ms, off {_fmt(cpu['off'])} ms")
     if "records" in result:
         lines.append(f"  records received from the on server: {result['records']['on']}; "
                      f"from the off server: {result['records']['off']}")
