@@ -40,12 +40,25 @@ class Failure(web.HTTPError):
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
     # API handlers answer errors as JSON; pages as an HTML page.
     json_errors = False
+    # Handlers that never ask for course roles spare the hub a users lookup per request.
+    needs_roles = True
 
     def set_default_headers(self):
         # No other site may frame these pages (clickjacking a tutor's or learner's form), as the hub's own.
         self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
 
     # -- who -------------------------------------------------------------------
+
+    @property
+    def hub_auth(self):
+        # the app's own when it was given one (tests, as webservice/metrics.py), else HubOAuth from the environment
+        if self._hub_auth is None:
+            self._hub_auth = self.settings.get("hub_auth") or self.hub_auth_class.instance()
+        return self._hub_auth
+
+    @hub_auth.setter
+    def hub_auth(self, auth):
+        self._hub_auth = auth
 
     async def prepare(self):
         length = self.request.headers.get("Content-Length", "0")
@@ -62,7 +75,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
                 self.check_xsrf_cookie()
             except web.HTTPError:
                 self.fail(403, XSRF_FAILED)
-        if user is not None and user.get("kind", "user") == "user" and self.settings.get("people"):
+        if (user is not None and user.get("kind", "user") == "user" and self.needs_roles
+                and self.settings.get("people")):
             # Course roles come from the hub's groups; fetch them now, off the
             # handler's synchronous path, so people.role() answers from cache.
             await self.people.refresh(user["name"])

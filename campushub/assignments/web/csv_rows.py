@@ -1,17 +1,15 @@
-"""The grades CSV: one row per learner and assignment, RFC 4180 quoting, and
-safe to open in a spreadsheet (a cell that starts like a formula is prefixed
-with an apostrophe, OWASP's advice against CSV injection)."""
+"""The grades CSV: one row per learner and assignment, through
+webservice/csv.py (RFC 4180 quoting, formula-like cells defused)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
+
+from ...webservice.csv import csv_text as table_csv
+from ...webservice.csv import defuse
 
 COLUMNS = ("learner", "assignment", "version", "submitted_at", "late", "auto", "manual", "total", "max",
            "status")
-# = + - @ start formulas; tab and carriage return can too in some spreadsheets.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _number(value) -> str:
@@ -26,11 +24,6 @@ def _text(value) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
-
-
-def defuse(cell: str) -> str:
-    """``cell`` made inert for spreadsheets: formula-like text gets a leading '."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def row_cells(row: dict) -> list[str]:
@@ -51,9 +44,4 @@ def row_cells(row: dict) -> list[str]:
 
 
 def csv_text(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(row_cells(row))
-    return out.getvalue()
+    return table_csv(COLUMNS, (row_cells(row) for row in rows))

@@ -58,6 +58,8 @@ def application(store, people) -> web.Application:
 
 
 class Service:
+    prefix = PREFIX
+
     def __init__(self, store, people):
         self.store, self.people = store, people
         self._ready = threading.Event()
@@ -71,7 +73,7 @@ class Service:
 
     async def _serve(self):
         sockets = bind_sockets(0, "127.0.0.1")
-        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}{PREFIX}"
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}{self.prefix}"
         server = HTTPServer(self.application(), max_body_size=64 * 2**20)
         server.add_sockets(sockets)
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()

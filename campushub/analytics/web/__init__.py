@@ -1,0 +1,1 @@
+"""The `analytics` hub service's pages, CSV downloads, records API and charts."""

@@ -1,0 +1,50 @@
+"""GET {prefix}learners/{name}: a learner's last activity and the notebooks
+they ran. The learner sees all of their own; a tutor sees only the records
+of courses they tutor in which the person is a learner; an admin sees all."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ...i18n import N_
+from . import links
+from .base import OWN_ONLY, BaseHandler
+from .tables import Table
+
+
+def notebooks_table(prefix: str, rows: list[dict], linked: set[str] | None) -> Table:
+    def link(row):
+        course = row.get("course")
+        if course and row.get("notebook") and (linked is None or course in linked):
+            return links.notebook(prefix, course, row["notebook"])
+        return None
+
+    return Table("notebooks", N_("Notebooks run"), [
+        ("path", N_("Path")), ("course", N_("Course")), ("notebook", N_("Notebook")),
+        ("executions", N_("Executions")), ("errors", N_("Errors")), ("last", N_("Last execution"))],
+        rows, links={"path": link})
+
+
+class LearnerHandler(BaseHandler):
+    def visible_courses(self, name: str) -> set[str] | None:
+        """None: everything (the person themself, an admin); else the courses the viewer tutors them in."""
+        viewer = self.viewer()
+        if viewer == name or self.is_admin():
+            return None
+        shared = {c for c in self.tutored() if name in self.people.learners(c)}
+        if not shared:
+            self.fail(403, OWN_ONLY)
+        return shared
+
+    @web.authenticated
+    def get(self, name: str):
+        courses = self.visible_courses(name)
+        activity = self.store.learner_activity(name, courses)
+        # links to the notebook pages the viewer may open: the courses they tutor
+        linked = set(self.tutored())
+        table = notebooks_table(self.prefix, activity["notebooks"], linked)
+        self.show("learner.html", [table], f"learner-{name}", name=name, last=activity["last"],
+                  limited=sorted(courses) if courses is not None else None)
+
+
+ROUTES = [(r"learners/([^/]+)/?", LearnerHandler)]

@@ -1,0 +1,47 @@
+"""POST {prefix}api/records: a user's server sends its batch of records
+(`Authorization: token $JUPYTERHUB_API_TOKEN`, {"records": [...]}). The
+user is the token's: a server can only ever write its own user's records.
+The whole batch is checked before anything is stored (analytics/records.py),
+and a record id seen before for the user counts as a duplicate, so a batch
+sent again after a crash stores nothing twice."""
+
+from __future__ import annotations
+
+import json
+
+from tornado import web
+
+from ...i18n import N_
+from ..records import RecordError, validate
+from .base import BaseHandler
+
+TOKEN_ONLY = N_("Send records with your server's token (Authorization: token ...), not from a browser.")
+NOT_JSON = N_("The body must be a JSON object {\"records\": [...]} in UTF-8.")
+
+
+class RecordsHandler(BaseHandler):
+    json_errors = True
+    needs_roles = False
+
+    @web.authenticated
+    def post(self):
+        user = self.user_name
+        if not user or not getattr(self, "_token_authenticated", False):
+            self.fail(403, TOKEN_ONLY)
+        try:
+            body = json.loads(self.request.body)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            self.fail(400, NOT_JSON)
+        if not isinstance(body, dict):
+            self.fail(400, NOT_JSON)
+        records = validate(body.get("records"))
+        accepted, duplicates = self.store.ingest(user, records)
+        self.write_json({"accepted": accepted, "duplicates": duplicates})
+
+    def refusal(self, error):
+        if isinstance(error, RecordError):
+            return 400, error.message, error.kwargs
+        return super().refusal(error)
+
+
+ROUTES = [(r"api/records", RecordsHandler)]

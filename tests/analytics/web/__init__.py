@@ -1,0 +1,1 @@
+"""The analytics pages, CSV and records API over HTTP, in-process (service.py)."""

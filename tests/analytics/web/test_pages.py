@@ -1,0 +1,108 @@
+"""Each analytics page renders for the people allowed to see it and refuses
+everyone else with one line (403 or 404): a learner sees only their own page,
+a tutor their courses and their learners' records in those courses only, an
+admin everything including the platform. In-process (service.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from .service import execution, notebook_order, one_line, page_table
+
+NB = "courses/c1/notebooks/lesson1.ipynb"
+
+
+@pytest.fixture
+def world(analytics):
+    """ann runs cells a, b (b fails once) of c1's lesson1; bob runs a; cat runs c2's intro and a scratch notebook."""
+    order = notebook_order(["a", "b", "c"])
+    r = analytics.post_records("ann", [order, execution(cell="a"), execution(cell="b", status="error"),
+                                       execution(cell="b")])
+    assert r.status_code == 200 and r.json() == {"accepted": 4, "duplicates": 0}, r.text
+    assert analytics.post_records("bob", [notebook_order(["a", "b", "c"]), execution(cell="a")]).status_code == 200
+    assert analytics.post_records("cat", [execution(course="c2", notebook="intro.ipynb", cell="x"),
+                                          execution(course=None, notebook=None, cell=None)]).status_code == 200
+    analytics.store.record_poll(datetime.now(UTC), ["ann", "bob"], 2, 1, {"1.0": 1.0, "5.0": 2.0, "+Inf": 2.0})
+    return analytics
+
+
+def get(service, user, page, **kwargs):
+    return service.session(user).get(service.url + page, timeout=30, allow_redirects=False, **kwargs)
+
+
+ALLOWED = [
+    ("", ["ann", "bob", "cat", "tina", "tom", "root"]),
+    ("learners/ann", ["ann", "tina", "root"]),
+    ("learners/cat", ["cat", "tina", "tom", "root"]),
+    ("courses/c1", ["tina", "root"]),
+    ("courses/c2", ["tom", "root"]),
+    (NB, ["tina", "root"]),
+    ("platform", ["root"]),
+]
+
+
+@pytest.mark.parametrize(("page", "allowed"), ALLOWED)
+def test_each_page_is_for_its_viewers_only(world, page, allowed):
+    for user in ("ann", "bob", "cat", "tina", "tom", "root"):
+        r = get(world, user, page)
+        if user in allowed:
+            assert r.status_code == 200, (user, page, r.status_code, r.text[:300])
+            assert r.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        else:
+            assert r.status_code == 403, (user, page, r.status_code)
+            assert len(one_line(r)) > 10 and "\n" not in one_line(r)
+
+
+def test_the_home_page_lists_what_the_viewer_may_open(world):
+    ann = get(world, "ann", "").text
+    assert "learners/ann" in ann and "courses/c1" not in ann and "platform" not in ann
+    tina = get(world, "tina", "").text
+    assert 'data-course="c1"' in tina and 'data-course="c2"' not in tina and "platform-link" not in tina
+    root = get(world, "root", "").text
+    assert 'data-course="c1"' in root and 'data-course="c2"' in root and "platform-link" in root
+
+
+def test_a_tutor_sees_a_learners_records_of_their_own_courses_only(world):
+    # cat learns c1 and c2: tina (c1) sees only c1's records, tom (c2) only c2's, cat and root all three
+    def courses(user):
+        rows = page_table(get(world, user, "learners/cat").text, "notebooks")[1:]
+        return sorted(row[1] for row in rows)
+
+    assert courses("tina") == []  # cat ran nothing in c1: nothing of c2 shows
+    assert courses("tom") == ["c2"]
+    assert courses("cat") == ["", "c2"] and courses("root") == ["", "c2"]
+    assert "scratch.ipynb" not in get(world, "tom", "learners/cat").text
+
+
+def test_the_notebook_page_counts_executions_reach_and_errors(world):
+    html = get(world, "tina", NB).text
+    rows = {row[1]: row for row in page_table(html, "cells")[1:]}
+    # position, cell, executions, learners, reached, errors, error rate
+    assert rows["a"][2:] == ["2", "2", "2", "0", "0.0%"]
+    assert rows["b"][2:] == ["2", "1", "1", "1", "50.0%"]
+    assert html.count("<svg") == 3 and "Executions per cell" in html and "Error rate per cell" in html
+
+
+def test_pages_are_translated(world):
+    r = get(world, "root", "platform", headers={"Accept-Language": "ja"})
+    assert r.status_code == 200 and "プラットフォーム" in r.text and "日次アクティブユーザー" in r.text
+    r = get(world, "ann", "courses/c1", headers={"Accept-Language": "ru"})
+    assert r.status_code == 403 and "преподаватели" in one_line(r)
+
+
+def test_unknown_course_notebook_and_page_answer_404_in_one_line(world):
+    for user, page in (("root", "courses/nope"), ("tina", "courses/c1/notebooks/never.ipynb"),
+                       ("ann", "no/such/page")):
+        r = get(world, user, page)
+        assert r.status_code == 404, (page, r.status_code)
+        one_line(r)
+
+
+def test_signed_out_and_service_tokens_see_no_page(world):
+    r = world.session(None).get(world.url + "learners/ann", timeout=30, allow_redirects=False)
+    assert r.status_code in (302, 403) and "ann" not in r.text
+    r = world.session(None).get(world.url + "platform", headers={"Authorization": "token nobody"}, timeout=30,
+                                allow_redirects=False)
+    assert r.status_code in (302, 403)
