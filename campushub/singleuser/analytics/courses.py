@@ -4,8 +4,9 @@ and the server's environment (CAMPUSHUB_COURSES, set by the hub)."""
 
 import json
 import os
-from datetime import datetime
 from pathlib import Path
+
+from .records import parse_time
 
 # content/sync.py STATUS_FILE: the same name in both deployments
 STATUS_FILE = ".campushub/course-sync.json"
@@ -48,7 +49,7 @@ def sync_status(home: Path) -> tuple[str, float, dict[str, str]] | None:
     """(the file's own time text, as a timestamp, {course: "ok"|"failed"}) of the last sync, if any."""
     try:
         data = json.loads((home / STATUS_FILE).read_text(encoding="utf-8"))
-        when = datetime.fromisoformat(data["time"])
+        when = parse_time(data["time"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     courses = data.get("courses")

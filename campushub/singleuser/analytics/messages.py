@@ -10,6 +10,8 @@ from datetime import datetime
 
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 
+from .records import parse_time
+
 V1 = "v1.kernel.websocket.jupyter.org"
 REQUEST = "execute_request"
 REPLY = b'"execute_reply"'
@@ -77,7 +79,7 @@ def _spent(started, ended) -> float | None:
 
 
 def _when(value) -> datetime:
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    when = value if isinstance(value, datetime) else parse_time(value)
     if when.tzinfo is None:
         raise ValueError("no time zone")
     return when

@@ -2,13 +2,15 @@
 (see the package docstring); the service checks them again."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 STATUSES = {"ok": "ok", "error": "error", "aborted": "aborted", "abort": "aborted"}
 
 
 def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # timezone.utc: datetime.UTC is new in 3.11, and images may have an older python
+    when = datetime.fromtimestamp(timestamp, timezone.utc)  # noqa: UP017
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _record(kind: str, timestamp: float, **fields) -> dict:
@@ -27,3 +29,8 @@ def notebook(timestamp: float, course: str, path: str, cells: list[str]) -> dict
 
 def sync(timestamp: float, course: str, status: str) -> dict:
     return _record("sync", timestamp, course=course, status=status)
+
+
+def parse_time(text: str) -> datetime:
+    """ISO 8601; a trailing Z too, which Python before 3.11 does not read."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
