@@ -14,6 +14,7 @@ from jupyterhub._data import DATA_FILES_PATH
 PACKAGE = Path(__file__).resolve().parents[2] / "campushub"
 OURS = PACKAGE / "hub" / "templates"
 ASSIGNMENT_TEMPLATES = PACKAGE / "assignments" / "web" / "templates"
+ANALYTICS_TEMPLATES = PACKAGE / "analytics" / "web" / "templates"
 JUPYTERHUB = Path(DATA_FILES_PATH) / "templates"
 NATIVE = Path(importlib.util.find_spec("nativeauthenticator").origin).parent
 JA = json.loads((PACKAGE / "i18n" / "locale" / "ja.json").read_text(encoding="utf-8"))
@@ -57,6 +58,8 @@ def template_strings() -> dict[str, set[str]]:
     # The assignments service's pages use the same catalog (keys prefixed: both have an error.html).
     found.update({f"assignments/{p.name}": strings_in(p.read_text(encoding="utf-8"))
                   for p in sorted(ASSIGNMENT_TEMPLATES.glob("*.html"))})
+    found.update({f"analytics/{p.name}": strings_in(p.read_text(encoding="utf-8"))
+                  for p in sorted(ANALYTICS_TEMPLATES.glob("*.html"))})
     return found
 
 
