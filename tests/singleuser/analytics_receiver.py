@@ -27,6 +27,8 @@ class Receiver:
         self.bodies: list[bytes] = []
         self.refused: list[str] = []
         self.duplicates = 0
+        self.redirect = False  # answer as a login redirect would, to a page that says 200
+        self.redirected = 0
         self.lock = threading.Lock()
         self._server = None
 
@@ -34,8 +36,21 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                data = b"<html>please log in</html>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.redirect:
+                    receiver.redirected += 1
+                    self.send_response(302)
+                    self.send_header("Location", "/hub/login")
+                    self.send_header("Content-Length", "0")
+                    return self.end_headers()
                 token = self.headers.get("Authorization")
                 if self.path != PREFIX + "api/records" or token != f"token {receiver.token}":
                     return self._answer(403, {"message": "wrong path or token"})

@@ -73,3 +73,14 @@ def test_leftovers_go_at_the_next_start_and_bad_lines_do_not_block_the_rest(lear
     learner.stop()
     assert cells(receiver, "at-stop") and not learner.batches()
     assert receiver.duplicates == 0
+
+
+def test_a_redirect_to_a_login_page_is_not_taken_for_delivery(learner, receiver):
+    receiver.redirect = True
+    receiver.start()
+    learner.start()
+    learner.run(learner.session("ml101/lesson.ipynb"), [("redirected-1", "1")])
+    wait_for(lambda: receiver.redirected >= 2, 60, "two sends answered with a redirect")
+    assert "redirected-1" in "".join(p.read_text() for p in learner.batches())
+    receiver.redirect = False
+    wait_for(lambda: cells(receiver, "redirected-1"), 60, "the record once the service answers")

@@ -63,9 +63,11 @@ class Sender:
     async def _post(self, chunk: list[dict]) -> tuple[str, str]:
         request = HTTPRequest(self.url, method="POST", body=json.dumps({"records": chunk}),
                               headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-                              request_timeout=self.timeout, connect_timeout=self.timeout)
+                              request_timeout=self.timeout, connect_timeout=self.timeout,
+                              # a redirect (to a login page) turns a POST into a GET whose 200 says nothing
+                              follow_redirects=False)
         response = await AsyncHTTPClient().fetch(request, raise_error=False)
-        if response.code == 200:
+        if response.code == 200 and _accepted(response.body):
             if self.down:
                 self.log.info("campushub_analytics: the analytics service is reachable again")
             self.down = False
@@ -81,3 +83,11 @@ class Sender:
                              "they wait in %s", response.error or response.code, self.spool.folder)
         self.down = True
         return DOWN, ""
+
+
+def _accepted(body: bytes) -> bool:
+    """Only the service's own answer counts as delivered."""
+    try:
+        return isinstance(json.loads(body).get("accepted"), int)
+    except (ValueError, TypeError, AttributeError):
+        return False
