@@ -1,0 +1,60 @@
+"""The analytics extension's pure parts: which course a path is in, the
+service's batch limits, what counts as a course notebook's cells and as a
+sync status. The extension in a real server is test_analytics_records.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from campushub.analytics.records import MAX_RECORDS, validate
+from campushub.singleuser.analytics import records
+from campushub.singleuser.analytics.courses import cell_ids, course_of, folders, sync_status
+from campushub.singleuser.analytics.sender import MAX_BYTES, chunks
+
+
+def test_a_path_is_in_the_deepest_course_folder_that_holds_it():
+    known = folders({"CAMPUSHUB_COURSES": json.dumps([
+        {"name": "outer", "folder": "courses"}, {"name": "ml101", "folder": "courses/ml101/"},
+        {"title": "no name", "folder": "x"}, {"name": "root", "folder": "/"}])})
+    assert known == [("courses/ml101", "ml101"), ("courses", "outer")]
+    assert course_of("courses/ml101/week1/a.ipynb", known) == ("ml101", "week1/a.ipynb")
+    assert course_of("courses/b.ipynb", known) == ("outer", "b.ipynb")
+    assert course_of("courses-old/b.ipynb", known) == (None, None)
+    assert course_of("courses", known) == (None, None)
+    assert folders({"CAMPUSHUB_COURSES": "not json"}) == [] and folders({}) == []
+
+
+def test_batches_stay_within_the_services_limits():
+    small = [records.execution(0, "a.ipynb", None, None, "c", "ok", 1) for _ in range(2500)]
+    first = chunks(small)
+    assert len(first) == MAX_RECORDS
+    validate(first)  # what the service itself accepts
+    big = [records.notebook(0, "ml101", "a.ipynb", [f"{i:060d}" for i in range(1000)]) for _ in range(40)]
+    first = chunks(big)
+    assert 0 < len(first) < 40 and len(json.dumps({"records": first})) <= MAX_BYTES
+    assert chunks(big[:1]) == big[:1]  # one record over the limit still goes alone, for the service to judge
+
+
+def test_only_notebooks_whose_cells_all_have_ids_give_an_order(tmp_path):
+    good = tmp_path / "a.ipynb"
+    good.write_text(json.dumps({"cells": [{"id": "x"}, {"id": "y"}], "nbformat": 4, "nbformat_minor": 5}))
+    old = tmp_path / "b.ipynb"
+    old.write_text(json.dumps({"cells": [{"source": "1"}], "nbformat": 4, "nbformat_minor": 4}))
+    broken = tmp_path / "c.ipynb"
+    broken.write_text("{")
+    assert cell_ids(good) == ["x", "y"]
+    assert cell_ids(old) is None and cell_ids(broken) is None and cell_ids(tmp_path / "none") is None
+
+
+def test_the_sync_status_is_read_only_when_it_makes_sense(tmp_path):
+    (tmp_path / ".campushub").mkdir()
+    status = tmp_path / ".campushub" / "course-sync.json"
+    assert sync_status(tmp_path) is None
+    status.write_text(json.dumps({"time": "2026-12-01T03:00:00Z", "courses": {"a": "ok", "b": "failed", "c": "?"}}))
+    text, when, courses = sync_status(tmp_path)
+    assert text == "2026-12-01T03:00:00Z" and when == datetime(2026, 12, 1, 3, tzinfo=UTC).timestamp()
+    assert courses == {"a": "ok", "b": "failed"}
+    status.write_text(json.dumps({"time": "2026-12-01T03:00:00", "courses": {"a": "ok"}}))  # no zone
+    assert sync_status(tmp_path) is None
+    validate([records.sync(when, "a", "ok"), records.execution(when, "p.ipynb", "a", "p.ipynb", None, "aborted", 0)])
