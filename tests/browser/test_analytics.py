@@ -43,7 +43,7 @@ def site(analytics_site):
     """Something to show: when the end-to-end tests did not run first, two cells of lesson 1."""
     if not any(r.course == "an1" and r.notebook == NOTEBOOK for r in analytics_site.runs):
         analytics_site.run("ana", "an1", "01-basics", 0)
-        analytics_site.run("ben", "an1", "01-basics", 1)
+        analytics_site.run("ana", "an1", "01-basics", 1)
     wait_for(lambda: executions_of(analytics_site, "c0") == wanted_executions(analytics_site, "c0"), 60,
              "lesson 1's executions to be recorded")
     return analytics_site
