@@ -1,6 +1,7 @@
 """The tornado Application of the analytics service: every page's ROUTES
-under the service prefix, HubOAuth's callback, and the shared objects
-handlers reach through BaseHandler (store, people, site config, Jinja)."""
+under the service prefix, {prefix}metrics (webservice/metrics.py),
+HubOAuth's callback, and the shared objects handlers reach through
+BaseHandler (store, people, site config, Jinja)."""
 
 from __future__ import annotations
 

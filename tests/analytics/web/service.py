@@ -3,7 +3,8 @@ in-process, for the page, CSV and records API tests. What is stood in,
 because the hub is not running in the fast tier:
 - who is asking: HubOAuth's resolution of the hub's cookie and of tokens
   (TokenOAuth: a `test-user` cookie, or `Authorization: token T` looked up
-  in a dict, marked token-authenticated as HubAuth marks it);
+  in a dict, marked token-authenticated as HubAuth marks it; the token
+  "monitoring" holds read:metrics);
 - the hub's users and groups API (tests/assignments/web/tutor_service.py's
   HubPeople, answering from dicts).
 Everything else is real: tornado, JupyterHub's XSRF check (HubOAuth), the
@@ -42,6 +43,13 @@ class TokenOAuth(TestOAuth):
             return {"kind": "user", "name": name, "scopes": [SCOPE]}
         model = super().get_user(handler, sync=sync)
         return {**model, "scopes": [SCOPE]} if model else None
+
+    async def user_for_token(self, token, use_cache=True, session_id="", *, sync=True):
+        """The hub's /api/user for a token (webservice/metrics.py checks its scopes)."""
+        if token == "monitoring":
+            return {"kind": "service", "name": "prometheus", "scopes": ["read:metrics"]}
+        name = TOKENS.get(token)
+        return {"kind": "user", "name": name, "scopes": [SCOPE]} if name else None
 
 
 class SiteHub(HubPeople):
