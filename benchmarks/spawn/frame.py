@@ -1,4 +1,4 @@
-"""What `python -m benchmarks.spawn` and `python -m benchmarks.classroom` share around their measurements."""
+"""What `python -m benchmarks.spawn`, `.classroom` and `.analytics` share around their measurements."""
 
 from __future__ import annotations
 
