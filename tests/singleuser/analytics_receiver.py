@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from campushub.analytics.records import RecordError, validate
 
 from ..harness import free_port
+from .fake_service import JSONHandler
 
 PREFIX = "/services/analytics/"
 
@@ -35,7 +36,7 @@ class Receiver:
     def start(self) -> None:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def do_GET(self):
                 data = b"<html>please log in</html>"
                 self.send_response(200)
@@ -66,17 +67,6 @@ class Receiver:
                     receiver.duplicates += len(records) - len(fresh)
                     receiver.records.update((r["id"], r) for r in fresh)
                 self._answer(200, {"accepted": len(fresh), "duplicates": len(records) - len(fresh)})
-
-            def _answer(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

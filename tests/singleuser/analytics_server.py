@@ -26,6 +26,7 @@ from campushub.deploy.local.userenv import env_dir_for, is_complete
 from campushub.singleuser.files import SITE_PACKAGES, server_files
 
 from ..harness import ROOT, free_port, wait_for
+from .conftest import stop_server
 
 ENV = env_dir_for("/usr/bin/python3", Path("/opt/campushub/envs"), ROOT / "campushub" / "singleuser" /
                   "environment.lock")
@@ -118,13 +119,8 @@ class Learner:
 
     def stop(self) -> None:
         """SIGTERM, as the hub stops a server: the extension sends what it has on the way out."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_server(self.process)
         self.process = None
 
     def close(self) -> None:

@@ -15,6 +15,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PREFIX = "/services/assignments/"
 
 
+class JSONHandler(BaseHTTPRequestHandler):
+    """What stand-ins for our services share: JSON answers, a quiet log."""
+
+    def _answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
 class FakeService:
     def __init__(self):
         self.student: dict[tuple[str, str], dict[str, bytes]] = {}
@@ -24,20 +39,12 @@ class FakeService:
         self.notebooks: dict[tuple[str, str], list[str]] = {}  # what api/assignments lists
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def _route(self):
                 parts = self.path.split("?")[0].removeprefix(PREFIX).split("/")
                 if len(parts) == 6 and parts[:2] == ["api", "course"] and parts[3] == "a":
                     return parts[2], parts[4], parts[5]
                 return None
-
-            def _answer(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
             def _handle(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -71,9 +78,6 @@ class FakeService:
 
             def do_POST(self):
                 self._handle("POST")
-
-            def log_message(self, *args):
-                pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{PREFIX}"
