@@ -138,6 +138,15 @@ register(
 )
 
 
+register(
+    # Prometheus: reads the hub's /hub/metrics and our services' {prefix}metrics
+    # and nothing else (docs/monitoring.md). Announced only when `up` or the
+    # Kubernetes hub finds its token in CAMPUSHUB_METRICS_TOKEN.
+    Role("campushub-metrics", "Prometheus: read the hub's and CampusHub's metrics", ("read:metrics",)),
+    Service("campushub-metrics", ("campushub-metrics",), token_env="CAMPUSHUB_METRICS_TOKEN"),
+)
+
+
 def _plugins() -> None:
     # Loaded at each use (not at import): a plugin's module may itself import this one.
     for ep in entry_points(group=ENTRY_POINT_GROUP):
