@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from campushub.analytics.records import MAX_RECORDS, validate
+from campushub.hub.courses import launcher_env
 from campushub.singleuser.analytics import records
 from campushub.singleuser.analytics.courses import cell_ids, course_of, folders, sync_status
 from campushub.singleuser.analytics.sender import MAX_BYTES, chunks
@@ -58,3 +59,11 @@ def test_the_sync_status_is_read_only_when_it_makes_sense(tmp_path):
     status.write_text(json.dumps({"time": "2026-12-01T03:00:00", "courses": {"a": "ok"}}))  # no zone
     assert sync_status(tmp_path) is None
     validate([records.sync(when, "a", "ok"), records.execution(when, "p.ipynb", "a", "p.ipynb", None, "aborted", 0)])
+
+
+def test_the_hub_names_each_course_as_the_extension_reads_it():
+    env = launcher_env("en", [("ml101", {"repo": "https://git.example.org/ml101.git", "target": "courses/ml101"}),
+                              ("stats", {"repo": "https://git.example.org/stats.git"})])
+    known = folders(env)
+    assert course_of("courses/ml101/lesson1.ipynb", known) == ("ml101", "lesson1.ipynb")
+    assert course_of("stats/w1/a.ipynb", known) == ("stats", "w1/a.ipynb")
