@@ -18,7 +18,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,21 +113,15 @@ class LocalService:
         service routes after its API already answers, and until then the proxy
         hands the prefix to the hub, which answers people with 404s and refuses
         their POSTs for lack of its own XSRF token."""
-        target = self.url(config) + self.prefix(config)
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"{self.label} exited with status {proc.returncode}")
-            try:
-                r = requests.get(target, timeout=2, allow_redirects=False)
-                if r.status_code < 400 and (layout is None or self._routed(config, layout)):
-                    return
-                last = f"HTTP {r.status_code}" if r.status_code >= 400 else "the proxy does not route to it yet"
-            except requests.RequestException as e:
-                last = type(e).__name__
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.label} did not answer {target} within {timeout:.0f}s ({last})")
+        def ready(r) -> str | None:
+            if r.status_code >= 400:
+                return f"HTTP {r.status_code}"
+            if layout is not None and not self._routed(config, layout):
+                return "the proxy does not route to it yet"
+            return None
+
+        processes.wait_http(self.url(config) + self.prefix(config), timeout=timeout, proc=proc, what=self.label,
+                            check=ready)
 
     def _routed(self, config: dict, layout: Layout) -> bool:
         api = f"http://127.0.0.1:{config['hub']['proxy_api_port']}/api/routes"

@@ -128,18 +128,21 @@ def start_hub(layout: Layout, env_dir: Path | None) -> subprocess.Popen:
     return _spawn(layout, "hub", cmd, env)
 
 
-def wait_http(url: str, *, timeout: float, headers: dict | None = None, proc=None, what: str = "") -> None:
-    """Poll until `url` answers 200, the process died, or the deadline passed."""
+def wait_http(url: str, *, timeout: float, headers: dict | None = None, proc=None, what: str = "",
+              check=None) -> None:
+    """Poll until `url` answers 200, the process died, or the deadline passed.
+    check: instead of 200, the answer (redirects not followed) -> None when
+    ready, else why not yet (hub_services_local.py)."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{what} exited with status {proc.returncode}")
         try:
-            r = requests.get(url, headers=headers, timeout=2)
-            if r.status_code == 200:
+            r = requests.get(url, headers=headers, timeout=2, allow_redirects=check is None)
+            last = (None if r.status_code == 200 else f"HTTP {r.status_code}") if check is None else check(r)
+            if last is None:
                 return
-            last = f"HTTP {r.status_code}"
         except requests.RequestException as e:
             last = type(e).__name__
         time.sleep(0.2)

@@ -9,10 +9,6 @@ real: the hub, the proxy, the service process."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import stat
 
 import pytest
 import requests
@@ -21,7 +17,9 @@ from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
 from ...harness import Hub, campushub, running, wait_for
+from . import hub_service_site as checks
 
+NAME = "analytics"
 LEARNER = "ana-learner"
 SCOPE = "access:services!service=analytics"
 
@@ -31,28 +29,6 @@ def site(tmp_path_factory):
     # a site of its own: these tests kill its service and stop the whole site
     with running(Hub.create(tmp_path_factory.mktemp("analytics-site"))) as hub:
         yield hub
-
-
-def _layout(hub: Hub) -> Layout:
-    return Layout(hub.data_dir)
-
-
-def _port(hub: Hub) -> int:
-    return json.loads(_layout(hub).config_copy.read_text())["analytics"]["port"]
-
-
-def _pid(hub: Hub) -> int | None:
-    return pids.read(_layout(hub).pid_file("analytics"))
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _answers(hub: Hub) -> bool:
@@ -68,14 +44,7 @@ def _token(hub: Hub, scopes: list[str]) -> requests.Response:
 
 
 def test_up_starts_it_after_the_hub_and_the_proxy_routes_to_it(site):
-    output = site.output.read_text()
-    assert output.index("Waiting for JupyterHub to answer") < output.index("Starting the analytics service")
-    layout = _layout(site)
-    assert _pid(site) is not None
-    assert stat.S_IMODE(os.stat(layout.service_token("analytics")).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(layout.service_dir("analytics")).st_mode) == 0o700
-    assert layout.log_file("analytics").exists()
-    assert _port(site) < 1024  # privileged, out of learners' reach, as the hub's internal ports
+    checks.check_started_after_the_hub(site, NAME)
     assert _answers(site)  # `up` said it was running only once the proxy routed the prefix
 
 
@@ -86,42 +55,31 @@ def test_every_user_may_send_it_records(site):
 
 
 def test_status_shows_it(site):
-    info = json.loads(campushub("status", "--data-dir", str(site.data_dir), "--json").stdout)
-    assert info["analytics"] is True
-    assert info["ports"]["analytics"] == _port(site)
-    text = campushub("status", "--data-dir", str(site.data_dir)).stdout
-    assert "Analytics: running" in text and f"analytics 127.0.0.1:{_port(site)}" in text
+    checks.check_status_shows(site, NAME)
 
 
 def test_a_killed_service_is_started_again(site):
-    before = _pid(site)
-    seen = len(site.output.read_text())
-    os.kill(before, signal.SIGKILL)
-    after = wait_for(lambda: (_pid(site) not in (None, before)) and _pid(site), 60,
-                     "campushub up to start the analytics service again")
-    assert after != before
-    wait_for(lambda: _answers(site), 60, "the restarted analytics service to answer")
-    assert "the analytics service exited; starting it again" in site.output.read_text()[seen:]
+    checks.check_killed_and_started_again(site, NAME, _answers)
 
 
 def test_down_stops_it_and_the_next_up_keeps_its_port(site):
-    port, pid = _port(site), _pid(site)
+    port, pid = checks.port(site, NAME), checks.pid(site, NAME)
     result = site.down()
     assert result.returncode == 0, result.stdout + result.stderr
     assert pids.start_time(pid) is None
-    assert not _layout(site).pid_file("analytics").exists()
-    assert _port_free(port)
+    assert not Layout(site.data_dir).pid_file(NAME).exists()
+    assert checks.port_free(port)
     site.up(admin=None)
-    assert _port(site) == port
+    assert checks.port(site, NAME) == port
     wait_for(lambda: _answers(site), 60, "the analytics service to answer again")
 
 
 def test_turned_off_it_is_neither_started_nor_announced(tmp_path):
     with running(Hub.create(tmp_path, {"analytics": {"enabled": False}})) as hub:
         assert "analytics" not in hub.output.read_text()
-        assert _pid(hub) is None and not _layout(hub).service_token("analytics").exists()
+        assert checks.pid(hub, NAME) is None and not Layout(hub.data_dir).service_token(NAME).exists()
         # not announced: nobody is given the scope, and the proxy does not route the prefix to a service
         assert _token(hub, [SCOPE]).status_code == 400  # JupyterHub: scopes the user does not hold
         assert not _answers(hub)
         info = json.loads(campushub("status", "--data-dir", str(hub.data_dir), "--json").stdout)
-        assert "analytics" not in info and "analytics" not in info["ports"]
+        assert NAME not in info and NAME not in info["ports"]

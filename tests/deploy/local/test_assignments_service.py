@@ -6,11 +6,8 @@ stopped by `down`. All real: the hub, the proxy, the service process."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
-import stat
 import subprocess
 import sys
 
@@ -18,9 +15,9 @@ import pytest
 import requests
 
 from campushub.deploy.local import pids
-from campushub.deploy.local.layout import Layout
 
 from ...harness import Hub, campushub, site_processes, wait_for
+from . import hub_service_site as checks
 
 COURSES = {"ml": {"title": "Machine learning", "learners_group": "ml", "tutors_group": "ml-tutors"}}
 LEARNER = "alice-assign"
@@ -34,21 +31,11 @@ def site(course_hub):
 
 
 def _port(hub: Hub) -> int:
-    return json.loads(Layout(hub.data_dir).config_copy.read_text())["assignments"]["port"]
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+    return checks.port(hub, "assignments")
 
 
 def _pid(hub: Hub) -> int | None:
-    return pids.read(Layout(hub.data_dir).pid_file("assignments"))
+    return checks.pid(hub, "assignments")
 
 
 def _answers(hub: Hub) -> bool:
@@ -62,16 +49,7 @@ def _token(hub: Hub, scopes: list[str]) -> requests.Response:
 
 
 def test_up_starts_it_after_the_hub(site):
-    output = site.output.read_text()
-    assert "Starting the assignments service" in output
-    assert output.index("Waiting for JupyterHub to answer") < output.index("Starting the assignments service")
-    layout = Layout(site.data_dir)
-    assert _pid(site) is not None
-    assert stat.S_IMODE(os.stat(layout.assignments_token).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(layout.assignments_dir).st_mode) == 0o700
-    assert layout.log_file("assignments").exists()
-    # privileged (out of learners' reach), as the hub's internal ports
-    assert _port(site) < 1024
+    checks.check_started_after_the_hub(site, "assignments")
 
 
 def test_the_proxy_routes_to_it_and_a_browser_is_sent_to_log_in(site):
@@ -99,23 +77,11 @@ def test_every_user_may_use_it_with_their_own_token(site):
 
 
 def test_status_shows_it(site):
-    result = campushub("status", "--data-dir", str(site.data_dir), "--json")
-    info = json.loads(result.stdout)
-    assert info["assignments"] is True
-    assert info["ports"]["assignments"] == _port(site)
-    text = campushub("status", "--data-dir", str(site.data_dir)).stdout
-    assert "Assignments: running" in text and f"assignments 127.0.0.1:{_port(site)}" in text
+    checks.check_status_shows(site, "assignments")
 
 
 def test_a_killed_service_is_started_again(site):
-    before = _pid(site)
-    seen = len(site.output.read_text())  # the course hub's `up` may have restarted it for another test
-    os.kill(before, signal.SIGKILL)
-    after = wait_for(lambda: (_pid(site) not in (None, before)) and _pid(site), 60,
-                     "campushub up to start the assignments service again")
-    assert after != before
-    wait_for(lambda: _answers(site), 60, "the restarted assignments service to answer")
-    assert "the assignments service exited; starting it again" in site.output.read_text()[seen:]
+    checks.check_killed_and_started_again(site, "assignments", _answers)
 
 
 def _ours(hub: Hub) -> list[int]:
@@ -155,7 +121,7 @@ def test_stopped_while_starting_it_or_after_up_was_killed_nothing_is_left(tmp_pa
         result = campushub("down", "--data-dir", str(hub.data_dir))
         assert result.returncode == 0 and "CampusHub stopped" in result.stdout, result.stdout + result.stderr
         wait_for(lambda: _ours(hub) == [], 30, "the service, the hub and the proxy to be gone")
-        assert _port_free(_port(hub))
+        assert checks.port_free(_port(hub))
     finally:
         campushub("down", "--data-dir", str(hub.data_dir))
         hub.cleanup_accounts()
