@@ -12,15 +12,10 @@ processes); the histogram is this process's own.
 
 from __future__ import annotations
 
-import logging
-
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
 
-from ..webservice.metrics import new_registry
-
-log = logging.getLogger("campushub.assignments")
+from ..webservice.metrics import AtScrape, new_registry
 
 # A notebook run takes seconds to minutes (assignments.timeout caps it).
 GRADING_DURATION = Histogram(
@@ -29,34 +24,20 @@ GRADING_DURATION = Histogram(
 )
 
 
-class StoreCollector(Collector):
-    def __init__(self, store):
-        self.store = store
-
-    def describe(self):
-        # the names without asking the database (the registry describes collectors as they register)
-        yield CounterMetricFamily("campushub_submissions", "Submitted versions per course", labels=["course"])
-        yield GaugeMetricFamily("campushub_grading_jobs", "Autograding jobs waiting or running", labels=["state"])
-
-    def collect(self):
-        try:
-            counts = self.store.metric_counts()
-        except Exception:  # noqa: BLE001 -- a database away for a moment must not fail the whole scrape
-            log.exception("metrics: could not count submissions and jobs")
-            return
-        submissions = CounterMetricFamily("campushub_submissions", "Submitted versions per course",
-                                          labels=["course"])
+def families(counts: dict | None) -> list:
+    """From Store.metric_counts() (None: the families alone)."""
+    submissions = CounterMetricFamily("campushub_submissions", "Submitted versions per course", labels=["course"])
+    jobs = GaugeMetricFamily("campushub_grading_jobs", "Autograding jobs waiting or running", labels=["state"])
+    if counts is not None:
         for course, n in sorted(counts["submissions"].items()):
             submissions.add_metric([course], n)
-        yield submissions
-        jobs = GaugeMetricFamily("campushub_grading_jobs", "Autograding jobs waiting or running", labels=["state"])
         for state, n in counts["jobs"].items():
             jobs.add_metric([state], n)
-        yield jobs
+    return [submissions, jobs]
 
 
 def registry(store) -> CollectorRegistry:
     found = new_registry()
-    found.register(StoreCollector(store))
+    found.register(AtScrape(store.metric_counts, families))
     found.register(GRADING_DURATION)
     return found

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from jupyterhub.services.auth import HubOAuth, check_scopes
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 from tornado import web
 
 from ..i18n import N_, negotiate, translate
@@ -37,6 +39,28 @@ def new_registry() -> CollectorRegistry:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     return registry
+
+
+class AtScrape(Collector):
+    """Series counted afresh at each scrape (in a service's database, so that
+    replicas and restarts agree): ``build(read())`` gives the metric families;
+    ``build(None)`` the same families without samples, to describe them
+    without a query. A failing ``read`` is logged and the scrape goes on
+    without these series."""
+
+    def __init__(self, read: Callable[[], object], build: Callable[[object | None], list]):
+        self.read, self.build = read, build
+
+    def describe(self):
+        return self.build(None)
+
+    def collect(self):
+        try:
+            found = self.read()
+        except Exception:  # noqa: BLE001 -- a database away for a moment must not fail the whole scrape
+            log.exception("metrics: could not read the counts")
+            return []
+        return self.build(found)
 
 
 def token_of(header: str | None) -> str:

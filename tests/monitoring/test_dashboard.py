@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from prometheus_client.metrics import MetricWrapperBase
 
-from campushub.analytics.metrics import StoreCollector as AnalyticsCollector
+from campushub.analytics.metrics import families as analytics_families
 from campushub.assignments.metrics import GRADING_DURATION
-from campushub.assignments.metrics import StoreCollector as AssignmentsCollector
+from campushub.assignments.metrics import families as assignments_families
 from campushub.deploy.local.metrics_cgroups import ServerCgroups
 
 from .promql import dashboard, exposed, expressions, kubernetes_series, metric_names
@@ -20,8 +20,8 @@ def known_series() -> set[str]:
     from jupyterhub import metrics
 
     hub = exposed([f for m in vars(metrics).values() if isinstance(m, MetricWrapperBase) for f in m.describe()])
-    ours = exposed([*ServerCgroups(servers=list).describe(), *AssignmentsCollector(None).describe(),
-                    *GRADING_DURATION.describe(), *AnalyticsCollector(None).describe()])
+    ours = exposed([*ServerCgroups(servers=list).describe(), *assignments_families(None),
+                    *GRADING_DURATION.describe(), *analytics_families(None)])
     return hub | ours | kubernetes_series()
 
 

@@ -47,3 +47,18 @@ def test_no_token_is_refused():
 def test_token_header_forms():
     assert token_of("token abc") == token_of("Bearer abc") == token_of("bearer  abc ") == "abc"
     assert token_of("Basic abc") == token_of("") == token_of(None) == token_of("token") == ""
+
+
+def test_a_failing_count_leaves_the_scrape_standing():
+    from prometheus_client import generate_latest
+
+    from campushub.assignments.metrics import families
+    from campushub.webservice.metrics import AtScrape, new_registry
+
+    def database_away():
+        raise OSError("connection refused")
+
+    registry = new_registry()
+    registry.register(AtScrape(database_away, families))
+    text = generate_latest(registry).decode()
+    assert "process_cpu_seconds_total" in text and "campushub_submissions" not in text
