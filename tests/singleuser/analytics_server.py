@@ -134,8 +134,10 @@ class Learner:
         assert r.status_code == 201, r.text
         return r.json()["kernel"]["id"]
 
-    def run(self, kernel_id: str, cells: list[tuple[str, str]], protocol: str = "json") -> dict[str, str]:
-        """Send every cell at once (as Run All does); {cell id: the reply's status}."""
+    def run(self, kernel_id: str, cells: list[tuple[str, str]], protocol: str = "json",
+            wait: bool = True) -> dict[str, str]:
+        """Send every cell at once (as Run All does); {cell id: the reply's status}
+        (or nothing, closing the websocket at once, without `wait`)."""
         ws = websocket.create_connection(
             self.url.replace("http", "ws") + f"api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}",
             header=[f"Authorization: token {TOKEN}"], subprotocols=[V1] if protocol == "v1" else None, timeout=60)
@@ -147,6 +149,8 @@ class Learner:
                 sent[msg_id] = cell
                 ws.send(*_request(msg_id, cell, code, protocol))
             replies = {}
+            if not wait:
+                return replies
             deadline = time.monotonic() + 120
             while len(replies) < len(sent):
                 assert time.monotonic() < deadline, f"no reply to every cell: {replies}"

@@ -94,6 +94,14 @@ def test_a_course_notebook_saved_with_other_cells_is_sent_again(learner, receive
     assert {r["notebook"] for r in receiver.of_kind("notebook") if r["course"] == "stats"} == {"week1.ipynb"}
 
 
+def test_a_cell_still_running_when_the_tab_closes_is_recorded(learner, receiver):
+    kernel = learner.session("ml101/lesson1.ipynb")
+    learner.run(kernel, [("closed-1", "import time\ntime.sleep(1)")], wait=False)
+    wait_for(lambda: executions(receiver, "closed-1"), 60, "the execution whose websocket had closed")
+    (record,) = executions(receiver, "closed-1")
+    assert record["status"] == "ok" and record["duration_ms"] >= 1000, record
+
+
 def test_no_source_no_outputs_no_error_text_leave_the_server(learner, receiver):
     wait_for(lambda: executions(receiver, "c-err"), 60, "the executions")
     sent = b"".join(receiver.bodies).decode()
