@@ -16,7 +16,7 @@ import requests
 from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
-from ...harness import Hub, campushub, running, wait_for
+from ...harness import Hub, campushub, run_code, running, server_environ, wait_for
 from . import hub_service_site as checks
 
 NAME = "analytics"
@@ -52,6 +52,28 @@ def test_every_user_may_send_it_records(site):
     # the hub grants a token only scopes its user holds: every user holds this one
     r = _token(site, [SCOPE])
     assert r.status_code == 201, r.text
+
+
+def test_a_users_server_is_told_where_it_answers_and_its_token_gets_in(site):
+    assert site.api("POST", f"users/{LEARNER}").status_code in (201, 409)
+    r = site.api("POST", f"users/{LEARNER}/server")
+    assert r.status_code in (201, 202), r.text
+    wait_for(lambda: site.server_ready(LEARNER), 180, f"{LEARNER}'s server")
+    env = server_environ(site, LEARNER)
+    assert env["CAMPUSHUB_ANALYTICS_URL"] == f"http://127.0.0.1:{checks.port(site, NAME)}/services/analytics/"
+    assert env["CAMPUSHUB_ANALYTICS_FLUSH_S"] == "5"  # analytics.flush_interval
+    # from inside the server, with the server's own token: past the service's login to its own check of
+    # the batch (an empty one is refused, 400 with a message: nothing stored), not a 403 or a redirect
+    code = (
+        "import json, os, urllib.request, urllib.error\n"
+        "req = urllib.request.Request(os.environ['CAMPUSHUB_ANALYTICS_URL'] + 'api/records', method='POST',\n"
+        "    data=b'{\"records\": []}', headers={'Authorization': 'token ' + os.environ['JUPYTERHUB_API_TOKEN'],\n"
+        "    'Content-Type': 'application/json'})\n"
+        "try:\n    r = urllib.request.urlopen(req, timeout=30); print(r.status, r.read().decode())\n"
+        "except urllib.error.HTTPError as e:\n    print(e.code, e.read().decode())\n"
+    )
+    status, _, body = run_code(site, LEARNER, site.user_token(LEARNER), code)["stream"].strip().partition(" ")
+    assert status == "400" and json.loads(body)["message"], body
 
 
 def test_status_shows_it(site):
