@@ -28,7 +28,7 @@ import requests
 
 from ..conftest import make_user
 from ..content.course_factory import make_repo
-from ..harness import TEST_PREFIX, Browserless, Hub, add_people, execute, running, wait_for
+from ..harness import TEST_PREFIX, Browserless, Hub, add_people, execute, running, save_artifact, wait_for
 
 PREFIX = "cha" + TEST_PREFIX[3:]  # its own accounts: other modules' hubs remove TEST_PREFIX's
 SHARED = Path("/opt/campushub-test/courses")  # readable by the learners' accounts (as tests/content/test_sync.py)
@@ -145,7 +145,13 @@ def site(workdir: Path):
             found = Site(hub, repos, passwords={"ana": ana.password, "admin": hub.admin_password})
             found.tokens = {name: hub.user_token(name) for name in [*PEOPLE, "admin"]}
             _start_servers(hub)
-            yield found
+            try:
+                yield found
+            finally:  # for a failure's diagnosis: pytest keeps only its last few temporary folders
+                logs = hub.data_dir / "logs"
+                for log in [logs / "analytics.log", *sorted((logs / "users").glob("*.log"))]:
+                    if log.exists():
+                        save_artifact(f"analytics-e2e-{log.name}", log.read_bytes())
             for name in LEARNERS:
                 hub.api("DELETE", f"users/{name}/server")
     finally:

@@ -20,7 +20,8 @@ from playwright.sync_api import expect
 from campushub.i18n import translate
 
 from ..analytics.e2e_site import SERVICE, Run, notebook_url
-from ..harness import save_artifact, wait_for
+from ..harness import Browserless, save_artifact, wait_for
+from . import assignments_flow as flow
 from .assignments_flow import LAB_TIMEOUT, open_in_lab
 
 pytestmark = pytest.mark.browser
@@ -50,10 +51,7 @@ def site(analytics_site):
 
 
 def sign_in(page, site, name: str, next_path: str) -> None:
-    page.goto(f"{site.hub.url}/hub/login?next={next_path}")
-    page.fill("#username_input", name)
-    page.fill("#password_input", site.passwords[name])
-    page.click("#login_submit")
+    flow.sign_in(page, site.hub, Browserless(site.hub, name, site.passwords[name]), next_path)
 
 
 PAGES = {  # name: (path under the service, headings on it, how many charts at least)
