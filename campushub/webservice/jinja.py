@@ -34,9 +34,12 @@ def _translate_message(context, message, known) -> str:
     return translate_message(_language(context), message, known)
 
 
+SHARED = Path(__file__).with_name("templates")
+
+
 def environment(templates: Path) -> jinja2.Environment:
-    """Autoescaping templates from the folder ``templates``."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
+    """Autoescaping templates from the folder ``templates``, then the shared ones (service_page.html)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(templates), str(SHARED)]), autoescape=True,
                              extensions=[I18nExtension])
     env.globals.update(_=_gettext, gettext=_gettext, current_language=_current_language,
                        translate_message=_translate_message)
