@@ -228,7 +228,6 @@ def execute(hub: Hub, user: str, token: str, kernel_id: str, code: str, timeout:
                     "user_expressions": {}, "allow_stdin": False},
     }))
     out = {"result": None, "stream": "", "error": None, "status": None}
-    replied = idle = False
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -245,13 +244,7 @@ def execute(hub: Hub, user: str, token: str, kernel_id: str, code: str, timeout:
                 out["stream"] += msg["content"]["text"]
             elif kind == "error":
                 out["error"] = msg["content"]["ename"]
-            elif kind == "execute_reply":
-                replied = True
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
-                idle = True
-            # both, in either order (shell and iopub are separate channels): a reply that came after the
-            # socket closed would be buffered by the server, never seen by what watches the websocket
-            if replied and idle:
                 return out
     finally:
         ws.close()
