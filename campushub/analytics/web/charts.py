@@ -35,11 +35,13 @@ def lines(title: str, x_label: str, y_label: str, labels: list[str], series: lis
     values = [v for _, vs in series for v in vs if v is not None]
     if not labels or not values:
         return no_data(title, empty)
-    top = nice_top(max(values))
+    top = nice_top(max(values), whole=all(float(v).is_integer() for v in values))
     step = PLOT_W / max(1, len(labels) - 1)
     body = []
+    # the first and last labels inside the plot's width, not cut at the edges
+    ends = {0: "start", len(labels) - 1: "end"}
     for i in sorted({0, len(labels) // 2, len(labels) - 1}):
-        body.append(x_tick(LEFT + i * step, labels[i]))
+        body.append(x_tick(LEFT + i * step, labels[i], ends.get(i, "middle")))
     for n, (name, points) in enumerate(series):
         colour = COLOURS[n % len(COLOURS)]
         coords = [(LEFT + i * step, y_of(v, top)) for i, v in enumerate(points) if v is not None]

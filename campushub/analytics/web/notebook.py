@@ -10,6 +10,7 @@ from tornado import web
 from ...i18n import N_
 from .base import BaseHandler
 from .charts import bars
+from .svg import nice_top
 from .tables import Table, percent
 
 NOT_RECORDED = N_("No executions of notebook {notebook} in course {course} have been recorded.")
@@ -35,7 +36,7 @@ def charts(_, stats: dict) -> list:
     return [
         bars(_("Executions per cell"), cell_axis, _("Executions"), items("executions"), empty=empty),
         bars(_("Learners who reached each cell"), cell_axis, _("Learners"), items("reached"), empty=empty,
-             top=max(1, stats["learners"])),
+             top=nice_top(stats["learners"])),
         bars(_("Error rate per cell"), cell_axis, _("Share of executions that failed"),
              items("error_rate", percent), empty=empty, top=1.0, y_format=lambda v: f"{v * 100:.0f}%"),
     ]

@@ -14,15 +14,18 @@ PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e")
 
 
-def nice_top(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten that is >= value (1 for nothing)."""
+def nice_top(value: float, whole: bool = True) -> float:
+    """The axis top: four round ticks (steps of 1, 2, 2.5, 3 or 5 times a power of ten) reaching at
+    least ``value``; with ``whole`` (counts) the ticks are whole numbers."""
     if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return float(step * power)
-    return float(10 * power)
+        return 4.0
+    power = 10.0 ** math.floor(math.log10(value / 4))
+    if whole:
+        power = max(power, 1.0)
+    for step in (1, 2, 2.5, 3, 5, 10):
+        if (step != 2.5 or power >= 10 or not whole) and 4 * step * power >= value:
+            return 4 * step * power
+    return 40 * power
 
 
 def y_of(value: float, top: float) -> float:
@@ -59,8 +62,8 @@ def frame(title: str, x_label: str, y_label: str, top: float, body: list[str], y
     return Markup("".join(parts))
 
 
-def x_tick(x: float, text: str) -> str:
-    return (f'<text x="{x:.1f}" y="{TOP + PLOT_H + 16}" text-anchor="middle" font-size="11">'
+def x_tick(x: float, text: str, anchor: str = "middle") -> str:
+    return (f'<text x="{x:.1f}" y="{TOP + PLOT_H + 16}" text-anchor="{anchor}" font-size="11">'
             f"{escape(text)}</text>")
 
 
