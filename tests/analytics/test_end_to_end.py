@@ -6,7 +6,8 @@ websocket with metadata.cellId as JupyterLab sends it; the pages and CSVs
 are read through the proxy with each person's own hub token.
 
 - counting: exact executions, learners, funnel and error rate per cell, per
-  course notebook and per learner, on the pages and in the CSVs;
+  course notebook and per learner, on the pages and in the CSVs; and no cell
+  source, output or error text in the service's database;
 - outage: the service really down (its process gone, its port refusing,
   `up` held so it cannot start it again) while cells run; the records wait
   in the learner's spool on disk and arrive exactly once when it is back;
@@ -108,6 +109,11 @@ def test_counting_matches_what_the_learners_ran(analytics_site):
     assert sum(r.status == "error" for r in site.runs) == 1
 
     check_counts(site)
+    # privacy by default: no cell source, output or error text reached the service's database
+    stored = b"".join(f.read_bytes() for f in (site.hub.data_dir / "analytics").glob("analytics.sqlite*"))
+    assert b"lessons/01-basics.ipynb" in stored  # (the right files: the records are in them)
+    for secret in (b"2 / (a - 1)", b"6 * 7", b"ZeroDivisionError", b"division by zero", b"Traceback"):
+        assert secret not in stored, secret
     # the funnel is not the same as who ran a cell: spelled out once, beside the derived rows
     basics = expected.notebook_cells(site.runs, "an1", "01-basics", "lessons/01-basics.ipynb")
     assert basics[1] == ["2", "c1", "2", "1", "2", "0", "0.0%"]
