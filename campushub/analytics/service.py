@@ -27,7 +27,6 @@ from .web.app import make_app
 
 log = logging.getLogger("campushub.analytics")
 NAME = "analytics"
-DB_FILE = "analytics.sqlite"
 DEFAULT_PORT = 10102
 BATCH_BYTES = 2**20  # a batch of records: at most 1 MiB (the extension sends less)
 
@@ -40,7 +39,7 @@ def run() -> int:
         print(f"campushub analytics: {e}", file=sys.stderr)
         return 2
     folder = runner.state_dir(config, NAME)
-    store = Store(runner.database_url(config, NAME, folder, DB_FILE))
+    store = Store(runner.database_url(config, NAME, folder))
     section = config[NAME]
     hub_prefix, api_url = runner.hub_urls(config)
     token = os.environ.get("JUPYTERHUB_API_TOKEN", "")

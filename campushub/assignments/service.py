@@ -27,7 +27,7 @@ from ..config.units import parse_bytes
 from ..webservice import runner
 from ..webservice.people import People
 from ..webservice.runner import cookie_secret, site_config
-from .store import Store, db
+from .store import Store
 from .web.app import make_app
 
 log = logging.getLogger("campushub.assignments")
@@ -41,7 +41,7 @@ def state_dir(config: dict) -> Path:
 
 def database_url(config: dict, folder: Path) -> str:
     """The environment's, else assignments.db_url, else SQLite in the service's folder (a PVC on Kubernetes)."""
-    return runner.database_url(config, "assignments", folder, db.DB_FILE)
+    return runner.database_url(config, "assignments", folder)
 
 
 def listen_address(config: dict) -> tuple[str, int]:

@@ -26,6 +26,7 @@ from tornado.ioloop import IOLoop
 from tornado.web import Application
 
 from ..config import loader
+from . import db
 
 log = logging.getLogger("campushub.webservice")
 
@@ -50,14 +51,15 @@ def state_dir(config: dict, name: str) -> Path:
     return private_folder(Path(env(name, "DIR") or Path(config["data_dir"]) / name))
 
 
-def database_url(config: dict, name: str, folder: Path, db_file: str) -> str:
-    """The environment's, else NAME.db_url, else SQLite in the service's folder (a PVC on Kubernetes)."""
+def database_url(config: dict, name: str, folder: Path) -> str:
+    """The environment's, else NAME.db_url, else SQLite NAME.sqlite in the service's folder (a PVC on
+    Kubernetes), or in the data dir's NAME folder when no folder was given by the environment."""
     explicit = env(name, "DB_URL") or (config.get(name) or {}).get("db_url")
     if explicit:
         return explicit
-    if not env(name, "DIR"):
-        folder = private_folder(Path(config["data_dir"]) / name)
-    return f"sqlite:///{folder / db_file}"
+    if env(name, "DIR"):
+        return db.sqlite_url(folder, name)
+    return db.default_url(config["data_dir"], name)
 
 
 def cookie_secret(folder: Path) -> bytes:
