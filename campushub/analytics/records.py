@@ -21,7 +21,7 @@ MAX_CELLS = 10000
 KINDS = ("execution", "notebook", "sync")
 EXECUTION_STATUSES = ("ok", "error", "aborted")
 SYNC_STATUSES = ("ok", "failed")
-RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
+RECORD_ID = re.compile(r"[0-9a-f]{32}")
 
 BAD_BATCH = N_("\"records\" must be a list of 1 to {limit} records; send smaller batches.")
 NOT_OBJECT = N_("records[{index}] is not a JSON object; send each record as an object.")
@@ -56,7 +56,7 @@ def validate(records) -> list[dict]:
 def _record(index: int, record) -> dict:
     if not isinstance(record, dict):
         raise RecordError(NOT_OBJECT, index=index)
-    if not isinstance(record.get("id"), str) or not RECORD_ID.match(record["id"]):
+    if not isinstance(record.get("id"), str) or not RECORD_ID.fullmatch(record["id"]):
         raise RecordError(BAD_ID, index=index)
     kind = record.get("kind")
     if kind not in KINDS:

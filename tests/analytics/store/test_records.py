@@ -26,6 +26,8 @@ def test_clean_copies():
 
 BAD = [
     ("id", "ABC", "records[1].id must be 32 lowercase hexadecimal characters (uuid4().hex)."),
+    # "$" would also match before a final newline: the id is stored and compared as sent
+    ("id", "a" * 32 + "\n", "records[1].id must be 32 lowercase hexadecimal characters (uuid4().hex)."),
     ("kind", "stdout", "records[1].kind must be one of execution, notebook, sync."),
     ("time", "2026-11-30T09:00:00", "records[1].time must be an ISO 8601 time with its zone"),
     ("time", 12, "records[1].time must be an ISO 8601 time"),
