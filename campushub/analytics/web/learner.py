@@ -1,6 +1,8 @@
 """GET {prefix}learners/{name}: a learner's last activity and the notebooks
-they ran. The learner sees all of their own; a tutor sees only the records
-of courses they tutor in which the person is a learner; an admin sees all."""
+they ran. The learner sees all of their own. Tutors and admins see it only
+for their own courses (issue 13): a tutor the courses they tutor in which the
+person is a learner, an admin (tutor of every course) every course's records;
+neither sees the person's notebooks outside courses."""
 
 from __future__ import annotations
 
@@ -27,10 +29,12 @@ def notebooks_table(prefix: str, rows: list[dict], linked: set[str] | None) -> T
 
 class LearnerHandler(BaseHandler):
     def visible_courses(self, name: str) -> set[str] | None:
-        """None: everything (the person themself, an admin); else the courses the viewer tutors them in."""
+        """None: everything (the person themself); else the courses the viewer may see them in."""
         viewer = self.viewer()
-        if viewer == name or self.is_admin():
+        if viewer == name:
             return None
+        if self.is_admin():
+            return set(self.tutored())
         shared = {c for c in self.tutored() if name in self.people.learners(c)}
         if not shared:
             self.fail(403, OWN_ONLY)
