@@ -107,3 +107,33 @@ def test_a_hub_that_is_down_costs_one_log_line_and_nothing_is_recorded(store, ca
     lines = [r.getMessage() for r in caplog.records if r.name == "campushub.analytics"]
     assert len(lines) == 1 and "polling the hub failed" in lines[0] and "\n" not in lines[0]
     assert p.last_poll is None and store.platform(1)["servers"] == []
+
+
+def test_retention_is_applied_by_the_running_service_once_a_day_and_zero_keeps_all(store):
+    """analytics.retention_days reaches the Store through the poller: records older than it go, at most once a
+    day; 0 keeps them for ever."""
+    from uuid import uuid4
+
+    from campushub.analytics.records import validate
+
+    def executions():
+        return sum(n["executions"] for n in store.learner_activity("ann", None)["notebooks"])
+
+    def ingest(*times):
+        store.ingest("ann", validate([{"id": uuid4().hex, "kind": "execution", "path": "c/x.ipynb",
+                                       "course": "c", "notebook": "x.ipynb", "cell": "a", "status": "ok",
+                                       "duration_ms": 1, "time": t.isoformat().replace("+00:00", "Z")}
+                                      for t in times]))
+
+    now = datetime.now(UTC)
+    ingest(now - timedelta(days=40), now - timedelta(days=1))
+    asyncio.run(poller.Poller(store, "http://127.0.0.1:9/hub/api", "t", 60, 0).purge(now))
+    assert executions() == 2
+    p = poller.Poller(store, "http://127.0.0.1:9/hub/api", "t", 60, 30)
+    asyncio.run(p.purge(now))
+    assert executions() == 1
+    ingest(now - timedelta(days=35))
+    asyncio.run(p.purge(now + timedelta(hours=1)))
+    assert executions() == 2  # purged less than a day ago: not again yet
+    asyncio.run(p.purge(now + timedelta(days=1, seconds=1)))
+    assert executions() == 1
