@@ -8,12 +8,29 @@ import pytest
 
 from ....conftest import make_user
 from ....harness import Browserless, Hub
-from .paths import PATHS, PREFIX, running_on, with_path
+from .paths import DEFAULT_PATH, PATHS, PREFIX, running_on, with_path
 
 
 @pytest.fixture(scope="package", params=PATHS)
 def spawn_path(request) -> str:
     return request.param
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked one_path("why") runs on the default path only: its
+    subject (a refusal before anything starts, hub-side policy) is the same
+    whichever way the server would start, so the other path would prove
+    nothing new. Deselected, not skipped: nothing was left untested."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("one_path")
+        if marker is not None and not (marker.args and str(marker.args[0]).strip()):
+            raise pytest.UsageError(f"{item.nodeid}: one_path needs the reason the path does not matter")
+        path = getattr(item, "callspec", None) and item.callspec.params.get("spawn_path")
+        (dropped if marker is not None and path not in (None, DEFAULT_PATH) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

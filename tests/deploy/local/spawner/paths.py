@@ -17,6 +17,7 @@ from campushub.deploy.local.spawner import fork_client
 from ....harness import TEST_PREFIX, Hub, running, wait_for
 
 PATHS = ("exec", "fork")
+DEFAULT_PATH = "fork"  # spawner.fork_server: true
 PREFIX = TEST_PREFIX + "s"
 
 

@@ -91,6 +91,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.one_path("refused by the hub's policy check before the spawner starts anything")
 @pytest.mark.parametrize("user, options, says", REFUSED, ids=[str(o) for _, o, _ in REFUSED])
 def test_refused_requests_get_400_and_start_nothing(hub, user, options, says):
     r = start(hub, user, options)
@@ -100,6 +101,7 @@ def test_refused_requests_get_400_and_start_nothing(hub, user, options, says):
     assert not cgroup_dirs(user)["pids"].exists()
 
 
+@pytest.mark.one_path("the refusal is the hub's, made before anything starts")
 def test_refusal_is_translated(hub):
     r = start(hub, "pat", {"cpu": 8}, lang="ja")
     assert r.status_code == 400 and "コア" in r.json()["message"], r.json()
@@ -129,6 +131,8 @@ def test_chosen_values_are_in_the_servers_cgroup(hub):
         stop(hub, "ana")
 
 
+@pytest.mark.one_path("GPUs are handed out and given back by the hub (gpus.py, cleanup.py) whichever way the "
+                     "server starts; that its environment reaches the server is checked on both paths above")
 def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
     assert start(hub, "ana", {"gpus": 1}).status_code in (201, 202)
     wait_for(lambda: hub.server_ready("ana"), 180, "ana's GPU server")
@@ -147,6 +151,8 @@ def test_a_gpu_is_held_by_one_server_at_a_time_and_given_back(hub):
     stop(hub, "abe")
 
 
+@pytest.mark.one_path("max_servers is the hub's policy; a named server starts by the same code as the "
+                     "default one, whose start on both paths the other tests check")
 def test_named_servers_follow_max_servers(hub):
     r = start(hub, "pat", {}, server="second")
     assert r.status_code == 400 and "only one server" in r.json()["message"], r.text
@@ -157,6 +163,8 @@ def test_named_servers_follow_max_servers(hub):
     stop(hub, "ana", "second")
 
 
+@pytest.mark.one_path("the remembered choice is the hub's (user_options) and the cgroup limits are written "
+                     "by the hub before either path starts the server")
 def test_the_last_choice_is_remembered_but_never_a_refused_one(hub):
     assert start(hub, "pat", {"cpu": 1, "memory": "768M"}).status_code in (201, 202)
     wait_for(lambda: hub.server_ready("pat"), 180, "pat's server")
@@ -192,6 +200,8 @@ def user_get(hub: Hub, user: str, path: str) -> requests.Response:
                         headers={"Authorization": f"token {hub.user_token(user)}"})
 
 
+# Both paths: the server reads the lock-down (JUPYTERHUB_DISABLE_USER_CONFIG) as it starts, and a
+# forked one has imported Jupyter before it gets its environment.
 @pytest.mark.parametrize("user, allowed", [("pat", True), ("lou", False)])
 def test_own_environments_show_as_kernels_unless_locked_down(hub, user, allowed):
     assert start(hub, user, {}).status_code in (201, 202)
