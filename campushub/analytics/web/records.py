@@ -3,7 +3,12 @@
 user is the token's: a server can only ever write its own user's records.
 The whole batch is checked before anything is stored (analytics/records.py),
 and a record id seen before for the user counts as a duplicate, so a batch
-sent again after a crash stores nothing twice."""
+sent again after a crash stores nothing twice.
+
+The course a record names is the sender's word, so it counts only for a
+course the user learns or tutors: otherwise anyone could fill another
+course's pages, and invented names would become metric labels. Such an
+execution is kept as a personal one; notebook and sync records are ignored."""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ class RecordsHandler(BaseHandler):
     needs_roles = False
 
     @web.authenticated
-    def post(self):
+    async def post(self):
         user = self.user_name
         if not user or not getattr(self, "_token_authenticated", False):
             self.fail(403, TOKEN_ONLY)
@@ -35,8 +40,22 @@ class RecordsHandler(BaseHandler):
         if not isinstance(body, dict):
             self.fail(400, NOT_JSON)
         records = validate(body.get("records"))
-        accepted, duplicates = self.store.ingest(user, records)
-        self.write_json({"accepted": accepted, "duplicates": duplicates})
+        records, ignored = await self.own_courses(user, records)
+        accepted, duplicates = self.store.ingest(user, records) if records else (0, 0)
+        reply = {"accepted": accepted, "duplicates": duplicates}
+        self.write_json({**reply, "ignored": ignored} if ignored else reply)
+
+    async def own_courses(self, user: str, records: list[dict]) -> tuple[list[dict], int]:
+        """``records`` with courses the user has no role in taken out; how many were dropped whole."""
+        if any(r.get("course") for r in records):
+            await self.people.refresh(user)  # once per batch (cached), not per record
+        kept = []
+        for record in records:
+            if record.get("course") is None or self.people.role(user, record["course"]):
+                kept.append(record)
+            elif record["kind"] == "execution":
+                kept.append({**record, "course": None, "notebook": None})
+        return kept, len(records) - len(kept)
 
     def refusal(self, error):
         if isinstance(error, RecordError):
