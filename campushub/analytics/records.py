@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ..i18n import N_
 from .store.models import CELL, COURSE, PATH
@@ -22,6 +22,8 @@ KINDS = ("execution", "notebook", "sync")
 EXECUTION_STATUSES = ("ok", "error", "aborted")
 SYNC_STATUSES = ("ok", "failed")
 RECORD_ID = re.compile(r"[0-9a-f]{32}")
+# Servers' clocks agree with the service's; a record from further ahead would outlive retention_days.
+AHEAD = timedelta(days=1)
 
 BAD_BATCH = N_("\"records\" must be a list of 1 to {limit} records; send smaller batches.")
 NOT_OBJECT = N_("records[{index}] is not a JSON object; send each record as an object.")
@@ -30,6 +32,7 @@ BAD_KIND = N_("records[{index}].kind must be one of {choices}.")
 BAD_TIME = N_("records[{index}].time must be an ISO 8601 time with its zone, like 2026-12-01T03:30:00.123Z.")
 BAD_TEXT = N_("records[{index}].{field} must be a non-empty string of at most {limit} characters.")
 BAD_OPTIONAL = N_("records[{index}].{field} must be null or a non-empty string of at most {limit} characters.")
+FUTURE_TIME = N_("records[{index}].time is more than a day ahead of the service's clock; check the server's clock.")
 BAD_STATUS = N_("records[{index}].status must be one of {choices}.")
 BAD_DURATION = N_("records[{index}].duration_ms must be a number of 0 or more.")
 BAD_PAIR = N_("records[{index}].notebook must be given exactly when course is (both null outside a course).")
@@ -51,6 +54,14 @@ def validate(records) -> list[dict]:
     if not isinstance(records, list) or not 0 < len(records) <= MAX_RECORDS:
         raise RecordError(BAD_BATCH, limit=MAX_RECORDS)
     return [_record(index, record) for index, record in enumerate(records)]
+
+
+def not_ahead(records: list[dict], now: datetime) -> None:
+    """RecordError for the first validated record dated more than AHEAD after ``now``
+    (the service's clock; kept out of validate, which checks a record on its own)."""
+    for index, record in enumerate(records):
+        if record["time"] > now + AHEAD:
+            raise RecordError(FUTURE_TIME, index=index)
 
 
 def _record(index: int, record) -> dict:
@@ -84,11 +95,12 @@ def _record(index: int, record) -> dict:
 def _time(index: int, value) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        parsed = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: out of range once in UTC (year 1 or 9999)
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is None:
         raise RecordError(BAD_TIME, index=index)
-    return parsed.astimezone(UTC)
+    return parsed
 
 
 def _text(index: int, record: dict, field: str, limit: int, optional: bool = False) -> str | None:
@@ -108,9 +120,13 @@ def _choice(index: int, record: dict, choices: tuple[str, ...]) -> str:
 
 def _duration(index: int, value) -> float:
     # bool is an int to Python, but true is not a duration
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+    try:  # an int too large for a float is refused too
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
         raise RecordError(BAD_DURATION, index=index)
-    return float(value)
+    return number
 
 
 def _cells(index: int, value) -> list[str]:

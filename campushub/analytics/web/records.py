@@ -13,11 +13,12 @@ execution is kept as a personal one; notebook and sync records are ignored."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from tornado import web
 
 from ...i18n import N_
-from ..records import RecordError, validate
+from ..records import RecordError, not_ahead, validate
 from .base import BaseHandler
 
 TOKEN_ONLY = N_("Send records with your server's token (Authorization: token ...), not from a browser.")
@@ -40,6 +41,7 @@ class RecordsHandler(BaseHandler):
         if not isinstance(body, dict):
             self.fail(400, NOT_JSON)
         records = validate(body.get("records"))
+        not_ahead(records, datetime.now(UTC))  # a record from the future would outlive retention_days
         records, ignored = await self.own_courses(user, records)
         accepted, duplicates = self.store.ingest(user, records) if records else (0, 0)
         reply = {"accepted": accepted, "duplicates": duplicates}
