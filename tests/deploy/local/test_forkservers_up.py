@@ -1,7 +1,8 @@
 """The real `campushub up` and its fork server: started before the hub takes
 spawns, servers forked from it, restarted when it dies, replaced when its
 environment changes while servers keep running, and gone after `down`
-while the servers are not.
+while the servers are not. (With the fork server turned off `up` runs none:
+the exec path of the spawner tests, test_fork_path.py, checks that on its hub.)
 
 The tests run in order on one site, as an operator's day would go.
 """
@@ -16,8 +17,6 @@ import signal
 import pytest
 import requests
 
-from campushub.deploy.local import processes
-from campushub.deploy.local.layout import Layout
 from campushub.deploy.local.spawner.unix_users import unix_name
 from campushub.deploy.local.userenv import MARKER
 
@@ -145,13 +144,3 @@ def test_down_leaves_nothing_of_it_and_servers_keep_running(site):
     site.up(admin=None)
     assert site.server_ready("ann") and _answers(site, "ann")
 
-
-def test_switched_off_no_fork_server_runs(tmp_path):
-    hub = Hub.create(tmp_path, {"spawner": {"user_prefix": PREFIX, "fork_server": False}})
-    with running(hub, PREFIX, admin=None):
-        assert "fork servers" not in hub.output.read_text()
-        assert not _processes(f"{hub.data_dir}/forkservers".encode())
-        assert _fork_servers(hub) == []
-        server = _start(hub, "cal")
-        assert int(_status(server)["PPid"]) == processes.read_pid(Layout(hub.data_dir), "hub")  # exec'd by it
-        assert "by exec: the fork server is turned off" in (hub.data_dir / "logs" / "hub.log").read_text()

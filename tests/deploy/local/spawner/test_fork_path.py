@@ -2,10 +2,12 @@
 terminals run as, what the hub log says about the path taken, stop, poll and
 a hub restart, and what a learner is told when the server dies while
 starting. On the fork path also: a missing or a failing fork server falls
-back to exec, saying why."""
+back to exec, saying why; on the exec path (fork servers turned off) `up`
+runs none."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import signal
@@ -20,7 +22,8 @@ from campushub.deploy.local.spawner import cgroups, fork_client
 from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
 
 from ....conftest import make_user, spawn
-from ....harness import ROOT, progress_events, run_code, wait_for
+from ....harness import ROOT, campushub, progress_events, run_code, wait_for
+from ....processes import live_processes
 from .paths import PREFIX, hub_log, parent_command
 
 MIB = 2**20
@@ -80,6 +83,11 @@ def test_server_kernel_and_terminal_run_as_the_user(hub, admin, spawn_path):
     server = server_pid("kim")
     expected_parent = "campushub_forkserver" if spawn_path == "fork" else "jupyterhub"
     assert expected_parent in parent_command(server), parent_command(server)
+    if spawn_path == "exec":  # spawner.fork_server: false, so `up` ran no fork server at all
+        assert "fork servers" not in hub.output.read_text()
+        assert not live_processes(lambda env, cmdline: f"{hub.data_dir}/forkservers".encode() in cmdline)
+        status = campushub("status", "--data-dir", str(hub.data_dir), "--json")
+        assert json.loads(status.stdout)["fork_servers"] == [], status.stdout + status.stderr
     assert_runs_as(server, entry)
 
     kernel = int(run_code(hub, "kim", token, "import os; print(os.getpid())")["stream"])
