@@ -185,6 +185,9 @@ def test_user_images_carry_the_lock_and_campushub_files(tmp_path):
     assert build.files["environment.lock"] == (tmp_path / "ds-2026.11.lock").read_bytes()
     assert {p.removeprefix("campushub-files/"): d.decode() for p, d in build.files.items()
             if p.startswith("campushub-files/")} == server_files()
+    # among them the analytics recording extension (issue 13), enabled for every server of the image
+    assert "campushub-files/etc/jupyter/jupyter_server_config.d/campushub_analytics.json" in build.files
+    assert f"campushub-files/{SITE_PACKAGES}campushub_analytics/__init__.py" in build.files
 
 
 def test_local_envs_get_the_same_files(tmp_path):
