@@ -13,6 +13,7 @@ execution is kept as a personal one; notebook and sync records are ignored."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 
 from tornado import web
@@ -20,8 +21,10 @@ from tornado import web
 from ...i18n import N_
 from ..records import RecordError, not_ahead, validate
 from .base import BaseHandler
+from .budget import Budget
 
 TOKEN_ONLY = N_("Send records with your server's token (Authorization: token ...), not from a browser.")
+SLOW_DOWN = N_("This server has sent too many records just now; they wait in its spool and go later.")
 NOT_JSON = N_("The body must be a JSON object {\"records\": [...]} in UTF-8.")
 
 
@@ -34,6 +37,11 @@ class RecordsHandler(BaseHandler):
         user = self.user_name
         if not user or not getattr(self, "_token_authenticated", False):
             self.fail(403, TOKEN_ONLY)
+        wait = self.application.settings.setdefault("record_budget", Budget()).take(user, len(self.request.body))
+        if wait:  # a flood from one user must not fill the service's disk
+            self.set_header("Retry-After", str(math.ceil(wait)))  # not self.fail: send_error drops headers
+            self.write_json({"message": self._(SLOW_DOWN)}, status=429)
+            return
         try:
             body = json.loads(self.request.body)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
