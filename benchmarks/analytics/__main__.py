@@ -76,7 +76,7 @@ def run_clients(args, on, off, phases: list[dict]) -> None:
 
 
 def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
-    started = dt.datetime.now(dt.UTC)
+    started, machine = dt.datetime.now(dt.UTC), machine_info()
     overlay = lay_extension(workdir)
     state["account"] = account = Account(ACCOUNT)
     state["receiver"], receiver = start_receiver(workdir)
@@ -106,7 +106,7 @@ def measure(args, workdir: Path, phases: list[dict], state: dict) -> dict:
     counts = receiver_counts(receiver)
     result = {
         "benchmark": "analytics", "date": started.isoformat(timespec="seconds"),
-        "machine": machine_info(), "load": machine_load, "git": git_revision(),
+        "machine": machine, "load": machine_load, "git": git_revision(),
         "params": {"executions": args.executions, "block": args.block, "warmup": args.warmup,
                    "env": str(args.env), "flush_s": args.flush, "quickack": args.quickack,
                    "code": "pass", "cell": CELL, "path": PATH},
