@@ -112,8 +112,11 @@ def test_counting_matches_what_the_learners_ran(analytics_site):
     # privacy by default: no cell source, output or error text reached the service's database
     stored = b"".join(f.read_bytes() for f in (site.hub.data_dir / "analytics").glob("analytics.sqlite*"))
     assert b"lessons/01-basics.ipynb" in stored  # (the right files: the records are in them)
+    # nor its log
+    log = (site.hub.data_dir / "logs" / "analytics.log").read_bytes()
     for secret in (b"2 / (a - 1)", b"6 * 7", b"ZeroDivisionError", b"division by zero", b"Traceback"):
         assert secret not in stored, secret
+        assert secret not in log, secret
     # the funnel is not the same as who ran a cell: spelled out once, beside the derived rows
     basics = expected.notebook_cells(site.runs, "an1", "01-basics", "lessons/01-basics.ipynb")
     assert basics[1] == ["2", "c1", "2", "1", "2", "0", "0.0%"]
