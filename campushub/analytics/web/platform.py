@@ -9,11 +9,12 @@ from tornado import web
 from ...i18n import N_
 from .base import BaseHandler
 from .charts import lines
-from .tables import Table, cell_text
+from .tables import Table
 
 DAYS, MAX_DAYS = 30, 366
 BAD_DAYS = N_("days must be a whole number from 1 to {most}.")
 NO_POLLS = N_("No hub polls recorded in this period.")
+NO_SPAWNS = N_("No server was started in this period.")
 
 
 def tables(data: dict) -> list[Table]:
@@ -34,25 +35,27 @@ def tables(data: dict) -> list[Table]:
     ]
 
 
-def charts(_, data: dict) -> list:
-    empty = _(NO_POLLS)
+def charts(_, data: dict) -> dict:
+    """Each table's chart, by the table's name (the page shows the table folded under it)."""
+    empty, polled = _(NO_POLLS), bool(data["servers"])
 
-    def labels(key):
-        return [cell_text(row[0]) for row in data[key]]
+    def times(key):  # without a poll in the period, zero users would be a guess: the charts say so instead
+        return [row[0] for row in data[key]] if polled else []
 
     def column(key, i):
         return [row[i] for row in data[key]]
 
-    return [
-        lines(_("Daily active users"), _("Day"), _("Users"), labels("daily_active"),
-              [(_("Active users"), column("daily_active", 1))], empty=empty),
-        lines(_("Hourly active users"), _("Hour (UTC)"), _("Users"), labels("hourly_active"),
-              [(_("Active users"), column("hourly_active", 1))], empty=empty),
-        lines(_("Servers over time"), _("Time (UTC)"), _("Servers"), labels("servers"),
-              [(_("Running"), column("servers", 1)), (_("Starting"), column("servers", 2))], empty=empty),
-        lines(_("Spawn duration per day"), _("Day"), _("Seconds"), labels("spawns"),
-              [(_("Median"), column("spawns", 2)), (_("95th percentile"), column("spawns", 3))], empty=empty),
-    ]
+    return {
+        "daily": lines(_("Daily active users"), _("Day"), _("Users"), times("daily_active"),
+                       [(_("Active users"), column("daily_active", 1))], empty=empty),
+        "hourly": lines(_("Hourly active users"), _("Hour (UTC)"), _("Users"), times("hourly_active"),
+                        [(_("Active users"), column("hourly_active", 1))], empty=empty),
+        "servers": lines(_("Servers over time"), _("Time (UTC)"), _("Servers"), times("servers"),
+                         [(_("Running"), column("servers", 1)), (_("Starting"), column("servers", 2))], empty=empty),
+        "spawns": lines(_("Spawn duration per day"), _("Day"), _("Seconds"), times("spawns"),
+                        [(_("Median"), column("spawns", 2)), (_("95th percentile"), column("spawns", 3))],
+                        empty=_(NO_SPAWNS) if polled else empty),
+    }
 
 
 class PlatformHandler(BaseHandler):

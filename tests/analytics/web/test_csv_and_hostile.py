@@ -55,6 +55,17 @@ def test_the_csv_has_the_counted_rows(world):
     assert get(world, "root", "platform", params={"csv": "servers"}).text.count("\r\n") == 3  # header + 2 polls
 
 
+def test_the_platforms_folded_tables_download_whole(world):
+    # folded on the page, complete in the CSV: every day of the period and each of the last 48 hours
+    for days in ("30", "7"):
+        reply = get(world, "root", "platform", params={"days": days, "csv": "daily"})
+        daily = list(csv.reader(io.StringIO(reply.text)))
+        assert daily[0] == ["day", "users"] and len(daily) == int(days) + 1
+        assert daily[-1] == [datetime.now(UTC).date().isoformat(), "2"]
+    hourly = list(csv.reader(io.StringIO(get(world, "root", "platform", params={"csv": "hourly"}).text)))
+    assert len(hourly) == 48 + 1
+
+
 HOSTILE = ["courses/..%2F..%2Fetc", "courses/c1/notebooks/..%2F..%2Fetc%2Fpasswd", "courses/c1/notebooks/%00",
            "learners/%00", "learners/" + "x" * 5000, "learners/%E2%80%AE%3Cscript%3E", "courses/%3Cb%3E",
            "courses/c1/notebooks/a%0d%0aSet-Cookie:x=1", "platform?days=-1", "platform?days=0",

@@ -5,6 +5,7 @@ admin everything including the platform. In-process (service.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -86,6 +87,25 @@ def test_the_notebook_page_counts_executions_reach_and_errors(world):
     assert rows["a"][2:] == ["2", "2", "2", "0", "0.0%"]
     assert rows["b"][2:] == ["2", "1", "1", "1", "50.0%"]
     assert html.count("<svg") == 3 and "Executions per cell" in html and "Error rate per cell" in html
+
+
+def test_the_platform_folds_each_table_under_its_chart(world):
+    # 30 days and 48 hours as rows would make the page metres long: each table is folded (native
+    # <details>, no script) under its chart, with its row count and CSV link in sight
+    html = get(world, "root", "platform").text
+    sections = re.findall(r'<section[^>]*id="table-(\w+)"[^>]*>(.*?)</section>', html, re.S)
+    assert [name for name, _ in sections] == ["daily", "hourly", "servers", "spawns"]
+    rows = {"daily": 30, "hourly": 48, "servers": 1, "spawns": 30}
+    for name, body in sections:
+        details = re.search(r"<details([^>]*)>\s*<summary>(.*?)</summary>(.*?)</details>", body, re.S)
+        assert details and " open" not in details[1], name
+        assert body.index('class="campushub-chart"') < details.start()  # the chart comes first
+        assert f'data-table="{name}"' in details[3] and len(page_table(body, name)) == rows[name] + 1
+        assert f"table, rows: {rows[name]}" in details[2]
+        assert f"csv={name}" in body[details.end():]  # the download link is outside the fold
+    assert "table, rows:" not in get(world, "tina", NB).text  # short tables elsewhere stay open
+    ja = get(world, "root", "platform", headers={"Accept-Language": "ja"}).text
+    assert "表・48 行" in ja and "table, rows" not in ja
 
 
 def test_pages_are_translated(world):
