@@ -65,6 +65,11 @@ class Store(shared.Database):
         with self._read() as connection:
             return notebooks.course_progress(connection, course, learners)
 
+    def notebooks_of(self, user: str) -> set[tuple[str, str]]:
+        """(course, notebook) pairs ``user`` has records of (executions or cell orders)."""
+        with self._read() as connection:
+            return notebooks.notebooks_of(connection, user)
+
     def learner_activity(self, user: str, courses: set[str] | None) -> dict:
         """Last execution and the notebooks run, newest first; ``courses`` limits them to those courses."""
         with self._read() as connection:

@@ -91,6 +91,13 @@ def course_progress(connection: Connection, course: str, learners: list[str]) ->
             for user in wanted for notebook in notebooks]
 
 
+def notebooks_of(connection: Connection, user: str) -> set[tuple[str, str]]:
+    """(course, notebook) of every course notebook ``user`` has executions or a cell order of."""
+    run = select(E.c.course, E.c.notebook).distinct().where(E.c.user == user, E.c.course.is_not(None))
+    reported = select(N.c.course, N.c.notebook).where(N.c.user == user)
+    return {tuple(row) for query in (run, reported) for row in connection.execute(query)}
+
+
 def learner_activity(connection: Connection, user: str, courses: set[str] | None) -> dict:
     """courses=None: all the learner's notebooks; a set: only those courses' (never personal ones)."""
     query = (select(E.c.path, E.c.course, E.c.notebook, func.count(), ERRORS, func.max(E.c.time))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from datetime import UTC, datetime
 
 from tornado import web
@@ -24,6 +25,9 @@ from .base import BaseHandler
 from .budget import Budget
 
 TOKEN_ONLY = N_("Send records with your server's token (Authorization: token ...), not from a browser.")
+# Course notebooks one user's records may add to a course: a course has a few dozen, and each one adds a
+# row per learner to the course page's progress table.
+MAX_NOTEBOOKS = 200
 SLOW_DOWN = N_("This server has sent too many records just now; they wait in its spool and go later.")
 NOT_JSON = N_("The body must be a JSON object {\"records\": [...]} in UTF-8.")
 
@@ -56,12 +60,19 @@ class RecordsHandler(BaseHandler):
         self.write_json({**reply, "ignored": ignored} if ignored else reply)
 
     async def own_courses(self, user: str, records: list[dict]) -> tuple[list[dict], int]:
-        """``records`` with courses the user has no role in taken out; how many were dropped whole."""
+        """``records`` with courses the user has no role in, or notebooks past MAX_NOTEBOOKS, taken out;
+        how many were dropped whole."""
         if any(r.get("course") for r in records):
             await self.people.refresh(user)  # once per batch (cached), not per record
+        known = self.store.notebooks_of(user) if any(r.get("notebook") for r in records) else set()
+        per_course = Counter(course for course, _ in known)
         kept = []
         for record in records:
-            if record.get("course") is None or self.people.role(user, record["course"]):
+            course, notebook = record.get("course"), record.get("notebook")
+            if notebook and course and (course, notebook) not in known and per_course[course] < MAX_NOTEBOOKS:
+                known.add((course, notebook))  # a new notebook of the course, within the cap
+                per_course[course] += 1
+            if course is None or (self.people.role(user, course) and (not notebook or (course, notebook) in known)):
                 kept.append(record)
             elif record["kind"] == "execution":
                 kept.append({**record, "course": None, "notebook": None})

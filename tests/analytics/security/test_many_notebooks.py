@@ -1,0 +1,31 @@
+"""Attack: a learner of a course posts (within the byte budget) tens of
+thousands of notebook and execution records for invented notebooks of that
+course. The course page lists every notebook, and its progress table has a
+row per learner and notebook, so one learner could make the tutors' page
+huge and hold up the service while it is built. Past a cap of notebooks per
+learner and course, records of further notebooks do not count for the course:
+executions stay the learner's own (personal), cell orders are ignored."""
+
+from __future__ import annotations
+
+from campushub.analytics.web.records import MAX_NOTEBOOKS
+
+from ..web.service import execution, notebook_order
+
+
+def test_one_learner_cannot_add_notebooks_without_end(analytics):
+    posted = 0
+    for start in range(0, 3 * MAX_NOTEBOOKS, 500):
+        batch = [notebook_order(["a"], notebook=f"junk{i}.ipynb") for i in range(start, start + 250)]
+        batch += [execution(notebook=f"junk{i}.ipynb") for i in range(start + 250, start + 500)]
+        assert analytics.post_records("ann", batch).status_code == 200
+        posted += 250
+    assert len(analytics.store.course_notebooks("c1")) == MAX_NOTEBOOKS
+    # the executions past the cap are still ann's, as personal ones
+    mine = analytics.store.learner_activity("ann", None)["notebooks"]
+    assert sum(n["executions"] for n in mine) == posted
+    # another learner's real notebook still counts, and ann's known notebooks keep counting
+    assert analytics.post_records("bob", [execution(notebook="lesson1.ipynb")]).status_code == 200
+    assert analytics.post_records("ann", [execution(notebook="junk0.ipynb")]).json()["accepted"] == 1
+    found = {n["notebook"]: n for n in analytics.store.course_notebooks("c1")}
+    assert found["lesson1.ipynb"]["learners"] == 1 and found["junk0.ipynb"]["executions"] == 1
