@@ -108,6 +108,17 @@ def test_the_platform_folds_each_table_under_its_chart(world):
     assert "表・48 行" in ja and "table, rows" not in ja
 
 
+def test_a_platform_without_polls_says_so_instead_of_drawing_zeros(analytics):
+    html = get(analytics, "root", "platform").text
+    assert "<svg" not in html and html.count("campushub-chart-empty") == 4
+    # each chart's note, and the servers table's empty row (the other tables list each day or hour)
+    assert html.count("No hub polls recorded in this period.") == 4 + 1
+    # polls but no spawn in the period: the spawn chart says that, not that nothing was polled
+    analytics.store.record_poll(datetime.now(UTC), ["ann"], 1, 0, None)
+    html = get(analytics, "root", "platform", headers={"Accept-Language": "ru"}).text
+    assert html.count("<svg") == 3 and "За этот период не запускался ни один сервер." in html
+
+
 def test_pages_are_translated(world):
     r = get(world, "root", "platform", headers={"Accept-Language": "ja"})
     assert r.status_code == 200 and "プラットフォーム" in r.text and "日次アクティブユーザー" in r.text
