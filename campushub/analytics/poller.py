@@ -106,11 +106,11 @@ class Poller:
             buckets = spawn_buckets(await self._get(self.metrics_url, "text/plain"))
         except Exception as e:  # noqa: BLE001 -- the hub away or odd: one line, try at the next poll
             log.warning("polling the hub failed (%s: %s); trying again in %d s", type(e).__name__, e, self.interval)
-            return
-        loop = IOLoop.current()
-        await loop.run_in_executor(None, self.store.record_poll, now, active, running, pending, buckets)
-        self.last_poll = now
-        await self.purge(now)
+        else:
+            loop = IOLoop.current()
+            await loop.run_in_executor(None, self.store.record_poll, now, active, running, pending, buckets)
+            self.last_poll = now
+        await self.purge(now)  # retention holds also while the hub cannot be asked
 
     async def purge(self, now: datetime) -> None:
         if not self.retention_days or (self.last_purge and (now - self.last_purge).total_seconds() < DAY_S):

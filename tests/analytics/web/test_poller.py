@@ -137,3 +137,7 @@ def test_retention_is_applied_by_the_running_service_once_a_day_and_zero_keeps_a
     assert executions() == 2  # purged less than a day ago: not again yet
     asyncio.run(p.purge(now + timedelta(days=1, seconds=1)))
     assert executions() == 1
+    # also when the hub cannot be polled (here: nothing listens at its address)
+    ingest(now - timedelta(days=35))
+    asyncio.run(poller.Poller(store, "http://127.0.0.1:9/hub/api", "t", 60, 30).poll())
+    assert executions() == 1
