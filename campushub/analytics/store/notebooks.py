@@ -17,6 +17,9 @@ from .timing import time_spent
 
 E, N = Execution.__table__, NotebookOrder.__table__
 ERRORS = func.sum(case((E.c.status == "error", 1), else_=0))
+# Cells outside the canonical order a notebook page shows (those most learners ran): each is a table row and
+# a bar in three charts, and one learner could otherwise add thousands of invented cell ids.
+MAX_EXTRAS = 100
 
 
 def notebook_stats(connection: Connection, course: str, notebook: str) -> dict:
@@ -40,7 +43,9 @@ def notebook_stats(connection: Connection, course: str, notebook: str) -> dict:
         stats["first"] = min(stats["first"], utc(time))
     position = {cell: index for index, cell in enumerate(order, 1)}
     furthest = [max((position[c] for c in found if c in position), default=0) for found in ran.values()]
-    extras = sorted((c for c in cells if c not in position), key=lambda c: (cells[c]["first"], c))
+    extras = sorted((c for c in cells if c not in position),
+                    key=lambda c: (-len(cells[c]["users"]), cells[c]["first"], c))
+    extras = sorted(extras[:MAX_EXTRAS], key=lambda c: (cells[c]["first"], c))
     out = []
     for index, cell in enumerate(order + extras, 1):
         stats = cells.get(cell, {"executions": 0, "errors": 0, "users": set()})
