@@ -1,9 +1,13 @@
 """`campushub up` interrupted at each step of its start leaves nothing running;
 `down` cleans up after an `up` that was killed, by the pids it recorded, and
-never signals a process that merely got a recorded pid."""
+never signals a process that merely got a recorded pid. The hub services
+(assignments, analytics) are started and stopped by one code
+(hub_services_local.py): these tests make it with the analytics service,
+which runs on every site; its port is among those that must be free."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +15,9 @@ import subprocess
 import sys
 
 import pytest
+
+from campushub.deploy.local import pids
+from campushub.deploy.local.layout import Layout
 
 from ..harness import Hub, campushub, site_processes, wait_for
 
@@ -39,9 +46,13 @@ def _ours(hub: Hub) -> list[int]:
 
 
 def _busy(hub: Hub) -> list[int]:
-    config = __import__("json").loads(hub.config_file.read_text())["hub"]
+    config = json.loads(hub.config_file.read_text())["hub"]
+    ports = [config["port"], config["hub_port"], config["proxy_api_port"]]
+    copy = Layout(hub.data_dir).config_copy
+    if copy.exists():  # where `up` keeps the port it chose for the analytics service
+        ports.append(json.loads(copy.read_text())["analytics"]["port"])
     busy = []
-    for port in (config["port"], config["hub_port"], config["proxy_api_port"]):
+    for port in ports:
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -90,9 +101,11 @@ def test_down_stops_what_a_killed_up_left_and_up_starts_again(site):
     second = campushub("up", "--config", str(site.config_file))
     assert second.returncode == 1 and "already runs" in second.stderr, second.stderr
     assert site.proc.poll() is None  # the second `up` touched nothing of the first
+    service = pids.read(Layout(site.data_dir).pid_file("analytics"))
     site.proc.kill()  # no cleanup at all: as after an OOM kill or a crash
     site.proc.wait()
     assert len(_ours(site)) >= 2
+    assert service in _ours(site)  # a hub service outlives it too; `down` finds it by its pid file
     result = campushub("down", "--data-dir", str(site.data_dir))
     assert result.returncode == 0 and "CampusHub stopped" in result.stdout, result.stdout + result.stderr
     wait_for(lambda: _ours(site) == [], 30, "hub and proxy to be gone")

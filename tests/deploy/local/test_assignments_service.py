@@ -2,24 +2,19 @@
 started once the hub answers, reachable through the proxy under
 /services/assignments/, usable by every user with their own token and by
 nobody without the scope, shown by `status`, started again when it dies,
-stopped by `down`. All real: the hub, the proxy, the service process."""
+stopped by `down`. All real: the hub, the proxy, the service process.
+(Stopped while starting, or left by a killed `up`: the same code runs both
+hub services, and tests/cli/test_lifecycle.py checks it with the analytics
+service that every site runs.)"""
 
 from __future__ import annotations
-
-import os
-import signal
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from campushub.deploy.local import pids
-
-from ...harness import Hub, campushub, site_processes, wait_for
+from ...harness import Hub
 from . import hub_service_site as checks
 
-COURSES = {"ml": {"title": "Machine learning", "learners_group": "ml", "tutors_group": "ml-tutors"}}
 LEARNER = "alice-assign"
 
 
@@ -83,45 +78,3 @@ def test_status_shows_it(site):
 def test_a_killed_service_is_started_again(site):
     checks.check_killed_and_started_again(site, "assignments", _answers)
 
-
-def _ours(hub: Hub) -> list[int]:
-    return site_processes(hub.data_dir)
-
-
-def test_stopped_while_starting_it_or_after_up_was_killed_nothing_is_left(tmp_path):
-    hub = Hub.create(tmp_path, {"courses": COURSES})
-    hub.cleanup_accounts()
-    out = open(hub.output, "w")
-    env = {**os.environ, "TERM": "dumb", "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "campushub", "up", "--config", str(hub.config_file)],
-                            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    out.close()
-    try:
-        line = "] Starting the assignments service"  # the last step, whatever its number
-        wait_for(lambda: line in hub.output.read_text() or proc.poll() is not None, 300, f"up to reach {line!r}")
-        assert proc.poll() is None, hub.output.read_text()
-        proc.send_signal(signal.SIGTERM)
-        wait_for(lambda: proc.poll() is not None, 90, "up to exit after SIGTERM")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = hub.output.read_text()
-    assert "Traceback" not in text, text
-    assert _ours(hub) == [], text
-    assert not list((hub.data_dir / "run").glob("*.pid")), text
-    # an `up` killed outright leaves the service running; `down` finds it by its pid file
-    try:
-        hub.up(admin=None)
-        service = _pid(hub)
-        assert service in _ours(hub)
-        hub.proc.kill()
-        hub.proc.wait()
-        assert pids.start_time(service) is not None
-        result = campushub("down", "--data-dir", str(hub.data_dir))
-        assert result.returncode == 0 and "CampusHub stopped" in result.stdout, result.stdout + result.stderr
-        wait_for(lambda: _ours(hub) == [], 30, "the service, the hub and the proxy to be gone")
-        assert checks.port_free(_port(hub))
-    finally:
-        campushub("down", "--data-dir", str(hub.data_dir))
-        hub.cleanup_accounts()
