@@ -48,17 +48,18 @@ class Store(shared.Database):
         with self._write() as connection:
             platform.record_poll(connection, time, active_users, running, pending, spawn_buckets)
 
-    def notebook_stats(self, course: str, notebook: str) -> dict:
+    def notebook_stats(self, course: str, notebook: str, learners: list[str] | None = None) -> dict:
         """Cells in canonical order (then cells outside it, "canonical": False),
         each with executions, learners, reached (the funnel), errors and
-        error_rate (0.0 where nothing ran); learners; median_time_s (None: nobody)."""
+        error_rate (0.0 where nothing ran); learners; median_time_s (None: nobody).
+        ``learners``: count only their executions (None: everybody's)."""
         with self._read() as connection:
-            return notebooks.notebook_stats(connection, course, notebook)
+            return notebooks.notebook_stats(connection, course, notebook, learners)
 
-    def course_notebooks(self, course: str) -> list[dict]:
-        """A row per notebook of the course that was run or reported, by name."""
+    def course_notebooks(self, course: str, learners: list[str] | None = None) -> list[dict]:
+        """A row per notebook of the course that was run or reported, by name (executions: as above)."""
         with self._read() as connection:
-            return notebooks.course_notebooks(connection, course)
+            return notebooks.course_notebooks(connection, course, learners)
 
     def course_progress(self, course: str, learners: list[str]) -> list[dict]:
         """A row per learner (sorted) and course notebook: canonical cells run of all."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from statistics import median
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.engine import Connection
 
 from ...webservice.db import utc
@@ -22,12 +22,19 @@ ERRORS = func.sum(case((E.c.status == "error", 1), else_=0))
 MAX_EXTRAS = 100
 
 
-def notebook_stats(connection: Connection, course: str, notebook: str) -> dict:
+def only(learners: list[str] | None):
+    """The executions of ``learners`` (None: everybody's), so a course's tutors and admins trying its
+    notebooks do not count as learners who ran them."""
+    return true() if learners is None else E.c.user.in_(sorted(set(learners)))
+
+
+def notebook_stats(connection: Connection, course: str, notebook: str, learners: list[str] | None = None) -> dict:
     reports = connection.execute(select(N.c.cells).where(N.c.course == course, N.c.notebook == notebook)).scalars()
     order = canonical(list(reports))
     rows = connection.execute(
         select(E.c.user, E.c.cell, E.c.time, E.c.status, E.c.duration_ms)
-        .where(E.c.course == course, E.c.notebook == notebook).order_by(E.c.user, E.c.time, E.c.id)).all()
+        .where(E.c.course == course, E.c.notebook == notebook, only(learners))
+        .order_by(E.c.user, E.c.time, E.c.id)).all()
     cells: dict[str, dict] = {}
     runs: dict[str, list] = defaultdict(list)  # user -> [(time, duration_ms)]
     ran: dict[str, set] = defaultdict(set)  # user -> cells
@@ -60,11 +67,11 @@ def notebook_stats(connection: Connection, course: str, notebook: str) -> dict:
     return {"cells": out, "learners": len(runs), "median_time_s": median(spent) if spent else None}
 
 
-def course_notebooks(connection: Connection, course: str) -> list[dict]:
+def course_notebooks(connection: Connection, course: str, learners: list[str] | None = None) -> list[dict]:
     orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells).where(N.c.course == course)))
     rows = connection.execute(
         select(E.c.notebook, func.count(), func.count(E.c.user.distinct()), ERRORS, func.max(E.c.time))
-        .where(E.c.course == course, E.c.notebook.is_not(None)).group_by(E.c.notebook)).all()
+        .where(E.c.course == course, E.c.notebook.is_not(None), only(learners)).group_by(E.c.notebook)).all()
     found = {notebook: (learners, executions, errors or 0, utc(last))
              for notebook, executions, learners, errors, last in rows}
     out = []

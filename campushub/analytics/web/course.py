@@ -15,7 +15,8 @@ def tables(store, prefix: str, course: str, learners: list[str]) -> list[Table]:
     notebooks = Table("notebooks", N_("Notebooks"), [
         ("notebook", N_("Notebook")), ("cells", N_("Cells")), ("learners", N_("Learners")),
         ("executions", N_("Executions")), ("errors", N_("Errors")), ("last", N_("Last execution"))],
-        store.course_notebooks(course), links={"notebook": lambda r: links.notebook(prefix, course, r["notebook"])})
+        store.course_notebooks(course, learners),
+        links={"notebook": lambda r: links.notebook(prefix, course, r["notebook"])})
     progress = Table("progress", N_("Learners' progress"), [
         ("learner", N_("Learner")), ("notebook", N_("Notebook")), ("cells_run", N_("Cells run")),
         ("cells_total", N_("Cells in the notebook")), ("last", N_("Last execution"))],

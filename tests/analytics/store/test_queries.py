@@ -90,3 +90,18 @@ def test_learner_activity_only_given_courses(loaded):
 def test_counts(loaded):
     assert loaded.counts() == {"executions": {"ok": 17, "error": 3, "aborted": 1},
                                "syncs": {(COURSE, "ok"): 1, (COURSE, "failed"): 1}}
+
+
+def test_only_the_given_learners_count(loaded):
+    """The pages pass the course's learners group: a tutor trying the notebook is not a learner who ran it."""
+    stats, notebooks = loaded.notebook_stats(COURSE, LESSON1), loaded.course_notebooks(COURSE)
+    loaded.ingest("tutor", validate([execution("a", 0, "error")]))
+    learners = ["ann", "bob", "cid", "dee", "eve"]
+    assert loaded.notebook_stats(COURSE, LESSON1, learners) == stats
+    assert loaded.course_notebooks(COURSE, learners) == notebooks
+    # without the list the tutor's run counts, as before
+    assert loaded.notebook_stats(COURSE, LESSON1)["learners"] == stats["learners"] + 1
+    assert loaded.course_notebooks(COURSE) != notebooks
+    ann = loaded.notebook_stats(COURSE, LESSON1, ["ann"])
+    assert ann["learners"] == 1 and {r["cell"]: r["reached"] for r in ann["cells"]}["y"] == 1
+    assert loaded.notebook_stats(COURSE, LESSON1, [])["learners"] == 0

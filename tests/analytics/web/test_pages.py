@@ -140,3 +140,14 @@ def test_signed_out_and_service_tokens_see_no_page(world):
     r = world.session(None).get(world.url + "platform", headers={"Authorization": "token nobody"}, timeout=30,
                                 allow_redirects=False)
     assert r.status_code in (302, 403)
+
+
+def test_a_tutor_trying_the_notebook_is_not_counted_as_a_learner(world):
+    # tina tutors c1: her runs of lesson1 (one an error) are hers, not the course's learners'
+    r = world.post_records("tina", [execution(cell="a", status="error"), execution(cell="c")])
+    assert r.status_code == 200 and r.json()["accepted"] == 2, r.text
+    rows = {row[1]: row for row in page_table(get(world, "tina", NB).text, "cells")[1:]}
+    assert rows["a"][2:] == ["2", "2", "2", "0", "0.0%"] and rows["c"][2:] == ["0", "0", "0", "0", "0.0%"]
+    course = page_table(get(world, "tina", "courses/c1").text, "notebooks")[1:]
+    assert [row[:5] for row in course] == [["lesson1.ipynb", "3", "2", "4", "1"]]
+    assert "lesson1.ipynb" in get(world, "tina", "learners/tina").text  # still on her own page
