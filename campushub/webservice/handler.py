@@ -63,7 +63,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     async def prepare(self):
         length = self.request.headers.get("Content-Length", "0")
         limit = self.settings.get("max_body")
-        if limit and (not length.isdigit() or int(length) > limit):
+        # a chunked body has no Content-Length: the HTTP server read it already (up to its own, larger cap)
+        if limit and (not length.isdigit() or int(length) > limit or len(self.request.body or b"") > limit):
             self.fail(413, TOO_BIG, limit=f"{limit / 2**20:.0f} MiB")
         user = self.current_user  # token first, then the OAuth cookie (HubOAuth)
         signed_in = user is not None or bool(self.get_cookie(self.hub_auth.cookie_name))
