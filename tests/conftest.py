@@ -89,9 +89,9 @@ COURSES = {  # one course per test module that uses the course hub, so none sees
 def course_hub(tmp_path_factory):
     """One real CampusHub with courses, whose `campushub up` runs the assignments service: shared by the
     service's tests, the learner's server, the browser's assignment flow and `up`'s supervision of it,
-    instead of a hub each. Stopped by `down` at the end, which must stop the service too: its process
-    gone, its pid file removed, its port free (the check tests/deploy/local/test_assignments_service.py
-    would otherwise make on a hub of its own)."""
+    instead of a hub each; the analytics service's tests use it too. Stopped by `down` at the end, which
+    must stop both services: their processes gone, their pid files removed, their ports free (the check
+    tests/deploy/local/test_{assignments,analytics}_service.py would otherwise make on hubs of their own)."""
     from campushub.deploy.local import pids
     from campushub.deploy.local.layout import Layout
 
@@ -101,18 +101,21 @@ def course_hub(tmp_path_factory):
         "assignments": {"max_notebook_size": "256K", "workers": 1, "timeout": 120},
     })
     layout = Layout(hub.data_dir)
+    services = ("assignments", "analytics")
     with running(hub, COURSE_PREFIX):
-        port = json.loads(layout.config_copy.read_text())["assignments"]["port"]
+        ports = {name: json.loads(layout.config_copy.read_text())[name]["port"] for name in services}
         yield hub
-        # a test may have just killed it: `up` starts it again, then `down` must stop that one
-        pid = wait_for(lambda: pids.read(layout.pid_file("assignments")), 60, "the assignments service to run")
+        # a test may have just killed one: `up` starts it again, then `down` must stop that one
+        running_pids = {name: wait_for(lambda name=name: pids.read(layout.pid_file(name)), 60,
+                                       f"the {name} service to run") for name in services}
         result = hub.down("--stop-servers")
         assert result.returncode == 0, result.stdout + result.stderr
-    assert pids.start_time(pid) is None, "`down` left the assignments service running"
-    assert not layout.pid_file("assignments").exists(), "`down` left the assignments service's pid file"
-    with socket.socket() as s:  # and its port free
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", port))
+    for name in services:
+        assert pids.start_time(running_pids[name]) is None, f"`down` left the {name} service running"
+        assert not layout.pid_file(name).exists(), f"`down` left the {name} service's pid file"
+        with socket.socket() as s:  # and its port free
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", ports[name]))
 
 
 @pytest.fixture(scope="session")

@@ -45,12 +45,15 @@ def _ours(hub: Hub) -> list[int]:
     return site_processes(hub.data_dir)
 
 
+def _analytics_port(hub: Hub) -> int:
+    return json.loads(Layout(hub.data_dir).config_copy.read_text())["analytics"]["port"]
+
+
 def _busy(hub: Hub) -> list[int]:
     config = json.loads(hub.config_file.read_text())["hub"]
     ports = [config["port"], config["hub_port"], config["proxy_api_port"]]
-    copy = Layout(hub.data_dir).config_copy
-    if copy.exists():  # where `up` keeps the port it chose for the analytics service
-        ports.append(json.loads(copy.read_text())["analytics"]["port"])
+    if Layout(hub.data_dir).config_copy.exists():  # where `up` keeps the port it chose for analytics
+        ports.append(_analytics_port(hub))
     busy = []
     for port in ports:
         with socket.socket() as s:
@@ -97,6 +100,7 @@ def test_interrupted_start_leaves_nothing(site, step, signum):
 
 def test_down_stops_what_a_killed_up_left_and_up_starts_again(site):
     site.up(admin=None)
+    analytics_port = _analytics_port(site)
     assert len(_ours(site)) >= 2  # hub and proxy
     second = campushub("up", "--config", str(site.config_file))
     assert second.returncode == 1 and "already runs" in second.stderr, second.stderr
@@ -118,8 +122,10 @@ def test_down_stops_what_a_killed_up_left_and_up_starts_again(site):
     # and `up` itself cleans up what a killed `up` left before it starts
     site.up(admin=None)
     assert "Stopped what an earlier `campushub up` left running" in site.output.read_text()
+    assert _analytics_port(site) == analytics_port  # the port `up` chose first is kept
     assert site.down().returncode == 0
     assert _ours(site) == [] and _busy(site) == []
+    assert not list((site.data_dir / "run").glob("*.pid"))
 
 
 def test_a_recycled_pid_is_never_signalled(tmp_path):

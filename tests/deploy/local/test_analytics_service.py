@@ -13,7 +13,6 @@ import json
 import pytest
 import requests
 
-from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
 from ...harness import Hub, campushub, run_code, running, server_environ, wait_for
@@ -25,10 +24,11 @@ SCOPE = "access:services!service=analytics"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    # a site of its own: these tests kill its service and stop the whole site
-    with running(Hub.create(tmp_path_factory.mktemp("analytics-site"))) as hub:
-        yield hub
+def site(course_hub):
+    # The course hub (tests/conftest.py), which runs analytics as every site does; its end is this
+    # service's "`down` stops it" (process gone, pid file removed, port free), and that the next `up`
+    # keeps its port is checked on test_lifecycle's site, which goes down and up several times.
+    return course_hub
 
 
 def _answers(hub: Hub) -> bool:
@@ -72,8 +72,13 @@ def test_a_users_server_is_told_where_it_answers_and_its_token_gets_in(site):
         "try:\n    r = urllib.request.urlopen(req, timeout=30); print(r.status, r.read().decode())\n"
         "except urllib.error.HTTPError as e:\n    print(e.code, e.read().decode())\n"
     )
-    status, _, body = run_code(site, LEARNER, site.user_token(LEARNER), code)["stream"].strip().partition(" ")
-    assert status == "400" and json.loads(body)["message"], body
+    try:
+        status, _, body = run_code(site, LEARNER, site.user_token(LEARNER), code)["stream"].strip().partition(" ")
+        assert status == "400" and json.loads(body)["message"], body
+    finally:  # a shared hub: nothing of this test keeps running
+        site.api("DELETE", f"users/{LEARNER}/server")
+        wait_for(lambda: "" not in site.api("GET", f"users/{LEARNER}").json()["servers"], 90,
+                 f"{LEARNER}'s server to stop")
 
 
 def test_status_shows_it(site):
@@ -82,18 +87,6 @@ def test_status_shows_it(site):
 
 def test_a_killed_service_is_started_again(site):
     checks.check_killed_and_started_again(site, NAME, _answers)
-
-
-def test_down_stops_it_and_the_next_up_keeps_its_port(site):
-    port, pid = checks.port(site, NAME), checks.pid(site, NAME)
-    result = site.down()
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert pids.start_time(pid) is None
-    assert not Layout(site.data_dir).pid_file(NAME).exists()
-    assert checks.port_free(port)
-    site.up(admin=None)
-    assert checks.port(site, NAME) == port
-    wait_for(lambda: _answers(site), 60, "the analytics service to answer again")
 
 
 def test_turned_off_it_is_neither_started_nor_announced(tmp_path):
