@@ -20,6 +20,9 @@ ERRORS = func.sum(case((E.c.status == "error", 1), else_=0))
 # Cells outside the canonical order a notebook page shows (those most learners ran): each is a table row and
 # a bar in three charts, and one learner could otherwise add thousands of invented cell ids.
 MAX_EXTRAS = 100
+# Rows of a learner's page: their most recently run notebooks (a learner could run thousands of files of
+# their own, and the page is built on the service's one loop).
+MAX_NOTEBOOKS_SHOWN = 500
 
 
 def only(learners: list[str] | None):
@@ -111,9 +114,11 @@ def notebooks_of(connection: Connection, user: str) -> set[tuple[str, str]]:
 
 
 def learner_activity(connection: Connection, user: str, courses: set[str] | None) -> dict:
-    """courses=None: all the learner's notebooks; a set: only those courses' (never personal ones)."""
+    """courses=None: all the learner's notebooks; a set: only those courses' (never personal ones);
+    at most MAX_NOTEBOOKS_SHOWN, the most recently run."""
     query = (select(E.c.path, E.c.course, E.c.notebook, func.count(), ERRORS, func.max(E.c.time))
-             .where(E.c.user == user).group_by(E.c.path, E.c.course, E.c.notebook))
+             .where(E.c.user == user).group_by(E.c.path, E.c.course, E.c.notebook)
+             .order_by(func.max(E.c.time).desc(), E.c.path.desc()).limit(MAX_NOTEBOOKS_SHOWN))
     if courses is not None:
         query = query.where(E.c.course.in_(sorted(courses)))
     notebooks = [{"path": path, "course": course, "notebook": notebook, "executions": executions,
