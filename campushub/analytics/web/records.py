@@ -18,6 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from ...i18n import N_
 from ..records import RecordError, not_ahead, validate
@@ -55,7 +56,9 @@ class RecordsHandler(BaseHandler):
         records = validate(body.get("records"))
         not_ahead(records, datetime.now(UTC))  # a record from the future would outlive retention_days
         records, ignored = await self.own_courses(user, records)
-        accepted, duplicates = self.store.ingest(user, records) if records else (0, 0)
+        # off the loop: the commit waits for the disk, and every page and batch shares this one thread
+        accepted, duplicates = (await IOLoop.current().run_in_executor(None, self.store.ingest, user, records)
+                                if records else (0, 0))
         reply = {"accepted": accepted, "duplicates": duplicates}
         self.write_json({**reply, "ignored": ignored} if ignored else reply)
 
