@@ -6,6 +6,7 @@ account switching; and the first start with roles.admin_groups."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 import requests
@@ -49,30 +50,55 @@ def whoami(hub: Hub, s: requests.Session) -> str | None:
     return r.json()["name"] if r.status_code == 200 else None
 
 
-def test_a_url_token_login_ends_when_the_site_revokes_the_token(hub, site):
-    token = site.issue("rev-url", groups=["ml101"])
-    s, r = arrive(hub, token)
-    assert r.status_code == 302 and whoami(hub, s) == "rev-url"
-    assert not s.cookies.get("campushub_token")  # no site cookie: the address carried the token
-    site.revoke(token)
-    wait_for(lambda: whoami(hub, s) is None, 40, "the revoked ?sso= login to end (refresh_seconds is 10)",
-             interval=1)
+@dataclass
+class Login:
+    token: str
+    session: requests.Session
+    response: requests.Response
+    who: str | None  # the hub's answer right after the login
+    minted: requests.Session | None = None  # an API token the person made with that login
 
 
-def test_an_api_token_minted_before_revocation_ends_with_the_login(hub, site):
-    # A learner expecting to be removed mints an API token with their browser
-    # login first: it must not keep the hub for them once the site revokes.
-    token = site.issue("rev-api")
-    s, r = arrive(hub, token)
-    assert r.status_code == 302
+@pytest.fixture(scope="module")
+def logins(hub, site) -> dict[str, Login]:
+    """The logins of the tests that wait for a re-check, made together when the first of them runs.
+    A login is re-checked refresh_seconds (10) after it was made: made at once, one wait of 10 s is
+    due for them all, instead of one per test. (A request as one of them before its test would
+    re-check it early and, the token being valid still, only start that test's 10 s again.)"""
+    made = {}
+    for name, groups in (("rev-url", ["ml101"]), ("rev-api", []), ("no-proof", []), ("casey", [])):
+        token = site.issue(name, groups=groups)
+        s, r = arrive(hub, token)
+        made[name] = Login(token, s, r, whoami(hub, s) if r.status_code == 302 else None)
+    # A learner expecting to be removed mints an API token with their browser login first
+    s = made["rev-api"].session
     s.get(f"{hub.url}/hub/token", timeout=30)
     r = s.post(f"{hub.url}/hub/api/users/rev-api/tokens", json={"note": "kept"}, timeout=30,
                headers={"X-XSRFToken": s.cookies.get("_xsrf")})
     assert r.status_code == 201, r.status_code
-    minted = requests.Session()
-    minted.headers["Authorization"] = f"token {r.json()['token']}"
-    assert whoami(hub, minted) == "rev-api"
-    site.revoke(token)
+    made["rev-api"].minted = requests.Session()
+    made["rev-api"].minted.headers["Authorization"] = f"token {r.json()['token']}"
+    made["rev-api"].who = whoami(hub, made["rev-api"].minted)
+    return made
+
+
+def test_a_url_token_login_ends_when_the_site_revokes_the_token(hub, site, logins):
+    login = logins["rev-url"]
+    s = login.session
+    assert login.response.status_code == 302 and login.who == "rev-url"
+    assert not s.cookies.get("campushub_token")  # no site cookie: the address carried the token
+    site.revoke(login.token)
+    wait_for(lambda: whoami(hub, s) is None, 40, "the revoked ?sso= login to end (refresh_seconds is 10)",
+             interval=1)
+
+
+def test_an_api_token_minted_before_revocation_ends_with_the_login(hub, site, logins):
+    # The API token minted with the browser login (logins) must not keep the hub
+    # for the learner once the site revokes.
+    login = logins["rev-api"]
+    minted = login.minted
+    assert login.response.status_code == 302 and login.who == "rev-api"
+    site.revoke(login.token)
     wait_for(lambda: whoami(hub, minted) is None, 40, "the minted API token to stop working (refresh_seconds is 10)",
              interval=1)
     r = minted.post(f"{hub.url}/hub/api/users/rev-api/tokens", json={"note": "another"}, timeout=30)
@@ -82,8 +108,8 @@ def test_an_api_token_minted_before_revocation_ends_with_the_login(hub, site):
     wait_for(lambda: whoami(hub, minted) == "rev-api", 40, "the API token to work after a new login", interval=1)
 
 
-def test_a_login_without_its_token_cookie_is_not_kept(hub, site):
-    s, r = arrive(hub, site.issue("no-proof"))
+def test_a_login_without_its_token_cookie_is_not_kept(hub, site, logins):
+    s, r = logins["no-proof"].session, logins["no-proof"].response
     assert r.status_code == 302
     stored = [c for c in s.cookies if c.name == "campushub-site-login"]
     assert stored  # the token that made the login, kept to re-check it
@@ -114,11 +140,11 @@ def test_names_differing_only_in_case_are_not_merged(hub, site):
     assert "Попросите администратора" in r.content.decode()
 
 
-def test_a_token_of_a_name_differing_in_case_gives_nothing_at_refresh(hub, site):
+def test_a_token_of_a_name_differing_in_case_gives_nothing_at_refresh(hub, site, logins):
     # "Casey" is another person of the site (an admin there), refused at the
     # hub's login; their token in the site cookie of casey's browser (a shared
     # computer) must not hand casey Casey's admin flag and groups at the next re-check.
-    s, r = arrive(hub, site.issue("casey"))
+    s, r = logins["casey"].session, logins["casey"].response
     assert r.status_code == 302 and hub.api("GET", "users/casey").json()["admin"] is False
     s.cookies.set("campushub_token", site.issue("Casey", admin=True, groups=["hub-staff"]))
     wait_for(lambda: whoami(hub, s) is None, 40, "the login to end at the re-check (refresh_seconds is 10)",
