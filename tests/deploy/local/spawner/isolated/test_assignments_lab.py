@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import requests
 
 from campushub.singleuser.files import LAB_EXTENSION, server_files
@@ -19,6 +20,9 @@ CHUNKS = [p.removeprefix(LAB_EXTENSION) for p in server_files()
           if p.startswith(LAB_EXTENSION + "static/") and p.endswith(".js")]
 
 
+@pytest.mark.one_path("what JupyterLab and the server extension offer comes from the environment's files, the "
+                     "same whichever way the server starts; that servers load the environment's extensions on "
+                     "the exec path too, the resource-usage and server-proxy tests here check")
 def test_jupyterlab_loads_the_submit_extension_and_the_server_part_answers(hub):
     token = start(hub, "lab-asg")
     headers = {"Authorization": f"token {token}"}
