@@ -32,7 +32,7 @@ from campushub.config import loader
 from campushub.webservice import runner
 config = loader.defaults()
 folder = runner.state_dir(config, "analytics")
-url = runner.database_url(config, "analytics", folder, "analytics.sqlite")
+url = runner.database_url(config, "analytics", folder)
 Store(url).close()
 print(json.dumps({"folder": str(folder), "url": url, "mode": folder.stat().st_mode & 0o777}))
 """
