@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+from campushub.deploy.local.userenv import env_dir_for
+
 from ..spawn import frame
 from ..spawn.accounts import userdel
 from ..spawn.common import log
@@ -32,7 +34,9 @@ from .servers import (
     wait_until,
 )
 
-DEFAULT_ENV = Path("/opt/campushub/envs/py3.11-8ce0991cd014")
+# The environment a default site builds for this checkout's lock file (its name carries the lock's digest).
+DEFAULT_ENV = env_dir_for("/usr/bin/python3", Path("/opt/campushub/envs"),
+                          Path(__file__).resolve().parents[2] / "campushub" / "singleuser" / "environment.lock")
 ACCOUNT = f"bench-an{os.getpid() % 100000:05d}"
 
 
