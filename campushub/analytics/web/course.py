@@ -28,9 +28,9 @@ def tables(store, prefix: str, course: str, learners: list[str]) -> list[Table]:
 
 class CourseHandler(BaseHandler):
     @web.authenticated
-    def get(self, course: str):
+    async def get(self, course: str):
         spec = self.tutor_course(course)
-        found = tables(self.store, self.prefix, course, self.people.learners(course))
+        found = await self.off_loop(tables, self.store, self.prefix, course, self.people.learners(course))
         self.show("course.html", found, f"{course}", course=course, title=spec.get("title") or course)
 
 

@@ -41,9 +41,9 @@ class LearnerHandler(BaseHandler):
         return shared
 
     @web.authenticated
-    def get(self, name: str):
+    async def get(self, name: str):
         courses = self.visible_courses(name)
-        activity = self.store.learner_activity(name, courses)
+        activity = await self.off_loop(self.store.learner_activity, name, courses)
         # links to the notebook pages the viewer may open: the courses they tutor
         linked = set(self.tutored())
         table = notebooks_table(self.prefix, activity["notebooks"], linked)

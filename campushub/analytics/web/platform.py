@@ -60,13 +60,13 @@ def charts(_, data: dict) -> dict:
 
 class PlatformHandler(BaseHandler):
     @web.authenticated
-    def get(self):
+    async def get(self):
         self.require_admin()
         text = self.get_argument("days", str(DAYS)).strip()
         if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= MAX_DAYS:
             self.fail(400, BAD_DAYS, most=MAX_DAYS)
         days = int(text)
-        data = self.store.platform(days)
+        data = await self.off_loop(self.store.platform, days)
         self.show("platform.html", tables(data), "platform", days=days, charts=charts(self._, data),
                   csv_query=f"days={days}&")
 

@@ -151,3 +151,31 @@ def test_a_tutor_trying_the_notebook_is_not_counted_as_a_learner(world):
     course = page_table(get(world, "tina", "courses/c1").text, "notebooks")[1:]
     assert [row[:5] for row in course] == [["lesson1.ipynb", "3", "2", "4", "1"]]
     assert "lesson1.ipynb" in get(world, "tina", "learners/tina").text  # still on her own page
+
+
+def test_a_slow_page_query_holds_up_no_other_page(world):
+    """The store's queries run in worker threads: while one notebook page waits on its query, the
+    service's single event loop still answers everyone else (a big course must not freeze the service)."""
+    import threading
+
+    release, entered = threading.Event(), threading.Event()
+    real = world.store.notebook_stats
+
+    def held(*args):
+        entered.set()
+        assert release.wait(60), "the test never released the held query"
+        return real(*args)
+
+    world.store.notebook_stats = held
+    slow = {}
+    first = threading.Thread(target=lambda: slow.setdefault("r", get(world, "tina", NB)))
+    first.start()
+    try:
+        assert entered.wait(30), "the notebook page never queried the store"
+        other = get(world, "ann", "learners/ann")  # answered while the first query is still held
+        assert other.status_code == 200 and "r" not in slow
+    finally:
+        release.set()
+        first.join(60)
+        world.store.notebook_stats = real
+    assert slow["r"].status_code == 200
