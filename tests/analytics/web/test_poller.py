@@ -40,18 +40,22 @@ def user(name, minutes_ago, servers=None):
     return {"kind": "user", "name": name, "last_activity": last, "servers": servers or {}}
 
 
-USERS = [user("ann", 0.5, {"": {"ready": True, "pending": None}}), user("bob", 0.2, {"": {"ready": False,
-                                                                                           "pending": "spawn"}}),
-         user("cat", 90), {"kind": "user", "name": "dan", "last_activity": None, "servers": {}}]
+def users() -> list[dict]:
+    """The hub's users as of now (made at each call: a list made at import would age while the tests
+    collected before these ones run, and ann's half minute would pass the one-minute window)."""
+    return [user("ann", 0.5, {"": {"ready": True, "pending": None}}),
+            user("bob", 0.2, {"": {"ready": False, "pending": "spawn"}}),
+            user("cat", 90), {"kind": "user", "name": "dan", "last_activity": None, "servers": {}}]
 
 
 class Users(web.RequestHandler):
     def get(self):
         offset, limit = int(self.get_argument("offset")), int(self.get_argument("limit"))
         assert "pagination" in self.request.headers["Accept"]
-        following = {"offset": offset + limit, "limit": limit} if offset + limit < len(USERS) else None
-        self.write(json.dumps({"items": USERS[offset:offset + limit],
-                               "_pagination": {"offset": offset, "limit": limit, "total": len(USERS),
+        everyone = users()
+        following = {"offset": offset + limit, "limit": limit} if offset + limit < len(everyone) else None
+        self.write(json.dumps({"items": everyone[offset:offset + limit],
+                               "_pagination": {"offset": offset, "limit": limit, "total": len(everyone),
                                                "next": following}}))
 
 
@@ -67,7 +71,7 @@ def test_the_spawn_histogram_is_read_from_the_hubs_metrics_text():
 
 
 def test_tally_counts_recent_users_and_servers():
-    active, running, pending = poller.tally(USERS, datetime.now(UTC) - timedelta(minutes=1))
+    active, running, pending = poller.tally(users(), datetime.now(UTC) - timedelta(minutes=1))
     assert (active, running, pending) == (["ann", "bob"], 1, 1)
 
 
