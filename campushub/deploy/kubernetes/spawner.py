@@ -32,6 +32,7 @@ from ...hub.policy.types import Choice
 from ...i18n import LAB_LOCALES
 from . import resources
 from .course_sync import add_course_sync
+from .home_claim import forget_deleted_claim
 from .lab_language import add_lab_language
 from .start_line import AUTOMATIC_SLOTS, Line
 
@@ -57,6 +58,7 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
         line = self._line or Line()
         async with self.start_turn(line.tell):
             line.close()
+            await forget_deleted_claim(self)
             return await super()._start()
 
     async def progress(self):
