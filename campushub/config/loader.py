@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from . import auth_sections, numbers, reading, semantic, yamltext
+from . import auth_sections, culling, numbers, reading, semantic, yamltext
 from .errors import ConfigError, describe, line_of
 from .units import parse_bytes
 
@@ -129,6 +129,7 @@ def validate(doc: Any, path: str | None = None) -> dict:
             line=line_of(doc, keys),
         )
     config = _fill_entries(merge(defaults(), data), schema())
+    culling.relocate(config, doc, path)
     semantic.check(config, doc, path)
     return config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import analytics, assignments, auth_sections, kubernetes_checks, resource_checks
+from . import analytics, assignments, auth_sections, culling, kubernetes_checks, resource_checks
 from .errors import ConfigError, line_of
 from .units import parse_bytes
 
@@ -42,3 +42,4 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     kubernetes_checks.check(config, fail)
     assignments.check(config, fail)
     analytics.check(config, fail)
+    culling.check(config, fail)

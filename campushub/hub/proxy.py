@@ -18,8 +18,10 @@ from jupyterhub.proxy import ConfigurableHTTPProxy
 from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Integer
 
+from .culling.route_activity import RouteActivity
 
-class VerifiedRouteProxy(ConfigurableHTTPProxy):
+
+class VerifiedRouteProxy(RouteActivity, ConfigurableHTTPProxy):
     route_confirm_timeout = Float(
         10, help="Seconds to wait for the proxy to show a route just added."
     ).tag(config=True)

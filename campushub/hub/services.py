@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 
 from ..config.analytics import enabled as analytics_enabled
 from ..config.assignments import enabled as assignments_enabled
+from .culling import command as culler
 
 ENTRY_POINT_GROUP = "campushub.services"
 
@@ -144,6 +145,18 @@ register(
     # Kubernetes hub finds its token in CAMPUSHUB_METRICS_TOKEN.
     Role("campushub-metrics", "Prometheus: read the hub's and CampusHub's metrics", ("read:metrics",)),
     Service("campushub-metrics", ("campushub-metrics",), token_env="CAMPUSHUB_METRICS_TOKEN"),
+)
+
+
+register(
+    # It lists who has a ready server, when each was last used and started,
+    # and for its per-group limits the owner's groups and admin flag (read:users);
+    # it stops servers and can do nothing else: no users deleted, no tokens.
+    Role("campushub-idle-culler", "The idle culler: stop servers idle past the site's culling limits",
+         ("list:users", "read:users", "read:users:activity", "read:users:groups", "read:servers",
+          "delete:servers")),
+    # Run by the hub itself (command), in both deployments (hub/culling).
+    Service(culler.SERVICE, ("campushub-idle-culler",), spec=culler.spec),
 )
 
 

@@ -32,6 +32,8 @@ def apply(c, config: dict, environ: Mapping[str, str] = os.environ) -> None:
                    service_tokens={**_chart_tokens(c), **services.tokens_from_env(environ)},
                    service_urls=_service_urls(config))
     c.JupyterHub.spawner_class = SPAWNER
+    # JupyterHub's default class for the chart's proxy, able to leave out its activity (hub/culling)
+    c.JupyterHub.proxy_class = "campushub.hub.culling.route_activity.ServerActivityCHP"
     # The spawn form and its checks replace the chart's profiles: a
     # singleuser.profileList (a values file of the site's own, one kept from
     # a plain Z2JH release) would otherwise apply its default profile's

@@ -15,7 +15,9 @@ from types import SimpleNamespace
 import pytest
 from jupyterhub.app import JupyterHub
 from jupyterhub.objects import Hub
+from jupyterhub.proxy import ConfigurableHTTPProxy
 from traitlets.config import Config
+from traitlets.utils.importstring import import_item
 
 from campushub.config import ConfigError, load
 from campushub.deploy.kubernetes import hub_config
@@ -55,7 +57,9 @@ def test_roles_services_pages_embedding_and_named_servers():
     assert roles["tutor-ml101"]["groups"] == ["ml101-tutors"]
     assert "access:servers!group=ml101-learners" in roles["tutor-ml101"]["scopes"]
     assert roles["campushub-operator"]["services"] == ["campushub-cli"]
-    assert c.JupyterHub.services == [{"name": "campushub-cli", "api_token": "cli-token-from-secret"}]
+    assert c.JupyterHub.services[0] == {"name": "campushub-cli", "api_token": "cli-token-from-secret"}
+    # and the idle culler the hub runs itself (tests/deploy/kubernetes/test_culling.py)
+    assert [s["name"] for s in c.JupyterHub.services[1:]] == ["campushub-idle-culler"]
     assert c.JupyterHub.template_paths[0] == TEMPLATES and (Path(TEMPLATES) / "page.html").is_file()
     assert I18N_EXTENSION in c.JupyterHub.jinja_environment_options["extensions"]
     csp = c.JupyterHub.tornado_settings["headers"]["Content-Security-Policy"]
@@ -68,7 +72,7 @@ def test_roles_services_pages_embedding_and_named_servers():
 
 
 def test_without_tokens_no_service_is_announced():
-    c = applied("native")
+    c = applied("native", culling={"enabled": False})  # the culler, run by the hub, needs no token
     assert c.JupyterHub.services == []
     assert "campushub-operator" not in {r["name"] for r in c.JupyterHub.load_roles}
 
@@ -93,10 +97,13 @@ def test_the_charts_proxy_database_culler_and_settings_are_kept(dummy_kubeconfig
     c = chart_config()
     hub_config.apply(c, config, {"CAMPUSHUB_API_TOKEN": "automation"})
     assert c.JupyterHub.db_url == "postgresql://chart-db/jupyterhub"
-    assert c.ConfigurableHTTPProxy.api_url == "http://proxy-api:8001" and "proxy_class" not in c.JupyterHub
+    assert c.ConfigurableHTTPProxy.api_url == "http://proxy-api:8001"
+    # JupyterHub's default proxy class, able to leave out the proxy's activity: the chart's settings still apply
+    assert issubclass(import_item(c.JupyterHub.proxy_class), ConfigurableHTTPProxy)
     assert c.JupyterHub.tornado_settings["slow_spawn_timeout"] == 0
     assert "headers" in c.JupyterHub.tornado_settings
-    assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler", "campushub-automation"]
+    assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler", "campushub-automation",
+                                                          "campushub-idle-culler"]
     assert {"jupyterhub-idle-culler", "campushub-operator"} <= {r["name"] for r in c.JupyterHub.load_roles}
     site_config, env = asyncio.run(_spawner_env(c))
     assert site_config == config
@@ -110,7 +117,7 @@ async def _spawner_env(c: Config):
     """The spawner JupyterHub would build from `c`, and the environment a server would get."""
     from campushub.deploy.kubernetes.spawner import CampusHubKubeSpawner
 
-    user = SimpleNamespace(name="learner", id=1, url="/user/learner/", groups=[])
+    user = SimpleNamespace(name="learner", id=1, url="/user/learner/", groups=[], admin=False)
     spawner = CampusHubKubeSpawner(config=c, _mock=True, user=user, hub=Hub())
     return spawner.site_config, spawner.get_env()
 

@@ -40,10 +40,10 @@ SHARED_SITE = validate({
             {"cidr": "192.168.50.0/24", "ports": [53, 123], "protocol": "UDP"},
             {"cidr": "0.0.0.0/0", "ports": [22]},
         ]},
-        "culling": {"timeout": 7200, "interval": 300, "max_age": 86400, "cull_admins": False},
         "scheduling": {"user_scheduler": False, "placeholders": 5},
         "prepull": {"on_upgrade": False},
     },
+    "culling": {"timeout": 7200, "interval": 300, "max_age": 86400, "cull_admins": False},
 })
 CONFIGS = {"defaults": validate({}), "site": SITE, "shared": SHARED_SITE,
            **{f"example:{p.parent.name}": example(p) for p in EXAMPLES}}
@@ -146,13 +146,10 @@ def test_egress_to_the_metadata_server_itself_is_refused():
 
 # -- culler, scheduling, pre-puller ----------------------------------------
 
-def test_the_culler_follows_the_config():
-    assert cluster.values(SHARED_SITE)["cull"] == {
-        "enabled": True, "timeout": 7200, "every": 300, "maxAge": 86400, "adminUsers": False,
-        "users": False, "removeNamedServers": False}
-    off = cluster.values(validate({"kubernetes": {"culling": {"enabled": False}}}))["cull"]
-    assert off["enabled"] is False
-    assert cluster.values(CONFIGS["defaults"])["cull"]["timeout"] == 3600
+def test_the_charts_culler_is_off_for_ours_in_the_hub():
+    # the hub runs our culler from the culling section (tests/deploy/kubernetes/test_culling.py)
+    for config in (SHARED_SITE, CONFIGS["defaults"]):
+        assert cluster.values(config)["cull"] == {"enabled": False}
 
 
 def test_placeholders_hold_room_for_default_servers():

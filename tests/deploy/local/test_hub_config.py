@@ -68,7 +68,8 @@ def test_data_dir_spawner_and_proxy(layout):
 
 def test_roles_services_pages_embedding_and_named_servers(layout):
     c = applied("ldap", layout, {"CAMPUSHUB_API_TOKEN": "automation-token"})
-    services = {s["name"]: s["api_token"] for s in c.JupyterHub.services}
+    # the idle culler, run by the hub, has a token the hub makes (tests/hub/test_culling_config.py)
+    services = {s["name"]: s["api_token"] for s in c.JupyterHub.services if s["name"] != "campushub-idle-culler"}
     assert services == {"campushub-cli": layout.cli_token.read_text().strip(),
                         "campushub-automation": "automation-token"}
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
@@ -86,5 +87,5 @@ def test_roles_services_pages_embedding_and_named_servers(layout):
 
 def test_without_automation_token_only_the_cli_service(layout):
     c = applied("native", layout)
-    assert [s["name"] for s in c.JupyterHub.services] == ["campushub-cli"]
+    assert [s["name"] for s in c.JupyterHub.services] == ["campushub-cli", "campushub-idle-culler"]
     assert c.JupyterHub.template_vars == {"native_accounts": True}

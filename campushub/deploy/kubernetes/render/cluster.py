@@ -1,7 +1,8 @@
-"""How the cluster runs user servers, in the chart values: the idle
-culler, the user scheduler, placeholder pods holding room for the next
-arrivals, and the pre-puller with every environment's image, each taken
-from the kubernetes section of campushub.yaml.
+"""How the cluster runs user servers, in the chart values: the chart's
+idle culler (off: the hub runs ours), the user scheduler, placeholder pods
+holding room for the next arrivals, and the pre-puller with every
+environment's image, each taken from the kubernetes section of
+campushub.yaml.
 
 The pre-pulled images come from images.image_for(), the function the
 spawner picks a server's image with, so what is pulled is what runs."""
@@ -22,18 +23,18 @@ _KEY_MAX = 40
 
 def values(config: dict) -> dict:
     kube = config["kubernetes"]
-    return {"cull": culler(kube["culling"]), "scheduling": scheduling(config),
+    return {"cull": culler(), "scheduling": scheduling(config),
             "prePuller": {"hook": {"enabled": kube["prepull"]["on_upgrade"]},
                           "continuous": {"enabled": kube["prepull"]["on_new_nodes"]},
                           "extraImages": extra_images(config)}}
 
 
-def culler(culling: dict) -> dict:
-    # Culled users would lose their group memberships and named servers
-    # their names: only servers are stopped, homes and users are kept.
-    return {"enabled": culling["enabled"], "timeout": culling["timeout"], "every": culling["interval"],
-            "maxAge": culling["max_age"], "adminUsers": culling["cull_admins"],
-            "users": False, "removeNamedServers": False}
+def culler() -> dict:
+    """The chart's own culler stays off: the hub runs ours (hub/culling), the
+    same service as locally, from the top-level culling section, with what
+    the chart's cannot do (longer limits for some groups, admins' servers
+    kept). Turned off, the chart also leaves out its culler's role."""
+    return {"enabled": False}
 
 
 def scheduling(config: dict) -> dict:
