@@ -19,7 +19,6 @@ from . import logscrub, merge, services
 from .auth import Deployment, configure_identity
 from .cookies import allow_partitioned
 from .culling import activity as culling_activity
-from .people import setup as people
 from .policy.spawner import named_server_limit_for
 from .roles import load_roles
 
@@ -42,7 +41,6 @@ def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] =
     _starts(c, config["spawner"], spawner_section)
     _embedding(c, config, spawner_section)
     _ui(c, config["ui"])
-    people.configure(c)  # bulk users and groups: API, admin page, display names
     culling_activity.apply(c, config, spawner_section)
 
 
@@ -59,9 +57,6 @@ def _hub(c, hub: dict) -> None:
     # must not cost learners their running kernels.
     c.JupyterHub.cleanup_servers = False
     c.JupyterHub.cleanup_proxy = False
-    # an upgraded JupyterHub migrates its database as it starts; a SQLite file is copied first
-    # (jupyterhub.dbutil.upgrade_if_needed; deploy/local prunes the copies, webservice/backups.py)
-    c.JupyterHub.upgrade_db = True
 
 
 def _services(c, config: dict, tokens: Mapping[str, str], urls: Mapping[str, str], spawner_section: str) -> None:
