@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, PlatformCo
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from ..i18n import N_, negotiate, translate
 
@@ -89,8 +90,10 @@ class MetricsHandler(web.RequestHandler):
             if model:
                 log.info("metrics refused to %s %s: no %s", model.get("kind", "user"), model.get("name"), SCOPE)
             return self._refuse(403, REFUSED)
+        # in a worker thread: the counts are queries over whole tables, and every page and batch waits on this loop
+        text = await IOLoop.current().run_in_executor(None, generate_latest, self.registry)
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
-        self.finish(generate_latest(self.registry))
+        self.finish(text)
 
     def _refuse(self, status: int, message: str) -> None:
         lang = negotiate(self.request.headers.get("Accept-Language"), self.settings.get("language", "auto"))

@@ -55,6 +55,10 @@ class BaseHandler(handler.BaseHandler):
         """fn(*args) in a worker thread: a big course's queries must not hold up every other page and batch."""
         return await IOLoop.current().run_in_executor(None, fn, *args)
 
+    async def learners(self, course: str) -> list[str]:
+        """The course's learners group; asking the hub (when not cached) waits, so not on the loop either."""
+        return await self.off_loop(self.people.learners, course)
+
     def show(self, template: str, tables: list[Table], filename: str, **ctx) -> None:
         """The page, or with ?csv=NAME that table as CSV (the same cells the page shows)."""
         wanted = self.get_argument("csv", None)

@@ -30,7 +30,7 @@ class CourseHandler(BaseHandler):
     @web.authenticated
     async def get(self, course: str):
         spec = self.tutor_course(course)
-        found = await self.off_loop(tables, self.store, self.prefix, course, self.people.learners(course))
+        found = await self.off_loop(tables, self.store, self.prefix, course, await self.learners(course))
         self.show("course.html", found, f"{course}", course=course, title=spec.get("title") or course)
 
 

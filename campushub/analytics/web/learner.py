@@ -28,21 +28,21 @@ def notebooks_table(prefix: str, rows: list[dict], linked: set[str] | None) -> T
 
 
 class LearnerHandler(BaseHandler):
-    def visible_courses(self, name: str) -> set[str] | None:
+    async def visible_courses(self, name: str) -> set[str] | None:
         """None: everything (the person themself); else the courses the viewer may see them in."""
         viewer = self.viewer()
         if viewer == name:
             return None
         if self.is_admin():
             return set(self.tutored())
-        shared = {c for c in self.tutored() if name in self.people.learners(c)}
+        shared = {c for c in self.tutored() if name in await self.learners(c)}
         if not shared:
             self.fail(403, OWN_ONLY)
         return shared
 
     @web.authenticated
     async def get(self, name: str):
-        courses = self.visible_courses(name)
+        courses = await self.visible_courses(name)
         activity = await self.off_loop(self.store.learner_activity, name, courses)
         # links to the notebook pages the viewer may open: the courses they tutor
         linked = set(self.tutored())

@@ -47,7 +47,7 @@ class NotebookHandler(BaseHandler):
     async def get(self, course: str, notebook: str):
         self.tutor_course(course)
         # the course's learners only: its tutors and admins trying the notebook are not learners
-        stats = await self.off_loop(self.store.notebook_stats, course, notebook, self.people.learners(course))
+        stats = await self.off_loop(self.store.notebook_stats, course, notebook, await self.learners(course))
         if not stats["cells"] and not stats["learners"]:
             self.fail(404, NOT_RECORDED, notebook=notebook, course=course)
         median = stats.get("median_time_s")

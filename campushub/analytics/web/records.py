@@ -67,7 +67,7 @@ class RecordsHandler(BaseHandler):
         how many were dropped whole."""
         if any(r.get("course") for r in records):
             await self.people.refresh(user)  # once per batch (cached), not per record
-        known = self.store.notebooks_of(user) if any(r.get("notebook") for r in records) else set()
+        known = await self.off_loop(self.store.notebooks_of, user) if any(r.get("notebook") for r in records) else set()
         per_course = Counter(course for course, _ in known)
         kept = []
         for record in records:
