@@ -69,6 +69,14 @@ if os.environ.get("CAMPUSHUB_KERNEL_ZYGOTE_FD") or "campushub_kernel_fork" in sy
     import campushub_kernel_fork
     if campushub_kernel_fork.zygote_from_environment():
         c.KernelProvisionerFactory.default_provisioner_name = "campushub-fork"
+# Idle kernels stop while the server stays (jupyter_server's kernel culling),
+# as the site's culling.kernels says (hub/cull_env.py sets the variable).
+_kernels = json.loads(os.environ.get("CAMPUSHUB_KERNEL_CULLING") or "{}")
+if _kernels.get("timeout"):
+    c.MappingKernelManager.cull_idle_timeout = _kernels["timeout"]
+    c.MappingKernelManager.cull_interval = _kernels["interval"]
+    c.MappingKernelManager.cull_busy = _kernels["cull_busy"]
+    c.MappingKernelManager.cull_connected = _kernels["cull_connected"]
 # Memory (and CPU) against this server's own limits in JupyterLab's status
 # bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
 # from the spawner's. Its Prometheus feed would walk every process each second.
@@ -130,6 +138,9 @@ ASSIGNMENTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushu
 # Every server records cell executions for the analytics service
 # (analytics/__init__.py says what, and how to switch it off).
 ANALYTICS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_analytics": True}}}) + "\n"
+# Every server can warn before the hub's culler stops it (cull_warning.py;
+# it does nothing where the server is never culled).
+CULL_WARNING_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_cull_warning": True}}}) + "\n"
 # JupyterLab's "Submit assignment": the federated extension built from
 # labextension/ (scripts/build_labextension.py), found by JupyterLab here.
 LAB_EXTENSION = "share/jupyter/labextensions/@campushub/assignments/"
@@ -169,6 +180,8 @@ def server_files() -> dict[str, str]:
         SITE_PACKAGES + "campushub_assignments/__init__.py": _ours("assignments_server.py"),
         SITE_PACKAGES + "campushub_assignments/assignments_folder.py": _ours("assignments_folder.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_assignments.json": ASSIGNMENTS_CONFIG,
+        SITE_PACKAGES + "campushub_cull_warning.py": _ours("cull_warning.py"),
+        "etc/jupyter/jupyter_server_config.d/campushub_cull_warning.json": CULL_WARNING_CONFIG,
         SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,
         SITE_PACKAGES + KERNEL_FORK_DIST + "entry_points.txt": KERNEL_FORK_ENTRY_POINTS,

@@ -37,21 +37,26 @@ class Server:
                              headers={"Authorization": f"token {SERVER_TOKEN}"}, timeout=30, **kwargs)
 
 
-def install_extension(site: Path) -> None:
+def install_extension(site: Path, packages: tuple[str, ...] = ("campushub_assignments/",)) -> None:
     for path, text in server_files().items():
-        if path.startswith(SITE_PACKAGES + "campushub_assignments/"):
+        if path.startswith(tuple(SITE_PACKAGES + p for p in packages)):
             target = site / path.removeprefix(SITE_PACKAGES)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
 
 
-def start_server(tmp: Path, service_url: str | None, texts: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
+def start_server(tmp: Path, service_url: str | None, texts: dict | None = None, *,
+                 extension: str = "campushub_assignments", packages: tuple[str, ...] = ("campushub_assignments/",),
+                 environ: dict | None = None, config_py: str = "") -> tuple[subprocess.Popen, str, Path]:
+    """environ: more of the server's environment; config_py: a jupyter_server_config.py beside the json."""
     home, site, config = tmp / "home", tmp / "site", tmp / "config"
     for d in (home, site, config):
         d.mkdir(parents=True, exist_ok=True)
-    install_extension(site)
+    install_extension(site, packages)
+    if config_py:
+        (config / "jupyter_server_config.py").write_text(config_py)
     (config / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
-        "campushub_assignments": True,
+        extension: True,
         # not needed here, and each costs start-up time
         "jupyterlab": False, "notebook": False, "jupyter_lsp": False, "jupyter_server_terminals": False,
         "notebook_shim": False, "jupyter_resource_usage": False, "jupyter_server_proxy": False,
@@ -67,6 +72,7 @@ def start_server(tmp: Path, service_url: str | None, texts: dict | None = None) 
         env["CAMPUSHUB_ASSIGNMENTS_URL"] = service_url
     if texts:
         env["CAMPUSHUB_ASSIGNMENTS_TEXTS"] = json.dumps(texts)
+    env.update(environ or {})
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 -- the server's, closed with it
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1", "--no-browser", "--allow-root",

@@ -21,6 +21,7 @@ from traitlets.config import Configurable
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
 from .. import assignment_texts, start_queue
+from ..cull_env import culling_env
 from ..server_env import add_shared
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .environment_list import environment_list
@@ -126,6 +127,9 @@ class PolicyMixin(Configurable):
         env = add_shared(super().get_env(), self.language(), not self.disable_user_config)
         # The assignments extension's texts (its address comes with the service's registration)
         env.update(assignment_texts.server_env(self.language()))
+        # Kernel culling and the warning before this person's server is culled
+        env.update(culling_env(self.site_config, [g.name for g in self.user.groups], self.user.admin,
+                               self.language()))
         return env
 
     # -- the start line -------------------------------------------------------

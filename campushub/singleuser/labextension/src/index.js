@@ -12,6 +12,8 @@ import { IMainMenu } from '@jupyterlab/mainmenu';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 
+import cullWarning from './cull_warning';
+
 const COMMAND = 'campushub:submit-assignment';
 // Where fetch puts assignments (relative to the server's root, the home).
 const FOLDER = 'assignments/';
@@ -110,4 +112,4 @@ const plugin = {
   }
 };
 
-export default plugin;
+export default [plugin, cullWarning];
