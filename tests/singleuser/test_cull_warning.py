@@ -5,6 +5,7 @@ configured the way a spawned server is: the environment's server config
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -116,3 +117,50 @@ def test_every_environment_gets_the_extension_and_the_built_plugin():
         "ServerApp": {"jpserver_extensions": {"campushub_cull_warning": True}}}
     built = "".join(t for p, t in files.items() if p.startswith(LAB_EXTENSION + "static/"))
     assert "@campushub/assignments:cull-warning" in built and "campushubCulling" in built
+
+
+def test_the_server_config_turns_the_variable_into_kernel_culling(monkeypatch):
+    from traitlets.config import Config
+
+    monkeypatch.setenv("CAMPUSHUB_KERNEL_CULLING", json.dumps(
+        {"timeout": 900, "interval": 60, "cull_busy": False, "cull_connected": True}))
+    c = Config()
+    exec(compile(SERVER_CONFIG, "jupyter_server_config.py", "exec"), {"c": c})
+    kernels = c.MappingKernelManager
+    assert (kernels.cull_idle_timeout, kernels.cull_interval, kernels.cull_busy, kernels.cull_connected) == (
+        900, 60, False, True)
+    monkeypatch.delenv("CAMPUSHUB_KERNEL_CULLING")
+    c = Config()
+    exec(compile(SERVER_CONFIG, "jupyter_server_config.py", "exec"), {"c": c})
+    assert "cull_idle_timeout" not in c.MappingKernelManager
+
+
+class Reporter:
+    """JupyterHub's singleuser extension as HubReport sees it: its record of the last report, and the report."""
+
+    def __init__(self, sent):
+        self._last_activity_sent, self.sent = sent, 0
+
+    async def notify_activity(self):
+        self.sent += 1
+
+
+def test_activity_near_the_cull_reaches_the_hub_at_once():
+    from campushub.singleuser.cull_warning import HubReport
+
+    async def looks(last_report_ago: float, idle: float) -> int:
+        now = datetime.now(UTC)
+        reporter = Reporter(now - timedelta(seconds=last_report_ago))
+        web_app = SimpleNamespace(last_activity=lambda: now - timedelta(seconds=idle),
+                                  settings={"started": now - timedelta(hours=1)})
+        serverapp = SimpleNamespace(web_app=web_app, extension_manager=SimpleNamespace(
+            extension_apps={"jupyterhub-singleuser": {reporter}}))
+        HubReport(serverapp, {"timeout": 600, "warning": 300}).look()
+        await asyncio.sleep(0)  # the report runs as a task
+        return reporter.sent
+
+    # the hub's view is 400 s old (past timeout - warning) and something happened 5 s ago: tell it now
+    assert asyncio.run(looks(400, 5)) == 1
+    # nothing new since the last report, or the cull still far off for the hub: the regular reports do
+    assert asyncio.run(looks(400, 500)) == 0
+    assert asyncio.run(looks(100, 5)) == 0
