@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
 from campushub.analytics.records import MAX_RECORDS, validate
 from campushub.hub.courses import launcher_env
 from campushub.singleuser.analytics import records
 from campushub.singleuser.analytics.courses import cell_ids, course_of, folders, sync_status
+from campushub.singleuser.analytics.messages import request_json, request_v1
 from campushub.singleuser.analytics.sender import MAX_BYTES, chunks
 
 
@@ -67,3 +70,14 @@ def test_the_hub_names_each_course_as_the_extension_reads_it():
     known = folders(env)
     assert course_of("courses/ml101/lesson1.ipynb", known) == ("ml101", "lesson1.ipynb")
     assert course_of("stats/w1/a.ipynb", known) == ("stats", "w1/a.ipynb")
+
+
+def test_a_silent_execute_request_is_not_a_cell_run():
+    # what a frontend part sends to query the kernel (silent: no output, no count, no history)
+    def msg(silent):
+        return {"header": {"msg_id": "m1", "msg_type": "execute_request"}, "parent_header": {},
+                "metadata": {"cellId": "c1"}, "content": {"code": "1", "silent": silent}}
+
+    for silent, found in ((False, ("m1", "c1")), (True, None)):
+        assert request_json(json.dumps({**msg(silent), "channel": "shell"})) == found
+        assert request_v1(serialize_msg_to_ws_v1(msg(silent), "shell", pack=lambda d: json.dumps(d).encode())) == found

@@ -22,15 +22,21 @@ def _cell(metadata) -> str | None:
     return cell if isinstance(cell, str) and cell else None
 
 
+def _silent(content) -> bool:
+    # silent asks for no output, no execution count and no history (the messaging spec): a frontend
+    # part querying the kernel, not a cell the learner ran
+    return isinstance(content, dict) and content.get("silent") is True
+
+
 def request_json(text) -> tuple[str, str | None] | None:
-    """(msg_id, cell id) of an execute_request in the JSON protocol, else None.
+    """(msg_id, cell id) of a cell's execute_request in the JSON protocol, else None.
 
     Binary frames of that protocol carry buffers (comms), never an execute_request."""
     if not isinstance(text, str) or '"execute_request"' not in text:
         return None
     msg = json.loads(text)
     header = msg.get("header") or {}
-    if msg.get("channel", "shell") != "shell" or header.get("msg_type") != REQUEST:
+    if msg.get("channel", "shell") != "shell" or header.get("msg_type") != REQUEST or _silent(msg.get("content")):
         return None
     return header.get("msg_id"), _cell(msg.get("metadata"))
 
@@ -40,10 +46,10 @@ def request_v1(data) -> tuple[str, str | None] | None:
     if not isinstance(data, bytes) or b'"execute_request"' not in data:
         return None
     channel, parts = deserialize_msg_from_ws_v1(data)
-    if channel != "shell" or len(parts) < 3:
+    if channel != "shell" or len(parts) < 4:
         return None
     header = json.loads(parts[0])
-    if header.get("msg_type") != REQUEST:
+    if header.get("msg_type") != REQUEST or _silent(json.loads(parts[3])):
         return None
     return header.get("msg_id"), _cell(json.loads(parts[2]))
 
