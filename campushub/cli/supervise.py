@@ -6,6 +6,12 @@ in progress (raising Stopped), while running they end the supervision loop.
 Whichever way `up` ends (a signal, an error, the hub dying) the same exit
 path stops every process recorded in run/, with stop signals blocked so a
 second Ctrl-C cannot cut the cleanup short.
+
+SIGHUP (a second `campushub up`, `systemctl reload`) means "apply the new
+configuration": `up` ends its supervision and re-executes itself instead of
+cleaning up (deploy/local/restart.py); the fresh process adopts what runs.
+If that fresh process fails before it runs again, it goes back to the
+arguments it had before (once), rather than stop the site.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ import fcntl
 import json
 import os
 import signal
+import sys
 import threading
 import time
 
 from rich.console import Console
 
-from ..deploy.local import pids, processes, sites
+from ..deploy.local import pids, processes, restart, sites
 from ..deploy.local.forkserver_state import state_file
 from ..deploy.local.layout import DataDirError, Layout
 from .main import CommandError
@@ -42,8 +49,10 @@ class Stopped(BaseException):
 
 
 class Lifetime:
-    def __init__(self, layout: Layout):
+    def __init__(self, layout: Layout, adoption: restart.Adoption | None = None):
         self.layout = layout
+        self.adoption = adoption  # this `up` re-executed itself: adopt what runs
+        self.restart = threading.Event()  # SIGHUP: re-execute once started
         self.stopping = threading.Event()
         self.starting = True
         self.left_over: list[str] = []
@@ -59,27 +68,37 @@ class Lifetime:
             layout.ensure()
         except DataDirError as e:
             raise CommandError(str(e)) from None
-        self._lock = open(layout.up_lock, "a")
+        if self.adoption:
+            # the descriptor the `up` before the exec held the lock with: still ours
+            self._lock = os.fdopen(self.adoption.lock_fd, "a")
+        else:
+            self._lock = open(layout.up_lock, "a")
         message = f"campushub up already runs for {layout.data_dir}; stop it with `campushub down`."
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
             raise CommandError(message) from None
-        if processes.read_pid(layout, "up"):  # an `up` of a version that took no lock
+        if not self.adoption and processes.read_pid(layout, "up"):  # an `up` of a version that took no lock
             self._lock.close()
             raise CommandError(message)
         for signum in processes.STOP_SIGNALS:
             self._handlers[signum] = signal.signal(signum, self._on_signal)
+        self._handlers[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hup)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, restart.HELD)  # what came during an exec arrives now
         try:
-            # Holding the lock, anything still recorded was left by an `up` that died.
-            self.left_over = processes.stop_all(layout)
+            # Holding the lock, anything still recorded was left by an `up` that died,
+            # unless this `up` re-executed itself: then it is what it adopts.
+            self.left_over = [] if self.adoption else processes.stop_all(layout)
             layout.servers_stopped.unlink(missing_ok=True)
             pids.write(layout.pid_file("up"), os.getpid())
         except BaseException:
             self.__exit__()
             raise
         return self
+
+    def _on_hup(self, signum, frame) -> None:
+        self.restart.set()  # acted on once started: the supervision loop ends
 
     def _on_signal(self, signum, frame) -> None:
         first = not self.stopping.is_set()
@@ -112,7 +131,9 @@ class Lifetime:
         self.layout.up_state.write_text(json.dumps(state))
         sites.register(self.layout, **state)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type=None, exc=None, tb=None) -> None:
+        if not self.stopping.is_set():
+            self._reexec_if_asked(exc_type, exc)
         layout = self.layout
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, processes.STOP_SIGNALS)
         try:
@@ -129,6 +150,16 @@ class Lifetime:
             for signum, handler in self._handlers.items():
                 signal.signal(signum, handler)
 
+    def _reexec_if_asked(self, exc_type, exc) -> None:
+        """Re-execute instead of stopping: on SIGHUP, or to go back after a failed restart."""
+        layout, adoption = self.layout, self.adoption
+        if exc_type is None and self.restart.is_set():
+            asked = restart.take(layout)
+            args = asked["args"] if asked else sys.argv[1:]
+            restart.reexec(layout.data_dir, self._lock.fileno(), args, asked and asked["id"], sys.argv[1:])
+        if exc_type is not None and issubclass(exc_type, Exception):
+            restart.fall_back(adoption, str(exc) or exc_type.__name__)
+
     def supervise(self, hub, console: Console, restart: dict, tick=None) -> int:
         """Run until Ctrl-C, SIGTERM (from `down`) or the hub exiting on its own.
 
@@ -142,7 +173,7 @@ class Lifetime:
         self.starting = False
         layout = self.layout
         tried: dict[str, float] = {}
-        while not self.stopping.wait(0.5):
+        while not (self.stopping.wait(0.5) or self.restart.is_set()):
             if hub.poll() is not None:
                 console.print(f"[red]JupyterHub exited (status {hub.returncode}); see {layout.log_file('hub')}[/]")
                 return 1
@@ -160,6 +191,9 @@ class Lifetime:
                 tick()
             for child in filter(None, self.children):  # None: one that was running already
                 child.poll()  # reaped, so a dead one does not linger as a zombie
+        if self.restart.is_set() and not self.stopping.is_set():
+            console.print("Restarting to apply the new configuration; user servers keep running.")
+            return 0
         if layout.servers_stopped.exists():
             console.print("Stopping JupyterHub and the proxy; "
                           "`campushub down --stop-servers` stopped the user servers.")

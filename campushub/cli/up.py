@@ -10,13 +10,15 @@ from rich.console import Console
 
 from .. import config as site_config
 from ..config import exposure, public_url
-from ..deploy.local import forkservers, hub_services_local, ports, processes
+from ..deploy.local import forkserver_adopt, forkservers, hub_services_local, ports, processes, restart
 from ..deploy.local.environments import default_env_dir, default_env_dirs, ensure_environments, published_now
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
 from ..deploy.local.spawner import cgroups
 from ..hub.auth import bootstrap
+from ..webservice import backups
+from . import up_restart
 from .main import CommandError
 from .steps import Steps
 from .supervise import Lifetime, Stopped
@@ -80,20 +82,30 @@ def _admin_name(name: str) -> str:
 
 
 def run(args) -> int:
-    config = effective_config(args)
-    admin = _admin_name(args.admin) if args.admin else None
-    if admin and config["auth"]["type"] != "native":
-        raise CommandError(
-            f"--admin works with auth.type native only; with {config['auth']['type']} the identity "
-            "provider decides: use hub.admin_users or roles.admin_groups in the config."
-        )
-    preflight(config)
+    adoption = restart.adoption_from_env()  # this `up` re-executed itself (deploy/local/restart.py)
+    try:
+        config = effective_config(args)
+        admin = _admin_name(args.admin) if args.admin else None
+        if admin and config["auth"]["type"] != "native":
+            raise CommandError(
+                f"--admin works with auth.type native only; with {config['auth']['type']} the identity "
+                "provider decides: use hub.admin_users or roles.admin_groups in the config."
+            )
+        preflight(config)
+    except CommandError as e:
+        up_restart.back_to_previous(adoption, e)
+        raise
     layout = Layout(Path(config["data_dir"]))
     console = Console()
+    if adoption is None and up_restart.running(layout):
+        # an `up` runs for this data dir: it applies this (validated) configuration
+        return up_restart.hand_over(args, layout, console, lambda: _bootstrap_admin(config, layout, admin))
     try:
-        with Lifetime(layout) as life:
+        with Lifetime(layout, adoption) as life:
             if life.left_over:
                 console.print(f"Stopped what an earlier `campushub up` left running: {', '.join(life.left_over)}.")
+            # what the processes kept from before the exec were started with
+            before = up_restart.previous_config(layout) if adoption else {}
             config["hub"] = ports.resolve(config["hub"], layout)
             for service in hub_services_local.wanted(config):
                 others = tuple(config[s.name]["port"] for s in hub_services_local.wanted(config)
@@ -103,8 +115,9 @@ def run(args) -> int:
             warning = ports.public_port_warning(config["hub"])
             if warning:
                 console.print(warning, style="yellow", markup=False, highlight=False)
-            busy = processes.busy_ports(config["hub"], include_proxy=True) + [
-                port for service in hub_services_local.SERVICES for port in service.busy(config)]
+            busy = processes.busy_ports(config["hub"], include_proxy=True, ours=before.get("hub")) + [
+                port for service in hub_services_local.SERVICES for port in service.busy(config)
+                if (before.get(service.name) or {}).get("port") != (config.get(service.name) or {}).get("port")]
             if busy:
                 raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
             return _start_and_supervise(args, config, layout, admin, console, life)
@@ -117,7 +130,9 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
     prefix = Path(config["install_prefix"])
     services = hub_services_local.wanted(config)
     forks = forkservers.enabled(config)
-    with Steps(console, total=6 + len(services) + forks) as steps:
+    with Steps(console, total=6 + len(services) + forks) as shown:
+        # a restart's progress also goes to the second `up` that asked for it
+        steps = up_restart.relayed(shown, life.adoption)
         steps.step("Preparing the data dir")
         layout.config_copy.write_text(json.dumps(config, indent=1))
         password = _bootstrap_admin(config, layout, admin)
@@ -141,6 +156,8 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             fork_servers = _start_fork_servers(config, layout, published, steps, console, life)
             steps.advance()
         steps.step("Starting the proxy")
+        if life.adoption:
+            life.children.append(up_restart.keep_or_stop_proxy(layout, chp, config["hub"], steps))
         with life.starting_process():
             proxy = processes.start_proxy(layout, chp, config["hub"])
         life.children.append(proxy)
@@ -150,6 +167,9 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             raise CommandError(_failed(e, layout.log_file("proxy"))) from None
         steps.advance()
         steps.step("Starting JupyterHub")
+        if life.adoption:
+            # only now: the old hub served while the new one was being prepared
+            processes.stop(layout, "hub")
         with life.starting_process():
             hub = processes.start_hub(layout, env_dir)
         steps.advance()
@@ -158,12 +178,15 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             processes.wait_http(_hub_api(config), timeout=120, proc=hub, what="JupyterHub")
         except RuntimeError as e:
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
+        backups.prune_beside(layout.db_file)  # JupyterHub copied the SQLite file before a migration
         steps.advance()
         for service in services:
             # after the hub: a service checks its token and reads groups from the hub as it starts
             steps.step(f"Starting {service.label}")
+            if life.adoption:
+                life.children.append(up_restart.keep_or_stop_service(service, config, layout, env_dir, steps.say))
             with life.starting_process():
-                proc = service.start(config, layout, env_dir)
+                proc = up_restart.start_service(service, config, layout, env_dir)
             life.children.append(proc)
             try:
                 service.wait(config, proc, layout=layout)
@@ -175,12 +198,15 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         console.print(f"Admin account [bold]{admin}[/] created. One-time password: [bold]{password}[/]")
         console.print("It is shown only now; change it at /hub/change-password after logging in.")
     console.print(f"Logs: {layout.log_file('hub')}  Stop with Ctrl-C or `campushub down`.")
-    restart = {"proxy": ("configurable-http-proxy", lambda: processes.start_proxy(layout, chp, config["hub"]))}
+    if life.adoption:
+        up_restart.done(life.adoption, layout, console)
+    respawn = {"proxy": ("configurable-http-proxy", lambda: processes.start_proxy(layout, chp, config["hub"]))}
     for service in services:
-        restart[service.name] = (service.label, lambda s=service: s.start(config, layout, env_dir))
+        respawn[service.name] = (service.label,
+                                 lambda s=service: up_restart.start_service(s, config, layout, env_dir))
     if fork_servers:
         fork_servers.say = _say(console)
-    return life.supervise(hub, console, restart, tick=fork_servers.tick if fork_servers else None)
+    return life.supervise(hub, console, respawn, tick=fork_servers.tick if fork_servers else None)
 
 
 def _say(console: Console, steps: Steps | None = None):
@@ -200,6 +226,10 @@ def _start_fork_servers(config: dict, layout: Layout, published: dict, steps: St
                                       defaults=lambda: default_env_dirs(config, published_now(config)))
     try:
         servers.prepare()
+        if life.adoption:
+            kept = forkserver_adopt.adopt(servers)
+            if kept:
+                say(f"kept the running fork server(s) of {', '.join(kept)}")
     except OSError as e:
         say(f"No fork servers: {e}. Servers start the usual way.", warning=True)
         return None

@@ -57,6 +57,9 @@ def _hub(c, hub: dict) -> None:
     # must not cost learners their running kernels.
     c.JupyterHub.cleanup_servers = False
     c.JupyterHub.cleanup_proxy = False
+    # an upgraded JupyterHub migrates its database as it starts; a SQLite file is copied first
+    # (jupyterhub.dbutil.upgrade_if_needed; deploy/local prunes the copies, webservice/backups.py)
+    c.JupyterHub.upgrade_db = True
 
 
 def _services(c, config: dict, tokens: Mapping[str, str], urls: Mapping[str, str], spawner_section: str) -> None:

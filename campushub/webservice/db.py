@@ -24,8 +24,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+
+from . import backups
 
 BUSY_TIMEOUT_S = 30
 
@@ -125,10 +129,21 @@ def alembic_config(schema: Schema, connection=None) -> Config:
 
 
 def migrate(writer: Engine, schema: Schema) -> None:
-    """Bring the schema to the newest migration, one process at a time."""
+    """Bring the schema to the newest migration, one process at a time; a
+    SQLite file is copied first when a migration is due (backups.py)."""
     with _lock(writer, schema.lock_key):
+        if writer.dialect.name == "sqlite" and _behind(writer, schema):
+            backups.backup(writer.url.database)
         with writer.begin() as connection:
             command.upgrade(alembic_config(schema, connection), "head")
+
+
+def _behind(writer: Engine, schema: Schema) -> bool:
+    """True if the database has tables at an older revision (a new, empty one has nothing to lose)."""
+    with writer.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": schema.version_table})
+        current = set(context.get_current_heads())
+    return bool(current) and current != set(ScriptDirectory.from_config(alembic_config(schema)).get_heads())
 
 
 def run_migrations(metadata: MetaData) -> None:

@@ -32,6 +32,8 @@ def test_install_writes_a_unit_that_runs_up_and_remove_deletes_it(tmp_path, name
                           f"--data-dir {tmp_path}/data")
     # `up` stops hub and proxy itself; systemd must not kill learners' servers with them
     assert "KillMode=process" in unit and "Restart=on-failure" in unit
+    # `systemctl reload` restarts the hub alone, as a second `campushub up` does (cli/up_restart.py)
+    assert "ExecReload=/bin/kill -HUP $MAINPID" in unit
     assert "WantedBy=multi-user.target" in unit
     if shutil.which("systemd-analyze"):
         check = subprocess.run(["systemd-analyze", "verify", str(UNIT_DIR / f"campushub-{name}.service")],

@@ -298,5 +298,6 @@ class ForkServers:
                    "state": ("replacing" if env.current else "starting") if env.pending
                    else "running" if env.current else "failed",
                    "pid": (env.current or env.pending).proc.pid if (env.current or env.pending) else None,
-                   "error": env.error}
+                   "error": env.error, "default": env.default,  # and what a re-executed `up` adopts by
+                   "fingerprint": env.current.fingerprint if env.current else None}  # (forkserver_adopt.py)
             for name, env in self.envs.items()})

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from . import pids
+from . import adopt, pids
 from .layout import Layout
 
 HUB_CONFIG = str(resources.files("campushub.deploy.local").joinpath("jupyterhub_config.py"))
@@ -67,6 +67,22 @@ def start_proxy(layout: Layout, chp, hub: dict) -> subprocess.Popen | None:
     """Start configurable-http-proxy unless this data dir's proxy already runs (then None)."""
     if read_pid(layout, "proxy"):
         return None
+    cmd, env = _proxy_command(layout, chp, hub)
+    proc = _spawn(layout, "proxy", cmd, env)
+    adopt.record(layout, "proxy", adopt.fingerprint(cmd=cmd, env=env))
+    return proc
+
+
+def proxy_changed(layout: Layout, chp, hub: dict) -> bool:
+    """Whether the running proxy was started with other settings (or another CampusHub) than these."""
+    cmd, env = _proxy_command(layout, chp, hub)
+    now, before = adopt.fingerprint(cmd=cmd, env=env), adopt.recorded(layout, "proxy")
+    if before is None:  # started by a CampusHub that kept no record: keeping it is the safe guess
+        adopt.record(layout, "proxy", now)
+    return before not in (None, now)
+
+
+def _proxy_command(layout: Layout, chp, hub: dict) -> tuple[list[str], dict]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "CONFIGPROXY_AUTH_TOKEN": layout.secret(layout.proxy_token),
            "NODE_OPTIONS": f'--require "{CHP_PRELOAD}"',
@@ -81,20 +97,26 @@ def start_proxy(layout: Layout, chp, hub: dict) -> subprocess.Popen | None:
     ]
     if hub["https"]["cert"]:
         cmd += ["--ssl-cert", hub["https"]["cert"], "--ssl-key", hub["https"]["key"]]
-    return _spawn(layout, "proxy", cmd, env)
+    return cmd, env
 
 
-def busy_ports(hub: dict, include_proxy: bool) -> list[str]:
+def busy_ports(hub: dict, include_proxy: bool, ours: dict | None = None) -> list[str]:
     """Ports we are about to listen on that something else holds.
 
     configurable-http-proxy keeps running (API up, public port dead) when its
     public port is taken, so this has to be checked before starting it.
+    ours: the `hub` section our running processes were started with (a
+    restart adopts them): a port they hold already is not in the way.
     """
     wanted = [("hub.hub_port", "127.0.0.1", hub["hub_port"])]
     if include_proxy:
         wanted += [("hub.port", hub["ip"], hub["port"]), ("hub.proxy_api_port", "127.0.0.1", hub["proxy_api_port"])]
+    before = ours or {}
     busy = []
     for key, ip, port in wanted:
+        name = key.split(".")[1]
+        if before.get(name) == port and (name != "port" or before.get("ip") == ip):
+            continue
         with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -119,9 +141,17 @@ def tail(path: Path, lines: int = 12) -> str:
     return "\n".join("    " + line for line in text)
 
 
+def with_own_bin(path: str) -> str:
+    """PATH with this Python's bin folder first: JupyterHub upgrades its database with the `alembic`
+    command (jupyterhub.dbutil.upgrade), which a systemd unit's PATH does not have otherwise."""
+    own = str(Path(sys.executable).parent)  # the venv's bin, not resolved: a venv's python is a link
+    return os.pathsep.join([own, *(p for p in path.split(os.pathsep) if p and p != own)])
+
+
 def start_hub(layout: Layout, env_dir: Path | None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
     env["CAMPUSHUB_DATA_DIR"] = str(layout.data_dir)
+    env["PATH"] = with_own_bin(env.get("PATH", ""))
     if env_dir:
         env["CAMPUSHUB_ENV_DIR"] = str(env_dir)
     cmd = [sys.executable, "-m", "jupyterhub", "-f", HUB_CONFIG]

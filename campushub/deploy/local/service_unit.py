@@ -6,6 +6,7 @@ the hub and the proxy it started (see cli/supervise.py). Without it systemd
 would also kill every process left in the unit's cgroup, and on cgroup v1
 (where the spawner moves servers only in the cpu, memory and pids
 hierarchies) that includes learners' servers, which must survive a restart.
+ExecReload sends SIGHUP, as a second `campushub up` does (cli/up_restart.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ After=network-online.target postgresql.service slapd.service
 [Service]
 Type=simple
 ExecStart={shlex.join(argv).replace("%", "%%")}
+# `systemctl reload`: the hub restarts with the configuration file read again; servers keep running
+ExecReload=/bin/kill -HUP $MAINPID
 # CAMPUSHUB_API_TOKEN=... for automation, if wanted
 EnvironmentFile=-/etc/campushub/environment
 Environment=PYTHONUNBUFFERED=1

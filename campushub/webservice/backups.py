@@ -1,0 +1,63 @@
+"""A copy of a SQLite database before its schema is migrated, and how many are kept.
+
+JupyterHub copies its own SQLite file before it upgrades it
+(c.JupyterHub.upgrade_db, jupyterhub.dbutil.upgrade_if_needed) to
+FILE.YYYY-MM-DD-HHMMSS beside it; our services' databases get the same
+(webservice/db.py) under the same names, so one pruning rule keeps the newest
+KEEP copies of either. The copy is made with SQLite's online backup API, so it
+is consistent even with a write-ahead log beside the file. PostgreSQL is
+never copied here: docs/operations.md says to run pg_dump first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+KEEP = 5
+# JupyterHub's suffix, and the one its backup_db_file uses when that name is taken (".TIMESTAMP.N")
+_SUFFIX = re.compile(r"^\.{1,2}\d{4}-\d{2}-\d{2}-\d{6}(\.\d+)?$")
+
+
+def backup(path: str | Path) -> Path:
+    """Copy the SQLite database at `path` to PATH.YYYY-MM-DD-HHMMSS (0600); the copy's path."""
+    path = Path(path)
+    stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.{stamp}.{n}")
+        n += 1
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    prune_beside(path)
+    return target
+
+
+def copies(path: str | Path) -> list[Path]:
+    """The backups of `path` beside it, oldest first."""
+    path = Path(path)
+    found = [p for p in path.parent.glob(f"{path.name}.*") if _SUFFIX.match(p.name[len(path.name):])]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def prune_beside(path: str | Path, keep: int = KEEP) -> list[Path]:
+    """Remove all but the newest `keep` backups of `path`; the ones removed."""
+    try:
+        old = copies(path)[:-keep] if keep > 0 else copies(path)
+    except OSError:
+        return []
+    for p in old:
+        p.unlink(missing_ok=True)
+    return old

@@ -1,0 +1,177 @@
+"""`campushub up` run again while an `up` runs applies the new configuration by
+restarting the hub, and only the hub (cli/up_restart.py, deploy/local/restart.py):
+a cell printing a line a second through a kernel websocket opened through the
+proxy keeps printing through the restart, the server, its kernel, the proxy and
+the unchanged analytics service keep their pids, the user's server answers
+through the proxy all along, and a bad configuration changes nothing."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from campushub.deploy.local import pids
+from campushub.deploy.local.layout import Layout
+
+from ..harness import TEST_PREFIX, Hub, campushub, run_code, running, wait_for
+
+# a line a second until the test leaves ~/stop-cell (at most five minutes)
+CELL = ("import os, time\nfor i in range(300):\n    print('line', i, flush=True)\n"
+        "    if os.path.exists(os.path.expanduser('~/stop-cell')):\n        break\n    time.sleep(1)\n")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with running(Hub.create(tmp_path_factory.mktemp("restart"))) as hub:
+        yield hub
+
+
+def _pid(hub: Hub, name: str) -> int | None:
+    return pids.read(Layout(hub.data_dir).pid_file(name))
+
+
+def _change_config(site: Hub, **changes) -> None:
+    config = json.loads(site.config_file.read_text())
+    for section, values in changes.items():
+        config.setdefault(section, {}).update(values)
+    site.config_file.write_text(json.dumps(config, indent=1))
+
+
+class Cell:
+    """An execute_request over a websocket opened through the proxy; its stream lines collected as they come."""
+
+    def __init__(self, hub: Hub, user: str, token: str, kernel: str):
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{kernel}/channels",
+            header=[f"Authorization: token {token}"], timeout=120)
+        self.msg_id, self.text, self.idle, self.error = uuid.uuid4().hex, "", False, None
+        self.ws.send(json.dumps({
+            "header": {"msg_id": self.msg_id, "username": user, "session": uuid.uuid4().hex,
+                       "msg_type": "execute_request", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": CELL, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False}}))
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            while not self.idle:
+                msg = json.loads(self.ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != self.msg_id:
+                    continue
+                kind = msg["header"]["msg_type"]
+                if kind == "stream":
+                    self.text += msg["content"]["text"]
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    self.idle = True
+        except Exception as e:  # the websocket broke: the test reports it
+            self.error = e
+        finally:
+            self.ws.close()
+
+
+class Reachability:
+    """GET the user's server through the proxy every half second; every failure is kept."""
+
+    def __init__(self, hub: Hub, user: str, token: str):
+        self.url, self.headers = f"{hub.url}/user/{user}/api/status", {"Authorization": f"token {token}"}
+        self.failures, self.tries, self.stop = [], 0, threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def _poll(self) -> None:
+        while not self.stop.wait(0.5):
+            self.tries += 1
+            try:
+                r = requests.get(self.url, headers=self.headers, timeout=10)
+                if r.status_code != 200:
+                    self.failures.append(f"HTTP {r.status_code}")
+            except requests.RequestException as e:
+                self.failures.append(type(e).__name__)
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+def test_a_running_cell_survives_up_with_a_new_config(site):
+    user = f"{TEST_PREFIX}restart"
+    assert site.api("POST", f"users/{user}").status_code in (201, 409)
+    assert site.api("POST", f"users/{user}/server").status_code in (201, 202)
+    wait_for(lambda: site.server_ready(user), 180, "the user's server to be ready")
+    token = site.user_token(user)
+    first = run_code(site, user, token, "import os; os.getppid(), os.path.expanduser('~')")
+    kernel = first["kernel_id"]
+    server_pid, home = ast.literal_eval(first["result"])
+    before = {name: _pid(site, name) for name in ("up", "hub", "proxy", "analytics")}
+    assert all(before.values()), before
+
+    reach = Reachability(site, user, token)
+    cell = Cell(site, user, token, kernel)
+    wait_for(lambda: "line 1" in cell.text, 60, "the cell to print")
+    _change_config(site, spawner={"start_timeout": 121})  # a hub setting: the hub alone restarts
+    second = campushub("up", "--config", str(site.config_file), env={**os.environ, "TERM": "dumb", "COLUMNS": "200"})
+    out = second.stdout + second.stderr
+    assert second.returncode == 0, out
+    assert "1 user server(s) kept running" in out, out
+    assert "Waiting for JupyterHub to answer" in out, out  # the restart's progress, shown here
+    assert not cell.idle and cell.error is None, (cell.text, cell.error)  # it ran through the whole restart
+    printed = cell.text.count("\n")
+    wait_for(lambda: cell.text.count("\n") >= printed + 2, 30, "the cell to go on printing after the restart")
+    Path(home, "stop-cell").touch()
+    wait_for(lambda: cell.idle or cell.error, 60, "the cell to finish")
+    reach.finish()
+
+    assert cell.error is None, cell.error
+    lines = cell.text.split("\n")[:-1]
+    assert lines == [f"line {i}" for i in range(len(lines))], cell.text  # none lost, none twice
+    assert reach.tries >= 5 and reach.failures == [], reach.failures
+    after = {name: _pid(site, name) for name in ("up", "hub", "proxy", "analytics")}
+    assert after["hub"] and after["hub"] != before["hub"], (before, after)
+    assert {k: after[k] for k in ("up", "proxy", "analytics")} == {k: before[k] for k in ("up", "proxy", "analytics")}
+    again = run_code(site, user, token, "import os; os.getppid(), os.path.expanduser('~')")  # same server?
+    kernels = requests.get(f"{site.url}/user/{user}/api/kernels", headers={"Authorization": f"token {token}"},
+                           timeout=30).json()
+    assert kernel in {k["id"] for k in kernels}
+    assert ast.literal_eval(again["result"])[0] == server_pid  # the same server process
+    hub_config = json.loads(Layout(site.data_dir).config_copy.read_text())
+    assert hub_config["spawner"]["start_timeout"] == 121
+    assert "Restarted with the new configuration" in site.output.read_text()
+
+
+def test_a_bad_config_on_the_second_up_changes_nothing(site):
+    before = {name: _pid(site, name) for name in ("up", "hub", "proxy")}
+    saved = site.config_file.read_text()
+    try:
+        _change_config(site, hub={"no_such_key": 1})
+        second = campushub("up", "--config", str(site.config_file))
+    finally:
+        site.config_file.write_text(saved)
+    assert second.returncode != 0
+    message = second.stderr.strip()
+    assert "no_such_key" in message and len(message.splitlines()) == 1 and "Traceback" not in message, message
+    assert {name: _pid(site, name) for name in ("up", "hub", "proxy")} == before
+    assert site.proc.poll() is None
+    assert not (site.data_dir / "run" / "restart-request.json").exists()
+
+
+def test_sighup_without_a_request_rereads_the_config(site):
+    """As `systemctl reload` does (ExecReload): the same arguments, the file read again."""
+    hub_pid = _pid(site, "hub")
+    _change_config(site, spawner={"start_timeout": 122})
+    assert pids.signal_recorded(Layout(site.data_dir).pid_file("up"), 1)
+    layout = Layout(site.data_dir)
+    wait_for(lambda: _pid(site, "hub") not in (None, hub_pid)
+             and json.loads(layout.config_copy.read_text())["spawner"]["start_timeout"] == 122
+             and site.output.read_text().count("Restarted with the new configuration") >= 2,
+             180, "the hub to restart")
+    assert site.proc.poll() is None
