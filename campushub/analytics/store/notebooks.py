@@ -25,14 +25,16 @@ MAX_EXTRAS = 100
 MAX_NOTEBOOKS_SHOWN = 500
 
 
-def only(learners: list[str] | None):
-    """The executions of ``learners`` (None: everybody's), so a course's tutors and admins trying its
-    notebooks do not count as learners who ran them."""
-    return true() if learners is None else E.c.user.in_(sorted(set(learners)))
+def only(learners: list[str] | None, table=E):
+    """The executions (or reported copies, table=N) of ``learners`` (None: everybody's), so a course's
+    tutors and admins trying its notebooks neither count as learners who ran them nor shape its order
+    (in a small course one tutor's copy with a solution cell would be half the copies)."""
+    return true() if learners is None else table.c.user.in_(sorted(set(learners)))
 
 
 def notebook_stats(connection: Connection, course: str, notebook: str, learners: list[str] | None = None) -> dict:
-    reports = connection.execute(select(N.c.cells).where(N.c.course == course, N.c.notebook == notebook)).scalars()
+    reports = connection.execute(select(N.c.cells).where(N.c.course == course, N.c.notebook == notebook,
+                                                         only(learners, N))).scalars()
     order = canonical(list(reports))
     rows = connection.execute(
         select(E.c.user, E.c.cell, E.c.time, E.c.status, E.c.duration_ms)
@@ -71,7 +73,8 @@ def notebook_stats(connection: Connection, course: str, notebook: str, learners:
 
 
 def course_notebooks(connection: Connection, course: str, learners: list[str] | None = None) -> list[dict]:
-    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells).where(N.c.course == course)))
+    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells)
+                                            .where(N.c.course == course, only(learners, N))))
     rows = connection.execute(
         select(E.c.notebook, func.count(), func.count(E.c.user.distinct()), ERRORS, func.max(E.c.time))
         .where(E.c.course == course, E.c.notebook.is_not(None), only(learners)).group_by(E.c.notebook)).all()
@@ -87,7 +90,8 @@ def course_notebooks(connection: Connection, course: str, learners: list[str] | 
 
 def course_progress(connection: Connection, course: str, learners: list[str]) -> list[dict]:
     """A row per learner and notebook of the course, also where the learner ran nothing yet."""
-    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells).where(N.c.course == course)))
+    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells)
+                                            .where(N.c.course == course, only(learners, N))))
     wanted = sorted(set(learners))
     rows = connection.execute(
         select(E.c.user, E.c.notebook, E.c.cell, func.max(E.c.time))
@@ -98,7 +102,8 @@ def course_progress(connection: Connection, course: str, learners: list[str]) ->
     for user, notebook, cell, time in rows:
         ran[user, notebook].add(cell)
         last[user, notebook] = max(last.get((user, notebook), utc(time)), utc(time))
-    run = connection.execute(select(E.c.notebook).distinct().where(E.c.course == course, E.c.notebook.is_not(None)))
+    run = connection.execute(select(E.c.notebook).distinct().where(E.c.course == course, E.c.notebook.is_not(None),
+                                                                   only(learners)))
     notebooks = sorted(set(orders) | set(run.scalars()))  # the same notebooks as course_notebooks
     return [{"learner": user, "notebook": notebook,
              "cells_run": len(ran[user, notebook] & set(orders.get(notebook, ()))),

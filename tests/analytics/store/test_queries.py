@@ -9,7 +9,7 @@ import pytest
 
 from campushub.analytics.records import validate
 
-from .data import COURSE, LESSON1, LESSON2, T0, execution, load
+from .data import COURSE, LESSON1, LESSON2, T0, execution, load, report
 
 
 @pytest.fixture
@@ -52,8 +52,10 @@ def test_course_notebooks(loaded):
 
 
 def test_course_progress(loaded):
-    rows = loaded.course_progress(COURSE, ["bob", "ann", "zed"])
-    assert [(r["learner"], r["notebook"], r["cells_run"], r["cells_total"], r["last"]) for r in rows] == [
+    # the course's learners: the order comes from their copies (as on the notebook page)
+    rows = loaded.course_progress(COURSE, ["bob", "ann", "zed", "cid", "dee"])
+    assert [(r["learner"], r["notebook"], r["cells_run"], r["cells_total"], r["last"]) for r in rows
+            if r["learner"] in ("ann", "bob", "zed")] == [
         ("ann", LESSON1, 6, 6, T0 + timedelta(minutes=6)),
         ("ann", LESSON2, 2, 3, T0 + timedelta(minutes=1)),
         ("bob", LESSON1, 3, 6, T0 + timedelta(minutes=124)),  # x is bob's own cell: not counted
@@ -61,10 +63,12 @@ def test_course_progress(loaded):
         ("zed", LESSON1, 0, 6, None),
         ("zed", LESSON2, 0, 3, None)]
     assert loaded.course_progress(COURSE, []) == []
-    # a notebook only someone else ran (and nobody reported) is still a row for each learner asked about
+    # a notebook one learner ran (and nobody reported) is a row for each learner; none of a non-learner's
     loaded.ingest("fay", validate([execution("z", 0, notebook="lesson3.ipynb")]))
-    assert [(r["notebook"], r["cells_run"], r["cells_total"]) for r in loaded.course_progress(COURSE, ["zed"])] == [
-        (LESSON1, 0, 6), (LESSON2, 0, 3), ("lesson3.ipynb", 0, 0)]
+    assert [(r["learner"], r["notebook"], r["cells_run"], r["cells_total"])
+            for r in loaded.course_progress(COURSE, ["zed", "fay"])] == [
+        ("fay", "lesson3.ipynb", 0, 0), ("zed", "lesson3.ipynb", 0, 0)]
+    assert loaded.course_progress(COURSE, ["zed"]) == []
 
 
 def test_learner_activity_everything(loaded):
@@ -105,3 +109,18 @@ def test_only_the_given_learners_count(loaded):
     ann = loaded.notebook_stats(COURSE, LESSON1, ["ann"])
     assert ann["learners"] == 1 and {r["cell"]: r["reached"] for r in ann["cells"]}["y"] == 1
     assert loaded.notebook_stats(COURSE, LESSON1, [])["learners"] == 0
+
+
+def test_a_tutors_copy_shapes_nothing_the_learners_see(store):
+    """With the course's learners given, a tutor's reported copy (a solution cell, a demo notebook) is
+    not one of the copies the notebook's order comes from, as their runs are not counted either."""
+    store.ingest("ann", validate([report(["a", "b"]), execution("a", 0), execution("b", 1)]))
+    store.ingest("tina", validate([report(["a", "solution", "b"]), execution("solution", 0),
+                                   report(["d1"], notebook="demo.ipynb"), execution("d1", 0, notebook="demo.ipynb")]))
+    learners = ["ann"]
+    assert [c["cell"] for c in store.notebook_stats(COURSE, LESSON1, learners)["cells"]] == ["a", "b"]
+    assert [(n["notebook"], n["cells"]) for n in store.course_notebooks(COURSE, learners)] == [(LESSON1, 2)]
+    assert [(r["notebook"], r["cells_total"], r["cells_run"]) for r in store.course_progress(COURSE, learners)] \
+        == [(LESSON1, 2, 2)]
+    # without the list everybody's copies count, as before
+    assert [c["cell"] for c in store.notebook_stats(COURSE, LESSON1)["cells"]] == ["a", "solution", "b"]
