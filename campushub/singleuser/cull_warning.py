@@ -14,8 +14,9 @@ hub (jupyter_server's last_activity: API requests, kernel and terminal
 traffic). JupyterLab polls the API every few seconds while a tab is open,
 so an open tab alone would keep a server forever and the warning could
 never come true. Reads (GET, HEAD, OPTIONS) therefore do not count here:
-they lose no work when a server stops. Saving, running code, starting
-kernels and the warning's "Keep working" do.
+they lose no work when a server stops; nor do refused requests, which
+changed nothing. Saving, running code, starting kernels and the warning's
+"Keep working" do.
 """
 
 import asyncio
@@ -122,7 +123,8 @@ def reads_are_not_activity():
         return
 
     def update_api_activity(self):
-        if self.request.method not in READS:
+        # a refused request (e.g. a cross-site POST without the XSRF token) changed nothing: not activity either
+        if self.request.method not in READS and self.get_status() < 400:
             original(self)
 
     update_api_activity.campushub = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -73,6 +74,22 @@ def test_keep_working_is_activity_and_needs_the_persons_login(server):
     r = requests.post(server.url + "campushub/culling/keep", headers=AUTH, timeout=10)
     assert r.status_code == 200, r.text
     assert r.json()["seconds_left"] >= TIMEOUT - 2
+    assert last_activity(server) > before
+
+
+def test_a_cross_site_keep_without_the_xsrf_token_is_refused(server):
+    browser = requests.Session()  # a person logged in by cookie, as through the hub
+    r = browser.get(f"{server.url}login?next=/", timeout=30)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', r.text).group(1)
+    r = browser.post(f"{server.url}login", data={"password": SERVER_TOKEN, "_xsrf": xsrf}, allow_redirects=False,
+                     timeout=30)
+    assert r.status_code == 302, r.text[:300]
+    before = last_activity(server)
+    assert browser.post(server.url + "campushub/culling/keep", timeout=10).status_code == 403
+    assert last_activity(server) == before
+    r = browser.post(server.url + "campushub/culling/keep", headers={"X-XSRFToken": browser.cookies["_xsrf"]},
+                     timeout=10)
+    assert r.status_code == 200, r.text
     assert last_activity(server) > before
 
 
