@@ -31,6 +31,8 @@ BAD_ID = N_("records[{index}].id must be 32 lowercase hexadecimal characters (uu
 BAD_KIND = N_("records[{index}].kind must be one of {choices}.")
 BAD_TIME = N_("records[{index}].time must be an ISO 8601 time with its zone, like 2026-12-01T03:30:00.123Z.")
 BAD_TEXT = N_("records[{index}].{field} must be a non-empty string of at most {limit} characters.")
+BAD_CHARACTERS = N_("records[{index}].{field} must be text without NUL characters or unpaired surrogates; send it as "
+                    "UTF-8.")
 BAD_OPTIONAL = N_("records[{index}].{field} must be null or a non-empty string of at most {limit} characters.")
 FUTURE_TIME = N_("records[{index}].time is more than a day ahead of the service's clock; check the server's clock.")
 BAD_STATUS = N_("records[{index}].status must be one of {choices}.")
@@ -109,7 +111,22 @@ def _text(index: int, record: dict, field: str, limit: int, optional: bool = Fal
         return None
     if not isinstance(value, str) or not 0 < len(value) <= limit:
         raise RecordError(BAD_OPTIONAL if optional else BAD_TEXT, index=index, field=field, limit=limit)
+    if not _storable(value):
+        raise RecordError(BAD_CHARACTERS, index=index, field=field)
     return value
+
+
+def _storable(text: str) -> bool:
+    """What both databases store: PostgreSQL refuses NUL in text, and an unpaired surrogate (JSON allows
+    "\\ud800") cannot be encoded for either. Storing either failed with a 500, which the extension takes
+    for "service down": it would send the batch again for ever, holding back every later one."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _choice(index: int, record: dict, choices: tuple[str, ...]) -> str:
@@ -133,4 +150,6 @@ def _cells(index: int, value) -> list[str]:
     if (not isinstance(value, list) or len(value) > MAX_CELLS
             or not all(isinstance(cell, str) and 0 < len(cell) <= CELL for cell in value)):
         raise RecordError(BAD_CELLS, index=index, limit=MAX_CELLS, cell=CELL)
+    if not all(_storable(cell) for cell in value):
+        raise RecordError(BAD_CHARACTERS, index=index, field="cells")
     return list(value)

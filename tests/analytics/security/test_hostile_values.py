@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ..web.service import execution
+from ..web.service import execution, notebook_order
 
 HOSTILE = [
     ({"duration_ms": 10**400}, "duration_ms"),  # an int too large for a float
@@ -35,3 +35,17 @@ def test_a_record_from_a_moment_ago_or_just_ahead_is_taken(analytics):
     batch = [execution(time=t.isoformat().replace("+00:00", "Z")) for t in times]
     r = analytics.post_records("ann", batch)
     assert r.status_code == 200 and r.json()["accepted"] == 2, r.text
+
+
+# JSON carries both; neither can be stored (PostgreSQL refuses NUL in text, no database encodes a lone surrogate)
+UNSTORABLE = [({"path": "lesson\ud800.ipynb"}, "path"), ({"cell": "a\x00b"}, "cell"),
+              ({"notebook": "x\udcff.ipynb"}, "notebook"), ({"cells": ["a", "b\x00"]}, "cells")]
+
+
+@pytest.mark.parametrize(("change", "field"), UNSTORABLE)
+def test_text_no_database_stores_is_a_one_line_400(analytics, change, field):
+    bad = {**(notebook_order(["a"]) if "cells" in change else execution()), **change}
+    r = analytics.post_records("ann", [execution(), bad])
+    assert r.status_code == 400, r.text
+    assert f"records[1].{field}" in r.json()["message"] and "UTF-8" in r.json()["message"]
+    assert analytics.store.learner_activity("ann", None)["notebooks"] == []
