@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import socket
 import threading
 import uuid
 from pathlib import Path
@@ -21,7 +22,7 @@ import websocket
 from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
-from ..harness import TEST_PREFIX, Hub, campushub, run_code, running, wait_for
+from ..harness import TEST_PREFIX, Hub, campushub, free_port, run_code, running, wait_for
 
 # a line a second until the test leaves ~/stop-cell (at most five minutes)
 CELL = ("import os, time\nfor i in range(300):\n    print('line', i, flush=True)\n"
@@ -175,3 +176,47 @@ def test_sighup_without_a_request_rereads_the_config(site):
              and site.output.read_text().count("Restarted with the new configuration") >= 2,
              180, "the hub to restart")
     assert site.proc.poll() is None
+
+
+def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
+    """A port the fresh `up` cannot listen on (the second `up` cannot know it is taken) fails the
+    restart: the running `up` goes back to the arguments it had, the site keeps running."""
+    layout = Layout(site.data_dir)
+    up_pid, proxy_pid = _pid(site, "up"), _pid(site, "proxy")
+    saved, started = site.config_file.read_text(), site.output.read_text().count("CampusHub is running at")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        try:
+            _change_config(site, analytics={"port": port})
+            second = campushub("up", "--config", str(site.config_file))
+        finally:
+            site.config_file.write_text(saved)
+    out = second.stdout + second.stderr
+    assert second.returncode == 1 and "was not applied" in out and "analytics.port" in out, out
+    assert "Traceback" not in out, out
+    wait_for(lambda: site.output.read_text().count("CampusHub is running at") > started, 180,
+             "the running `up` to be back on its configuration")
+    assert site.proc.poll() is None and _pid(site, "up") == up_pid and _pid(site, "proxy") == proxy_pid
+    config = json.loads(layout.config_copy.read_text())
+    assert config["analytics"]["port"] != port
+    assert requests.get(f"{site.url}/hub/api/", timeout=10).status_code == 200
+
+
+def test_a_changed_proxy_setting_restarts_the_proxy_with_a_warning(site):
+    user = f"{TEST_PREFIX}restart"
+    token = site.user_token(user)
+    proxy_pid = _pid(site, "proxy")
+    new_port = free_port()
+    _change_config(site, hub={"port": new_port})
+    second = campushub("up", "--config", str(site.config_file), env={**os.environ, "COLUMNS": "300"})
+    out = second.stdout + second.stderr
+    assert second.returncode == 0, out
+    assert "proxy's settings changed" in out and "unreachable for a few seconds" in out, out
+    site.port = new_port
+    assert _pid(site, "proxy") not in (None, proxy_pid)
+    # the new hub gives the new proxy the running server's route
+    wait_for(lambda: requests.get(f"{site.url}/user/{user}/api/status", timeout=10,
+                                  headers={"Authorization": f"token {token}"}).status_code == 200,
+             60, "the user's server through the new proxy")
