@@ -58,6 +58,7 @@ class Lifetime:
         self.left_over: list[str] = []
         self._deferring = False
         self._pending: int | None = None
+        self._on_terminal = False
         self._lock = None
         self._handlers: dict = {}
         self.children: list = []  # processes started here, reaped while supervising
@@ -84,6 +85,7 @@ class Lifetime:
             raise CommandError(message)
         for signum in processes.STOP_SIGNALS:
             self._handlers[signum] = signal.signal(signum, self._on_signal)
+        self._on_terminal = os.isatty(sys.stdout.fileno())  # a hung-up terminal is no terminal any more
         self._handlers[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hup)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, restart.HELD)  # what came during an exec arrives now
         try:
@@ -98,6 +100,10 @@ class Lifetime:
         return self
 
     def _on_hup(self, signum, frame) -> None:
+        if self._on_terminal and _terminal_gone() and not restart.request_file(self.layout).exists():
+            # the terminal of a foreground `up` was closed: stop, as on Ctrl-C
+            self._on_signal(signal.SIGTERM, frame)
+            return
         self.restart.set()  # acted on once started: the supervision loop ends
 
     def _on_signal(self, signum, frame) -> None:
@@ -200,3 +206,12 @@ class Lifetime:
         else:
             console.print("Stopping JupyterHub and the proxy; user servers keep running.")
         return 0
+
+
+def _terminal_gone() -> bool:
+    """True when the terminal `up` ran in has hung up (its SIGHUP is then no request to restart)."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return True
+    return False

@@ -8,9 +8,15 @@ through the proxy all along, and a bad configuration changes nothing."""
 from __future__ import annotations
 
 import ast
+import fcntl
 import json
 import os
+import pty
+import select
 import socket
+import subprocess
+import sys
+import termios
 import threading
 import uuid
 from pathlib import Path
@@ -22,7 +28,7 @@ import websocket
 from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
-from ..harness import TEST_PREFIX, Hub, campushub, free_port, run_code, running, wait_for
+from ..harness import TEST_PREFIX, Hub, campushub, free_port, run_code, running, site_processes, wait_for
 
 # a line a second until the test leaves ~/stop-cell (at most five minutes)
 CELL = ("import os, time\nfor i in range(300):\n    print('line', i, flush=True)\n"
@@ -220,3 +226,36 @@ def test_a_changed_proxy_setting_restarts_the_proxy_with_a_warning(site):
     wait_for(lambda: requests.get(f"{site.url}/user/{user}/api/status", timeout=10,
                                   headers={"Authorization": f"token {token}"}).status_code == 200,
              60, "the user's server through the new proxy")
+
+
+def test_a_closed_terminal_stops_up_instead_of_restarting_it(tmp_path):
+    """SIGHUP is also what a foreground `up` gets when its terminal closes (an SSH session ends):
+    that is no request to restart. `up` stops what it started, as on Ctrl-C."""
+    hub = Hub.create(tmp_path)
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "dumb", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "campushub", "up", "--config", str(hub.config_file)],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+                            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    os.close(slave)
+    seen = b""
+    try:
+        def running_now() -> bool:
+            nonlocal seen
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 65536)
+            assert proc.poll() is None, seen.decode(errors="replace")
+            return b"CampusHub is running at" in seen
+        wait_for(running_now, 600, "campushub up to run on its terminal")
+        os.close(master)  # the terminal hangs up
+        master = None
+        wait_for(lambda: proc.poll() is not None, 90, "up to exit once its terminal is gone")
+        wait_for(lambda: site_processes(hub.data_dir) == [], 30, "hub and proxy to be stopped")
+        assert not list((hub.data_dir / "run").glob("*.pid"))
+    finally:
+        if master is not None:
+            os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        campushub("down", "--data-dir", str(hub.data_dir))
