@@ -81,3 +81,30 @@ def test_a_silent_execute_request_is_not_a_cell_run():
     for silent, found in ((False, ("m1", "c1")), (True, None)):
         assert request_json(json.dumps({**msg(silent), "channel": "shell"})) == found
         assert request_v1(serialize_msg_to_ws_v1(msg(silent), "shell", pack=lambda d: json.dumps(d).encode())) == found
+
+
+def test_two_servers_of_one_user_lose_no_record_in_their_shared_spool(tmp_path):
+    """A user's named servers share the home and so the spool. One server made current.jsonl a batch,
+    sent it and deleted it while the other still had the file open: that one's later records went
+    into the batch's file after it was read, and were gone with it."""
+    from campushub.singleuser.analytics.spool import Spool
+
+    class Log:
+        def warning(self, *args):
+            raise AssertionError(args)
+
+    one, two = Spool(tmp_path), Spool(tmp_path)
+    one.open()
+    one.append({"id": "one-1"})
+    two.append({"id": "two-1"})  # both now hold current.jsonl open
+    one.rotate()
+    [batch] = one.batches()
+    sent = [r["id"] for r in one.read(batch, Log())]
+    two.append({"id": "two-2"})  # after the other server read the batch, before it deletes it
+    batch.unlink()
+    for spool in (two, one):
+        spool.rotate()
+        for batch in spool.batches():
+            sent += [r["id"] for r in spool.read(batch, Log())]
+            batch.unlink()
+    assert sorted(sent) == ["one-1", "two-1", "two-2"]

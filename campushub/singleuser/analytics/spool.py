@@ -6,12 +6,20 @@ path must not wait for a disk); the sender renames it to a `batch-*` file
 before sending, so a record is never both written and sent at once, and
 deletes a batch only after the service said it has it. Batches left by a
 crash are sent at the next start.
+
+A user's named servers share the home, and so this folder: an append and a
+rename of current.jsonl each hold an flock on the file, and an append that
+finds its open file is no longer current.jsonl (another server made it a
+batch, perhaps sent and deleted already) opens the new one, so no record
+goes into a batch after it was read.
 """
 
+import fcntl
 import json
 import os
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 CURRENT = "current.jsonl"
@@ -31,12 +39,27 @@ class Spool:
         os.chmod(self.folder, 0o700)
 
     def append(self, record: dict) -> None:
-        if self._file is None:
-            # O_NOFOLLOW: a link planted in the folder leads nowhere else
-            fd = os.open(self.folder / CURRENT, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-            self._file = os.fdopen(fd, "a", encoding="utf-8")
-        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self._file.flush()
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        while True:
+            if self._file is None:
+                # O_NOFOLLOW: a link planted in the folder leads nowhere else
+                fd = os.open(self.folder / CURRENT, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+                self._file = os.fdopen(fd, "a", encoding="utf-8")
+            with _locked(self._file.fileno()):
+                if self._is_current(self._file.fileno()):
+                    self._file.write(line)
+                    self._file.flush()
+                    return
+            self._file.close()
+            self._file = None
+
+    def _is_current(self, fd: int) -> bool:
+        try:
+            named = os.stat(self.folder / CURRENT, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        opened = os.fstat(fd)
+        return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
     def rotate(self) -> None:
         """Make what was appended so far a batch of its own."""
@@ -44,8 +67,18 @@ class Spool:
             self._file.close()
             self._file = None
         current = self.folder / CURRENT
-        if current.exists():
-            os.rename(current, self.folder / f"batch-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl")
+        while True:
+            try:
+                fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW)
+            except FileNotFoundError:
+                return
+            try:
+                with _locked(fd):
+                    if self._is_current(fd):
+                        os.rename(current, self.folder / f"batch-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl")
+                        return
+            finally:
+                os.close(fd)
 
     def batches(self) -> list[Path]:
         """Oldest first, so records reach the service in the order they happened."""
@@ -79,3 +112,12 @@ class Spool:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+@contextmanager
+def _locked(fd: int):
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
