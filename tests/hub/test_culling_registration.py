@@ -19,6 +19,7 @@ from campushub.deploy.local.layout import Layout
 from campushub.hub.culling.route_activity import RouteActivity
 
 from ..deploy.hub_sites import site
+from .test_analytics_registration import _env, _named
 
 SCOPES = ["list:users", "read:users", "read:users:activity", "read:users:groups", "read:servers", "delete:servers"]
 
@@ -29,15 +30,6 @@ def _local(tmp_path, **culling) -> Config:
     c = Config()
     local.apply(c, validate(merge(site("native"), {"culling": culling})), layout, None, {})
     return c
-
-
-def _named(items, name: str) -> dict | None:
-    return next((item for item in items if item["name"] == name), None)
-
-
-def _env(section) -> dict:
-    value = section.environment
-    return value.get_value({}) if hasattr(value, "get_value") else value
 
 
 def test_the_hub_runs_the_culler_with_the_sites_rules(tmp_path):
