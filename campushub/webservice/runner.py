@@ -62,18 +62,43 @@ def database_url(config: dict, name: str, folder: Path) -> str:
     return db.default_url(config["data_dir"], name)
 
 
-def cookie_secret(folder: Path) -> bytes:
-    """Kept across restarts so that people stay signed in to the service."""
-    path = folder / "cookie_secret"
+SECRET_BYTES = 32
+
+
+def _read_secret(path: Path) -> bytes | None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        found = bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return found if len(found) == SECRET_BYTES else None
+
+
+def cookie_secret(folder: Path) -> bytes:
+    """Kept across restarts so that people stay signed in to the service. Written whole (synced, then
+    linked into place): a file cut short by a crash or a power cut gave a short or empty secret, or
+    stopped the service at every start on a half-written hex digit; such a file is made again."""
+    path = folder / "cookie_secret"
+    found = _read_secret(path)
+    if found is not None:
+        return found
+    secret = secrets.token_bytes(SECRET_BYTES)
+    tmp = folder / f"cookie_secret.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
+            f.write(secret.hex())
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # only where there is none: two processes starting at once agree on one
+        except FileExistsError:
+            if _read_secret(path) is None:
+                os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError:  # a read-only folder (a pod without a volume): sign in again after a restart
-        return secrets.token_bytes(32)
-    return bytes.fromhex(path.read_text().strip())
+        return secret
+    return _read_secret(path) or secret
 
 
 def listen_address(config: dict, name: str, default_port: int) -> tuple[str, int]:
