@@ -83,28 +83,49 @@ def test_a_silent_execute_request_is_not_a_cell_run():
         assert request_v1(serialize_msg_to_ws_v1(msg(silent), "shell", pack=lambda d: json.dumps(d).encode())) == found
 
 
-def test_two_servers_of_one_user_lose_no_record_in_their_shared_spool(tmp_path):
-    """A user's named servers share the home and so the spool. One server made current.jsonl a batch,
-    sent it and deleted it while the other still had the file open: that one's later records went
-    into the batch's file after it was read, and were gone with it."""
-    from campushub.singleuser.analytics.spool import Spool
+class Refuse:
+    def warning(self, *args):
+        raise AssertionError(args)
 
-    class Log:
-        def warning(self, *args):
-            raise AssertionError(args)
+
+def sent_by(spool) -> list[str]:
+    """What ``spool``'s sender sends now (rotate, read each batch, delete it as after the service's 200)."""
+    spool.rotate()
+    out = []
+    for batch in spool.batches():
+        out += [r["id"] for r in spool.read(batch, Refuse())]
+        batch.unlink()
+    return out
+
+
+def test_two_servers_of_one_user_lose_no_record_in_their_shared_spool(tmp_path):
+    """A user's named servers share the home and so the spool. One server made the file both appended
+    to a batch, sent it and deleted it while the other still had the file open: that one's later records
+    went into the batch's file after it was read, and were gone with it."""
+    from campushub.singleuser.analytics.spool import Spool
 
     one, two = Spool(tmp_path), Spool(tmp_path)
     one.open()
     one.append({"id": "one-1"})
-    two.append({"id": "two-1"})  # both now hold current.jsonl open
+    two.append({"id": "two-1"})  # both servers are writing
     one.rotate()
     [batch] = one.batches()
-    sent = [r["id"] for r in one.read(batch, Log())]
+    sent = [r["id"] for r in one.read(batch, Refuse())]
     two.append({"id": "two-2"})  # after the other server read the batch, before it deletes it
     batch.unlink()
-    for spool in (two, one):
-        spool.rotate()
-        for batch in spool.batches():
-            sent += [r["id"] for r in spool.read(batch, Log())]
-            batch.unlink()
+    sent += sent_by(two) + sent_by(one)
     assert sorted(sent) == ["one-1", "two-1", "two-2"]
+
+
+def test_what_a_stopped_server_left_is_sent_by_another(tmp_path):
+    from campushub.singleuser.analytics.spool import Spool
+
+    gone, running = Spool(tmp_path), Spool(tmp_path)
+    gone.open()
+    gone.append({"id": "left-1"})
+    running.append({"id": "mine-1"})
+    assert sent_by(running) == ["mine-1"]  # the other server is still writing its own file
+    gone.close()  # stopped (or killed) before its sender ran
+    (tmp_path / "current.jsonl").write_text(json.dumps({"id": "older-extension"}) + "\n")
+    assert sorted(sent_by(running)) == ["left-1", "older-extension"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -1,17 +1,19 @@
 """Records on disk until the service has them.
 
-One line of JSON per record. New records go to `current.jsonl` (a buffered
-append, flushed to the kernel's page cache but never fsync'd: the message
-path must not wait for a disk); the sender renames it to a `batch-*` file
-before sending, so a record is never both written and sent at once, and
-deletes a batch only after the service said it has it. Batches left by a
-crash are sent at the next start.
+One line of JSON per record. New records go to a `current-*.jsonl` file of
+this server's own (a buffered append, flushed to the kernel's page cache but
+never fsync'd: the message path must not wait for a disk); the sender
+renames it to a `batch-*` file before sending, so a record is never both
+written and sent at once, and deletes a batch only after the service said
+it has it. Batches left by a crash are sent at the next start.
 
-A user's named servers share the home, and so this folder: an append and a
-rename of current.jsonl each hold an flock on the file, and an append that
-finds its open file is no longer current.jsonl (another server made it a
-batch, perhaps sent and deleted already) opens the new one, so no record
-goes into a batch after it was read.
+A user's named servers share the home, and so this folder. Each server
+appends to its own file and holds an flock on it while it is open (taken
+once per file, not per record: on a network home a lock is a round trip);
+a sender renames its own file and those of servers that are gone (their
+lock is free: stopped, killed, or an older extension's `current.jsonl`),
+never one another server still writes to, so no record goes into a batch
+after the batch was read.
 """
 
 import fcntl
@@ -19,64 +21,59 @@ import json
 import os
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-
-CURRENT = "current.jsonl"
 
 
 def default_dir() -> Path:
     return Path.home() / ".local" / "share" / "campushub" / "analytics"
 
 
+def _unique(kind: str) -> str:
+    return f"{kind}-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl"
+
+
 class Spool:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._file = None
+        self._name = None
 
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
 
     def append(self, record: dict) -> None:
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        while True:
-            if self._file is None:
-                # O_NOFOLLOW: a link planted in the folder leads nowhere else
-                fd = os.open(self.folder / CURRENT, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-                self._file = os.fdopen(fd, "a", encoding="utf-8")
-            with _locked(self._file.fileno()):
-                if self._is_current(self._file.fileno()):
-                    self._file.write(line)
-                    self._file.flush()
-                    return
-            self._file.close()
-            self._file = None
+        if self._file is None:
+            self._file, self._name = self._new_file()
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._file.flush()
 
-    def _is_current(self, fd: int) -> bool:
-        try:
-            named = os.stat(self.folder / CURRENT, follow_symlinks=False)
-        except FileNotFoundError:
-            return False
-        opened = os.fstat(fd)
-        return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+    def _new_file(self):
+        name = _unique("current")
+        new = self.folder / f".new-{name}"
+        # O_NOFOLLOW: a link planted in the folder leads nowhere else
+        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(new, self.folder / name)  # under its name only once locked: no sender takes it as left over
+        return os.fdopen(fd, "a", encoding="utf-8"), name
 
     def rotate(self) -> None:
-        """Make what was appended so far a batch of its own."""
+        """Make what this server appended so far a batch, and what servers that are gone left."""
         if self._file is not None:
-            self._file.close()
+            os.rename(self.folder / self._name, self.folder / _unique("batch"))
+            self._file.close()  # the lock goes with it
             self._file = None
-        current = self.folder / CURRENT
-        while True:
+        for left in sorted(self.folder.glob("current*.jsonl")):
             try:
-                fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW)
-            except FileNotFoundError:
-                return
+                fd = os.open(left, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                continue  # another server took it just now
             try:
-                with _locked(fd):
-                    if self._is_current(fd):
-                        os.rename(current, self.folder / f"batch-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl")
-                        return
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if _names(left, fd):
+                    os.rename(left, self.folder / _unique("batch"))
+            except OSError:
+                continue  # locked: its server still writes it (or it went meanwhile)
             finally:
                 os.close(fd)
 
@@ -109,15 +106,18 @@ class Spool:
         os.replace(tmp, batch)
 
     def close(self) -> None:
+        """Stop writing: what is in this server's file is left over for the next sender."""
         if self._file is not None:
             self._file.close()
             self._file = None
 
 
-@contextmanager
-def _locked(fd: int):
-    fcntl.flock(fd, fcntl.LOCK_EX)
+
+def _names(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (not taken by another sender meanwhile)."""
     try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        named = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
