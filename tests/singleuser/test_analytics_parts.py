@@ -129,3 +129,20 @@ def test_what_a_stopped_server_left_is_sent_by_another(tmp_path):
     (tmp_path / "current.jsonl").write_text(json.dumps({"id": "older-extension"}) + "\n")
     assert sorted(sent_by(running)) == ["left-1", "older-extension"]
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_what_is_left_of_a_batch_is_written_under_a_name_of_its_own(tmp_path):
+    # two servers of one user may both be sending a batch; a shared temporary name (batch-*.tmp) let
+    # their rewrites of what is left mix in one file (here that name is taken, as by the other server)
+    from campushub.singleuser.analytics.spool import Spool
+
+    spool = Spool(tmp_path)
+    spool.open()
+    spool.append({"id": "a"})
+    spool.append({"id": "b"})
+    spool.rotate()
+    [batch] = spool.batches()
+    batch.with_suffix(".tmp").mkdir()
+    spool.keep(batch, [{"id": "b"}])
+    assert spool.read(batch, Refuse()) == [{"id": "b"}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [batch.name, batch.with_suffix(".tmp").name]

@@ -101,7 +101,8 @@ class Spool:
         if not records:
             batch.unlink(missing_ok=True)
             return
-        tmp = batch.with_suffix(".tmp")
+        # a name of this call's own: two servers of the user may be sending the same batch
+        tmp = batch.with_name(f".keep-{uuid.uuid4().hex}-{batch.name}")
         tmp.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records), encoding="utf-8")
         os.replace(tmp, batch)
 
