@@ -162,7 +162,8 @@ class Lifetime:
         if exc_type is None and self.restart.is_set():
             asked = restart.take(layout)
             args = asked["args"] if asked else sys.argv[1:]
-            restart.reexec(layout.data_dir, self._lock.fileno(), args, asked and asked["id"], sys.argv[1:])
+            restart.reexec(layout.data_dir, self._lock.fileno(), args, asked and asked["id"],
+                           restart.keep_previous(layout, sys.argv[1:]))
         if exc_type is not None and issubclass(exc_type, Exception):
             restart.fall_back(adoption, str(exc) or exc_type.__name__)
 

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import select
 import socket
 import subprocess
@@ -28,7 +29,7 @@ import websocket
 from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
-from ..harness import TEST_PREFIX, Hub, campushub, free_port, run_code, running, site_processes, wait_for
+from ..harness import TEST_PREFIX, Browserless, Hub, campushub, free_port, run_code, running, site_processes, wait_for
 
 # a line a second until the test leaves ~/stop-cell (at most five minutes)
 CELL = ("import os, time\nfor i in range(300):\n    print('line', i, flush=True)\n"
@@ -155,6 +156,17 @@ def test_a_running_cell_survives_up_with_a_new_config(site):
     assert "Restarted with the new configuration" in site.output.read_text()
 
 
+def test_admin_on_the_second_up_makes_the_account_and_prints_its_password(site):
+    second = campushub("up", "--config", str(site.config_file), "--admin", "boss2")
+    out = second.stdout + second.stderr
+    assert second.returncode == 0, out
+    match = re.search(r"One-time password: (\S+)", out)
+    assert match, out
+    assert Browserless(site, "boss2", match.group(1)).login().status_code == 302
+    assert site.api("GET", "users/boss2").json()["admin"] is True
+    assert match.group(1) not in site.output.read_text()  # not in the running `up`'s output (a journal)
+
+
 def test_a_bad_config_on_the_second_up_changes_nothing(site):
     before = {name: _pid(site, name) for name in ("up", "hub", "proxy")}
     saved = site.config_file.read_text()
@@ -173,20 +185,21 @@ def test_a_bad_config_on_the_second_up_changes_nothing(site):
 
 def test_sighup_without_a_request_rereads_the_config(site):
     """As `systemctl reload` does (ExecReload): the same arguments, the file read again."""
-    hub_pid = _pid(site, "hub")
+    hub_pid, done = _pid(site, "hub"), site.output.read_text().count("Restarted with the new configuration")
     _change_config(site, spawner={"start_timeout": 122})
     assert pids.signal_recorded(Layout(site.data_dir).pid_file("up"), 1)
     layout = Layout(site.data_dir)
     wait_for(lambda: _pid(site, "hub") not in (None, hub_pid)
              and json.loads(layout.config_copy.read_text())["spawner"]["start_timeout"] == 122
-             and site.output.read_text().count("Restarted with the new configuration") >= 2,
+             and site.output.read_text().count("Restarted with the new configuration") > done,
              180, "the hub to restart")
     assert site.proc.poll() is None
 
 
 def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
     """A port the fresh `up` cannot listen on (the second `up` cannot know it is taken) fails the
-    restart: the running `up` goes back to the arguments it had, the site keeps running."""
+    restart: the running `up` goes back to the configuration it ran with (not to its file, which
+    now holds the failing one), the site keeps running."""
     layout = Layout(site.data_dir)
     up_pid, proxy_pid = _pid(site, "up"), _pid(site, "proxy")
     saved, started = site.config_file.read_text(), site.output.read_text().count("CampusHub is running at")
@@ -197,13 +210,13 @@ def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
         try:
             _change_config(site, analytics={"port": port})
             second = campushub("up", "--config", str(site.config_file))
+            out = second.stdout + second.stderr
+            assert second.returncode == 1 and "was not applied" in out and "analytics.port" in out, out
+            assert "Traceback" not in out, out
+            wait_for(lambda: site.output.read_text().count("CampusHub is running at") > started, 180,
+                     "the running `up` to be back on its configuration")
         finally:
             site.config_file.write_text(saved)
-    out = second.stdout + second.stderr
-    assert second.returncode == 1 and "was not applied" in out and "analytics.port" in out, out
-    assert "Traceback" not in out, out
-    wait_for(lambda: site.output.read_text().count("CampusHub is running at") > started, 180,
-             "the running `up` to be back on its configuration")
     assert site.proc.poll() is None and _pid(site, "up") == up_pid and _pid(site, "proxy") == proxy_pid
     config = json.loads(layout.config_copy.read_text())
     assert config["analytics"]["port"] != port

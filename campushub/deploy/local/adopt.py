@@ -8,22 +8,33 @@ process whose fingerprint is unchanged and replaces the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from importlib import metadata
+from pathlib import Path
 
 from .layout import Layout
 
 # the sections of the site configuration the services read (from the copy `up` writes), besides their own
+# what a service runs: its code, and the templates, catalogs and migrations it reads
+CODE = (".py", ".html", ".json", ".yaml", ".mako")
 SERVICE_READS = ("data_dir", "install_prefix", "hub", "ui", "courses", "limits", "environments", "user_env")
 
 
+@functools.cache
 def installed_version() -> str:
+    """The version, and a digest of the code: a reinstall from a newer checkout often keeps the version."""
     try:
-        return metadata.version("campushub")
+        version = metadata.version("campushub")
     except metadata.PackageNotFoundError:
-        return "unknown"
+        version = "unknown"
+    package = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for path in sorted(p for suffix in CODE for p in package.rglob(f"*{suffix}") if "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{version} {digest.hexdigest()[:16]}"
 
 
 def fingerprint(**what) -> str:

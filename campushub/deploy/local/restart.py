@@ -87,6 +87,20 @@ def take(layout: Layout) -> dict | None:
     return data
 
 
+def keep_previous(layout: Layout, args: list[str]) -> list[str]:
+    """The arguments that bring back the configuration running now, if the next one fails.
+
+    Not the command line itself: its file is what the operator has just
+    changed. A copy of the effective configuration this `up` runs with is."""
+    saved = layout.run_dir / "previous-config.json"
+    try:
+        text = layout.config_copy.read_text()
+        _write(saved, json.loads(text))
+    except (OSError, ValueError):
+        return args
+    return ["up", "--config", str(saved), "--data-dir", str(layout.data_dir)]
+
+
 def adoption_from_env() -> Adoption | None:
     """The re-executed `up`'s instructions, taken out of the environment so no child inherits them."""
     text = os.environ.pop(ADOPT_ENV, None)
