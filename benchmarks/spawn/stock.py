@@ -135,7 +135,8 @@ class StockHub:
         self.config_file.write_text(text)
         return self.config_file
 
-    def up(self, timeout: float = 120) -> None:
+    def up(self, timeout: float = 120, poll: float = 0.2) -> None:
+        """Start it and return once its API answers through the proxy, asked every `poll` seconds."""
         self.write_config()
         # the same environment `campushub up` gives its hub (processes.start_hub)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "CAMPUSHUB_"))}
@@ -157,7 +158,7 @@ class StockHub:
                     return
             except requests.RequestException:
                 pass
-            time.sleep(0.2)
+            time.sleep(poll)
         raise RuntimeError(f"stock jupyterhub did not answer within {timeout}s; see {self.log_file}")
 
     def down(self, timeout: float = 60) -> None:
