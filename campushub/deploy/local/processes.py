@@ -154,7 +154,7 @@ def start_hub(layout: Layout, env_dir: Path | None) -> subprocess.Popen:
     env["PATH"] = with_own_bin(env.get("PATH", ""))
     if env_dir:
         env["CAMPUSHUB_ENV_DIR"] = str(env_dir)
-    cmd = [sys.executable, "-m", "jupyterhub", "-f", HUB_CONFIG]
+    cmd = [sys.executable, "-m", "campushub.deploy.local.jupyterhub_main", "-f", HUB_CONFIG]
     return _spawn(layout, "hub", cmd, env)
 
 
@@ -175,7 +175,7 @@ def wait_http(url: str, *, timeout: float, headers: dict | None = None, proc=Non
                 return
         except requests.RequestException as e:
             last = type(e).__name__
-        time.sleep(0.2)
+        time.sleep(0.05)  # `up` waits on this for the proxy and the hub: a restart's time (issue 14)
     raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f}s ({last})")
 
 
