@@ -85,7 +85,7 @@ class Lifetime:
             raise CommandError(message)
         for signum in processes.STOP_SIGNALS:
             self._handlers[signum] = signal.signal(signum, self._on_signal)
-        self._on_terminal = os.isatty(sys.stdout.fileno())  # a hung-up terminal is no terminal any more
+        self._on_terminal = _on_terminal()  # checked now: a hung-up terminal is no terminal any more
         self._handlers[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hup)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, restart.HELD)  # what came during an exec arrives now
         try:
@@ -145,7 +145,8 @@ class Lifetime:
         try:
             processes.stop_all(layout)
             sites.unregister(layout)
-            for path in (layout.up_state, layout.servers_stopped, state_file(layout), layout.pid_file("up")):
+            for path in (layout.up_state, layout.servers_stopped, state_file(layout), layout.pid_file("up"),
+                         *restart.leftovers(layout)):
                 path.unlink(missing_ok=True)
             self._lock.close()
         finally:
@@ -216,3 +217,10 @@ def _terminal_gone() -> bool:
     except OSError:
         return True
     return False
+
+
+def _on_terminal() -> bool:
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no real stdout (a test capturing it)
+        return False

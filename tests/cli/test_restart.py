@@ -265,6 +265,7 @@ def test_a_closed_terminal_stops_up_instead_of_restarting_it(tmp_path):
         wait_for(lambda: proc.poll() is not None, 90, "up to exit once its terminal is gone")
         wait_for(lambda: site_processes(hub.data_dir) == [], 30, "hub and proxy to be stopped")
         assert not list((hub.data_dir / "run").glob("*.pid"))
+        assert not list((hub.data_dir / "run").glob("*.settings"))  # what a restart would compare with
     finally:
         if master is not None:
             os.close(master)

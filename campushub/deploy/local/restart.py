@@ -101,6 +101,12 @@ def keep_previous(layout: Layout, args: list[str]) -> list[str]:
     return ["up", "--config", str(saved), "--data-dir", str(layout.data_dir)]
 
 
+def leftovers(layout: Layout) -> list[Path]:
+    """What restarts leave in run/, for the `up` that stops to remove."""
+    run = layout.run_dir
+    return [run / "previous-config.json", request_file(layout), *run.glob("restart-*"), *run.glob("*.settings")]
+
+
 def adoption_from_env() -> Adoption | None:
     """The re-executed `up`'s instructions, taken out of the environment so no child inherits them."""
     text = os.environ.pop(ADOPT_ENV, None)
