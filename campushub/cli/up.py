@@ -15,7 +15,7 @@ from ..deploy.local.environments import default_env_dir, default_env_dirs, ensur
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
 from ..deploy.local.proxy import ensure_proxy
-from ..deploy.local.spawner import cgroups
+from ..deploy.local.spawner import cgroups, private_tmp
 from ..hub.auth import bootstrap
 from ..webservice import backups
 from . import up_restart
@@ -57,9 +57,6 @@ def preflight(config: dict) -> None:
         raise CommandError("campushub up must run as root: it creates a unix account per user.")
     _unless_unlimited(config, cgroups.detect, cgroups.CgroupUnavailable, "cannot enforce resource limits: {e}.\n"
                       "Fix cgroups, or set `limits: {{allow_unlimited: true}}` in the config to run without limits.")
-    # here, not at the top: it brings JupyterHub's spawner and ORM, 1.4 s of CPU in every command
-    from ..deploy.local.spawner import private_tmp
-
     _unless_unlimited(config, private_tmp.check, private_tmp.PrivateTmpUnavailable,
                       "{e}.\nRun CampusHub as root with CAP_SYS_ADMIN (not in an unprivileged container), or set "
                       "`limits: {{allow_unlimited: true}}` to start servers with the machine's shared /tmp.")
@@ -149,29 +146,25 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             raise CommandError(str(e)) from None
         life.record(config_file=str(Path(args.config).resolve()) if args.config else None,
                     env_dir=str(env_dir) if env_dir else None, url=f"{public_url(config)}{config['hub']['base_url']}")
-        fork_servers = None
-        if forks:
-            # before the hub: its first spawns find them warm
-            steps.step("Starting the fork servers")
-            fork_servers = _start_fork_servers(config, layout, published, steps, console, life)
-            steps.advance()
         steps.step("Starting the proxy")
         if life.adoption:
             life.children.append(up_restart.keep_or_stop_proxy(layout, chp, config["hub"], steps))
         with life.starting_process():
             proxy = processes.start_proxy(layout, chp, config["hub"])
         life.children.append(proxy)
-        try:
-            processes.wait_proxy(layout, config["hub"], proxy)
-        except RuntimeError as e:
-            raise CommandError(_failed(e, layout.log_file("proxy"))) from None
         steps.advance()
         steps.step("Starting JupyterHub")
         if life.adoption:
             # only now: the old hub served while the new one was being prepared
             processes.stop(layout, "hub")
         with life.starting_process():
+            # not waiting for the proxy first: the hub retries its calls to the proxy's API
+            # (30 s), so the proxy starts while the hub imports (issue 14: restart time)
             hub = processes.start_hub(layout, env_dir)
+        try:
+            processes.wait_proxy(layout, config["hub"], proxy)
+        except RuntimeError as e:
+            raise CommandError(_failed(e, layout.log_file("proxy"))) from None
         steps.advance()
         steps.step("Waiting for JupyterHub to answer")
         try:
@@ -180,6 +173,14 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
         backups.prune_beside(layout.db_file)  # JupyterHub copied the SQLite file before a migration
         steps.advance()
+        fork_servers = None
+        if forks:
+            # once the hub answers (its imports and theirs on 2 cores made the hub 2-4 s slower),
+            # waited for at the end: they warm up while the services start; a spawn before one
+            # is warm takes the exec path
+            steps.step("Starting the fork servers")
+            fork_servers = _start_fork_servers(config, layout, published, steps, console, life)
+            steps.advance()
         for service in services:
             # after the hub: a service checks its token and reads groups from the hub as it starts
             steps.step(f"Starting {service.label}")
@@ -193,6 +194,8 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             except RuntimeError as e:
                 raise CommandError(_failed(e, layout.log_file(service.name))) from None
             steps.advance()
+        if fork_servers:
+            fork_servers.wait()  # `up` says it runs once they are warm too
     console.print(f"CampusHub is running at [bold]{public_url(config)}{config['hub']['base_url']}[/]")
     if password:
         console.print(f"Admin account [bold]{admin}[/] created. One-time password: [bold]{password}[/]")
@@ -220,7 +223,7 @@ def _say(console: Console, steps: Steps | None = None):
 
 def _start_fork_servers(config: dict, layout: Layout, published: dict, steps: Steps, console: Console,
                         life: Lifetime) -> forkservers.ForkServers | None:
-    """The default tags' fork servers, answering; one that cannot start is a warning (servers then exec)."""
+    """The default tags' fork servers, starting; one that cannot start is a warning (servers then exec)."""
     say = _say(console, steps)
     servers = forkservers.ForkServers(layout, Path(config["install_prefix"]) / "envs", say, life.starting_process,
                                       defaults=lambda: default_env_dirs(config, published_now(config)))
@@ -233,7 +236,7 @@ def _start_fork_servers(config: dict, layout: Layout, published: dict, steps: St
     except OSError as e:
         say(f"No fork servers: {e}. Servers start the usual way.", warning=True)
         return None
-    servers.start(default_env_dirs(config, published))
+    servers.launch(default_env_dirs(config, published))
     return servers
 
 

@@ -27,10 +27,10 @@ STEPS = [
     "Preparing the data dir",
     "Building the user environments",
     "Installing configurable-http-proxy",
-    "Starting the fork servers",
     "Starting the proxy",
     "Starting JupyterHub",
     "Waiting for JupyterHub to answer",
+    "Starting the fork servers",  # once the hub answers (restart time: cli/up.py)
     "Starting the analytics service",  # on unless analytics.enabled is false; no course here: no assignments
 ]
 

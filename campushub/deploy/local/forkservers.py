@@ -111,8 +111,18 @@ class ForkServers:
 
     def start(self, env_dirs: list[Path], timeout: float = READY_TIMEOUT) -> bool:
         """Start one per env dir and wait until each answers or failed; True if all answer."""
+        self.launch(env_dirs)
+        return self.wait(timeout)
+
+    def launch(self, env_dirs: list[Path]) -> None:
+        """Start one per env dir without waiting: `up` starts the hub meanwhile (a spawn before one
+        answers takes the exec path: a fork server binds its socket only once it is warm)."""
         for env_dir in env_dirs:
             self._add(Path(env_dir)).default = True
+        self._save()
+
+    def wait(self, timeout: float = READY_TIMEOUT) -> bool:
+        """Until every starting fork server answers or failed; True if all answer."""
         deadline = time.monotonic() + timeout
         while any(env.pending for env in self.envs.values()) and time.monotonic() < deadline:
             for env in self.envs.values():

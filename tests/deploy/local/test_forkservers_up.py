@@ -90,9 +90,11 @@ def _answers(hub: Hub, name: str) -> bool:
 state: dict = {}
 
 
-def test_up_starts_it_before_the_hub_and_servers_are_forked_from_it(site):
+def test_up_starts_it_once_the_hub_answers_and_servers_are_forked_from_it(site):
     out = site.output.read_text()
-    assert out.index("Starting the fork servers") < out.index("Starting JupyterHub"), out
+    # after the hub (their imports would slow its start), and warm before `up` says the site runs
+    assert out.index("Waiting for JupyterHub to answer") < out.index("Starting the fork servers"), out
+    assert out.index("Fork server of ") < out.index("CampusHub is running at"), out
     fork = wait_for(lambda: _running(site), 120, "one running fork server")  # not replacing: see below
     assert fork["env_dir"] and os.getsid(fork["pid"]) == fork["pid"]
     assert b"campushub_forkserver" in open(f"/proc/{fork['pid']}/cmdline", "rb").read()
