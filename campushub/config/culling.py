@@ -45,9 +45,9 @@ def limits_for(config: dict, groups: Iterable[str], admin: bool = False) -> Limi
 
 
 def activity_interval(config: dict) -> int:
-    """How often servers report activity to the hub and the hub reads the
-    proxy's: fresh enough that an active server is never taken for idle,
-    and a server stops within timeout + interval of its last use."""
+    """How often servers report activity to the hub: fresh enough that a
+    server in use is never taken for idle, and one left alone stops within
+    timeout + interval (+ this) of its last use."""
     culling = config["culling"]
     shortest = min([culling["timeout"], *(o["timeout"] for o in culling["groups"].values()
                                          if o.get("timeout") is not None)])

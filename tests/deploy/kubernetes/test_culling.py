@@ -56,7 +56,6 @@ def test_group_limits_reach_the_culler_in_the_hub_pod():
     # activity from the servers' reports, as often as a 2 h timeout needs; the chart's proxy settings still apply
     assert issubclass(import_item(c.JupyterHub.proxy_class), ConfigurableHTTPProxy)
     assert c.RouteActivity.route_activity is False
-    assert c.JupyterHub.last_activity_interval == 300
     assert c.CampusHubKubeSpawner.environment.get_value({})["JUPYTERHUB_ACTIVITY_INTERVAL"] == "300"
 
 
