@@ -28,6 +28,8 @@ LAYERS = {
     "campushub.content.sync": HUB,
     # what our hub services (assignments, analytics) share: database, pages, metrics
     "campushub.webservice": HUB,
+    # retention's policy, plan, archives and audit: plain files, used by both deployments' backends
+    "campushub.retention": HUB,
     "campushub.deploy": DEPLOY,
     "campushub.deploy.local": DEPLOY,
     "campushub.deploy.kubernetes": DEPLOY,

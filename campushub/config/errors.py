@@ -34,7 +34,7 @@ def line_of(doc: Any, path: list) -> int | None:
         lc = getattr(node, "lc", None)
         if isinstance(node, dict) and part not in node:
             # validation saw keys as strings; YAML may have made them 1, null, (a, b)
-            part = next((k for k in node if str(k) == part), part)
+            part = next((k for k in node if str(k) == str(part)), part)
         try:
             if isinstance(node, dict) and part in node and lc is not None:
                 line = lc.key(part)[0] + 1

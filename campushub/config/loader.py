@@ -9,6 +9,7 @@ exhaust memory or crash before validation starts.
 from __future__ import annotations
 
 import copy
+import datetime
 import sys
 from functools import lru_cache
 from importlib import resources
@@ -81,6 +82,8 @@ def _plain(node: Any) -> Any:
         return {str(k): _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
+    if isinstance(node, datetime.date):  # YAML reads an unquoted 2026-06-30 as a date
+        return node.isoformat()
     return node
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import analytics, assignments, auth_sections, culling, kubernetes_checks, resource_checks
+from . import analytics, assignments, auth_sections, culling, kubernetes_checks, resource_checks, retention
 from .errors import ConfigError, line_of
 from .units import parse_bytes
 
 
 def check(config: dict, doc: Any, path: str | None) -> None:
     def fail(key: str, message: str):
-        keys = key.split(".")
+        keys = [int(k) if k.isdigit() else k for k in key.split(".")]  # list items by index
         line = None
         while keys and line is None:  # the key itself may be absent: point at its parent
             line = line_of(doc, keys)
@@ -42,4 +42,5 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     kubernetes_checks.check(config, fail)
     assignments.check(config, fail)
     analytics.check(config, fail)
+    retention.check(config, fail)
     culling.check(config, fail)

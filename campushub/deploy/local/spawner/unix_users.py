@@ -72,5 +72,6 @@ def ensure_user(name: str, home_root: str = "/home", owner: str | None = None) -
     return entry
 
 
-def remove_user(name: str) -> None:
-    subprocess.run([_tool("userdel"), "--remove", name], capture_output=True)
+def remove_user(name: str) -> subprocess.CompletedProcess:
+    """userdel --remove; the result is returned for callers that must know it worked (retention)."""
+    return subprocess.run([_tool("userdel"), "--remove", name], capture_output=True, text=True)

@@ -1,0 +1,89 @@
+"""Carrying out a plan, and bringing a home back, with every step in the audit log.
+
+A home is deleted only after its archive was read back and matched the
+manifest, the manifest matched the home the plan measured, and nobody
+started using the home meanwhile; any other outcome keeps the home and
+says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .audit import AuditLog
+from .backend import Backend, RetentionError
+from .model import SKIP, Plan, PlanItem
+
+Step = Callable[[str, str], None]  # (user, what is happening now), for progress displays
+
+
+def _quiet(*_args) -> None:
+    pass
+
+
+def apply_plan(plan: Plan, backend: Backend, audit: AuditLog, step: Step = _quiet,
+               on_bytes: Callable[[int], None] = _quiet) -> list[dict]:
+    results = []
+    for item in plan.items:
+        if item.action == SKIP:
+            audit.record("skipped", item.user.name, why=item.why, reason=item.reason)
+            results.append({"user": item.user.name, "outcome": "skipped", "why": item.why})
+            continue
+        results.append(_retire(item, backend, audit, step, on_bytes))
+    return results
+
+
+def _retire(item: PlanItem, backend: Backend, audit: AuditLog, step: Step, on_bytes) -> dict:
+    name, home, dest = item.user.name, item.home, item.archive
+    stage = "check"
+    try:
+        busy = backend.busy(item.user)
+        if busy:
+            audit.record("skipped", name, why=busy, reason=item.reason)
+            return {"user": name, "outcome": "skipped", "why": busy}
+        stage = "archive"
+        step(name, "archiving")
+        manifest = backend.archive(item.user, home, dest, on_bytes)
+        audit.record("archived", name, archive=dest, home=home.location, files=manifest["files"],
+                     bytes=manifest["bytes"], archive_bytes=manifest["archive_bytes"],
+                     archive_sha256=manifest["archive_sha256"], rule=item.rule, reason=item.reason)
+        stage = "verify"
+        step(name, "verifying")
+        result = backend.verify(item.user, home, dest, manifest)
+        if result.ok and home.files is not None and (home.files, home.bytes) != (manifest["files"],
+                                                                                manifest["bytes"]):
+            raise RetentionError(f"the home changed since the plan: {home.files} files and {home.bytes} bytes "
+                                 f"then, {manifest['files']} files and {manifest['bytes']} bytes archived")
+        if not result.ok:
+            raise RetentionError(f"the archive did not verify: {result.reason}")
+        audit.record("verified", name, archive=dest, files=result.files, bytes=result.bytes)
+        stage = "delete"
+        busy = backend.busy(item.user)
+        if busy:
+            raise RetentionError(f"{busy} since the archive was made")
+        step(name, "deleting")
+        backend.delete(item.user, home, manifest)
+        audit.record("deleted", name, home=home.location, archive=dest)
+        return {"user": name, "outcome": "deleted", "archive": dest, "files": manifest["files"],
+                "bytes": manifest["bytes"]}
+    except (RetentionError, OSError) as e:
+        why = str(e) if isinstance(e, RetentionError) else f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
+        audit.record("failed", name, step=stage, why=why, archive=dest, home_kept=True)
+        return {"user": name, "outcome": "failed", "step": stage, "why": why, "archive": dest}
+
+
+def restore(name: str, backend: Backend, audit: AuditLog, archive: str | None = None,
+            force: bool = False) -> dict:
+    if archive is None:
+        found = backend.archives(name)
+        if not found:
+            raise RetentionError(f"no archive of {name} found; give one with --archive FILE")
+        archive = found[-1]
+    try:
+        result = backend.restore(name, archive, force)
+    except (RetentionError, OSError) as e:
+        why = str(e) if isinstance(e, RetentionError) else f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
+        audit.record("failed", name, step="restore", why=why, archive=archive)
+        raise RetentionError(why) from None
+    audit.record("restored", name, archive=archive, **result)
+    return {"user": name, "archive": archive, **result}

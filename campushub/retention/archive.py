@@ -1,0 +1,164 @@
+"""Writing a home into a tarball, with a manifest of every entry beside it.
+
+The format (format version in MANIFEST_FORMAT): a gzip-compressed PAX tar
+whose first member is "." (the home itself), then every entry below it,
+relative to the home; symbolic links are stored as links, hard links as
+separate files, sockets and devices are left out and named in the
+manifest. Modification times are kept to the nanosecond in a PAX "mtime"
+record (tar's own field holds whole seconds). The manifest
+(<archive>.manifest.json) lists each entry with its type, mode, mtime and,
+for files, size and sha256, plus the totals and the archive's own sha256,
+so verify.py can prove the archive holds exactly what the home held.
+
+Python's tarfile and gzip do the format; this module adds reading the home
+without following links, the manifest, and the durable publish. zstd would
+compress faster, but no zstd library is among our dependencies and gzip is
+what any machine can open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import tarfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .durable import publish, write_text
+from .walk import Entry, Totals, entries
+
+MANIFEST_FORMAT = "campushub-retention/1"
+SUFFIX = ".tar.gz"
+_SAFE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+CHUNK = 1 << 20
+
+
+def archive_stem(user: str) -> str:
+    """A file name for a hub user: the name itself when it is plain, else a
+    readable part and a hash, so two names never share archives."""
+    if _SAFE.fullmatch(user):
+        return user
+    readable = re.sub(r"[^a-z0-9._-]+", "-", user.lower()).strip("-._")[:40] or "user"
+    return f"{readable}-{hashlib.sha256(user.encode('utf-8')).hexdigest()[:8]}"
+
+
+def stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def archive_name(user: str, when: datetime) -> str:
+    return f"{archive_stem(user)}-{stamp(when)}{SUFFIX}"
+
+
+def manifest_path(archive: Path) -> Path:
+    return archive.with_name(archive.name + ".manifest.json")
+
+
+class _Hashing:
+    """A write-only file that hashes and counts what passes through it."""
+
+    def __init__(self, f):
+        self.f, self.sha, self.size = f, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.f.write(data)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def tell(self) -> int:
+        return self.size
+
+
+def _mtime(st: os.stat_result) -> str:
+    seconds, ns = divmod(st.st_mtime_ns, 10**9)
+    return f"{seconds}.{ns:09d}"
+
+
+def _info(entry: Entry, kind: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(entry.name)
+    st = entry.st
+    info.mode = stat.S_IMODE(st.st_mode)
+    info.mtime = st.st_mtime_ns // 10**9
+    info.pax_headers = {"mtime": _mtime(st)}
+    info.uid, info.gid = st.st_uid, st.st_gid
+    info.type = {"dir": tarfile.DIRTYPE, "file": tarfile.REGTYPE, "symlink": tarfile.SYMTYPE,
+                 "fifo": tarfile.FIFOTYPE}[kind]
+    if kind == "symlink":
+        info.linkname = os.readlink(entry.path)
+    if kind == "file":
+        info.size = st.st_size
+    return info
+
+
+class _HashingReader:
+    def __init__(self, f, sha):
+        self.f, self.sha = f, sha
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.sha.update(data)
+        return data
+
+
+def _add_file(tar: tarfile.TarFile, entry: Entry, info: tarfile.TarInfo) -> str:
+    # O_NOFOLLOW: the entry was a file when listed; if it has become a link
+    # since, this fails instead of archiving the link's target.
+    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_ino != entry.st.st_ino:
+            raise OSError(f"{entry.path} changed while it was archived")
+        sha = hashlib.sha256()
+        tar.addfile(info, _HashingReader(f, sha))
+    return sha.hexdigest()
+
+
+def write_archive(root: Path, dest: Path, user: str,
+                  progress: Callable[[int], None] | None = None) -> dict:
+    """Archive the tree at `root` into `dest` (+ its manifest); returns the
+    manifest. Nothing carries the final names until both are on disk."""
+    partial = dest.with_name(dest.name + ".partial")
+    totals, listing, skipped = Totals(), {}, []
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            out = _Hashing(raw)
+            with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as tar:
+                for entry in entries(root):
+                    kind = entry.kind
+                    totals.add(kind, entry.st.st_size)
+                    if kind is None:
+                        skipped.append(entry.name)
+                        continue
+                    info = _info(entry, kind)
+                    item = {"type": kind, "mode": info.mode, "mtime": info.pax_headers["mtime"]}
+                    if kind == "file":
+                        item["size"] = info.size
+                        item["sha256"] = _add_file(tar, entry, info)
+                        if progress:
+                            progress(info.size)
+                    else:
+                        tar.addfile(info)
+                        if kind == "symlink":
+                            item["target"] = info.linkname
+                    listing[entry.name] = item
+        publish(partial, dest)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    manifest = {
+        "format": MANIFEST_FORMAT, "user": user, "source": str(root),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": totals.files, "dirs": totals.dirs, "symlinks": totals.symlinks, "bytes": totals.bytes,
+        "skipped": skipped, "archive": dest.name, "archive_bytes": out.size,
+        "archive_sha256": out.sha.hexdigest(), "entries": listing,
+    }
+    write_text(manifest_path(dest), json.dumps(manifest, indent=0, sort_keys=True))
+    return manifest

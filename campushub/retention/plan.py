@@ -1,0 +1,29 @@
+"""The retention plan: the one function both `plan` (to show) and `apply` (to carry out) call."""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import datetime
+
+from .archive import archive_name
+from .backend import Backend
+from .model import ARCHIVE, SKIP, Person, Plan, PlanItem
+from .policy import select
+
+
+def make_plan(people: list[Person], config: dict, backend: Backend, now: datetime) -> Plan:
+    archive_dir = config["retention"]["archive_dir"]
+    plan = Plan(now, archive_dir, backend.name)
+    for person, rule, reason in select(people, config, now):
+        home = backend.home(person)
+        item = PlanItem(person, rule, reason, home, ARCHIVE)
+        if archive_dir:
+            item.archive = posixpath.join(archive_dir, archive_name(person.name, now))
+        if not home.exists:
+            item.action, item.why = SKIP, "no home to archive"
+        else:
+            busy = "their server is running" if person.running else backend.busy(person)
+            if busy:
+                item.action, item.why = SKIP, busy
+        plan.items.append(item)
+    return plan
