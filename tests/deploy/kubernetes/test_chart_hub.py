@@ -2,8 +2,8 @@
 JupyterHub 4.4.0 chart's own files/hub/jupyterhub_config.py runs on the
 rendered values of every example (merged over the chart's defaults, as helm
 puts them in the hub's Secret), then our hub.extraConfig, as the hub pod
-runs them. It checks that what the chart set first (its proxy, culler,
-KubeSpawner settings) and ours fit together, and that chart_spawner.py,
+runs them. It checks that what the chart set first (its proxy, KubeSpawner
+settings) and ours fit together, that our idle culler replaces the chart's, and that chart_spawner.py,
 which the pod tests use to stand in for the chart, builds the same pods.
 
 No hub and no cluster: only the configuration files run (KubeSpawner with
@@ -127,9 +127,10 @@ def test_the_charts_hub_config_then_ours(example, tmp_path, monkeypatch):
     assert hub.db_url == "postgresql://hub:pw@db.example/hub"  # from the Secret, over the chart's none
     assert c.ConfigurableHTTPProxy.should_start is False  # the chart's proxy pod stays the proxy
     assert any(p.endswith("campushub/hub/templates") for p in hub.template_paths)
-    # the chart's idle culler, service and role, is still there beside our services
-    assert "jupyterhub-idle-culler" in {s["name"] for s in hub.services}
-    assert "jupyterhub-idle-culler" in {r["name"] for r in hub.load_roles}
+    # the chart's idle culler is off (render/cluster.py): ours runs in its place, with its own role
+    services = {s["name"] for s in hub.services}
+    assert "campushub-idle-culler" in services and "jupyterhub-idle-culler" not in services
+    assert "jupyterhub-idle-culler" not in {r["name"] for r in hub.load_roles}
     assert c.CampusHubKubeSpawner.site_config["kubernetes"]["namespace"] == c.KubeSpawner.namespace
 
 
