@@ -102,3 +102,22 @@ def test_the_culler_installs_the_hook_from_its_config_file(monkeypatch):
     hook = app.cull_arbiter_hook
     assert isinstance(hook, arbiter.Arbiter)
     assert hook.rules == json.loads(entry["environment"][command.RULES_ENV])
+
+
+def test_named_servers_get_their_owners_limits_too():
+    ana = _user("ana", ["analysts"])
+    ana["servers"]["gpu"] = {**_server("ana"), "name": "gpu", "full_name": "ana/gpu", "url": "/user/ana/gpu/"}
+    hook = _hook(GROUPS, Listing([ana]))
+    server = ana["servers"]["gpu"]
+    assert asyncio.run(hook(inactive=timedelta(seconds=3600), server=server)) is False
+    assert asyncio.run(hook(inactive=timedelta(seconds=7200), server=server)) is True
+
+
+def test_a_hub_that_cannot_list_its_users_gets_no_server_culled():
+    async def failing():
+        raise ConnectionError("hub down")
+
+    hook = _hook(GROUPS, failing)
+    # the culler logs the error for that user and stops nothing of theirs this round
+    with pytest.raises(ConnectionError):
+        asyncio.run(hook(inactive=timedelta(days=1), server=_server("ann")))
