@@ -114,9 +114,11 @@ def adoption_from_env() -> Adoption | None:
         return None
     try:
         adoption = Adoption(**json.loads(text))
-        os.fstat(adoption.lock_fd)
+        held, lock = os.fstat(adoption.lock_fd), Layout(Path(adoption.data_dir)).up_lock.stat()
     except (ValueError, TypeError, OSError):
         return None
+    if (held.st_dev, held.st_ino) != (lock.st_dev, lock.st_ino):
+        return None  # not the lock an `up` handed on: start as any `up` does
     os.set_inheritable(adoption.lock_fd, False)
     return adoption
 

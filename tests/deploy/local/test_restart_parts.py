@@ -1,0 +1,91 @@
+"""The parts of an in-place restart of `campushub up` that need no hub
+(deploy/local/restart.py, adopt.py, processes.py); the restart itself runs
+for real in tests/cli/test_restart.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+from campushub.deploy.local import adopt, processes, restart
+from campushub.deploy.local.layout import Layout
+
+from ...harness import wait_for
+
+
+def _layout(tmp_path) -> Layout:
+    layout = Layout(tmp_path)
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    return layout
+
+
+def test_a_request_is_taken_once_and_a_malformed_one_is_dropped(tmp_path):
+    layout = _layout(tmp_path)
+    request = restart.ask(layout, ["up", "--config", "/etc/campushub/site.yaml"])
+    assert oct(restart.request_file(layout).stat().st_mode & 0o777) == "0o600"
+    assert restart.take(layout) == {"id": request, "args": ["up", "--config", "/etc/campushub/site.yaml"]}
+    assert restart.take(layout) is None
+    for bad in ({"id": "x", "args": "up --config f"}, {"id": "../../x", "args": ["up"]}, [1, 2], "text"):
+        restart.request_file(layout).write_text(json.dumps(bad))
+        assert restart.take(layout) is None
+        assert not restart.request_file(layout).exists()
+
+
+def test_only_the_lock_an_up_handed_on_is_adopted(tmp_path, monkeypatch):
+    layout = _layout(tmp_path)
+    with open(layout.up_lock, "a") as lock, open(tmp_path / "other", "a") as other:
+        for fd, adopted in ((lock.fileno(), True), (other.fileno(), False)):
+            monkeypatch.setenv(restart.ADOPT_ENV, json.dumps(
+                {"data_dir": str(tmp_path), "lock_fd": fd, "request": "abc", "previous": ["up"], "args": ["up"]}))
+            adoption = restart.adoption_from_env()
+            assert (adoption is not None) is adopted
+            assert restart.ADOPT_ENV not in os.environ  # no child inherits it
+            if adoption:
+                assert adoption.request == "abc" and not os.get_inheritable(fd)
+
+
+def test_going_back_uses_the_configuration_that_ran_not_the_file(tmp_path):
+    layout = _layout(tmp_path)
+    assert restart.keep_previous(layout, ["up", "--config", "/x.yaml"]) == ["up", "--config", "/x.yaml"]
+    layout.config_copy.write_text(json.dumps({"hub": {"port": 8000}}))
+    args = restart.keep_previous(layout, ["up", "--config", "/x.yaml"])
+    assert args == ["up", "--config", str(layout.run_dir / "previous-config.json"), "--data-dir", str(tmp_path)]
+    layout.config_copy.write_text(json.dumps({"hub": {"port": 9000}}))  # the next restart's
+    assert json.loads((layout.run_dir / "previous-config.json").read_text()) == {"hub": {"port": 8000}}
+    assert layout.run_dir / "previous-config.json" in restart.leftovers(layout)
+
+
+def test_a_port_our_kept_process_holds_is_not_in_the_way(tmp_path):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        hub = {"ip": "127.0.0.1", "port": port, "hub_port": port, "proxy_api_port": port}
+        assert len(processes.busy_ports(hub, include_proxy=True)) == 3
+        assert processes.busy_ports(hub, include_proxy=True, ours=hub) == []
+        moved = {**hub, "proxy_api_port": port + 1}  # another port than the kept proxy's: checked
+        assert processes.busy_ports(hub, include_proxy=True, ours=moved) == [
+            f"hub.proxy_api_port 127.0.0.1:{port} (Address already in use)"]
+
+
+def test_the_proxy_is_replaced_only_when_its_own_settings_change(tmp_path):
+    layout = _layout(tmp_path)
+    hub = {"ip": "127.0.0.1", "port": 8000, "hub_port": 8081, "proxy_api_port": 8001, "base_url": "/",
+           "https": {"cert": None, "key": None}}
+    chp = ["/usr/bin/node", "/opt/chp"]
+    assert processes.proxy_changed(layout, chp, hub) is False  # no record (an older CampusHub): kept...
+    assert adopt.recorded(layout, "proxy")  # ...and recorded from now on
+    assert processes.proxy_changed(layout, chp, {**hub}) is False
+    assert processes.proxy_changed(layout, chp, {**hub, "port": 8443}) is True
+    assert processes.proxy_changed(layout, ["/usr/bin/node", "/opt/chp-5.3"], hub) is True
+
+
+def test_an_adopted_child_is_reaped(tmp_path):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(7)
+    child = adopt.Adopted(pid)
+    wait_for(lambda: child.poll() is not None, 10, "the child to be reaped")
+    assert child.returncode == 7
+    assert adopt.Adopted(1).poll() == -1  # not our child: gone for our purposes
