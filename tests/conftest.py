@@ -128,6 +128,18 @@ def analytics_site(tmp_path_factory):
         yield found
 
 
+# Bulk import (tests/hub/people, tests/browser/test_people_import.py) adds hundreds of people and
+# groups: a hub of its own, so the shared hub's user listings stay as other tests expect them.
+PEOPLE_PREFIX = "chp" + TEST_PREFIX[3:]
+
+
+@pytest.fixture(scope="session")
+def people_hub(tmp_path_factory):
+    with running(Hub.create(tmp_path_factory.mktemp("people-hub"), {"spawner": {"user_prefix": PEOPLE_PREFIX}}),
+                 PEOPLE_PREFIX) as h:
+        yield h
+
+
 @pytest.fixture(scope="session")
 def postgres():
     from .postgres import Postgres

@@ -19,6 +19,7 @@ from . import logscrub, merge, services
 from .auth import Deployment, configure_identity
 from .cookies import allow_partitioned
 from .culling import activity as culling_activity
+from .people import setup as people
 from .policy.spawner import named_server_limit_for
 from .roles import load_roles
 
@@ -41,6 +42,7 @@ def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] =
     _starts(c, config["spawner"], spawner_section)
     _embedding(c, config, spawner_section)
     _ui(c, config["ui"])
+    people.configure(c)  # bulk users and groups: API, admin page, display names
     culling_activity.apply(c, config, spawner_section)
 
 
