@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .audit import AuditLog
-from .backend import Backend, RetentionError
+from .backend import Backend, RetentionError, explain
 from .model import SKIP, Plan, PlanItem
 
 Step = Callable[[str, str], None]  # (user, what is happening now), for progress displays
@@ -46,7 +46,9 @@ def _retire(item: PlanItem, backend: Backend, audit: AuditLog, step: Step, on_by
         manifest = backend.archive(item.user, home, dest, on_bytes)
         audit.record("archived", name, archive=dest, home=home.location, files=manifest["files"],
                      bytes=manifest["bytes"], archive_bytes=manifest["archive_bytes"],
-                     archive_sha256=manifest["archive_sha256"], rule=item.rule, reason=item.reason)
+                     archive_sha256=manifest["archive_sha256"], rule=item.rule, reason=item.reason,
+                     # what a backend needs to bring the home back (a deleted claim's spec on Kubernetes)
+                     **({"claim": manifest["claim"]} if manifest.get("claim") else {}))
         stage = "verify"
         step(name, "verifying")
         result = backend.verify(item.user, home, dest, manifest)
@@ -62,12 +64,12 @@ def _retire(item: PlanItem, backend: Backend, audit: AuditLog, step: Step, on_by
         if busy:
             raise RetentionError(f"{busy} since the archive was made")
         step(name, "deleting")
-        backend.delete(item.user, home, manifest)
-        audit.record("deleted", name, home=home.location, archive=dest)
+        note = backend.delete(item.user, home, manifest)
+        audit.record("deleted", name, home=home.location, archive=dest, **({"note": note} if note else {}))
         return {"user": name, "outcome": "deleted", "archive": dest, "files": manifest["files"],
-                "bytes": manifest["bytes"]}
-    except (RetentionError, OSError) as e:
-        why = str(e) if isinstance(e, RetentionError) else f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
+                "bytes": manifest["bytes"], "why": note or ""}
+    except Exception as e:  # noqa: BLE001  whatever went wrong, the home stays and the log says so
+        why = explain(e)
         audit.record("failed", name, step=stage, why=why, archive=dest, home_kept=True)
         return {"user": name, "outcome": "failed", "step": stage, "why": why, "archive": dest}
 
@@ -82,7 +84,7 @@ def restore(name: str, backend: Backend, audit: AuditLog, archive: str | None = 
     try:
         result = backend.restore(name, archive, force)
     except (RetentionError, OSError) as e:
-        why = str(e) if isinstance(e, RetentionError) else f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
+        why = explain(e)
         audit.record("failed", name, step="restore", why=why, archive=archive)
         raise RetentionError(why) from None
     audit.record("restored", name, archive=archive, **result)

@@ -20,6 +20,13 @@ class RetentionError(RuntimeError):
     """A step could not be taken; the message says why, in one line, for the audit log and the operator."""
 
 
+def explain(error: Exception) -> str:
+    """One line for the operator and the audit log."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error) or type(error).__name__
+
+
 class Backend(Protocol):
     name: str  # "local", "kubernetes": shown in plans and the audit log
 

@@ -19,10 +19,11 @@ import tarfile
 from pathlib import Path, PurePosixPath
 
 from .archive import CHUNK
+from .backend import RetentionError
 from .verify import KIND
 
 
-class ExtractError(RuntimeError):
+class ExtractError(RetentionError):
     pass
 
 
@@ -53,6 +54,9 @@ def _place(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, dirs: list
         shutil.rmtree(path)
     if kind == "dir":
         path.mkdir(mode=0o700, exist_ok=True)
+        # writable while it is filled (a restore over a home with a read-only
+        # folder); its own mode is set once everything is in it
+        os.chmod(path, 0o700)
         dirs.append((path, member))
         return 0
     if kind == "symlink":

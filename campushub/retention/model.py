@@ -46,10 +46,11 @@ class Home:
     files: int | None = None  # None: not known without reading the volume
     bytes: int | None = None
     dirs: int | None = None
+    capacity: str | None = None  # what the volume was sized for (a claim's request), when files/bytes are unknown
 
     def to_json(self) -> dict:
         return {"location": self.location, "exists": self.exists, "files": self.files, "bytes": self.bytes,
-                "dirs": self.dirs}
+                "dirs": self.dirs, "capacity": self.capacity}
 
 
 @dataclass

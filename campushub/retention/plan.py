@@ -12,7 +12,8 @@ from .policy import select
 
 
 def make_plan(people: list[Person], config: dict, backend: Backend, now: datetime) -> Plan:
-    archive_dir = config["retention"]["archive_dir"]
+    # a backend may keep archives elsewhere than this machine's path (a Job's archive volume)
+    archive_dir = getattr(backend, "archive_dir", None) or config["retention"]["archive_dir"]
     plan = Plan(now, archive_dir, backend.name)
     for person, rule, reason in select(people, config, now):
         home = backend.home(person)

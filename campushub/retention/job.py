@@ -1,0 +1,73 @@
+"""`python -m campushub.retention.job`: one retention step on plain paths, for a
+Kubernetes Job (the home claim and the archive volume mounted in a pod) or
+an operator's shell. Prints one JSON line with the result; exits 0 when the
+step succeeded, 1 when it did not (the line says why).
+
+    archive ROOT DEST --user NAME   write DEST and DEST.manifest.json
+    verify DEST                     read DEST back against its manifest
+    restore ARCHIVE ROOT [--force]  verify, then extract into ROOT as this process's user
+    measure ROOT                    files, dirs, symlinks and bytes under ROOT
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .archive import write_archive
+from .backend import RetentionError, explain
+from .extract import extract
+from .verify import load_manifest, verify
+from .walk import measure
+
+
+def _restore(archive: Path, root: Path, force: bool) -> dict:
+    checked = verify(archive, load_manifest(archive))
+    if not checked.ok:
+        raise RetentionError(f"{archive.name} did not verify, nothing restored: {checked.reason}")
+    if any(root.iterdir()) and not force:
+        raise RetentionError(f"{root} is not empty; give --force to write the archive over it")
+    return {"ok": True, **extract(archive, root)}
+
+
+def run(argv: list[str]) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m campushub.retention.job")
+    steps = parser.add_subparsers(dest="step", required=True)
+    a = steps.add_parser("archive")
+    a.add_argument("root", type=Path)
+    a.add_argument("dest", type=Path)
+    a.add_argument("--user", required=True)
+    v = steps.add_parser("verify")
+    v.add_argument("dest", type=Path)
+    r = steps.add_parser("restore")
+    r.add_argument("archive", type=Path)
+    r.add_argument("root", type=Path)
+    r.add_argument("--force", action="store_true")
+    m = steps.add_parser("measure")
+    m.add_argument("root", type=Path)
+    args = parser.parse_args(argv)
+    if args.step == "archive":
+        args.dest.parent.mkdir(parents=True, exist_ok=True)
+        manifest = write_archive(args.root, args.dest, args.user)
+        return {"ok": True, **{k: v for k, v in manifest.items() if k != "entries"}}
+    if args.step == "verify":
+        return verify(args.dest).to_json()
+    if args.step == "restore":
+        return _restore(args.archive, args.root, args.force)
+    return {"ok": True, **asdict(measure(args.root))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result = run(sys.argv[1:] if argv is None else argv)
+    except (RetentionError, OSError, ValueError) as e:
+        result = {"ok": False, "reason": explain(e)}
+    print(json.dumps(result, sort_keys=True), flush=True)
+    return 0 if result.get("ok") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
