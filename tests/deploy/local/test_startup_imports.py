@@ -1,9 +1,14 @@
-"""What `campushub up` imports before the hub answers (issue 14: restart time at 10,000 users)."""
+"""How `campushub up` starts the hub (issue 14: restart time and the users API at 10,000 users)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
+
+from campushub.deploy.local import processes
+from campushub.deploy.local.layout import Layout
 
 
 def _imported(*args: str) -> tuple[set[str], str]:
@@ -26,3 +31,10 @@ def test_the_private_tmp_check_imports_no_jupyterhub():
     names, _ = _imported("-c", "from campushub.deploy.local.spawner import private_tmp; private_tmp.check()")
     assert "campushub.deploy.local.forkserver.mounts" in names
     assert not {n for n in names if n.split(".")[0] in ("jupyterhub", "sqlalchemy", "alembic")}
+
+
+def test_the_hub_up_runs_freezes_what_it_holds_since_its_start(hub):
+    pid = processes.read_pid(Layout(hub.data_dir), "hub")
+    assert b"campushub.deploy.local.jupyterhub_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    froze = re.findall(r"Froze (\d+) objects held since the start", (hub.data_dir / "logs" / "hub.log").read_text())
+    assert froze and int(froze[-1]) > 10_000  # modules, config, ORM: what every full collection walked
