@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from jupyterhub.services.auth import HubOAuthenticated
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from ..i18n import N_, negotiate, translate
 
@@ -104,6 +105,18 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def prefix(self) -> str:
         """This service's URL prefix, e.g. /services/assignments/."""
         return self.settings["service_prefix"]
+
+    # -- waiting off the loop ---------------------------------------------------------
+    # A service has one event loop: a big course's queries or a slow hub answer
+    # on it would hold up every other person's page meanwhile.
+
+    async def off_loop(self, fn, *args):
+        """fn(*args) in a worker thread (a store query, a synchronous hub lookup)."""
+        return await IOLoop.current().run_in_executor(None, fn, *args)
+
+    async def learners(self, course: str) -> list[str]:
+        """The course's learners group; asking the hub (when not cached) waits, so not on the loop either."""
+        return await self.off_loop(self.people.learners, course)
 
     # -- language ----------------------------------------------------------------
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from tornado.ioloop import IOLoop
-
 from ...i18n import N_
 from ...webservice import handler
 from ...webservice.handler import NotFound
@@ -50,14 +48,6 @@ class BaseHandler(handler.BaseHandler):
     def require_admin(self) -> None:
         if not self.is_admin():
             self.fail(403, ADMINS_ONLY)
-
-    async def off_loop(self, fn, *args):
-        """fn(*args) in a worker thread: a big course's queries must not hold up every other page and batch."""
-        return await IOLoop.current().run_in_executor(None, fn, *args)
-
-    async def learners(self, course: str) -> list[str]:
-        """The course's learners group; asking the hub (when not cached) waits, so not on the loop either."""
-        return await self.off_loop(self.people.learners, course)
 
     def show(self, template: str, tables: list[Table], filename: str, **ctx) -> None:
         """The page, or with ?csv=NAME that table as CSV (the same cells the page shows)."""

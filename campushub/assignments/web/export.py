@@ -11,9 +11,9 @@ from .tutor_access import TutorPage
 
 class GradesCsvHandler(TutorPage):
     @web.authenticated
-    def get(self, course: str):
+    async def get(self, course: str):
         self.tutor_course(course)
-        text = csv_text(self.store.export_rows(course, self.people.learners(course)))
+        text = csv_text(await self.off_loop(self.store.export_rows, course, await self.learners(course)))
         # Excel reads a CSV without a byte order mark in the machine's legacy
         # code page (Shift_JIS in Japan), garbling names: ?excel=1 adds one.
         if self.get_argument("excel", "") == "1":

@@ -28,9 +28,14 @@ def course_url(prefix: str, course: str) -> str:
     return f"{prefix}course/{quote(course, safe='')}/"
 
 
+def assignment_books(store, course: str, learners: list[str]) -> list[tuple[dict, list[dict]]]:
+    """(assignment, gradebook rows) for each of the course's assignments: run off the loop (BaseHandler.off_loop)."""
+    return [(a, store.gradebook(a["id"], learners)) for a in store.assignments(course)]
+
+
 class CourseHandler(BaseHandler):
     @web.authenticated
-    def get(self, course: str):
+    async def get(self, course: str):
         role = self.require_role(course, "tutor", "learner")
         title = course_title(self, course)
         if role == "learner":
@@ -38,10 +43,9 @@ class CourseHandler(BaseHandler):
                        "rows": learner_rows(self, course)}
             self.render("my_assignments.html", sections=[section])
             return
-        learners = self.people.learners(course)
+        learners = await self.learners(course)
         rows = []
-        for a in self.store.assignments(course):
-            book = self.store.gradebook(a["id"], learners)
+        for a, book in await self.off_loop(assignment_books, self.store, course, learners):
             rows.append({"assignment": a, "url": f"{course_url(self.prefix, course)}a/{quote(a['name'], safe='')}/",
                          "due": dues.utc_text(a["due"]), "due_iso": dues.iso(a["due"]),
                          "relative": dues.relative(a["due"], self._),

@@ -66,10 +66,10 @@ class MyAssignmentsHandler(BaseHandler):
 
 class AssignmentHandler(TutorPage):
     @web.authenticated
-    def get(self, course: str, name: str):
+    async def get(self, course: str, name: str):
         role = self.require_role(course, "tutor", "learner")
         if role == "tutor":
-            render_gradebook(self, course, self.assignment_or_404(course, name))
+            await render_gradebook(self, course, self.assignment_or_404(course, name))
             return
         assignment = self.assignment_or_404(course, name, released_only=True)
         versions = self.store.versions(assignment["id"], self.user_name)

@@ -36,14 +36,14 @@ def select(rows: list[dict], name: str) -> list[dict]:
     return [row for row in rows if FILTERS[name](row)] if name else list(rows)
 
 
-def render_gradebook(page: TutorPage, course: str, assignment: dict) -> None:
+async def render_gradebook(page: TutorPage, course: str, assignment: dict) -> None:
     """Render the gradebook for ``assignment``. The caller has checked the
     tutor role: web/learner.py's AssignmentHandler serves the shared address
     and calls this for tutors."""
     chosen = page.get_argument("filter", "")
     if chosen not in FILTERS and chosen != "":
         page.fail(400, BAD_FILTER, filter=chosen[:40])
-    rows = page.store.gradebook(assignment["id"], page.people.learners(course))
+    rows = await page.off_loop(page.store.gradebook, assignment["id"], await page.learners(course))
     counts = summarise(rows)
     shown = select(rows, chosen)
     page.render(

@@ -60,7 +60,8 @@ class SubmissionHandler(TutorPage):
                               "submitted": path in submitted, "grades": grades[path]})
         here = self.version_url(course, name, learner, version["number"])
         # One gradebook read (constant queries) lets tutors go on to the next learner to grade.
-        following = next_to_grade(self.store.gradebook(assignment["id"], self.people.learners(course)), learner)
+        rows = await self.off_loop(self.store.gradebook, assignment["id"], await self.learners(course))
+        following = next_to_grade(rows, learner)
         latest = versions[-1]["number"] if versions else version["number"]
         # Belt and braces with the iframe's sandbox: no inline script on this page at all.
         self.add_header("Content-Security-Policy", "script-src 'self'; object-src 'none'; base-uri 'none'")

@@ -5,48 +5,18 @@ with an Event and fails without the fix (the other request times out)."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import pytest
 import requests
 
+from ...webservice.held import answered_meanwhile as held_meanwhile
+from ...webservice.held import held
 from .service import AnalyticsService, execution
 
 
-@contextmanager
-def held(owner, name: str, only=lambda *args: True):
-    """owner.name held until released (calls for which ``only`` is false pass through): (entered, release)."""
-    real, entered, release = getattr(owner, name), threading.Event(), threading.Event()
-
-    def hold(*args):
-        if only(*args):
-            entered.set()
-            assert release.wait(60), "the test never released the held call"
-        return real(*args)
-
-    setattr(owner, name, hold)
-    try:
-        yield entered, release
-    finally:
-        release.set()
-        setattr(owner, name, real)
-
-
 def answered_meanwhile(service, events, slow_request):
-    """While ``slow_request`` (in a thread) is in the held call, ann's own page is answered; then the
-    call is released and the slow request's response returned."""
-    (entered, release), slow = events, {}
-    thread = threading.Thread(target=lambda: slow.setdefault("r", slow_request()))
-    thread.start()
-    try:
-        assert entered.wait(30), "the slow request never reached the held call"
-        other = service.session("ann").get(service.url + "learners/ann", timeout=10)
-        assert other.status_code == 200 and "r" not in slow
-    finally:
-        release.set()
-        thread.join(60)
-    return slow["r"]
+    """ann's own page is answered while ``slow_request`` is held."""
+    return held_meanwhile(events, slow_request,
+                          lambda: service.session("ann").get(service.url + "learners/ann", timeout=10))
 
 
 @pytest.fixture
