@@ -123,7 +123,7 @@ def release_config(config: dict) -> Config:
 
 def spawner(config: dict, c: Config, username: str, groups: list[str], accept_language: str | None = None):
     """Must run inside an event loop: KubeSpawner starts its API client there."""
-    user = SimpleNamespace(name=username, id=1, url=f"/user/{username}/",
+    user = SimpleNamespace(name=username, id=1, url=f"/user/{username}/", admin=False,
                            groups=[SimpleNamespace(name=g) for g in groups], spawners={})
     out = CampusHubKubeSpawner(_mock=True, user=user, hub=Hub(), config=c, namespace=config["kubernetes"]["namespace"])
     headers = {"Accept-Language": accept_language} if accept_language else {}

@@ -16,7 +16,7 @@ from campushub.hub.policy.types import Choice
 
 def make_spawner(config: dict, username: str = "learner", **traits) -> KubeSpawner:
     """Must run inside an event loop: KubeSpawner starts its API client there."""
-    user = SimpleNamespace(name=username, id=1, url=f"/user/{username}/")
+    user = SimpleNamespace(name=username, id=1, url=f"/user/{username}/", admin=False)
     return KubeSpawner(_mock=True, user=user, hub=Hub(), namespace=config["kubernetes"]["namespace"], **traits)
 
 

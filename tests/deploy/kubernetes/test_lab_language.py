@@ -27,7 +27,7 @@ PLUGIN = "@jupyterlab/translation-extension:plugin"
 
 def pod(accept_language: str | None, **traits) -> dict:
     async def build():
-        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[], spawners={})
+        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[], spawners={}, admin=False)
         spawner = CampusHubKubeSpawner(_mock=True, user=user, hub=Hub(), namespace="campushub",
                                        site_config=validate({}), **traits)
         headers = {"Accept-Language": accept_language} if accept_language else {}

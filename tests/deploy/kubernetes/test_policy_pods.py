@@ -43,7 +43,7 @@ SITE = validate({
 
 def pod(groups: list[str], options: dict) -> dict:
     async def build():
-        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[SimpleNamespace(name=g) for g in groups],
+        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", admin=False, groups=[SimpleNamespace(name=g) for g in groups],
                                spawners={})
         spawner = CampusHubKubeSpawner(_mock=True, user=user, hub=Hub(), namespace="campushub", site_config=SITE)
         spawner.check_and_apply(options)

@@ -72,7 +72,7 @@ def test_the_spawner_checks_before_kubespawner_starts(monkeypatch):
     monkeypatch.setattr(KubeSpawner, "_start", kubespawner_start)
 
     async def go():
-        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[], spawners={})
+        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[], spawners={}, admin=False)
         spawner = CampusHubKubeSpawner(_mock=True, user=user, hub=Hub(), namespace="campushub", storage_pvc_ensure=True)
         spawner.load_state({"pvc_name": "claim-kim", "kubespawner_version": "7.1.0"})
 
