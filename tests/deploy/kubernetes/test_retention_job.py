@@ -1,0 +1,91 @@
+"""The retention Jobs (deploy/kubernetes/retention_job.py), built without a
+cluster and checked against the Kubernetes API's own schema with
+kubernetes-validate in strict mode, for the oldest Kubernetes the chart
+supports and the newest the validator knows. No cluster runs here: nothing
+is sent anywhere."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+from campushub.deploy.kubernetes.retention_job import ARCHIVE, HOME, POD_SECURITY, job, job_name, recreated_claim
+
+from .chart import KUBERNETES_VERSIONS
+
+CLAIM_VOLUME = {"claim": "campushub-archives"}
+NAME = "kim.lee-uni-1a2b3c4d-20260101T000000Z.tar.gz"
+BUCKET = {"csi": {"driver": "gcsfuse.csi.storage.gke.io", "volume_attributes": {"bucketName": "uni-archives"}}}
+
+
+def build(action: str, volume: dict = CLAIM_VOLUME, **extra) -> dict:
+    manifest = job(action, user="kim.lee@uni", claim="claim-kim-2elee-40uni", archive=NAME,
+                   image="registry.example.org/campushub-hub:abc", namespace="campushub", volume=volume,
+                   stamp="20260101T000000Z", timeout=3600, **extra)
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(manifest, version, strict=True)
+    return manifest
+
+
+def mounts(manifest: dict) -> dict[str, dict]:
+    spec = manifest["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    return {m["mountPath"]: {**m, "volume": volumes[m["name"]]} for m in spec["containers"][0]["volumeMounts"]}
+
+
+@pytest.mark.parametrize("volume", [CLAIM_VOLUME, BUCKET], ids=["claim", "bucket"])
+def test_archive_reads_the_home_and_writes_only_the_archive(volume):
+    m = mounts(build("archive", volume))
+    assert m[HOME]["readOnly"] and m[HOME]["volume"]["persistentVolumeClaim"] == {
+        "claimName": "claim-kim-2elee-40uni", "readOnly": True}
+    assert not m[ARCHIVE]["readOnly"]
+    source = m[ARCHIVE]["volume"].get("persistentVolumeClaim") or m[ARCHIVE]["volume"]["csi"]
+    assert source["readOnly"] is False
+
+
+@pytest.mark.parametrize("action", ["verify", "restore"])
+def test_verify_and_restore_never_write_the_archive(action):
+    m = mounts(build(action, BUCKET))
+    assert m[ARCHIVE]["readOnly"] and m[ARCHIVE]["volume"]["csi"]["readOnly"] is True
+    assert m[ARCHIVE]["volume"]["csi"]["volumeAttributes"] == {"bucketName": "uni-archives"}
+    # only a restore writes the home
+    assert m[HOME]["readOnly"] is (action == "verify")
+
+
+def test_the_job_runs_as_the_person_never_as_root_once_and_says_what_it_is():
+    manifest = build("restore", force=True)
+    pod = manifest["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"] == POD_SECURITY and POD_SECURITY["runAsUser"] == 1000
+    assert POD_SECURITY["runAsGroup"] == 100 and POD_SECURITY["runAsNonRoot"]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert pod["automountServiceAccountToken"] is False and pod["restartPolicy"] == "Never"
+    assert manifest["spec"]["backoffLimit"] == 0 and manifest["spec"]["activeDeadlineSeconds"] == 3600
+    assert container["command"][-1] == "campushub.retention.job"
+    assert container["args"] == ["restore", f"{ARCHIVE}/{NAME}", HOME, "--force"]
+    assert manifest["metadata"]["annotations"]["hub.jupyter.org/username"] == "kim.lee@uni"
+    archive = build("archive")["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert archive == ["archive", HOME, f"{ARCHIVE}/{NAME}", "--user", "kim.lee@uni"]
+    assert build("verify")["spec"]["template"]["spec"]["containers"][0]["args"] == ["verify", f"{ARCHIVE}/{NAME}"]
+
+
+def test_job_names_are_valid_and_distinct():
+    long_claim = "claim-" + "x" * 200
+    names = {job_name(a, c, s) for a in ("archive", "verify") for c in ("claim-a", long_claim)
+             for s in ("20260101T000000Z", "20260101T000001Z")}
+    assert len(names) == 8
+    assert all(len(n) <= 63 and n[-1].isalnum() for n in names)
+    with pytest.raises(ValueError):
+        build("delete")
+
+
+def test_recreated_claim_is_the_one_kubespawner_made():
+    saved = {"name": "claim-kim", "storage": "10Gi", "access_modes": ["ReadWriteOnce"], "storage_class": "fast",
+             "labels": {"component": "singleuser-storage", "hub.jupyter.org/username": "kim"},
+             "annotations": {"hub.jupyter.org/username": "kim"}}
+    claim = recreated_claim(saved, "campushub")
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(claim, version, strict=True)
+    assert claim["metadata"]["name"] == "claim-kim" and claim["spec"]["storageClassName"] == "fast"
+    assert claim["metadata"]["labels"]["component"] == "singleuser-storage"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
