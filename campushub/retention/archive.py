@@ -91,7 +91,7 @@ def _info(entry: Entry, kind: str) -> tarfile.TarInfo:
     info.type = {"dir": tarfile.DIRTYPE, "file": tarfile.REGTYPE, "symlink": tarfile.SYMTYPE,
                  "fifo": tarfile.FIFOTYPE}[kind]
     if kind == "symlink":
-        info.linkname = os.readlink(entry.path)
+        info.linkname = entry.readlink()
     if kind == "file":
         info.size = st.st_size
     return info
@@ -110,7 +110,7 @@ class _HashingReader:
 def _add_file(tar: tarfile.TarFile, entry: Entry, info: tarfile.TarInfo) -> str:
     # O_NOFOLLOW: the entry was a file when listed; if it has become a link
     # since, this fails instead of archiving the link's target.
-    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    fd = entry.open(os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_ino != entry.st.st_ino:

@@ -1,7 +1,11 @@
 """A home as a list of entries, read without following any symbolic link.
 
 The owner of a home chose its links: following one would archive (or count)
-files of someone else, such as a link to /etc/shadow read as root.
+files of someone else, such as a link to /etc/shadow read as root. Folders
+are opened one by one relative to their parent (O_NOFOLLOW, the inode
+compared with the listing), and entries are opened relative to their
+folder: a folder swapped for a link while the walk runs makes the walk
+fail instead of leading it out of the home.
 """
 
 from __future__ import annotations
@@ -13,36 +17,55 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = {stat.S_IFDIR: "dir", stat.S_IFREG: "file", stat.S_IFLNK: "symlink", stat.S_IFIFO: "fifo"}
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
 @dataclass(frozen=True)
 class Entry:
     name: str  # relative to the root, "." for the root itself
-    path: Path
+    path: Path  # for messages; opening goes through dir_fd and base
     st: os.stat_result
+    dir_fd: int | None = None  # the open parent folder (None: the root, by its path)
+    base: str = ""  # the entry's own name in that folder
 
     @property
     def kind(self) -> str | None:
         """dir, file, symlink or fifo; None for what a tarball cannot carry (sockets, devices)."""
         return KINDS.get(stat.S_IFMT(self.st.st_mode))
 
+    def open(self, flags: int) -> int:
+        """An fd of this entry, never through a link; valid while the walk is at this entry."""
+        if self.dir_fd is None:
+            return os.open(self.path, flags | os.O_NOFOLLOW)
+        return os.open(self.base, flags | os.O_NOFOLLOW, dir_fd=self.dir_fd)
+
+    def readlink(self) -> str:
+        return os.readlink(self.base, dir_fd=self.dir_fd) if self.dir_fd is not None else os.readlink(self.path)
+
 
 def entries(root: Path) -> Iterator[Entry]:
     """The root, then everything below it, parents before children, in name order
     (so two walks of an unchanged tree give the same sequence)."""
-    yield Entry(".", root, os.lstat(root))
-    yield from _below(root, "")
+    top = Entry(".", root, os.lstat(root))
+    yield top
+    if top.kind == "dir":
+        yield from _below(top, "")
 
 
-def _below(directory: Path, prefix: str) -> Iterator[Entry]:
-    with os.scandir(directory) as it:
-        found = sorted(it, key=lambda e: e.name)
-    for item in found:
-        name = prefix + item.name
-        entry = Entry(name, Path(item.path), item.stat(follow_symlinks=False))
-        yield entry
-        if entry.kind == "dir":
-            yield from _below(entry.path, name + "/")
+def _below(folder: Entry, prefix: str) -> Iterator[Entry]:
+    fd = folder.open(_DIR_FLAGS)
+    try:
+        if os.fstat(fd).st_ino != folder.st.st_ino:
+            raise OSError(f"{folder.path} was replaced while it was read")
+        with os.scandir(fd) as it:
+            found = sorted((item.name, item.stat(follow_symlinks=False)) for item in it)
+        for base, st in found:
+            entry = Entry(prefix + base, folder.path / base, st, fd, base)
+            yield entry
+            if entry.kind == "dir":
+                yield from _below(entry, entry.name + "/")
+    finally:
+        os.close(fd)
 
 
 @dataclass

@@ -124,3 +124,22 @@ def test_archive_names_are_safe_and_distinct():
     from datetime import datetime
 
     assert archive_name("ann", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)) == "ann-20261201T080000Z.tar.gz"
+
+
+def test_a_folder_swapped_for_a_link_mid_walk_stops_the_walk(tmp_path):
+    """The attack: while root archives a home, its owner replaces a folder
+    with a link to a folder of someone else's, hoping to get it archived (and
+    restored to them later)."""
+    from campushub.retention.walk import entries
+
+    home, elsewhere = tmp_path / "home", tmp_path / "root-only"
+    (home / "a").mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "secret").write_text("not theirs")
+    walk = entries(home)
+    assert next(walk).name == "."
+    assert next(walk).name == "a"  # listed as a folder...
+    os.rmdir(home / "a")
+    os.symlink(elsewhere, home / "a")  # ...then swapped before the walk goes in
+    with pytest.raises(OSError):
+        list(walk)
