@@ -60,7 +60,8 @@ async def run_import(handler, data: bytes, *, dry_run: bool, sync_groups: bool) 
     return {
         "dry_run": dry_run,
         "summary": plan.summary(steps, problems),
-        "lines": [{"line": s.line, "username": s.username, "outcome": s.outcome, "changes": s.details}
+        "lines": [{"line": s.line, "username": s.username, "outcome": s.outcome, "changes": s.english(),
+                   "change_sources": [{"source": source, "params": params} for source, params in s.details]}
                   for s in steps],
         "errors": [problem_json(p) for p in problems],
     }
@@ -70,8 +71,9 @@ def problem_json(problem: Problem) -> dict:
     return {"line": problem.line, "message": problem.english(), "source": problem.source, "params": problem.params}
 
 
-def translated(lang: str, error: dict) -> str:
-    return translate(lang, error["source"], **error["params"])
+def translated(lang: str, message: dict) -> str:
+    """An error or a change of the result ({source, params}) in `lang`."""
+    return translate(lang, message["source"], **message["params"])
 
 
 def export(handler) -> str:

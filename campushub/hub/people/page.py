@@ -51,8 +51,11 @@ class ImportPageHandler(_Page):
             except FileProblem as e:
                 problem = self._line(e.problem)
         if result:
+            lang = self._language()
             for error in result["errors"]:
-                error["text"] = core.translated(self._language(), error)
+                error["text"] = core.translated(lang, error)
+            for line in result["lines"]:
+                line["changes"] = [core.translated(lang, change) for change in line["change_sources"]]
         self.finish(await self.render_template(TEMPLATE, result=result, problem=problem,
                                                pasted=pasted if len(pasted) < 100_000 else "",
                                                dry_run=dry_run, sync_groups=sync_groups))

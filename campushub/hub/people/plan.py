@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from ...i18n import N_
 from .csvfile import Problem, Row
 
+ADMIN_SET = N_("admin: {value}")
+NAME_SET = N_("display name: {name}")
 DUPLICATE = N_("\"{username}\" is already on line {first}: give each person one line.")
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -38,7 +40,11 @@ class Step:
     add_groups: tuple[str, ...] = ()
     remove_groups: tuple[str, ...] = ()
     display_name: str | None = None  # the new name, when it changes
-    details: list[str] = field(default_factory=list)
+    # what changes, as (English source, placeholders) for the page to translate; "+group" / "-group" as is
+    details: list[tuple[str, dict]] = field(default_factory=list)
+
+    def english(self) -> list[str]:
+        return [source.format(**params) for source, params in self.details]
 
     @property
     def outcome(self) -> str:
@@ -69,15 +75,16 @@ def _step(row: Row, current: Person | None, sync_groups: bool) -> Step:
     now = current or Person()
     if row.admin is not None and row.admin != now.admin:
         step.admin = row.admin
-        step.details.append(f"admin: {str(row.admin).lower()}")
+        step.details.append((ADMIN_SET, {"value": str(row.admin).lower()}))
     if row.groups is not None:
         step.add_groups = tuple(g for g in row.groups if g not in now.groups)
         if sync_groups:
             step.remove_groups = tuple(sorted(now.groups - set(row.groups)))
-        step.details += [f"+{g}" for g in step.add_groups] + [f"-{g}" for g in step.remove_groups]
+        step.details += [("+{group}", {"group": g}) for g in step.add_groups]
+        step.details += [("-{group}", {"group": g}) for g in step.remove_groups]
     if row.display_name is not None and row.display_name != now.display_name:
         step.display_name = row.display_name
-        step.details.append(f"display name: {row.display_name}")
+        step.details.append((NAME_SET, {"name": row.display_name}))
     return step
 
 

@@ -14,7 +14,7 @@ def no_problem(line, name):
 
 
 def outcomes(steps):
-    return {s.username: (s.outcome, s.details) for s in steps}
+    return {s.username: (s.outcome, s.english()) for s in steps}
 
 
 def test_new_people_are_created_and_existing_ones_only_gain_what_the_file_adds():
