@@ -173,6 +173,8 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             raise CommandError(_failed(e, layout.log_file("hub"))) from None
         backups.prune_beside(layout.db_file)  # JupyterHub copied the SQLite file before a migration
         steps.advance()
+        if life.adoption:
+            up_restart.stop_unwanted(layout, config, forks, steps.say)
         fork_servers = None
         if forks:
             # once the hub answers (its imports and theirs on 2 cores made the hub 2-4 s slower),

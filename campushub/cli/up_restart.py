@@ -18,7 +18,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..deploy.local import adopt, pids, processes, restart
+from ..deploy.local import adopt, hub_services_local, pids, processes, restart
+from ..deploy.local.forkserver_state import PREFIX
 from ..deploy.local.layout import Layout
 from . import hub_api
 from .main import CommandError
@@ -187,6 +188,18 @@ def keep_or_stop_service(service, config: dict, layout: Layout, env_dir, say) ->
     say(f"restarting {service.label}: its settings or CampusHub changed")
     processes.stop(layout, service.name)
     return None
+
+
+def stop_unwanted(layout: Layout, config: dict, forks: bool, say) -> None:
+    """What ran before this restart and the new configuration turns off: a service, the fork servers."""
+    for service in hub_services_local.SERVICES:
+        if not service.wanted(config) and processes.stop(layout, service.name):
+            say(f"stopped {service.label}: the configuration turns it off")
+    if not forks:
+        stopped = [path.stem for path in sorted(layout.run_dir.glob(f"{PREFIX}*.pid"))
+                   if processes.stop(layout, path.stem, timeout=5)]
+        if stopped:
+            say(f"stopped the fork servers ({len(stopped)}): spawner.fork_server is off; their servers keep running")
 
 
 def start_service(service, config: dict, layout: Layout, env_dir):

@@ -223,6 +223,22 @@ def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
     assert requests.get(f"{site.url}/hub/api/", timeout=10).status_code == 200
 
 
+def test_a_service_turned_off_is_stopped_and_on_again_started(site):
+    analytics = _pid(site, "analytics")
+    _change_config(site, analytics={"enabled": False})
+    second = campushub("up", "--config", str(site.config_file), env={**os.environ, "COLUMNS": "300"})
+    assert second.returncode == 0 and "stopped the analytics service" in second.stdout, second.stdout + second.stderr
+    assert _pid(site, "analytics") is None and not _alive(analytics)
+    _change_config(site, analytics={"enabled": True})
+    second = campushub("up", "--config", str(site.config_file))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert _pid(site, "analytics") not in (None, analytics)
+
+
+def _alive(pid: int) -> bool:
+    return pids.start_time(pid) is not None
+
+
 def test_a_changed_proxy_setting_restarts_the_proxy_with_a_warning(site):
     user = f"{TEST_PREFIX}restart"
     token = site.user_token(user)
