@@ -153,3 +153,31 @@ def _effective(site) -> dict:
     from campushub.config import load
 
     return load(site["config_file"])
+
+
+def test_a_running_server_keeps_its_home(hub, site):
+    """Running, per the hub: the server is started through the REST API and left running during apply."""
+    name = "ret-run"
+    assert hub.api("POST", f"users/{name}").status_code in (201, 409)
+    hub.api("POST", "groups/ret-running")
+    hub.api("POST", "groups/ret-running/users", json={"users": [name]})
+    config = {**site["config"], "retention": {**site["config"]["retention"], "rules": [{"group": "ret-running"}]}}
+    config_file = site["work"] / "running.yaml"
+    config_file.write_text(json.dumps(config))
+    try:
+        assert hub.api("POST", f"users/{name}/server").status_code in (201, 202)
+        wait_for(lambda: hub.server_ready(name), 180, f"{name}'s server to be ready")
+        home = _home(name)
+        (home / "work.txt").write_text("in progress")
+        r = campushub("retention", "plan", "--json", "--config", str(config_file))
+        items = json.loads(r.stdout)["items"]
+        assert [(i["user"], i["action"], i["why"]) for i in items] == [(name, "skip", "their server is running")]
+        r = campushub("retention", "apply", "--yes", "--config", str(config_file))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert (home / "work.txt").read_text() == "in progress"
+        assert not list(site["archive"].glob("ret-run-*"))
+    finally:
+        hub.api("DELETE", f"users/{name}/server")
+        wait_for(lambda: not hub.api("GET", f"users/{name}").json().get("servers"), 120, f"{name}'s server to stop")
+        hub.api("DELETE", f"users/{name}")
+        subprocess.run(["userdel", "--remove", unix_name(name, TEST_PREFIX)], capture_output=True)
