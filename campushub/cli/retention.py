@@ -110,7 +110,10 @@ def _backend(args, config: dict, layout, api: HubAPI):
     if args.target == "kubernetes":
         from ..deploy.kubernetes.retention_pvcs import KubernetesHomes  # its client is the kubernetes extra's
 
-        return KubernetesHomes(config, audit_path(layout.data_dir))
+        try:
+            return KubernetesHomes(config, audit_path(layout.data_dir))
+        except RetentionError as e:  # no cluster to reach: one line, as any other setup problem
+            raise CommandError(str(e)) from None
     from ..deploy.local.retention_homes import LocalHomes
 
     spawner = config["spawner"]
@@ -126,7 +129,10 @@ def _setup(args):
 
 def _make_plan(args, config, api, backend, audit: AuditLog, console: Console):
     with console.status("Reading people from the hub and measuring their homes..."):
-        plan = make_plan(_people(api), config, backend, datetime.now(UTC))
+        try:
+            plan = make_plan(_people(api), config, backend, datetime.now(UTC))
+        except RetentionError as e:  # e.g. the Kubernetes API refused a listing
+            raise CommandError(str(e)) from None
     totals = plan.to_json()["totals"]
     audit.record("plan", None, command=args.retention_command, backend=backend.name,
                  users=[i.user.name for i in plan.items], **totals)

@@ -32,9 +32,13 @@ def check(config: dict, fail: Callable[[str, str], None]) -> None:
             elif not config["courses"][course].get("ends"):
                 fail(f"{key}.course", f"courses.{course}.ends is not set; give the course its end date")
     archive_dir = section["archive_dir"]
-    if section["enabled"] and not archive_dir:
+    volume = section["kubernetes"]["archive_volume"]
+    if volume.get("claim") and volume.get("csi"):
+        fail("retention.kubernetes.archive_volume", "has both claim and csi; keep the one the archives are on")
+    if section["enabled"] and not archive_dir and not (volume.get("claim") or volume.get("csi")):
         fail("retention.archive_dir", "retention is enabled but has nowhere to put archives; "
-             "set archive_dir to a folder outside the homes")
+             "set archive_dir to a folder outside the homes (on Kubernetes: "
+             "retention.kubernetes.archive_volume)")
     if archive_dir:
         homes = posixpath.normpath(config["spawner"]["home_root"])
         inside = posixpath.normpath(archive_dir)

@@ -17,10 +17,12 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio import config as kube_config
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from ...retention.backend import RetentionError
+
 SPAWNED_CLAIMS = "component=singleuser-storage"  # the label KubeSpawner gives the claims it makes
 
 
-class ClusterError(Exception):
+class ClusterError(RetentionError):
     """The API refused or could not be reached; the message says which call and why."""
 
 

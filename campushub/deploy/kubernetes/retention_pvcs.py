@@ -21,9 +21,11 @@ restore can make it again before a restore Job extracts into it.
 from __future__ import annotations
 
 import asyncio
+import atexit
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from ...config.errors import ConfigError
 from ...retention.audit import AuditLog
 from ...retention.backend import RetentionError
 from ...retention.model import Home, Person
@@ -63,22 +65,30 @@ class KubernetesHomes:
     name = "kubernetes"
     archive_dir = jobs.ARCHIVE  # archives' paths are where the Jobs mount the archive volume
 
-    def __init__(self, config: dict, audit: AuditLog | None = None, cluster: Cluster | None = None,
+    def __init__(self, config: dict, audit: AuditLog | str | Path | None = None, cluster: Cluster | None = None,
                  poll: float = steps.POLL):
         settings = config["retention"]["kubernetes"]
-        self.volume, self.timeout = settings["archive_volume"], settings["job_timeout"]
+        self.volume = {k: v for k, v in settings["archive_volume"].items() if v}
+        if not self.volume:
+            raise ConfigError("is not set: give the claim (claim: NAME) or bucket (csi: {driver: ...}) the "
+                              "retention Jobs write archives to", key="retention.kubernetes.archive_volume")
+        self.timeout = settings["job_timeout"]
+        audit = AuditLog(audit) if isinstance(audit, (str, Path)) else audit
         self.namespace, self.release = config["kubernetes"]["namespace"], config["kubernetes"]["release"]
         self.config, self.audit, self.poll = config, audit, poll
         self._loop = asyncio.new_event_loop()
         self.cluster = cluster or self._run(Cluster.connect(self.namespace))
+        atexit.register(self.close)  # the CLI never closes its backend: the API client's session ends here
         self._image: str | None = None
 
     def _run(self, coro):
         return self._loop.run_until_complete(coro)
 
     def close(self) -> None:
-        self._run(self.cluster.close())
-        self._loop.close()
+        if not self._loop.is_closed():
+            self._run(self.cluster.close())
+            self._loop.close()
+        atexit.unregister(self.close)
 
     # -- finding homes -------------------------------------------------------------------------------------
     def _claims_of(self, name: str) -> list[dict]:

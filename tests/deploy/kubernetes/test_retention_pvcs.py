@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from campushub.config import ConfigError, validate
 from campushub.deploy.kubernetes.retention_job import ARCHIVE
 from campushub.deploy.kubernetes.retention_pvcs import KubernetesHomes
 from campushub.retention import apply as engine
@@ -34,11 +35,10 @@ FINISHED = "finished-2025"
 
 
 def site(tmp_path: Path) -> dict:
-    return {"retention": {"enabled": True, "archive_dir": ARCHIVE, "except_groups": ["staff"],
-                          "rules": [{"group": FINISHED}],
-                          "kubernetes": {"archive_volume": {"claim": "campushub-archives"}, "job_timeout": 600}},
-            "kubernetes": {"namespace": "campushub", "release": "campushub"}, "courses": {},
-            "data_dir": str(tmp_path / "data")}
+    # archive_dir unset: on Kubernetes the archive volume alone says where archives go
+    return validate({"retention": {"enabled": True, "except_groups": ["staff"], "rules": [{"group": FINISHED}],
+                                   "kubernetes": {"archive_volume": {"claim": "campushub-archives"}}},
+                     "data_dir": str(tmp_path / "data")})
 
 
 def fill_home(home: Path) -> None:
@@ -75,6 +75,20 @@ def world(tmp_path):
     backend = KubernetesHomes(config, audit, cluster=cluster, poll=0)
     yield cluster, config, audit, backend
     backend.close()
+
+
+def test_the_archive_volume_is_a_claim_or_a_bucket_not_both():
+    with pytest.raises(ConfigError, match="retention.kubernetes.archive_volume: has both claim and csi"):
+        validate({"retention": {"kubernetes": {"archive_volume": {
+            "claim": "archives", "csi": {"driver": "gcsfuse.csi.storage.gke.io"}}}}})
+    with pytest.raises(ConfigError, match="retention.archive_dir: retention is enabled but has nowhere"):
+        validate({"retention": {"enabled": True}})
+
+
+def test_without_an_archive_volume_nothing_starts(tmp_path):
+    config = validate({"retention": {"archive_dir": "/srv/archive"}})
+    with pytest.raises(ConfigError, match="retention.kubernetes.archive_volume: is not set"):
+        KubernetesHomes(config, cluster=FakeCluster(tmp_path))
 
 
 def people(*names: str, running: tuple[str, ...] = ()) -> list[Person]:
