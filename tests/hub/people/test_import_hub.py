@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 import requests
@@ -127,3 +128,18 @@ def test_a_learner_token_is_refused(people_hub):
     assert r.status_code == 403
     assert requests.get(f"{people_hub.url}/hub/api/{EXPORT}", headers=headers, timeout=30).status_code == 403
     assert people_hub.api("GET", "users/learner020").json()["admin"] is False
+
+
+def test_a_hub_elsewhere_by_url_and_token(people_hub, tmp_path):
+    """As against a Kubernetes hub: its public address (through the proxy) and an automation token."""
+    out = tmp_path / "remote.csv"
+    no_token = campushub("users", "export", str(out), "--url", people_hub.url,
+                         env={**os.environ, "CAMPUSHUB_API_TOKEN": ""})
+    assert no_token.returncode == 2 and "--url needs a token: set CAMPUSHUB_API_TOKEN" in no_token.stderr
+    assert not out.exists()
+    env = {**os.environ, "CAMPUSHUB_API_TOKEN": people_hub.api_token}
+    done = campushub("users", "export", str(out), "--url", people_hub.url + "/", env=env)
+    assert done.returncode == 0, done.stderr
+    assert rows(out.read_text())["learner002"]["groups"] == "cohort26"
+    wrong = campushub("users", "export", "--url", people_hub.url, env={**os.environ, "CAMPUSHUB_API_TOKEN": "nope"})
+    assert wrong.returncode == 2 and "the token was refused" in wrong.stderr and not wrong.stdout
