@@ -71,8 +71,8 @@ def hand_over(args, layout: Layout, console: Console, bootstrap) -> int:
         raise CommandError("the running campushub up exited meanwhile: run `campushub up` again.")
     result = _follow(layout, request, console)
     if not result.get("ok"):
-        raise CommandError(f"the new configuration was not applied: {result.get('error')}. "
-                           "The running CampusHub went back to its configuration before.")
+        back = " The running CampusHub went back to its configuration before." if result.get("went_back") else ""
+        raise CommandError(f"the new configuration was not applied: {result.get('error')}.{back}")
     console.print(f"The hub restarted with the new configuration at [bold]{result.get('url')}[/]; "
                   f"{result.get('servers', 0)} user server(s) kept running.")
     if password:

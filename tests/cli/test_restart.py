@@ -212,6 +212,7 @@ def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
             second = campushub("up", "--config", str(site.config_file))
             out = second.stdout + second.stderr
             assert second.returncode == 1 and "was not applied" in out and "analytics.port" in out, out
+            assert "went back to its configuration before" in out, out
             assert "Traceback" not in out, out
             wait_for(lambda: site.output.read_text().count("CampusHub is running at") > started, 180,
                      "the running `up` to be back on its configuration")

@@ -141,7 +141,7 @@ def fall_back(adoption: Adoption | None, error: str) -> None:
     """After a failed restart, go back to the arguments from before (once), and tell the second `up`."""
     if adoption is None or not adoption.previous:
         return
-    report(adoption.data_dir, adoption.request, ok=False, error=error)
+    report(adoption.data_dir, adoption.request, ok=False, error=error, went_back=True)
     print(f"The new configuration failed ({error}); going back to the one before.", flush=True)
     reexec(Path(adoption.data_dir), adoption.lock_fd, adoption.previous, None, None)
 
