@@ -89,3 +89,20 @@ def test_an_adopted_child_is_reaped(tmp_path):
     wait_for(lambda: child.poll() is not None, 10, "the child to be reaped")
     assert child.returncode == 7
     assert adopt.Adopted(1).poll() == -1  # not our child: gone for our purposes
+
+
+def test_a_service_is_replaced_when_its_settings_or_campushub_change(tmp_path, monkeypatch):
+    from campushub.cli import up_restart
+    from campushub.config import validate
+    from campushub.deploy.local.hub_services_local import ANALYTICS
+
+    layout = _layout(tmp_path)
+    config = validate({"data_dir": str(tmp_path), "hub": {"hub_port": 8081, "proxy_api_port": 8001},
+                       "analytics": {"port": 8765}})
+    first = up_restart._service_print(ANALYTICS, config, layout, None)
+    assert up_restart._service_print(ANALYTICS, config, layout, None) == first
+    other = {**config, "analytics": {**config["analytics"], "retention_days": 7}}
+    assert up_restart._service_print(ANALYTICS, other, layout, None) != first  # its own section
+    assert up_restart._service_print(ANALYTICS, {**config, "policies": "another"}, layout, None) == first  # not read
+    monkeypatch.setattr(adopt, "installed_version", lambda: "0.2.0 0123456789abcdef")
+    assert up_restart._service_print(ANALYTICS, config, layout, None) != first  # another CampusHub
