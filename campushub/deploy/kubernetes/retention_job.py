@@ -3,9 +3,9 @@ KubeSpawner's make_pod builds a pod): plain manifests the API takes as they
 are and kubernetes-validate checks offline.
 
 One Job per step and home claim. `archive` mounts the claim read-only and
-the archive volume writable; `verify` is a fresh pod that reads both back
-read-only, so what is checked is what the storage returns, not what one
-pod's page cache holds; `restore` mounts the archive read-only and the
+the archive volume writable; `verify` is a fresh pod that reads the archive
+back (read-only) against its manifest, so what is checked is what the
+storage returns, not what one pod's page cache holds; `restore` mounts the archive read-only and the
 (re)created claim writable. Each runs the same Python as a local site
 (campushub.retention.job) in the hub image, which has
 CampusHub, as the person's own server would: uid 1000, group users (100),
@@ -66,6 +66,9 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     if action not in ACTIONS:
         raise ValueError(f"unknown retention step {action!r}")
     writes_home = action == "restore"
+    # verify reads the archive against its manifest only: without the home
+    # it may run on any node, even while a ReadWriteOnce claim is elsewhere
+    uses_home = action != "verify"
     name = job_name(action, claim, stamp)
     labels = {**LABELS, ACTION_LABEL: action}
     annotations = {USER_ANNOTATION: user, CLAIM_ANNOTATION: claim}
@@ -77,17 +80,18 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
         "name": "retention", "image": image, "imagePullPolicy": "IfNotPresent",
         "command": ["python", "-I", "-m", "campushub.retention.job"], "args": args,
         "env": [{"name": "HOME", "value": "/tmp"}, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
-        "volumeMounts": [{"name": "home", "mountPath": HOME, "readOnly": not writes_home},
+        "volumeMounts": [*([{"name": "home", "mountPath": HOME, "readOnly": not writes_home}] if uses_home else []),
                          {"name": "archive", "mountPath": ARCHIVE, "readOnly": action != "archive"},
                          {"name": "tmp", "mountPath": "/tmp"}],
         "resources": RESOURCES, "securityContext": CONTAINER_SECURITY,
-        # the step's result, one JSON object, read back from the pod's status
+        # a failed step's last lines show in `kubectl describe` too (the result is read from the log)
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }
     pod_spec = {
         "restartPolicy": "Never", "automountServiceAccountToken": False, "enableServiceLinks": False,
         "securityContext": POD_SECURITY, "containers": [container],
-        "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": claim, "readOnly": not writes_home}},
+        "volumes": [*([{"name": "home", "persistentVolumeClaim": {"claimName": claim, "readOnly": not writes_home}}]
+                      if uses_home else []),
                     archive_volume(volume, read_only=action != "archive"),
                     {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
     }
