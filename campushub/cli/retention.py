@@ -105,7 +105,12 @@ def _people(api: HubAPI) -> list[Person]:
 
 def _backend(args, config: dict, layout, api: HubAPI):
     def running(name: str) -> bool:
-        return Person.from_api(api.get(f"users/{quote(name, safe='')}")).running
+        try:
+            return Person.from_api(api.get(f"users/{quote(name, safe='')}")).running
+        except requests.HTTPError as e:
+            if e.response is not None and e.response.status_code == 404:
+                return False  # no such hub user (any more): no server of theirs can run
+            raise
 
     if args.target == "kubernetes":
         from ..deploy.kubernetes.retention_pvcs import KubernetesHomes  # its client is the kubernetes extra's

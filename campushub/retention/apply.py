@@ -83,7 +83,7 @@ def restore(name: str, backend: Backend, audit: AuditLog, archive: str | None = 
         archive = found[-1]
     try:
         result = backend.restore(name, archive, force)
-    except (RetentionError, OSError) as e:
+    except Exception as e:  # noqa: BLE001  logged as failed, reported in one line
         why = explain(e)
         audit.record("failed", name, step="restore", why=why, archive=archive)
         raise RetentionError(why) from None
