@@ -20,7 +20,12 @@ def admin(people_hub):
 
 @pytest.fixture(scope="module")
 def learner(people_hub, admin):
-    return make_user(people_hub, admin, "pagelearner")
+    """Imported first, then signs up with a password and is approved: the account is theirs, groups waiting."""
+    r = people_hub.api("POST", "campushub/users/import", data=b"username,groups\npagelearner,imported-group\n")
+    assert r.json()["summary"]["created"] == 1
+    user = make_user(people_hub, admin, "pagelearner")
+    assert people_hub.api("GET", "users/pagelearner").json()["groups"] == ["imported-group"]
+    return user
 
 
 def exists(hub, name: str) -> bool:
