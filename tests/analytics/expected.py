@@ -42,12 +42,17 @@ def course_notebooks(runs, course: str, notebooks: dict[str, str]) -> list[list[
 
 
 def course_progress(runs, course: str, learners, notebooks: dict[str, str]) -> list[list[str]]:
-    """learner, notebook, cells_run, cells_total, for each learner and each notebook anyone ran."""
-    ran = sorted({r.notebook for r in runs if r.course == course})
+    """learner, notebook, cells_run, cells_total, for each learner and each notebook two or more of the
+    learners ran; a notebook only one of them ran is that learner's row only."""
+    ran = {}
+    for r in runs:
+        if r.course == course and r.learner in learners:
+            ran.setdefault(r.notebook, set()).add(r.learner)
     return [[learner, notebook, str(len({r.cell for r in runs if (r.learner, r.course, r.notebook) ==
                                          (learner, course, notebook)})),
              str(len(cell_ids(course, notebooks[notebook])))]
-            for learner in sorted(learners) for notebook in ran]
+            for learner in sorted(learners) for notebook in sorted(ran)
+            if len(ran[notebook]) > 1 or learner in ran[notebook]]
 
 
 def learner_notebooks(runs, learner: str, courses: set[str] | None) -> list[list[str]]:

@@ -89,26 +89,36 @@ def course_notebooks(connection: Connection, course: str, learners: list[str] | 
 
 
 def course_progress(connection: Connection, course: str, learners: list[str]) -> list[dict]:
-    """A row per learner and notebook of the course, also where the learner ran nothing yet."""
-    orders = by_notebook(connection.execute(select(N.c.notebook, N.c.cells)
-                                            .where(N.c.course == course, only(learners, N))))
+    """A row per learner and notebook of the course, also where the learner ran nothing yet; but a notebook
+    only one of the learners has (reported or run) is a row of that learner's only. Each learner may add up
+    to records.MAX_NOTEBOOKS notebooks of their own to a course: as a row for every learner, one learner's
+    invented notebooks made a 200-learner course's table 200 times longer. A notebook a second learner has
+    is a row for everybody, as before."""
     wanted = sorted(set(learners))
+    if not wanted:
+        return []
+    reports = connection.execute(select(N.c.user, N.c.notebook, N.c.cells)
+                                 .where(N.c.course == course, only(learners, N))).all()
+    orders = by_notebook((notebook, cells) for _, notebook, cells in reports)
+    holders: dict[str, set] = defaultdict(set)
+    for user, notebook, _ in reports:
+        holders[notebook].add(user)
     rows = connection.execute(
         select(E.c.user, E.c.notebook, E.c.cell, func.max(E.c.time))
         .where(E.c.course == course, E.c.notebook.is_not(None), E.c.user.in_(wanted))
-        .group_by(E.c.user, E.c.notebook, E.c.cell)).all() if wanted else []
+        .group_by(E.c.user, E.c.notebook, E.c.cell)).all()
     ran: dict[tuple[str, str], set] = defaultdict(set)
     last: dict[tuple[str, str], object] = {}
     for user, notebook, cell, time in rows:
+        holders[notebook].add(user)  # the same notebooks as course_notebooks
         ran[user, notebook].add(cell)
         last[user, notebook] = max(last.get((user, notebook), utc(time)), utc(time))
-    run = connection.execute(select(E.c.notebook).distinct().where(E.c.course == course, E.c.notebook.is_not(None),
-                                                                   only(learners)))
-    notebooks = sorted(set(orders) | set(run.scalars()))  # the same notebooks as course_notebooks
+    notebooks = sorted(holders)
     return [{"learner": user, "notebook": notebook,
              "cells_run": len(ran[user, notebook] & set(orders.get(notebook, ()))),
              "cells_total": len(orders.get(notebook, ())), "last": last.get((user, notebook))}
-            for user in wanted for notebook in notebooks]
+            for user in wanted for notebook in notebooks
+            if len(holders[notebook]) > 1 or user in holders[notebook]]
 
 
 def notebooks_of(connection: Connection, user: str) -> set[tuple[str, str]]:

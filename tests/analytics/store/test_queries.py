@@ -59,16 +59,21 @@ def test_course_progress(loaded):
         ("ann", LESSON1, 6, 6, T0 + timedelta(minutes=6)),
         ("ann", LESSON2, 2, 3, T0 + timedelta(minutes=1)),
         ("bob", LESSON1, 3, 6, T0 + timedelta(minutes=124)),  # x is bob's own cell: not counted
-        ("bob", LESSON2, 0, 3, None),
-        ("zed", LESSON1, 0, 6, None),
-        ("zed", LESSON2, 0, 3, None)]
+        ("zed", LESSON1, 0, 6, None)]  # lesson2 is only ann's so far: her row only
     assert loaded.course_progress(COURSE, []) == []
-    # a notebook one learner ran (and nobody reported) is a row for each learner; none of a non-learner's
+    # a notebook one learner ran (and nobody reported) is their row only; a second learner's makes it everybody's
     loaded.ingest("fay", validate([execution("z", 0, notebook="lesson3.ipynb")]))
     assert [(r["learner"], r["notebook"], r["cells_run"], r["cells_total"])
-            for r in loaded.course_progress(COURSE, ["zed", "fay"])] == [
-        ("fay", "lesson3.ipynb", 0, 0), ("zed", "lesson3.ipynb", 0, 0)]
-    assert loaded.course_progress(COURSE, ["zed"]) == []
+            for r in loaded.course_progress(COURSE, ["zed", "fay"])] == [("fay", "lesson3.ipynb", 0, 0)]
+    assert [(r["learner"], r["notebook"]) for r in loaded.course_progress(COURSE, ["zed", "fay", "ann"])] == [
+        ("ann", LESSON1), ("ann", LESSON2), ("fay", "lesson3.ipynb")]  # of these three only ann has lesson1
+    loaded.ingest("zed", validate([report(["z"], notebook="lesson3.ipynb")]))
+    assert [(r["learner"], r["notebook"], r["cells_total"]) for r in loaded.course_progress(COURSE, ["zed", "fay"])] \
+        == [("fay", "lesson3.ipynb", 1), ("zed", "lesson3.ipynb", 1)]
+    assert loaded.course_progress(COURSE, ["zed"]) == [
+        {"learner": "zed", "notebook": "lesson3.ipynb", "cells_run": 0, "cells_total": 1, "last": None}]
+    # none of a non-learner's
+    assert loaded.course_progress(COURSE, ["nobody"]) == []
 
 
 def test_learner_activity_everything(loaded):
