@@ -25,7 +25,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from .. import config as site_config
 from ..retention import apply as engine
 from ..retention.audit import AuditLog, audit_path
-from ..retention.backend import RetentionError
+from ..retention.backend import RetentionError, explain
 from ..retention.model import ARCHIVE, Person, people_from_api
 from ..retention.plan import make_plan
 from . import retention_show as show
@@ -136,8 +136,8 @@ def _make_plan(args, config, api, backend, audit: AuditLog, console: Console):
     with console.status("Reading people from the hub and measuring their homes..."):
         try:
             plan = make_plan(_people(api), config, backend, datetime.now(UTC))
-        except RetentionError as e:  # e.g. the Kubernetes API refused a listing
-            raise CommandError(str(e)) from None
+        except (RetentionError, OSError) as e:  # the Kubernetes API refused a listing, a home unreadable
+            raise CommandError(f"cannot make the plan: {explain(e)}") from None
     totals = plan.to_json()["totals"]
     audit.record("plan", None, command=args.retention_command, backend=backend.name,
                  users=[i.user.name for i in plan.items], **totals)
