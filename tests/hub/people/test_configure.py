@@ -33,7 +33,7 @@ def test_the_kubernetes_hub_serves_the_import_beside_what_the_chart_set():
                                           "campushub_display_name": model.of}
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.stack)])
 def test_the_hub_makes_the_display_name_table_and_deleting_a_user_drops_the_name(kind, tmp_path, request):
     db = orm.new_session_factory(fresh_url(kind, tmp_path, request, "people"))()
     try:
