@@ -96,7 +96,7 @@ class Cluster:
 
     async def job(self, name: str) -> dict:
         return self._json(await self._call(f"reading job {name}",
-                                           self._batch.read_namespaced_job_status(name, self.namespace)))
+                                           self._batch.read_namespaced_job(name, self.namespace)))
 
     async def job_pods(self, name: str) -> list[dict]:
         found = await self._call(f"listing the pods of job {name}",

@@ -92,3 +92,23 @@ def test_recreated_claim_is_the_one_kubespawner_made():
     assert claim["metadata"]["name"] == "claim-kim" and claim["spec"]["storageClassName"] == "fast"
     assert claim["metadata"]["labels"]["component"] == "singleuser-storage"
     assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
+
+
+def test_the_release_carries_a_role_with_exactly_the_calls_retention_makes():
+    from campushub.config import validate
+    from campushub.deploy.kubernetes.render.retention import ROLE
+    from campushub.deploy.kubernetes.render.values import render
+
+    plain = render(validate({}))
+    assert not [m for m in plain.manifests if m["kind"] == "Role" and m["metadata"]["name"] == ROLE]
+    rendered = render(validate({"retention": {"kubernetes": {"archive_volume": {"claim": "archives"}}}}))
+    (role,) = [m for m in rendered.manifests if m["kind"] == "Role" and m["metadata"]["name"] == ROLE]
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(role, version, strict=True)
+    granted = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
+               for v in rule["verbs"]}
+    # retention_api.Cluster's calls, and nothing more (no update, patch, watch, secrets, ...)
+    assert granted == {("", "persistentvolumeclaims", v) for v in ("get", "list", "create", "delete")} | {
+        ("", "pods", "get"), ("", "pods", "list"), ("", "pods/log", "get"),
+        ("batch", "jobs", "get"), ("batch", "jobs", "create"), ("batch", "jobs", "delete")}
+    assert any(ROLE in note and "rolebinding" in note for note in rendered.notes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "monitoring")
+FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "monitoring", "retention")
 
 
 @dataclass
