@@ -139,7 +139,8 @@ def _make_plan(args, config, api, backend, audit: AuditLog, console: Console):
         except (RetentionError, OSError) as e:  # the Kubernetes API refused a listing, a home unreadable
             raise CommandError(f"cannot make the plan: {explain(e)}") from None
     totals = plan.to_json()["totals"]
-    audit.record("plan", None, command=args.retention_command, backend=backend.name,
+    command = args.retention_command + (" --dry-run" if getattr(args, "dry_run", False) else "")
+    audit.record("plan", None, command=command, backend=backend.name,
                  users=[i.user.name for i in plan.items], **totals)
     return plan
 

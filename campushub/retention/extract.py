@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tarfile
+import zlib  # noqa: F401  imported before any fork: the child must not need the import lock
 from pathlib import Path, PurePosixPath
 
 from .archive import CHUNK
