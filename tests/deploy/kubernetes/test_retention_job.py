@@ -12,6 +12,7 @@ import pytest
 from campushub.deploy.kubernetes.retention_job import ARCHIVE, HOME, POD_SECURITY, job, job_name, recreated_claim
 
 from .chart import KUBERNETES_VERSIONS
+from .test_cluster import cluster  # noqa: F401 (the opt-in real-cluster fixture)
 
 CLAIM_VOLUME = {"claim": "campushub-archives"}
 NAME = "kim.lee-uni-1a2b3c4d-20260101T000000Z.tar.gz"
@@ -112,3 +113,30 @@ def test_the_release_carries_a_role_with_exactly_the_calls_retention_makes():
         ("", "pods", "get"), ("", "pods", "list"), ("", "pods/log", "get"),
         ("batch", "jobs", "get"), ("batch", "jobs", "create"), ("batch", "jobs", "delete")}
     assert any(ROLE in note and "rolebinding" in note for note in rendered.notes)
+
+
+@pytest.mark.kubernetes
+@pytest.mark.parametrize("action", ["archive", "verify", "restore"])
+def test_api_server_accepts_the_jobs(cluster, action):  # noqa: F811 (the fixture imported above)
+    """Opt-in (CAMPUSHUB_K8S_TEST=1, as test_cluster.py): each Job sent to a
+    real API server as a server-side dry run, so its admission checks judge
+    it and nothing is created."""
+    import asyncio
+
+    from kubernetes_asyncio import client
+    from kubernetes_asyncio import config as kube_config
+
+    kubeconfig, namespace = cluster
+    manifest = build(action)
+    manifest["metadata"]["namespace"] = namespace
+
+    async def dry_run() -> dict:
+        configuration = client.Configuration()
+        await kube_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+        async with client.ApiClient(configuration) as api:
+            made = await client.BatchV1Api(api).create_namespaced_job(namespace, manifest, dry_run="All")
+            return api.sanitize_for_serialization(made)
+
+    made = asyncio.run(dry_run())
+    assert made["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 1000
+    assert made["spec"]["backoffLimit"] == 0
