@@ -80,6 +80,7 @@ class KubernetesHomes:
         self.cluster = cluster or self._run(Cluster.connect(self.namespace))
         atexit.register(self.close)  # the CLI never closes its backend: the API client's session ends here
         self._image: str | None = None
+        self._listed: list[dict] | None = None
 
     def _run(self, coro):
         return self._loop.run_until_complete(coro)
@@ -91,15 +92,20 @@ class KubernetesHomes:
         atexit.unregister(self.close)
 
     # -- finding homes -------------------------------------------------------------------------------------
-    def _claims_of(self, name: str) -> list[dict]:
-        return [c for c in self._run(self.cluster.home_claims()) if owner(c) == name]
+    def _claims_of(self, name: str, listed: list[dict] | None = None) -> list[dict]:
+        return [c for c in (listed or self._run(self.cluster.home_claims())) if owner(c) == name]
 
-    def _claim(self, name: str) -> dict | None:
-        own = [c for c in self._claims_of(name) if SERVER_ANNOTATION not in (c["metadata"].get("annotations") or {})]
+    def _claim(self, name: str, listed: list[dict] | None = None) -> dict | None:
+        own = [c for c in self._claims_of(name, listed)
+               if SERVER_ANNOTATION not in (c["metadata"].get("annotations") or {})]
         return own[0] if len(own) == 1 else None
 
     def home(self, person: Person) -> Home:
-        claim = self._claim(person.name)
+        # the plan asks this of everyone selected: one listing serves them all;
+        # every step after the plan (busy, archive, delete, restore) lists afresh
+        if self._listed is None:
+            self._listed = self._run(self.cluster.home_claims())
+        claim = self._claim(person.name, self._listed)
         if claim is None:
             return Home(location="", exists=False)
         return Home(location=claim["metadata"]["name"], exists=claim["metadata"].get("deletionTimestamp") is None,
