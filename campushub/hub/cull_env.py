@@ -39,7 +39,9 @@ def culling_env(config: dict, groups: Iterable[str], admin: bool, lang: str) -> 
     if kernels["timeout"]:
         env[KERNELS_ENV] = json.dumps({k: kernels[k] for k in ("timeout", "interval", "cull_busy", "cull_connected")})
     limits = limits_for(config, groups, admin)
-    if limits.timeout is not None and culling["warning"]:
+    # also with warning 0: the extension then only keeps reads from counting as activity, without
+    # which an open tab (JupyterLab polls every few seconds) would keep the server for ever
+    if limits.timeout is not None:
         env[SERVER_ENV] = json.dumps({
             "timeout": limits.timeout, "max_age": limits.max_age or 0, "warning": culling["warning"],
             "texts": {text: translate(lang, text) for text in TEXTS}}, ensure_ascii=False)

@@ -91,7 +91,8 @@ const plugin = {
         later(MOST);
         return;
       }
-      if (status.seconds_left === null) {
+      if (status.seconds_left === null || !status.warning) {
+        // never culled, or the site wants no warning (culling.warning: 0)
         dismiss();
         return;
       }
