@@ -35,7 +35,6 @@ from . import retention_steps as steps
 from .render.images import hub_image
 from .retention_api import Cluster, ClusterError
 
-SERVER_POD = "component=singleuser-server"
 SERVER_ANNOTATION = "hub.jupyter.org/servername"
 ENDED = ("Succeeded", "Failed")
 
@@ -130,14 +129,19 @@ class KubernetesHomes:
             labels = pod["metadata"].get("labels") or {}
             if owner(pod) == name and labels.get("component") == "singleuser-server":
                 return f"their server pod {pod['metadata']['name']} exists"
-            if any(mounts_claim(pod, name) for name in default):
+            if any(mounts_claim(pod, claim) for claim in default):
                 return f"pod {pod['metadata']['name']} uses their claim"
         return None
 
     # -- the steps -----------------------------------------------------------------------------------------
     def _hub_image(self) -> str:
         if self._image is None:
-            self._image = self._run(self.cluster.hub_image(self.release)) or hub_image(self.config)
+            running = self._run(self.cluster.hub_image(self.release))
+            try:
+                self._image = running or hub_image(self.config)
+            except ConfigError as e:
+                raise RetentionError(f"no hub pod of release {self.release} runs to take the image from, and "
+                                     f"{e}") from None
         return self._image
 
     def _step(self, action: str, name: str, claim: str, dest: str, force: bool = False) -> dict:
