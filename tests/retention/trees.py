@@ -10,7 +10,8 @@ from pathlib import Path
 
 def make_tree(root: Path, uid: int | None = None, gid: int | None = None) -> None:
     """Files of several modes and nanosecond mtimes, links (relative, absolute,
-    dangling), empty and read-only directories, a fifo, a non-ASCII name."""
+    dangling), empty and read-only directories, a fifo, non-ASCII and non-UTF-8
+    names, a long path."""
     root.mkdir(mode=0o700, exist_ok=True)
     (root / "notebooks" / "week1").mkdir(parents=True)
     (root / "notebooks" / "week1" / "lab.ipynb").write_text('{"cells": []}\n')
@@ -22,6 +23,10 @@ def make_tree(root: Path, uid: int | None = None, gid: int | None = None) -> Non
     os.chmod(root / "secret.txt", 0o400)
     (root / "заметки.md").write_text("кириллица, 日本語\n")
     (root / ".hidden").write_bytes(b"")
+    with open(os.path.join(bytes(root), b"latin1-\xe9t\xe9.txt"), "wb") as f:  # a name that is not UTF-8
+        f.write(b"from an old zip file")
+    (root / ("long-" * 40)).mkdir()
+    (root / ("long-" * 40) / ("name-" * 40)).write_text("a path over 255 bytes, in PAX records")
     os.symlink("notebooks/week1/lab.ipynb", root / "link-relative")
     os.symlink("/etc/shadow", root / "link-outside")  # must be kept as a link, never followed
     os.symlink("nowhere", root / "link-dangling")
