@@ -78,8 +78,9 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
             "restore": ["restore", path, HOME, *(["--force"] if force else [])]}[action]
     container = {
         "name": "retention", "image": image, "imagePullPolicy": "IfNotPresent",
-        "command": ["python", "-I", "-m", "campushub.retention.job"], "args": args,
-        "env": [{"name": "HOME", "value": "/tmp"}, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
+        # -I: nothing from the environment or the working directory; -B: the root filesystem is read-only
+        "command": ["python", "-I", "-B", "-m", "campushub.retention.job"], "args": args,
+        "env": [{"name": "HOME", "value": "/tmp"}],
         "volumeMounts": [*([{"name": "home", "mountPath": HOME, "readOnly": not writes_home}] if uses_home else []),
                          {"name": "archive", "mountPath": ARCHIVE, "readOnly": action != "archive"},
                          {"name": "tmp", "mountPath": "/tmp"}],
