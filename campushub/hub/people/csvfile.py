@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from ...i18n import N_
@@ -124,8 +125,21 @@ def _row(line: int, header: list[str], record: list[str]) -> Row:
                _admin(line, values["admin"]) if "admin" in values else None)
 
 
+# A cell a spreadsheet would run as a formula (= + - @) is exported behind an
+# apostrophe (OWASP's advice against CSV injection, as webservice/csv.py does)
+# and read back without it, so an export still imports to the same people.
+_FORMULA = re.compile(r"^'*[=+\-@]")
+_DEFUSED = re.compile(r"^'+[=+\-@]")
+
+
+def _defuse(cell: str) -> str:
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
 def _field(line: int, column: str, value: str) -> str:
     value = value.strip()
+    if _DEFUSED.match(value):
+        value = value[1:]
     if column != "groups" and len(value) > MAX_FIELD:
         raise LineProblem(Problem(line, TOO_LONG, {"column": column, "limit": MAX_FIELD}))
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
@@ -163,6 +177,7 @@ def dump(people: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for person in sorted(people, key=lambda p: p["username"]):
-        writer.writerow([person["username"], person.get("display_name") or "",
-                         ";".join(sorted(person.get("groups") or ())), "true" if person.get("admin") else "false"])
+        writer.writerow([_defuse(person["username"]), _defuse(person.get("display_name") or ""),
+                         _defuse(";".join(sorted(person.get("groups") or ()))),
+                         "true" if person.get("admin") else "false"])
     return out.getvalue()

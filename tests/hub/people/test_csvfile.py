@@ -73,3 +73,16 @@ def test_export_reads_back_as_the_same_people():
     rows, problems = csvfile.parse(text)
     assert not problems
     assert rows == [Row(2, "a", "", (), False), Row(3, "b,odd", 'Quote " and, comma', ("a", "z"), True)]
+
+
+def test_export_is_inert_in_a_spreadsheet_and_still_reads_back():
+    # a sign-up name or display name chosen to run as a formula when an admin opens the export (CSV injection)
+    people = [{"username": "=cmd|'/c calc'!a0", "display_name": "@SUM(1+1)", "groups": {"-x", "+y"}, "admin": False},
+              {"username": "plain", "display_name": "'=already quoted", "groups": (), "admin": False}]
+    text = csvfile.dump(people)
+    cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")]
+    assert not [cell for cell in cells if cell.lstrip('"')[:1] in ("=", "+", "-", "@")]
+    rows, problems = csvfile.parse(text)
+    assert not problems
+    assert [(r.username, r.display_name, r.groups) for r in rows] == [
+        ("=cmd|'/c calc'!a0", "@SUM(1+1)", ("+y", "-x")), ("plain", "'=already quoted", ())]
