@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .durable import publish, write_text
+from .durable import create_new, publish, write_text
 from .walk import Entry, Totals, entries
 
 MANIFEST_FORMAT = "campushub-retention/1"
@@ -126,7 +126,7 @@ def write_archive(root: Path, dest: Path, user: str,
     manifest. Nothing carries the final names until both are on disk."""
     partial = dest.with_name(dest.name + ".partial")
     totals, listing, skipped = Totals(), {}, []
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = create_new(partial)
     try:
         with os.fdopen(fd, "wb") as raw:
             out = _Hashing(raw)
