@@ -177,6 +177,9 @@ def _apply(args) -> int:
     if not args.dry_run and not section["enabled"]:
         raise CommandError("retention.enabled is false: set it to true in the site configuration to let apply "
                            "archive and delete homes (`retention plan` shows what it would do)", 2)
+    if not args.dry_run and args.target == "local" and not section["archive_dir"]:
+        # a site configured for Kubernetes alone has only retention.kubernetes.archive_volume
+        raise CommandError("retention.archive_dir is not set: give the folder this site's archives go to", 2)
     audit = AuditLog(audit_path(layout.data_dir))
     with _lock(layout):
         plan = _make_plan(args, config, api, backend, audit, console)

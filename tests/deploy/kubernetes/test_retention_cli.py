@@ -44,9 +44,9 @@ def release(hub, tmp_path, monkeypatch, capsys):
     hub.api("POST", "groups/rk8s-finished")
     assert hub.api("POST", "groups/rk8s-finished/users", json={"users": [ANN, BOB]}).status_code == 200
 
-    def run(*args: str) -> tuple[int, str]:
+    def run(*args: str, target: str = "kubernetes") -> tuple[int, str]:
         capsys.readouterr()
-        status = main(["retention", *args, "--target", "kubernetes", "--config", str(config), "--url", hub.url])
+        status = main(["retention", *args, "--target", target, "--config", str(config), "--url", hub.url])
         out = capsys.readouterr()
         return status, out.out + out.err
 
@@ -99,3 +99,9 @@ def test_no_cluster_is_one_line(release, monkeypatch, capsys, hub, tmp_path):
     monkeypatch.setattr(retention_api.Cluster, "connect", staticmethod(unreachable))
     status, out = run("plan")
     assert status != 0 and "set KUBECONFIG" in out and "Traceback" not in out
+
+
+def test_a_site_with_only_a_kubernetes_archive_volume_does_not_apply_locally(release):
+    _, run = release
+    status, out = run("apply", "--yes", target="local")
+    assert status == 2 and "retention.archive_dir is not set" in out and "Traceback" not in out
