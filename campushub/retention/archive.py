@@ -76,7 +76,7 @@ class _Hashing:
         return self.size
 
 
-def _mtime(st: os.stat_result) -> str:
+def mtime_text(st: os.stat_result) -> str:
     seconds, ns = divmod(st.st_mtime_ns, 10**9)
     return f"{seconds}.{ns:09d}"
 
@@ -86,7 +86,7 @@ def _info(entry: Entry, kind: str) -> tarfile.TarInfo:
     st = entry.st
     info.mode = stat.S_IMODE(st.st_mode)
     info.mtime = st.st_mtime_ns // 10**9
-    info.pax_headers = {"mtime": _mtime(st)}
+    info.pax_headers = {"mtime": mtime_text(st)}
     info.uid, info.gid = st.st_uid, st.st_gid
     info.type = {"dir": tarfile.DIRTYPE, "file": tarfile.REGTYPE, "symlink": tarfile.SYMTYPE,
                  "fifo": tarfile.FIFOTYPE}[kind]

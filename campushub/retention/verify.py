@@ -17,7 +17,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import CHUNK, MANIFEST_FORMAT, manifest_path
+from .archive import CHUNK, MANIFEST_FORMAT, manifest_path, mtime_text
+from .walk import entries
 
 KIND = {tarfile.DIRTYPE: "dir", tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.SYMTYPE: "symlink",
         tarfile.FIFOTYPE: "fifo"}
@@ -111,3 +112,23 @@ def _differs(tar: tarfile.TarFile, member: tarfile.TarInfo, want: dict | None) -
     for block in iter(lambda: f.read(CHUNK), b""):
         sha.update(block)
     return "" if sha.hexdigest() == want["sha256"] else "contents differ from the manifest (sha256)"
+
+
+def home_changed(root: Path, manifest: dict) -> str | None:
+    """Why the home no longer is what was archived, or None. Names, types,
+    modes, sizes and nanosecond mtimes are compared (not contents: a file
+    rewritten in place gets a new mtime), so an edit made after the archive,
+    even one that keeps every size, stops the deletion."""
+    expected = manifest["entries"]
+    seen = 0
+    for entry in entries(root):
+        if entry.kind is None:
+            continue
+        want = expected.get(entry.name)
+        now = {"type": entry.kind, "mode": stat.S_IMODE(entry.st.st_mode), "mtime": mtime_text(entry.st)}
+        if entry.kind == "file":
+            now["size"] = entry.st.st_size
+        if want is None or any(want.get(k) != v for k, v in now.items()):
+            return f"{entry.name!r} changed after it was archived"
+        seen += 1
+    return None if seen == len(expected) else f"{len(expected) - seen} entries were removed after the archive"

@@ -143,3 +143,17 @@ def test_a_folder_swapped_for_a_link_mid_walk_stops_the_walk(tmp_path):
     os.symlink(elsewhere, home / "a")  # ...then swapped before the walk goes in
     with pytest.raises(OSError):
         list(walk)
+
+
+def test_a_home_edited_after_its_archive_is_seen_as_changed(archived):
+    """Same size, same file count: only the mtime tells; the home must then not be deleted."""
+    from campushub.retention.verify import home_changed
+
+    home, _, manifest, _ = archived
+    assert home_changed(home, manifest) is None
+    notebook = home / "notebooks" / "week1" / "lab.ipynb"
+    notebook.write_text(notebook.read_text().replace("[]", "{}"))  # same length
+    assert home_changed(home, manifest) == "'notebooks/week1/lab.ipynb' changed after it was archived"
+    notebook.unlink()
+    (home / "notebooks" / "week1" / "new.ipynb").write_text("{}")
+    assert "changed after it was archived" in home_changed(home, manifest)

@@ -20,8 +20,8 @@ from ...retention.archive import SUFFIX, archive_stem, write_archive
 from ...retention.backend import RetentionError
 from ...retention.extract import extract
 from ...retention.model import Home, Person
-from ...retention.verify import Verification, load_manifest, verify
-from ...retention.walk import Totals, measure
+from ...retention.verify import Verification, home_changed, load_manifest, verify
+from ...retention.walk import measure
 from .spawner.unix_users import ensure_user, owner_mark, remove_user, unix_name
 
 
@@ -77,11 +77,9 @@ class LocalHomes:
 
     def delete(self, person: Person, home: Home, manifest: dict) -> str | None:
         path = Path(home.location)
-        now = measure(path)
-        archived = Totals(manifest["files"], manifest["dirs"], manifest["symlinks"], manifest["bytes"])
-        if not now.same(archived):
-            raise RetentionError(f"{path} changed after it was archived ({now.files} files, {now.bytes} bytes "
-                                 f"now; {archived.files} files, {archived.bytes} bytes archived); kept")
+        changed = home_changed(path, manifest)
+        if changed:
+            raise RetentionError(f"{path}: {changed}; kept (apply again to archive it as it is now)")
         unix, entry, _ = self._account(person.name)
         shutil.rmtree(path)
         if entry is None:
