@@ -87,10 +87,6 @@ class Totals:
         elif kind is None:
             self.skipped += 1
 
-    def same(self, other: Totals) -> bool:
-        return (self.files, self.dirs, self.symlinks, self.bytes) == (
-            other.files, other.dirs, other.symlinks, other.bytes)
-
 
 def measure(root: Path) -> Totals:
     """Files, directories, links and bytes of regular files under `root` (the root included)."""
