@@ -60,10 +60,15 @@ def hand_over(args, layout: Layout, console: Console, bootstrap) -> int:
         raise CommandError(f"campushub up already runs for {layout.data_dir} (pid {pid}), from a CampusHub that "
                            "cannot apply a configuration in place: run `campushub down`, then `campushub up`.")
     waiting = restart.request_file(layout)
-    if waiting.exists() and time.time() - waiting.stat().st_mtime < TIMEOUT:
-        raise CommandError(f"a restart of {layout.data_dir} is already under way: wait until it has finished.")
+    under_way = CommandError(f"a restart of {layout.data_dir} is already under way: wait until it has finished.")
+    if waiting.exists():
+        if time.time() - waiting.stat().st_mtime < TIMEOUT:
+            raise under_way
+        waiting.unlink(missing_ok=True)  # left by a second `up` that died
     password = bootstrap()
     request = restart.ask(layout, _args(args, layout))
+    if request is None:  # another second `up` asked meanwhile
+        raise under_way
     console.print(f"campushub up already runs for {layout.data_dir} (pid {pid}): restarting the hub with this "
                   "configuration; user servers keep running.")
     if not pids.signal_recorded(layout.pid_file("up"), signal.SIGHUP):

@@ -63,10 +63,21 @@ def _write(path: Path, data) -> None:
     os.replace(tmp, path)  # a reader never sees half of it
 
 
-def ask(layout: Layout, args: list[str]) -> str:
-    """Leave the arguments for the running `up`; the caller then signals it."""
+def ask(layout: Layout, args: list[str]) -> str | None:
+    """Leave the arguments for the running `up`; the caller then signals it.
+    None if another request waits: two second `up`s at once would otherwise
+    replace each other's request, and one would wait for an answer that
+    never comes (linked into place, so only one of them gets the name)."""
     request = uuid.uuid4().hex
-    _write(request_file(layout), {"id": request, "args": args})
+    path = request_file(layout)
+    mine = path.with_name(f"{path.name}.{request}.tmp")
+    _write(mine, {"id": request, "args": args})
+    try:
+        os.link(mine, path)
+    except FileExistsError:
+        return None
+    finally:
+        mine.unlink()
     return request
 
 

@@ -1,0 +1,79 @@
+"""Two `campushub up` run at once while an `up` runs: each asks it to restart.
+
+Both may pass the "a restart is already under way" check before either has
+left its request; the later one's request then replaced the earlier one's
+(one file name), both signalled the running `up`, which applied only one,
+and the other waited up to half an hour for an answer that never came, with
+its configuration silently not applied. A request is now left only where
+none waits, and the second one is told at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+from campushub.cli import up_restart
+from campushub.cli.main import CommandError
+from campushub.deploy.local import pids, restart
+from campushub.deploy.local.layout import Layout
+
+from ...harness import wait_for
+
+# A stand-in for the running `up`: catches SIGHUP (as Lifetime does) and notes each one.
+RUNNING_UP = """
+import signal, sys, time
+def hup(*_):
+    with open(sys.argv[1], "a") as f:
+        f.write("hup\\n")
+signal.signal(signal.SIGHUP, hup)
+time.sleep(120)
+"""
+
+
+def _layout(tmp_path) -> Layout:
+    layout = Layout(tmp_path)
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    return layout
+
+
+def test_a_second_request_does_not_replace_the_one_waiting(tmp_path):
+    layout = _layout(tmp_path)
+    first = restart.ask(layout, ["up", "--config", "/etc/a.yaml"])
+    assert restart.ask(layout, ["up", "--config", "/etc/b.yaml"]) is None
+    assert restart.take(layout) == {"id": first, "args": ["up", "--config", "/etc/a.yaml"]}
+    assert list(layout.run_dir.iterdir()) == []  # no temporary file left either
+
+
+@pytest.fixture
+def running_up(tmp_path):
+    layout = _layout(tmp_path / "site")
+    hups = tmp_path / "hups"
+    proc = subprocess.Popen([sys.executable, "-c", RUNNING_UP, str(hups)])
+    try:
+        wait_for(lambda: up_restart._catches_hup(proc.pid), timeout=30, what="the stand-in up's SIGHUP handler")
+        pids.write(layout.pid_file("up"), proc.pid)
+        yield layout, hups
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_later_of_two_simultaneous_second_ups_is_told_and_sends_nothing(running_up, monkeypatch):
+    layout, hups = running_up
+    monkeypatch.setattr(up_restart, "TIMEOUT", 3.0)  # without the fix it would wait this long for nothing
+    other = {}
+
+    def meanwhile():
+        # the other second `up` leaves its request after this one's check, before this one's
+        other["id"] = restart.ask(layout, ["up", "--config", "/etc/other.yaml"])
+
+    args = type("Args", (), {"config": None, "ip": None, "port": None, "admin": None})()
+    with pytest.raises(CommandError, match="already under way"):
+        up_restart.hand_over(args, layout, Console(file=open("/dev/null", "w")), meanwhile)
+    waiting = json.loads(restart.request_file(layout).read_text())
+    assert waiting == {"id": other["id"], "args": ["up", "--config", "/etc/other.yaml"]}
+    assert not hups.exists()  # the running `up` was not asked by this one
