@@ -179,7 +179,7 @@ class KubernetesHomes:
                                 f"job wrote {manifest.get('files')} files and {manifest.get('bytes')} bytes")
         return result
 
-    def delete(self, person: Person, home: Home, manifest: dict) -> None:
+    def delete(self, person: Person, home: Home, manifest: dict) -> str | None:
         archived = manifest.get("claim")
         if not archived or archived["name"] != home.location:
             raise RetentionError(f"claim {home.location} was not archived in this run: not deleted")
@@ -188,9 +188,17 @@ class KubernetesHomes:
             raise RetentionError(f"{why}: claim {home.location} not deleted")
         try:
             self._run(self.cluster.delete_claim(archived["name"], archived["uid"]))
+            # a server that started in the instant since the check keeps the
+            # claim (claim protection) until it stops; what it writes then is lost
+            late = [p["metadata"]["name"] for p in self._run(self.cluster.pods())
+                    if (p.get("status") or {}).get("phase") not in ENDED and mounts_claim(p, archived["name"])]
         except ClusterError as e:
             raise RetentionError(str(e)) from None
         home.exists = False
+        if late:
+            return (f"pod {', '.join(late)} started using the claim as it was deleted: the claim goes when it "
+                    "stops, and what was written since the archive with it; ask them to save their work elsewhere")
+        return None
 
     # -- restoring -----------------------------------------------------------------------------------------
     def archives(self, name: str) -> list[str]:

@@ -40,6 +40,7 @@ class FakeCluster:
         self.calls: list[tuple] = []
         self.fail_jobs: set[str] = set()  # steps ("archive", ...) whose Job the "cluster" fails before it runs
         self.after_job = None  # called with each Job after it ran, to change the world meanwhile
+        self.on_delete_claim = None  # called as a claim is deleted, before the API server decides
         (root / "archive").mkdir(parents=True, exist_ok=True)
 
     # -- test set-up ------------------------------------------------------------------------------------
@@ -142,6 +143,14 @@ class FakeCluster:
             raise ClusterError(f"deleting claim {name} in namespace {self.namespace}: 404 Not Found")
         if self.claims[name]["metadata"]["uid"] != uid:
             raise ClusterError(f"deleting claim {name} in namespace {self.namespace}: 409 Conflict")
+        if self.on_delete_claim:
+            self.on_delete_claim(name)
+        if any(p["status"]["phase"] not in ("Succeeded", "Failed") and
+               any((v.get("persistentVolumeClaim") or {}).get("claimName") == name for v in p["spec"]["volumes"])
+               for p in self.pods_now):
+            # claim protection: it stays, marked for deletion, until no pod uses it
+            self.claims[name]["metadata"]["deletionTimestamp"] = "2026-12-01T00:00:00Z"
+            return
         shutil.rmtree(self.volume(name))  # the volume goes with the claim (reclaim policy Delete)
         del self.claims[name]
 

@@ -188,6 +188,16 @@ def test_a_server_started_during_the_archive_keeps_the_claim(world):
     assert "claim-ann" in cluster.claims and not [c for c in cluster.calls if c[0] == "delete_claim"]
 
 
+def test_a_server_starting_as_the_claim_is_deleted_is_reported(world):
+    cluster, config, audit, backend = world
+    fill_home(cluster.add_claim("claim-ann", "ann"))
+    cluster.on_delete_claim = lambda name: cluster.add_pod("jupyter-ann", "ann", name)
+    (result,) = engine.apply_plan(make_plan(people("ann"), config, backend, NOW), backend, audit)
+    assert result["outcome"] == "deleted" and "jupyter-ann started using the claim" in result["why"]
+    assert cluster.claims["claim-ann"]["metadata"]["deletionTimestamp"]  # kept until the pod stops
+    assert "jupyter-ann" in audit.read()[-1]["note"]
+
+
 def test_a_claim_made_again_meanwhile_is_not_deleted(world):
     cluster, config, audit, backend = world
     fill_home(cluster.add_claim("claim-ann", "ann"))
