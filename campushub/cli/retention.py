@@ -56,6 +56,10 @@ def register(sub) -> None:
     log.add_argument("--json", action="store_true", help="print the lines as they are stored (JSON lines)")
     log.add_argument("--user", metavar="USER", help="only this person's lines")
     log.set_defaults(func=_log)
+    for action in (plan, apply):
+        action.add_argument("--measure", action="store_true",
+                            help="on Kubernetes: measure what each home claim holds with a Job (one pod per "
+                            "person; without it the plan shows the claims' sizes)")
     for action in (plan, apply, restore, log):
         target.add_arguments(action)
         action.add_argument("--target", choices=("local", "kubernetes"), default="local",
@@ -116,7 +120,7 @@ def _backend(args, config: dict, layout, api: HubAPI):
         from ..deploy.kubernetes.retention_pvcs import KubernetesHomes  # its client is the kubernetes extra's
 
         try:
-            return KubernetesHomes(config, audit_path(layout.data_dir))
+            return KubernetesHomes(config, audit_path(layout.data_dir), measure=getattr(args, "measure", False))
         except RetentionError as e:  # no cluster to reach: one line, as any other setup problem
             raise CommandError(str(e)) from None
     from ..deploy.local.retention_homes import LocalHomes

@@ -23,7 +23,7 @@ from .render.dockerfiles import NB_GID, NB_UID
 
 HOME = "/srv/home"
 ARCHIVE = "/srv/archive"
-ACTIONS = ("archive", "verify", "restore")
+ACTIONS = ("measure", "archive", "verify", "restore")
 LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "retention"}
 ACTION_LABEL = "campushub/retention-step"
 USER_ANNOTATION = "hub.jupyter.org/username"  # KubeSpawner's, on the claims and pods of a user
@@ -69,20 +69,22 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     # verify reads the archive against its manifest only: without the home
     # it may run on any node, even while a ReadWriteOnce claim is elsewhere
     uses_home = action != "verify"
+    uses_archive = action != "measure"  # `plan --measure`: what the claim holds, nothing written
     name = job_name(action, claim, stamp)
     labels = {**LABELS, ACTION_LABEL: action}
     annotations = {USER_ANNOTATION: user, CLAIM_ANNOTATION: claim}
     path = f"{ARCHIVE}/{archive}"
     # campushub.retention.job's command line
-    args = {"archive": ["archive", HOME, path, "--user", user], "verify": ["verify", path],
-            "restore": ["restore", path, HOME, *(["--force"] if force else [])]}[action]
+    args = {"measure": ["measure", HOME], "archive": ["archive", HOME, path, "--user", user],
+            "verify": ["verify", path], "restore": ["restore", path, HOME, *(["--force"] if force else [])]}[action]
     container = {
         "name": "retention", "image": image, "imagePullPolicy": "IfNotPresent",
         # -I: nothing from the environment or the working directory; -B: the root filesystem is read-only
         "command": ["python", "-I", "-B", "-m", "campushub.retention.job"], "args": args,
         "env": [{"name": "HOME", "value": "/tmp"}],
         "volumeMounts": [*([{"name": "home", "mountPath": HOME, "readOnly": not writes_home}] if uses_home else []),
-                         {"name": "archive", "mountPath": ARCHIVE, "readOnly": action != "archive"},
+                         *([{"name": "archive", "mountPath": ARCHIVE, "readOnly": action != "archive"}]
+                           if uses_archive else []),
                          {"name": "tmp", "mountPath": "/tmp"}],
         "resources": RESOURCES, "securityContext": CONTAINER_SECURITY,
         # a failed step's last lines show in `kubectl describe` too (the result is read from the log)
@@ -93,7 +95,7 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
         "securityContext": POD_SECURITY, "containers": [container],
         "volumes": [*([{"name": "home", "persistentVolumeClaim": {"claimName": claim, "readOnly": not writes_home}}]
                       if uses_home else []),
-                    archive_volume(volume, read_only=action != "archive"),
+                    *([archive_volume(volume, read_only=action != "archive")] if uses_archive else []),
                     {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
     }
     return {

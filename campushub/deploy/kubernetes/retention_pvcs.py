@@ -65,7 +65,7 @@ class KubernetesHomes:
     archive_dir = jobs.ARCHIVE  # archives' paths are where the Jobs mount the archive volume
 
     def __init__(self, config: dict, audit: AuditLog | str | Path | None = None, cluster: Cluster | None = None,
-                 poll: float = steps.POLL):
+                 poll: float = steps.POLL, measure: bool = False):
         settings = config["retention"]["kubernetes"]
         self.volume = {k: v for k, v in settings["archive_volume"].items() if v}
         if not self.volume:
@@ -74,7 +74,7 @@ class KubernetesHomes:
         self.timeout = settings["job_timeout"]
         audit = AuditLog(audit) if isinstance(audit, (str, Path)) else audit
         self.namespace, self.release = config["kubernetes"]["namespace"], config["kubernetes"]["release"]
-        self.config, self.audit, self.poll = config, audit, poll
+        self.config, self.audit, self.poll, self.measure = config, audit, poll, measure
         self._loop = asyncio.new_event_loop()
         self.cluster = cluster or self._run(Cluster.connect(self.namespace))
         atexit.register(self.close)  # the CLI never closes its backend: the API client's session ends here
@@ -107,8 +107,17 @@ class KubernetesHomes:
         claim = self._claim(person.name, self._listed)
         if claim is None:
             return Home(location="", exists=False)
-        return Home(location=claim["metadata"]["name"], exists=claim["metadata"].get("deletionTimestamp") is None,
+        home = Home(location=claim["metadata"]["name"], exists=claim["metadata"].get("deletionTimestamp") is None,
                     capacity=claim["spec"]["resources"]["requests"]["storage"])
+        if self.measure and home.exists and not self.busy(person):
+            # a Job per person (`--measure`): apply then also checks the home
+            # did not change between the plan and its archive, as locally
+            try:
+                found = self._step("measure", person.name, home.location, None)
+                home.files, home.bytes, home.dirs = found["files"], found["bytes"], found["dirs"]
+            except (RetentionError, KeyError):
+                pass  # the plan shows the claim's size instead
+        return home
 
     def busy(self, person: Person) -> str | None:
         if person.running:
@@ -144,11 +153,11 @@ class KubernetesHomes:
                                      f"{e}") from None
         return self._image
 
-    def _step(self, action: str, name: str, claim: str, dest: str, force: bool = False) -> dict:
-        if PurePosixPath(dest).parent != PurePosixPath(jobs.ARCHIVE):
+    def _step(self, action: str, name: str, claim: str, dest: str | None, force: bool = False) -> dict:
+        if dest is not None and PurePosixPath(dest).parent != PurePosixPath(jobs.ARCHIVE):
             raise RetentionError(f"{dest} is not in the archive volume ({jobs.ARCHIVE}/)")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        manifest = jobs.job(action, user=name, claim=claim, archive=PurePosixPath(dest).name,
+        manifest = jobs.job(action, user=name, claim=claim, archive=PurePosixPath(dest or "-").name,
                             image=self._hub_image(), namespace=self.namespace, volume=self.volume, stamp=stamp,
                             timeout=self.timeout, force=force)
         try:

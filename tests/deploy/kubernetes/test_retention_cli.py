@@ -70,6 +70,11 @@ def test_plan_apply_restore_and_log_on_a_release(release):
     assert plan["backend"] == "kubernetes" and set(items) == {ANN, BOB}
     assert items[ANN]["action"] == "archive" and items[ANN]["home"]["capacity"] == "10Gi"
     assert items[BOB]["action"] == "skip" and f"jupyter-{BOB}" in items[BOB]["why"]
+    assert items[ANN]["home"]["files"] is None and not cluster.jobs  # sizes of claims only, no pod started
+    status, out = run("plan", "--json", "--measure")
+    measured = {i["user"]: i for i in json.loads(out[out.index("{"):])["items"]}
+    assert status == 0 and measured[ANN]["home"]["files"] == 3 and measured[BOB]["home"]["files"] is None
+    cluster.jobs.clear()
 
     status, out = run("apply", "--yes")
     assert status == 0, out

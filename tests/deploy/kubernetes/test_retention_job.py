@@ -56,6 +56,12 @@ def test_verify_and_restore_never_write_the_archive(action):
         assert HOME not in m and set(m) == {ARCHIVE, "/tmp"}
 
 
+def test_measure_reads_the_home_and_mounts_no_archive():
+    m = mounts(build("measure"))
+    assert set(m) == {HOME, "/tmp"} and m[HOME]["readOnly"]
+    assert build("measure")["spec"]["template"]["spec"]["containers"][0]["args"] == ["measure", HOME]
+
+
 def test_the_job_runs_as_the_person_never_as_root_once_and_says_what_it_is():
     manifest = build("restore", force=True)
     pod = manifest["spec"]["template"]["spec"]
@@ -116,7 +122,7 @@ def test_the_release_carries_a_role_with_exactly_the_calls_retention_makes():
 
 
 @pytest.mark.kubernetes
-@pytest.mark.parametrize("action", ["archive", "verify", "restore"])
+@pytest.mark.parametrize("action", ["measure", "archive", "verify", "restore"])
 def test_api_server_accepts_the_jobs(cluster, action):  # noqa: F811 (the fixture imported above)
     """Opt-in (CAMPUSHUB_K8S_TEST=1, as test_cluster.py): each Job sent to a
     real API server as a server-side dry run, so its admission checks judge

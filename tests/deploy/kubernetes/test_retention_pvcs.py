@@ -198,6 +198,27 @@ def test_a_server_starting_as_the_claim_is_deleted_is_reported(world):
     assert "jupyter-ann" in audit.read()[-1]["note"]
 
 
+def test_measured_homes_in_the_plan_and_a_home_changed_since_is_kept(world):
+    cluster, config, audit, _ = world
+    backend = KubernetesHomes(config, audit, cluster=cluster, poll=0, measure=True)
+    fill_home(cluster.add_claim("claim-ann", "ann"))
+    fill_home(cluster.add_claim("claim-bob", "bob"))
+    cluster.add_claim("claim-cid", "cid")
+    cluster.add_pod("jupyter-cid", "cid", "claim-cid")  # in use: not measured (its pod may be on another node)
+    plan = make_plan(people("ann", "bob", "cid"), config, backend, NOW)
+    homes = {i.user.name: i.home for i in plan.items}
+    assert (homes["ann"].files, homes["ann"].bytes) == (3, 300_000 + len('{"cells": []}\n') + len("echo hi\n"))
+    assert homes["cid"].files is None and homes["cid"].capacity == "10Gi"
+    steps = [j["metadata"]["labels"]["campushub/retention-step"] for j in cluster.jobs.values()]
+    assert steps == ["measure", "measure"]
+    (cluster.volume("claim-bob") / "late.txt").write_text("written after the plan\n")
+    results = {r["user"]: r for r in engine.apply_plan(plan, backend, audit)}
+    assert results["ann"]["outcome"] == "deleted"
+    assert results["bob"]["outcome"] == "failed" and "changed since the plan" in results["bob"]["why"]
+    assert "claim-bob" in cluster.claims
+    backend.close()
+
+
 def test_a_claim_made_again_meanwhile_is_not_deleted(world):
     cluster, config, audit, backend = world
     fill_home(cluster.add_claim("claim-ann", "ann"))
