@@ -6,7 +6,7 @@ A person's home is the claim KubeSpawner made for their default server
 (its annotation hub.jupyter.org/username names them; a named server's
 claim also carries hub.jupyter.org/servername). Its size is the claim's
 request: what it holds is only known from inside a pod, so the archive
-Job measures it. A home is in use while any pod that has not ended
+Job measures it (or, with `--measure`, a measure Job for the plan). A home is in use while any pod that has not ended
 mounts the claim, or while a server pod of the person exists; then it is
 left alone. People with named-server claims are left alone too, said so:
 one archive holds one home.
