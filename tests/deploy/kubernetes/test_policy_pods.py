@@ -43,8 +43,8 @@ SITE = validate({
 
 def pod(groups: list[str], options: dict) -> dict:
     async def build():
-        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", admin=False, groups=[SimpleNamespace(name=g) for g in groups],
-                               spawners={})
+        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[SimpleNamespace(name=g) for g in groups],
+                               spawners={}, admin=False)
         spawner = CampusHubKubeSpawner(_mock=True, user=user, hub=Hub(), namespace="campushub", site_config=SITE)
         spawner.check_and_apply(options)
         return await pod_manifest(spawner)

@@ -25,8 +25,8 @@ SITE = validate({"policies": {"default": {"user_environments": True},
 
 def pod_env(groups: list[str], accept_language: str) -> dict:
     async def build():
-        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", admin=False, groups=[SimpleNamespace(name=g) for g in groups],
-                               spawners={})
+        user = SimpleNamespace(name="kim", id=1, url="/user/kim/", groups=[SimpleNamespace(name=g) for g in groups],
+                               spawners={}, admin=False)
         spawner = CampusHubKubeSpawner(_mock=True, user=user, hub=Hub(), namespace="campushub", site_config=SITE)
         spawner.handler = SimpleNamespace(request=SimpleNamespace(headers={"Accept-Language": accept_language}))
         spawner.check_and_apply({})
