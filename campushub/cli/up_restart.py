@@ -221,11 +221,16 @@ def done(adoption: restart.Adoption, layout: Layout, console: Console) -> None:
     except Exception as e:  # the count is information only: the restart itself worked
         console.print(f"Could not count the running user servers: {e}", style="yellow", markup=False)
         servers = None
-    console.print(f"Restarted with the new configuration; {servers} user server(s) kept running.")
     try:
         url = json.loads(layout.up_state.read_text())["url"]  # as Lifetime.record wrote it
     except (OSError, ValueError, KeyError):
         url = ""
+    if adoption.failed:  # this `up` went back after a failed restart: only now is that true
+        console.print(f"Back on the configuration before; {servers} user server(s) kept running.")
+        restart.report(adoption.data_dir, adoption.request, ok=False, error=adoption.failed, went_back=True,
+                       servers=servers, url=url, pid=os.getpid())
+        return
+    console.print(f"Restarted with the new configuration; {servers} user server(s) kept running.")
     restart.report(adoption.data_dir, adoption.request, ok=True, servers=servers, url=url, pid=os.getpid())
 
 

@@ -41,6 +41,7 @@ class Adoption:
     request: str | None = None  # the second `up` waiting for the result; None: systemctl reload
     previous: list[str] | None = None  # the arguments to go back to if the new ones fail; None: none left
     args: list[str] = field(default_factory=list)
+    failed: str | None = None  # going back: why the restart before failed (said once back, or not)
 
 
 def request_file(layout: Layout) -> Path:
@@ -135,10 +136,10 @@ def adoption_from_env() -> Adoption | None:
 
 
 def reexec(data_dir: Path, lock_fd: int, args: list[str], request: str | None,
-           previous: list[str] | None) -> None:
+           previous: list[str] | None, failed: str | None = None) -> None:
     """Become `python -m campushub ARGS`, keeping the pid, the lock and the children."""
     os.set_inheritable(lock_fd, True)
-    os.environ[ADOPT_ENV] = json.dumps(asdict(Adoption(str(data_dir), lock_fd, request, previous, args)))
+    os.environ[ADOPT_ENV] = json.dumps(asdict(Adoption(str(data_dir), lock_fd, request, previous, args, failed)))
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     # a SIGHUP (default action: exit) or a Ctrl-C during the exec waits for the fresh process's handlers
@@ -149,12 +150,18 @@ def reexec(data_dir: Path, lock_fd: int, args: list[str], request: str | None,
 
 
 def fall_back(adoption: Adoption | None, error: str) -> None:
-    """After a failed restart, go back to the arguments from before (once), and tell the second `up`."""
-    if adoption is None or not adoption.previous:
+    """After a failed restart, go back to the arguments from before (once). The second `up`
+    hears of it from the `up` that went back (its progress, then up_restart.done), or, if
+    going back failed too, here: saying "went back" before would tell the operator the site
+    is back while everything stops."""
+    if adoption is None:
         return
-    report(adoption.data_dir, adoption.request, ok=False, error=error, went_back=True)
-    print(f"The new configuration failed ({error}); going back to the one before.", flush=True)
-    reexec(Path(adoption.data_dir), adoption.lock_fd, adoption.previous, None, None)
+    if adoption.previous:
+        print(f"The new configuration failed ({error}); going back to the one before.", flush=True)
+        reexec(Path(adoption.data_dir), adoption.lock_fd, adoption.previous, adoption.request, None, failed=error)
+    elif adoption.failed:
+        report(adoption.data_dir, adoption.request, ok=False,
+               error=f"{adoption.failed}; going back to the configuration before failed too: {error}")
 
 
 def report(data_dir: str | Path, request: str | None, **result) -> None:

@@ -77,3 +77,30 @@ def test_the_later_of_two_simultaneous_second_ups_is_told_and_sends_nothing(runn
     waiting = json.loads(restart.request_file(layout).read_text())
     assert waiting == {"id": other["id"], "args": ["up", "--config", "/etc/other.yaml"]}
     assert not hups.exists()  # the running `up` was not asked by this one
+
+
+def test_went_back_is_said_only_once_the_configuration_before_runs_again(tmp_path, monkeypatch, capsys):
+    """A failed restart said "went back to the configuration before" as it began going back; when
+    going back failed too, everything had stopped while the second `up` had told the operator the
+    site was back. The exec itself is replaced (it would replace this test's process)."""
+    layout = _layout(tmp_path)
+    execs = []
+    monkeypatch.setattr(restart, "reexec", lambda *args, **kwargs: execs.append((args, kwargs)))
+    adoption = restart.Adoption(str(tmp_path), 5, "abc", ["up", "--config", "previous.json"], ["up"])
+    restart.fall_back(adoption, "cannot listen on 1234")
+    assert not restart.result_file(layout, "abc").exists()  # not yet: going back may fail too
+    (args, kwargs), = execs
+    assert args[2] == ["up", "--config", "previous.json"] and "abc" in (*args, *kwargs.values())
+    assert kwargs.get("failed") == "cannot listen on 1234"
+    back = restart.Adoption(str(tmp_path), 5, "abc", None, ["up"], failed="cannot listen on 1234")
+
+    restart.fall_back(back, "JupyterHub did not answer")  # going back failed as well
+    result = json.loads(restart.result_file(layout, "abc").read_text())
+    assert result["ok"] is False and not result.get("went_back")
+    assert "cannot listen on 1234" in result["error"] and "JupyterHub did not answer" in result["error"]
+    assert len(execs) == 1  # and no further attempt
+
+    restart.result_file(layout, "abc").unlink()
+    up_restart.done(back, layout, Console(file=open("/dev/null", "w")))  # going back worked
+    result = json.loads(restart.result_file(layout, "abc").read_text())
+    assert result["ok"] is False and result["went_back"] is True and result["error"] == "cannot listen on 1234"
