@@ -18,6 +18,7 @@ what any machine can open.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -34,13 +35,17 @@ from .walk import Entry, Totals, entries
 MANIFEST_FORMAT = "campushub-retention/1"
 SUFFIX = ".tar.gz"
 _SAFE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_HASHED = re.compile(r"-[0-9a-f]{8}$")
 CHUNK = 1 << 20
 
 
 def archive_stem(user: str) -> str:
     """A file name for a hub user: the name itself when it is plain, else a
     readable part and a hash, so two names never share archives."""
-    if _SAFE.fullmatch(user):
+    # a plain name that looks like a readable part and a hash (ann-1a2b3c4d)
+    # is hashed too: else "Ann" and a sign-up named after her archive's stem
+    # would share archive names, and one run would write both to one file
+    if _SAFE.fullmatch(user) and not _HASHED.search(user):
         return user
     readable = re.sub(r"[^a-z0-9._-]+", "-", user.lower()).strip("-._")[:40] or "user"
     return f"{readable}-{hashlib.sha256(user.encode('utf-8')).hexdigest()[:8]}"
@@ -120,14 +125,28 @@ def _add_file(tar: tarfile.TarFile, entry: Entry, info: tarfile.TarInfo) -> str:
     return sha.hexdigest()
 
 
+def _reserve(dest: Path) -> None:
+    """Take the archive's name with an empty file, or fail if anything has it.
+    publish() renames over its final name; without this an archive already
+    there (another person's, whose home is gone) would be replaced."""
+    try:
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, "an archive is never written over, and one already has this name",
+                              str(dest)) from None
+
+
 def write_archive(root: Path, dest: Path, user: str,
                   progress: Callable[[int], None] | None = None) -> dict:
     """Archive the tree at `root` into `dest` (+ its manifest); returns the
-    manifest. Nothing carries the final names until both are on disk."""
+    manifest. Until the archive is on disk its final name holds only an empty
+    file (no manifest: no archive anyone restores from); an archive already
+    under that name is never replaced (FileExistsError, nothing written)."""
     partial = dest.with_name(dest.name + ".partial")
     totals, listing, skipped = Totals(), {}, []
-    fd = create_new(partial)
+    _reserve(dest)
     try:
+        fd = create_new(partial)
         with os.fdopen(fd, "wb") as raw:
             out = _Hashing(raw)
             with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as tar:
@@ -152,6 +171,7 @@ def write_archive(root: Path, dest: Path, user: str,
         publish(partial, dest)
     except BaseException:
         partial.unlink(missing_ok=True)
+        dest.unlink(missing_ok=True)  # our own empty reservation
         raise
     manifest = {
         "format": MANIFEST_FORMAT, "user": user, "source": str(root),
