@@ -55,6 +55,9 @@ def effective_config(args) -> dict:
 def preflight(config: dict) -> None:
     if os.geteuid() != 0:
         raise CommandError("campushub up must run as root: it creates a unix account per user.")
+    refused = ports.service_port_refusal(config, [s.name for s in hub_services_local.wanted(config)])
+    if refused:
+        raise CommandError(refused)
     _unless_unlimited(config, cgroups.detect, cgroups.CgroupUnavailable, "cannot enforce resource limits: {e}.\n"
                       "Fix cgroups, or set `limits: {{allow_unlimited: true}}` in the config to run without limits.")
     _unless_unlimited(config, private_tmp.check, private_tmp.PrivateTmpUnavailable,

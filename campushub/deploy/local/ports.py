@@ -95,3 +95,23 @@ def public_port_warning(hub: dict) -> str | None:
     return (f"Warning: port {hub['port']} is one any account on this machine (learners too) can listen on while "
             "the proxy is down (during `down`/`up` or a restart), e.g. with a fake login page; on a shared "
             "machine use a port below 1024 (443 with hub.https, or 80).")
+
+
+def service_port_refusal(config: dict, services: list[str]) -> str | None:
+    """Why `up` refuses a hub service's port (analytics.port, assignments.port) that any account of the
+    machine may listen on, or None. Unlike the public port (only warned about: a phishing page needs the
+    person to type into it), the service's port is called by every user server with its API token: a
+    learner listening there while the service restarts collects the tokens and acts as those users. A
+    port left null is chosen below the unprivileged start already; the site may still accept one above."""
+    if config["hub"].get("allow_unprivileged_service_ports"):
+        return None
+    start = _unprivileged_start()
+    for name in services:
+        port = (config.get(name) or {}).get("port")
+        if port is not None and port >= start:
+            return (f"{name}.port {port} is a port any account on this machine (learners too) can listen on "
+                    "while the service restarts, collecting the tokens user servers send it: leave it null "
+                    f"(a free port below {min(start, 1024)} is chosen) or set one below {start}; if no one "
+                    "you do not trust can run programs on this machine, set "
+                    "hub.allow_unprivileged_service_ports: true.")
+    return None

@@ -40,3 +40,40 @@ def test_a_public_port_others_can_take_is_warned_about():
     assert grab.stdout.strip() == "bound"  # any high port: 8000, the default, included
     assert "below 1024" in ports.public_port_warning({"port": 8000})
     assert ports.public_port_warning({"port": 443}) is None
+
+
+def test_a_service_port_others_can_take_is_refused(tmp_path):
+    """The attack on a hub service: analytics.port set to 8765, a learner's process listens there while the
+    service restarts and every user server sends it its API token. `up` now refuses such a port (before:
+    started on it) unless the site accepts it; null (chosen below 1024) and a port below 1024 are fine."""
+    from campushub.config import validate
+
+    grab = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c", GRAB, "8765"],
+                          capture_output=True, text=True, timeout=30, cwd="/")
+    assert grab.stdout.strip() in ("bound", "OSError")  # a high port: any account may take it (unless in use)
+    config = validate({"data_dir": str(tmp_path), "courses": {"c1": {"learners_group": "l", "tutors_group": "t"}},
+                       "analytics": {"port": 8765}, "assignments": {"port": 705}})
+    refused = ports.service_port_refusal(config, ["analytics", "assignments"])
+    assert refused.startswith("analytics.port 8765 is a port any account") and "below 1024" in refused
+    assert "hub.allow_unprivileged_service_ports: true" in refused and "\n" not in refused
+    assert ports.service_port_refusal(config, ["assignments"]) is None  # 705: out of learners' reach
+    assert ports.service_port_refusal({**config, "analytics": {**config["analytics"], "port": None}},
+                                      ["analytics", "assignments"]) is None
+    accepted = {**config, "hub": {**config["hub"], "allow_unprivileged_service_ports": True}}
+    assert ports.service_port_refusal(accepted, ["analytics", "assignments"]) is None
+
+
+def test_up_refuses_such_a_service_port_before_starting_anything(tmp_path):
+    from ...harness import campushub, free_port
+
+    f = tmp_path / "c.yaml"
+    f.write_text(f"data_dir: {tmp_path / 'data'}\nhub:\n  ip: 127.0.0.1\n  port: {free_port()}\n"
+                 "assignments:\n  enabled: false\nanalytics:\n  port: 8765\n")
+    try:
+        result = campushub("up", "--config", str(f), timeout=120)
+    except subprocess.TimeoutExpired:  # it started the site: stop what it started
+        campushub("down", "--config", str(f), timeout=300)
+        raise AssertionError("campushub up started on analytics.port 8765") from None
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "analytics.port 8765 is a port any account" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "data" / "run").exists()  # nothing started
