@@ -112,7 +112,7 @@ class _HashingReader:
         return data
 
 
-def _add_file(tar: tarfile.TarFile, entry: Entry, info: tarfile.TarInfo) -> str:
+def _add_file(tar: tarfile.TarFile, entry: Entry, info: tarfile.TarInfo, owner: int | None) -> str:
     # O_NOFOLLOW: the entry was a file when listed; if it has become a link
     # since, this fails instead of archiving the link's target.
     fd = entry.open(os.O_RDONLY | os.O_NONBLOCK)
@@ -120,6 +120,14 @@ def _add_file(tar: tarfile.TarFile, entry: Entry, info: tarfile.TarInfo) -> str:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_ino != entry.st.st_ino:
             raise OSError(f"{entry.path} changed while it was archived")
+        # Root reads the home, and a restore makes every file the person's: a
+        # hard link to someone else's private file (or one written into a
+        # folder they opened to all) would be handed to them. Refused, so the
+        # operator looks; the home is kept.
+        if owner is not None and st.st_uid != owner and not st.st_mode & stat.S_IROTH:
+            raise PermissionError(errno.EACCES, f"a file of another account (uid {st.st_uid}) that the home's "
+                                  "owner cannot read; restored it would be theirs: move or remove it, then apply "
+                                  "again", str(entry.path))
         sha = hashlib.sha256()
         tar.addfile(info, _HashingReader(f, sha))
     return sha.hexdigest()
@@ -137,9 +145,10 @@ def _reserve(dest: Path) -> None:
 
 
 def write_archive(root: Path, dest: Path, user: str,
-                  progress: Callable[[int], None] | None = None) -> dict:
+                  progress: Callable[[int], None] | None = None, owner: int | None = None) -> dict:
     """Archive the tree at `root` into `dest` (+ its manifest); returns the
-    manifest. Until the archive is on disk its final name holds only an empty
+    manifest. `owner`: the uid the home belongs to, when this process can
+    read more than they can (root). Until the archive is on disk its final name holds only an empty
     file (no manifest: no archive anyone restores from); an archive already
     under that name is never replaced (FileExistsError, nothing written)."""
     partial = dest.with_name(dest.name + ".partial")
@@ -160,7 +169,7 @@ def write_archive(root: Path, dest: Path, user: str,
                     item = {"type": kind, "mode": info.mode, "mtime": info.pax_headers["mtime"]}
                     if kind == "file":
                         item["size"] = info.size
-                        item["sha256"] = _add_file(tar, entry, info)
+                        item["sha256"] = _add_file(tar, entry, info, owner)
                         if progress:
                             progress(info.size)
                     else:

@@ -69,3 +69,44 @@ def test_an_archive_still_restores_byte_for_byte_after_the_reservation(tmp_path)
     back.mkdir()
     extract(dest, back)
     assert snapshot(back) == snapshot(home)
+
+
+# -- reading as root what the home's owner could not ---------------------------------------------------------
+
+LEARNER = 65533  # a uid with no account: the home's owner, as far as the archive is concerned
+
+
+@pytest.fixture
+def planted(tmp_path):
+    """A learner's home (owned by LEARNER) with a hard link to a file of root's that only root may read,
+    as a learner can make where fs.protected_hardlinks is 0."""
+    private = tmp_path / "shadow"
+    private.write_text("root:$6$secret\n")
+    os.chmod(private, 0o600)
+    home = tmp_path / "homes" / "jupyter-eve"
+    home.mkdir(parents=True)
+    (home / "notes.txt").write_text("eve's own\n")
+    os.chown(home / "notes.txt", LEARNER, LEARNER)
+    os.chown(home, LEARNER, LEARNER)
+    os.link(private, home / "x")
+    return home
+
+
+def test_another_accounts_private_file_in_a_home_is_not_archived_for_its_owner(tmp_path, planted):
+    from campushub.deploy.local.retention_homes import LocalHomes
+    from campushub.retention.model import Home, Person
+
+    store = tmp_path / "store"
+    backend = LocalHomes(str(planted.parent), "jupyter-", str(store))
+    dest = store / archive_name("eve", WHEN)
+    with pytest.raises(PermissionError, match="another account"):
+        backend.archive(Person("eve"), Home(str(planted), True), str(dest), None)
+    assert not dest.exists() and not manifest_path(dest).exists()
+    assert (planted / "x").exists()  # nothing deleted: the operator looks
+
+
+def test_a_file_of_another_account_that_all_may_read_is_archived(tmp_path, planted):
+    os.chmod(planted / "x", 0o644)  # the owner could read it anyway
+    dest = tmp_path / archive_name("eve", WHEN)
+    manifest = write_archive(planted, dest, "eve", owner=LEARNER)
+    assert "x" in manifest["entries"] and verify(dest).ok

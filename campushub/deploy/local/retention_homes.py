@@ -70,7 +70,9 @@ class LocalHomes:
 
     def archive(self, person: Person, home: Home, dest: str, on_bytes) -> dict:
         Path(dest).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return write_archive(Path(home.location), Path(dest), person.name, on_bytes)
+        _, entry, _ = self._account(person.name)
+        return write_archive(Path(home.location), Path(dest), person.name, on_bytes,
+                             owner=entry.pw_uid if entry else os.lstat(home.location).st_uid)
 
     def verify(self, person: Person, home: Home, dest: str, manifest: dict) -> Verification:
         return verify(Path(dest), manifest)
