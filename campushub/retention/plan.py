@@ -6,8 +6,8 @@ import posixpath
 from datetime import datetime
 
 from .archive import archive_name
-from .backend import Backend
-from .model import ARCHIVE, SKIP, Person, Plan, PlanItem
+from .backend import Backend, explain
+from .model import ARCHIVE, SKIP, Home, Person, Plan, PlanItem
 from .policy import select
 
 
@@ -16,11 +16,18 @@ def make_plan(people: list[Person], config: dict, backend: Backend, now: datetim
     archive_dir = getattr(backend, "archive_dir", None) or config["retention"]["archive_dir"]
     plan = Plan(now, archive_dir, backend.name)
     for person, rule, reason in select(people, config, now):
-        home = backend.home(person)
+        try:
+            home, unreadable = backend.home(person), None
+        except (OSError, RecursionError) as e:
+            # one home that cannot be read (a tree deeper than the walk goes, a mount root cannot
+            # read) is that person's skipped line: else its owner could stop retention for everyone
+            home, unreadable = Home(getattr(e, "filename", None) or "", True), explain(e)
         item = PlanItem(person, rule, reason, home, ARCHIVE)
         if archive_dir:
             item.archive = posixpath.join(archive_dir, archive_name(person.name, now))
-        if not home.exists:
+        if unreadable:
+            item.action, item.why = SKIP, f"its home cannot be measured: {unreadable}"
+        elif not home.exists:
             item.action, item.why = SKIP, "no home to archive"
         else:
             busy = "their server is running" if person.running else backend.busy(person)
