@@ -106,12 +106,14 @@ def service_port_refusal(config: dict, services: list[str]) -> str | None:
     if config["hub"].get("allow_unprivileged_service_ports"):
         return None
     start = _unprivileged_start()
+    # a machine (a container) whose ip_unprivileged_port_start is that low leaves no port out of reach
+    fix = (f"leave it null (a free port below {start} is chosen) or set one below {start}" if start > PRIVILEGED.start
+           else f"set net.ipv4.ip_unprivileged_port_start to 1024 (it is {start}) and leave the port null")
     for name in services:
         port = (config.get(name) or {}).get("port")
         if port is not None and port >= start:
             return (f"{name}.port {port} is a port any account on this machine (learners too) can listen on "
-                    "while the service restarts, collecting the tokens user servers send it: leave it null "
-                    f"(a free port below {min(start, 1024)} is chosen) or set one below {start}; if no one "
+                    f"while the service restarts, collecting the tokens user servers send it: {fix}; if no one "
                     "you do not trust can run programs on this machine, set "
                     "hub.allow_unprivileged_service_ports: true.")
     return None

@@ -63,6 +63,16 @@ def test_a_service_port_others_can_take_is_refused(tmp_path):
     assert ports.service_port_refusal(accepted, ["analytics", "assignments"]) is None
 
 
+
+def test_where_every_port_is_unprivileged_the_refusal_says_so(tmp_path, monkeypatch):
+    from campushub.config import validate
+
+    monkeypatch.setattr(ports, "_unprivileged_start", lambda: 0)  # as in a container that lowered it
+    config = validate({"data_dir": str(tmp_path), "assignments": {"port": 705}})
+    refused = ports.service_port_refusal(config, ["assignments"])
+    assert "set net.ipv4.ip_unprivileged_port_start to 1024 (it is 0)" in refused and "below 0" not in refused
+
+
 def test_up_refuses_such_a_service_port_before_starting_anything(tmp_path):
     from ...harness import campushub, free_port
 
