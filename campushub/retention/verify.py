@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import posixpath
 import stat
 import tarfile
 import zlib
@@ -22,6 +24,7 @@ from .walk import entries
 
 KIND = {tarfile.DIRTYPE: "dir", tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.SYMTYPE: "symlink",
         tarfile.FIFOTYPE: "fifo"}
+PATH_MAX = 4096  # Linux's, with the terminating NUL
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ def _compare(archive: Path, manifest: dict) -> Verification:
             for member in tar:
                 want = expected.get(member.name)
                 problem = _differs(tar, member, want) if member.name not in seen else "appears twice"
+                problem = problem or _unrestorable(manifest, member.name)
                 if problem:
                     return Verification(False, files, size, f"{member.name!r}: {problem}")
                 seen.add(member.name)
@@ -92,6 +96,16 @@ def _compare(archive: Path, manifest: dict) -> Verification:
         return Verification(False, files, size, f"is {reading.size} bytes with another sha256 than written "
                             f"({manifest['archive_bytes']} bytes)")
     return Verification(True, files, size)
+
+
+def _unrestorable(manifest: dict, name: str) -> str:
+    """The archive is a copy only if restore (extract.py, which writes by path) can write every
+    member back: the walk reads folders relative to their parent, so a home can hold paths
+    longer than the kernel takes, and that home must not be deleted for such an archive."""
+    length = len(os.fsencode(posixpath.join(manifest.get("source") or "/", name)))
+    if length >= PATH_MAX:
+        return f"its path is too long to be restored ({length} bytes, the limit is {PATH_MAX - 1})"
+    return ""
 
 
 def _differs(tar: tarfile.TarFile, member: tarfile.TarInfo, want: dict | None) -> str:

@@ -59,3 +59,29 @@ def test_a_left_over_temporary_file_with_loose_modes_does_not_make_the_archive_r
     write_archive(home, dest, "ann")
     assert os.stat(dest).st_mode & 0o077 == 0
     assert os.stat(manifest_path(dest)).st_mode & 0o077 == 0
+
+
+def test_a_home_restore_could_not_write_back_does_not_verify(tmp_path):
+    """Paths longer than the kernel takes (PATH_MAX) are archived (the walk opens each folder relative
+    to its parent) but restore writes by path and fails on them: the home would be deleted with an
+    archive `campushub retention restore` cannot bring back. Such an archive does not verify, so the
+    home is kept and the reason says why."""
+    home = tmp_path / "home"
+    home.mkdir()
+    fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(25):  # 25 x 201 bytes: beyond PATH_MAX (4096) below any home
+            os.mkdir("x" * 200, dir_fd=fd)
+            deeper = os.open("x" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = deeper
+        leaf = os.open("work.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd)
+        os.write(leaf, b"a learner's work")
+        os.close(leaf)
+    finally:
+        os.close(fd)
+    dest = tmp_path / "store" / "ann-20261201T000000Z.tar.gz"
+    dest.parent.mkdir()
+    write_archive(home, dest, "ann")
+    result = verify(dest)
+    assert not result.ok and "too long" in result.reason
