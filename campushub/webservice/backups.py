@@ -32,15 +32,20 @@ def backup(path: str | Path) -> Path:
         target = path.with_name(f"{path.name}.{stamp}.{n}")
         n += 1
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        copy = sqlite3.connect(target)
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            source.backup(copy)
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
         finally:
-            copy.close()
-    finally:
-        source.close()
+            source.close()
+    except BaseException:
+        # an empty or partial copy under a backup's name would be taken for one, and kept by pruning
+        target.unlink(missing_ok=True)
+        raise
     prune_beside(path)
     return target
 
