@@ -5,7 +5,8 @@ step succeeded, 1 when it did not (the line says why).
 
     archive ROOT DEST --user NAME   write DEST and DEST.manifest.json
     verify DEST                     read DEST back against its manifest
-    restore ARCHIVE ROOT [--force]  verify, then extract into ROOT as this process's user
+    restore ARCHIVE ROOT [--force] [--user NAME]
+                                    verify (and that it is NAME's), then extract into ROOT as this process's user
     measure ROOT                    files, dirs, symlinks and bytes under ROOT
 """
 
@@ -24,8 +25,13 @@ from .verify import load_manifest, verify
 from .walk import measure
 
 
-def _restore(archive: Path, root: Path, force: bool) -> dict:
-    checked = verify(archive, load_manifest(archive))
+def _restore(archive: Path, root: Path, force: bool, user: str | None) -> dict:
+    manifest = load_manifest(archive)
+    if user is not None and manifest.get("user") != user:
+        # the operator named an archive of someone else: their files must not land in this home
+        raise RetentionError(f"{archive.name} is the home of {manifest.get('user')!r}, not of {user!r}: "
+                             "nothing restored")
+    checked = verify(archive, manifest)
     if not checked.ok:
         raise RetentionError(f"{archive.name} did not verify, nothing restored: {checked.reason}")
     if any(root.iterdir()) and not force:
@@ -46,6 +52,7 @@ def run(argv: list[str]) -> dict:
     r.add_argument("archive", type=Path)
     r.add_argument("root", type=Path)
     r.add_argument("--force", action="store_true")
+    r.add_argument("--user", help="the hub user the archive must belong to")
     m = steps.add_parser("measure")
     m.add_argument("root", type=Path)
     args = parser.parse_args(argv)
@@ -56,7 +63,7 @@ def run(argv: list[str]) -> dict:
     if args.step == "verify":
         return verify(args.dest).to_json()
     if args.step == "restore":
-        return _restore(args.archive, args.root, args.force)
+        return _restore(args.archive, args.root, args.force, args.user)
     return {"ok": True, **asdict(measure(args.root))}
 
 

@@ -110,3 +110,20 @@ def test_a_file_of_another_account_that_all_may_read_is_archived(tmp_path, plant
     dest = tmp_path / archive_name("eve", WHEN)
     manifest = write_archive(planted, dest, "eve", owner=LEARNER)
     assert "x" in manifest["entries"] and verify(dest).ok
+
+
+def test_the_job_restores_no_archive_of_someone_else_into_a_home(tmp_path):
+    """On Kubernetes `restore bob --archive <ann's>` runs this step in bob's claim: it must refuse."""
+    import json
+    import subprocess
+    import sys
+
+    home, dest, back = tmp_path / "ann", tmp_path / "store" / archive_name("ann", WHEN), tmp_path / "bob"
+    make_tree(home)
+    dest.parent.mkdir()
+    write_archive(home, dest, "ann")
+    back.mkdir()
+    r = subprocess.run([sys.executable, "-I", "-m", "campushub.retention.job", "restore", str(dest), str(back),
+                        "--user", "bob"], capture_output=True, text=True, cwd="/")
+    assert r.returncode == 1 and "not of 'bob'" in json.loads(r.stdout)["reason"]
+    assert os.listdir(back) == []

@@ -72,7 +72,8 @@ def test_the_job_runs_as_the_person_never_as_root_once_and_says_what_it_is():
     assert pod["automountServiceAccountToken"] is False and pod["restartPolicy"] == "Never"
     assert manifest["spec"]["backoffLimit"] == 0 and manifest["spec"]["activeDeadlineSeconds"] == 3600
     assert container["command"][-1] == "campushub.retention.job"
-    assert container["args"] == ["restore", f"{ARCHIVE}/{NAME}", HOME, "--force"]
+    # the job refuses an archive of anyone else (an operator's wrong --archive)
+    assert container["args"] == ["restore", f"{ARCHIVE}/{NAME}", HOME, "--user", "kim.lee@uni", "--force"]
     assert manifest["metadata"]["annotations"]["hub.jupyter.org/username"] == "kim.lee@uni"
     archive = build("archive")["spec"]["template"]["spec"]["containers"][0]["args"]
     assert archive == ["archive", HOME, f"{ARCHIVE}/{NAME}", "--user", "kim.lee@uni"]
