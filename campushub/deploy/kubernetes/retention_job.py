@@ -76,7 +76,8 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     path = f"{ARCHIVE}/{archive}"
     # campushub.retention.job's command line
     args = {"measure": ["measure", HOME], "archive": ["archive", HOME, path, "--user", user],
-            "verify": ["verify", path], "restore": ["restore", path, HOME, "--user", user, *(["--force"] if force else [])]}[action]
+            "verify": ["verify", path],
+            "restore": ["restore", path, HOME, "--user", user, *(["--force"] if force else [])]}[action]
     container = {
         "name": "retention", "image": image, "imagePullPolicy": "IfNotPresent",
         # -I: nothing from the environment or the working directory; -B: the root filesystem is read-only
