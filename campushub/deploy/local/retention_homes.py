@@ -22,6 +22,7 @@ from ...retention.extract import extract
 from ...retention.model import Home, Person
 from ...retention.verify import Verification, home_changed, load_manifest, verify
 from ...retention.walk import measure
+from . import archive_store
 from .spawner.unix_users import ensure_user, owner_mark, remove_user, unix_name
 
 
@@ -70,6 +71,7 @@ class LocalHomes:
 
     def archive(self, person: Person, home: Home, dest: str, on_bytes) -> dict:
         Path(dest).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        archive_store.check(Path(dest).parent)
         _, entry, _ = self._account(person.name)
         return write_archive(Path(home.location), Path(dest), person.name, on_bytes,
                              owner=entry.pw_uid if entry else os.lstat(home.location).st_uid)
@@ -107,6 +109,7 @@ class LocalHomes:
 
     def restore(self, name: str, archive: str, force: bool) -> dict:
         source = Path(archive)
+        archive_store.check_archive(source)
         manifest = load_manifest(source)
         if manifest.get("user") != name:
             raise RetentionError(f"{archive} is the home of {manifest.get('user')!r}, not of {name!r}")
