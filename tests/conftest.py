@@ -99,6 +99,7 @@ def course_hub(tmp_path_factory):
         "spawner": {"user_prefix": COURSE_PREFIX},
         "courses": COURSES,
         "assignments": {"max_notebook_size": "256K", "workers": 1, "timeout": 120},
+        "analytics": {"enabled": True},
     })
     layout = Layout(hub.data_dir)
     services = ("assignments", "analytics")

@@ -111,6 +111,9 @@ class Hub:
             "hub": {"ip": "127.0.0.1", "port": port, "hub_port": hub_port, "proxy_api_port": api_port},
             "spawner": {"user_prefix": TEST_PREFIX, "start_timeout": 120},
             "limits": {"cpu": 1, "memory": "512M", "pids": 512},
+            # On by default on a site, off here unless `overrides` turns it on (the hubs of its tests):
+            # its service costs every other hub's up and down ~2 s, and each server its recorder.
+            "analytics": {"enabled": False},
         }
         config_file = workdir / "campushub.yaml"
         config = merge(config, overrides or {})

@@ -31,13 +31,13 @@ STEPS = [
     "Starting JupyterHub",
     "Waiting for JupyterHub to answer",
     "Starting the fork servers",  # once the hub answers (restart time: cli/up.py)
-    "Starting the analytics service",  # on unless analytics.enabled is false; no course here: no assignments
+    "Starting the analytics service",  # turned on for this site (Hub.create: off); no course: no assignments
 ]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    h = Hub.create(tmp_path_factory.mktemp("lifecycle"))
+    h = Hub.create(tmp_path_factory.mktemp("lifecycle"), {"analytics": {"enabled": True}})
     yield h
     campushub("down", "--data-dir", str(h.data_dir))
     assert _ours(h) == []

@@ -38,7 +38,7 @@ CELL = ("import os, time\nfor i in range(300):\n    print('line', i, flush=True)
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    with running(Hub.create(tmp_path_factory.mktemp("restart"))) as hub:
+    with running(Hub.create(tmp_path_factory.mktemp("restart"), {"analytics": {"enabled": True}})) as hub:
         yield hub
 
 
