@@ -71,6 +71,8 @@ def prune_beside(path: str | Path, keep: int = KEEP) -> list[Path]:
         revisions = {p: _revision(p) for p in found}
     except OSError:
         return []
+    if not found:
+        return []  # no copy yet: every start of a site that never migrated
     if keep <= 0:
         chosen: list[Path] = []
     else:

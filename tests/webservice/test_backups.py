@@ -82,6 +82,12 @@ def test_only_the_newest_copies_are_kept(tmp_path):
     assert all((tmp_path / name).exists() for name in others)  # not copies of the database: untouched
 
 
+def test_pruning_without_any_copy_removes_nothing(tmp_path):
+    db_file = tmp_path / "jupyterhub.sqlite"
+    db_file.write_bytes(b"")  # a site that never migrated: `up` prunes at every start
+    assert backups.prune_beside(db_file) == [] and db_file.exists()
+
+
 def test_the_hub_database_is_copied_before_jupyterhub_upgrades_it(tmp_path, monkeypatch):
     """JupyterHub's own upgrade (what c.JupyterHub.upgrade_db runs at start) on a hub database one
     revision old: it leaves a copy under a name our pruning counts. It runs the `alembic` command:
