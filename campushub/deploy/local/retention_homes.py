@@ -84,6 +84,11 @@ class LocalHomes:
         changed = home_changed(path, manifest)
         if changed:
             raise RetentionError(f"{path}: {changed}; kept (apply again to archive it as it is now)")
+        # comparing a big home takes a while: a server started meanwhile would
+        # lose what it writes, and have its home pulled away under it
+        busy = self.busy(person)
+        if busy:
+            raise RetentionError(f"{busy} as the home was about to be deleted; kept")
         unix, entry, _ = self._account(person.name)
         shutil.rmtree(path)
         if entry is None:
