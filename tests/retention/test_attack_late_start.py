@@ -7,6 +7,7 @@ would (no hub needed for that)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -54,3 +55,16 @@ def test_a_server_that_starts_while_the_home_is_compared_keeps_its_home(tmp_path
     with pytest.raises(RetentionError, match="processes of the account"):
         backend.delete(Person(NAME), Home(str(home), True), manifest)
     assert (home / "work.ipynb").is_file()
+
+
+def test_a_home_the_account_does_not_own_is_neither_archived_nor_deleted(tmp_path, account):
+    """An account mapped by hand whose home is a folder of someone else's (a shared or a system folder)."""
+    entry, _ = account
+    home = Path(entry.pw_dir)
+    (home / "course-data.csv").write_text("everyone's\n")
+    os.chown(home, 0, 0)
+    store = tmp_path / "archive"
+    backend = LocalHomes(str(home.parent), TEST_PREFIX, str(store))
+    with pytest.raises(RetentionError, match="not its own home"):
+        backend.archive(Person(NAME), Home(str(home), True), str(store / "x.tar.gz"), None)
+    assert (home / "course-data.csv").is_file() and not (store / "x.tar.gz").exists()

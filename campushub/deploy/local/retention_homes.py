@@ -72,7 +72,13 @@ class LocalHomes:
     def archive(self, person: Person, home: Home, dest: str, on_bytes) -> dict:
         Path(dest).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         archive_store.check(Path(dest).parent)
-        _, entry, _ = self._account(person.name)
+        unix, entry, _ = self._account(person.name)
+        # an account mapped by hand may name any folder as its home (a shared
+        # one, a system one): only a folder the account owns is its own to delete
+        owner = os.lstat(home.location).st_uid
+        if entry is not None and owner != entry.pw_uid:
+            raise RetentionError(f"{home.location} belongs to uid {owner}, not to the account {unix}: not its own "
+                                 "home to archive and delete; do it by hand if it is")
         return write_archive(Path(home.location), Path(dest), person.name, on_bytes,
                              owner=entry.pw_uid if entry else os.lstat(home.location).st_uid)
 
