@@ -127,3 +127,29 @@ def test_the_job_restores_no_archive_of_someone_else_into_a_home(tmp_path):
                         "--user", "bob"], capture_output=True, text=True, cwd="/")
     assert r.returncode == 1 and "not of 'bob'" in json.loads(r.stdout)["reason"]
     assert os.listdir(back) == []
+
+
+def test_the_job_run_by_root_restores_into_someone_elses_folder_as_its_owner(tmp_path):
+    """`python -m campushub.retention.job restore` from an operator's root shell into a learner's home:
+    before, it extracted as root (files root's; a link the learner swapped in would lead root's writes)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    home, dest = tmp_path / "ann", tmp_path / "store" / archive_name("ann", WHEN)
+    make_tree(home)
+    dest.parent.mkdir()
+    write_archive(home, dest, "ann")
+    with tempfile.TemporaryDirectory(dir="/tmp") as reachable:  # pytest's tmp_path is root's alone
+        os.chmod(reachable, 0o755)
+        back = Path(reachable) / "back"
+        back.mkdir()
+        os.chown(back, LEARNER, LEARNER)
+        r = subprocess.run([sys.executable, "-I", "-m", "campushub.retention.job", "restore", str(dest),
+                            str(back)], capture_output=True, text=True, cwd="/")
+        assert r.returncode == 0, r.stdout + r.stderr
+        owners = {os.lstat(os.path.join(d, n)).st_uid for d, dirs, files in os.walk(back) for n in dirs + files}
+        assert owners == {LEARNER}
+        assert snapshot(back) == snapshot(home)
+        subprocess.run(["chmod", "-R", "u+rwX", str(back)], check=True)  # read-only folders, for the cleanup
