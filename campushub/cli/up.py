@@ -25,7 +25,11 @@ from .supervise import Lifetime, Stopped
 
 
 def register(sub) -> None:
-    p = sub.add_parser("up", help="install what is missing and run the platform in the foreground")
+    p = sub.add_parser("up", help="install what is missing and run the platform in the foreground",
+                       description="Install what is missing and run the platform in the foreground. Run "
+                                   "again while it runs (or systemctl reload) to apply a changed configuration "
+                                   "or an upgraded CampusHub: only the hub restarts, user servers keep running "
+                                   "(docs/operations.md).")
     p.add_argument("--config", metavar="FILE", help="site configuration (default: built-in defaults)")
     p.add_argument("--ip", help="address to listen on (overrides hub.ip)")
     p.add_argument("--port", type=int, help="port to listen on (overrides hub.port)")
