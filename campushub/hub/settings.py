@@ -115,6 +115,8 @@ def _starts(c, spawner: dict, spawner_section: str) -> None:
     to the configured value (hub/policy/start_turn.py), so the deployment's
     start_timeout keeps meaning "once it is this server's turn"."""
     getattr(c, spawner_section).concurrent_starts = spawner["concurrent_starts"]
+    # how soon a server that ended on its own is noticed (and, locally, its leftovers stopped)
+    getattr(c, spawner_section).poll_interval = spawner["poll_interval"]
 
 
 def _embedding(c, config: dict, spawner_section: str) -> None:

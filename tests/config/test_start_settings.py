@@ -14,6 +14,7 @@ def test_defaults_fork_and_choose_the_number_of_starts_automatically():
     assert config["spawner"]["fork_server"] is True
     assert config["spawner"]["concurrent_starts"] == 0
     assert config["hub"]["concurrent_spawn_limit"] == 0
+    assert config["spawner"]["poll_interval"] == 30  # JupyterHub's own default
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,7 @@ def test_defaults_fork_and_choose_the_number_of_starts_automatically():
         ("spawner:\n  concurrent_starts: many\n", "spawner.concurrent_starts", 2, "expected integer"),
         ("hub:\n  port: 8000\nspawner:\n  fork_server: sometimes\n", "spawner.fork_server", 4, "expected boolean"),
         ("hub:\n  concurrent_spawn_limit: -2\n", "hub.concurrent_spawn_limit", 2, "at least 0"),
+        ("spawner:\n  poll_interval: 0\n", "spawner.poll_interval", 2, "at least 1"),
     ],
 )
 def test_bad_start_settings_name_key_and_line(text, key, line, hint):
@@ -39,8 +41,9 @@ def test_bad_start_settings_name_key_and_line(text, key, line, hint):
 def test_the_spawner_gets_concurrent_starts_and_the_hub_refuses_no_start(section):
     c = Config()
     c.JupyterHub.concurrent_spawn_limit = 64  # e.g. the Kubernetes chart's default, set before ours
-    settings.apply(c, loads("spawner:\n  concurrent_starts: 3\n"), spawner_section=section)
+    settings.apply(c, loads("spawner:\n  concurrent_starts: 3\n  poll_interval: 5\n"), spawner_section=section)
     assert c[section].concurrent_starts == 3
+    assert c[section].poll_interval == 5
     assert c.JupyterHub.concurrent_spawn_limit == 0
 
 

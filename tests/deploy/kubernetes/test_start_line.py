@@ -47,12 +47,14 @@ def test_the_release_hub_queues_instead_of_refusing_extra_starts():
 
 
 def test_an_operators_limits_reach_the_hub():
-    config = validate({"spawner": {"concurrent_starts": 8}, "hub": {"concurrent_spawn_limit": 500}})
+    config = validate({"spawner": {"concurrent_starts": 8, "poll_interval": 10},
+                       "hub": {"concurrent_spawn_limit": 500}})
     values = render(config).values
     assert_chart_accepts(values)
     assert values["hub"]["concurrentSpawnLimit"] == 500
     c = chart_spawner.release_config(config)
     assert c.CampusHubKubeSpawner.concurrent_starts == 8 and c.JupyterHub.concurrent_spawn_limit == 500
+    assert c.CampusHubKubeSpawner.poll_interval == 10
 
 
 @pytest.fixture

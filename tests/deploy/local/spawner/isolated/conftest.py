@@ -23,7 +23,8 @@ MIB = 2**20
 @pytest.fixture(scope="package")
 def hub(tmp_path_factory, spawn_path):
     h = Hub.create(tmp_path_factory.mktemp(f"isolated-{spawn_path}"), with_path({
-        "spawner": {"user_prefix": PREFIX},
+        # a server killed by a test is noticed in seconds, not JupyterHub's 30 (test_private_tmp)
+        "spawner": {"user_prefix": PREFIX, "poll_interval": 3},
         "limits": {"pids": 1024},
         "policies": {"default": {"cpu": {"min": 0.5, "max": 2, "default": 1},
                                  "memory": {"min": "128M", "max": "3G", "default": "512M"}}},
