@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def parse(argv) -> argparse.Namespace:
 
 
 def measure(args, workdir: Path, phases: list[dict], made: list) -> dict:
-    started = dt.datetime.now(dt.UTC)
+    started, load_before = dt.datetime.now(dt.UTC), os.getloadavg()
     log(f"work dir {workdir}; making both hubs and {args.users} people in each database")
     people, sides = make_sides(workdir, args.users, made)
     for rnd in range(1, args.rounds + 1):
@@ -43,6 +44,8 @@ def measure(args, workdir: Path, phases: list[dict], made: list) -> dict:
         users_api(sides, rnd, args.requests, args.block, args.warmup, phases)
     return {"benchmark": "restart", "date": started.isoformat(timespec="seconds"), "machine": machine_info(),
             "git": git_revision(), "people": people,
+            # other work on the machine slows both hubs: 1, 5 and 15-minute load averages
+            "load_average": {"start": load_before, "end": os.getloadavg()},
             "params": {k: getattr(args, k) for k in ("users", "rounds", "requests", "block", "warmup")},
             "phases": phases, "summary": summarize(phases),
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
