@@ -31,6 +31,8 @@ BAD_ADMIN = N_("Admin must be true, false, yes, no, 1, 0 or empty, not \"{value}
 TOO_LONG = N_("The {column} value is longer than {limit} characters.")
 CONTROL = N_("The {column} value contains a line break or another control character.")
 EMPTY_GROUP = N_("The groups value has an empty group name: separate groups with a single ';'.")
+SLASH_GROUP = N_("The group name \"{group}\" contains '/', which JupyterHub's group pages and API cannot address: "
+                 "choose another name.")
 NOT_TEXT = N_("The file is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\".")
 TOO_BIG = N_("The file is larger than {limit} MB: split it into smaller files.")
 BAD_CSV = N_("The file is not valid CSV: {reason}.")
@@ -157,6 +159,10 @@ def _groups(line: int, value: str) -> tuple[str, ...]:
         raise LineProblem(Problem(line, EMPTY_GROUP, {}))
     if any(len(name) > MAX_FIELD for name in names):
         raise LineProblem(Problem(line, TOO_LONG, {"column": "groups", "limit": MAX_FIELD}))
+    # /hub/api/groups/{name} matches [^/]+: such a group could be made but never opened, emptied or deleted
+    slashed = next((name for name in names if "/" in name), None)
+    if slashed is not None:
+        raise LineProblem(Problem(line, SLASH_GROUP, {"group": slashed[:40]}))
     return tuple(dict.fromkeys(names))  # a group named twice is one membership
 
 
