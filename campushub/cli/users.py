@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import requests
@@ -105,12 +106,28 @@ def _import(args) -> int:
     return 1 if answer["errors"] else 0
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Everyone's names, groups and admin flags, written by root, often into /tmp: made
+    0600 under a temporary name and renamed into place, so a link planted at the name
+    is replaced rather than written through, and a file another account made there
+    beforehand is replaced by root's own rather than filled for that account to read."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def _export(args) -> int:
     url, token = _hub(args)
     text = _call("GET", url + "campushub/users/export", token).text
-    if args.file and args.file != "-":
+    # /dev/stdout as "-": it is a link, which _write_private would replace rather than write to
+    if args.file and args.file not in ("-", "/dev/stdout"):
         try:
-            Path(args.file).write_text(text, encoding="utf-8")
+            _write_private(Path(args.file), text)
         except OSError as e:
             raise CommandError(f"{args.file}: {e.strerror}; give a writable path", 2) from None
         print(f"wrote {text.count(chr(10)) - 1} user(s) to {args.file}", file=sys.stderr)
