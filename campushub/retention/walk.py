@@ -10,7 +10,9 @@ fail instead of leading it out of the home.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,12 +49,29 @@ def entries(root: Path) -> Iterator[Entry]:
     """The root, then everything below it, parents before children, in name order
     (so two walks of an unchanged tree give the same sequence)."""
     top = Entry(".", root, os.lstat(root))
+    mounted = _mount_below(root)
+    if mounted:  # found without touching it: a FUSE mount can hang the first stat of it
+        raise OSError(errno.EXDEV, "another file system is mounted here; unmount it, then apply again", mounted)
     yield top
     if top.kind == "dir":
-        yield from _below(top, "")
+        yield from _below(top, "", top.st.st_dev)
 
 
-def _below(folder: Entry, prefix: str) -> Iterator[Entry]:
+def _mount_below(root: Path) -> str | None:
+    """A mount point inside `root` per the kernel's mount table, or None (also where there is no /proc)."""
+    inside = os.path.realpath(root).rstrip("/") + "/"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            for line in f:
+                point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+                if point.startswith(inside):
+                    return point
+    except OSError:
+        pass
+    return None
+
+
+def _below(folder: Entry, prefix: str, device: int) -> Iterator[Entry]:
     fd = folder.open(_DIR_FLAGS)
     try:
         if os.fstat(fd).st_ino != folder.st.st_ino:
@@ -61,9 +80,16 @@ def _below(folder: Entry, prefix: str) -> Iterator[Entry]:
             found = sorted((item.name, item.stat(follow_symlinks=False)) for item in it)
         for base, st in found:
             entry = Entry(prefix + base, folder.path / base, st, fd, base)
+            if st.st_dev != device:
+                # something mounted in the home (a bind-mounted course folder, a
+                # learner's FUSE mount): archiving it would copy another file
+                # system, deleting the home would empty it, and a FUSE server can
+                # leave root's read hanging for ever. Refused, so the operator looks.
+                raise OSError(errno.EXDEV, "another file system is mounted here; unmount it, then apply again",
+                              str(entry.path))
             yield entry
             if entry.kind == "dir":
-                yield from _below(entry, entry.name + "/")
+                yield from _below(entry, entry.name + "/", device)
     finally:
         os.close(fd)
 
