@@ -40,8 +40,13 @@ def check(config: dict, fail: Callable[[str, str], None]) -> None:
              "set archive_dir to a folder outside the homes (on Kubernetes: "
              "retention.kubernetes.archive_volume)")
     if archive_dir:
-        homes = posixpath.normpath(config["spawner"]["home_root"])
-        inside = posixpath.normpath(archive_dir)
+        homes, inside = _path(config["spawner"]["home_root"]), _path(archive_dir)
         if inside == homes or inside.startswith(homes.rstrip("/") + "/") or homes == "/":
             fail("retention.archive_dir", f"got {archive_dir!r}, inside spawner.home_root ({homes}); "
                  "archives must live outside the homes they outlive")
+
+
+def _path(path: str) -> str:
+    """An absolute path as Linux reads it: normpath keeps a leading "//" (POSIX leaves
+    its meaning open), which would let "//home/archive" pass for a folder outside /home."""
+    return "/" + posixpath.normpath(path).lstrip("/")
