@@ -136,8 +136,8 @@ PEOPLE_PREFIX = "chp" + TEST_PREFIX[3:]
 
 @pytest.fixture(scope="session")
 def people_hub(tmp_path_factory):
-    with running(Hub.create(tmp_path_factory.mktemp("people-hub"), {"spawner": {"user_prefix": PEOPLE_PREFIX}}),
-                 PEOPLE_PREFIX) as h:
+    with running(Hub.create(tmp_path_factory.mktemp("people-hub"), {"spawner": {"user_prefix": PEOPLE_PREFIX}},
+                            servers=False), PEOPLE_PREFIX) as h:
         yield h
 
 

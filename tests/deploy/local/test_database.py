@@ -9,7 +9,7 @@ def test_default_database_is_sqlite_in_data_dir(hub, admin):
 
 def test_db_url_switches_to_postgresql(tmp_path, postgres):
     postgres.psql("CREATE DATABASE hubdb")
-    h = Hub.create(tmp_path / "pg", {"hub": {"db_url": postgres.url("hubdb")}})
+    h = Hub.create(tmp_path / "pg", {"hub": {"db_url": postgres.url("hubdb")}}, servers=False)
     try:
         h.up()
         r = Browserless(h, "admin", h.admin_password).login()

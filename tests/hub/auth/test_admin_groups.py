@@ -18,7 +18,7 @@ def hub(tmp_path_factory):
         "spawner": {"user_prefix": PREFIX},
         "auth": {"type": "native", "native": {"open_signup": True}},
         "roles": {"admin_groups": ["staff"]},
-    })
+    }, servers=False)
     with running(h, PREFIX, admin=None):  # only roles.admin_groups, a fresh data dir: the first start
         yield h
 

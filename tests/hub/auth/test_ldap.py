@@ -182,7 +182,7 @@ def hub(tmp_path_factory, directory):
     # A fresh data dir with roles.admin_groups: JupyterHub used to crash at
     # this first start ("'NoneType' object has no attribute 'admin'").
     h = Hub.create(tmp_path_factory.mktemp("ldap-hub"), {"spawner": {"user_prefix": PREFIX}, "auth": auth,
-                                                          "roles": {"admin_groups": ["staff"]}})
+                                                          "roles": {"admin_groups": ["staff"]}}, servers=False)
     try:
         h.up(admin=None)
         yield h

@@ -16,7 +16,7 @@ PREFIX = TEST_PREFIX + "n"  # this module's unix accounts, removed by this modul
 def hub(tmp_path_factory):
     h = Hub.create(tmp_path_factory.mktemp("native-admin-names"), {
         "spawner": {"user_prefix": PREFIX}, "hub": {"admin_users": ["teacher"]},
-    })
+    }, servers=False)
     with running(h, PREFIX):
         yield h
 

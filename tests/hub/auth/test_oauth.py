@@ -43,7 +43,7 @@ def hub(tmp_path_factory, provider):
             "userdata_url": provider.userinfo_url, "client_id": "pending", "client_secret": "pending",
             "groups_claim": "groups", "allowed_groups": ALLOWED, "login_service": "Campus SSO"}
     h = Hub.create(tmp_path_factory.mktemp("oidc-hub"),
-                   {"spawner": {"user_prefix": PREFIX}, "auth": {"type": "oidc", "oidc": oidc}})
+                   {"spawner": {"user_prefix": PREFIX}, "auth": {"type": "oidc", "oidc": oidc}}, servers=False)
     # The redirect URI holds the hub's port, known only now; the provider
     # accepts exactly this URI for the client it issues.
     client_id, secret = provider.register_client(f"{h.url}/hub/oauth_callback")

@@ -34,7 +34,7 @@ def hub(tmp_path_factory, site):
         "auth": {"type": "site_token", "site_token": {"site_url": SITE, "database": site.config(),
                                                       "refresh_seconds": 10, "query_parameter": PARAM}},
         "roles": {"admin_groups": ["hub-staff"]},
-    })
+    }, servers=False)
     with running(h, PREFIX, admin=None):
         yield h
 
