@@ -153,3 +153,29 @@ def test_the_job_run_by_root_restores_into_someone_elses_folder_as_its_owner(tmp
         assert owners == {LEARNER}
         assert snapshot(back) == snapshot(home)
         subprocess.run(["chmod", "-R", "u+rwX", str(back)], check=True)  # read-only folders, for the cleanup
+
+
+def test_the_kubernetes_jobs_take_a_hub_name_that_begins_with_a_dash(tmp_path):
+    """The Jobs' own command lines, run here on plain folders: "--user -ann" read as an option (usage error,
+    so that person's home could never be archived or restored)."""
+    import json
+    import subprocess
+    import sys
+
+    from campushub.deploy.kubernetes import retention_job as jobs
+
+    home, store, back = tmp_path / "home", tmp_path / "store", tmp_path / "back"
+    make_tree(home)
+    store.mkdir()
+    back.mkdir()
+    name = archive_name("-ann", WHEN)
+    places = {jobs.HOME: str(home), f"{jobs.ARCHIVE}/{name}": str(store / name)}
+    for action, places[jobs.HOME] in (("archive", str(home)), ("restore", str(back))):
+        built = jobs.job(action, user="-ann", claim="claim--ann", archive=name, image="hub:1", namespace="ns",
+                         volume={"claim": "archives"}, stamp="1", timeout=60)
+        args = [places.get(a, a) for a in built["spec"]["template"]["spec"]["containers"][0]["args"]]
+        r = subprocess.run([sys.executable, "-I", "-m", "campushub.retention.job", *args],
+                           capture_output=True, text=True, cwd="/")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert json.loads(r.stdout)["ok"]
+    assert snapshot(back) == snapshot(home)

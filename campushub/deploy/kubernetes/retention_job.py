@@ -75,9 +75,10 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     annotations = {USER_ANNOTATION: user, CLAIM_ANNOTATION: claim}
     path = f"{ARCHIVE}/{archive}"
     # campushub.retention.job's command line
-    args = {"measure": ["measure", HOME], "archive": ["archive", HOME, path, "--user", user],
+    # --user=NAME in one word: a hub name may begin with "-" and would read as an option
+    args = {"measure": ["measure", HOME], "archive": ["archive", HOME, path, f"--user={user}"],
             "verify": ["verify", path],
-            "restore": ["restore", path, HOME, "--user", user, *(["--force"] if force else [])]}[action]
+            "restore": ["restore", path, HOME, f"--user={user}", *(["--force"] if force else [])]}[action]
     container = {
         "name": "retention", "image": image, "imagePullPolicy": "IfNotPresent",
         # -I: nothing from the environment or the working directory; -B: the root filesystem is read-only

@@ -73,10 +73,10 @@ def test_the_job_runs_as_the_person_never_as_root_once_and_says_what_it_is():
     assert manifest["spec"]["backoffLimit"] == 0 and manifest["spec"]["activeDeadlineSeconds"] == 3600
     assert container["command"][-1] == "campushub.retention.job"
     # the job refuses an archive of anyone else (an operator's wrong --archive)
-    assert container["args"] == ["restore", f"{ARCHIVE}/{NAME}", HOME, "--user", "kim.lee@uni", "--force"]
+    assert container["args"] == ["restore", f"{ARCHIVE}/{NAME}", HOME, "--user=kim.lee@uni", "--force"]
     assert manifest["metadata"]["annotations"]["hub.jupyter.org/username"] == "kim.lee@uni"
     archive = build("archive")["spec"]["template"]["spec"]["containers"][0]["args"]
-    assert archive == ["archive", HOME, f"{ARCHIVE}/{NAME}", "--user", "kim.lee@uni"]
+    assert archive == ["archive", HOME, f"{ARCHIVE}/{NAME}", "--user=kim.lee@uni"]
     assert build("verify")["spec"]["template"]["spec"]["containers"][0]["args"] == ["verify", f"{ARCHIVE}/{NAME}"]
 
 
