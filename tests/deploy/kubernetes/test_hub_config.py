@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import jupyterhub
 import pytest
 from jupyterhub.app import JupyterHub
 from jupyterhub.objects import Hub
@@ -197,6 +198,8 @@ print("ok", jupyterhub.__version__)
 
 def test_the_same_configuration_loads_into_jupyterhub_55():
     # The chart's hub runs JupyterHub 5.5; tests/hub/test_jupyterhub55.py builds a venv with it.
+    if jupyterhub.__version__.startswith("5.5"):  # that test's run of this file inside the venv
+        pytest.skip("running on JupyterHub 5.5: the tests above check the same in this process")
     venvs = sorted(Path("/opt/campushub-test").glob("jh55-*/.complete"), key=os.path.getmtime)
     if not venvs:
         pytest.skip("no JupyterHub 5.5 venv yet (tests/hub/test_jupyterhub55.py builds one)")
