@@ -62,6 +62,8 @@ def test_a_learner_is_warned_before_the_cull_and_keep_working_tells_the_hub(cull
     expect(japanese).to_be_visible(timeout=WARNED)
     expect(pages["yuki"].get_by_role("button", name="作業を続ける")).to_be_visible()
     assert hub.server_ready("wren") and hub.server_ready("yuki")  # warned before, not after, the cull
+    for shown in (english, japanese):  # wholly on screen: the toast has finished sliding in
+        expect(shown).to_be_in_viewport(ratio=1)
     save_artifact("browser-cull-warning-en.png", pages["wren"].screenshot())
     save_artifact("browser-cull-warning-ja.png", pages["yuki"].screenshot())
 
