@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import statistics
+
+from ..analytics.report import percentile  # nearest rank
 
 TARGETS = ("campushub", "stock")
 RESTART_MARGIN_S = 0.5   # issue 14: CampusHub answers within stock's restart time plus this
 USERS_P95_MS = 50.0      # issue 14: GET /hub/api/users?limit=200 p95 under this
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest rank."""
-    if not values:
-        return None
-    ranked = sorted(values)
-    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
 
 
 def _stats(values: list[float], digits: int) -> dict | None:
