@@ -60,6 +60,10 @@ def ensure_user(name: str, home_root: str = "/home", owner: str | None = None) -
         if result.returncode not in (0, 9):  # 9: created concurrently
             raise RuntimeError(f"useradd {name} failed: {result.stderr.strip()}")
         entry = pwd.getpwnam(name)
+    if entry.pw_uid == 0:
+        # user_prefix + a hub name can spell an existing account ("r" + "oot"): never run anyone's server as root
+        raise RuntimeError(f"the hub user's unix account would be {name}, which is root's (uid 0); "
+                           "rename this hub user or change spawner.user_prefix (e.g. end it with '-')")
     # Accounts without our mark (made before it existed, or system users an
     # operator maps on purpose) are left as they are.
     if owner is not None and entry.pw_gecos.startswith("campushub ") and entry.pw_gecos != owner_mark(owner):
