@@ -36,3 +36,19 @@ def test_kubernetes_needs_a_hub_address(tmp_path):
     r = campushub("retention", "plan", "--target", "kubernetes", "--url", "hub.example", "--config", _site(tmp_path),
                   env={"PATH": "/usr/bin:/bin", "CAMPUSHUB_API_TOKEN": "t"})
     assert r.returncode == 2 and "--url needs the hub's http(s) address" in r.stderr
+
+
+def test_restore_from_a_missing_archive_names_it_and_creates_nothing(tmp_path):
+    from campushub.deploy.local.retention_homes import LocalHomes
+    from campushub.retention.backend import RetentionError
+
+    homes = LocalHomes(str(tmp_path / "home"), "ck-", str(tmp_path / "archive"))
+    missing = str(tmp_path / "archive" / "ann-20260101T000000Z.tar.gz")
+    try:
+        homes.restore("ann", missing, force=False)
+    except RetentionError as e:
+        message = str(e)
+    else:
+        raise AssertionError("restored from an archive that does not exist")
+    assert message.startswith(f"{missing}: no such archive") and "--archive" in message and "\n" not in message
+    assert not (tmp_path / "home").exists()

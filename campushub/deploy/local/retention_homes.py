@@ -120,6 +120,9 @@ class LocalHomes:
 
     def restore(self, name: str, archive: str, force: bool) -> dict:
         source = Path(archive)
+        if not os.path.lexists(source):
+            raise RetentionError(f"{archive}: no such archive; give one that `campushub retention log` lists, "
+                                 "or leave out --archive for the newest")
         archive_store.check_archive(source)
         manifest = load_manifest(source)
         if manifest.get("user") != name:
