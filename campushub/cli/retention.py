@@ -120,7 +120,8 @@ def _backend(args, config: dict, layout, api: HubAPI):
         from ..deploy.kubernetes.retention_pvcs import KubernetesHomes  # its client is the kubernetes extra's
 
         try:
-            return KubernetesHomes(config, audit_path(layout.data_dir), measure=getattr(args, "measure", False))
+            return KubernetesHomes(config, audit_path(layout.data_dir), measure=getattr(args, "measure", False),
+                                   running=running)
         except RetentionError as e:  # no cluster to reach: one line, as any other setup problem
             raise CommandError(str(e)) from None
     from ..deploy.local.retention_homes import LocalHomes

@@ -250,3 +250,24 @@ def test_restore_refuses_a_running_server_and_a_non_empty_home(world):
         engine.restore("ann", backend, audit)  # not empty, no --force
     assert (cluster.volume("claim-ann") / "new.txt").read_text() == "since\n"
     assert [line["action"] for line in audit.read()][-2:] == ["failed", "failed"]
+
+
+def test_a_spawn_requested_after_the_plan_keeps_the_claim(tmp_path):
+    """The hub says ann's server is starting (KubeSpawner has made no pod yet): the plan's Person.running is
+    stale, the backend asks the hub again (a stand-in for cli/retention.py's REST call) before the delete."""
+    cluster = FakeCluster(tmp_path / "cluster")
+    config = site(tmp_path)
+    audit = AuditLog(tmp_path / "data" / "retention" / "audit.jsonl")
+    starting = set()
+    backend = KubernetesHomes(config, audit, cluster=cluster, poll=0, running=lambda name: name in starting)
+    fill_home(cluster.add_claim("claim-ann", "ann"))
+
+    def ann_logs_in(job):
+        if job["metadata"]["labels"]["campushub/retention-step"] == "verify":
+            starting.add("ann")
+
+    cluster.after_job = ann_logs_in
+    (result,) = engine.apply_plan(make_plan(people("ann"), config, backend, NOW), backend, audit)
+    assert result["outcome"] == "failed" and "running or starting" in result["why"]
+    assert "claim-ann" in cluster.claims and not [c for c in cluster.calls if c[0] == "delete_claim"]
+    backend.close()
