@@ -20,13 +20,13 @@ PREFIX = TEST_PREFIX + "s"  # this module's unix accounts, removed by this modul
 COURSE = {"ml101": {"title": "ML 101", "learners_group": "ml101", "tutors_group": "ml101-tutors"}}
 
 
-def start_hub(workdir, database: dict) -> Hub:
+def start_hub(workdir, database: dict, servers: bool = True) -> Hub:
     hub = Hub.create(workdir, {
         "spawner": {"user_prefix": PREFIX},
         "auth": {"type": "site_token", "site_token": {"site_url": SITE, "database": database,
                                                       "refresh_seconds": 10}},
         "courses": COURSE,
-    })
+    }, servers=servers)
     hub.up(admin=None)
     return hub
 
@@ -245,7 +245,7 @@ def test_postgresql_site_database_down_gives_503_and_recovers(tmp_path, postgres
         conn.exec_driver_sql("INSERT INTO members VALUES ('pg-user', 'ml101'), ('pg-user', 'lab')")
     query = ("SELECT s.token, s.username, s.is_admin, m.grp AS groups, s.expires_at, s.revoked "
              "FROM hub_sessions s LEFT JOIN members m ON m.username = s.username WHERE s.token = :token")
-    hub = start_hub(tmp_path, {"url": postgres.url("course_site"), "query": query})
+    hub = start_hub(tmp_path, {"url": postgres.url("course_site"), "query": query}, servers=False)  # logins only
     try:
         token = site.issue("pg-user")
         _, r = sso(hub, token)
