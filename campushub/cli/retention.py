@@ -204,7 +204,8 @@ def _apply(args) -> int:
         with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
             task = progress.add_task("Archiving", total=sum(i.home.bytes or 0 for i in todo) or None)
             rows = engine.apply_plan(plan, backend, audit,
-                                     step=lambda user, what: progress.update(task, description=f"{user}: {what}"),
+                                     step=lambda user, what: progress.update(
+                                         task, description=f"{show.shown(user)}: {what}"),
                                      on_bytes=lambda n: progress.advance(task, n))
     show.results(console, rows)
     console.print(f"Audit log: {audit.path} (`campushub retention log`)")

@@ -6,7 +6,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..retention.backend import printable
 from ..retention.model import ARCHIVE, Plan
+
+
+def shown(text: str) -> str:
+    """Text from the hub or a home (names a person chose) for a table: no markup, no control characters."""
+    return escape(printable(text))
 
 
 def size(n: int | None) -> str:
@@ -28,10 +34,10 @@ def plan(console: Console, p: Plan) -> None:
         home = item.home
         amount = size(home.bytes) if home.bytes is not None or not home.capacity else f"{home.capacity} claim"
         if item.action == ARCHIVE:
-            action = f"archive to {escape(item.archive or '(retention.archive_dir not set)')}, verify, delete"
+            action = f"archive to {shown(item.archive or '(retention.archive_dir not set)')}, verify, delete"
         else:
-            action = f"[yellow]skip[/]: {escape(item.why)}"
-        table.add_row(escape(item.user.name), str(item.rule + 1), escape(item.reason), escape(home.location),
+            action = f"[yellow]skip[/]: {shown(item.why)}"
+        table.add_row(shown(item.user.name), str(item.rule + 1), shown(item.reason), shown(home.location),
                       "?" if home.files is None else str(home.files), amount, action)
     console.print(table)
     totals = p.to_json()["totals"]
@@ -48,8 +54,8 @@ def results(console: Console, rows: list[dict]) -> None:
         note = row.get("why") or ""
         if outcome == "failed":
             note = f"{row['step']}: {note} (home kept)"
-        table.add_row(escape(row["user"]), f"[{colour[outcome]}]{outcome}[/]", escape(row.get("archive") or ""),
-                      escape(note))
+        table.add_row(shown(row["user"]), f"[{colour[outcome]}]{outcome}[/]", shown(row.get("archive") or ""),
+                      shown(note))
     console.print(table)
 
 
@@ -58,6 +64,6 @@ def log(console: Console, lines: list[dict]) -> None:
     for line in lines:
         details = {k: v for k, v in line.items() if k not in ("time", "action", "user", "by", "claim", "users")}
         text = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
-        table.add_row(line.get("time", ""), line.get("action", ""), escape(str(line.get("user") or "")),
-                      escape(str(line.get("by", ""))), escape(text))
+        table.add_row(line.get("time", ""), line.get("action", ""), shown(str(line.get("user") or "")),
+                      shown(str(line.get("by", ""))), shown(text))
     console.print(table)

@@ -20,11 +20,20 @@ class RetentionError(RuntimeError):
     """A step could not be taken; the message says why, in one line, for the audit log and the operator."""
 
 
+def printable(text: str) -> str:
+    """`text` with control characters written as escapes (\\x1b, \\n). Messages carry names a
+    learner chose (their files); raw, an escape sequence in one would drive the operator's
+    terminal (clear it, rewrite the table, set the clipboard) and a line break split the line."""
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+
+
 def explain(error: Exception) -> str:
     """One line for the operator and the audit log."""
     if isinstance(error, OSError) and error.strerror:
-        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
-    return str(error) or type(error).__name__
+        text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    else:
+        text = str(error) or type(error).__name__
+    return printable(text)
 
 
 class Backend(Protocol):
