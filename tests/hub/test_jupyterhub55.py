@@ -117,8 +117,12 @@ def plugin_tests() -> list[str]:
     """The test files of TEST_DIRS whose code reaches JupyterHub. The others (rendering Helm values,
     manifests and Dockerfiles, retention jobs) run no JupyterHub code: their results cannot differ between
     5.5 and 6, and the dev venv's run covers them."""
+    def reaches(test: Path) -> bool:  # its fixtures too: the conftest.py files pytest loads for it
+        conftests = (d / "conftest.py" for d in test.parents if d.is_relative_to(REPO / "tests"))
+        return any(_runs_jupyterhub(f, set()) for f in (test, *conftests) if f.is_file())
+
     files = sorted(p for d in TEST_DIRS for p in (REPO / d).rglob("test_*.py"))
-    return [str(p.relative_to(REPO)) for p in files if _runs_jupyterhub(p, set())]
+    return [str(p.relative_to(REPO)) for p in files if reaches(p)]
 
 
 def _build(venv: Path, digest: str, cmds: list[list[str]]) -> None:
