@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import processes
 from .adopt import Adopted
-from .forkserver_state import state_file
-from .forkservers import ForkServers, _Env, _Proc, pid_name
+from .forkserver_state import ForkEnv, ForkProc, state_file
+from .forkservers import ForkServers, pid_name
 from .singleuser_files import ensure_singleuser_files, laid_files
 
 
@@ -38,8 +38,8 @@ def adopt(servers: ForkServers) -> list[str]:
             continue
         ensure_singleuser_files(env_dir)  # an upgraded CampusHub's: a changed fingerprint replaces it
         servers._files[name] = sorted(laid_files(env_dir))
-        env = _Env(env_dir, default=bool(entry.get("default")))
-        env.current = _Proc(pid_name(env_dir), Adopted(pid), entry.get("fingerprint") or "", time.monotonic(), None)
+        env = ForkEnv(env_dir, default=bool(entry.get("default")))
+        env.current = ForkProc(pid_name(env_dir), Adopted(pid), entry.get("fingerprint") or "", time.monotonic(), None)
         env.pinged = env.checked = time.monotonic()
         servers.envs[name] = env
         adopted.append(name)

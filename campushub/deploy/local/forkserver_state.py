@@ -10,12 +10,38 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import processes
 from .layout import Layout
 
 PREFIX = "forkserver-"
+
+
+# What `up` keeps of each fork server (forkservers.py); a re-executed `up` rebuilds them (forkserver_adopt.py).
+@dataclass
+class ForkProc:
+    name: str  # its pid file in run/
+    proc: subprocess.Popen
+    fingerprint: str
+    started: float
+    before: tuple[int, int] | None  # what was at the socket path when it was started
+
+
+@dataclass
+class ForkEnv:
+    env_dir: Path
+    current: ForkProc | None = None
+    pending: ForkProc | None = None
+    failures: int = 0
+    next_try: float = 0.0
+    checked: float = 0.0
+    pinged: float = 0.0
+    misses: int = 0
+    error: str = ""
+    default: bool = False  # a default tag's: retired when that tag moves away
 
 
 def state_file(layout: Layout) -> Path:

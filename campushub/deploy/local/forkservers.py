@@ -25,15 +25,13 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import forkserver_wanted, processes
 from .forkserver_process import fingerprint, identity, spawn
-from .forkserver_state import PREFIX, write_state
+from .forkserver_state import PREFIX, ForkEnv, ForkProc, write_state
 from .layout import Layout
 from .singleuser_files import ensure_singleuser_files, laid_files
 from .spawner import fork_client
@@ -64,29 +62,6 @@ def pid_name(env_dir: Path, replacing: bool = False) -> str:
     return f"{PREFIX}{env_dir.name}" + ("-next" if replacing else "")
 
 
-@dataclass
-class _Proc:
-    name: str  # its pid file in run/
-    proc: subprocess.Popen
-    fingerprint: str
-    started: float
-    before: tuple[int, int] | None  # what was at the socket path when it was started
-
-
-@dataclass
-class _Env:
-    env_dir: Path
-    current: _Proc | None = None
-    pending: _Proc | None = None
-    failures: int = 0
-    next_try: float = 0.0
-    checked: float = 0.0
-    pinged: float = 0.0
-    misses: int = 0
-    error: str = ""
-    default: bool = False  # a default tag's: retired when that tag moves away
-
-
 class ForkServers:
     """The fork servers of one `up`. `guard` (Lifetime.starting_process) holds
     off a stop signal between starting a process and recording its pid."""
@@ -97,7 +72,7 @@ class ForkServers:
         self.layout, self.envs_root, self.say, self.guard = layout, Path(envs_root), say, guard
         self.defaults, self._defaults_checked = defaults, 0.0
         self.dir = directory(layout)
-        self.envs: dict[str, _Env] = {}
+        self.envs: dict[str, ForkEnv] = {}
         self._files: dict[str, list[Path]] = {}
 
     def prepare(self) -> None:
@@ -179,7 +154,7 @@ class ForkServers:
                 self.say(f"Starting a fork server for {name} (now a default environment)")
             self._add(env_dir).default = True
 
-    def _changed(self, env: _Env, now: float) -> bool:
+    def _changed(self, env: ForkEnv, now: float) -> bool:
         """Replace a running fork server whose environment changed; True if it did."""
         if now - env.checked < CHECK_EVERY:
             return False
@@ -192,7 +167,7 @@ class ForkServers:
         self._launch(env)
         return True
 
-    def _health(self, env: _Env) -> None:
+    def _health(self, env: ForkEnv) -> None:
         env.pinged = time.monotonic()
         sock = fork_client.socket_path(str(self.dir), str(env.env_dir))
         if fork_client.ping(sock, timeout=HEALTH_TIMEOUT):
@@ -210,16 +185,16 @@ class ForkServers:
 
     # -- one environment ---------------------------------------------------
 
-    def _add(self, env_dir: Path) -> _Env:
+    def _add(self, env_dir: Path) -> ForkEnv:
         if env_dir.name not in self.envs:
-            self.envs[env_dir.name] = _Env(env_dir)
+            self.envs[env_dir.name] = ForkEnv(env_dir)
             self._launch(self.envs[env_dir.name])
         return self.envs[env_dir.name]
 
     def _log(self, env_dir: Path) -> Path:
         return self.layout.log_file(pid_name(env_dir))
 
-    def _launch(self, env: _Env) -> None:
+    def _launch(self, env: ForkEnv) -> None:
         env_dir = env.env_dir
         env.next_try = time.monotonic() + RETRY
         sock = fork_client.socket_path(str(self.dir), str(env_dir))
@@ -246,9 +221,9 @@ class ForkServers:
             self._failed(env, str(e))
             return
         env.checked = time.monotonic()
-        env.pending = _Proc(name, proc, started_from, time.monotonic(), before)
+        env.pending = ForkProc(name, proc, started_from, time.monotonic(), before)
 
-    def _advance(self, env: _Env) -> None:
+    def _advance(self, env: ForkEnv) -> None:
         """A starting fork server: ready once a fresh socket at its path answers."""
         new = env.pending
         sock = fork_client.socket_path(str(self.dir), str(env.env_dir))
@@ -273,7 +248,7 @@ class ForkServers:
         self.say(f"Fork server of {env.env_dir.name} ready (pid {new.proc.pid}, "
                  f"{time.monotonic() - new.started:.1f} s)")
 
-    def _give_up(self, env: _Env, why: str) -> None:
+    def _give_up(self, env: ForkEnv, why: str) -> None:
         processes.stop(self.layout, env.pending.name, timeout=5)
         env.pending.proc.poll()
         env.pending = None
@@ -284,7 +259,7 @@ class ForkServers:
             env.current = None
         self._failed(env, f"{why}; see {self._log(env.env_dir)}")
 
-    def _failed(self, env: _Env, why: str) -> None:
+    def _failed(self, env: ForkEnv, why: str) -> None:
         env.failures += 1
         env.error = why
         wait = min(RETRY * 2 ** env.failures, MAX_RETRY)
