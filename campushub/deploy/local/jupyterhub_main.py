@@ -30,7 +30,13 @@ if __name__ == "__main__":
     sys.modules.setdefault("rfc3987_syntax", None)  # None: an ImportError, which jsonschema handles
     from jupyterhub import app
 
+    from campushub.deploy.local import users_listing_index
+
     class JupyterHub(app.JupyterHub):  # the same name: its logger and config section stay JupyterHub's
+        def init_db(self):
+            super().init_db()
+            users_listing_index.ensure(self.db)
+
         async def start(self):
             await super().start()
             gc.collect()  # this start's own garbage is not frozen

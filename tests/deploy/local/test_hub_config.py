@@ -91,3 +91,12 @@ def test_without_automation_token_only_the_cli_service(layout):
     # the bulk import's display names (hub/people) are shown by page.html through this function
     assert c.JupyterHub.template_vars.pop("campushub_display_name")(None) == ""
     assert c.JupyterHub.template_vars == {"native_accounts": True}
+
+
+def test_service_tokens_skip_jupyterhubs_stretching_only_when_long_enough_to_be_random(layout):
+    # the CLI's token is 64 hex digits from the data dir; the idle culler's the hub makes itself
+    assert applied("native", layout).JupyterHub.trust_user_provided_tokens is True
+    long_token = {"CAMPUSHUB_API_TOKEN": "0123456789abcdef" * 2}
+    assert applied("native", layout, long_token).JupyterHub.trust_user_provided_tokens is True
+    short = applied("native", layout, {"CAMPUSHUB_API_TOKEN": "automation-token"})
+    assert short.JupyterHub.trust_user_provided_tokens is False
