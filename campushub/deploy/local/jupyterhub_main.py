@@ -1,7 +1,7 @@
 """`python -m campushub.deploy.local.jupyterhub_main -f CONFIG`: how `up` runs JupyterHub.
 
 JupyterHub's own application and entry point (what `python -m jupyterhub`
-runs), with two changes that only concern time (issue 14: restart time and
+runs), with three changes that only concern time (issue 14: restart time and
 the users API at 10,000 users):
 
 - One optional import is left out. JupyterHub imports jupyter_events, which
@@ -21,6 +21,8 @@ the users API at 10,000 users):
   collection now walks only what came later (~15,000 objects, ~20 ms under
   load). What is frozen is never collected as a cycle; objects that die are
   still freed by reference counting, and startup state lives as long as the hub.
+- After its migrations the database gets an index for the order in which
+  the hub lists users (users_listing_index.py).
 """
 
 import gc
