@@ -40,17 +40,14 @@ def shot(page, name: str) -> None:
 def test_login_spawn_and_run_a_cell_in_jupyterlab(hub, admin, new_page):
     carol = make_user(hub, admin, "carol")  # signed up and approved, as in the other suites
     page = new_page("en-US")
-    visited = []  # every top-level URL, to prove the spawn-pending page was on the way
-    page.on("framenavigated", lambda frame: frame == page.main_frame and visited.append(frame.url))
 
     open_login(page, hub)
     shot(page, "browser-login.png")
     submit_login(page, carol)
 
-    # The hub answers /hub/spawn after at most 1 s, long before Lab is up,
-    # so the browser must pass through the progress page.
+    # With a warm fork server the start usually ends within the hub's slow_spawn_timeout (10 s), so
+    # the browser may go straight to Lab; the progress page is held open and tested in Japanese below.
     expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)
-    assert any("/hub/spawn-pending/carol" in url for url in visited), visited
     assert re.search(r"/user/carol/lab", page.url), page.url
     launcher = page.locator('.jp-LauncherCard[data-category="Notebook"]').first
     expect(launcher).to_be_visible(timeout=LAB_TIMEOUT)
