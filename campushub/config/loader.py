@@ -149,7 +149,9 @@ def loads(text: str, path: str | None = None) -> dict:
 def load(path: str | Path | None) -> dict:
     """Load a file; None means no file: the defaults."""
     if path is None:
-        return defaults()
+        # an empty file, not the bare defaults(): the same relocations and checks as any file (the old
+        # kubernetes.culling's null default must not reach a later re-validation, `up --port`)
+        return validate({})
     p = Path(path)
 
     def fail(message: str):

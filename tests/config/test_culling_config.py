@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from campushub.config import ConfigError, loads, validate
+from campushub.config import ConfigError, load, loads, merge, validate
 from campushub.config import culling as culling_config
 from campushub.config.culling import Limits, activity_interval, limits_for
 
@@ -89,3 +89,11 @@ def test_activity_is_fresh_enough_for_the_shortest_timeout():
     assert activity_interval(validate({})) == 300  # JupyterHub's own default for an hour
     assert activity_interval(SITE) == 150  # guests: 600 s
     assert activity_interval(validate({"culling": {"timeout": 30, "warning": 0}})) == 7
+
+
+def test_no_file_and_a_command_line_override_validate_again():
+    # `up --port 8123` with no --config (scripts/bootstrap.sh on a fresh machine) re-validates the
+    # defaults with the override; the old key's null default made that fail
+    config = validate(merge(load(None), {"hub": {"port": 8123}}), path="command line")
+    assert config["hub"]["port"] == 8123 and "culling" not in config["kubernetes"]
+    assert config["culling"]["enabled"] is True
