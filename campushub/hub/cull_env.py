@@ -33,7 +33,10 @@ TEXTS = (
 
 
 def culling_env(config: dict, groups: Iterable[str], admin: bool, lang: str) -> dict[str, str]:
-    culling = config["culling"]
+    culling = config.get("culling")
+    if not culling:
+        # a plain jupyterhub_config.py using our spawner without a site configuration: no culling of ours
+        return {}
     env = {}
     kernels = culling["kernels"]
     if kernels["timeout"]:

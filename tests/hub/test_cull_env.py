@@ -55,3 +55,8 @@ def test_the_page_shows_exactly_these_texts_and_each_is_translated():
         missing = [t for t in TEXTS if not catalog(lang).get(t)]
         assert not missing, f"{lang}: {missing}"
         assert all("{minutes}" in catalog(lang)[t] for t in TEXTS if "{minutes}" in t)
+
+
+def test_a_spawner_without_a_site_configuration_gets_no_culling_variables():
+    # our spawner in a plain jupyterhub_config.py (tests/hub/test_jupyterhub55.py): site_config is {}
+    assert culling_env({}, [], False, "en") == {}
