@@ -42,8 +42,11 @@ def test_no_verdict_without_both_sides():
     assert "no verdict" in table({"summary": s})
 
 
-def test_options_are_checked():
-    args = parse(["--executions", "40", "--block", "10"])
+def test_options_are_checked(tmp_path):
+    # a stand-in environment: this tier runs before (or without) any real environment build
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").touch()
+    args = parse(["--executions", "40", "--block", "10", "--env", str(tmp_path)])
     assert (args.executions, args.block, args.warmup, args.quickack) == (40, 10, 100, True)
     for bad in (["--executions", "0"], ["--block", "0"], ["--warmup", "-1"], ["--env", "/nonexistent"]):
         with pytest.raises(SystemExit):
