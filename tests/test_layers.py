@@ -30,6 +30,8 @@ LAYERS = {
     "campushub.webservice": HUB,
     # retention's policy, plan, archives and audit: plain files, used by both deployments' backends
     "campushub.retention": HUB,
+    # projects: the model (pure) and the hub's start-up step for declared projects
+    "campushub.projects": HUB,
     "campushub.deploy": DEPLOY,
     "campushub.deploy.local": DEPLOY,
     "campushub.deploy.kubernetes": DEPLOY,

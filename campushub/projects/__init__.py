@@ -1,0 +1,2 @@
+"""Projects: JupyterHub groups marked as projects, with a shared folder or
+volume only their members can open (docs/projects.md)."""
