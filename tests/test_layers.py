@@ -23,6 +23,8 @@ LAYERS = {
     "campushub.config": BOTTOM,
     "campushub.i18n": BOTTOM,
     "campushub.singleuser": BOTTOM,
+    # what an app is and how each kind starts: pure, read by the hub, both spawners and the apps page
+    "campushub.apps": BOTTOM,
     "campushub.hub": HUB,
     "campushub.content": HUB,
     "campushub.content.sync": HUB,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import analytics, assignments, auth_sections, culling, kubernetes_checks, resource_checks, retention
+from . import analytics, assignments, auth_sections, culling, kubernetes_checks, projects, resource_checks, retention
 from .errors import ConfigError, line_of
 from .units import parse_bytes
 
@@ -44,3 +44,4 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     analytics.check(config, fail)
     retention.check(config, fail)
     culling.check(config, fail)
+    projects.check(config, fail)

@@ -16,15 +16,13 @@ from /hub/api/user and /hub/api/groups/{name}), not orm objects:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# NAME_RE: the one rule for project names, kept in the config layer, which checks declared names
+from ..config.projects import NAME_RE, user_problem
+
 PROPERTY = "campushub_project"
-# 2-40 characters, lower-case letters, digits and inner hyphens: a unix group
-# "chp-<name>" stays within 32 with room to spare and a claim "project-<name>"
-# is a valid DNS-1123 label.
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")
 
 
 def check_name(name: Any) -> None:
@@ -35,12 +33,10 @@ def check_name(name: Any) -> None:
 
 
 def check_user_name(name: Any) -> None:
-    """Raise ValueError unless name is spelt as the hub stores user names:
-    JupyterHub lower-cases names at login, so "Alice" would never match anybody."""
-    if not isinstance(name, str) or not name or name != name.strip() or any(c.isspace() for c in name) \
-            or "/" in name or name != name.lower():
-        raise ValueError(f"{name!r} is not a user name as the hub stores it; write the login name "
-                         "in lower case, without spaces or slashes")
+    """Raise ValueError unless name is spelt as the hub stores user names."""
+    problem = user_problem(name)
+    if problem:
+        raise ValueError(f"{name!r} is not a user name; {problem}")
 
 
 def _project(properties: Mapping | None) -> Mapping | None:
