@@ -1,0 +1,22 @@
+"""The apps section: whether people may run apps (Streamlit, Dash, Panel,
+Voila, a command) as named servers, which kinds, and how many at once."""
+
+from __future__ import annotations
+
+FRAMEWORKS = ("streamlit", "dash", "panel", "voila")
+
+
+def enabled(config: dict) -> bool:
+    return bool(config["apps"]["enabled"]) and max_per_person(config) > 0 and bool(kinds(config))
+
+
+def kinds(config: dict) -> list[str]:
+    """The kinds a request may name: the configured frameworks, plus
+    "command" when allow_command is on."""
+    section = config["apps"]
+    return [*(k for k in FRAMEWORKS if k in section["kinds"]), *(["command"] if section["allow_command"] else [])]
+
+
+def max_per_person(config: dict) -> int:
+    """Most apps one person runs at once, on top of the servers their policy allows."""
+    return int(config["apps"]["max_per_person"])
