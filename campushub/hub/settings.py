@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Mapping
 from importlib import resources
 
+from ..config import apps as apps_config
 from . import logscrub, merge, services
 from .auth import Deployment, configure_identity
 from .cookies import allow_partitioned
@@ -101,10 +102,10 @@ def _policies(c, config: dict, spawner_section: str) -> None:
     spawner.site_config = config  # its policies, environments and limits (hub/policy)
     spawner.default_url = config["spawner"]["default_url"]
     policies = [config["policies"]["default"], *config["policies"]["groups"].values()]
-    if any((p.get("max_servers") or 1) > 1 for p in policies):
+    if any((p.get("max_servers") or 1) > 1 for p in policies) or apps_config.enabled(config):
         c.JupyterHub.allow_named_servers = True
-        # Per user, from their policy; PolicyMixin refuses named servers to
-        # users whose policy allows only one.
+        # Per user, from their policy, plus apps.max_per_person (apps are
+        # named servers); PolicyMixin keeps the two budgets apart at each start.
         c.JupyterHub.named_server_limit_per_user = named_server_limit_for(config)
 
 

@@ -18,19 +18,20 @@ from tornado import web
 from traitlets import Dict, Integer, default
 from traitlets.config import Configurable
 
-from ...i18n import N_, negotiate, translate
+from ...apps import model as apps_model
+from ...config import apps as apps_config
+from ...i18n import negotiate, translate
 from ...i18n.jinja import fixed_language
 from .. import assignment_texts, start_queue
 from ..cull_env import culling_env
 from ..server_env import add_shared
+from .app_start import app_to_start
 from .choose import PolicyError, choose, from_form, named_server_limit
 from .environment_list import environment_list
 from .group_label import group_label
 from .resolve import effective_policy
 from .start_turn import turn
 from .types import Choice, Policy
-
-ONE_SERVER = N_("You may run only one server at a time. Stop it first, or ask an administrator for more.")
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +53,11 @@ def named_server_limit_for(config: dict):
     """JupyterHub's named_server_limit_per_user, from the requester's policy."""
     def limit(handler) -> int:
         user = handler.current_user
-        return named_server_limit(policy_for_user(config, user)) if user is not None else 1
+        if user is None:
+            return 1
+        # apps are named servers too: their own budget on top (app_start.py keeps the two apart)
+        apps = apps_config.max_per_person(config) if apps_config.enabled(config) else 0
+        return named_server_limit(policy_for_user(config, user)) + apps
     return limit
 
 
@@ -78,6 +83,7 @@ class PolicyMixin(Configurable):
     last_choice: dict | None = None
     _configured_start_timeout: int | None = None
     choice: Choice | None = None
+    app_spec: apps_model.AppSpec | None = None  # this server runs an app (apps/model.py), kept in the state
     policy_group: str | None = None  # group_label of the policy this server started under (metrics, pod label)
     _form_language: str | None = None
 
@@ -205,29 +211,31 @@ class PolicyMixin(Configurable):
         lang = self._form_language = self.language()
         policy = self.policy()
         try:
-            if self.name and policy.max_servers <= 1:
-                raise PolicyError(ONE_SERVER)
             requested = dict(user_options or {})
+            app = app_to_start(self, requested, policy)
             if requested and requested == self.last_choice:
                 # Not a request but JupyterHub replaying the stored choice: if
                 # the policy has changed since, quietly fall back to defaults.
                 requested = {}
             choice = choose(policy, self.site_config, requested, self._previous())
-        except PolicyError as e:
+        except (PolicyError, apps_model.AppError) as e:
             self._restore_user_options()
             message = e.translated(lang)
             error = web.HTTPError(400, "%s", message)
             error.jupyterhub_message = message  # what the spawn form shows
             raise error from None
         self.choice = choice
+        self.app_spec = app
         self.last_choice = choice.as_user_options()
-        self.user_options = self.last_choice
-        self._save_user_options(self.last_choice)
+        self._restore_user_options()
         self.apply_choice(choice, policy)
 
     def _restore_user_options(self) -> None:
-        self.user_options = self.last_choice or {}
-        self._save_user_options(self.last_choice or {})
+        options = dict(self.last_choice or {})
+        if self.app_spec is not None:
+            options[apps_model.OPTION] = self.app_spec.as_options()
+        self.user_options = options
+        self._save_user_options(options)
 
     def _save_user_options(self, options: dict) -> None:
         if self.orm_spawner is None:
@@ -243,9 +251,16 @@ class PolicyMixin(Configurable):
         state = super().get_state()
         if self.last_choice:
             state["campushub_choice"] = self.last_choice
+        if self.app_spec is not None:
+            state["campushub_app"] = self.app_spec.as_options()
         return state
 
     def load_state(self, state):
         super().load_state(state)
         if isinstance(state.get("campushub_choice"), dict):
             self.last_choice = state["campushub_choice"]
+        if isinstance(state.get("campushub_app"), dict) and self.site_config:
+            try:
+                self.app_spec = apps_model.check(state["campushub_app"], self.site_config)
+            except apps_model.AppError:
+                self.app_spec = None  # the site no longer allows it: a start must ask again

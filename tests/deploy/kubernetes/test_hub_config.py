@@ -69,7 +69,8 @@ def test_roles_services_pages_embedding_and_named_servers():
     assert "CAMPUSHUB_TORNADO_SETTINGS" in c.CampusHubKubeSpawner.environment.get_value({})  # what servers get: below
     assert c.JupyterHub.allow_named_servers is True
     # named servers besides the default one: max_servers - 1
-    assert named_server_limit(c) == 0 and named_server_limit(c, "researchers") == 2
+    # plus apps.max_per_person (3 by default): apps are named servers with their own budget
+    assert named_server_limit(c) == 0 + 3 and named_server_limit(c, "researchers") == 2 + 3
 
 
 def test_without_tokens_no_service_is_announced():

@@ -82,7 +82,8 @@ def test_roles_services_pages_embedding_and_named_servers(layout):
     assert c.JupyterHub.tornado_settings["headers"]["Content-Security-Policy"] == csp
     env = c.SystemUserSpawner.environment.get_value({})
     assert json.loads(env["CAMPUSHUB_TORNADO_SETTINGS"])["headers"]["Content-Security-Policy"] == csp
-    assert named_server_limit(c) == 0 and named_server_limit(c, "researchers") == 2
+    # plus apps.max_per_person (3 by default): apps are named servers with their own budget
+    assert named_server_limit(c) == 0 + 3 and named_server_limit(c, "researchers") == 2 + 3
 
 
 def test_without_automation_token_only_the_cli_service(layout):
