@@ -43,7 +43,6 @@ NO_COMMAND = N_("Only a command app takes a command.")
 BAD_TITLE = N_("The title must be a text of at most {max} characters.")
 BAD_NAME = N_("An app's server name is app- followed by 1 to 31 lower-case letters, digits or hyphens.")
 NOT_APP_NAME = N_("App servers must be named app-<name>; this server is not an app.")
-APP_NAME_ONLY = N_("Server names starting with app- are kept for apps; choose another name.")
 TOO_MANY = N_("You may run at most {max} apps at once. Stop one first.")
 
 
