@@ -17,6 +17,7 @@ from importlib import resources
 
 from ..config import apps as apps_config
 from . import logscrub, merge, services
+from .apps import setup as apps_page
 from .auth import Deployment, configure_identity
 from .cookies import allow_partitioned
 from .culling import activity as culling_activity
@@ -44,6 +45,7 @@ def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] =
     _embedding(c, config, spawner_section)
     _ui(c, config["ui"])
     people.configure(c)  # bulk users and groups: API, admin page, display names
+    apps_page.configure(c, config)  # the apps page and the right to share (apps.enabled)
     culling_activity.apply(c, config, spawner_section)
 
 

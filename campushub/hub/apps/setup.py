@@ -1,0 +1,31 @@
+"""Hooks the apps page into a hub's configuration (hub/settings.py, both
+deployments) when the site runs apps (`apps.enabled`).
+
+The page runs in the hub process as JupyterHub extra_handlers, like
+hub/people: starting a named server and granting a share need the hub's
+spawners and ORM session, exactly as its REST API uses them, and a page
+there gets the hub's login, templates and XSRF check for free.
+"""
+
+from __future__ import annotations
+
+from ...config import apps as apps_config
+from .. import merge
+
+# What a person needs to share their own servers: JupyterHub's default `user`
+# role has read:shares!user and users:shares!user (listing, refusing a share
+# of theirs) but not the right to grant.
+USER_SCOPES = ["shares!user"]
+
+
+def configure(c, config: dict) -> None:
+    if not apps_config.enabled(config):
+        return
+    from .page import SETTINGS_KEY, AppsPageHandler  # the hub's own process only: JupyterHub's handlers
+
+    merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler)])
+    merge.update_dict(c.JupyterHub, "tornado_settings", {SETTINGS_KEY: config})
+    merge.update_dict(c.JupyterHub, "template_vars", {"campushub_apps": True})  # the nav bar's link
+    extra = sorted(merge.current(c.JupyterHub, "extra_user_scopes", set()))
+    # merged by name with hub/settings.py's own redefinition of `user`, whichever comes first
+    merge.by_name(c.JupyterHub, "load_roles", [{"name": "user", "scopes": ["self", *extra, *USER_SCOPES]}])

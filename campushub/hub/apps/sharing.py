@@ -1,0 +1,81 @@
+"""Shares of one app, through JupyterHub's own records (orm.Share), as its
+REST API (apihandlers/shares.py, the same in 5.5 and 6) grants and revokes
+them: a share holds access:servers!server=<owner>/<app> and JupyterHub
+checks it at every request the app's proxy makes for a viewer, so a revoked
+share refuses the next request.
+
+Who may be named differs from the REST API, which wants read:users:name and
+read:groups:name on the target (scopes that would let everyone list every
+user and group, projects included): here an owner shares with any existing
+person, and with the groups (projects) they belong to; an admin with any group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jupyterhub import orm
+
+from ...i18n import N_
+from .forms import Problem
+
+NO_USER = N_("There is no person \"{name}\" on this hub: check the user name.")
+NOT_YOUR_GROUP = N_("You can share only with groups and projects you belong to: \"{name}\" is not one of them.")
+SELF = N_("The app is yours already: share it with someone else.")
+NOT_ALLOWED = N_("This hub does not let you share servers (the shares permission): ask an administrator.")
+NO_SUCH_SHARE = N_("\"{name}\" has no share of this app: nothing to revoke.")
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    kind: str  # "user" or "group"
+    name: str
+    created: str
+
+
+def shares_of(orm_spawner) -> list[ShareRow]:
+    rows = [ShareRow("group" if s.group else "user", (s.group or s.user).name,
+                     s.created_at.strftime("%Y-%m-%d %H:%M") if s.created_at else "")
+            for s in orm_spawner.shares if (s.group or s.user) is not None and not s.expired]
+    return sorted(rows, key=lambda r: (r.kind, r.name))
+
+
+def may_share(handler, owner: str, server: str) -> bool:
+    """The scope JupyterHub's POST /api/shares/{owner}/{server} needs (users get it as shares!user)."""
+    return handler.has_scope(f"shares!server={owner}/{server}")
+
+
+def target(handler, kind: str, name: str):
+    """The orm.User or orm.Group to share with, if the current person may name it."""
+    me = handler.current_user
+    if kind == "user":
+        user = handler.find_user(name)
+        if user is None:
+            raise Problem(NO_USER, {"name": name})
+        if user.name == me.name:
+            raise Problem(SELF)
+        return user.orm_user
+    group = orm.Group.find(handler.db, name=name)
+    # a group the person is not in: the same answer whether it exists or not
+    if group is None or not (me.admin or any(g.id == group.id for g in me.groups)):
+        raise Problem(NOT_YOUR_GROUP, {"name": name})
+    return group
+
+
+def grant(handler, orm_spawner, kind: str, name: str) -> None:
+    if not may_share(handler, orm_spawner.user.name, orm_spawner.name):
+        raise Problem(NOT_ALLOWED)
+    orm.Share.grant(handler.db, orm_spawner, target(handler, kind, name))  # default scope: access:servers!server=
+
+
+def revoke(handler, orm_spawner, kind: str, name: str) -> None:
+    if not may_share(handler, orm_spawner.user.name, orm_spawner.name):
+        raise Problem(NOT_ALLOWED)
+    if kind == "user":
+        user = handler.find_user(name)
+        share_with = user.orm_user if user else None
+    else:
+        share_with = orm.Group.find(handler.db, name=name)
+    if share_with is None or orm.Share.find(handler.db, orm_spawner, share_with) is None:
+        raise Problem(NO_SUCH_SHARE, {"name": name})
+    orm.Share.revoke(handler.db, orm_spawner, share_with)
