@@ -16,10 +16,12 @@ Starts beyond spawner.concurrent_starts wait in the hub's fair start line
 and see their place in it (start_line.py). JupyterLab's default language
 is the person's (lab_language.py). The user's courses are synced into
 their home by an init container (course_sync.py), as local servers sync
-them before starting. Each pod carries its policy group in the label
-`campushub-group` (hub/policy/group_label.py), so pod metrics (cAdvisor's,
-joined with kube-state-metrics' kube_pod_labels) add up by group as the
-local hub's own series do.
+them before starting. The person's projects are mounted at
+~/projects/<name>, their claims made when missing (projects.py). Each pod
+carries its policy group in the label `campushub-group`
+(hub/policy/group_label.py), so pod metrics (cAdvisor's, joined with
+kube-state-metrics' kube_pod_labels) add up by group as the local hub's own
+series do.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ...hub import courses
 from ...hub.policy.spawner import PolicyMixin
 from ...hub.policy.types import Choice
 from ...i18n import LAB_LOCALES
-from . import resources
+from . import projects, resources
 from .course_sync import add_course_sync
 from .home_claim import forget_deleted_claim
 from .lab_language import add_lab_language
@@ -41,6 +43,7 @@ GROUP_LABEL = "campushub-group"
 
 class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
     _line: Line | None = None
+    _projects: list[str] | None = None  # read once per start: the claims made are the ones mounted
 
     def apply_backend_choice(self, choice: Choice) -> None:
         resources.apply_pod_settings(self, choice, self.site_config)
@@ -59,6 +62,8 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
         async with self.start_turn(line.tell):
             line.close()
             await forget_deleted_claim(self)
+            self._projects = projects.projects_of(self)
+            await projects.ensure_claims(self, self._projects, projects.settings(self.site_config), self.language())
             return await super()._start()
 
     async def progress(self):
@@ -76,6 +81,7 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
     async def get_pod_manifest(self):
         lang = self.language()
         pod = add_lab_language(await super().get_pod_manifest(), LAB_LOCALES.get(lang))
+        pod = projects.add_projects(pod, projects.projects_of(self) if self._projects is None else self._projects)
         if self.policy_group:  # unset without a site configuration: no policy, no group
             pod.metadata.labels = {**(pod.metadata.labels or {}), GROUP_LABEL: self.policy_group}
         return add_course_sync(pod, courses.for_server(self), lang, self.start_timeout)
