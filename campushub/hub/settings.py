@@ -47,6 +47,7 @@ def apply(c, config: dict, *, spawner_section: str, admin_users: Iterable[str] =
     people.configure(c)  # bulk users and groups: API, admin page, display names
     apps_page.configure(c, config)  # the apps page and the right to share (apps.enabled)
     culling_activity.apply(c, config, spawner_section)
+    _projects(c, config)
 
 
 def _hub(c, hub: dict) -> None:
@@ -140,6 +141,16 @@ def _embedding(c, config: dict, spawner_section: str) -> None:
     server_settings = {"headers": {"Content-Security-Policy": csp}, "xsrf_cookie_kwargs": cookies}
     # .update(): on top of what a parent class's section holds (a chart's KubeSpawner.environment)
     getattr(c, spawner_section).environment.update({"CAMPUSHUB_TORNADO_SETTINGS": json.dumps(server_settings)})
+
+
+def _projects(c, config: dict) -> None:
+    """Declared projects become project groups at each hub start (projects/declared.py:
+    works whether or not the authenticator manages groups, where load_groups does not)."""
+    from ..config.projects import declared
+    from ..projects.declared import DeclaredProjects
+
+    merge.update_dict(c.DeclaredProjects, "projects", declared(config))  # beside ones set before this
+    DeclaredProjects.install()
 
 
 def _ui(c, ui: dict) -> None:
