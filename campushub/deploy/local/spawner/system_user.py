@@ -22,6 +22,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from ....hub.policy.spawner import PolicyMixin
 from ....i18n import N_, translate
+from ..projects import at_start as project_data
 from . import cgroups, course_sync, gpus, log_cap, no_new_privs, off_loop, private_tmp, readiness
 from . import choice as local_choice
 from .cleanup import Cleanup
@@ -117,11 +118,18 @@ class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSp
         began = time.monotonic()
         try:
             self._step(10, N_("Preparing your account"))
-            await asyncio.to_thread(self._ensure_account)
+            account = await asyncio.to_thread(self._ensure_account)
             self._step(30, N_("Applying resource limits"))
             self._procs_files = await asyncio.to_thread(self._setup_cgroup)
             self._oom_before = self._oom_kills()
             self._tmp_options = await asyncio.to_thread(private_tmp.options_for, self)
+            # before the launch, which reads the account's groups afresh (both paths: getgrouplist)
+            projects = project_data.wanted(self)
+            if projects:
+                self._step(32, N_("Opening your project folders"))
+            for note, values in await asyncio.to_thread(
+                    project_data.prepare, self, projects, account.pw_dir, _ACCOUNTS_LOCK):
+                self._report(translate(self.language(), note, **values))
             found = course_sync.courses(self)
             if found:
                 self._step(35, N_("Updating your course materials"))

@@ -1,0 +1,73 @@
+"""Real accounts, project groups and folders for the fast tests, removed afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from campushub.deploy.local.projects import groups
+from campushub.deploy.local.spawner.unix_users import ensure_user
+
+from ....harness import TEST_PREFIX
+
+PYTHON = "/usr/bin/python3"  # every account may run it; the test venv's may not be
+
+
+def project_name(tag: str) -> str:
+    """A project name of this pytest process (so parallel runs never share a group)."""
+    return f"t{os.getpid()}-{tag}"
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    """make(tag) -> a real account with a home under a folder every account can pass."""
+    homes = Path(f"/tmp/chp-test-homes-{os.getpid()}")
+    homes.mkdir(mode=0o711, exist_ok=True)
+    made = []
+
+    def make(tag: str):
+        entry = ensure_user(f"{TEST_PREFIX}p{tag}", str(homes))
+        made.append(entry.pw_name)
+        return entry
+
+    yield make
+    for name in made:
+        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+        subprocess.run(["userdel", "--remove", name], capture_output=True)
+    shutil.rmtree(homes, ignore_errors=True)
+
+
+@pytest.fixture
+def projects():
+    """make(tag) -> a project name whose unix group is removed afterwards."""
+    made = []
+
+    def make(tag: str) -> str:
+        made.append(project_name(tag))
+        return made[-1]
+
+    yield make
+    for name in made:
+        groups.remove_group(name)
+
+
+@pytest.fixture
+def root():
+    """A projects root under /tmp (the pytest tmp_path is root's 0700: no member could pass it)."""
+    path = Path(f"/tmp/chp-test-projects-{os.getpid()}")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def as_account(entry, code: str, *args: str) -> subprocess.CompletedProcess:
+    """Python `code` run by `entry`'s account with its current groups (as a server would start) and umask 077."""
+    return subprocess.run(
+        [PYTHON, "-I", "-c", code, *args], user=entry.pw_uid, group=entry.pw_gid,
+        extra_groups=os.getgrouplist(entry.pw_name, entry.pw_gid), umask=0o077,
+        capture_output=True, text=True, cwd="/", env={"PATH": "/usr/bin:/bin"},
+    )
+
