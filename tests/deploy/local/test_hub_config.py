@@ -87,7 +87,7 @@ def test_roles_services_pages_embedding_and_named_servers(layout):
 
 
 def test_without_automation_token_only_the_cli_service(layout):
-    c = applied("native", layout)
+    c = applied("native", layout, apps={"enabled": False})  # the apps page's own vars: tests/hub/apps
     assert [s["name"] for s in c.JupyterHub.services] == ["campushub-cli", "campushub-idle-culler"]
     # the bulk import's display names (hub/people) are shown by page.html through this function
     assert c.JupyterHub.template_vars.pop("campushub_display_name")(None) == ""

@@ -27,7 +27,7 @@ def test_the_kubernetes_hub_serves_the_import_beside_what_the_chart_set():
     c = Config()
     c.JupyterHub.extra_handlers = [(r"/chart-page", object)]  # an extraConfig of the operator's
     c.JupyterHub.template_vars = {"announcement": "x"}
-    hub_config.apply(c, site("oidc", kubernetes={}), {})
+    hub_config.apply(c, site("oidc", kubernetes={}, apps={"enabled": False}), {})  # apps: tests/hub/apps
     assert c.JupyterHub.extra_handlers == [(r"/chart-page", object), *ROUTES.items()]
     assert c.JupyterHub.template_vars == {"announcement": "x", "native_accounts": False,
                                           "campushub_display_name": model.of}
