@@ -1,4 +1,5 @@
-"""`campushub k8s render|images`: from campushub.yaml to a Zero to JupyterHub release."""
+"""`campushub k8s render|images`: from campushub.yaml to a Zero to JupyterHub release;
+`campushub k8s archive-project`: a deleted project's claim archived, then deleted."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def register(sub) -> None:
     images.add_argument("--out", metavar="DIR", default=".",
                         help="folder `k8s render` wrote the build contexts into (default: the current one)")
     images.set_defaults(func=_images)
+    archive = actions.add_parser("archive-project", help="archive a deleted project's volume claim "
+                                 "(project-NAME) with the retention Jobs, verify it, then delete the claim")
+    archive.add_argument("name", metavar="NAME", help="the project's name")
+    archive.add_argument("--config", metavar="FILE", required=True, help="site configuration file")
+    archive.add_argument("--data-dir", metavar="DIR", help="where the retention audit log is kept "
+                         "(default: the configuration's data_dir, as for `campushub retention`)")
+    archive.add_argument("--yes", action="store_true", help="really do it: the claim is deleted once verified")
+    archive.set_defaults(func=_archive_project)
 
 
 def _render(args) -> int:
@@ -56,4 +65,23 @@ def _images(args) -> int:
               + shlex.join(["campushub", "k8s", "render", "--config", args.config, "--out", args.out]))
     for line in images.build_commands(config, args.out):
         print(line)
+    return 0
+
+
+def _archive_project(args) -> int:
+    from ..deploy.kubernetes import project_archive  # its client is the kubernetes extra's
+    from ..retention.audit import AuditLog, audit_path
+    from ..retention.backend import RetentionError
+
+    config = site_config.load(args.config)
+    if not args.yes:
+        raise CommandError(f"this archives claim project-{args.name} and then deletes it: run again with --yes", 2)
+    audit = AuditLog(audit_path(args.data_dir or config["data_dir"]))
+    try:
+        done = project_archive.run(config, args.name, audit)
+    except (RetentionError, ValueError) as e:  # ConfigError is a ValueError: one line either way
+        raise CommandError(f"project {args.name}: {e}") from None
+    print(f"archived {done['files']} files ({done['bytes']} bytes) of {done['claim']} to {done['archive']} "
+          "in the retention archive volume, verified, and deleted the claim")
+    print(f"Audit log: {audit.path} (`campushub retention log`)")
     return 0

@@ -1,0 +1,132 @@
+"""A deleted project's claim on Kubernetes: archived, verified, then deleted,
+with the Jobs, API calls and audit log of retention on Kubernetes
+(retention_pvcs.py, retention_job.py), which already do exactly this for
+home claims.
+
+The projects service deletes the project's group and keeps its claim
+(projects/web/k8s_storage.py: its pod has no access to the cluster's
+API); this is the operator's step after it, run with the operator's
+kubeconfig and the retention Role (render/retention.py: get/list/create/
+delete claims, get/list pods and their logs, create/get/delete Jobs). The
+archive goes to retention.kubernetes.archive_volume under the name of
+"project:<name>" (hashed, so no hub user's archive can share it); the claim
+is deleted only after a verify Job read the archive back and found what the
+archive Job wrote, only the very claim archived (its uid), and only while
+no pod mounts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from ...config.errors import ConfigError
+from ...projects import model
+from ...retention.archive import archive_name
+from ...retention.audit import AuditLog
+from ...retention.backend import RetentionError
+from . import retention_job as jobs
+from . import retention_steps as steps
+from .projects import PROJECT_LABEL, claim_name
+from .render.images import hub_image
+from .retention_api import Cluster, ClusterError
+from .retention_pvcs import ENDED, mounts_claim, saved_claim
+
+
+def archive_owner(name: str) -> str:
+    """Whose archive it is, in the archive's manifest and the audit log."""
+    return f"project:{name}"
+
+
+def _volume(config: dict) -> dict:
+    volume = {k: v for k, v in config["retention"]["kubernetes"]["archive_volume"].items() if v}
+    if not volume:
+        raise ConfigError("is not set: give the claim (claim: NAME) or bucket (csi: {driver: ...}) project "
+                          "archives are written to", key="retention.kubernetes.archive_volume")
+    return volume
+
+
+async def _users(cluster: Cluster, claim: str) -> list[str]:
+    return [p["metadata"]["name"] for p in await cluster.pods()
+            if (p.get("status") or {}).get("phase") not in ENDED and mounts_claim(p, claim)]
+
+
+async def archive_and_delete(cluster: Cluster, config: dict, name: str, audit: AuditLog | None = None,
+                             image: str | None = None, poll: float = steps.POLL) -> dict:
+    """Archive project `name`'s claim, verify the archive, delete the claim.
+    Returns {"archive", "files", "bytes", "claim"}; raises RetentionError
+    (one line, the claim kept) or ConfigError."""
+    model.check_name(name)
+    volume, timeout = _volume(config), config["retention"]["kubernetes"]["job_timeout"]
+    claim_id, owner = claim_name(name), archive_owner(name)
+    try:
+        claim = await cluster.claim(claim_id)
+    except OSError as e:  # Cluster.claim turns only the API's own refusals into one line
+        raise RetentionError(f"reading claim {claim_id}: cannot reach the Kubernetes API ({e})") from None
+    if claim is None:
+        raise RetentionError(f"no claim {claim_id} in namespace {cluster.namespace}: nothing to archive")
+    if (claim["metadata"].get("labels") or {}).get(PROJECT_LABEL) != name:
+        raise RetentionError(f"claim {claim_id} does not carry {PROJECT_LABEL}={name}: not a project claim "
+                             "CampusHub made, left alone")
+    busy = await _users(cluster, claim_id)
+    if busy:
+        raise RetentionError(f"pod {', '.join(busy)} uses claim {claim_id}: stop those servers first (members "
+                             "keep the project until their server stops)")
+    if image is None:
+        try:
+            image = await cluster.hub_image(config["kubernetes"]["release"]) or hub_image(config)
+        except ConfigError as e:
+            raise RetentionError(f"no hub pod runs to take the image from, and {e}") from None
+    now = datetime.now(UTC)
+    dest = archive_name(owner, now)
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+
+    async def step(action: str) -> dict:
+        manifest = jobs.job(action, user=owner, claim=claim_id, archive=dest, image=image,
+                            namespace=cluster.namespace, volume=volume, stamp=stamp, timeout=timeout)
+        try:
+            return await steps.run(cluster, manifest, timeout, poll)
+        except (steps.StepFailed, ClusterError) as e:
+            if audit:
+                audit.record("failed", owner, step=action, why=str(e), archive=dest, home_kept=True)
+            raise RetentionError(f"{e}; claim {claim_id} kept") from None
+
+    made = await step("archive")
+    if audit:
+        audit.record("archived", owner, archive=dest, home=claim_id, files=made.get("files"),
+                     bytes=made.get("bytes"), claim=saved_claim(claim), reason="project deleted")
+    found = await step("verify")
+    if not found.get("ok") or (found.get("files"), found.get("bytes")) != (made.get("files"), made.get("bytes")):
+        why = (f"the archive did not verify ({found.get('reason') or 'its files differ'}): verify found "
+               f"{found.get('files')} files and {found.get('bytes')} bytes, archive wrote {made.get('files')} "
+               f"and {made.get('bytes')}; claim {claim_id} kept")
+        if audit:
+            audit.record("failed", owner, step="verify", why=why, archive=dest, home_kept=True)
+        raise RetentionError(why)
+    if audit:
+        audit.record("verified", owner, archive=dest, files=found.get("files"), bytes=found.get("bytes"))
+    busy = await _users(cluster, claim_id)
+    if busy:
+        raise RetentionError(f"pod {', '.join(busy)} started using claim {claim_id} since the archive: kept")
+    try:
+        await cluster.delete_claim(claim_id, claim["metadata"]["uid"])
+    except ClusterError as e:
+        if audit:
+            audit.record("failed", owner, step="delete", why=str(e), archive=dest, home_kept=True)
+        raise RetentionError(f"{e}; the archive {dest} is verified, delete the claim by hand") from None
+    if audit:
+        audit.record("deleted", owner, home=claim_id, archive=dest)
+    return {"archive": f"{jobs.ARCHIVE}/{dest}", "files": made.get("files"), "bytes": made.get("bytes"),
+            "claim": claim_id}
+
+
+def run(config: dict, name: str, audit: AuditLog | None) -> dict:
+    """archive_and_delete from the operator's machine (`campushub k8s archive-project`)."""
+    async def go():
+        cluster = await Cluster.connect(config["kubernetes"]["namespace"])
+        try:
+            return await archive_and_delete(cluster, config, name, audit)
+        finally:
+            await cluster.close()
+
+    return asyncio.run(go())
