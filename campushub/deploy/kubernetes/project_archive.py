@@ -27,8 +27,8 @@ from ...retention.audit import AuditLog
 from ...retention.backend import RetentionError
 from . import retention_job as jobs
 from . import retention_steps as steps
-from .projects import PROJECT_LABEL, claim_name
 from .render.images import hub_image
+from .render.projects import PROJECT_LABEL, claim_name
 from .retention_api import Cluster, ClusterError
 from .retention_pvcs import ENDED, mounts_claim, saved_claim
 

@@ -29,11 +29,8 @@ from kubespawner.objects import make_pvc
 
 from ...i18n import N_, translate
 from ...projects import model
-from .render.storage import HOME
+from .render.projects import claim_name, labels, mount_path
 
-MOUNT_ROOT = f"{HOME}/projects"
-PROJECT_LABEL = "campushub/project"
-LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "project-storage"}
 NOT_MADE = N_("The storage of project {project} could not be made ({why}). Ask an administrator to check "
               "the cluster's storage, then start again.")
 NO_ANSWER = N_("the Kubernetes API did not answer")
@@ -43,20 +40,8 @@ class ProjectStorageError(RuntimeError):
     """A project's claim could not be made; the message is one line in the person's language."""
 
 
-def claim_name(name: str) -> str:
-    return f"project-{name}"
-
-
 def volume_name(name: str) -> str:
     return f"campushub-project-{name}"
-
-
-def mount_path(name: str) -> str:
-    return f"{MOUNT_ROOT}/{name}"
-
-
-def labels(name: str) -> dict:
-    return {**LABELS, PROJECT_LABEL: name}
 
 
 def settings(config: dict | None) -> dict:
@@ -67,17 +52,8 @@ def settings(config: dict | None) -> dict:
     return config["projects"]["kubernetes"]
 
 
-def claim(name: str, kube: dict, namespace: str) -> dict:
-    """The claim as the API's JSON, for `campushub k8s render` (render/projects.py)."""
-    spec = {"accessModes": [kube["access_mode"]], "resources": {"requests": {"storage": kube["size"]}}}
-    if kube["storage_class"]:  # "" is the cluster's default class: leave the field out
-        spec["storageClassName"] = kube["storage_class"]
-    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": {"name": claim_name(name), "namespace": namespace, "labels": labels(name)}, "spec": spec}
-
-
 def claim_object(name: str, kube: dict) -> k8s.V1PersistentVolumeClaim:
-    """The same claim as KubeSpawner's model of the home claim, for its create request."""
+    """render/projects.py's claim as KubeSpawner's model of the home claim, for its create request."""
     return make_pvc(claim_name(name), kube["storage_class"] or None, [kube["access_mode"]], None, kube["size"],
                     labels=labels(name))
 

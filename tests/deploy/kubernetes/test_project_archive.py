@@ -17,8 +17,8 @@ import pytest
 
 from campushub.config import validate
 from campushub.config.errors import ConfigError
-from campushub.deploy.kubernetes import projects
 from campushub.deploy.kubernetes.project_archive import archive_and_delete
+from campushub.deploy.kubernetes.render import projects as render_projects
 from campushub.retention.audit import AuditLog
 from campushub.retention.backend import RetentionError
 
@@ -35,7 +35,7 @@ class ProjectCluster(FakeCluster):
         return json.loads(json.dumps(self.claims[name])) if name in self.claims else None
 
     def add_project(self, name: str):
-        made = projects.claim(name, SITE["projects"]["kubernetes"], self.namespace)
+        made = render_projects.claim(name, SITE["projects"]["kubernetes"], self.namespace)
         made["metadata"]["uid"] = f"uid-project-{name}"
         self.claims[made["metadata"]["name"]] = made
         folder = self.volume(made["metadata"]["name"])

@@ -21,6 +21,7 @@ from kubespawner import KubeSpawner
 
 from campushub.config import validate
 from campushub.deploy.kubernetes import projects
+from campushub.deploy.kubernetes.render import projects as render_projects
 from campushub.deploy.kubernetes.spawner import CampusHubKubeSpawner
 from campushub.i18n import translate
 
@@ -98,7 +99,7 @@ def test_missing_claims_are_made_before_the_pod(monkeypatch):
     assert "hub.jupyter.org/username" not in (body["metadata"].get("annotations") or {})
     assert_valid_manifest({**body, "metadata": {**body["metadata"], "namespace": namespace}})
     # the claim the spawner makes is the one `campushub k8s render` writes
-    rendered = projects.claim("churn-model", SITE["projects"]["kubernetes"], "campushub")
+    rendered = render_projects.claim("churn-model", SITE["projects"]["kubernetes"], "campushub")
     assert body["spec"] == rendered["spec"] and body["metadata"]["labels"] == rendered["metadata"]["labels"]
     assert len(pods) == 1
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "monitoring", "retention")
+FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "monitoring", "retention",
+             "projects")
 
 
 @dataclass
