@@ -6,7 +6,12 @@ archive (a member through a planted link, say) can write nothing its owner
 could not have written anyway. Names are checked as well (relative, no
 "..", no link on the way), modes and nanosecond mtimes restored exactly,
 directories' modes and times set last so a read-only directory can still
-be filled. Our own reader rather than TarFile.extractall: this Python's
+be filled. The home's own folder keeps its mode and time when this
+process does not own it: a Kubernetes Job (uid 1000, group 100) writes
+into a volume whose top folder is root's (the fsGroup makes it group-
+writable), so only its contents can be set. A root-owned lost+found at
+the top (mkfs's) is the file system's: an archive member of that name is
+not extracted into it. Our own reader rather than TarFile.extractall: this Python's
 tarfile has no extraction filters, and their modes policy would change
 the modes a byte-for-byte restore must keep.
 """
@@ -22,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from .archive import CHUNK
 from .backend import RetentionError
 from .verify import KIND
+from .walk import LOST_FOUND, file_system_own
 
 
 class ExtractError(RetentionError):
@@ -55,6 +61,8 @@ def _place(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, dirs: list
         shutil.rmtree(path)
     if kind == "dir":
         path.mkdir(mode=0o700, exist_ok=True)
+        if member.name == "." and os.stat(path).st_uid != os.geteuid():
+            return 0  # a volume's root-owned top folder: its mode and time are not ours to set
         # writable while it is filled (a restore over a home with a read-only
         # folder); its own mode is set once everything is in it
         os.chmod(path, 0o700)
@@ -81,13 +89,23 @@ def _place(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, dirs: list
     return member.size if kind == "file" else 0
 
 
+def _file_system_folder(home: Path) -> bool:
+    try:
+        return file_system_own(LOST_FOUND, os.lstat(home / LOST_FOUND))
+    except FileNotFoundError:
+        return False
+
+
 def extract_here(source, home: Path) -> dict:
     """Extract the archive open as `source` as the current process's user;
     returns the files and bytes written."""
     files = size = 0
     dirs: list = []
     with tarfile.open(fileobj=source, mode="r|gz") as tar:
+        theirs = _file_system_folder(home)
         for member in tar:
+            if theirs and member.name.split("/")[0] == LOST_FOUND:
+                continue
             written = _place(tar, member, _target(home, member.name), dirs)
             files += KIND.get(member.type) == "file"
             size += written

@@ -23,7 +23,7 @@ from .archive import write_archive
 from .backend import RetentionError, explain
 from .extract import extract
 from .verify import load_manifest, verify
-from .walk import measure
+from .walk import file_system_own, measure
 
 
 def _restore(archive: Path, root: Path, force: bool, user: str | None) -> dict:
@@ -35,7 +35,8 @@ def _restore(archive: Path, root: Path, force: bool, user: str | None) -> dict:
     checked = verify(archive, manifest)
     if not checked.ok:
         raise RetentionError(f"{archive.name} did not verify, nothing restored: {checked.reason}")
-    if any(root.iterdir()) and not force:
+    # a fresh volume holds mkfs's lost+found: still empty for the person
+    if any(not file_system_own(p.name, p.lstat()) for p in root.iterdir()) and not force:
         raise RetentionError(f"{root} is not empty; give --force to write the archive over it")
     # Run by root (an operator's shell) into a folder someone else owns, the
     # files are extracted as that owner: as root, a link they swap in

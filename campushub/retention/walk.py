@@ -20,6 +20,15 @@ from pathlib import Path
 
 KINDS = {stat.S_IFDIR: "dir", stat.S_IFREG: "file", stat.S_IFLNK: "symlink", stat.S_IFIFO: "fifo"}
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+LOST_FOUND = "lost+found"
+
+
+def file_system_own(name: str, st: os.stat_result) -> bool:
+    """The folder mkfs puts at the top of an ext4 volume (a Kubernetes home
+    claim): root's, not the person's. Nobody but root can make a root-owned
+    folder in a home, so one named so at the top is left out of archives,
+    emptiness checks and restores; the Jobs, not root, could not write it."""
+    return name == LOST_FOUND and stat.S_ISDIR(st.st_mode) and st.st_uid == 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ def _below(folder: Entry, prefix: str, device: int) -> Iterator[Entry]:
         with os.scandir(fd) as it:
             found = sorted((item.name, item.stat(follow_symlinks=False)) for item in it)
         for base, st in found:
+            if not prefix and file_system_own(base, st):
+                continue
             entry = Entry(prefix + base, folder.path / base, st, fd, base)
             if st.st_dev != device:
                 # something mounted in the home (a bind-mounted course folder, a

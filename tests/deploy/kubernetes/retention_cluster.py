@@ -8,12 +8,20 @@ with this venv's python, on the folders its volumes name (their mount paths
 replaced by the folders), so the archive, verify and extract code in the
 Jobs is the real one on real files. What it cannot do is enforce readOnly
 mounts: the tests assert those on the manifests.
+
+By default the Jobs run as root on folders root made. With
+as_pod_user=True they run as the pod's securityContext says (runAsUser,
+runAsGroup, fsGroup as a supplementary group) on volumes made as a
+provisioner and the kubelet make them: a top folder root:<fsGroup> 2775
+holding mkfs's lost+found (root, 0700); `root` must then be reachable by
+that uid.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +30,7 @@ from pathlib import Path
 import kubernetes_validate
 
 from campushub.deploy.kubernetes.retention_api import ClusterError
+from campushub.deploy.kubernetes.retention_job import POD_SECURITY
 
 from .chart import KUBERNETES_VERSIONS
 
@@ -31,8 +40,8 @@ _uids = itertools.count(1)
 class FakeCluster:
     namespace = "campushub"
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, root: Path, as_pod_user: bool = False):
+        self.root, self.as_pod_user = root, as_pod_user
         self.claims: dict[str, dict] = {}
         self.pods_now: list[dict] = []
         self.jobs: dict[str, dict] = {}
@@ -42,6 +51,16 @@ class FakeCluster:
         self.after_job = None  # called with each Job after it ran, to change the world meanwhile
         self.on_delete_claim = None  # called as a claim is deleted, before the API server decides
         (root / "archive").mkdir(parents=True, exist_ok=True)
+        if as_pod_user:  # the archive claim, as the kubelet leaves it for the fsGroup
+            os.chown(root / "archive", 0, POD_SECURITY["fsGroup"])
+            os.chmod(root / "archive", 0o2775)
+
+    def _new_volume(self, path: Path) -> None:
+        path.mkdir(parents=True)
+        if self.as_pod_user:
+            os.chown(path, 0, POD_SECURITY["fsGroup"])
+            os.chmod(path, 0o2775)
+            (path / "lost+found").mkdir(mode=0o700)
 
     # -- test set-up ------------------------------------------------------------------------------------
     def volume(self, claim: str) -> Path:
@@ -59,7 +78,7 @@ class FakeCluster:
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage}},
                      "storageClassName": "standard"}}
         path = self.volume(name)
-        path.mkdir(parents=True)
+        self._new_volume(path)
         return path
 
     def add_pod(self, name: str, user: str | None = None, claim: str | None = None, phase: str = "Running",
@@ -123,7 +142,11 @@ class FakeCluster:
 
         assert container["command"][0] == "python"
         command = [sys.executable, *container["command"][1:], *map(local, container["args"])]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+        user = {}
+        if self.as_pod_user:
+            pod = spec["securityContext"]
+            user = {"user": pod["runAsUser"], "group": pod["runAsGroup"], "extra_groups": [pod["fsGroup"]]}
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, **user)
 
     async def job(self, name: str) -> dict:
         return copy.deepcopy(self.jobs[name])
@@ -164,7 +187,7 @@ class FakeCluster:
         made = copy.deepcopy(manifest)
         made["metadata"]["uid"] = f"uid-{next(_uids)}"
         self.claims[name] = made
-        self.volume(name).mkdir(parents=True)
+        self._new_volume(self.volume(name))
 
     async def close(self) -> None:
         pass
