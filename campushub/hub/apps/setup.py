@@ -22,8 +22,10 @@ def configure(c, config: dict) -> None:
     if not apps_config.enabled(config):
         return
     from .page import SETTINGS_KEY, AppsPageHandler  # the hub's own process only: JupyterHub's handlers
+    from .texts import AppsTextsHandler
 
-    merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler)])
+    merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler),
+                                                  (r"/campushub/apps/texts", AppsTextsHandler)])
     merge.update_dict(c.JupyterHub, "tornado_settings", {SETTINGS_KEY: config})
     merge.update_dict(c.JupyterHub, "template_vars", {"campushub_apps": True})  # the nav bar's link
     extra = sorted(merge.current(c.JupyterHub, "extra_user_scopes", set()))

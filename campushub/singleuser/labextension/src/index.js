@@ -12,6 +12,7 @@ import { IMainMenu } from '@jupyterlab/mainmenu';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 
+import apps from './apps';
 import cullWarning from './cull_warning';
 
 const COMMAND = 'campushub:submit-assignment';
@@ -112,4 +113,4 @@ const plugin = {
   }
 };
 
-export default [plugin, cullWarning];
+export default [plugin, cullWarning, apps];

@@ -1,0 +1,96 @@
+// "Share an app" in JupyterLab: a Launcher card, and "Run as app…" in the
+// file browser's context menu of .py and .ipynb files. Both open the hub's
+// apps page (hub/apps/page.py), where the person starts and shares the app,
+// with the file prefilled; the page does every check and every change.
+// The hub says whether apps are on and gives the texts in the person's
+// language (GET campushub/apps/texts, with the hub login this tab already
+// has); without an answer nothing is added. The card goes to the Launcher's
+// own "Other" section, named as JupyterLab's translation names it.
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ITranslator } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
+
+const OPEN = 'campushub:share-an-app';
+const RUN = 'campushub:run-as-app';
+const SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
+  '<path d="M4 4h16v12H4zM2 18h20v2H2z" fill-opacity=".25"/><circle cx="17" cy="8" r="2"/>' +
+  '<circle cx="8" cy="12" r="2"/><path d="M9.6 11l5.8-2.6.5 1-5.8 2.6z"/></g></svg>';
+const icon = new LabIcon({ name: 'campushub:app', svgstr: SVG });
+
+function appsPage(path) {
+  const url = URLExt.join(PageConfig.getOption('hubPrefix'), 'campushub/apps');
+  return path ? `${url}?path=${encodeURIComponent(path)}` : url;
+}
+
+async function hubTexts() {
+  const url = URLExt.join(PageConfig.getOption('hubPrefix'), 'campushub/apps/texts');
+  const response = await fetch(url, { credentials: 'same-origin' });
+  return response.ok ? response.json() : null;
+}
+
+function selectedFile(browser) {
+  for (const item of browser.selectedItems()) {
+    return item.type === 'directory' ? null : item.path;
+  }
+  return null;
+}
+
+const plugin = {
+  id: '@campushub/assignments:apps',
+  description: 'Start and share an app from a file, on the hub apps page.',
+  autoStart: true,
+  optional: [ILauncher, IDefaultFileBrowser, ITranslator],
+  activate: async (app, launcher, browser, translator) => {
+    if (!PageConfig.getOption('hubPrefix')) {
+      return; // not a hub's server: there is no apps page
+    }
+    let t;
+    try {
+      t = await hubTexts();
+    } catch (e) {
+      t = null;
+    }
+    if (!t) {
+      return; // apps are off on this hub (no page), or the hub did not answer
+    }
+    const say = text => t[text] || text;
+    app.commands.addCommand(OPEN, {
+      label: say('Share an app'),
+      caption: say('Start an app from a file and share its link'),
+      icon,
+      execute: () => window.open(appsPage(''), '_blank', 'noopener')
+    });
+    if (launcher) {
+      const lab = translator ? translator.load('jupyterlab') : null;
+      const other = lab ? lab.__('Other') : 'Other';
+      launcher.add({ command: OPEN, category: other, rank: 50 });
+    }
+    if (!browser) {
+      return;
+    }
+    app.commands.addCommand(RUN, {
+      label: say('Run as app…'),
+      caption: say('Start an app from a file and share its link'),
+      icon,
+      isVisible: () => selectedFile(browser) !== null,
+      execute: () => {
+        const path = selectedFile(browser);
+        if (path) {
+          window.open(appsPage(path), '_blank', 'noopener');
+        }
+      }
+    });
+    for (const type of ['python', 'notebook']) {
+      app.contextMenu.addItem({
+        command: RUN,
+        selector: `.jp-DirListing-item[data-file-type="${type}"]`,
+        rank: 60
+      });
+    }
+  }
+};
+
+export default plugin;
