@@ -52,8 +52,8 @@ PACKAGE_DATA = ["hub/templates/native-login.html", "config/schema.yaml", "i18n/l
                 "singleuser/environment.lock", "singleuser/memory_watch.py"]
 # Where the hub plugins' tests live (authenticators, spawn form and policy
 # checks, roles, templates and translation, the Kubernetes spawner and hub
-# configuration); of these, plugin_tests() picks what runs inside the 5.5 venv.
-TEST_DIRS = ["tests/hub", "tests/i18n", "tests/deploy/kubernetes"]
+# configuration, the declared projects' start-up step); of these, plugin_tests() picks what runs inside the 5.5 venv.
+TEST_DIRS = ["tests/hub", "tests/i18n", "tests/deploy/kubernetes", "tests/projects"]
 # What differs between 5.5 and 6 is JupyterHub's own code (its templates
 # too) and the packages built on it, reached through our hub layer.
 BUILT_ON_JUPYTERHUB = re.compile(r"(jupyterhub|kubespawner|nativeauthenticator|ldapauthenticator|oauthenticator)(\.|$)")
@@ -342,5 +342,6 @@ def test_hub_plugin_tests_pass_on_jupyterhub_55(tmp_path):
               if not any(child.tag in ("skipped", "failure", "error") for child in case)]
     # the authenticators, the spawner's start line, the templates, the hub pod's config and the policy's pods
     for part in ("tests.hub.auth.", "tests.hub.test_start_turn", "tests.i18n.test_templates",
-                 "tests.deploy.kubernetes.test_hub_config", "tests.deploy.kubernetes.test_policy_pods"):
+                 "tests.deploy.kubernetes.test_hub_config", "tests.deploy.kubernetes.test_policy_pods",
+                 "tests.projects.test_declared"):
         assert any(name.startswith(part) for name in passed), f"no test of {part} passed on {JH_VERSION}"
