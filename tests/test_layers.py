@@ -43,6 +43,9 @@ LAYERS = {
     "campushub.assignments": DEPLOY,
     # the analytics service: a hub service beside the hub, like assignments
     "campushub.analytics": DEPLOY,
+    # the projects page: a hub service like analytics, which locally removes a deleted project's unix group
+    "campushub.projects.web": DEPLOY,
+    "campushub.projects.service": DEPLOY,
     "campushub.cli": TOP,
     "campushub.__main__": TOP,
 }
@@ -54,6 +57,8 @@ APART = {("campushub.deploy.local", "campushub.deploy.kubernetes"),
          ("campushub.assignments", "campushub.deploy.kubernetes"),
          ("campushub.analytics", "campushub.deploy.local"),
          ("campushub.analytics", "campushub.deploy.kubernetes"),
+         ("campushub.projects.web", "campushub.deploy.kubernetes"),
+         ("campushub.projects.service", "campushub.deploy.kubernetes"),
          # two services: what they have in common lives in campushub.webservice
          ("campushub.analytics", "campushub.assignments"),
          ("campushub.assignments", "campushub.analytics")}

@@ -139,6 +139,34 @@ register(
 )
 
 
+def projects_enabled(config: dict) -> bool:
+    return bool((config.get("projects") or {}).get("enabled"))
+
+
+def _projects(config: dict) -> dict | None:
+    if not projects_enabled(config):
+        return None
+    return {
+        "oauth_no_confirm": True,
+        "display": True,
+        "info": {"description": "Projects: your projects, their members, data and shared apps"},
+    }
+
+
+register(
+    # The projects page (campushub/projects/web): it reads groups and marks
+    # project groups (properties), creates and deletes them and changes their
+    # members (admin:groups; the page lets only owners and admins do it); it
+    # reads people's names, admin flags and groups (to know who may see what)
+    # and activity (a project's last activity on Kubernetes), and the servers
+    # shared with a project's group. No servers, tokens or users changed.
+    Role("campushub-projects", "The projects page: project groups and their members, shares with them",
+         ("admin:groups", "read:users:name", "read:users:groups", "read:users:activity", "read:groups:shares")),
+    Service("projects", ("campushub-projects",), spec=_projects,
+            user_scopes=("access:services!service=projects",)),
+)
+
+
 register(
     # Prometheus: reads the hub's /hub/metrics and our services' {prefix}metrics
     # and nothing else (docs/monitoring.md). Announced only when `up` or the

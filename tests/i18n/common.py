@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "campushub"
 OURS = PACKAGE / "hub" / "templates"
 ASSIGNMENT_TEMPLATES = PACKAGE / "assignments" / "web" / "templates"
 ANALYTICS_TEMPLATES = PACKAGE / "analytics" / "web" / "templates"
+PROJECTS_TEMPLATES = PACKAGE / "projects" / "web" / "templates"
 SERVICE_TEMPLATES = PACKAGE / "webservice" / "templates"
 JUPYTERHUB = Path(DATA_FILES_PATH) / "templates"
 NATIVE = Path(importlib.util.find_spec("nativeauthenticator").origin).parent
@@ -61,6 +62,8 @@ def template_strings() -> dict[str, set[str]]:
                   for p in sorted(ASSIGNMENT_TEMPLATES.glob("*.html"))})
     found.update({f"analytics/{p.name}": strings_in(p.read_text(encoding="utf-8"))
                   for p in sorted(ANALYTICS_TEMPLATES.glob("*.html"))})
+    found.update({f"projects/{p.name}": strings_in(p.read_text(encoding="utf-8"))
+                  for p in sorted(PROJECTS_TEMPLATES.glob("*.html"))})
     found.update({f"webservice/{p.name}": strings_in(p.read_text(encoding="utf-8"))
                   for p in sorted(SERVICE_TEMPLATES.glob("*.html"))})
     return found

@@ -26,6 +26,7 @@ import requests
 
 from ...config.analytics import enabled as analytics_enabled
 from ...config.assignments import enabled as assignments_enabled
+from ...hub.services import projects_enabled
 from . import processes
 from .layout import Layout
 
@@ -56,7 +57,7 @@ class LocalService:
         return layout.secret(layout.service_token(self.name))
 
     def db_url(self, config: dict, layout: Layout) -> str:
-        return config[self.name]["db_url"] or f"sqlite:///{layout.service_dir(self.name) / f'{self.name}.sqlite'}"
+        return config[self.name].get("db_url") or f"sqlite:///{layout.service_dir(self.name) / f'{self.name}.sqlite'}"
 
     def environment(self, config: dict, layout: Layout, env_dir: Path | None) -> dict[str, str]:
         """What JupyterHub hands a service it runs itself, and CampusHub's own settings."""
@@ -137,8 +138,12 @@ def _grading_python(config: dict, layout: Layout, env_dir: Path | None) -> dict[
 
 ASSIGNMENTS = LocalService("assignments", "campushub.assignments.service", assignments_enabled, _grading_python)
 ANALYTICS = LocalService("analytics", "campushub.analytics.service", analytics_enabled)
+# It runs as root, like the others: it measures and archives project folders
+# (root:chp-<name> 2770, members only) and removes a deleted project's folder
+# and unix group. It keeps no database (the hub's groups are the projects).
+PROJECTS = LocalService("projects", "campushub.projects.service", projects_enabled)
 # in the order `up` starts them
-SERVICES = (ASSIGNMENTS, ANALYTICS)
+SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS)
 
 
 def wanted(config: dict) -> list[LocalService]:

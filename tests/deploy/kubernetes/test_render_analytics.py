@@ -114,7 +114,7 @@ def test_prometheus_reaches_the_hub_and_both_services_from_labelled_pods_only():
     scraper = {"namespaceSelector": {}, "podSelector": {"matchLabels": {"campushub/metrics-scraper": "true"}}}
     assert rule["from"] == [scraper] and rule["ports"] == [{"protocol": "TCP", "port": 8080}]
     (which,) = policy["spec"]["podSelector"]["matchExpressions"]
-    assert which["values"] == ["assignments", "analytics"]
+    assert which["values"] == ["assignments", "analytics", "projects"]
     hub_rules = rendered.values["hub"]["networkPolicy"]["ingress"]
     assert {"from": [scraper], "ports": [{"protocol": "TCP", "port": 8081}]} in hub_rules
 
@@ -126,8 +126,9 @@ def test_off_renders_nothing_of_it():
     assert "analytics" not in rendered.values["hub"]["services"]  # assignments is still there
     assert not any("analytics" in n for n in rendered.notes)
     (policy,) = [m for m in rendered.manifests if m["metadata"]["name"] == monitoring.NAME]
-    assert policy["spec"]["podSelector"]["matchExpressions"][0]["values"] == ["assignments"]
-    both_off = validate({"assignments": {"enabled": False}, "analytics": {"enabled": False}})
+    assert policy["spec"]["podSelector"]["matchExpressions"][0]["values"] == ["assignments", "projects"]
+    both_off = validate({"assignments": {"enabled": False}, "analytics": {"enabled": False},
+                         "projects": {"enabled": False}})
     assert not [m for m in render(both_off).manifests if m["metadata"]["name"] == monitoring.NAME]
     assert "services" not in render(both_off).values["hub"]
 

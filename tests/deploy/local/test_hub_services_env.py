@@ -16,11 +16,11 @@ import pytest
 
 from campushub.config import merge, validate
 from campushub.deploy.local import hub_services_local, ports
-from campushub.deploy.local.hub_services_local import ANALYTICS, ASSIGNMENTS
+from campushub.deploy.local.hub_services_local import ANALYTICS, ASSIGNMENTS, PROJECTS
 from campushub.deploy.local.layout import Layout
 
 COURSES = {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}
-PORTS = {"assignments": 703, "analytics": 704}
+PORTS = {"assignments": 703, "analytics": 704, "projects": 705}
 BOTH = pytest.mark.parametrize("service", [ASSIGNMENTS, ANALYTICS], ids=lambda s: s.name)
 
 
@@ -95,9 +95,11 @@ def test_a_configured_database_is_handed_on(layout, service):
 
 
 def test_which_run_and_in_what_order():
-    assert hub_services_local.wanted(_config()) == [ASSIGNMENTS, ANALYTICS]  # the order `up` starts them
-    assert hub_services_local.wanted({**_config(), "courses": {}}) == [ANALYTICS]  # analytics needs no course
-    assert hub_services_local.wanted(_config(analytics={"enabled": False})) == [ASSIGNMENTS]
+    assert hub_services_local.wanted(_config()) == [ASSIGNMENTS, ANALYTICS, PROJECTS]  # the order `up` starts them
+    # analytics and projects need no course
+    assert hub_services_local.wanted({**_config(), "courses": {}}) == [ANALYTICS, PROJECTS]
+    assert hub_services_local.wanted(_config(analytics={"enabled": False})) == [ASSIGNMENTS, PROJECTS]
+    assert hub_services_local.wanted(merge(_config(), {"projects": {"enabled": False}})) == [ASSIGNMENTS, ANALYTICS]
     # a config copy an older `up` wrote has no analytics section: not "wanted", no KeyError
     assert not ANALYTICS.wanted({k: v for k, v in _config().items() if k != "analytics"})
 

@@ -45,7 +45,7 @@ class ServicePod:
     module: str  # run as `python3 -m <module>`
     image: str
     data: str  # where its claim (or scratch space) is mounted
-    db: secrets.Secret  # the Secret key of its PostgreSQL URL
+    db: secrets.Secret | None  # the Secret key of its PostgreSQL URL; None: it keeps no database (no claim)
     db_file: str  # the SQLite file on the claim
     storage: str  # the claim's size
     resources: dict
@@ -71,7 +71,8 @@ def values(place: Place) -> dict:
 def manifests(config: dict, pod: ServicePod, site: str) -> list[dict]:
     """ConfigMap (site: the service's campushub.yaml), Deployment, Service,
     NetworkPolicy and, for SQLite, the claim."""
-    check_db(config, pod.place, pod.db)
+    if pod.db is not None:
+        check_db(config, pod.place, pod.db)
     place, namespace = pod.place, config["kubernetes"]["namespace"]
     selector = labels(place)
     out = [
@@ -87,7 +88,7 @@ def manifests(config: dict, pod: ServicePod, site: str) -> list[dict]:
                 {"key": "component", "operator": "In", "values": list(CALLERS)}]}}],
                 "ports": [{"protocol": "TCP", "port": place.port}]}]}},
     ]
-    if not config[place.service]["db_url"]:
+    if _claim(config, pod):
         claim = _meta(place, "v1", "PersistentVolumeClaim", place.name, namespace) | {"spec": {
             "accessModes": ["ReadWriteOnce"],
             "resources": {"requests": {"storage": _quantity(pod.storage)}}}}
@@ -121,6 +122,11 @@ def metrics_path(config: dict, place: Place) -> str:
     return f"{config['hub']['base_url']}services/{place.service}/metrics"
 
 
+def _claim(config: dict, pod: ServicePod) -> bool:
+    """Whether its SQLite database needs a claim of its own."""
+    return pod.db is not None and not config[pod.place.service]["db_url"]
+
+
 def _config_map(place: Place) -> str:
     return f"{place.name}-config"
 
@@ -148,8 +154,9 @@ def _env(config: dict, pod: ServicePod) -> list[dict]:
     service = place.service
     prefix = f"{base}services/{service}/"
     token = {"secretKeyRef": {"name": HUB_SECRET, "key": place.token_key}}
-    db = ({"valueFrom": {"secretKeyRef": {"name": config["kubernetes"]["secret_name"], "key": pod.db.key}}}
-          if config[service]["db_url"] else {"value": f"sqlite:///{pod.data}/{pod.db_file}"})
+    db = None if pod.db is None else (
+        {"valueFrom": {"secretKeyRef": {"name": config["kubernetes"]["secret_name"], "key": pod.db.key}}}
+        if config[service]["db_url"] else {"value": f"sqlite:///{pod.data}/{pod.db_file}"})
     plain = {
         "JUPYTERHUB_SERVICE_NAME": service,
         "JUPYTERHUB_API_URL": f"http://hub:8081{base}hub/api",
@@ -164,14 +171,14 @@ def _env(config: dict, pod: ServicePod) -> list[dict]:
         **pod.env,
     }
     return [{"name": "JUPYTERHUB_API_TOKEN", "valueFrom": token},
-            {"name": pod.db.env, **db},
+            *([{"name": pod.db.env, **db}] if db is not None else []),
             *({"name": k, "value": v} for k, v in plain.items())]
 
 
 def _deployment(config: dict, pod: ServicePod, namespace: str, config_digest: str) -> dict:
     place = pod.place
-    data = ({"persistentVolumeClaim": {"claimName": place.name}} if not config[place.service]["db_url"]
-            else {"emptyDir": {}})  # scratch only: the database is elsewhere
+    data = ({"persistentVolumeClaim": {"claimName": place.name}} if _claim(config, pod)
+            else {"emptyDir": {}})  # scratch only: the database is elsewhere, or there is none
     probe = {"tcpSocket": {"port": place.port}, "periodSeconds": 10}
     container = {
         "name": place.service,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "monitoring", "retention",
-             "projects")
+FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "projects_page", "monitoring",
+             "retention", "projects")
 
 
 @dataclass

@@ -1,0 +1,114 @@
+"""Project data on one machine: the folder <projects.root>/<name> (H2's
+deploy/local/projects makes it, with its unix group chp-<name>).
+
+The service runs as root under `campushub up`, like the other services
+there: only root and the project's members can read a project folder, and
+deleting one means removing the folder and its unix group. Sizes and last
+changes come from a bounded walk off the event loop (sizes.py).
+
+Deleting never loses data: the folder is archived with retention's writer
+(retention/archive.py: a tarball plus a manifest of every entry), the archive
+read back and compared (retention/verify.py), and only after the hub group
+is gone is the folder compared with the manifest again and removed; a folder
+changed meanwhile (a member's running server wrote to it) is kept and the
+admin told so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ...deploy.local import archive_store
+from ...i18n import N_
+from ...retention.archive import archive_name, write_archive
+from ...retention.backend import RetentionError, explain
+from ...retention.verify import home_changed, verify
+from .sizes import Sizes
+from .storage import FOLDER, Archived, DeleteRefused, Note, Usage
+
+log = logging.getLogger("campushub.projects")
+ARCHIVE_FAILED = N_("The project's folder could not be archived, so nothing was deleted: {reason}")
+FOLDER_KEPT = N_("Its folder {folder} changed after it was archived and is kept ({reason}); the archive is {archive}.")
+GROUP_KEPT = N_("Its unix group could not be removed ({reason}); remove it by hand.")
+
+
+class LocalStorage:
+    kind = "local"
+
+    def __init__(self, root: Path, archive_dir: Path, sizes: Sizes | None = None, unix_groups=None):
+        self.root, self.archive_dir = Path(root), Path(archive_dir)
+        self.sizes = sizes or Sizes(self.folder)
+        # removes a project's unix group (H2's deploy/local/projects); None: leave unix groups alone
+        self.unix_groups = unix_groups
+
+    def folder(self, name: str) -> Path:
+        return self.root / name  # name matched NAME_RE: no slash, no dots, so no way out of root
+
+    async def usage(self, name: str, members: list[dict]) -> Usage:
+        known, found = await self.sizes.get(name)
+        if not known:
+            return Usage(measured=False, pending=True)
+        if found is None:  # no folder yet: made at the first member's server start
+            return Usage(measured=True, bytes=0)
+        changed = datetime.fromtimestamp(found.newest, UTC) if found.newest else None
+        return Usage(measured=True, bytes=found.bytes, complete=found.complete, activity=changed,
+                     activity_kind=FOLDER)
+
+    async def archive(self, name: str) -> Archived:
+        folder = self.folder(name)
+        if not folder.is_dir() or folder.is_symlink():
+            return Archived(path="")
+        dest = self.archive_dir / archive_name(f"project-{name}", datetime.now(UTC))
+        try:
+            manifest = await asyncio.get_running_loop().run_in_executor(None, self._write, folder, dest, name)
+        except (OSError, RetentionError, ValueError) as e:
+            raise DeleteRefused(ARCHIVE_FAILED, reason=explain(e)) from None
+        log.info("project %s archived to %s (%d files, %d bytes)", name, dest, manifest["files"], manifest["bytes"])
+        return Archived(path=str(dest), manifest=manifest)
+
+    def _write(self, folder: Path, dest: Path, name: str) -> dict:
+        self.archive_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        archive_store.check(self.archive_dir)  # root's alone: archives nobody else can swap
+        manifest = write_archive(folder, dest, f"project-{name}")
+        checked = verify(dest, manifest)
+        if not checked.ok:
+            raise RetentionError(f"the archive {dest.name} does not read back as written: {checked.reason}")
+        return manifest
+
+    async def remove(self, name: str, archived: Archived) -> Note | None:
+        self.sizes.forget(name)
+        note = None
+        if archived.manifest is not None:
+            note = await asyncio.get_running_loop().run_in_executor(None, self._remove_folder, name, archived)
+        if self.unix_groups is not None:
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.unix_groups, name)
+            except (OSError, RuntimeError) as e:
+                log.warning("project %s: unix group kept: %s", name, e)
+                return note or Note(GROUP_KEPT, {"reason": explain(e)})
+        return note
+
+    def _remove_folder(self, name: str, archived: Archived) -> Note | None:
+        folder = self.folder(name)
+        try:
+            changed = home_changed(folder, archived.manifest)
+        except OSError as e:  # e.g. something mounted below it since
+            changed = explain(e)
+        if changed:
+            log.warning("project %s: folder kept, %s", name, changed)
+            return Note(FOLDER_KEPT, {"folder": str(folder), "reason": changed, "archive": archived.path})
+        shutil.rmtree(folder)
+        log.info("project %s: folder %s removed", name, folder)
+        return None
+
+
+def unix_group_remover(config: dict):
+    """The project's unix group's removal (deploy/local/projects/groups.py, which also refuses a group
+    that is not one CampusHub made), for LocalStorage."""
+    from ...deploy.local.projects.groups import remove_group
+
+    return remove_group
