@@ -115,6 +115,8 @@ class Hub:
             # On by default on a site, off here unless `overrides` turns it on (the hubs of its tests):
             # its service costs every other hub's up and down ~2 s, and each server its recorder.
             "analytics": {"enabled": False},
+            # likewise the projects page's service (tests/projects/web turn it on)
+            "projects": {"enabled": False},
         }
         config_file = workdir / "campushub.yaml"
         config = merge(config, overrides or {})
