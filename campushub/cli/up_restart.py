@@ -91,10 +91,9 @@ def _follow(layout: Layout, request: str, console: Console) -> dict:
     deadline, seen, steps = time.monotonic() + TIMEOUT, 0, None
     try:
         while time.monotonic() < deadline:
-            lines = progress.read_text().splitlines() if progress.exists() else []
-            for line in lines[seen:]:
-                steps = _show(json.loads(line), steps, console)
-            seen = len(lines)
+            seen, events = _new_events(progress, seen)
+            for event in events:
+                steps = _show(event, steps, console)
             if result.exists():
                 return json.loads(result.read_text())
             if running(layout) is None:
@@ -106,6 +105,27 @@ def _follow(layout: Layout, request: str, console: Console) -> dict:
             steps.__exit__(None, None, None)
         for path in (progress, result):
             path.unlink(missing_ok=True)
+
+
+def _new_events(progress: Path, seen: int) -> tuple[int, list[dict]]:
+    """The progress events after byte `seen`, and where the next read starts. Only whole lines:
+    the running `up` may be writing the last one (Relay appends), so it is read next time."""
+    try:
+        with open(progress, "rb") as f:
+            f.seek(seen)
+            text = f.read()
+    except OSError:  # not written yet
+        return seen, []
+    whole = text[:text.rfind(b"\n") + 1]
+    events = []
+    for line in whole.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # a display line lost is no reason to stop following the restart
+        if isinstance(event, dict):
+            events.append(event)
+    return seen + len(whole), events
 
 
 def _show(event: dict, steps: Steps | None, console: Console) -> Steps:

@@ -106,3 +106,26 @@ def test_a_service_is_replaced_when_its_settings_or_campushub_change(tmp_path, m
     assert up_restart._service_print(ANALYTICS, {**config, "policies": "another"}, layout, None) == first  # not read
     monkeypatch.setattr(adopt, "installed_version", lambda: "0.2.0 0123456789abcdef")
     assert up_restart._service_print(ANALYTICS, config, layout, None) != first  # another CampusHub
+
+
+def test_a_progress_line_being_written_is_shown_once_whole(tmp_path):
+    """The second `up` read the running `up`'s progress file while a line was half appended:
+    json.loads of the torn line ended the second `up` with a traceback. Only whole lines are read;
+    the rest waits for the next round."""
+    from rich.console import Console
+
+    from campushub.cli import up_restart
+
+    layout = _layout(tmp_path)
+    progress = restart.progress_file(layout, "abc")
+    progress.write_text('{"step": "Starting JupyterHub", "done": 1, "total": 3}\n{"say": "keeping the')
+    seen, events = up_restart._new_events(progress, 0)
+    assert events == [{"step": "Starting JupyterHub", "done": 1, "total": 3}]
+    with open(progress, "a") as f:
+        f.write(' proxy"}\nnot json\n')
+    seen, events = up_restart._new_events(progress, seen)
+    assert events == [{"say": "keeping the proxy"}] and seen == progress.stat().st_size
+    restart.report(tmp_path, "abc", ok=True, servers=0, url="")
+    progress.write_text('{"step": "A", "total": 1}\n{"say": "torn')
+    console = Console(file=open(os.devnull, "w"))
+    assert up_restart._follow(layout, "abc", console)["ok"] is True
