@@ -34,12 +34,15 @@ def running(layout: Layout) -> int | None:
 
 
 def _catches_hup(pid: int) -> bool:
+    """Whether that `up` takes SIGHUP as a request: it has a handler, or it holds SIGHUP blocked,
+    as an `up` does from its exec until its new handlers are in place (restart.reexec): a request
+    sent then waits and is applied after the restart under way. An older `up` does neither."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
-    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
-    return bool(int(caught, 16) >> (signal.SIGHUP - 1) & 1)
+    masks = dict(line.split(":", 1) for line in status.splitlines() if line.startswith(("SigCgt:", "SigBlk:")))
+    return any(int(mask, 16) >> (signal.SIGHUP - 1) & 1 for mask in masks.values())
 
 
 def _args(args, layout: Layout) -> list[str]:

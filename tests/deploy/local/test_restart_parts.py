@@ -129,3 +129,27 @@ def test_a_progress_line_being_written_is_shown_once_whole(tmp_path):
     progress.write_text('{"step": "A", "total": 1}\n{"say": "torn')
     console = Console(file=open(os.devnull, "w"))
     assert up_restart._follow(layout, "abc", console)["ok"] is True
+
+
+def test_an_up_between_exec_and_handlers_takes_a_request(tmp_path):
+    """From its exec until its new handlers are in place, a restarting `up` holds SIGHUP blocked
+    (its handler is the default then): a third `up` was told this `up` could not restart in place
+    and to run `down`, then `up`. Blocked counts as taking the request (it is applied next)."""
+    import subprocess
+    import sys
+
+    from campushub.cli import up_restart
+
+    blocked = ("import signal, sys, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])\n"
+               "print('ready', flush=True)\ntime.sleep(60)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", blocked], stdout=subprocess.PIPE, text=True),
+             subprocess.Popen(["sleep", "60"])]
+    try:
+        assert procs[0].stdout.readline() == "ready\n"
+        assert up_restart._catches_hup(procs[0].pid)
+        wait_for(lambda: open(f"/proc/{procs[1].pid}/cmdline", "rb").read().startswith(b"sleep"), 10, "the exec")
+        assert not up_restart._catches_hup(procs[1].pid)  # an older `up`: SIGHUP would end it
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
