@@ -8,6 +8,8 @@ step succeeded, 1 when it did not (the line says why).
     restore ARCHIVE ROOT [--force] [--user NAME]
                                     verify (and that it is NAME's), then extract into ROOT as this process's user
     measure ROOT                    files, dirs, symlinks and bytes under ROOT
+    unchanged ARCHIVE ROOT          ok only if ROOT still is what ARCHIVE's manifest lists
+                                    (names, types, modes, sizes, mtimes): the check before a delete
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from .archive import write_archive
 from .backend import RetentionError, explain
 from .extract import extract
-from .verify import load_manifest, verify
+from .verify import home_changed, load_manifest, verify
 from .walk import file_system_own, measure
 
 
@@ -62,6 +64,9 @@ def run(argv: list[str]) -> dict:
     r.add_argument("--user", help="the hub user the archive must belong to")
     m = steps.add_parser("measure")
     m.add_argument("root", type=Path)
+    u = steps.add_parser("unchanged")
+    u.add_argument("archive", type=Path)
+    u.add_argument("root", type=Path)
     args = parser.parse_args(argv)
     if args.step == "archive":
         args.dest.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +76,9 @@ def run(argv: list[str]) -> dict:
         return verify(args.dest).to_json()
     if args.step == "restore":
         return _restore(args.archive, args.root, args.force, args.user)
+    if args.step == "unchanged":
+        changed = home_changed(args.root, load_manifest(args.archive))
+        return {"ok": True} if changed is None else {"ok": False, "reason": f"{changed}: the home was used since"}
     return {"ok": True, **asdict(measure(args.root))}
 
 

@@ -5,7 +5,9 @@ are and kubernetes-validate checks offline.
 One Job per step and home claim. `archive` mounts the claim read-only and
 the archive volume writable; `verify` is a fresh pod that reads the archive
 back (read-only) against its manifest, so what is checked is what the
-storage returns, not what one pod's page cache holds; `restore` mounts the archive read-only and the
+storage returns, not what one pod's page cache holds; `unchanged`, just
+before the claim is deleted, mounts both read-only and compares the home
+with the archive's manifest (a session since the archive wrote to it); `restore` mounts the archive read-only and the
 (re)created claim writable. Each runs the same Python as a local site
 (campushub.retention.job) in the hub image, which has
 CampusHub, as the person's own server would: uid 1000, group users (100),
@@ -23,7 +25,7 @@ from .render.dockerfiles import NB_GID, NB_UID
 
 HOME = "/srv/home"
 ARCHIVE = "/srv/archive"
-ACTIONS = ("measure", "archive", "verify", "restore")
+ACTIONS = ("measure", "archive", "verify", "unchanged", "restore")
 LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "retention"}
 ACTION_LABEL = "campushub/retention-step"
 USER_ANNOTATION = "hub.jupyter.org/username"  # KubeSpawner's, on the claims and pods of a user
@@ -77,7 +79,7 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     # campushub.retention.job's command line
     # --user=NAME in one word: a hub name may begin with "-" and would read as an option
     args = {"measure": ["measure", HOME], "archive": ["archive", HOME, path, f"--user={user}"],
-            "verify": ["verify", path],
+            "verify": ["verify", path], "unchanged": ["unchanged", path, HOME],
             "restore": ["restore", path, HOME, f"--user={user}", *(["--force"] if force else [])]}[action]
     container = {
         "name": "retention", "image": image, "imagePullPolicy": "IfNotPresent",

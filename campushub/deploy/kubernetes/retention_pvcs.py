@@ -12,8 +12,10 @@ left alone. People with named-server claims are left alone too, said so:
 one archive holds one home.
 
 The claim is deleted only after a verify Job, in a fresh pod, read the
-archive back and found every file; and only the very claim archived (the
-API checks its uid), only if still no pod uses it. What the claim was
+archive back and found every file, and an unchanged Job found the home
+still exactly as archived (a server that started, saved and stopped since
+the archive Job would otherwise lose that work); and only the very claim
+archived (the API checks its uid), only if still no pod uses it. What the claim was
 (name, size, class, labels) goes into the manifest apply records, so a
 restore can make it again before a restore Job extracts into it.
 """
@@ -175,6 +177,7 @@ class KubernetesHomes:
             raise RetentionError(f"the home claim {home.location} is no longer theirs alone")
         manifest = self._step("archive", person.name, home.location, dest)
         manifest["claim"] = saved_claim(claim)
+        manifest["path"] = dest  # for the unchanged Job before the delete
         if on_bytes and manifest.get("bytes"):
             on_bytes(manifest["bytes"])
         return manifest
@@ -194,8 +197,10 @@ class KubernetesHomes:
 
     def delete(self, person: Person, home: Home, manifest: dict) -> str | None:
         archived = manifest.get("claim")
-        if not archived or archived["name"] != home.location:
+        if not archived or archived["name"] != home.location or not manifest.get("path"):
             raise RetentionError(f"claim {home.location} was not archived in this run: not deleted")
+        # a pod no longer running may have written since the archive: only the home's files tell
+        self._step("unchanged", person.name, home.location, manifest["path"])
         why = self.busy(person)
         if why:
             raise RetentionError(f"{why}: claim {home.location} not deleted")

@@ -81,7 +81,7 @@ def test_plan_apply_restore_and_log_on_a_release(release):
     assert f"claim-{ANN}" not in cluster.claims and f"claim-{BOB}" in cluster.claims
     jobs = [v["csi"]["driver"] for m in cluster.jobs.values() for v in m["spec"]["template"]["spec"]["volumes"]
             if v["name"] == "archive"]
-    assert jobs == ["gcsfuse.csi.storage.gke.io"] * 2  # archive, then verify, on the bucket
+    assert jobs == ["gcsfuse.csi.storage.gke.io"] * 3  # archive, verify, then the unchanged check, on the bucket
     assert all(m["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.org/campushub-hub:running"
                for m in cluster.jobs.values())
 

@@ -226,7 +226,7 @@ def test_a_claim_made_again_meanwhile_is_not_deleted(world):
     fill_home(cluster.add_claim("claim-ann", "ann"))
 
     def replaced(job):  # deleted and made again by someone (new uid, same name)
-        if job["metadata"]["labels"]["campushub/retention-step"] == "verify":
+        if job["metadata"]["labels"]["campushub/retention-step"] == "unchanged":
             cluster.claims["claim-ann"]["metadata"]["uid"] = "uid-someone-elses"
 
     cluster.after_job = replaced
