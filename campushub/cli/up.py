@@ -119,7 +119,8 @@ def run(args) -> int:
             warning = ports.public_port_warning(config["hub"])
             if warning:
                 console.print(warning, style="yellow", markup=False, highlight=False)
-            busy = processes.busy_ports(config["hub"], include_proxy=True, ours=before.get("hub")) + [
+            busy = processes.busy_ports(config["hub"], include_proxy=True, ours=before.get("hub"),
+                                        proxy_pid=processes.read_pid(layout, "proxy") if adoption else None) + [
                 port for service in hub_services_local.SERVICES for port in service.busy(config)
                 if (before.get(service.name) or {}).get("port") != (config.get(service.name) or {}).get("port")]
             if busy:

@@ -8,6 +8,7 @@ from another terminal, and after `up` itself died.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -100,13 +101,17 @@ def _proxy_command(layout: Layout, chp, hub: dict) -> tuple[list[str], dict]:
     return cmd, env
 
 
-def busy_ports(hub: dict, include_proxy: bool, ours: dict | None = None) -> list[str]:
+def busy_ports(hub: dict, include_proxy: bool, ours: dict | None = None, proxy_pid: int | None = None) -> list[str]:
     """Ports we are about to listen on that something else holds.
 
     configurable-http-proxy keeps running (API up, public port dead) when its
     public port is taken, so this has to be checked before starting it.
     ours: the `hub` section our running processes were started with (a
     restart adopts them): a port they hold already is not in the way.
+    proxy_pid: our running proxy. When only hub.ip changed, that proxy is
+    replaced (its settings changed) and its own socket is what makes the new
+    address look taken (0.0.0.0 and 127.0.0.1 with the same port exclude each
+    other): the port is busy only if another process holds it in the way.
     """
     wanted = [("hub.hub_port", "127.0.0.1", hub["hub_port"])]
     if include_proxy:
@@ -122,8 +127,25 @@ def busy_ports(hub: dict, include_proxy: bool, ours: dict | None = None) -> list
             try:
                 s.bind((ip, port))
             except OSError as e:
-                busy.append(f"{key} {ip}:{port} ({e.strerror})")
+                if not (name == "port" and before.get("port") == port and e.errno == errno.EADDRINUSE
+                        and proxy_pid and not _held_by_others(ip, port, proxy_pid)):
+                    busy.append(f"{key} {ip}:{port} ({e.strerror})")
     return busy
+
+
+_ANY = ("0.0.0.0", "::", "")
+
+
+def _held_by_others(ip: str, port: int, pid: int) -> bool:
+    """Whether a process other than `pid` listens on `port` where it keeps `ip` from having it."""
+    import psutil  # here: only a restart that moves the proxy to another address asks
+
+    try:
+        listening = psutil.net_connections("inet")
+    except psutil.Error:
+        return True  # cannot tell: refusing is the safe answer
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.pid != pid
+               and (c.laddr.ip == ip or c.laddr.ip in _ANY or ip in _ANY) for c in listening)
 
 
 def wait_proxy(layout: Layout, hub: dict, proc: subprocess.Popen | None, timeout: float = 30) -> None:

@@ -153,3 +153,38 @@ def test_an_up_between_exec_and_handlers_takes_a_request(tmp_path):
         for proc in procs:
             proc.kill()
             proc.wait()
+
+
+def test_a_change_of_hub_ip_alone_is_not_refused_for_our_own_proxy(tmp_path):
+    """hub.ip 0.0.0.0 -> 127.0.0.1 with the same port: the bind test on the new address failed
+    because of our own running proxy (which the restart replaces), and the restart was refused.
+    Another process in the way is still reported. Here this test's process stands for our proxy."""
+    import subprocess
+    import sys
+
+    with socket.socket() as proxy:
+        proxy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        proxy.bind(("0.0.0.0", 0))
+        proxy.listen()
+        port = proxy.getsockname()[1]
+        before = {"ip": "0.0.0.0", "port": port, "hub_port": port + 1, "proxy_api_port": port + 2}
+        moved = {**before, "ip": "127.0.0.1"}
+        assert processes.busy_ports(moved, include_proxy=True, ours=before, proxy_pid=os.getpid()) == []
+        # without knowing which process is our proxy, it stays refused
+        assert processes.busy_ports(moved, include_proxy=True, ours=before) != []
+    with socket.socket() as proxy:
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen()
+        port = proxy.getsockname()[1]
+        other = subprocess.Popen([sys.executable, "-c", "import socket, sys, time\ns = socket.socket()\n"
+                                  f"s.bind(('127.0.0.2', {port}))\ns.listen()\nprint('ready', flush=True)\n"
+                                  "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert other.stdout.readline() == "ready\n"
+            before = {"ip": "127.0.0.1", "port": port, "hub_port": port + 1, "proxy_api_port": port + 2}
+            busy = processes.busy_ports({**before, "ip": "0.0.0.0"}, include_proxy=True, ours=before,
+                                        proxy_pid=os.getpid())
+            assert busy == [f"hub.port 0.0.0.0:{port} (Address already in use)"]
+        finally:
+            other.kill()
+            other.wait()
