@@ -181,6 +181,9 @@ def server_files() -> dict[str, str]:
         SITE_PACKAGES + "campushub_assignments/assignments_folder.py": _ours("assignments_folder.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_assignments.json": ASSIGNMENTS_CONFIG,
         SITE_PACKAGES + "campushub_cull_warning.py": _ours("cull_warning.py"),
+        # an app server's process tree (apps/kinds.py)
+        SITE_PACKAGES + "campushub_app_proxy.py": _ours("app_proxy.py"),
+        SITE_PACKAGES + "campushub_app_run.py": _ours("app_run.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_cull_warning.json": CULL_WARNING_CONFIG,
         SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,

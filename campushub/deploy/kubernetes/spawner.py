@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from kubespawner import KubeSpawner
 
+from ...apps import kinds
 from ...hub import courses
 from ...hub.policy.spawner import PolicyMixin
 from ...hub.policy.types import Choice
@@ -36,6 +37,7 @@ from . import projects, resources
 from .course_sync import add_course_sync
 from .home_claim import forget_deleted_claim
 from .lab_language import add_lab_language
+from .render.dockerfiles import ENV_PREFIX
 from .start_line import AUTOMATIC_SLOTS, Line
 
 GROUP_LABEL = "campushub-group"
@@ -47,6 +49,9 @@ class CampusHubKubeSpawner(PolicyMixin, KubeSpawner):
 
     def apply_backend_choice(self, choice: Choice) -> None:
         resources.apply_pod_settings(self, choice, self.site_config)
+        if self.app_spec is not None:
+            # the image's environment (render/dockerfiles.py); the pod's loopback is its own
+            self.cmd = kinds.server_argv(self.app_spec, f"{ENV_PREFIX}/bin/python", None)
 
     def automatic_concurrent_starts(self) -> int:
         return AUTOMATIC_SLOTS  # pods start on the nodes: start_line.py

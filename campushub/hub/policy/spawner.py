@@ -129,6 +129,10 @@ class PolicyMixin(Configurable):
         header = request.headers.get("Accept-Language") if request is not None else None
         return negotiate(header, fixed_language())
 
+    def get_args(self):
+        # jupyterhub-singleuser's options; an app server's command is whole (apps/kinds.py)
+        return [] if self.app_spec is not None else super().get_args()
+
     def get_env(self):
         env = add_shared(super().get_env(), self.language(), not self.disable_user_config)
         # The assignments extension's texts (its address comes with the service's registration)

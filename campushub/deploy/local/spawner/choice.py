@@ -10,7 +10,7 @@ import os
 from ....hub.policy.types import Choice
 from ....i18n import N_, translate
 from .. import environments
-from . import gpus
+from . import app_server, gpus
 from .readiness import user_facing
 
 NO_GPUS = N_("{requested} GPU(s) requested, but only {free} of this machine's {total} are free. Choose fewer, or try again later.")  # noqa: E501
@@ -23,6 +23,7 @@ def apply_backend_choice(spawner, choice: Choice) -> None:
     if env_dir:
         spawner.env_dir = env_dir
         spawner.cmd = [os.path.join(env_dir, "bin", "jupyterhub-singleuser")]
+    app_server.apply(spawner)  # an app: the app proxy instead
 
 
 def _env_dir(spawner, choice: Choice) -> str | None:

@@ -53,6 +53,8 @@ def unavailable(spawner) -> str | None:
         return "no user environment is configured (env_dir)"
     if spawner.shell_cmd:
         return "shell_cmd is set"
+    if getattr(spawner, "app_spec", None) is not None:
+        return "an app server runs the app proxy, not jupyterhub-singleuser"
     server = os.path.join(spawner.env_dir, "bin", "jupyterhub-singleuser")
     if list(spawner.cmd) != [server]:
         return f"the command {list(spawner.cmd)} is not {server}"
