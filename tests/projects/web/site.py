@@ -1,0 +1,63 @@
+"""A real hub with the projects page's service (`campushub up`, which runs it
+beside the hub as it runs it on a site), its project folders under a root of
+the test's own, and people made through the hub's REST API:
+
+    ann   owner of p-one        ben   member of p-one
+    cal   owner of p-two        dee   in no project
+    admin the hub's administrator (made by `up --admin`)
+
+The projects are made by the admin through the service's own API, so the
+first test of each module exercises creation too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from ...harness import Hub, add_people, running, wait_for
+
+SERVICE = "/services/projects/"
+PEOPLE = ("ann", "ben", "cal", "dee")
+PROJECTS = {"p-one": {"title": "Churn model", "owners": ["ann"], "members": ["ben"]},
+            "p-two": {"title": "Fraud", "owners": ["cal"], "members": []}}
+
+
+@dataclass
+class Site:
+    hub: Hub
+    root: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return self.hub.url + SERVICE
+
+    def call(self, who: str, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(method, self.prefix + path, headers={"Authorization": f"token {self.tokens[who]}"},
+                                timeout=120, allow_redirects=False, **kwargs)
+
+    def mine(self, who: str) -> list[str]:
+        r = self.call(who, "GET", "api/projects")
+        assert r.status_code == 200, r.text
+        return [p["name"] for p in r.json()["projects"]]
+
+    def service_token(self) -> str:
+        return (self.hub.data_dir / "projects-api-token").read_text().strip()
+
+
+@contextlib.contextmanager
+def projects_site(workdir: Path):
+    root = workdir / "project-folders"
+    hub = Hub.create(workdir, {"projects": {"enabled": True, "root": str(root)}}, servers=False)
+    with running(hub):
+        add_people(hub, dict.fromkeys(PEOPLE))
+        site = Site(hub, root, {name: hub.user_token(name) for name in (*PEOPLE, "admin")})
+        for name, spec in PROJECTS.items():
+            r = site.call("admin", "POST", "api/projects", json={"name": name, **spec})
+            assert r.status_code == 201, r.text
+        wait_for(lambda: site.mine("ben") == ["p-one"], 30, "ben to see p-one")
+        yield site
