@@ -5,7 +5,11 @@ of their account is alive (a server left from before a hub restart, a
 job they left behind): archiving a home someone writes to would archive
 a moving target. The account is deleted only when it carries the hub
 user's mark (unix_users.owner_mark): an account the operator mapped on
-purpose is never removed, only its home.
+purpose is never removed, only its home. An account marked as another hub
+user's is not this person's at all (two hub names whose unix names
+collide: the second sign-up would otherwise get the first's home archived
+under their name and deleted): they are skipped, as ensure_user refuses
+to start them.
 """
 
 from __future__ import annotations
@@ -55,6 +59,14 @@ class LocalHomes:
             entry = None
         return unix, entry, Path(entry.pw_dir if entry else os.path.join(self.home_root, unix))
 
+    def _foreign(self, name: str) -> str | None:
+        unix, entry, _ = self._account(name)
+        # the mark ensure_user writes ("campushub <hash>"), checked as it checks it
+        if entry is not None and entry.pw_gecos.startswith("campushub ") and entry.pw_gecos != owner_mark(name):
+            return (f"the unix account {unix} was made for another hub user, not for {name}: "
+                    "not their home (rename one of them)")
+        return None
+
     def home(self, person: Person) -> Home:
         _, _, path = self._account(person.name)
         if path.is_symlink() or not path.is_dir():
@@ -65,6 +77,9 @@ class LocalHomes:
     def busy(self, person: Person) -> str | None:
         if self.running(person.name):
             return "their server is running"
+        foreign = self._foreign(person.name)
+        if foreign:
+            return foreign
         unix, entry, _ = self._account(person.name)
         count = processes_of(entry.pw_uid) if entry else 0
         return f"{count} processes of the account {unix} are running" if count else None
@@ -72,6 +87,9 @@ class LocalHomes:
     def archive(self, person: Person, home: Home, dest: str, on_bytes) -> dict:
         Path(dest).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         archive_store.check(Path(dest).parent)
+        foreign = self._foreign(person.name)
+        if foreign:
+            raise RetentionError(foreign)
         unix, entry, _ = self._account(person.name)
         # an account mapped by hand may name any folder as its home (a shared
         # one, a system one): only a folder the account owns is its own to delete
@@ -87,6 +105,9 @@ class LocalHomes:
 
     def delete(self, person: Person, home: Home, manifest: dict) -> str | None:
         path = Path(home.location)
+        foreign = self._foreign(person.name)
+        if foreign:
+            raise RetentionError(f"{foreign}; kept")
         changed = home_changed(path, manifest)
         if changed:
             raise RetentionError(f"{path}: {changed}; kept (apply again to archive it as it is now)")
@@ -133,6 +154,9 @@ class LocalHomes:
         busy = self.busy(Person(name))
         if busy:
             raise RetentionError(f"{busy}; stop it first (campushub down --stop-servers, or the admin page)")
+        foreign = self._foreign(name)
+        if foreign:
+            raise RetentionError(f"{foreign}; nothing restored")
         unix, entry, path = self._account(name)
         occupied = path.is_dir() and any(path.iterdir())
         if occupied and not force:
