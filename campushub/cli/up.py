@@ -96,7 +96,9 @@ def run(args) -> int:
                 "provider decides: use hub.admin_users or roles.admin_groups in the config."
             )
         preflight(config)
-    except CommandError as e:
+    except Exception as e:
+        # any failure, a bad file (ConfigError) included: after `systemctl reload`, exiting here
+        # would leave hub, proxy and services running unsupervised and the unit failed
         up_restart.back_to_previous(adoption, e)
         raise
     layout = Layout(Path(config["data_dir"]))

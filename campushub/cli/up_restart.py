@@ -173,7 +173,7 @@ def relayed(steps: Steps, adoption: restart.Adoption | None):
     return _Relayed(steps, restart.Relay(adoption.data_dir, adoption.request)) if adoption else steps
 
 
-def back_to_previous(adoption: restart.Adoption | None, error: CommandError) -> None:
+def back_to_previous(adoption: restart.Adoption | None, error: Exception) -> None:
     restart.fall_back(adoption, str(error))
 
 

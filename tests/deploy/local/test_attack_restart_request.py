@@ -104,3 +104,38 @@ def test_went_back_is_said_only_once_the_configuration_before_runs_again(tmp_pat
     up_restart.done(back, layout, Console(file=open("/dev/null", "w")))  # going back worked
     result = json.loads(restart.result_file(layout, "abc").read_text())
     assert result["ok"] is False and result["went_back"] is True and result["error"] == "cannot listen on 1234"
+
+
+class _Execed(Exception):
+    """Where the test's stand-in for os.execv stops the `up` under test (a real exec would replace pytest)."""
+
+
+def test_a_reload_with_a_bad_file_goes_back_instead_of_exiting(tmp_path, monkeypatch, capsys):
+    """`systemctl reload` re-executes `up` with the unit's file; a file that no longer passes the
+    schema raised ConfigError, which only CommandError's path went back from: the re-executed `up`
+    exited 2, leaving hub, proxy and services unsupervised, and systemd restarted it into the same
+    error. It goes back to the configuration that ran, with why."""
+    from campushub.cli import main
+
+    layout = _layout(tmp_path / "site")
+    bad = tmp_path / "campushub.yaml"
+    bad.write_text("hub:\n  port: notaport\n")
+    bad.chmod(0o600)
+    previous = ["up", "--config", str(layout.run_dir / "previous-config.json"), "--data-dir", str(layout.data_dir)]
+    execs = []
+
+    def reexec(*args, **kwargs):
+        execs.append((args, kwargs))
+        raise _Execed
+
+    monkeypatch.setattr(restart, "reexec", reexec)
+    with open(layout.up_lock, "a") as lock:
+        monkeypatch.setenv(restart.ADOPT_ENV, json.dumps({
+            "data_dir": str(layout.data_dir), "lock_fd": lock.fileno(), "request": None, "previous": previous,
+            "args": ["up", "--config", str(bad)]}))
+        with pytest.raises(_Execed):
+            main.main(["up", "--config", str(bad), "--data-dir", str(layout.data_dir)])
+    (args, kwargs), = execs
+    assert args[2] == previous
+    assert kwargs["failed"].endswith("campushub.yaml:2: hub.port: got 'notaport'; expected integer"), kwargs
+    assert "going back to the one before" in capsys.readouterr().out
