@@ -162,9 +162,11 @@ class Lifetime:
         layout, adoption = self.layout, self.adoption
         if exc_type is None and self.restart.is_set():
             asked = restart.take(layout)
-            args = asked["args"] if asked else sys.argv[1:]
+            # after going back, sys.argv names run/previous-config.json: a reload reads the operator's file
+            own = restart.command_line(adoption)
+            args = asked["args"] if asked else own
             restart.reexec(layout.data_dir, self._lock.fileno(), args, asked and asked["id"],
-                           restart.keep_previous(layout, sys.argv[1:]))
+                           restart.keep_previous(layout, own), origin=own)
         if exc_type is not None and issubclass(exc_type, Exception):
             restart.fall_back(adoption, str(exc) or exc_type.__name__)
 

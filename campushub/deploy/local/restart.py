@@ -42,6 +42,10 @@ class Adoption:
     previous: list[str] | None = None  # the arguments to go back to if the new ones fail; None: none left
     args: list[str] = field(default_factory=list)
     failed: str | None = None  # going back: why the restart before failed (said once back, or not)
+    # the operator's command line of the configuration that ran before this exec: once this `up`
+    # has gone back to `previous`, a plain SIGHUP (systemctl reload) reads that command line's
+    # file again, not run/previous-config.json
+    origin: list[str] | None = None
 
 
 def request_file(layout: Layout) -> Path:
@@ -135,11 +139,20 @@ def adoption_from_env() -> Adoption | None:
     return adoption
 
 
+def command_line(adoption: Adoption | None) -> list[str]:
+    """The operator's command line this `up` applies: its own, unless it went back after a
+    failed restart (then it runs `previous`, a copy of the configuration, not a command line)."""
+    if adoption is not None and adoption.failed and adoption.origin:
+        return adoption.origin
+    return sys.argv[1:]
+
+
 def reexec(data_dir: Path, lock_fd: int, args: list[str], request: str | None,
-           previous: list[str] | None, failed: str | None = None) -> None:
+           previous: list[str] | None, failed: str | None = None, origin: list[str] | None = None) -> None:
     """Become `python -m campushub ARGS`, keeping the pid, the lock and the children."""
     os.set_inheritable(lock_fd, True)
-    os.environ[ADOPT_ENV] = json.dumps(asdict(Adoption(str(data_dir), lock_fd, request, previous, args, failed)))
+    adoption = Adoption(str(data_dir), lock_fd, request, previous, args, failed, origin)
+    os.environ[ADOPT_ENV] = json.dumps(asdict(adoption))
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     # a SIGHUP (default action: exit) or a Ctrl-C during the exec waits for the fresh process's handlers
@@ -158,7 +171,8 @@ def fall_back(adoption: Adoption | None, error: str) -> None:
         return
     if adoption.previous:
         print(f"The new configuration failed ({error}); going back to the one before.", flush=True)
-        reexec(Path(adoption.data_dir), adoption.lock_fd, adoption.previous, adoption.request, None, failed=error)
+        reexec(Path(adoption.data_dir), adoption.lock_fd, adoption.previous, adoption.request, None, failed=error,
+               origin=adoption.origin)
     elif adoption.failed:
         report(adoption.data_dir, adoption.request, ok=False,
                error=f"{adoption.failed}; going back to the configuration before failed too: {error}")

@@ -139,3 +139,34 @@ def test_a_reload_with_a_bad_file_goes_back_instead_of_exiting(tmp_path, monkeyp
     assert args[2] == previous
     assert kwargs["failed"].endswith("campushub.yaml:2: hub.port: got 'notaport'; expected integer"), kwargs
     assert "going back to the one before" in capsys.readouterr().out
+
+
+def test_after_going_back_a_reload_reads_the_operators_file_again(tmp_path, monkeypatch):
+    """The `up` that went back after a failed restart runs `up --config run/previous-config.json`;
+    each later `systemctl reload` (SIGHUP, no request) re-executed that command line, so the unit's
+    file was never read again until a full restart. The operator's command line is carried along."""
+    from campushub.cli.supervise import Lifetime
+
+    layout = _layout(tmp_path / "site")
+    layout.config_copy.write_text(json.dumps({"hub": {"port": 8000}}))
+    unit = ["up", "--config", "/etc/campushub/campushub.yaml"]
+    execs = []
+    monkeypatch.setattr(restart, "reexec", lambda data_dir, fd, args, request, previous, failed=None, origin=None:
+                        execs.append(restart.Adoption(str(data_dir), fd, request, previous, args, failed, origin)))
+
+    def reload(adoption, argv):
+        monkeypatch.setattr(sys, "argv", ["/x/campushub/__main__.py", *argv])
+        life = Lifetime(layout, adoption)
+        life._lock = lock
+        life.restart.set()  # SIGHUP without a request
+        life._reexec_if_asked(None, None)
+        return execs[-1]
+
+    with open(layout.up_lock, "a") as lock:
+        forward = reload(None, unit)  # the up systemd started
+        assert forward.args == unit and forward.previous[2].endswith("previous-config.json")
+        restart.fall_back(forward, "hub.port: got 'x'")  # that new configuration failed
+        back = execs[-1]
+        assert back.args == forward.previous and back.failed
+        again = reload(back, back.args)  # the operator fixed the file: systemctl reload
+    assert again.args == unit and again.previous == forward.previous and again.origin == unit
