@@ -22,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 from .. import tools
+from ..forkserver.mounts import MOUNTS, OPTIONAL_MOUNTS
 
 ROOT_MODE = 0o711
 FOLDER_MODE = 0o2770
@@ -40,6 +41,10 @@ def acl_spec(gid: int) -> str:
 
 def open_root(root: Path) -> int:
     """The root, made if missing, as an fd; refused when it is a link or someone else's."""
+    for private in (m.decode() for m in MOUNTS + OPTIONAL_MOUNTS):
+        if os.path.commonpath([os.path.abspath(root), private]) == private:
+            raise FolderError(f"projects.root {root} is under {private}, which every server sees as its own "
+                              "empty tmpfs; choose another projects.root, e.g. /srv/campushub/projects")
     os.makedirs(root, mode=ROOT_MODE, exist_ok=True)
     try:
         fd = os.open(root, _OPEN)

@@ -35,7 +35,10 @@ def update(home: str, root: str, names: list[str]) -> dict:
             path = os.path.join(folder, entry)
             target = _ours(path, root)
             if target is not None and (entry not in names or target != os.path.join(root, entry)):
-                os.unlink(path)
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    continue
                 report["removed"].append(entry)
     elif not names:
         return report
@@ -43,7 +46,7 @@ def update(home: str, root: str, names: list[str]) -> dict:
         if os.path.lexists(folder):  # a file or a dangling link of theirs
             report["taken"] = [[FOLDER, name] for name in names]
             return report
-        os.mkdir(folder, 0o755)
+        os.makedirs(folder, 0o755, exist_ok=True)  # two servers of one person may start at once
     for name in names:
         path = os.path.join(folder, name)
         if _ours(path, root) == os.path.join(root, name):
@@ -51,10 +54,16 @@ def update(home: str, root: str, names: list[str]) -> dict:
         if os.path.lexists(path):
             report["taken"].append([f"{FOLDER}/{name}", name])
             continue
-        os.symlink(os.path.join(root, name), path)
+        try:
+            os.symlink(os.path.join(root, name), path)
+        except FileExistsError:
+            continue  # made meanwhile by another start of theirs
         report["linked"].append(name)
-    if not names and report["removed"] and not os.listdir(folder):
-        os.rmdir(folder)  # made for links that are all gone now
+    if not names and report["removed"]:
+        try:
+            os.rmdir(folder)  # made for links that are all gone now; kept if anything else is in it
+        except OSError:
+            pass
     return report
 
 

@@ -57,8 +57,9 @@ def projects():
 
 @pytest.fixture
 def root():
-    """A projects root under /tmp (the pytest tmp_path is root's 0700: no member could pass it)."""
-    path = Path(f"/tmp/chp-test-projects-{os.getpid()}")
+    """A projects root under /srv: pytest's tmp_path is under root's 0700 folder (no member could
+    pass it), and every server sees /tmp as a tmpfs of its own."""
+    path = Path(f"/srv/chp-test-projects-{os.getpid()}")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -59,10 +60,17 @@ def test_a_root_someone_else_made_or_a_link_is_refused(root, accounts, tmp_path)
     root.unlink()
 
 
-def test_a_root_members_could_not_reach_is_refused(tmp_path):
-    # pytest's tmp_path is under root's own 0700 folder
+def test_a_root_members_could_not_reach_is_refused(root):
+    root.mkdir(mode=0o700)
     with pytest.raises(folders.FolderError, match="closed to other accounts"):
-        folders.open_root(tmp_path / "projects")
+        folders.open_root(root / "projects")
+
+
+@pytest.mark.parametrize("where", ["/tmp/projects", "/dev/shm/p", "/var/tmp/x/projects"])
+def test_a_root_every_server_sees_as_its_own_tmpfs_is_refused(where):
+    with pytest.raises(folders.FolderError, match="its own empty tmpfs"):
+        folders.open_root(Path(where))
+    assert not os.path.lexists(where)
 
 
 def test_a_project_folder_is_setgid_group_only_with_default_acls(root, projects):
