@@ -68,23 +68,35 @@ def hand_over(args, layout: Layout, console: Console, bootstrap) -> int:
         if time.time() - waiting.stat().st_mtime < TIMEOUT:
             raise under_way
         waiting.unlink(missing_ok=True)  # left by a second `up` that died
-    password = bootstrap()
     request = restart.ask(layout, _args(args, layout))
     if request is None:  # another second `up` asked meanwhile
         raise under_way
-    console.print(f"campushub up already runs for {layout.data_dir} (pid {pid}): restarting the hub with this "
-                  "configuration; user servers keep running.")
-    if not pids.signal_recorded(layout.pid_file("up"), signal.SIGHUP):
-        restart.take(layout)
-        raise CommandError("the running campushub up exited meanwhile: run `campushub up` again.")
-    result = _follow(layout, request, console)
-    if not result.get("ok"):
-        back = " The running CampusHub went back to its configuration before." if result.get("went_back") else ""
-        raise CommandError(f"the new configuration was not applied: {result.get('error')}.{back}")
-    console.print(f"The hub restarted with the new configuration at [bold]{result.get('url')}[/]; "
-                  f"{result.get('servers', 0)} user server(s) kept running.")
-    if password:
-        console.print(f"Admin account [bold]{args.admin}[/] created. One-time password: [bold]{password}[/]")
+    try:
+        # only once the request is ours: the account file is read by the next hub that starts,
+        # whichever `up` starts it, so its password must reach the screen on every path from here
+        password = bootstrap()
+    except BaseException:
+        restart.withdraw(layout, request)  # not signalled yet
+        raise
+    try:
+        console.print(f"campushub up already runs for {layout.data_dir} (pid {pid}): restarting the hub with this "
+                      "configuration; user servers keep running.")
+        if not pids.signal_recorded(layout.pid_file("up"), signal.SIGHUP):
+            restart.withdraw(layout, request)
+            raise CommandError("the running campushub up exited meanwhile: run `campushub up` again.")
+        result = _follow(layout, request, console)
+        if not result.get("ok"):
+            back = " The running CampusHub went back to its configuration before." if result.get("went_back") else ""
+            raise CommandError(f"the new configuration was not applied: {result.get('error')}.{back}")
+        console.print(f"The hub restarted with the new configuration at [bold]{result.get('url')}[/]; "
+                      f"{result.get('servers', 0)} user server(s) kept running.")
+        if password:
+            console.print(f"Admin account [bold]{args.admin}[/] created. One-time password: [bold]{password}[/]")
+            password = None
+    finally:
+        if password:
+            console.print(f"Admin account [bold]{args.admin}[/]: made when the hub next starts, if not already. "
+                          f"One-time password: [bold]{password}[/]")
     return 0
 
 

@@ -103,6 +103,16 @@ def take(layout: Layout) -> dict | None:
     return data
 
 
+def withdraw(layout: Layout, request: str) -> None:
+    """Take back this request if it still waits (not another second `up`'s that came after)."""
+    path = request_file(layout)
+    try:
+        if json.loads(path.read_text()).get("id") == request:
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def keep_previous(layout: Layout, args: list[str]) -> list[str]:
     """The arguments that bring back the configuration running now, if the next one fails.
 

@@ -65,18 +65,21 @@ def running_up(tmp_path):
 def test_the_later_of_two_simultaneous_second_ups_is_told_and_sends_nothing(running_up, monkeypatch):
     layout, hups = running_up
     monkeypatch.setattr(up_restart, "TIMEOUT", 3.0)  # without the fix it would wait this long for nothing
-    other = {}
+    other, ask, bootstrapped = {}, restart.ask, []
 
-    def meanwhile():
+    def meanwhile(layout, args):
         # the other second `up` leaves its request after this one's check, before this one's
-        other["id"] = restart.ask(layout, ["up", "--config", "/etc/other.yaml"])
+        other["id"] = ask(layout, ["up", "--config", "/etc/other.yaml"])
+        return ask(layout, args)
 
-    args = type("Args", (), {"config": None, "ip": None, "port": None, "admin": None})()
+    monkeypatch.setattr(restart, "ask", meanwhile)
+    args = type("Args", (), {"config": None, "ip": None, "port": None, "admin": "boss"})()
     with pytest.raises(CommandError, match="already under way"):
-        up_restart.hand_over(args, layout, Console(file=open("/dev/null", "w")), meanwhile)
+        up_restart.hand_over(args, layout, Console(file=open("/dev/null", "w")), lambda: bootstrapped.append(1))
     waiting = json.loads(restart.request_file(layout).read_text())
     assert waiting == {"id": other["id"], "args": ["up", "--config", "/etc/other.yaml"]}
     assert not hups.exists()  # the running `up` was not asked by this one
+    assert bootstrapped == []  # no --admin account whose password nobody would see
 
 
 def test_went_back_is_said_only_once_the_configuration_before_runs_again(tmp_path, monkeypatch, capsys):
@@ -170,3 +173,38 @@ def test_after_going_back_a_reload_reads_the_operators_file_again(tmp_path, monk
         assert back.args == forward.previous and back.failed
         again = reload(back, back.args)  # the operator fixed the file: systemctl reload
     assert again.args == unit and again.previous == forward.previous and again.origin == unit
+
+
+# A stand-in for a running `up` whose restart fails: on SIGHUP it takes the request and answers
+# as up_restart.done does after going back.
+FAILING_UP = """
+import json, os, signal, sys, time
+run = sys.argv[1]
+def hup(*_):
+    path = os.path.join(run, "restart-request.json")
+    request = json.load(open(path))["id"]
+    os.unlink(path)
+    with open(os.path.join(run, f"restart-{request}.json"), "w") as f:
+        json.dump({"ok": False, "error": "cannot listen on hub.port", "went_back": True}, f)
+signal.signal(signal.SIGHUP, hup)
+time.sleep(120)
+"""
+
+
+def test_the_admin_password_is_shown_when_the_restart_fails(tmp_path):
+    """`campushub up --admin NAME` as a second `up`: the account file it leaves is read by the next
+    hub that starts (the one the running `up` went back to, say), but the one-time password was
+    printed only on success: an admin account with a password nobody had seen."""
+    layout = _layout(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", FAILING_UP, str(layout.run_dir)])
+    try:
+        wait_for(lambda: up_restart._catches_hup(proc.pid), timeout=30, what="the stand-in up's SIGHUP handler")
+        pids.write(layout.pid_file("up"), proc.pid)
+        args = type("Args", (), {"config": None, "ip": None, "port": None, "admin": "boss"})()
+        out = tmp_path / "out"
+        with open(out, "w") as f, pytest.raises(CommandError, match="went back"):
+            up_restart.hand_over(args, layout, Console(file=f, width=300), lambda: "Pw-one-time-123")
+        assert "One-time password: Pw-one-time-123" in out.read_text()
+    finally:
+        proc.kill()
+        proc.wait()
