@@ -53,7 +53,7 @@ def results(console: Console, rows: list[dict]) -> None:
         outcome = row["outcome"]
         note = row.get("why") or ""
         if outcome == "failed":
-            note = f"{row['step']}: {note} (home kept)"
+            note = f"{row['step']}: {note} ({'home kept' if row.get('home_kept', True) else 'home partly deleted'})"
         table.add_row(shown(row["user"]), f"[{colour[outcome]}]{outcome}[/]", shown(row.get("archive") or ""),
                       shown(note))
     console.print(table)

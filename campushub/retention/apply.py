@@ -3,15 +3,19 @@
 A home is deleted only after its archive was read back and matched the
 manifest, the manifest matched the home the plan measured, and nobody
 started using the home meanwhile; any other outcome keeps the home and
-says why.
+says why. A delete that stopped partway is logged as such (home_kept
+false), and that home is not archived again until it is restored: a
+second run would archive what is left, and a restore would then pick
+that partial archive as the newest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePosixPath
 
 from .audit import AuditLog
-from .backend import Backend, RetentionError, explain
+from .backend import Backend, PartlyDeleted, RetentionError, explain
 from .model import SKIP, Plan, PlanItem
 
 Step = Callable[[str, str], None]  # (user, what is happening now), for progress displays
@@ -33,10 +37,27 @@ def apply_plan(plan: Plan, backend: Backend, audit: AuditLog, step: Step = _quie
     return results
 
 
+def partly_deleted(audit: AuditLog, name: str) -> dict | None:
+    """The failed line of a delete of their home that stopped partway, unless restored since."""
+    found = None
+    for line in audit.read():
+        if line.get("user") == name and line.get("action") == "failed" and line.get("home_kept") is False:
+            found = line
+        elif line.get("user") == name and line.get("action") in ("restored", "deleted"):
+            found = None
+    return found
+
+
 def _retire(item: PlanItem, backend: Backend, audit: AuditLog, step: Step, on_bytes) -> dict:
     name, home, dest = item.user.name, item.home, item.archive
     stage = "check"
     try:
+        partial = partly_deleted(audit, name)
+        if partial:
+            why = (f"a delete of their home stopped partway ({partial.get('time')}): restore it from "
+                   f"{partial.get('archive')} (campushub retention restore --force), then apply again")
+            audit.record("skipped", name, why=why, reason=item.reason)
+            return {"user": name, "outcome": "skipped", "why": why}
         busy = backend.busy(item.user)
         if busy:
             audit.record("skipped", name, why=busy, reason=item.reason)
@@ -70,8 +91,9 @@ def _retire(item: PlanItem, backend: Backend, audit: AuditLog, step: Step, on_by
                 "bytes": manifest["bytes"], "why": note or ""}
     except Exception as e:  # noqa: BLE001  whatever went wrong, the home stays and the log says so
         why = explain(e)
-        audit.record("failed", name, step=stage, why=why, archive=dest, home_kept=True)
-        return {"user": name, "outcome": "failed", "step": stage, "why": why, "archive": dest}
+        kept = not isinstance(e, PartlyDeleted)
+        audit.record("failed", name, step=stage, why=why, archive=dest, home_kept=kept)
+        return {"user": name, "outcome": "failed", "step": stage, "why": why, "archive": dest, "home_kept": kept}
 
 
 def restore(name: str, backend: Backend, audit: AuditLog, archive: str | None = None,
@@ -80,7 +102,10 @@ def restore(name: str, backend: Backend, audit: AuditLog, archive: str | None = 
         found = backend.archives(name)
         if not found:
             raise RetentionError(f"no archive of {name} found; give one with --archive FILE")
-        archive = found[-1]
+        # one a verify step passed, when the log knows any: a file left by a failed run may be newer
+        verified = {PurePosixPath(line.get("archive") or "").name for line in audit.read()
+                    if line.get("user") == name and line.get("action") == "verified"}
+        archive = ([a for a in found if PurePosixPath(a).name in verified] or found)[-1]
     try:
         result = backend.restore(name, archive, force)
     except Exception as e:  # noqa: BLE001  logged as failed, reported in one line

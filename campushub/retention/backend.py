@@ -20,6 +20,11 @@ class RetentionError(RuntimeError):
     """A step could not be taken; the message says why, in one line, for the audit log and the operator."""
 
 
+class PartlyDeleted(RetentionError):
+    """The delete began and stopped: the home is partly gone. Its archive (verified before the
+    delete began) is complete; the home must not be archived again as it is now."""
+
+
 def printable(text: str) -> str:
     """`text` with control characters written as escapes (\\x1b, \\n). Messages carry names a
     learner chose (their files); raw, an escape sequence in one would drive the operator's

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ...retention.archive import SUFFIX, archive_stem, write_archive
-from ...retention.backend import RetentionError
+from ...retention.backend import PartlyDeleted, RetentionError, explain
 from ...retention.extract import extract
 from ...retention.model import Home, Person
 from ...retention.verify import Verification, home_changed, load_manifest, verify
@@ -117,14 +117,19 @@ class LocalHomes:
         if busy:
             raise RetentionError(f"{busy} as the home was about to be deleted; kept")
         unix, entry, _ = self._account(person.name)
-        shutil.rmtree(path)
+        try:
+            shutil.rmtree(path)
+        except OSError as e:
+            raise PartlyDeleted(f"{path} was partly deleted ({explain(e)}): its archive is complete; restore "
+                                "it, or delete the rest by hand") from None
+        # from here on the home is gone: the rest is a note on the "deleted" line, never a failure
         if entry is None:
             return "no unix account to delete"
         if entry.pw_gecos != owner_mark(person.name):
             return f"the unix account {unix} is not one CampusHub made for {person.name}; kept"
         result = remove_user(unix)
         if result.returncode not in (0, 12):  # 12: the home (already removed) was not found
-            raise RetentionError(f"home deleted, but userdel {unix} failed: {result.stderr.strip()}")
+            return f"home deleted, but userdel {unix} failed: {result.stderr.strip()}; remove the account by hand"
         return None
 
     def archives(self, name: str) -> list[str]:

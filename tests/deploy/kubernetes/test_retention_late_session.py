@@ -48,3 +48,22 @@ def test_an_untouched_home_is_checked_and_deleted(world):  # noqa: F811
     (result,) = engine.apply_plan(make_plan(people("ann"), config, backend, NOW), backend, audit)
     assert result["outcome"] == "deleted" and "claim-ann" not in cluster.claims
     assert steps(cluster) == ["archive", "verify", "unchanged"]
+
+
+def test_a_failed_pod_listing_after_the_delete_is_a_note_not_home_kept(world):  # noqa: F811
+    """The claim is gone once the API took the delete: a later error must not log "home kept"."""
+    from campushub.deploy.kubernetes.retention_api import ClusterError
+
+    cluster, config, audit, backend = world
+    fill_home(cluster.add_claim("claim-ann", "ann"))
+    listing = cluster.pods
+
+    async def pods_after_the_delete():
+        if any(c[0] == "delete_claim" for c in cluster.calls):
+            raise ClusterError("listing pods in namespace campushub: 503 Service Unavailable")
+        return await listing()
+
+    cluster.pods = pods_after_the_delete
+    (result,) = engine.apply_plan(make_plan(people("ann"), config, backend, NOW), backend, audit)
+    assert result["outcome"] == "deleted" and "503" in result["why"] and "claim-ann" not in cluster.claims
+    assert audit.read()[-1]["action"] == "deleted" and "503" in audit.read()[-1]["note"]
