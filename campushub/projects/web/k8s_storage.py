@@ -5,7 +5,8 @@ pods, and the service's pod has no access to the cluster's API, so
 - last activity is the members' latest hub activity;
 - deleting a project deletes its group only and keeps the claim: no data is
   removed without an archive, and archiving a claim needs a pod that mounts
-  it, which is the operator's step (docs/projects.md, the retention Job).
+  it, which is the operator's step (`campushub k8s archive-project NAME`,
+  deploy/kubernetes/project_archive.py, once the group is gone).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from ...i18n import N_
 from .storage import MEMBERS, Archived, Note, Usage, latest_activity
 
 CLAIM = "project-{name}"
-CLAIM_KEPT = N_("Its volume claim {claim} is kept: archive it and delete it as the operators' notes describe.")
+CLAIM_KEPT = N_("Its volume claim {claim} is kept: an operator archives and deletes it with "
+                "campushub k8s archive-project {name}.")
 
 
 class KubernetesStorage:
@@ -27,4 +29,4 @@ class KubernetesStorage:
         return Archived(path="")
 
     async def remove(self, name: str, archived: Archived) -> Note | None:
-        return Note(CLAIM_KEPT, {"claim": CLAIM.format(name=name)})
+        return Note(CLAIM_KEPT, {"claim": CLAIM.format(name=name), "name": name})

@@ -46,4 +46,4 @@ def notes(config: dict) -> list[str]:
         return []
     return [f"The projects page runs as Deployment {PROJECTS.name}. It cannot see the project claims: it shows "
             "their size as unknown, and deleting a project there deletes its group and keeps its claim "
-            "project-<name> (archive it, then delete it with kubectl)."]
+            "project-<name> for `campushub k8s archive-project NAME`, which archives it and then deletes it."]
