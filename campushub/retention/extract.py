@@ -11,9 +11,12 @@ process does not own it: a Kubernetes Job (uid 1000, group 100) writes
 into a volume whose top folder is root's (the fsGroup makes it group-
 writable), so only its contents can be set. A root-owned lost+found at
 the top (mkfs's) is the file system's: an archive member of that name is
-not extracted into it. Our own reader rather than TarFile.extractall: this Python's
-tarfile has no extraction filters, and their modes policy would change
-the modes a byte-for-byte restore must keep.
+not extracted into it. Extracting as root (an operator's shell restoring
+into a root-owned folder) drops setuid and setgid bits: the files are
+root's, and an archive's setuid program would become a root one. Our
+own reader rather than TarFile.extractall: this Python's tarfile has no
+extraction filters, and their modes policy would change the modes a
+byte-for-byte restore must keep.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ def _ns(member: tarfile.TarInfo) -> int:
     return int(seconds) * 10**9 + int((frac + "000000000")[:9])
 
 
+def _mode(member: tarfile.TarInfo) -> int:
+    return member.mode & (0o1777 if os.geteuid() == 0 else 0o7777)
+
+
 def _place(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, dirs: list) -> int:
     kind = KIND.get(member.type)
     if path.is_symlink() or (path.exists() and kind != "dir" and not path.is_dir()):
@@ -83,7 +90,7 @@ def _place(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, dirs: list
                 out.write(block)
     else:
         raise ExtractError(f"refusing {member.name!r}: a member of a kind retention never writes")
-    os.chmod(path, member.mode & 0o7777)
+    os.chmod(path, _mode(member))
     ns = _ns(member)
     os.utime(path, ns=(ns, ns))
     return member.size if kind == "file" else 0
@@ -110,7 +117,7 @@ def extract_here(source, home: Path) -> dict:
             files += KIND.get(member.type) == "file"
             size += written
     for path, member in reversed(dirs):  # children before parents
-        os.chmod(path, member.mode & 0o7777)
+        os.chmod(path, _mode(member))
         ns = _ns(member)
         os.utime(path, ns=(ns, ns))
     return {"files": files, "bytes": size}
