@@ -117,7 +117,13 @@ def _backend(args, config: dict, layout, api: HubAPI):
             raise
 
     if args.target == "kubernetes":
-        from ..deploy.kubernetes.retention_pvcs import KubernetesHomes  # its client is the kubernetes extra's
+        try:
+            from ..deploy.kubernetes.retention_pvcs import KubernetesHomes
+        except ModuleNotFoundError as e:  # the API client comes with the kubernetes extra only
+            if not (e.name or "").startswith("kubernetes_asyncio"):
+                raise
+            raise CommandError("--target kubernetes needs the Kubernetes API client: "
+                               "pip install 'campushub[kubernetes]', then run this again") from None
 
         try:
             return KubernetesHomes(config, audit_path(layout.data_dir), measure=getattr(args, "measure", False),
