@@ -11,9 +11,10 @@ Four additions to the upstream authenticator:
   hash in a 0600 file, turned into an approved account the first time the
   hub starts and then deleted, so the plaintext password exists nowhere but
   on the admin's screen;
-- a sign-up under a name listed in admin_users waits for approval like any
-  other, with open_signup too (upstream pre-approves it, so the first to
-  sign up under a listed admin's name became that admin).
+- a sign-up under a name listed in admin_users, or under the name of a
+  user the hub has already (imported, added by an admin), waits for
+  approval like any other, with open_signup too (upstream pre-approves it,
+  so the first to sign up under such a name became that person).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import contextlib
 import json
 import os
 
+from jupyterhub import orm
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator import handlers as native_handlers
 from nativeauthenticator.orm import UserInfo
@@ -100,9 +102,13 @@ class CampusHubAuthenticator(NativeAuthenticator):
     def create_user(self, username, password, **kwargs):
         # open_signup approves every sign-up, a listed admin's name included:
         # the first to sign up under it would be an admin. Such a sign-up
-        # waits for approval (or first_admin on Kubernetes) like without it.
+        # waits for approval (or first_admin on Kubernetes) like without it,
+        # and so does one under a name the hub has a user for already (made
+        # by the people import, an admin or a declared project, with its admin
+        # flag, groups, projects and files): the sign-up would take them over.
         info = super().create_user(username, password, **kwargs)
-        if info is not None and info.is_authorized and info.username in self.admin_users:
+        if info is not None and info.is_authorized and (
+                info.username in self.admin_users or orm.User.find(self.db, info.username) is not None):
             info.is_authorized = False
             self.db.commit()
         return info
