@@ -194,3 +194,15 @@ def test_an_unwritable_archive_folder_deletes_nothing(site):
     finally:
         archives.chmod(0o700)
     assert json.loads(site.call("dee", "GET", "api/projects/p-keep").text)["name"] == "p-keep"
+
+
+def test_servers_shared_with_the_project_are_listed_with_links(site):
+    # JupyterHub's own sharing (by an admin here), as H6's apps page shares an app-* server; ann's default server
+    # (a server need not run to be shared, and starting one is not what this tests)
+    r = requests.post(f"{site.hub.url}/hub/api/shares/ann/", json={"group": "p-one"},
+                      headers={"Authorization": f"token {site.tokens['admin']}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    apps = site.call("ben", "GET", "api/projects/p-one").json()["apps"]
+    assert apps == [{"owner": "ann", "server": "", "url": "/user/ann/", "ready": False, "app": False}]
+    assert site.call("cal", "GET", "api/projects/p-two").json()["apps"] == []
+    assert 'href="/user/ann/"' in site.call("ben", "GET", "p/p-one").text
