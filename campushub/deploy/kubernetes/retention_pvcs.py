@@ -112,7 +112,9 @@ class KubernetesHomes:
             self._listed = self._run(self.cluster.home_claims())
         claim = self._claim(person.name, self._listed)
         if claim is None:
-            return Home(location="", exists=False)
+            # several claims, or named servers' only: a home exists, and busy() says why it is not archived
+            theirs = sorted(c["metadata"]["name"] for c in self._claims_of(person.name, self._listed))
+            return Home(location=", ".join(theirs), exists=bool(theirs))
         home = Home(location=claim["metadata"]["name"], exists=claim["metadata"].get("deletionTimestamp") is None,
                     capacity=claim["spec"]["resources"]["requests"]["storage"])
         if self.measure and home.exists and not self.busy(person):
