@@ -55,6 +55,10 @@ def named_server_limit_for(config: dict):
         user = handler.current_user
         if user is None:
             return 1
+        if getattr(user, "kind", "user") != "user":
+            # a service (automation, the CLI) starting someone's server: no count here;
+            # each start still keeps the person's budgets (app_start.py)
+            return 0
         # apps are named servers too: their own budget on top (app_start.py keeps the two apart)
         apps = apps_config.max_per_person(config) if apps_config.enabled(config) else 0
         return named_server_limit(policy_for_user(config, user)) + apps

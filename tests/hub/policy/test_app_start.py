@@ -70,3 +70,7 @@ def test_jupyterhubs_limit_is_the_sum():
     person = SimpleNamespace(current_user=SimpleNamespace(groups=[SimpleNamespace(name="researchers")]))
     assert limit(person) == 2 + 2
     assert named_server_limit_for(validate({"apps": {"enabled": False}}))(person) == 0
+    # a service (automation with admin scopes) starting someone's server: JupyterHub asks about the
+    # service, which has no groups; no count at creation, the start still checks the person's budgets
+    service = SimpleNamespace(current_user=SimpleNamespace(kind="service", name="campushub-automation"))
+    assert limit(service) == 0
