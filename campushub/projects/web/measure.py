@@ -1,7 +1,11 @@
 """How big a project folder is and when anything in it last changed: one
-walk of the tree, never following links nor crossing into another file
-system, stopped at a deadline so a folder of millions of files cannot keep a
-worker busy for ever (the result then says it is a lower bound)."""
+walk of the tree with retention's walker (retention/walk.py: folders opened
+relative to their parent without following links, so a member who swaps a
+folder for a link during the walk cannot point this root process elsewhere;
+another file system mounted inside stops it), stopped at a deadline so a
+folder of millions of files cannot keep a worker busy for ever. A walk cut
+short (deadline, a folder replaced meanwhile) says its figures are a lower
+bound."""
 
 from __future__ import annotations
 
@@ -11,42 +15,34 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...retention.walk import entries
+
 
 @dataclass(frozen=True)
 class Measure:
-    bytes: int  # of regular files (their apparent size, as `du --apparent-size` and the archive's manifest count)
+    bytes: int  # of regular files (their apparent size, as the archive's manifest counts them)
     files: int
     newest: float | None  # the latest mtime of anything in the tree (the folder itself included), epoch seconds
-    complete: bool  # False: the deadline came first, bytes and files are at least this much
+    complete: bool  # False: the walk was cut short, bytes and files are at least this much
 
 
 def measure(root: Path, budget: float) -> Measure | None:
     """The folder's measure within `budget` seconds; None when there is no folder."""
     deadline = time.monotonic() + budget
     try:
-        top = os.lstat(root)
+        if not stat.S_ISDIR(os.lstat(root).st_mode):
+            return None
     except FileNotFoundError:
         return None
-    if not stat.S_ISDIR(top.st_mode):
-        return None
     size = files = 0
-    newest = top.st_mtime
-    stack = [str(root)]
-    while stack:
-        if time.monotonic() > deadline:
-            return Measure(size, files, newest, complete=False)
-        try:
-            with os.scandir(stack.pop()) as it:
-                for entry in it:
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue  # removed meanwhile
-                    newest = max(newest, st.st_mtime)
-                    if stat.S_ISREG(st.st_mode):
-                        size, files = size + st.st_size, files + 1
-                    elif stat.S_ISDIR(st.st_mode) and st.st_dev == top.st_dev:
-                        stack.append(entry.path)
-        except OSError:
-            continue  # a folder removed (or made unreadable) during the walk
+    newest = None
+    try:
+        for entry in entries(root):
+            newest = entry.st.st_mtime if newest is None else max(newest, entry.st.st_mtime)
+            if entry.kind == "file":
+                size, files = size + entry.st.st_size, files + 1
+            if time.monotonic() > deadline:
+                return Measure(size, files, newest, complete=False)
+    except OSError:
+        return Measure(size, files, newest, complete=False)
     return Measure(size, files, newest, complete=True)

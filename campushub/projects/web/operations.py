@@ -17,6 +17,7 @@ from .storage import Note, Storage
 from .summary import summary
 
 log = logging.getLogger("campushub.projects")
+LOCKS = 64
 NO_HUB_USER = N_("There is no hub user \"{user}\": they must sign in to the hub once first.")
 EXISTS = N_("A group named \"{name}\" exists already: choose another name for the project.")
 HUB_REFUSED = N_("The hub refused the change: {reason}")
@@ -25,6 +26,14 @@ HUB_REFUSED = N_("The hub refused the change: {reason}")
 class Operations:
     def __init__(self, hub: HubAPI, storage: Storage):
         self.hub, self.storage = hub, storage
+        # One change of a project at a time in this service: an owner list is read, changed and written back
+        # whole (the hub has no "add an owner"), so two owners adding at once would lose one of the two; and a
+        # deletion must not archive twice. A fixed set of locks by name's hash: any name a request
+        # makes up costs nothing kept (two projects sharing a lock only wait for each other).
+        self._locks = [asyncio.Lock() for _ in range(LOCKS)]
+
+    def _lock(self, name: str) -> asyncio.Lock:
+        return self._locks[hash(name) % LOCKS]
 
     async def person(self, name: str) -> dict:
         """The signed-in person's hub model (admin flag, groups), fresh: a change shows at the next request."""
@@ -57,6 +66,10 @@ class Operations:
         return name
 
     async def add(self, user: dict, name: str, person: str, owner: bool) -> dict:
+        async with self._lock(rules.project_name(name)):
+            return await self._add(user, name, person, owner)
+
+    async def _add(self, user: dict, name: str, person: str, owner: bool) -> dict:
         group = await self.project(user, name)
         rules.manageable(user, group)
         person = await self._existing_user(person)
@@ -71,6 +84,10 @@ class Operations:
         return group
 
     async def remove(self, user: dict, name: str, person: str, ownership_only: bool) -> dict:
+        async with self._lock(rules.project_name(name)):
+            return await self._remove(user, name, person, ownership_only)
+
+    async def _remove(self, user: dict, name: str, person: str, ownership_only: bool) -> dict:
         group = await self.project(user, name)
         rules.manageable(user, group)
         person = rules.user_name(person)
@@ -100,6 +117,10 @@ class Operations:
 
     async def delete(self, user: dict, name: str, confirm) -> tuple[str, Note | None]:
         """(the archive's path or "", what the admin must know about data kept)."""
+        async with self._lock(rules.project_name(name)):
+            return await self._delete(user, name, confirm)
+
+    async def _delete(self, user: dict, name: str, confirm) -> tuple[str, Note | None]:
         rules.admin(user)
         await self.project(user, name)
         rules.confirmed(name, confirm)

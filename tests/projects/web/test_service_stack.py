@@ -206,3 +206,17 @@ def test_servers_shared_with_the_project_are_listed_with_links(site):
     assert apps == [{"owner": "ann", "server": "", "url": "/user/ann/", "ready": False, "app": False}]
     assert site.call("cal", "GET", "api/projects/p-two").json()["apps"] == []
     assert 'href="/user/ann/"' in site.call("ben", "GET", "p/p-one").text
+
+
+def test_hostile_input_gets_one_line_and_changes_nothing(site):
+    r = site.call("admin", "POST", "api/projects", data=b"[1, 2]")
+    assert r.status_code == 400 and r.json()["message"] == "The request body must be a JSON object."
+    big = site.call("admin", "POST", "api/projects", data=b"{" + b" " * 100_000 + b"}")
+    assert big.status_code == 413 and "\n" not in big.json()["message"]
+    assert site.call("ann", "GET", "api/nothing-here").status_code == 404
+    title = '<script>alert("x")</script>'
+    r = site.call("admin", "POST", "api/projects", json={"name": "p-html", "owners": ["ann"], "title": title})
+    assert r.status_code == 201 and r.json()["title"] == title
+    for path in ("", "p/p-html"):
+        page = site.call("ann", "GET", path).text
+        assert title not in page and "&lt;script&gt;" in page
