@@ -196,6 +196,40 @@ def test_sighup_without_a_request_rereads_the_config(site):
     assert site.proc.poll() is None
 
 
+def test_a_reload_with_a_bad_file_goes_back_and_the_next_reload_reads_the_file(site):
+    """`systemctl reload` after an edit that breaks the schema: the re-executed `up` exited with the
+    ConfigError (hub, proxy and services left unsupervised, the unit failed). It goes back to the
+    configuration that ran; and once the file is fixed, the next reload reads the file, not the copy
+    it went back to (run/previous-config.json)."""
+    layout = Layout(site.data_dir)
+    up_pid, saved = _pid(site, "up"), site.config_file.read_text()
+    back = site.output.read_text().count("Back on the configuration before")
+    ran = json.loads(layout.config_copy.read_text())
+
+    def running_again(text: str, count: int):
+        def check():
+            assert site.proc.poll() is None, site.output.read_text()[-3000:]
+            return site.output.read_text().count(text) > count
+        return check
+
+    try:
+        _change_config(site, hub={"port": "notaport"}, spawner={"start_timeout": 123})
+        assert pids.signal_recorded(layout.pid_file("up"), 1)
+        wait_for(running_again("Back on the configuration before", back), 180, "the running `up` to go back")
+    finally:
+        site.config_file.write_text(saved)
+    assert _pid(site, "up") == up_pid
+    assert "hub.port: got 'notaport'" in site.output.read_text()  # why, in the running `up`'s output
+    assert json.loads(layout.config_copy.read_text())["spawner"] == ran["spawner"]
+    assert requests.get(f"{site.url}/hub/api/", timeout=10).status_code == 200
+
+    done = site.output.read_text().count("Restarted with the new configuration")
+    _change_config(site, spawner={"start_timeout": 124})  # the file fixed, and changed
+    assert pids.signal_recorded(layout.pid_file("up"), 1)
+    wait_for(running_again("Restarted with the new configuration", done), 180, "the reload to apply the file")
+    assert json.loads(layout.config_copy.read_text())["spawner"]["start_timeout"] == 124
+
+
 def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
     """A port the fresh `up` cannot listen on (the second `up` cannot know it is taken) fails the
     restart: the running `up` goes back to the configuration it ran with (not to its file, which
@@ -210,7 +244,9 @@ def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
         try:
             # a kernel-chosen port is one learners could take: accepted here as a site may (ports.py)
             _change_config(site, analytics={"port": port}, hub={"allow_unprivileged_service_ports": True})
-            second = campushub("up", "--config", str(site.config_file))
+            # --admin: the account file is read by the hub it goes back to; its password must be shown
+            second = campushub("up", "--config", str(site.config_file), "--admin", "boss3",
+                               env={**os.environ, "COLUMNS": "300"})
             out = second.stdout + second.stderr
             assert second.returncode == 1 and "was not applied" in out and "analytics.port" in out, out
             assert "went back to its configuration before" in out, out
@@ -223,6 +259,9 @@ def test_a_restart_that_fails_goes_back_to_the_configuration_before(site):
     config = json.loads(layout.config_copy.read_text())
     assert config["analytics"]["port"] != port
     assert requests.get(f"{site.url}/hub/api/", timeout=10).status_code == 200
+    password = re.search(r"One-time password: (\S+)", out)
+    assert password, out
+    assert Browserless(site, "boss3", password.group(1)).login().status_code == 302
 
 
 def test_a_service_turned_off_is_stopped_and_on_again_started(site):
@@ -257,6 +296,20 @@ def test_a_changed_proxy_setting_restarts_the_proxy_with_a_warning(site):
     wait_for(lambda: requests.get(f"{site.url}/user/{user}/api/status", timeout=10,
                                   headers={"Authorization": f"token {token}"}).status_code == 200,
              60, "the user's server through the new proxy")
+
+
+def test_a_change_of_hub_ip_alone_restarts_the_proxy_on_the_same_port(site):
+    """hub.ip 127.0.0.1 -> 0.0.0.0, hub.port unchanged: refused before as "cannot listen on hub.port",
+    the address looking taken by our own proxy (which the restart replaces)."""
+    proxy_pid = _pid(site, "proxy")
+    _change_config(site, hub={"ip": "0.0.0.0"})
+    second = campushub("up", "--config", str(site.config_file), env={**os.environ, "COLUMNS": "300"})
+    out = second.stdout + second.stderr
+    assert second.returncode == 0, out
+    assert "proxy's settings changed" in out, out
+    assert _pid(site, "proxy") not in (None, proxy_pid)
+    wait_for(lambda: requests.get(f"{site.url}/hub/api/", timeout=10).status_code == 200, 60,
+             "the hub through the proxy on 0.0.0.0")
 
 
 def test_a_closed_terminal_stops_up_instead_of_restarting_it(tmp_path):
