@@ -35,6 +35,9 @@ def check(config: dict, fail: Callable[[str, str], None]) -> None:
     volume = section["kubernetes"]["archive_volume"]
     if volume.get("claim") and volume.get("csi"):
         fail("retention.kubernetes.archive_volume", "has both claim and csi; keep the one the archives are on")
+    if volume.get("service_account") and not (volume.get("claim") or volume.get("csi")):
+        fail("retention.kubernetes.archive_volume.service_account", "only means something with claim or csi; "
+             "add the volume the archives are on")
     if section["enabled"] and not archive_dir and not (volume.get("claim") or volume.get("csi")):
         fail("retention.archive_dir", "retention is enabled but has nowhere to put archives; "
              "set archive_dir to a folder outside the homes (on Kubernetes: "

@@ -17,7 +17,9 @@ COURSES = """courses:
 def test_defaults_select_nobody_and_apply_nothing():
     config = loads("{}")
     assert config["retention"] == {"enabled": False, "archive_dir": None, "except_groups": [], "rules": [],
-                                   "kubernetes": {"archive_volume": {"claim": None, "csi": None}, "job_timeout": 3600}}
+                                   "kubernetes": {"archive_volume": {"claim": None, "csi": None,
+                                                                     "service_account": None},
+                                                  "job_timeout": 3600}}
 
 
 def test_an_unquoted_date_is_read_as_the_day():

@@ -37,6 +37,8 @@ POD_SECURITY = {"runAsNonRoot": True, "runAsUser": NB_UID, "runAsGroup": NB_GID,
                 # nothing of an existing home is changed, a new one is made theirs
                 "fsGroup": NB_GID, "fsGroupChangePolicy": "OnRootMismatch",
                 "seccompProfile": {"type": "RuntimeDefault"}}
+# GKE injects its Cloud Storage FUSE sidecar only into pods that ask for it
+GCSFUSE = ("gcsfuse.csi.storage.gke.io", {"gke-gcsfuse/volumes": "true"})
 CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                       "capabilities": {"drop": ["ALL"]}}
 
@@ -75,6 +77,8 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     name = job_name(action, claim, stamp)
     labels = {**LABELS, ACTION_LABEL: action}
     annotations = {USER_ANNOTATION: user, CLAIM_ANNOTATION: claim}
+    bucket = uses_archive and (volume.get("csi") or {}).get("driver") == GCSFUSE[0]
+    pod_annotations = {**annotations, **(GCSFUSE[1] if bucket else {})}
     path = f"{ARCHIVE}/{archive}"
     # campushub.retention.job's command line
     # --user=NAME in one word: a hub name may begin with "-" and would read as an option
@@ -97,6 +101,9 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
     pod_spec = {
         "restartPolicy": "Never", "automountServiceAccountToken": False, "enableServiceLinks": False,
         "securityContext": POD_SECURITY, "containers": [container],
+        # a bucket's driver may authenticate as the pod's account (the kubelet hands the driver
+        # a token of it); the container itself never gets one
+        **({"serviceAccountName": volume["service_account"]} if volume.get("service_account") else {}),
         "volumes": [*([{"name": "home", "persistentVolumeClaim": {"claimName": claim, "readOnly": not writes_home}}]
                       if uses_home else []),
                     *([archive_volume(volume, read_only=action != "archive")] if uses_archive else []),
@@ -106,7 +113,7 @@ def job(action: str, *, user: str, claim: str, archive: str, image: str, namespa
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
         "spec": {"backoffLimit": 0, "activeDeadlineSeconds": timeout, "ttlSecondsAfterFinished": KEEP_FINISHED,
-                 "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod_spec}},
+                 "template": {"metadata": {"labels": labels, "annotations": pod_annotations}, "spec": pod_spec}},
     }
 
 

@@ -71,7 +71,7 @@ class KubernetesHomes:
                  poll: float = steps.POLL, measure: bool = False, running: Callable[[str], bool] | None = None):
         settings = config["retention"]["kubernetes"]
         self.volume = {k: v for k, v in settings["archive_volume"].items() if v}
-        if not self.volume:
+        if not (self.volume.get("claim") or self.volume.get("csi")):
             raise ConfigError("is not set: give the claim (claim: NAME) or bucket (csi: {driver: ...}) the "
                               "retention Jobs write archives to", key="retention.kubernetes.archive_volume")
         self.timeout = settings["job_timeout"]
