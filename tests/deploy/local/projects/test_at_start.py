@@ -1,0 +1,75 @@
+"""The start step without a hub: a stand-in spawner around real accounts, groups, folders and the links
+process, run as the person with JupyterHub's own setuid preexec (the exec path's)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import threading
+from types import SimpleNamespace
+
+from jupyterhub.spawner import set_user_setuid
+
+from campushub.deploy.local.projects import at_start, groups
+
+from .conftest import PYTHON
+
+
+def stand_in(entry, root, projects: list[str]):
+    # the hub's groups as projects_of reads them: .groups items with .name and .properties
+    hub_groups = [SimpleNamespace(name=p, properties={"campushub_project": {"owners": []}}) for p in projects]
+    hub_groups.append(SimpleNamespace(name="course-1", properties={}))  # not a project
+    return SimpleNamespace(
+        site_config={"projects": {"root": str(root)}}, unix_name=entry.pw_name, env_dir="",
+        user=SimpleNamespace(name=entry.pw_name, groups=hub_groups), log=logging.getLogger("test-projects"),
+        make_preexec_fn=set_user_setuid)
+
+
+def test_a_start_joins_makes_and_links_as_the_person(root, projects, accounts, monkeypatch):
+    monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
+    one, two = projects("s1"), projects("s2")
+    entry = accounts("start")
+    spawner = stand_in(entry, root, [one, two])
+    assert at_start.wanted(spawner) == sorted([one, two])
+    assert at_start.prepare(spawner, [one, two], entry.pw_dir, threading.Lock()) == []
+    link = os.path.join(entry.pw_dir, "projects", one)
+    assert os.readlink(link) == f"{root}/{one}"
+    assert os.lstat(link).st_uid == entry.pw_uid  # made by the person's account, not root
+    assert groups.memberships(entry.pw_name) == {groups.group_name(one), groups.group_name(two)}
+
+    assert at_start.prepare(spawner, [two], entry.pw_dir, threading.Lock()) == []
+    assert groups.memberships(entry.pw_name) == {groups.group_name(two)}
+    assert sorted(os.listdir(os.path.join(entry.pw_dir, "projects"))) == [two]
+    assert os.path.isdir(f"{root}/{one}")  # the folder of a project left stays
+
+
+def test_a_project_whose_group_is_not_ours_is_left_out_with_a_note(root, projects, accounts, monkeypatch):
+    monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
+    good, taken = projects("ok"), projects("taken")
+    entry = accounts("note")
+    subprocess.run(["groupadd", groups.group_name(taken)], check=True)  # someone's group, outside our range
+    try:
+        notes = at_start.prepare(stand_in(entry, root, [good, taken]), [good, taken], entry.pw_dir,
+                                 threading.Lock())
+        assert notes == [(at_start.NOT_AVAILABLE, {"project": taken})]
+        assert groups.memberships(entry.pw_name) == {groups.group_name(good)}
+        assert not os.path.exists(f"{root}/{taken}") and sorted(os.listdir(f"{entry.pw_dir}/projects")) == [good]
+    finally:
+        subprocess.run(["groupdel", groups.group_name(taken)], check=True)
+
+
+def test_a_name_taken_in_the_home_is_reported(root, projects, accounts, monkeypatch):
+    monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
+    name = projects("home")
+    entry = accounts("taken")
+    os.makedirs(f"{entry.pw_dir}/projects/{name}")
+    notes = at_start.prepare(stand_in(entry, root, [name]), [name], entry.pw_dir, threading.Lock())
+    assert notes == [(at_start.TAKEN, {"path": f"~/projects/{name}", "folder": f"{root}/{name}"})]
+    assert not os.path.islink(f"{entry.pw_dir}/projects/{name}")
+
+
+def test_no_projects_section_no_work(accounts):
+    entry = accounts("plain")
+    spawner = SimpleNamespace(site_config={}, user=SimpleNamespace(groups=[]))
+    assert at_start.wanted(spawner) == [] and at_start.prepare(spawner, [], entry.pw_dir, threading.Lock()) == []
