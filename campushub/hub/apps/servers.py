@@ -1,7 +1,7 @@
 """A person's apps as JupyterHub sees them (named servers app-*), started,
 stopped and deleted in the hub's process the way its REST API does it
-(apihandlers/users.py UserServerAPIHandler, whose calls are the same in
-JupyterHub 5.5 and 6; 6's display_name is left at its default)."""
+(apihandlers/users.py UserServerAPIHandler; JupyterHub 5.5 and 6 differ only
+in how a new server's Spawner is made)."""
 
 from __future__ import annotations
 
@@ -74,13 +74,21 @@ async def start(handler, user, request: StartRequest) -> None:
         named = [s for s in user.orm_spawners if s]
         if limit and len(named) >= limit:
             raise Problem(TOO_MANY, {"count": len(named)})
-    spawner = user.get_spawner(request.server, replace_failed=True)
+    spawner = _spawner(user, request.server)
     if spawner.pending:
         raise Problem(BUSY, {"name": name})
     if spawner.ready and await spawner.poll_and_notify() is None:
         raise Problem(RUNNING, {"name": name})
     # returns once started, or after the hub's slow_spawn_timeout with the start going on
     await handler.spawn_single_user(user, request.server, options=request.options)
+
+
+def _spawner(user, server: str):
+    """The app's Spawner, made when new: JupyterHub 6 makes it with a display name
+    (get_or_create_spawner), 5.5's get_spawner makes it when missing."""
+    if hasattr(user, "get_or_create_spawner"):
+        return user.get_or_create_spawner(server, server, replace_failed=True)
+    return user.get_spawner(server, replace_failed=True)
 
 
 async def stop(handler, user, server: str) -> None:

@@ -21,8 +21,11 @@ USER_SCOPES = ["shares!user"]
 def configure(c, config: dict) -> None:
     if not apps_config.enabled(config):
         return
+    from . import group_shares
     from .page import SETTINGS_KEY, AppsPageHandler  # the hub's own process only: JupyterHub's handlers
     from .texts import AppsTextsHandler
+
+    group_shares.install()  # sharing with a project is sharing with its group
 
     merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler),
                                                   (r"/campushub/apps/texts", AppsTextsHandler)])
