@@ -208,3 +208,24 @@ def test_the_admin_password_is_shown_when_the_restart_fails(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_going_back_to_a_copy_the_schema_refuses_is_reported(tmp_path, monkeypatch):
+    """Going back runs `up --config run/previous-config.json`; after an upgrade whose schema no longer
+    takes that copy, the ConfigError escaped and the second `up` waited for an answer that never came
+    (until `up` was gone). It is told both reasons; nothing is re-executed again."""
+    from campushub.cli import main
+
+    layout = _layout(tmp_path / "site")
+    copy = layout.run_dir / "previous-config.json"
+    copy.write_text(json.dumps({"spawner": {"no_longer_a_setting": True}}))
+    copy.chmod(0o600)
+    monkeypatch.setattr(restart, "reexec", lambda *args, **kwargs: pytest.fail("re-executed again"))
+    with open(layout.up_lock, "a") as lock:
+        monkeypatch.setenv(restart.ADOPT_ENV, json.dumps({
+            "data_dir": str(layout.data_dir), "lock_fd": lock.fileno(), "request": "abc", "previous": None,
+            "args": ["up", "--config", str(copy)], "failed": "cannot listen on hub.port 127.0.0.1:8000"}))
+        assert main.main(["up", "--config", str(copy), "--data-dir", str(layout.data_dir)]) == 2
+    result = json.loads(restart.result_file(layout, "abc").read_text())
+    assert result["ok"] is False and not result.get("went_back")
+    assert "cannot listen on hub.port" in result["error"] and "no_longer_a_setting" in result["error"], result
