@@ -137,6 +137,12 @@ def test_cookie_posts_need_the_xsrf_token(site):
     r = admin.session.post(site.prefix + "p/p-one/remove", data={"user": "dee", "_xsrf": xsrf}, timeout=60)
     assert "next server start" in r.text
     assert "dee" not in site.hub.api("GET", "groups/p-one").json()["users"]
+    # the API from a page's script: the same cookie, the token in X-XSRFToken
+    url = site.prefix + "api/projects/p-one/members/dee"
+    assert admin.session.post(url, timeout=60).status_code == 403
+    r = admin.session.post(url, headers={"X-XSRFToken": xsrf}, timeout=60)
+    assert r.status_code == 200 and "dee" in r.json()["members"]
+    assert admin.session.delete(url, headers={"X-XSRFToken": xsrf}, timeout=60).status_code == 200
 
 
 def test_the_service_role_reads_shares_and_no_more(site):
