@@ -246,7 +246,7 @@ def test_restore_refuses_a_running_server_and_a_non_empty_home(world):
     with pytest.raises(RetentionError, match="jupyter-ann"):
         engine.restore("ann", backend, audit)
     cluster.pods_now.clear()
-    with pytest.raises(RetentionError):
+    with pytest.raises(RetentionError, match="is not empty; give --force"):
         engine.restore("ann", backend, audit)  # not empty, no --force
     assert (cluster.volume("claim-ann") / "new.txt").read_text() == "since\n"
     assert [line["action"] for line in audit.read()][-2:] == ["failed", "failed"]
