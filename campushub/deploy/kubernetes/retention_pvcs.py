@@ -237,7 +237,8 @@ class KubernetesHomes:
         return found[-1] if found else None
 
     def restore(self, name: str, archive: str, force: bool) -> dict:
-        why = self._busy(name)
+        # the hub too: a start it has accepted has no pod yet, and would mount the claim mid-restore
+        why = self.busy(Person(name))
         if why:
             raise RetentionError(f"{why}: stop it first")
         claim = self._claim(name)

@@ -30,3 +30,32 @@ def test_several_or_only_named_claims_are_skipped_with_the_reason(world):  # noq
     results = engine.apply_plan(plan, backend, audit)
     assert {r["outcome"] for r in results} == {"skipped"} and not cluster.jobs
     assert set(cluster.claims) == {"claim-ann", "claim-ann-legacy", "claim-bob--proj"}
+
+
+def test_restore_waits_for_a_start_the_hub_has_accepted(tmp_path):
+    """The hub says ann's server is starting (no pod yet): the restore must not write under it. The hub's
+    answer is a stand-in for cli/retention.py's REST call; the API is the stand-in cluster."""
+    import pytest
+
+    from campushub.deploy.kubernetes.retention_pvcs import KubernetesHomes
+    from campushub.retention.audit import AuditLog
+    from campushub.retention.backend import RetentionError
+
+    from .retention_cluster import FakeCluster
+    from .test_retention_pvcs import fill_home, site
+
+    cluster, starting = FakeCluster(tmp_path / "cluster"), set()
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    backend = KubernetesHomes(site(tmp_path), audit, cluster=cluster, poll=0, running=lambda n: n in starting)
+    try:
+        fill_home(cluster.add_claim("claim-ann", "ann"))
+        (result,) = engine.apply_plan(make_plan(people("ann"), site(tmp_path), backend, NOW), backend, audit)
+        assert result["outcome"] == "deleted"
+        starting.add("ann")
+        with pytest.raises(RetentionError, match="running or starting"):
+            engine.restore("ann", backend, audit)
+        assert "claim-ann" not in cluster.claims  # nothing made, nothing written
+        starting.clear()
+        assert engine.restore("ann", backend, audit)["location"] == "claim-ann"
+    finally:
+        backend.close()
