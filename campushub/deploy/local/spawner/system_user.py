@@ -33,7 +33,7 @@ from .unix_users import ensure_user, unix_name
 
 FAST_FAILURE_SECONDS = 1.5
 
-# useradd takes a lock on /etc/passwd and fails instead of waiting for it
+# useradd, groupadd and gpasswd (project groups) lock /etc/passwd or /etc/group and fail instead of waiting
 _ACCOUNTS_LOCK = threading.Lock()
 
 
