@@ -11,8 +11,10 @@ delete claims, get/list pods and their logs, create/get/delete Jobs). The
 archive goes to retention.kubernetes.archive_volume under the name of
 "project:<name>" (hashed, so no hub user's archive can share it); the claim
 is deleted only after a verify Job read the archive back and found what the
-archive Job wrote, only the very claim archived (its uid), and only while
-no pod mounts it.
+archive Job wrote, and an unchanged Job (retention's, as for homes) found
+the claim still exactly as archived: a member's pod that started after the
+archive Job, wrote and stopped leaves no pod to see, only its files. Then
+only the very claim archived (its uid), and only while no pod mounts it.
 """
 
 from __future__ import annotations
@@ -81,15 +83,18 @@ async def archive_and_delete(cluster: Cluster, config: dict, name: str, audit: A
     dest = archive_name(owner, now)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
 
-    async def step(action: str) -> dict:
+    def kept(stage: str, why: str, then: str = "") -> RetentionError:
+        if audit:
+            audit.record("failed", owner, step=stage, why=why, archive=dest, home_kept=True)
+        return RetentionError(f"{why}; claim {claim_id} kept{then}")
+
+    async def step(action: str, stage: str | None = None, then: str = "") -> dict:
         manifest = jobs.job(action, user=owner, claim=claim_id, archive=dest, image=image,
                             namespace=cluster.namespace, volume=volume, stamp=stamp, timeout=timeout)
         try:
             return await steps.run(cluster, manifest, timeout, poll)
         except (steps.StepFailed, ClusterError) as e:
-            if audit:
-                audit.record("failed", owner, step=action, why=str(e), archive=dest, home_kept=True)
-            raise RetentionError(f"{e}; claim {claim_id} kept") from None
+            raise kept(stage or action, str(e), then) from None
 
     made = await step("archive")
     if audit:
@@ -105,15 +110,19 @@ async def archive_and_delete(cluster: Cluster, config: dict, name: str, audit: A
         raise RetentionError(why)
     if audit:
         audit.record("verified", owner, archive=dest, files=found.get("files"), bytes=found.get("bytes"))
-    busy = await _users(cluster, claim_id)
+    # a pod that is gone may have written since the archive: only the claim's files tell
+    # (logged as step "delete", as for homes)
+    await step("unchanged", "delete", ": run archive-project again (a new archive)")
+    try:
+        busy = await _users(cluster, claim_id)
+    except ClusterError as e:
+        raise kept("delete", str(e)) from None
     if busy:
-        raise RetentionError(f"pod {', '.join(busy)} started using claim {claim_id} since the archive: kept")
+        raise kept("delete", f"pod {', '.join(busy)} started using claim {claim_id} since the archive")
     try:
         await cluster.delete_claim(claim_id, claim["metadata"]["uid"])
     except ClusterError as e:
-        if audit:
-            audit.record("failed", owner, step="delete", why=str(e), archive=dest, home_kept=True)
-        raise RetentionError(f"{e}; the archive {dest} is verified, delete the claim by hand") from None
+        raise kept("delete", str(e), f": the archive {dest} is verified, delete the claim by hand") from None
     if audit:
         audit.record("deleted", owner, home=claim_id, archive=dest)
     return {"archive": f"{jobs.ARCHIVE}/{dest}", "files": made.get("files"), "bytes": made.get("bytes"),

@@ -62,7 +62,7 @@ def test_the_claim_is_archived_verified_then_deleted(cluster, tmp_path):
     archive = cluster.root / "archive" / done["archive"].rsplit("/", 1)[1]
     assert archive.is_file() and done["files"] == 2
     assert [c[0] for c in cluster.calls if c[0] in ("create_job", "delete_claim")] == \
-        ["create_job", "create_job", "delete_claim"]
+        ["create_job", "create_job", "create_job", "delete_claim"]  # archive, verify, unchanged; delete
     assert ("delete_claim", "project-churn-model", "uid-project-churn-model") in cluster.calls
     assert [line["action"] for line in audit.read()] == ["archived", "verified", "deleted"]
     assert {line["user"] for line in audit.read()} == {"project:churn-model"}
@@ -95,8 +95,9 @@ def test_a_failed_archive_keeps_the_claim(cluster, tmp_path):
     assert audit.read()[-1]["action"] == "failed" and audit.read()[-1]["home_kept"] is True
 
 
-def test_a_server_started_during_the_archive_keeps_the_claim(cluster):
+def test_a_server_started_during_the_archive_keeps_the_claim(cluster, tmp_path):
     cluster.add_project("churn-model")
+    audit = AuditLog(tmp_path / "audit.jsonl")
 
     def member_starts(job):
         if job["metadata"]["labels"]["campushub/retention-step"] == "verify":
@@ -104,8 +105,9 @@ def test_a_server_started_during_the_archive_keeps_the_claim(cluster):
 
     cluster.after_job = member_starts
     with pytest.raises(RetentionError, match="started using claim project-churn-model"):
-        run(cluster)
+        run(cluster, audit=audit)
     assert "project-churn-model" in cluster.claims
+    assert audit.read()[-1]["action"] == "failed" and audit.read()[-1]["home_kept"] is True
 
 
 def test_only_claims_campushub_made_for_the_project(cluster):
