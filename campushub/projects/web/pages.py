@@ -25,8 +25,8 @@ DONE = {  # ?done=... after a change: what the page says
 
 
 class PageHandler(BaseHandler):
-    def project_url(self, name: str, **query) -> str:
-        url = f"{self.prefix}p/{quote(name, safe='')}"
+    def project_url(self, project: str, **query) -> str:
+        url = f"{self.prefix}p/{quote(project, safe='')}"
         return f"{url}?{urlencode(query)}" if query else url
 
     def render(self, template: str, **ctx) -> None:

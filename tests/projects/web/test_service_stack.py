@@ -226,3 +226,20 @@ def test_hostile_input_gets_one_line_and_changes_nothing(site):
     for path in ("", "p/p-html"):
         page = site.call("ann", "GET", path).text
         assert title not in page and "&lt;script&gt;" in page
+
+
+def test_admin_creates_and_deletes_through_the_forms(site):
+    admin = Browserless(site.hub, "admin", site.hub.admin_password)
+    assert admin.login().status_code == 302
+    page = admin.session.get(site.prefix, headers={"Accept-Language": "ru"}, timeout=60)
+    assert 'id="new-project"' in page.text and "Новый проект" in page.text
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+    r = admin.session.post(site.prefix, data={"_xsrf": xsrf, "name": "p-form", "title": "Form made",
+                                              "owners": "cal", "members": "dee, ben"}, timeout=60)
+    assert r.status_code == 200 and "Project p-form was created." in r.text
+    assert sorted(site.hub.api("GET", "groups/p-form").json()["users"]) == ["ben", "cal", "dee"]
+    r = admin.session.post(site.prefix + "p/p-form/delete", data={"_xsrf": xsrf, "confirm": "p-for"}, timeout=60)
+    assert r.status_code == 400 and 'id="error-message"' in r.text
+    r = admin.session.post(site.prefix + "p/p-form/delete", data={"_xsrf": xsrf, "confirm": "p-form"}, timeout=60)
+    assert r.status_code == 200 and "Project p-form was deleted." in r.text
+    assert site.hub.api("GET", "groups/p-form").status_code == 404
