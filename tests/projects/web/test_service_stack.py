@@ -243,3 +243,19 @@ def test_admin_creates_and_deletes_through_the_forms(site):
     r = admin.session.post(site.prefix + "p/p-form/delete", data={"_xsrf": xsrf, "confirm": "p-form"}, timeout=60)
     assert r.status_code == 200 and "Project p-form was deleted." in r.text
     assert site.hub.api("GET", "groups/p-form").status_code == 404
+
+
+@pytest.mark.parametrize("action,fields,members,owners", [
+    ("add", {"owner": "1"}, True, True), ("unown", {}, True, False), ("owner", {}, True, True),
+    ("remove", {}, False, False)])
+def test_each_member_form(site, action, fields, members, owners):
+    admin = Browserless(site.hub, "admin", site.hub.admin_password)
+    assert admin.login().status_code == 302
+    page = admin.session.get(site.prefix + "p/p-one", timeout=60)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+    r = admin.session.post(f"{site.prefix}p/p-one/{action}", data={"_xsrf": xsrf, "user": "dee", **fields},
+                           timeout=60)
+    assert r.status_code == 200 and 'id="done-message"' in r.text, r.text[-500:]
+    group = site.hub.api("GET", "groups/p-one").json()
+    assert ("dee" in group["users"]) is members
+    assert ("dee" in group["properties"]["campushub_project"]["owners"]) is owners
