@@ -53,11 +53,29 @@ async def _users(cluster: Cluster, claim: str) -> list[str]:
             if (p.get("status") or {}).get("phase") not in ENDED and mounts_claim(p, claim)]
 
 
+async def _after_failed_delete(cluster: Cluster, claim: str, uid: str, error: Exception) -> tuple[bool | None, str]:
+    """After a delete call failed: was the claim archived deleted (True), is it still there (False), or
+    is that not known (None: unreadable, or another claim of that name stands), and what to say."""
+    try:
+        now = await cluster.claim(claim)
+    except (ClusterError, OSError) as e:  # Cluster.claim lets a connection error through
+        return None, f"{error}; whether claim {claim} is deleted is unknown (reading it: {e})"
+    if now is None:
+        return True, f"the delete call failed ({error}), but claim {claim} is gone"
+    if now["metadata"].get("uid") != uid:
+        return None, f"{error}: claim {claim} as archived is gone and another of that name stands, left alone"
+    if now["metadata"].get("deletionTimestamp"):
+        return True, f"the delete call failed ({error}), but claim {claim} is being deleted"
+    return False, str(error)
+
+
 async def archive_and_delete(cluster: Cluster, config: dict, name: str, audit: AuditLog | None = None,
                              image: str | None = None, poll: float = steps.POLL) -> dict:
     """Archive project `name`'s claim, verify the archive, delete the claim.
-    Returns {"archive", "files", "bytes", "claim"}; raises RetentionError
-    (one line, the claim kept) or ConfigError."""
+    Returns {"archive", "files", "bytes", "claim", "note"} (note: what the
+    "deleted" audit line adds, or None); raises RetentionError (one line) or
+    ConfigError. The audit's home_kept is true only for a failure before the
+    claim was deleted, null when whether it was is unknown."""
     model.check_name(name)
     volume, timeout = _volume(config), config["retention"]["kubernetes"]["job_timeout"]
     claim_id, owner = claim_name(name), archive_owner(name)
@@ -119,14 +137,33 @@ async def archive_and_delete(cluster: Cluster, config: dict, name: str, audit: A
         raise kept("delete", str(e)) from None
     if busy:
         raise kept("delete", f"pod {', '.join(busy)} started using claim {claim_id} since the archive")
+    uid, note = claim["metadata"]["uid"], None
     try:
-        await cluster.delete_claim(claim_id, claim["metadata"]["uid"])
+        await cluster.delete_claim(claim_id, uid)
     except ClusterError as e:
-        raise kept("delete", str(e), f": the archive {dest} is verified, delete the claim by hand") from None
+        # the call may fail after the API server took it (a lost answer): "kept" only if it still is
+        deleted, why = await _after_failed_delete(cluster, claim_id, uid, e)
+        if deleted is False:
+            raise kept("delete", why, f": the archive {dest} is verified, delete the claim by hand") from None
+        if deleted is None:
+            why += f": kubectl -n {cluster.namespace} get pvc {claim_id}"
+            if audit:  # null, not true: what was archived is gone, or may be
+                audit.record("failed", owner, step="delete", why=why, archive=dest, home_kept=None)
+            raise RetentionError(why) from None
+        note = why
+    try:
+        # a pod that started in the instant since the check keeps the claim (claim protection)
+        # until it stops; what it writes meanwhile goes with it
+        late = await _users(cluster, claim_id)
+    except ClusterError as e:  # the claim is deleted: a note on the "deleted" line, not a failure
+        late, note = [], "; ".join(filter(None, [note, f"whether a pod started using it meanwhile is unknown: {e}"]))
+    if late:
+        note = "; ".join(filter(None, [note, f"pod {', '.join(late)} started using the claim as it was deleted: "
+                                             "the claim goes when it stops, with what it wrote since the archive"]))
     if audit:
-        audit.record("deleted", owner, home=claim_id, archive=dest)
+        audit.record("deleted", owner, home=claim_id, archive=dest, **({"note": note} if note else {}))
     return {"archive": f"{jobs.ARCHIVE}/{dest}", "files": made.get("files"), "bytes": made.get("bytes"),
-            "claim": claim_id}
+            "claim": claim_id, "note": note}
 
 
 def run(config: dict, name: str, audit: AuditLog | None) -> dict:
