@@ -83,5 +83,7 @@ def _archive_project(args) -> int:
         raise CommandError(f"project {args.name}: {e}") from None
     print(f"archived {done['files']} files ({done['bytes']} bytes) of {done['claim']} to {done['archive']} "
           "in the retention archive volume, verified, and deleted the claim")
+    if done.get("note"):
+        print(f"Note: {done['note']}")  # e.g. a pod that began using the claim during the delete
     print(f"Audit log: {audit.path} (`campushub retention log`)")
     return 0

@@ -149,3 +149,18 @@ def test_the_command_without_a_cluster_says_so_in_one_line(tmp_path, capsys, dum
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "project churn-model" in err and "project-churn-model" in err
     assert not (tmp_path / "data" / "retention" / "audit.jsonl").exists()  # nothing was done
+
+
+def test_the_command_prints_the_note_of_the_delete(tmp_path, capsys, monkeypatch):
+    # the cluster side is tested above; here only what the operator reads when the delete left a note
+    from campushub.cli.main import main
+    from campushub.deploy.kubernetes import project_archive
+
+    done = {"files": 3, "bytes": 10, "claim": "project-churn-model", "archive": "a.tar.gz",
+            "note": "pod jupyter-bob began using claim project-churn-model during the delete"}
+    monkeypatch.setattr(project_archive, "run", lambda config, name, audit: done)
+    config = tmp_path / "campushub.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n"
+                      "retention:\n  kubernetes:\n    archive_volume: {claim: campushub-archives}\n")
+    assert main(["k8s", "archive-project", "churn-model", "--config", str(config), "--yes"]) == 0
+    assert f"Note: {done['note']}" in capsys.readouterr().out
