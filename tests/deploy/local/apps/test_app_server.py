@@ -31,7 +31,7 @@ START = 120  # a start on a busy machine: account, cgroup, the proxy
 @pytest.fixture(scope="module")
 def apps_hub(tmp_path_factory):
     with running(Hub.create(tmp_path_factory.mktemp("apps"), {"culling": CULLING})) as h:
-        add_people(h, {"owner": None, "mallory": None, "idler": "brief", "busy": "brief"})
+        add_people(h, {"owner": None, "mallory": None, "idler": "brief", "busy": "brief", "ana": None})
         yield h
 
 
@@ -39,17 +39,18 @@ def account(hub_name: str) -> pwd.struct_passwd:
     return pwd.getpwnam(unix_name(hub_name, TEST_PREFIX))
 
 
-def start_app(hub: Hub, person: str, slug: str, path: str = "work/dash.py") -> str:
+def start_app(hub: Hub, person: str, slug: str, path: str = "work/dash.py", kind: str = "streamlit",
+              text: str = APP_FILE) -> str:
     name = f"app-{slug}"
     r = hub.api("POST", f"users/{person}/servers/{name}",
-                json={"campushub_app": {"kind": "streamlit", "path": path, "title": "Churn"}})
+                json={"campushub_app": {"kind": kind, "path": path, "title": "Churn"}})
     assert r.status_code in (201, 202), r.text
     wait_for(lambda: hub.server_ready(person, name), START, f"{person}'s {name} to be ready")
     # the app is the owner's own file, in their home (the account exists once the server has started)
     entry = account(person)
     folder = Path(entry.pw_dir) / os.path.dirname(path)
     folder.mkdir(exist_ok=True)
-    (folder / os.path.basename(path)).write_text(APP_FILE)
+    (folder / os.path.basename(path)).write_text(text)
     for p in (folder, folder / os.path.basename(path)):
         os.chown(p, entry.pw_uid, entry.pw_gid)
     return name
@@ -210,6 +211,45 @@ def test_a_revoked_share_is_refused_on_the_next_request_and_its_websocket_closed
         while True:
             if ws.recv() in ("", b""):  # a close frame
                 raise websocket.WebSocketConnectionClosedException("closed")
+
+
+DASH_FILE = ('from dash import Dash, html\napp = Dash(__name__)\napp.layout = html.Div([html.H1("Dash board 42")])\n'
+             'if __name__ == "__main__":\n    app.run(debug=True)\n')
+PANEL_FILE = 'import panel as pn\npn.panel("# Panel board").servable(title="Panel board 42")\n'
+VOILA_FILE = json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "id": "a1", "metadata": {},
+                                    "outputs": [], "source": ["print('voila says', 6 * 7)"]}],
+                         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                     "language": "python"}},
+                         "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_dash_panel_and_voila_apps_through_the_hub(apps_hub):
+    headers = as_owner(apps_hub, "ana")
+    dash = start_app(apps_hub, "ana", "board", "work/board.py", "dash", DASH_FILE)
+    panel = start_app(apps_hub, "ana", "pane", "work/pane.py", "panel", PANEL_FILE)
+    voila = start_app(apps_hub, "ana", "report", "reports/report.ipynb", "voila", VOILA_FILE)
+
+    def layout():
+        r = get(apps_hub, "ana", dash, "_dash-layout", headers)
+        return r.status_code == 200 and "Dash board 42" in r.text
+    wait_for(layout, START, "the Dash layout through the proxy")
+    page = get(apps_hub, "ana", dash, "", headers)
+    assert '"requests_pathname_prefix":"\\u002fuser\\u002fana\\u002fapp-board\\u002f"' in page.text
+    wait_for(lambda: "Panel board 42" in get(apps_hub, "ana", panel, "pane", headers).text, START,
+             "the Panel page through the proxy")
+    wait_for(lambda: "voila says 42" in get(apps_hub, "ana", voila, "", headers).text, START,
+             "the Voila page (the notebook run) through the proxy")
+    # Voila started from a notebook path has no contents API (the notebook's own page answers every path)
+    for path in ("voila/api/contents", "voila/api/contents/reports", "api/contents"):
+        r = requests.get(f"{apps_hub.url}/user/ana/{voila}/{path}", headers=headers, timeout=60)
+        assert '"type": "directory"' not in r.text and '"type":"directory"' not in r.text, (path, r.text[:200])
+        assert VOILA_FILE not in r.text
+    # a fourth app at once is over apps.max_per_person (3), refused with one line
+    r = apps_hub.api("POST", "users/ana/servers/app-four",
+                     json={"campushub_app": {"kind": "streamlit", "path": "work/dash.py"}})
+    assert r.status_code == 400 and "at most 3 apps" in r.json()["message"], r.text
+    for name in (dash, panel, voila, "app-four"):
+        apps_hub.api("DELETE", f"users/ana/servers/{name}", json={"remove": True})
 
 
 class Viewer:
