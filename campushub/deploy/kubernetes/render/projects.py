@@ -62,9 +62,11 @@ def check(config: dict) -> None:
 
 def notes(config: dict) -> list[str]:
     kube = config["projects"]["kubernetes"]
+    # manifests.yaml exists only when render wrote declared projects' claims into it
+    listed = " (declared projects' claims are in manifests.yaml)" if config["projects"]["declared"] else ""
     where = f"storage class {kube['storage_class']}" if kube["storage_class"] else "the cluster's default storage class"
     out = [f"Project data: each project gets a claim project-<name> ({kube['access_mode']}, {kube['size']}) in "
-           f"{where}, made by the hub at a member's first start (declared projects' claims are in manifests.yaml). "
+           f"{where}, made by the hub at a member's first start{listed}. "
            f"{where[0].upper() + where[1:]} must offer {kube['access_mode']} and give new volumes a root folder "
            "writable by uid 1000 or group 100 (servers run as jovyan, 1000:100): e.g. an NFS provisioner's 0777 "
            "folders, EFS access points with uid 1000 and gid 100, or a CSI driver that applies fsGroup."]
