@@ -82,6 +82,9 @@ class AppsPageHandler(BaseHandler):
         if action == "start":
             await servers.start(self, user, forms.start_request(f, self.site_config))
             return "started"
+        if action == "restart":
+            await servers.start_again(self, user, forms.app_server(f["app"]), self.site_config)
+            return "started"
         if action in ("stop", "delete"):
             await getattr(servers, action)(self, user, forms.app_server(f["app"]))
             return "stopped" if action == "stop" else "deleted"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from jupyterhub.utils import maybe_future
 
+from ...apps import model
 from ...apps.model import APP_PREFIX
 from ...i18n import N_
 from .forms import Problem, StartRequest
@@ -81,6 +82,14 @@ async def start(handler, user, request: StartRequest) -> None:
         raise Problem(RUNNING, {"name": name})
     # returns once started, or after the hub's slow_spawn_timeout with the start going on
     await handler.spawn_single_user(user, request.server, options=request.options)
+
+
+async def start_again(handler, user, server: str, config: dict) -> None:
+    """A stopped app (by its owner or the culler) with the options it last ran with, checked again."""
+    spawner = find(user, server)
+    stored = (spawner.orm_spawner.user_options or {}).get(model.OPTION)
+    spec = model.check(stored, config)  # AppError if the site no longer runs this kind
+    await start(handler, user, StartRequest(server, {model.OPTION: spec.as_options()}))
 
 
 def _spawner(user, server: str):

@@ -5,7 +5,8 @@ member logs in as usual and loads it through the proxy, a non-member gets 403;
 the member cannot reach the owner's files, terminals or default server
 through it; after the share is revoked the member's next request is refused.
 And the real culler: an app someone keeps viewing stays, an unviewed app of
-the same person is stopped (its proxy reports only real traffic)."""
+the same person is stopped (its proxy reports only real traffic), and starts
+again from the page with the options it last ran with."""
 
 from __future__ import annotations
 
@@ -205,4 +206,8 @@ def test_the_culler_keeps_an_app_with_a_viewer_and_stops_an_unviewed_one(apps_hu
     assert viewer.loads >= 5 and not viewer.failures, (viewer.loads, viewer.failures)
     # culled means stopped, not deleted: the app stays on carol's page, to start again
     page = carol.session.get(hub.url + PAGE, timeout=30).text
-    assert 'data-app="unwatched" data-status="stopped"' in page
+    assert 'data-app="unwatched" data-status="stopped"' in page and 'data-action="restart"' in page
+    # and its Start button runs it again with the options it last ran with
+    assert post(hub, carol, action="restart", app="unwatched").status_code == 303
+    wait_for(lambda: hub.server_ready(carol.name, "app-unwatched"), STARTING, "the culled app to run again")
+    assert open_app(carol, f"{hub.url}/user/{carol.name}/app-unwatched/_stcore/health").text == "ok"
