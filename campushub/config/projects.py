@@ -43,6 +43,11 @@ def user_problem(name: object) -> str | None:
     return None
 
 
+# Each local server mounts fresh tmpfs here (deploy/local/forkserver/mounts.py: the deployment
+# refuses such a root too, but only at the first start; the file is the place to say it)
+PRIVATE_TMP = ("/tmp", "/dev/shm", "/var/tmp", "/run/lock")
+
+
 def _norm(path: str) -> str:
     return "/" + posixpath.normpath(path).lstrip("/")
 
@@ -60,6 +65,10 @@ def check(config: dict, fail: Callable[[str, str], None]) -> None:
                                       "default); set projects.root to a folder beside the homes")
         fail("projects.root", f"got {section['root']!r}, which overlaps spawner.home_root ({homes}); "
                               "put project folders beside the homes, e.g. /srv/campushub/projects")
+    for private in PRIVATE_TMP:
+        if _inside(here, private):
+            fail("projects.root", f"got {section['root']!r}, under {private}, which every local server sees as "
+                                  "its own empty tmpfs; use a folder such as /srv/campushub/projects")
     courses = {course[k]: f"courses.{c}.{k}" for c, course in config["courses"].items()
                for k in ("learners_group", "tutors_group")}
     courses.update({g: "roles.admin_groups" for g in config["roles"]["admin_groups"]})

@@ -44,6 +44,9 @@ def test_declared_projects_with_their_members_and_owners():
     ("projects:\n  root: /home/projects\n", "projects.root", 2, "overlaps spawner.home_root"),
     ("projects:\n  root: /srv/../home/projects\n", "projects.root", 2, "overlaps"),  # as Linux reads it
     ("spawner:\n  home_root: /srv/campushub\n", "spawner.home_root", 2, "overlaps projects.root"),
+    # every local server has its own empty tmpfs there, so members would see nothing
+    ("projects:\n  root: /tmp/projects\n", "projects.root", 2, "own empty tmpfs"),
+    ("projects:\n  root: /dev/shm\n", "projects.root", 2, "own empty tmpfs"),
     ("projects:\n  root: /\n", "projects.root", 2, "expected an absolute path"),
     ("projects:\n  root: relative/dir\n", "projects.root", 2, "expected an absolute path"),
     ("projects:\n  kubernetes:\n    access_mode: ReadOnlyMany\n", "projects.kubernetes.access_mode", 3,

@@ -13,6 +13,8 @@ first test of each module exercises creation too.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +53,17 @@ class Site:
 
 @contextlib.contextmanager
 def projects_site(workdir: Path):
-    root = workdir / "project-folders"
+    # not under /tmp: every local server has its own empty tmpfs there, and the config refuses it
+    root = Path(f"/srv/chp-test-page-{os.getpid()}-{workdir.name}")
+    try:
+        with _site(workdir, root) as site:
+            yield site
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _site(workdir: Path, root: Path):
     hub = Hub.create(workdir, {"projects": {"enabled": True, "root": str(root)}}, servers=False)
     with running(hub):
         add_people(hub, dict.fromkeys(PEOPLE))
