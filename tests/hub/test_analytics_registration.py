@@ -26,9 +26,7 @@ def _local(tmp_path, **analytics) -> tuple[Config, Layout]:
     layout.ensure()
     c = Config()
     # no course: the assignments service stays off, so only analytics is announced
-    # apps off: their shares!user on the user role is tests/hub/apps' to check
-    config = validate(merge(site("native"), {"hub": {"base_url": "/campus/"}, "analytics": analytics,
-                                             "apps": {"enabled": False}}))
+    config = validate(merge(site("native"), {"hub": {"base_url": "/campus/"}, "analytics": analytics}))
     local.apply(c, config, layout, None, {})
     return c, layout
 

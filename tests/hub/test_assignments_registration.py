@@ -24,9 +24,7 @@ SERVER_ROLE = ["users:activity!user", "access:servers!server"]  # JupyterHub's `
 def _config(**assignments) -> dict:
     config = site("native")
     config["courses"] = {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}
-    # apps off: their shares!user on the user role is tests/hub/apps' to check
-    return validate(merge(config, {"hub": {"base_url": "/campus/"}, "assignments": assignments,
-                                   "apps": {"enabled": False}}))
+    return validate(merge(config, {"hub": {"base_url": "/campus/"}, "assignments": assignments}))
 
 
 def _local(tmp_path, config) -> tuple[Config, Layout]:
@@ -86,7 +84,7 @@ def test_an_admins_extra_user_scopes_survive(tmp_path):
 
 @pytest.mark.parametrize("config", [
     pytest.param(lambda: _config(enabled=False, port=700), id="turned off"),
-    pytest.param(lambda: validate(merge(site("native"), {"courses": {}, "apps": {"enabled": False}})), id="no course"),
+    pytest.param(lambda: validate(merge(site("native"), {"courses": {}})), id="no course"),
 ])
 def test_off_means_nothing_announced_and_no_scope_given(tmp_path, config):
     c, _ = _local(tmp_path, config())

@@ -5,17 +5,18 @@ The page runs in the hub process as JupyterHub extra_handlers, like
 hub/people: starting a named server and granting a share need the hub's
 spawners and ORM session, exactly as its REST API uses them, and a page
 there gets the hub's login, templates and XSRF check for free.
+
+People get no `shares` scope: with JupyterHub's shares!user anyone could
+share any server of theirs through the REST API, their JupyterLab too,
+handing someone else a terminal as themselves with their files, project
+folders and API token. What people share here are apps, on this page, which
+grants the share itself (sharing.py).
 """
 
 from __future__ import annotations
 
 from ...config import apps as apps_config
 from .. import merge
-
-# What a person needs to share their own servers: JupyterHub's default `user`
-# role has read:shares!user and users:shares!user (listing, refusing a share
-# of theirs) but not the right to grant.
-USER_SCOPES = ["shares!user"]
 
 
 def configure(c, config: dict) -> None:
@@ -31,6 +32,3 @@ def configure(c, config: dict) -> None:
                                                   (r"/campushub/apps/texts", AppsTextsHandler)])
     merge.update_dict(c.JupyterHub, "tornado_settings", {SETTINGS_KEY: config})
     merge.update_dict(c.JupyterHub, "template_vars", {"campushub_apps": True})  # the nav bar's link
-    extra = sorted(merge.current(c.JupyterHub, "extra_user_scopes", set()))
-    # merged by name with hub/settings.py's own redefinition of `user`, whichever comes first
-    merge.by_name(c.JupyterHub, "load_roles", [{"name": "user", "scopes": ["self", *extra, *USER_SCOPES]}])

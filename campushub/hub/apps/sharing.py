@@ -4,10 +4,12 @@ them: a share holds access:servers!server=<owner>/<app> and JupyterHub
 checks it at every request the app's proxy makes for a viewer, so a revoked
 share refuses the next request.
 
-Who may be named differs from the REST API, which wants read:users:name and
-read:groups:name on the target (scopes that would let everyone list every
-user and group, projects included): here an owner shares with any existing
-person, and with the groups (projects) they belong to; an admin with any group.
+Who may share what differs from the REST API, which wants the `shares` scope
+on the server (which would let anyone share their JupyterLab too: setup.py)
+and read:users:name and read:groups:name on the target (which would let
+everyone list every user and group, projects included). Here the owner of an
+app, and only of an app, shares it with any existing person and with the
+groups (projects) they belong to; an admin with any group.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from .forms import Problem
 NO_USER = N_("There is no person \"{name}\" on this hub: check the user name.")
 NOT_YOUR_GROUP = N_("You can share only with groups and projects you belong to: \"{name}\" is not one of them.")
 SELF = N_("The app is yours already: share it with someone else.")
-NOT_ALLOWED = N_("This hub does not let you share servers (the shares permission): ask an administrator.")
 NO_SUCH_SHARE = N_("\"{name}\" has no share of this app: nothing to revoke.")
 
 
@@ -38,11 +39,6 @@ def shares_of(orm_spawner) -> list[ShareRow]:
                      s.created_at.strftime("%Y-%m-%d %H:%M") if s.created_at else "")
             for s in orm_spawner.shares if (s.group or s.user) is not None and not s.expired]
     return sorted(rows, key=lambda r: (r.kind, r.name))
-
-
-def may_share(handler, owner: str, server: str) -> bool:
-    """The scope JupyterHub's POST /api/shares/{owner}/{server} needs (users get it as shares!user)."""
-    return handler.has_scope(f"shares!server={owner}/{server}")
 
 
 def target(handler, kind: str, name: str):
@@ -63,14 +59,11 @@ def target(handler, kind: str, name: str):
 
 
 def grant(handler, orm_spawner, kind: str, name: str) -> None:
-    if not may_share(handler, orm_spawner.user.name, orm_spawner.name):
-        raise Problem(NOT_ALLOWED)
+    """orm_spawner: an app of the current person (the page finds it among theirs only)."""
     orm.Share.grant(handler.db, orm_spawner, target(handler, kind, name))  # default scope: access:servers!server=
 
 
 def revoke(handler, orm_spawner, kind: str, name: str) -> None:
-    if not may_share(handler, orm_spawner.user.name, orm_spawner.name):
-        raise Problem(NOT_ALLOWED)
     if kind == "user":
         user = handler.find_user(name)
         share_with = user.orm_user if user else None

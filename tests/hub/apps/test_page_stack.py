@@ -130,6 +130,18 @@ def test_no_share_with_a_group_the_owner_is_not_in_nor_with_nobody(hub, alice, a
         hub.api("DELETE", "groups/pagedemo-other")
 
 
+def test_people_cannot_share_their_jupyterlab_or_apps_through_the_rest_api(hub, alice, bob, app_of_alice):
+    """Only apps are shared, on the page: JupyterHub's REST API refuses a person (no `shares` scope),
+    who would otherwise hand someone their JupyterLab: a terminal as them, their files and token."""
+    headers = {"Authorization": f"token {hub.user_token(alice.name)}"}
+    for server in ("", APP):
+        r = requests.post(f"{hub.url}/hub/api/shares/{alice.name}/{server}", json={"user": bob.name},
+                          headers=headers, timeout=30)
+        assert r.status_code == 403, (server, r.text)
+    r = requests.get(f"{hub.url}/hub/api/shares/{alice.name}/{APP}", headers=headers, timeout=30)
+    assert r.status_code == 200  # listing her own shares stays (the default user role's read:shares!user)
+
+
 def test_nobody_acts_on_someone_elses_app(hub, alice, bob, app_of_alice, project):
     before = shares(hub, alice.name)
     # bob names alice's app: the page only ever acts on bob's own apps
