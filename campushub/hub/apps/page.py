@@ -12,6 +12,7 @@ from ...apps.model import AppError
 from ...config import apps as apps_config
 from ...i18n import N_, negotiate, translate
 from ...i18n.jinja import fixed_language
+from ...projects import model as projects
 from . import forms, servers, sharing
 from .forms import Problem
 
@@ -49,7 +50,8 @@ class AppsPageHandler(BaseHandler):
             TEMPLATE, apps=servers.apps_of(user), problem=problem, form=form, kinds=kinds,
             allow_command="command" in apps_config.kinds(config), max_apps=apps_config.max_per_person(config),
             done=translate(self._language(), done) if done else "",
-            groups=sorted(g.name for g in user.groups)))
+            groups=[(g.name, projects.title(g.properties, g.name) if projects.is_project(g.properties) else "")
+                    for g in sorted(user.groups, key=lambda g: g.name)]))
 
     @web.authenticated
     async def get(self):

@@ -106,6 +106,7 @@ def test_the_owner_shares_with_a_person_and_a_project_and_revokes(hub, alice, bo
     page = alice.session.get(hub.url + PAGE, timeout=30).text
     assert f'data-share-kind="group" data-share-name="{project}"' in page
     assert f'data-share-kind="user" data-share-name="{bob.name}"' in page
+    assert f'<option value="{project}" label="Page demo">' in page  # her projects offered by title
     r = post(hub, alice, action="revoke", app="pagedemo", share_kind="user", share_name=bob.name)
     assert r.status_code == 303 and r.headers["Location"].endswith("?done=revoked")
     assert shares(hub, alice.name) == {("group", project)}
