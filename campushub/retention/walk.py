@@ -14,6 +14,7 @@ import errno
 import os
 import re
 import stat
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,18 @@ from pathlib import Path
 KINDS = {stat.S_IFDIR: "dir", stat.S_IFREG: "file", stat.S_IFLNK: "symlink", stat.S_IFIFO: "fifo"}
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 LOST_FOUND = "lost+found"
+# Folders below the root a walk goes into; deeper is refused (TooDeep). No real home or project
+# nests this deep; a person who nests deeper on purpose gets their tree measured "at least" and
+# its archive refused (so it is kept), never a partial archive counted as complete.
+MAX_DEPTH = 256
+
+
+class TooDeep(OSError):
+    """A folder nested deeper than MAX_DEPTH below the walk's root."""
+
+    def __init__(self, path: str):
+        super().__init__(errno.ELOOP, f"folders are nested more than {MAX_DEPTH} deep here; move this folder "
+                         "higher up, then try again", path)
 
 
 def file_system_own(name: str, st: os.stat_result) -> bool:
@@ -56,14 +69,15 @@ class Entry:
 
 def entries(root: Path) -> Iterator[Entry]:
     """The root, then everything below it, parents before children, in name order
-    (so two walks of an unchanged tree give the same sequence)."""
+    (so two walks of an unchanged tree give the same sequence). A folder nested
+    deeper than MAX_DEPTH below the root raises TooDeep (an OSError) when reached."""
     top = Entry(".", root, os.lstat(root))
     mounted = _mount_below(root)
     if mounted:  # found without touching it: a FUSE mount can hang the first stat of it
         raise OSError(errno.EXDEV, "another file system is mounted here; unmount it, then apply again", mounted)
     yield top
     if top.kind == "dir":
-        yield from _below(top, "", top.st.st_dev)
+        yield from _below(top, top.st.st_dev)
 
 
 def _mount_below(root: Path) -> str | None:
@@ -80,14 +94,34 @@ def _mount_below(root: Path) -> str | None:
     return None
 
 
-def _below(folder: Entry, prefix: str, device: int) -> Iterator[Entry]:
+def _listing(folder: Entry, prefix: str) -> tuple[int, Iterator[tuple[str, os.stat_result]], Entry, str]:
+    """A folder opened (its fd, kept open while the walk is inside it) and its entries in name order."""
     fd = folder.open(_DIR_FLAGS)
     try:
         if os.fstat(fd).st_ino != folder.st.st_ino:
             raise OSError(f"{folder.path} was replaced while it was read")
         with os.scandir(fd) as it:
             found = sorted((item.name, item.stat(follow_symlinks=False)) for item in it)
-        for base, st in found:
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, iter(found), folder, prefix
+
+
+def _below(top: Entry, device: int) -> Iterator[Entry]:
+    # A loop over an explicit stack, not recursion: any person can nest folders thousands deep
+    # (mkdir and chdir in a loop), past Python's recursion limit. Each level keeps its folder's fd
+    # open (entries are opened relative to it), so the depth is capped: MAX_DEPTH fds at most.
+    stack = [_listing(top, "")]
+    try:
+        while stack:
+            fd, items, folder, prefix = stack[-1]
+            item = next(items, None)
+            if item is None:
+                stack.pop()
+                os.close(fd)
+                continue
+            base, st = item
             if not prefix and file_system_own(base, st):
                 continue
             entry = Entry(prefix + base, folder.path / base, st, fd, base)
@@ -100,9 +134,24 @@ def _below(folder: Entry, prefix: str, device: int) -> Iterator[Entry]:
                               str(entry.path))
             yield entry
             if entry.kind == "dir":
-                yield from _below(entry, entry.name + "/", device)
+                if len(stack) >= MAX_DEPTH:
+                    raise TooDeep(str(entry.path))
+                stack.append(_listing(entry, entry.name + "/"))
     finally:
-        os.close(fd)
+        for fd, *_ in stack:
+            os.close(fd)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder and everything in it, as root, at any depth: coreutils' rm (fts: iterative,
+    never follows links, openat-based so a folder swapped for a link mid-way is not followed), not
+    shutil.rmtree, which recurses and fails with RecursionError on a tree a person nested deeply.
+    --one-file-system: a mount inside is left alone (rm fails, so the caller says the folder was kept)."""
+    done = subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], capture_output=True, text=True,
+                          errors="replace", check=False)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"rm exited with {done.returncode}"]
+        raise OSError(errno.EIO, lines[0], str(path))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from ...i18n import N_
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 UNKNOWN = N_("unknown here")
 MEASURING = N_("being measured; reload in a moment")
-AT_LEAST = N_("at least {size} (measuring took too long)")
+AT_LEAST = N_("at least {size} (not all of it could be measured)")
 NEVER = N_("none yet")
 
 

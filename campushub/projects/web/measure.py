@@ -4,8 +4,8 @@ relative to their parent without following links, so a member who swaps a
 folder for a link during the walk cannot point this root process elsewhere;
 another file system mounted inside stops it), stopped at a deadline so a
 folder of millions of files cannot keep a worker busy for ever. A walk cut
-short (deadline, a folder replaced meanwhile) says its figures are a lower
-bound."""
+short (deadline, a folder replaced meanwhile, folders nested deeper than
+retention/walk.MAX_DEPTH) says its figures are a lower bound."""
 
 from __future__ import annotations
 

@@ -137,3 +137,59 @@ def test_no_archive_no_deletion(storage, tmp_path):
 
     asyncio.run(run())
     assert (store.root / "p-one" / "data.csv").is_file() and removed == []
+
+
+def test_a_failed_walk_is_unknown_cached_and_not_walked_again(tmp_path, monkeypatch):
+    calls = []
+
+    def broken(path, budget):
+        calls.append(path)
+        raise RecursionError("maximum recursion depth exceeded")  # what the recursive walker raised
+
+    monkeypatch.setattr(sizes_module, "measure", broken)
+
+    async def run():
+        sizes = Sizes(lambda name: tmp_path, ttl=600)
+        for _ in range(3):
+            with pytest.raises(sizes_module.Unmeasurable):
+                await sizes.get("p", wait=5)
+        assert len(calls) == 1
+        sizes.close()
+
+    asyncio.run(run())
+
+
+def test_a_project_whose_folder_cannot_be_measured_is_listed_with_its_size_unknown(tmp_path):
+    from campushub.projects.web.summary import summary
+
+    class Hub:  # the hub's answers are not what this checks: no group shares
+        async def shared_with(self, group):
+            return []
+
+    class Broken:
+        kind = "local"
+
+        async def usage(self, name, members):
+            raise RecursionError("maximum recursion depth exceeded")
+
+    group = {"name": "p", "users": ["ann"], "properties": {"campushub_project": {"owners": ["ann"]}}}
+    found = asyncio.run(summary(Hub(), Broken(), {"name": "ann"}, group))
+    assert found["size"] == {"known": False, "pending": False, "bytes": None, "complete": True}
+    assert size_text(lambda text, **kw: text, found["size"]) == "unknown here"
+
+
+def test_a_folder_nested_past_the_walks_depth_is_at_least_what_was_read(tmp_path):
+    from campushub.retention.walk import remove_tree
+    from tests.retention.test_deep_tree import DEPTH, nest
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    try:
+        (folder / "a.txt").write_bytes(b"x" * 10)  # read before the deep chain "d"
+        nest(folder, DEPTH)
+        found = measure(folder, budget=60)
+    finally:
+        remove_tree(folder)  # pytest's own cleanup is shutil.rmtree: RecursionError on it
+    assert found.complete is False and found.bytes == 10
+    assert size_text(lambda text, **kw: text.format(**kw), {"known": True, "bytes": 10, "complete": False}) \
+        == "at least 10 B (not all of it could be measured)"
