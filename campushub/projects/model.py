@@ -3,9 +3,12 @@ spawners and the configuration all read projects through these functions.
 
 A project is a JupyterHub group whose properties hold PROPERTY, a dict
 {"owners": [...], "title": "..."}. Membership is the group's own, so the REST
-API, the admin page and the site's group sync all manage it; owners are also
-members. The name is the group's, safe as a path, a unix group and a
-Kubernetes name.
+API, the admin page and the site's group sync all manage it. An owner is a
+member named in the property: a name there that is not (or no longer) in the
+group owns nothing (members_owners) -- an admin who removes an owner from the
+group through the REST API or the admin page takes their control away, and
+a user deleted and made again under the same name is in no group. The name
+is the group's, safe as a path, a unix group and a Kubernetes name.
 
 The may_* helpers read the hub REST API's JSON models (what a service gets
 from /hub/api/user and /hub/api/groups/{name}), not orm objects:
@@ -79,11 +82,16 @@ def projects_of(user: Any) -> list[str]:
 
 
 def is_member(user_model: Mapping, group_model: Mapping) -> bool:
-    """A member of the project: in the group (by either model) or one of its owners."""
+    """In the group (by either model). Being named an owner in the property is not membership."""
     name = user_model.get("name")
     return bool(name) and (name in (group_model.get("users") or ())
-                           or group_model.get("name") in (user_model.get("groups") or ())
-                           or name in owners(group_model.get("properties")))
+                           or group_model.get("name") in (user_model.get("groups") or ()))
+
+
+def members_owners(group_model: Mapping) -> list[str]:
+    """The owners who count: those named in the property who are members of the group, sorted."""
+    members = set(group_model.get("users") or ())
+    return [o for o in owners(group_model.get("properties")) if o in members]
 
 
 def may_see(user_model: Mapping, group_model: Mapping) -> bool:
@@ -95,11 +103,12 @@ def may_see(user_model: Mapping, group_model: Mapping) -> bool:
     return bool(user_model.get("admin")) or is_member(user_model, group_model)
 
 
-def may_manage(user_model: Mapping, properties: Mapping | None) -> bool:
-    """Whether the person may add and remove members and owners: admins and owners."""
-    if not is_project(properties):
+def may_manage(user_model: Mapping, group_model: Mapping) -> bool:
+    """Whether the person may add and remove members and owners: admins, and owners who are members."""
+    if not is_project(group_model.get("properties")):
         return False
-    return bool(user_model.get("admin")) or user_model.get("name") in owners(properties)
+    return bool(user_model.get("admin")) or (is_member(user_model, group_model)
+                                              and user_model.get("name") in owners(group_model.get("properties")))
 
 
 def may_create(user_model: Mapping) -> bool:

@@ -55,7 +55,8 @@ def run() -> int:
     folder = runner.state_dir(config, NAME)
     hub_prefix, api_url = runner.hub_urls(config)
     data = storage(config, folder)
-    operations = Operations(HubAPI(api_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")), data)
+    operations = Operations(HubAPI(api_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")), data,
+                            declared=section.declared(config))
     app = make_app(operations=operations, site_config=config,
                    prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
                    hub_prefix=hub_prefix, cookie_secret=runner.cookie_secret(folder))

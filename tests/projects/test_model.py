@@ -12,10 +12,12 @@ from campushub.projects.model import (
     PROPERTY,
     check_name,
     check_user_name,
+    is_member,
     is_project,
     may_create,
     may_manage,
     may_see,
+    members_owners,
     owners,
     projects_of,
     properties_for,
@@ -92,18 +94,24 @@ PROJECT = {"name": "churn", "users": ["alice", "bob"], "properties": properties_
 ])
 def test_who_may_see_and_manage(user, see, manage):
     assert may_see(user, PROJECT) is see
-    assert may_manage(user, PROJECT["properties"]) is manage
+    assert may_manage(user, PROJECT) is manage
 
 
-def test_owner_listed_in_the_property_sees_it_without_group_membership():
-    group = {"name": "churn", "users": [], "properties": properties_for(["dan"], "")}
-    assert may_see({"name": "dan"}, group)
+def test_an_owner_named_in_the_property_but_not_in_the_group_owns_nothing():
+    # an admin removed dan from the group (REST API, admin page), or dan was deleted and made again:
+    # the property still names him, and he must neither see nor manage the project
+    group = {"name": "churn", "users": ["erin"], "properties": properties_for(["dan", "erin"], "")}
+    dan = {"name": "dan", "admin": False, "groups": []}
+    assert not is_member(dan, group) and not may_see(dan, group) and not may_manage(dan, group)
+    assert members_owners(group) == ["erin"]
+    assert may_manage({"name": "erin", "admin": False, "groups": ["churn"]}, group)
+    assert members_owners({"name": "x", "properties": properties_for(["a"], "")}) == []
 
 
 def test_a_plain_group_is_nobodys_project():
     group = {"name": "students", "users": ["carol"], "properties": {}}
     assert not may_see({"name": "carol"}, group) and not may_see({"name": "root", "admin": True}, group)
-    assert not may_manage({"name": "root", "admin": True}, {})
+    assert not may_manage({"name": "root", "admin": True}, {"name": "x", "properties": {}})
 
 
 def test_only_admins_create():

@@ -24,8 +24,9 @@ HUB_REFUSED = N_("The hub refused the change: {reason}")
 
 
 class Operations:
-    def __init__(self, hub: HubAPI, storage: Storage):
-        self.hub, self.storage = hub, storage
+    def __init__(self, hub: HubAPI, storage: Storage, declared: dict | None = None):
+        # declared: campushub.yaml's projects.declared (config/projects.declared), restored at each hub start
+        self.hub, self.storage, self.declared = hub, storage, declared or {}
         # One change of a project at a time in this service: an owner list is read, changed and written back
         # whole (the hub has no "add an owner"), so two owners adding at once would lose one of the two; and a
         # deletion must not archive twice. A fixed set of locks by name's hash: any name a request
@@ -76,7 +77,7 @@ class Operations:
         with _hub_refusals():
             if person not in (group.get("users") or ()):
                 group = await self.hub.add_users(name, [person])
-            owners = model.owners(group.get("properties"))
+            owners = model.members_owners(group)  # names in the property outside the group are dropped
             if owner and person not in owners:
                 props = model.properties_for([*owners, person], _title(group), group.get("properties"))
                 group = await self.hub.set_properties(name, props)
@@ -91,10 +92,10 @@ class Operations:
         group = await self.project(user, name)
         rules.manageable(user, group)
         person = rules.user_name(person)
-        left = rules.removal(user, group, person, ownership_only)
+        left = rules.removal(user, group, person, ownership_only, self.declared.get(name))
         with _hub_refusals():
             # ownership first: a failure in between leaves a member without rights, never an owner outside
-            if left != model.owners(group.get("properties")):
+            if left != model.owners(group.get("properties")):  # also drops owners outside the group
                 props = model.properties_for(left, _title(group), group.get("properties"))
                 group = await self.hub.set_properties(name, props)
             if not ownership_only and person in (group.get("users") or ()):

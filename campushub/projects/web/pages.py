@@ -2,15 +2,20 @@
 own marked), {prefix}p/NAME shows one with its members, owners, data and
 shared apps; owners and admins change members there, admins create and
 delete projects. Every change is a POST form with the XSRF token; after it
-the page is shown again with one line saying what was done."""
+the page is shown again with one line saying what was done. That line comes
+only from the service: the redirect carries it signed with the service's
+secret (tornado's signed values), for that project, for FLASH_DAYS, so a
+link made by someone else cannot put words of theirs into the banner."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote, urlencode
 
 from tornado import web
 
 from ...i18n import N_
+from . import rules
 from .base import BaseHandler
 from .display import size_text, time_text
 
@@ -18,10 +23,11 @@ DONE = {  # ?done=... after a change: what the page says
     "added": N_("{user} is now a member. They get the project's folder at their next server start."),
     "owner": N_("{user} is now an owner."),
     "unowned": N_("{user} is no longer an owner (still a member)."),
-    "removed": N_("{user} was removed. It takes effect at their next server start: until then a running "
-                  "server of theirs keeps the folder open."),
+    "removed": N_("{user} was removed. It takes effect as each of their servers restarts: until then their "
+                  "running servers, named servers and apps included, keep the project's folder."),
     "created": N_("Project {name} was created."),
 }
+FLASH_DAYS = 10 / (24 * 60)  # the banner's signed value is good for 10 minutes
 
 
 class PageHandler(BaseHandler):
@@ -33,10 +39,22 @@ class PageHandler(BaseHandler):
         super().render(template, project_url=self.project_url, size_text=lambda size: size_text(self._, size),
                        time_text=lambda iso: time_text(self._, iso), **ctx)
 
-    def done(self) -> str | None:
-        key = self.get_argument("done", "")
-        return self._(DONE[key], user=self.get_argument("user", ""), name=self.get_argument("name", "")) \
-            if key in DONE else None
+    def changed_url(self, project: str, key: str, person: str = "") -> str:
+        """The project page, with the signed record of what this request did for the banner."""
+        signed = self.create_signed_value("done", json.dumps([project, key, person])).decode()
+        return self.project_url(project, done=signed)
+
+    def done(self, project: str) -> str | None:
+        """The banner: what a change made by this service on this project did, else nothing."""
+        raw = self.get_argument("done", "")
+        value = raw and web.decode_signed_value(self.settings["cookie_secret"], "done", raw, max_age_days=FLASH_DAYS)
+        try:
+            where, key, person = json.loads(value) if value else ("", "", "")
+        except (ValueError, TypeError):
+            return None
+        if where != project or key not in DONE:
+            return None
+        return self._(DONE[key], user=person, name=project)
 
 
 class ListPage(PageHandler):
@@ -44,14 +62,14 @@ class ListPage(PageHandler):
     async def get(self):
         user = await self.person()
         projects = await self.ops.summaries(user, await self.ops.visible(user))
-        self.render("list.html", projects=projects, admin=bool(user.get("admin")), done=self.done())
+        self.render("list.html", projects=projects, admin=bool(user.get("admin")), done=None)
 
     @web.authenticated
     async def post(self):  # create (admins)
         user = await self.person()
         group = await self.ops.create(user, self.get_body_argument("name", ""), self.get_body_argument("title", ""),
                                       self.get_body_argument("owners", ""), self.get_body_argument("members", ""))
-        self.redirect(self.project_url(group["name"], done="created", name=group["name"]))
+        self.redirect(self.changed_url(group["name"], "created"))
 
 
 class ProjectPage(PageHandler):
@@ -59,7 +77,7 @@ class ProjectPage(PageHandler):
     async def get(self, name):
         user = await self.person()
         (project,) = await self.ops.summaries(user, [await self.ops.project(user, name)])
-        self.render("project.html", project=project, admin=bool(user.get("admin")), done=self.done())
+        self.render("project.html", project=project, admin=bool(user.get("admin")), done=self.done(project["name"]))
 
 
 class ChangePage(PageHandler):
@@ -86,7 +104,7 @@ class ChangePage(PageHandler):
             done = "removed"
         else:
             raise web.HTTPError(404)
-        self.redirect(self.project_url(name, done=done, user=person))
+        self.redirect(self.changed_url(name, done, rules.user_name(person)))
 
 
 class DeletePage(PageHandler):

@@ -22,6 +22,7 @@ NO_OWNER = N_("A project needs at least one owner: name one.")
 NOT_MEMBER = N_("{user} is not a member of this project.")
 NOT_OWNER = N_("{user} is not an owner of this project.")
 LAST_OWNER = N_("{user} is the project's last owner: make someone else an owner first.")
+DECLARED = N_("{user} is declared in campushub.yaml for this project; change it there.")
 CONFIRM = N_("Type the project's name, {name}, to confirm that it is to be deleted.")
 TITLE_MAX = 200
 
@@ -47,7 +48,7 @@ def visible(user: Mapping, group: Mapping | None, name: str) -> Mapping:
 
 
 def manageable(user: Mapping, group: Mapping) -> None:
-    if not model.may_manage(user, group.get("properties")):
+    if not model.may_manage(user, group):
         raise Refused(403, MANAGERS_ONLY)
 
 
@@ -69,7 +70,9 @@ def new_project(name, title, owners, members) -> tuple[str, str, list[str], list
     """(name, title, owners, members with the owners) of a project to create, or Refused."""
     if not isinstance(name, str) or not model.NAME_RE.fullmatch(name.strip()):
         raise Refused(400, BAD_NAME, name=str(name)[:80])
-    title = title.strip() if isinstance(title, str) else ""
+    if title is not None and not isinstance(title, str):
+        raise Refused(400, BAD_TITLE, most=TITLE_MAX)
+    title = (title or "").strip()
     if len(title) > TITLE_MAX or any(c in title for c in "\r\n"):
         raise Refused(400, BAD_TITLE, most=TITLE_MAX)
     owners = sorted({user_name(o) for o in _names(owners)})
@@ -90,13 +93,20 @@ def _names(value) -> list:
     return [value]  # user_name refuses it with its one line
 
 
-def removal(user: Mapping, group: Mapping, person: str, ownership_only: bool) -> list[str]:
-    """The owners left after removing `person` (as a member, or only as an owner), or Refused."""
-    owners = model.owners(group.get("properties"))
+def removal(user: Mapping, group: Mapping, person: str, ownership_only: bool,
+            declared: Mapping | None = None) -> list[str]:
+    """The owners left after removing `person` (as a member, or only as an owner), or Refused.
+    Owners named in the property who are not in the group are no owners (model.members_owners):
+    they are dropped from what is written back. `declared`: the project's entry in campushub.yaml
+    (projects.declared: owners, members with the owners), which the hub restores at each start,
+    so a change the file would undo is refused instead of silently lasting until the next restart."""
+    owners = model.members_owners(group)
     if ownership_only and person not in owners:
         raise Refused(400, NOT_OWNER, user=person)
-    if not ownership_only and person not in (group.get("users") or ()) and person not in owners:
+    if not ownership_only and person not in (group.get("users") or ()):
         raise Refused(400, NOT_MEMBER, user=person)
+    if person in (declared or {}).get("owners" if ownership_only else "members", ()):
+        raise Refused(400, DECLARED, user=person)
     left = [o for o in owners if o != person]
     # owners keep a project in someone's hands; an admin may leave it to the admins
     if owners and not left and not user.get("admin"):

@@ -16,15 +16,15 @@ log = logging.getLogger("campushub.projects")
 
 async def summary(hub: HubAPI, storage: Storage, user: dict, group: dict) -> dict:
     name, props = group["name"], group.get("properties")
-    owners = model.owners(props)
-    members = sorted(set(group.get("users") or ()) | set(owners))
+    owners = model.members_owners(group)  # a name in the property outside the group owns nothing
+    members = sorted(set(group.get("users") or ()))
     member_models = []
     if storage.kind == "kubernetes":  # last activity is the members' there (k8s_storage.py)
         member_models = [m for m in await asyncio.gather(*(hub.user(n) for n in members)) if m]
     usage, apps = await asyncio.gather(_usage(storage, name, member_models), shared_apps(hub, name))
     return {
         "name": name, "title": model.title(props, name), "owners": owners, "members": members,
-        "member": user.get("name") in members, "manage": model.may_manage(user, props),
+        "member": user.get("name") in members, "manage": model.may_manage(user, group),
         "size": {"known": usage.measured, "pending": usage.pending, "bytes": usage.bytes,
                  "complete": usage.complete},
         "last_activity": usage.activity.isoformat() if usage.activity else None,

@@ -78,6 +78,34 @@ def test_removing_members_and_owners():
     assert rules.removal(ROOT, ONE, "ann", ownership_only=True) == []
 
 
+def test_an_owner_outside_the_group_manages_nothing_and_is_dropped():
+    # ann removed from p-one's group by an admin; the property still names her
+    stale = {**ONE, "users": ["ben"]}
+    assert refused(rules.manageable, {**ANN, "groups": []}, stale).status == 403
+    assert refused(rules.visible, {**ANN, "groups": []}, stale, "p-one").status == 404
+    # an admin's change writes the owners back without her; she is no member to remove
+    both = {**ONE, "users": ["ben", "cal"], "properties": {PROPERTY: {"owners": ["ann", "cal"], "title": "One"}}}
+    assert rules.removal(ROOT, both, "ben", ownership_only=False) == ["cal"]
+    assert refused(rules.removal, ROOT, both, "ann", False).message == rules.NOT_MEMBER
+
+
+def test_declared_members_and_owners_are_changed_in_the_file_only():
+    declared = {"title": "One", "owners": ["ann"], "members": ["ann", "ben"]}
+    two = {**ONE, "users": ["ann", "ben", "cal"], "properties": {PROPERTY: {"owners": ["ann", "cal"], "title": ""}}}
+    for person, ownership_only in (("ben", False), ("ann", False), ("ann", True)):
+        e = refused(rules.removal, ROOT, two, person, ownership_only, declared)
+        assert e.status == 400 and e.message == rules.DECLARED and e.values == {"user": person}
+    # what the file does not name stays the page's to change
+    assert rules.removal(ROOT, two, "cal", True, declared) == ["ann"]
+    assert rules.removal(ROOT, two, "cal", False, declared) == ["ann"]
+
+
+@pytest.mark.parametrize("title", [5, ["x"], {"a": 1}, True])
+def test_a_title_that_is_no_text_is_refused(title):
+    e = refused(rules.new_project, "p-two", title, ["ann"], [])
+    assert e.status == 400 and e.message == rules.BAD_TITLE
+
+
 def test_deleting_needs_the_name_typed():
     rules.confirmed("p-one", " p-one ")
     for typed in ("p-two", "", None, ["p-one"]):

@@ -135,7 +135,7 @@ def test_cookie_posts_need_the_xsrf_token(site):
     r = admin.session.post(site.prefix + "p/p-one/add", data={"user": "dee", "_xsrf": xsrf}, timeout=60)
     assert r.status_code == 200 and "dee is now a member" in r.text
     r = admin.session.post(site.prefix + "p/p-one/remove", data={"user": "dee", "_xsrf": xsrf}, timeout=60)
-    assert "next server start" in r.text
+    assert "as each of their servers restarts" in r.text and "named servers and apps included" in r.text
     assert "dee" not in site.hub.api("GET", "groups/p-one").json()["users"]
     # the API from a page's script: the same cookie, the token in X-XSRFToken
     url = site.prefix + "api/projects/p-one/members/dee"
