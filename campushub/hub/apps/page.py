@@ -47,7 +47,8 @@ class AppsPageHandler(BaseHandler):
         done = DONE.get(self.get_query_argument("done", ""))
         self.set_status(status)
         self.finish(await self.render_template(
-            TEMPLATE, apps=servers.apps_of(user), problem=problem, form=form, kinds=kinds,
+            TEMPLATE, apps=servers.apps_of(user), shared=sharing.shared_with(self, user), problem=problem,
+            form=form, kinds=kinds,
             allow_command="command" in apps_config.kinds(config), max_apps=apps_config.max_per_person(config),
             done=translate(self._language(), done) if done else "",
             groups=[(g.name, projects.title(g.properties, g.name) if projects.is_project(g.properties) else "")

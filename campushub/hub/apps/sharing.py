@@ -41,6 +41,28 @@ def shares_of(orm_spawner) -> list[ShareRow]:
     return sorted(rows, key=lambda r: (r.kind, r.name))
 
 
+@dataclass(frozen=True)
+class SharedApp:
+    owner: str
+    server: str
+    title: str
+    url: str
+
+
+def shared_with(handler, user) -> list[SharedApp]:
+    """The apps others shared with this person, directly or with a group of theirs."""
+    seen, out = set(), []
+    for share in user.orm_user.all_shared_with_me:
+        spawner = share.spawner
+        if spawner is None or spawner.id in seen or not spawner.name.startswith("app-") or share.expired:
+            continue
+        seen.add(spawner.id)
+        owner = handler.users[spawner.user]
+        title = ((spawner.user_options or {}).get("campushub_app") or {}).get("title") or spawner.name
+        out.append(SharedApp(owner.name, spawner.name, str(title), owner.server_url(spawner.name)))
+    return sorted(out, key=lambda a: (a.owner, a.server))
+
+
 def target(handler, kind: str, name: str):
     """The orm.User or orm.Group to share with, if the current person may name it."""
     me = handler.current_user

@@ -1,9 +1,11 @@
 """Project data on one machine: the folder <projects.root>/<name> (H2's
-deploy/local/projects makes it, with its unix group chp-<name>).
+deploy/local/projects makes it, with its unix group chp-<hash>).
 
 The service runs as root under `campushub up`, like the other services
 there: only root and the project's members can read a project folder, and
-deleting one means removing the folder and its unix group. Sizes and last
+deleting one means removing the folder and retiring its unix group (renamed
+to a memberless tombstone that keeps the gid: a folder kept below, or any
+copy of the project's files, keeps a gid no later project gets). Sizes and last
 changes come from a bounded walk off the event loop (sizes.py).
 
 Deleting never loses data: the folder is archived with retention's writer
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,13 +28,14 @@ from ...i18n import N_
 from ...retention.archive import archive_name, write_archive
 from ...retention.backend import RetentionError, explain
 from ...retention.verify import home_changed, verify
+from ...retention.walk import remove_tree
 from .sizes import Sizes
 from .storage import FOLDER, Archived, DeleteRefused, Note, Usage
 
 log = logging.getLogger("campushub.projects")
 ARCHIVE_FAILED = N_("The project's folder could not be archived, so nothing was deleted: {reason}")
 FOLDER_KEPT = N_("Its folder {folder} changed after it was archived and is kept ({reason}); the archive is {archive}.")
-GROUP_KEPT = N_("Its unix group could not be removed ({reason}); remove it by hand.")
+GROUP_KEPT = N_("Its unix group could not be retired ({reason}); as root, rename it to chp-deleted_GID (its gid) with groupmod --new-name. Never delete it: its gid would go to the next project.")  # noqa: E501
 
 
 class LocalStorage:
@@ -101,14 +103,18 @@ class LocalStorage:
         if changed:
             log.warning("project %s: folder kept, %s", name, changed)
             return Note(FOLDER_KEPT, {"folder": str(folder), "reason": changed, "archive": archived.path})
-        shutil.rmtree(folder)
+        try:
+            remove_tree(folder)  # shutil.rmtree recursed: RecursionError on a deep folder
+        except OSError as e:
+            log.warning("project %s: folder kept, %s", name, e)
+            return Note(FOLDER_KEPT, {"folder": str(folder), "reason": explain(e), "archive": archived.path})
         log.info("project %s: folder %s removed", name, folder)
         return None
 
 
 def unix_group_remover(config: dict):
-    """The project's unix group's removal (deploy/local/projects/groups.py, which also refuses a group
-    that is not one CampusHub made), for LocalStorage."""
+    """The project's unix group's retirement (deploy/local/projects/groups.py: renamed to a tombstone that
+    keeps its gid; a group that is not one CampusHub made is refused), for LocalStorage."""
     from ...deploy.local.projects.groups import remove_group
 
     return remove_group

@@ -107,9 +107,14 @@ def test_the_owner_shares_with_a_person_and_a_project_and_revokes(hub, alice, bo
     assert f'data-share-kind="group" data-share-name="{project}"' in page
     assert f'data-share-kind="user" data-share-name="{bob.name}"' in page
     assert f'<option value="{project}" label="Page demo">' in page  # her projects offered by title
+    # bob finds it on his page, once though shared with him twice
+    listed = bob.session.get(hub.url + PAGE, timeout=30).text
+    assert listed.count(f'data-shared-app="{alice.name}/{APP}"') == 1
+    assert f'href="/user/{alice.name}/{APP}/" target="_blank" rel="noopener">Page demo</a>' in listed
     r = post(hub, alice, action="revoke", app="pagedemo", share_kind="user", share_name=bob.name)
     assert r.status_code == 303 and r.headers["Location"].endswith("?done=revoked")
     assert shares(hub, alice.name) == {("group", project)}
+    assert f'data-shared-app="{alice.name}/{APP}"' in bob.session.get(hub.url + PAGE, timeout=30).text  # project
 
 
 def test_no_share_with_a_group_the_owner_is_not_in_nor_with_nobody(hub, alice, app_of_alice):

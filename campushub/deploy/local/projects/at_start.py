@@ -1,21 +1,26 @@
 """What a local server start does for the person's projects (SystemUserSpawner.start).
 
-Before the server is launched: the account joins exactly the unix groups of
-the person's current projects and leaves the others, the folders exist, and
-`~/projects/<name>` links to them are made as the person. The launch reads
-the groups afresh (set_user_setuid's and the fork request's getgrouplist),
-so the new server has them; servers already running keep the groups they
-started with, so a removal takes effect at the person's next start.
+Before the server is launched: the groups of the person's current projects
+exist, the folders exist, `~/projects/<name>` links to them are made as the
+person, and `spawner.project_gids` holds the gids the launch adds to the
+account's own groups (the exec path's preexec and the fork request), also
+for the links' and course sync's processes. Nobody is listed in a project
+group in /etc/group: the hub's groups, read at each start, are the only
+membership. Servers already running keep the gids they started with, so a
+removal takes effect as each of the person's servers restarts; the folders
+the person left get their files handed to root (leaving.py).
 
 A project that cannot be opened (its group name taken by a group that is
-not ours, a broken root) is left out with a note on the progress page; the
-server starts with the others.
+not ours, a broken root, a folder kept from a deleted project of that name)
+is left out with a note on the progress page; the server starts with the
+others.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 import sys
 import threading
@@ -24,7 +29,7 @@ from pathlib import Path
 from ....config import projects as projects_config
 from ....i18n import N_
 from ....projects import model
-from . import folders, groups, home_links
+from . import folders, groups, home_links, leaving, migrate
 
 NOT_AVAILABLE = N_("The folder of project {project} could not be opened; tell an administrator.")
 TAKEN = N_("{path} in your home is taken by something of yours, so your project folder is not linked there; it is at {folder}.")  # noqa: E501
@@ -36,40 +41,27 @@ def _python(spawner) -> str:
     return os.path.join(spawner.env_dir, "bin", "python3") if spawner.env_dir else sys.executable
 
 
-def _usable(spawner, names: list[str], lock: threading.Lock, notes: list) -> dict[str, int]:
-    """The gids of the projects that can be opened, with the account joined to exactly those."""
+def _usable(spawner, names: list[str], notes: list) -> dict[str, int]:
+    """The gids of the projects that can be opened (caller holds the accounts lock)."""
     gids = {}
-    with lock:
-        for name in names:
-            try:
-                gids[name] = groups.ensure_group(name).gr_gid
-            except RuntimeError as e:  # NotOurs, or groupadd failing
-                spawner.log.error("Project %s left out of %s's start: %s", name, spawner.user.name, e)
-                notes.append((NOT_AVAILABLE, {"project": name}))
-        joined, left = groups.set_memberships(spawner.unix_name, {groups.group_name(n) for n in gids})
-    if joined or left:
-        spawner.log.info("%s joined the project groups %s and left %s", spawner.unix_name, joined, left)
+    for name in names:
+        try:
+            gids[name] = groups.ensure_group(name).gr_gid
+        except RuntimeError as e:  # NotOurs, or groupadd failing
+            spawner.log.error("Project %s left out of %s's start: %s", name, spawner.user.name, e)
+            notes.append((NOT_AVAILABLE, {"project": name}))
     return gids
 
 
-def _folders(spawner, root: Path, gids: dict[str, int], notes: list) -> list[str]:
-    try:
-        root_fd = folders.open_root(root)
-    except (OSError, RuntimeError) as e:  # FolderError, MissingTool
-        spawner.log.error("No project folders for %s: %s", spawner.user.name, e)
-        notes.extend((NOT_AVAILABLE, {"project": name}) for name in gids)
-        return []
-    made = []
-    try:
-        for name, gid in gids.items():
-            try:
-                folders.ensure_folder(root_fd, name, gid)
-                made.append(name)
-            except (OSError, RuntimeError) as e:  # FolderError, MissingTool
-                spawner.log.error("Project folder %s for %s: %s", name, spawner.user.name, e)
-                notes.append((NOT_AVAILABLE, {"project": name}))
-    finally:
-        os.close(root_fd)
+def _folders(spawner, root_fd: int, gids: dict[str, int], notes: list) -> dict[str, int]:
+    made = {}
+    for name, gid in gids.items():
+        try:
+            folders.ensure_folder(root_fd, name, gid)
+            made[name] = gid
+        except (OSError, RuntimeError) as e:  # FolderError, MissingTool
+            spawner.log.error("Project folder %s for %s: %s", name, spawner.user.name, e)
+            notes.append((NOT_AVAILABLE, {"project": name}))
     return made
 
 
@@ -103,7 +95,9 @@ def enabled(spawner) -> bool:
 
 
 def wanted(spawner) -> list[str]:
-    """The person's projects whose names are safe in paths and group names (on the event loop: the ORM)."""
+    """The person's projects whose names are safe in paths and group names (on the event loop: the ORM).
+    Also notes for prepare() whether another server of theirs runs, and, for the first start of this
+    hub process, every project's name (migrate.py)."""
     names = []
     for name in model.projects_of(spawner.user) if enabled(spawner) else ():
         try:
@@ -112,16 +106,53 @@ def wanted(spawner) -> list[str]:
             spawner.log.error("Hub group %s is marked as a project but left out: %s", name, e)
             continue
         names.append(name)
+    others = getattr(spawner.user, "spawners", {}).values()
+    spawner.projects_busy = any(s is not spawner and s.active for s in others)
+    spawner.all_projects = None if migrate.done() or not enabled(spawner) else _every_project(spawner)
     return names
+
+
+def _every_project(spawner) -> list[str] | None:
+    db = getattr(spawner.user, "db", None)  # the User wrapper's session (Spawner.db is deprecated)
+    if db is None:
+        return None
+    from jupyterhub import orm
+
+    return [g.name for g in db.query(orm.Group) if model.is_project(g.properties)]
+
+
+def _open(spawner, root: Path, names: list[str], notes: list) -> int | None:
+    try:
+        return folders.open_root(root)
+    except (OSError, RuntimeError) as e:  # FolderError, MissingTool
+        spawner.log.error("No project folders for %s: %s", spawner.user.name, e)
+        notes.extend((NOT_AVAILABLE, {"project": name}) for name in names)
+        return None
 
 
 def prepare(spawner, names: list[str], home: str, lock: threading.Lock) -> list[tuple[str, dict]]:
     """Groups, folders and links for these projects (checked names); notes (message, values) for the person."""
     notes: list[tuple[str, dict]] = []
+    spawner.project_gids = []
     if not enabled(spawner):
         return notes
     root = projects_config.root(spawner.site_config)
-    gids = _usable(spawner, names, lock, notes)
-    made = _folders(spawner, root, gids, notes) if gids else []
-    _links(spawner, home, root, made, notes)
+    root_fd = _open(spawner, root, names, notes)
+    if root_fd is None:
+        return notes
+    try:
+        with lock:
+            try:
+                migrate.migrate(root_fd, getattr(spawner, "all_projects", None), spawner.log)
+            except (OSError, RuntimeError) as e:  # tried again at the next start
+                spawner.log.error("Project groups not brought up to date: %s", e)
+            gids = _usable(spawner, names, notes)
+        made = _folders(spawner, root_fd, gids, notes)
+        uid = pwd.getpwnam(spawner.unix_name).pw_uid
+        leaving.update(root_fd, spawner.unix_name, uid, made, getattr(spawner, "projects_busy", False),
+                       lock, spawner.log)
+    finally:
+        os.close(root_fd)
+    spawner.project_gids = sorted(set(made.values()))
+    _links(spawner, home, root, sorted(made), notes)
     return notes

@@ -76,13 +76,21 @@ def _closed_ancestor(root: Path) -> Path | None:
 
 
 def ensure_folder(root_fd: int, name: str, gid: int) -> None:
-    """<root>/<name>: root:gid, 2770, the project ACLs. `name` is a checked project name."""
+    """<root>/<name>: root:gid, 2770, the project ACLs. `name` is a checked project name.
+
+    A folder there of another gid is never adopted: it is one kept from a deleted project of that name
+    (its tombstone group holds its gid), whose data the new project's members must not get."""
     try:
         os.mkdir(name, mode=0o700, dir_fd=root_fd)
     except FileExistsError:
         pass
     fd = os.open(name, _OPEN, dir_fd=root_fd)
     try:
+        found = os.fstat(fd).st_gid
+        if found not in (gid, 0):  # 0: just made (root's own mkdir in root's own folder)
+            raise FolderError(f"{name} in projects.root belongs to gid {found}, not to the project's group "
+                              f"(gid {gid}): a folder kept from a deleted project of that name; move it out of "
+                              "projects.root (as root) and the project's folder is made at the next start")
         os.fchown(fd, 0, gid)
         os.fchmod(fd, FOLDER_MODE)
         # setfacl takes a path: /proc/self/fd/N is this very folder, whatever happens to its name

@@ -1,19 +1,34 @@
-"""The unix group of a project: `chp-<name>`, in a gid range of our own.
+"""The unix group of a project: `chp-<hash of the name>`, in a gid range of our own.
 
 A group counts as a project's only when its gid is in GID_MIN..GID_MAX,
 which groupadd is told to allocate from. useradd gives personal groups gids
 from login.defs' range (1000-59999 on Debian), so a person's own group can
 never pass for a project's, even one named `chp-...` (a hub user "chp-x"
-with an empty user_prefix): joining it would open that person's files.
+with an empty user_prefix): giving it would open that person's files.
 
-/etc/group is locked by useradd, groupadd and gpasswd alike, and each fails
-instead of waiting for the lock: callers hold the spawner's accounts lock.
+Nobody is listed as a member in /etc/group, which every account reads: the
+launch gives a server its project gids itself (at_start.py), so the groups
+tell nobody who works on what. The name is a hash, so /etc/group does not
+name projects either: a name can be checked by guessing it, as stat() on
+<projects.root>/<name> can anyway.
+
+A gid is never given out twice. Files and ACLs hold gids, not names: a
+deleted project's gid handed to the next project would open to its members
+whatever of the old project is left (a kept folder, a copy elsewhere). So
+deleting a project renames its group to a tombstone `chp-deleted_<gid>`
+(the underscore is in no project's group name) that keeps the gid, with no
+members, and groupadd never allocates it again.
+
+/etc/group is locked by useradd, groupadd, groupmod and gpasswd alike, and
+each fails instead of waiting for the lock: callers hold the spawner's
+accounts lock, and _run tries again while another process holds it.
 """
 
 from __future__ import annotations
 
 import grp
 import hashlib
+import re
 import shutil
 import subprocess
 import time
@@ -21,10 +36,12 @@ import time
 from ..spawner.unix_users import MAX_LEN
 
 PREFIX = "chp-"
+RETIRED = PREFIX + "deleted_"
 # Between Debian's reserved 60000-64999 and the 100000+ of subuid/subgid
 # ranges; systemd leaves 65536-524287 unused.
 GID_MIN, GID_MAX = 70000, 79999
-_KEEP = MAX_LEN - len(PREFIX) - 4  # names of up to 24 characters stay as they are (groups of up to 28)
+_HASHED = re.compile(f"{PREFIX}[0-9a-f]{{{MAX_LEN - len(PREFIX)}}}")
+_KEEP = MAX_LEN - len(PREFIX) - 4  # the old scheme kept names of up to 24 characters
 LOCK_RETRY_SECONDS = 10.0
 
 
@@ -38,8 +55,12 @@ class NotOurs(RuntimeError):
 
 
 def group_name(project: str) -> str:
-    """chp-<name>; a longer name becomes chp-<start>-<64-bit hash>, always exactly
-    32 characters, which no name kept whole (28 at most) can spell."""
+    """chp- and 112 bits of the name's sha256: 32 characters, the longest group name we use."""
+    return PREFIX + hashlib.sha256(project.encode()).hexdigest()[: MAX_LEN - len(PREFIX)]
+
+
+def legacy_name(project: str) -> str:
+    """The name before group names were hashed: chp-<name>, or chp-<start>-<hash> when long."""
     if len(project) <= _KEEP:
         return PREFIX + project
     digest = hashlib.sha256(project.encode()).hexdigest()[:16]
@@ -48,6 +69,11 @@ def group_name(project: str) -> str:
 
 def is_ours(entry: grp.struct_group) -> bool:
     return entry.gr_name.startswith(PREFIX) and GID_MIN <= entry.gr_gid <= GID_MAX
+
+
+def is_current(entry: grp.struct_group) -> bool:
+    """A live project's group (hashed name); not a tombstone, not an old-style name."""
+    return is_ours(entry) and _HASHED.fullmatch(entry.gr_name) is not None
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -60,17 +86,31 @@ def _run(*args: str) -> subprocess.CompletedProcess:
         time.sleep(0.1)
 
 
+def _lookup(name: str) -> grp.struct_group | None:
+    try:
+        return grp.getgrnam(name)
+    except KeyError:
+        return None
+
+
+def rename(entry: grp.struct_group, new: str) -> None:
+    result = _run(_tool("groupmod"), "--new-name", new, entry.gr_name)  # the gid stays
+    if result.returncode != 0:
+        raise RuntimeError(f"groupmod --new-name {new} {entry.gr_name} failed: {result.stderr.strip()}")
+
+
 def ensure_group(project: str) -> grp.struct_group:
     """The project's group, made if missing; NotOurs if that name is taken by a group of another kind."""
     name = group_name(project)
-    try:
-        entry = grp.getgrnam(name)
-    except KeyError:
-        entry = None
+    entry = _lookup(name)
     if entry is None:
-        result = _run(_tool("groupadd"), "-K", f"GID_MIN={GID_MIN}", "-K", f"GID_MAX={GID_MAX}", name)
-        if result.returncode not in (0, 9):  # 9: made meanwhile
-            raise RuntimeError(f"groupadd {name} failed: {result.stderr.strip()}")
+        old = _lookup(legacy_name(project))
+        if old is not None and is_ours(old):
+            rename(old, name)  # its folder and files keep their gid
+        else:
+            result = _run(_tool("groupadd"), "-K", f"GID_MIN={GID_MIN}", "-K", f"GID_MAX={GID_MAX}", name)
+            if result.returncode not in (0, 9):  # 9: made meanwhile
+                raise RuntimeError(f"groupadd {name} failed: {result.stderr.strip()}")
         entry = grp.getgrnam(name)
     if not is_ours(entry):
         raise NotOurs(f"the unix group {name} (gid {entry.gr_gid}) exists and is not a CampusHub project "
@@ -78,36 +118,43 @@ def ensure_group(project: str) -> grp.struct_group:
     return entry
 
 
-def memberships(account: str) -> set[str]:
-    """The project groups `account` is listed in."""
-    return {g.gr_name for g in grp.getgrall() if is_ours(g) and account in g.gr_mem}
-
-
-def set_memberships(account: str, wanted: set[str]) -> tuple[list[str], list[str]]:
-    """Make `account` a member of exactly the project groups `wanted` (other groups untouched);
-    the groups joined and left."""
-    current = memberships(account)
-    joined, left = sorted(wanted - current), sorted(current - wanted)
-    for name in joined:
-        result = _run(_tool("gpasswd"), "--add", account, name)
-        if result.returncode != 0:
-            raise RuntimeError(f"gpasswd --add {account} {name} failed: {result.stderr.strip()}")
-    for name in left:
-        result = _run(_tool("gpasswd"), "--delete", account, name)
+def clear_members(entry: grp.struct_group) -> list[str]:
+    """Take every account out of one of our groups (launches give the gids); the accounts taken out."""
+    for account in entry.gr_mem:
+        result = _run(_tool("gpasswd"), "--delete", account, entry.gr_name)
         if result.returncode not in (0, 3):  # 3: not a member (any more)
-            raise RuntimeError(f"gpasswd --delete {account} {name} failed: {result.stderr.strip()}")
-    return joined, left
+            raise RuntimeError(f"gpasswd --delete {account} {entry.gr_name} failed: {result.stderr.strip()}")
+    return list(entry.gr_mem)
+
+
+def retire(entry: grp.struct_group) -> int:
+    """Rename one of our groups to its tombstone, memberless, keeping its gid allocated."""
+    clear_members(entry)
+    if entry.gr_name != RETIRED + str(entry.gr_gid):
+        rename(entry, RETIRED + str(entry.gr_gid))
+    return entry.gr_gid
 
 
 def remove_group(project: str) -> bool:
-    """Delete the project's group (its folder is archived and gone first); False if there was none of ours."""
+    """A deleted project's group becomes a tombstone (see above); False if there was none of ours.
+    Whatever of the project is left (a kept folder) keeps the gid nobody will get again."""
+    for name in (group_name(project), legacy_name(project)):
+        entry = _lookup(name)
+        if entry is not None and is_ours(entry):
+            retire(entry)
+            return True
+    return False
+
+
+def keep_gid(gid: int) -> bool:
+    """A tombstone for a gid of ours that no group holds (a folder kept by an older deletion's groupdel);
+    False if the gid is held already."""
     try:
-        entry = grp.getgrnam(group_name(project))
+        grp.getgrgid(gid)
+        return False
     except KeyError:
-        return False
-    if not is_ours(entry):
-        return False
-    result = _run(_tool("groupdel"), entry.gr_name)
-    if result.returncode not in (0, 6):  # 6: gone meanwhile
-        raise RuntimeError(f"groupdel {entry.gr_name} failed: {result.stderr.strip()}")
+        pass
+    result = _run(_tool("groupadd"), "--gid", str(gid), RETIRED + str(gid))
+    if result.returncode not in (0, 4, 9):  # 4: gid taken meanwhile, 9: name taken meanwhile
+        raise RuntimeError(f"groupadd --gid {gid} failed: {result.stderr.strip()}")
     return True

@@ -61,14 +61,22 @@ def unavailable(spawner) -> str | None:
     return None
 
 
+def launch_ids(entry: pwd.struct_passwd, project_gids) -> tuple[int, int, list[int]]:
+    """uid, gid and groups of a launch: the account's groups in /etc/group plus its project gids
+    (nobody is listed in a project group there: deploy/local/projects/groups.py)."""
+    groups = set(os.getgrouplist(entry.pw_name, entry.pw_gid)) | set(project_gids)
+    return entry.pw_uid, entry.pw_gid, sorted(groups)
+
+
 def build_request(spawner) -> dict:
     """What the forked child needs: what Popen and the exec path's preexec_fn get."""
     entry = pwd.getpwnam(spawner.unix_name)
+    uid, gid, groups = launch_ids(entry, getattr(spawner, "project_gids", ()))
     tmp_options = getattr(spawner, "_tmp_options", None)
     return {
         "argv": list(spawner.cmd) + list(spawner.get_args()),
         "env": {str(k): str(v) for k, v in spawner.get_env().items()},  # with user_env, as Popen gets it
-        "uid": entry.pw_uid, "gid": entry.pw_gid, "groups": os.getgrouplist(entry.pw_name, entry.pw_gid),
+        "uid": uid, "gid": gid, "groups": groups,
         "home": entry.pw_dir,
         "cwd": entry.pw_dir,  # set_user_setuid's chdir; the server's root comes from JUPYTERHUB_ROOT_DIR
         "umask": current_umask(),  # an exec'd server inherits the hub's

@@ -17,16 +17,17 @@ import pwd
 import threading
 import time
 
-from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
+from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Bool, Integer, List, Unicode, default
 
 from ....hub.policy.spawner import PolicyMixin
 from ....i18n import N_, translate
+from ..forkserver import privileges
 from ..projects import at_start as project_data
 from . import cgroups, course_sync, gpus, log_cap, no_new_privs, off_loop, private_tmp, readiness
 from . import choice as local_choice
 from .cleanup import Cleanup
-from .fork_path import Tracking
+from .fork_path import Tracking, launch_ids
 from .progress import Progress
 from .server_env import server_env
 from .unix_users import ensure_user, unix_name
@@ -66,6 +67,7 @@ class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSp
     gpus = Integer(0, help="Whole GPUs for this server (set from the user's choice).")
     gpu_ids = List(help="UUIDs of the GPUs this server holds.")
     environment_label = Unicode("", help="name:tag (version) of the environment chosen for this start.")
+    project_gids = List(help="Gids of the person's projects, found at this start; added to the account's groups.")
 
     @default("cpu_limit")
     def _default_cpu(self):
@@ -217,7 +219,10 @@ class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSp
             os.close(log_fd)
 
     def make_preexec_fn(self, name):
-        setuid = set_user_setuid(self.unix_name)
+        # JupyterHub's set_user_setuid gives the account's groups from /etc/group only: the project
+        # gids this start found (projects/at_start.py) are added here, as the fork request adds them
+        entry = pwd.getpwnam(self.unix_name)
+        ids = launch_ids(entry, self.project_gids)
         procs_files = list(getattr(self, "_procs_files", []))
         tmp_options = getattr(self, "_tmp_options", None)
 
@@ -228,7 +233,11 @@ class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSp
             if tmp_options is not None:
                 private_tmp.enter(tmp_options)
             no_new_privs.enable()
-            setuid()
+            privileges.drop(*ids)  # and checks the kernel's view: exactly these groups
+            try:
+                os.chdir(entry.pw_dir)
+            except OSError:
+                os.chdir("/")
 
         return preexec
 

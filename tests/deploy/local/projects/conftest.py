@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from campushub.deploy.local.projects import groups
+from campushub.deploy.local.spawner.fork_path import launch_ids
 from campushub.deploy.local.spawner.unix_users import ensure_user
 
 from ....harness import TEST_PREFIX
@@ -41,6 +43,21 @@ def accounts(tmp_path):
     shutil.rmtree(homes, ignore_errors=True)
 
 
+def purge(project: str) -> None:
+    """Delete a test project's group and its tombstone (never done outside tests: gids are never freed)."""
+    for name in (groups.group_name(project), groups.legacy_name(project)):
+        try:
+            entry = grp.getgrnam(name)
+        except KeyError:
+            continue
+        subprocess.run(["groupdel", name], capture_output=True)
+        purge_gid(entry.gr_gid)
+
+
+def purge_gid(gid: int) -> None:
+    subprocess.run(["groupdel", groups.RETIRED + str(gid)], capture_output=True)
+
+
 @pytest.fixture
 def projects():
     """make(tag) -> a project name whose unix group is removed afterwards."""
@@ -52,7 +69,16 @@ def projects():
 
     yield make
     for name in made:
-        groups.remove_group(name)
+        purge(name)
+
+
+@pytest.fixture
+def tombstones():
+    """gids of groups a test retired, deleted afterwards."""
+    gids: list[int] = []
+    yield gids
+    for gid in gids:
+        purge_gid(gid)
 
 
 @pytest.fixture
@@ -61,14 +87,15 @@ def root():
     pass it), and every server sees /tmp as a tmpfs of its own."""
     path = Path(f"/srv/chp-test-projects-{os.getpid()}")
     yield path
-    shutil.rmtree(path, ignore_errors=True)
+    subprocess.run(["rm", "-rf", "--", str(path)])  # shutil.rmtree recurses: deep test folders
 
 
-def as_account(entry, code: str, *args: str) -> subprocess.CompletedProcess:
-    """Python `code` run by `entry`'s account with its current groups (as a server would start) and umask 077."""
+def as_account(entry, code: str, *args: str, gids=()) -> subprocess.CompletedProcess:
+    """Python `code` run by `entry`'s account with its groups and these project gids (as a server
+    would start: fork_path.launch_ids) and umask 077."""
     return subprocess.run(
         [PYTHON, "-I", "-c", code, *args], user=entry.pw_uid, group=entry.pw_gid,
-        extra_groups=os.getgrouplist(entry.pw_name, entry.pw_gid), umask=0o077,
+        extra_groups=launch_ids(entry, gids)[2], umask=0o077,
         capture_output=True, text=True, cwd="/", env={"PATH": "/usr/bin:/bin"},
     )
 

@@ -3,6 +3,7 @@ process, run as the person with JupyterHub's own setuid preexec (the exec path's
 
 from __future__ import annotations
 
+import grp
 import logging
 import os
 import subprocess
@@ -26,7 +27,12 @@ def stand_in(entry, root, projects: list[str]):
         make_preexec_fn=set_user_setuid)
 
 
-def test_a_start_joins_makes_and_links_as_the_person(root, projects, accounts, monkeypatch):
+def listed(entry) -> list[str]:
+    """Our groups in /etc/group that name the account (none: every account reads that file)."""
+    return [g.gr_name for g in grp.getgrall() if groups.is_ours(g) and entry.pw_name in g.gr_mem]
+
+
+def test_a_start_gives_gids_makes_and_links_as_the_person(root, projects, accounts, monkeypatch):
     monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
     one, two = projects("s1"), projects("s2")
     entry = accounts("start")
@@ -36,10 +42,12 @@ def test_a_start_joins_makes_and_links_as_the_person(root, projects, accounts, m
     link = os.path.join(entry.pw_dir, "projects", one)
     assert os.readlink(link) == f"{root}/{one}"
     assert os.lstat(link).st_uid == entry.pw_uid  # made by the person's account, not root
-    assert groups.memberships(entry.pw_name) == {groups.group_name(one), groups.group_name(two)}
+    gids = {p: groups.ensure_group(p).gr_gid for p in (one, two)}
+    assert spawner.project_gids == sorted(gids.values())  # what the launch adds
+    assert not listed(entry)
 
     assert at_start.prepare(spawner, [two], entry.pw_dir, threading.Lock()) == []
-    assert groups.memberships(entry.pw_name) == {groups.group_name(two)}
+    assert spawner.project_gids == [gids[two]]
     assert sorted(os.listdir(os.path.join(entry.pw_dir, "projects"))) == [two]
     assert os.path.isdir(f"{root}/{one}")  # the folder of a project left stays
 
@@ -50,10 +58,10 @@ def test_a_project_whose_group_is_not_ours_is_left_out_with_a_note(root, project
     entry = accounts("note")
     subprocess.run(["groupadd", groups.group_name(taken)], check=True)  # someone's group, outside our range
     try:
-        notes = at_start.prepare(stand_in(entry, root, [good, taken]), [good, taken], entry.pw_dir,
-                                 threading.Lock())
+        spawner = stand_in(entry, root, [good, taken])
+        notes = at_start.prepare(spawner, [good, taken], entry.pw_dir, threading.Lock())
         assert notes == [(at_start.NOT_AVAILABLE, {"project": taken})]
-        assert groups.memberships(entry.pw_name) == {groups.group_name(good)}
+        assert spawner.project_gids == [groups.ensure_group(good).gr_gid]
         assert not os.path.exists(f"{root}/{taken}") and sorted(os.listdir(f"{entry.pw_dir}/projects")) == [good]
     finally:
         subprocess.run(["groupdel", groups.group_name(taken)], check=True)

@@ -32,9 +32,10 @@ def folder_for(root, name) -> tuple[int, str]:
 
 
 def member(accounts, tag: str, project: str):
+    """An account as a member's server runs: its launch adds the project's gid."""
     entry = accounts(tag)
-    groups.set_memberships(entry.pw_name, {groups.group_name(project)})
-    return entry
+    gid = groups.ensure_group(project).gr_gid
+    return lambda code, *args: as_account(entry, code, *args, gids=[gid])
 
 
 def test_the_root_is_roots_and_closed_to_listing(root):
@@ -90,17 +91,18 @@ def test_a_project_folder_is_setgid_group_only_with_default_acls(root, projects)
 def test_members_share_files_whatever_their_umask_and_others_get_nothing(root, projects, accounts):
     name = projects("f2")
     _, path = folder_for(root, name)
-    ann, ben, cat = member(accounts, "ann", name), member(accounts, "ben", name), accounts("cat")
-    made = as_account(ann, WRITE, f"{path}/by-ann.txt")
+    ann, ben = member(accounts, "ann", name), member(accounts, "ben", name)
+    cat = accounts("cat")
+    made = ann(WRITE, f"{path}/by-ann.txt")
     assert made.returncode == 0, made.stderr
     assert int(made.stdout, 8) & 0o777 == 0o660  # umask 077, yet group read/write
-    assert as_account(ben, APPEND, f"{path}/by-ann.txt").returncode == 0
+    assert ben(APPEND, f"{path}/by-ann.txt").returncode == 0
     with open(f"{path}/by-ann.txt") as f:
         assert f.read() == "xy"
-    made = as_account(ann, MKDIR_AND_WRITE, f"{path}/sub")
+    made = ann(MKDIR_AND_WRITE, f"{path}/sub")
     assert made.returncode == 0, made.stderr
     assert int(made.stdout, 8) & 0o2777 == 0o2770  # setgid and the default ACL are inherited
-    assert as_account(ben, APPEND, f"{path}/sub/f").returncode == 0
+    assert ben(APPEND, f"{path}/sub/f").returncode == 0
     for code, target in ((LIST, path), (APPEND, f"{path}/by-ann.txt"), (WRITE, f"{path}/by-cat.txt")):
         refused = as_account(cat, code, target)
         assert refused.returncode != 0 and "PermissionError" in refused.stderr, refused

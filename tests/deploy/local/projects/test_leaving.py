@@ -1,0 +1,113 @@
+"""A person who leaves a project loses the files they own in it (finding 2): real accounts, a real
+hard link in the leaver's home, the start step with a stand-in spawner (test_at_start.py's)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import threading
+
+from campushub.deploy.local.projects import at_start, disown, groups
+
+from .conftest import PYTHON, as_account
+from .test_at_start import stand_in
+
+WRITE = "import sys; open(sys.argv[1], 'w').write(sys.argv[2])"
+APPEND = "import sys; open(sys.argv[1], 'a').write(sys.argv[2])"
+READ = "import sys; print(open(sys.argv[1]).read())"
+LINK = "import os, sys; os.link(sys.argv[1], sys.argv[2])"
+
+
+def start(entry, root, names, monkeypatch, busy=False):
+    monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
+    spawner = stand_in(entry, root, names)
+    spawner.projects_busy = busy
+    return at_start.prepare(spawner, names, entry.pw_dir, threading.Lock()), spawner
+
+
+def test_ATTACK_a_removed_member_loses_the_files_he_linked_into_his_home(root, projects, accounts, monkeypatch):
+    name = projects("link")
+    ann, ben = accounts("lann"), accounts("lben")
+    start(ann, root, [name], monkeypatch)
+    _, spawner = start(ben, root, [name], monkeypatch)
+    gids = spawner.project_gids
+    folder = f"{root}/{name}"
+    assert as_account(ben, WRITE, f"{folder}/results.ipynb", "ben v1\n", gids=gids).returncode == 0
+    os.makedirs(f"{folder}/deep/er", exist_ok=True)  # made by root here; ben's own below
+    assert as_account(ben, WRITE, f"{folder}/deep/er/b.txt", "b", gids=gids).returncode == 0
+    linked = as_account(ben, LINK, f"{folder}/results.ipynb", f"{ben.pw_dir}/keep.ipynb", gids=gids)
+    assert linked.returncode == 0, linked.stderr  # protected_hardlinks allows his own file
+
+    start(ben, root, [], monkeypatch)  # removed: his next start
+    info = os.stat(f"{folder}/results.ipynb")
+    assert (info.st_uid, info.st_gid) == (0, gids[0]) and os.stat(f"{folder}/deep/er/b.txt").st_uid == 0
+    # his link in his home no longer opens the project's file; the members keep it
+    for code in (READ, APPEND):
+        refused = as_account(ben, code, f"{ben.pw_dir}/keep.ipynb", "INJECTED\n")
+        assert refused.returncode != 0 and "PermissionError" in refused.stderr, refused
+    assert as_account(ann, APPEND, f"{folder}/results.ipynb", "ann\n", gids=gids).returncode == 0
+    assert open(f"{folder}/results.ipynb").read() == "ben v1\nann\n"
+
+
+def test_while_another_server_of_his_runs_the_folder_is_walked_again_at_each_start(root, projects, accounts,
+                                                                                     monkeypatch):
+    name = projects("busy")
+    ben = accounts("bben")
+    _, spawner = start(ben, root, [name], monkeypatch)
+    gids = spawner.project_gids
+    start(ben, root, [], monkeypatch, busy=True)  # his named server still has the gid
+    made = as_account(ben, WRITE, f"{root}/{name}/later.txt", "x", gids=gids)  # from that server
+    assert made.returncode == 0 and os.stat(f"{root}/{name}/later.txt").st_uid == ben.pw_uid
+    start(ben, root, [], monkeypatch)
+    assert os.stat(f"{root}/{name}/later.txt").st_uid == 0
+
+
+def test_the_walk_follows_no_link_and_survives_a_deep_chain(tmp_path, accounts):
+    ben = accounts("wben")
+    top, outside = tmp_path / "project", tmp_path / "outside"
+    top.mkdir()
+    outside.mkdir()
+    (outside / "his.txt").write_text("x")
+    os.chown(outside / "his.txt", ben.pw_uid, -1)
+    (top / "to-outside").symlink_to(outside)
+    os.lchown(top / "to-outside", ben.pw_uid, -1)
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(1500):  # deeper than Python's recursion limit (made by fd: no path that long)
+        os.mkdir("d", dir_fd=fd)
+        fd, parent = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd), fd
+        os.close(parent)
+    deep = os.open("f", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.fchown(deep, ben.pw_uid, -1)
+    os.fchmod(deep, 0o6666)
+    report = disown.disown(str(top), ben.pw_uid, 60)
+    try:
+        assert report["complete"] and report["changed"] == 1, report
+        info = os.fstat(deep)
+        assert info.st_uid == 0 and stat.S_IMODE(info.st_mode) == 0o660  # no others, no setuid/setgid
+        assert os.stat(outside / "his.txt").st_uid == ben.pw_uid  # behind a link: untouched
+        assert os.lstat(top / "to-outside").st_uid == ben.pw_uid
+    finally:
+        os.close(deep)
+        os.close(fd)
+        subprocess.run(["rm", "-rf", "--", str(top)], check=True)  # pytest's rmtree would recurse
+
+
+def test_a_start_makes_no_group_list_members_and_tells_nobody_the_project(root, projects, accounts, monkeypatch):
+    # attack (finding 6): every account read each project's name and members from /etc/group
+    name = projects("secret")
+    ann, cat = accounts("sann"), accounts("scat")
+    subprocess_groupadd_legacy_member(name, ann)
+    start(ann, root, [name], monkeypatch)
+    seen = as_account(cat, "import grp, json; print(json.dumps([(g.gr_name, g.gr_mem) for g in grp.getgrall()]))")
+    found = json.loads(seen.stdout)
+    assert [g for g, _ in found if name in g] == [] and [g for g, mem in found if ann.pw_name in mem] == []
+    assert groups.group_name(name) in [g for g, _ in found]
+
+
+def subprocess_groupadd_legacy_member(name, entry):
+    """An older site's state: chp-<name> with the account listed in it."""
+    subprocess.run(["groupadd", "-K", f"GID_MIN={groups.GID_MIN}", "-K", f"GID_MAX={groups.GID_MAX}",
+                    groups.legacy_name(name)], check=True)
+    subprocess.run(["gpasswd", "--add", entry.pw_name, groups.legacy_name(name)], check=True, capture_output=True)
