@@ -10,10 +10,12 @@ again from the page with the options it last ran with."""
 
 from __future__ import annotations
 
+import grp
 import html
 import os
 import re
 import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -49,8 +51,20 @@ def apps_hub(tmp_path_factory):
         with running(hub, PREFIX) as h:
             yield h
     finally:
-        unix_groups.remove_group(PROJECT)
+        _purge_group(PROJECT)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _purge_group(project: str) -> None:
+    """The project's unix group (made at its members' starts), and no tombstone: outside tests a
+    deleted project's gid is kept for ever (deploy/local/projects/groups.py), a test's is not."""
+    for name in (unix_groups.group_name(project), unix_groups.legacy_name(project)):
+        try:
+            gid = grp.getgrnam(name).gr_gid
+        except KeyError:
+            continue
+        subprocess.run(["groupdel", name], capture_output=True)
+        subprocess.run(["groupdel", f"{unix_groups.RETIRED}{gid}"], capture_output=True)
 
 
 @pytest.fixture(scope="module")
