@@ -49,7 +49,7 @@ def apps_of(user) -> list[App]:
     for server, orm_spawner in sorted(user.orm_spawners.items()):
         if not server.startswith(APP_PREFIX):
             continue
-        app = (orm_spawner.user_options or {}).get("campushub_app") or {}
+        app = (orm_spawner.user_options or {}).get(model.OPTION) or {}
         spawner = user.spawners[server]
         last = orm_spawner.last_activity
         out.append(App(server, server[len(APP_PREFIX):], str(app.get("title") or server), str(app.get("kind", "")),

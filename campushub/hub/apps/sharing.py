@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from jupyterhub import orm
 
+from ...apps import model
 from ...i18n import N_
 from .forms import Problem
 
@@ -54,11 +55,11 @@ def shared_with(handler, user) -> list[SharedApp]:
     seen, out = set(), []
     for share in user.orm_user.all_shared_with_me:
         spawner = share.spawner
-        if spawner is None or spawner.id in seen or not spawner.name.startswith("app-") or share.expired:
+        if spawner is None or spawner.id in seen or not model.is_app(spawner.name) or share.expired:
             continue
         seen.add(spawner.id)
         owner = handler.users[spawner.user]
-        title = ((spawner.user_options or {}).get("campushub_app") or {}).get("title") or spawner.name
+        title = ((spawner.user_options or {}).get(model.OPTION) or {}).get("title") or spawner.name
         out.append(SharedApp(owner.name, spawner.name, str(title), owner.server_url(spawner.name)))
     return sorted(out, key=lambda a: (a.owner, a.server))
 
