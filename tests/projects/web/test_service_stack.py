@@ -17,6 +17,7 @@ import requests
 from campushub.deploy.local.projects import groups
 from campushub.retention.verify import verify
 
+from ...deploy.local.projects.conftest import purge, purge_gid
 from ...harness import Browserless, wait_for
 from .site import projects_site
 
@@ -163,7 +164,7 @@ def test_delete_archives_first_then_removes_group_folder_and_unix_group(site):
     folder = site.root / "p-gone"
     folder.mkdir(parents=True)
     (folder / "result.txt").write_text("kept in the archive\n")
-    groups.ensure_group("p-gone")
+    gid = groups.ensure_group("p-gone").gr_gid
     try:
         r = site.call("admin", "DELETE", "api/projects/p-gone", params={"confirm": "p-one"})
         assert r.status_code == 400 and folder.is_dir()
@@ -178,9 +179,12 @@ def test_delete_archives_first_then_removes_group_folder_and_unix_group(site):
         assert not folder.exists()
         assert site.hub.api("GET", "groups/p-gone").status_code == 404
         assert groups.group_name("p-gone") not in {g.gr_name for g in grp.getgrall()}
+        # its gid stays taken by a memberless tombstone: never handed to a later project (attack finding 1)
+        assert grp.getgrgid(gid).gr_name == f"{groups.RETIRED}{gid}" and grp.getgrgid(gid).gr_mem == []
         assert site.mine("dee") == []
     finally:
-        groups.remove_group("p-gone")
+        purge("p-gone")
+        purge_gid(gid)
 
 
 def test_an_unwritable_archive_folder_deletes_nothing(site):
