@@ -22,7 +22,6 @@ byte-for-byte restore must keep.
 from __future__ import annotations
 
 import os
-import shutil
 import tarfile
 import zlib  # noqa: F401  imported before any fork: the child must not need the import lock
 from pathlib import Path, PurePosixPath
@@ -30,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from .archive import CHUNK
 from .backend import RetentionError
 from .verify import KIND
-from .walk import LOST_FOUND, file_system_own
+from .walk import LOST_FOUND, file_system_own, remove_tree
 
 
 class ExtractError(RetentionError):
@@ -65,7 +64,7 @@ def _place(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path, dirs: list
     if path.is_symlink() or (path.exists() and kind != "dir" and not path.is_dir()):
         path.unlink()
     elif path.is_dir() and kind != "dir":
-        shutil.rmtree(path)
+        remove_tree(path)  # iterative: shutil.rmtree recurses (RecursionError on a deep folder)
     if kind == "dir":
         path.mkdir(mode=0o700, exist_ok=True)
         if member.name == "." and os.stat(path).st_uid != os.geteuid():

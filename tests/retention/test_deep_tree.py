@@ -117,3 +117,20 @@ def test_remove_tree_removes_any_depth_where_shutil_cannot(area):
     os.symlink(outside, victim / "link")
     walk.remove_tree(victim)
     assert not victim.exists() and outside.read_text() == "kept"
+
+
+def test_a_restore_replaces_a_deep_folder_where_the_archive_has_a_file(area):
+    # restore --force over a home where the person has since made a deep tree under a name the
+    # archive holds as a file: the tree goes (shutil.rmtree recursed: RecursionError), the file comes back
+    from campushub.retention.extract import extract
+
+    source, target = area / "home", area / "target"
+    source.mkdir()
+    (source / "notes").write_text("archived")
+    archive = area / "store" / "home.tar.gz"
+    archive.parent.mkdir(mode=0o700)
+    write_archive(source, archive, "ann")
+    (target / "notes").mkdir(parents=True)
+    nest(target / "notes")
+    extract(archive, target)
+    assert (target / "notes").read_text() == "archived"

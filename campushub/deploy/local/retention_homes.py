@@ -25,7 +25,7 @@ from ...retention.backend import PartlyDeleted, RetentionError, explain
 from ...retention.extract import extract
 from ...retention.model import Home, Person
 from ...retention.verify import Verification, home_changed, load_manifest, verify
-from ...retention.walk import measure
+from ...retention.walk import measure, remove_tree
 from . import archive_store
 from .spawner.unix_users import ensure_user, owner_mark, remove_user, unix_name
 
@@ -118,7 +118,7 @@ class LocalHomes:
             raise RetentionError(f"{busy} as the home was about to be deleted; kept")
         unix, entry, _ = self._account(person.name)
         try:
-            shutil.rmtree(path)
+            remove_tree(path)  # iterative: shutil.rmtree recurses (RecursionError on a deep home)
         except OSError as e:
             raise PartlyDeleted(f"{path} was partly deleted ({explain(e)}): its archive is complete; restore "
                                 "it, or delete the rest by hand") from None
