@@ -69,7 +69,8 @@ def update(root_fd: int, account: str, uid: int, now: dict[str, int], busy: bool
     with lock:
         before = held.read(root_fd, account)
         gone = left(before, now)
-        held.write(root_fd, account, {**gone, **now})
+        if {**gone, **now} != before:
+            held.write(root_fd, account, {**gone, **now})
     done = {name for name, gid in gone.items() if make_safe(root_fd, name, gid, uid, log) and not busy}
     if done:
         with lock:
