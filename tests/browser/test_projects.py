@@ -58,7 +58,7 @@ def test_an_owner_adds_a_member_through_the_form(site, new_page):
     page.fill("#user", "fay")
     page.click("#add-member button[type=submit]")
     expect(page.locator("#done-message")).to_have_text(
-        translate("ja", "{user} is now a member. They get the project's folder at their next server start.",
+        translate("ja", "{user} is now a member. They get the project's folder as each of their servers restarts.",
                   user="fay"))
     expect(page.locator('tr.member-row[data-user="fay"]')).to_have_count(1)
     assert "fay" in site.hub.api("GET", "groups/p-eve").json()["users"]

@@ -20,7 +20,7 @@ from .base import BaseHandler
 from .display import size_text, time_text
 
 DONE = {  # ?done=... after a change: what the page says
-    "added": N_("{user} is now a member. They get the project's folder at their next server start."),
+    "added": N_("{user} is now a member. They get the project's folder as each of their servers restarts."),
     "owner": N_("{user} is now an owner."),
     "unowned": N_("{user} is no longer an owner (still a member)."),
     "removed": N_("{user} was removed. It takes effect as each of their servers restarts: until then their "
