@@ -220,7 +220,8 @@ def test_the_culler_keeps_an_app_with_a_viewer_and_stops_an_unviewed_one(apps_hu
     assert viewer.loads >= 5 and not viewer.failures, (viewer.loads, viewer.failures)
     # culled means stopped, not deleted: the app stays on carol's page, to start again
     page = carol.session.get(hub.url + PAGE, timeout=30).text
-    assert 'data-app="unwatched" data-status="stopped"' in page and 'data-action="restart"' in page
+    cards = re.findall(r'<div class="card mb-3" data-app="[^"]*" data-status="[^"]*">', page)
+    assert 'data-app="unwatched" data-status="stopped"' in page and 'data-action="restart"' in page, cards
     # and its Start button runs it again with the options it last ran with
     assert post(hub, carol, action="restart", app="unwatched").status_code == 303
     wait_for(lambda: hub.server_ready(carol.name, "app-unwatched"), STARTING, "the culled app to run again")
