@@ -163,8 +163,8 @@ def load(path: str | Path | None) -> dict:
 def public_url(config: dict) -> str:
     """Where browsers reach the hub (no trailing slash, base_url not included)."""
     hub = config["hub"]
-    if hub["public_url"]:
-        return hub["public_url"]
+    if hub["public_url"] or hub["subdomain_host"]:  # the same when both are set (origins.check)
+        return hub["public_url"] or hub["subdomain_host"]
     scheme = "https" if hub["https"]["cert"] else "http"
     host = "localhost" if hub["ip"] in ("0.0.0.0", "::", "") else hub["ip"]
     return f"{scheme}://{host}:{hub['port']}"

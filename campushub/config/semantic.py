@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import analytics, assignments, auth_sections, culling, kubernetes_checks, projects, resource_checks, retention
+from . import (
+    analytics,
+    assignments,
+    auth_sections,
+    culling,
+    kubernetes_checks,
+    origins,
+    projects,
+    resource_checks,
+    retention,
+)
 from .errors import ConfigError, line_of
 from .units import parse_bytes
 
@@ -45,3 +55,4 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     retention.check(config, fail)
     culling.check(config, fail)
     projects.check(config, fail)
+    origins.check(config, fail)

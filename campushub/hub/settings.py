@@ -66,6 +66,20 @@ def _hub(c, hub: dict) -> None:
     # an upgraded JupyterHub migrates its database as it starts; a SQLite file is copied first
     # (jupyterhub.dbutil.upgrade_if_needed; deploy/local prunes the copies, webservice/backups.py)
     c.JupyterHub.upgrade_db = True
+    _origins(c, hub)
+
+
+def _origins(c, hub: dict) -> None:
+    """Each person's servers on their own origin (<name>.<host>), so JavaScript
+    they or their apps serve cannot use the hub's login (config/origins.py).
+    The proxy routes by host then (--host-routing: deploy/local/processes.py,
+    render/subdomains.py on Kubernetes)."""
+    if not hub["subdomain_host"]:
+        return
+    c.JupyterHub.subdomain_host = hub["subdomain_host"]
+    # __Host- cookies cannot be set by a subdomain for the hub's host (cookie
+    # tossing, GHSA-7r3h-4ph8-w38g); browsers take them only over https
+    c.JupyterHub.cookie_host_prefix_enabled = hub["subdomain_host"].startswith("https://")
 
 
 def _services(c, config: dict, tokens: Mapping[str, str], urls: Mapping[str, str], spawner_section: str) -> None:

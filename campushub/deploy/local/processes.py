@@ -96,6 +96,8 @@ def _proxy_command(layout: Layout, chp, hub: dict) -> tuple[list[str], dict]:
         "--error-target", f"{target}{hub['base_url']}hub/error",
         "--log-level", "warn",
     ]
+    if hub.get("subdomain_host"):  # routes are <host>/<path>: each person's servers on their own subdomain
+        cmd.append("--host-routing")
     if hub["https"]["cert"]:
         cmd += ["--ssl-cert", hub["https"]["cert"], "--ssl-key", hub["https"]["key"]]
     return cmd, env
