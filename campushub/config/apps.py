@@ -20,3 +20,11 @@ def kinds(config: dict) -> list[str]:
 def max_per_person(config: dict) -> int:
     """Most apps one person runs at once, on top of the servers their policy allows."""
     return int(config["apps"]["max_per_person"])
+
+
+def sharing_allowed(config: dict) -> bool:
+    """Whether anyone but its owner may open an app: an app's own JavaScript
+    runs in the viewer's browser on the app's origin, which is the hub's
+    unless hub.subdomain_host gives each person's servers their own
+    (or the site accepts the risk: apps.share_on_hub_origin)."""
+    return bool(config.get("hub", {}).get("subdomain_host")) or bool(config["apps"].get("share_on_hub_origin"))

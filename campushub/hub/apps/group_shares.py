@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from jupyterhub import orm, scopes
 
+from . import viewers
+
 _MARK = "_campushub_group_shares"
 
 
@@ -28,6 +30,7 @@ def install() -> None:
             extra = group_share_access(orm_object)
             if extra:
                 found = type(found)(found | extra)
+            found = viewers.restrict(orm_object, found)  # owner only where apps may not be shared
         return found
 
     setattr(get_scopes_for, _MARK, True)

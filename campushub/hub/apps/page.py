@@ -51,6 +51,7 @@ class AppsPageHandler(BaseHandler):
             form=form, kinds=kinds,
             allow_command="command" in apps_config.kinds(config), max_apps=apps_config.max_per_person(config),
             done=translate(self._language(), done) if done else "",
+            sharing_off="" if apps_config.sharing_allowed(config) else translate(self._language(), sharing.SHARING_OFF),
             groups=[(g.name, projects.title(g.properties, g.name) if projects.is_project(g.properties) else "")
                     for g in sorted(user.groups, key=lambda g: g.name)]))
 
@@ -94,6 +95,9 @@ class AppsPageHandler(BaseHandler):
         if action in ("share", "revoke"):
             spawner = servers.find(user, forms.app_server(f["app"]))
             kind, name = forms.share_target({"kind": f["share_kind"], "name": f["share_name"]})
-            (sharing.grant if action == "share" else sharing.revoke)(self, spawner.orm_spawner, kind, name)
-            return "shared" if action == "share" else "revoked"
+            if action == "share":
+                sharing.grant(self, spawner.orm_spawner, kind, name, self.site_config)
+                return "shared"
+            sharing.revoke(self, spawner.orm_spawner, kind, name)
+            return "revoked"
         raise Problem(UNKNOWN_ACTION)

@@ -22,11 +22,13 @@ from .. import merge
 def configure(c, config: dict) -> None:
     if not apps_config.enabled(config):
         return
-    from . import group_shares
+    from . import group_shares, viewers
     from .page import SETTINGS_KEY, AppsPageHandler  # the hub's own process only: JupyterHub's handlers
     from .texts import AppsTextsHandler
 
     group_shares.install()  # sharing with a project is sharing with its group
+    # on the hub's own origin an app's page acts as its viewer: its owner only (viewers.py)
+    viewers.owner_only = not apps_config.sharing_allowed(config)
 
     merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler),
                                                   (r"/campushub/apps/texts", AppsTextsHandler)])

@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from jupyterhub import orm
 
 from ...apps import model
+from ...config import apps as apps_config
 from ...i18n import N_
 from .forms import Problem
 
 NO_USER = N_("There is no person \"{name}\" on this hub: check the user name.")
 NOT_YOUR_GROUP = N_("You can share only with groups and projects you belong to: \"{name}\" is not one of them.")
 SELF = N_("The app is yours already: share it with someone else.")
+SHARING_OFF = N_("Apps cannot be shared on this hub: their pages would run on the hub's own address and could act "
+                 "as their viewers. An administrator can set hub.subdomain_host in campushub.yaml.")
 NO_SUCH_SHARE = N_("\"{name}\" has no share of this app: nothing to revoke.")
 
 
@@ -81,8 +84,10 @@ def target(handler, kind: str, name: str):
     return group
 
 
-def grant(handler, orm_spawner, kind: str, name: str) -> None:
+def grant(handler, orm_spawner, kind: str, name: str, config: dict) -> None:
     """orm_spawner: an app of the current person (the page finds it among theirs only)."""
+    if not apps_config.sharing_allowed(config):
+        raise Problem(SHARING_OFF)
     orm.Share.grant(handler.db, orm_spawner, target(handler, kind, name))  # default scope: access:servers!server=
 
 
