@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ...apps import model
 
+SHARED = "access:servers!server="
 owner_only = False  # set by setup.configure from the site configuration
 
 
@@ -25,6 +26,10 @@ def restrict(token, found):
         return found
     client = token.oauth_client
     spawner = client.spawner if client is not None and client.identifier != "jupyterhub" else None
-    if spawner is None or not model.is_app(spawner.name) or spawner.user_id == token.user_id:
-        return found
-    return type(found)(s for s in found if not s.startswith("access:servers"))
+    if spawner is not None and model.is_app(spawner.name) and spawner.user_id != token.user_id:
+        # issued for someone else's app: what a browser opening it holds (an admin's too)
+        return type(found)(s for s in found if not s.startswith("access:servers"))
+    # any other token: not through a share of someone else's app either (API tokens, other servers')
+    own = f"{SHARED}{token.user.name}/" if token.user is not None else None
+    return type(found)(s for s in found if not (s.startswith(SHARED) and not s.startswith(own or SHARED)
+                                                 and model.is_app(s.split("/", 1)[-1])))

@@ -48,10 +48,18 @@ def test_only_the_owner_opens_an_app_where_apps_are_not_shareable(db):  # noqa: 
     assert ACCESS in scopes.get_scopes_for(tokens[("alice", "app-churn")])  # the owner
     assert _access(scopes.get_scopes_for(tokens[("alice", "app-other")]))
     assert _access(scopes.get_scopes_for(bob_lab))  # servers that are not apps are not this switch's
+    # nor through bob's own API token (no browser, but "owner only" means it)
+    db.add(orm.OAuthClient(identifier="jupyterhub", secret="s", redirect_uri="/hub/oauth_callback"))  # the hub's
+    db.commit()
+    api = orm.APIToken.find(db, orm.APIToken.new(user=bob, scopes=["inherit"]))
+    assert not any("/app-" in s for s in scopes.get_scopes_for(api) if s.startswith("access:servers"))
+    alice_api = orm.APIToken.find(db, orm.APIToken.new(user=alice, scopes=["inherit"]))
+    assert {ACCESS, "access:servers!user=alice"} & scopes.get_scopes_for(alice_api)
     # the shares themselves stay: they work again once the site allows sharing
     assert orm.Share.find(db, servers["app-churn"], bob) is not None
     viewers.owner_only = False
     assert ACCESS in scopes.get_scopes_for(tokens[("bob", "app-churn")])
+    assert ACCESS in scopes.get_scopes_for(api)
 
 
 def test_the_site_configuration_sets_the_switch():
