@@ -26,7 +26,9 @@ lean_jsonschema()  # before any test module imports it (tests/tiers.py)
 
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
-    with running(Hub.create(tmp_path_factory.mktemp("campushub"))) as h:
+    # apps shared on the hub's own origin (tests/hub/apps/test_page_stack.py, tests/browser/test_apps_*.py
+    # share them): every app here is a test's own; the default, owner only, is test_sharing_refused.py's
+    with running(Hub.create(tmp_path_factory.mktemp("campushub"), {"apps": {"share_on_hub_origin": True}})) as h:
         yield h
 
 

@@ -46,7 +46,10 @@ STARTING = 180  # a Streamlit app's first start on a busy machine
 def apps_hub(tmp_path_factory):
     root = Path(f"/srv/chp-test-apps-{os.getpid()}")  # members must pass it: not under pytest's 0700 tmp
     hub = Hub.create(tmp_path_factory.mktemp("apps-hub"), {
-        "spawner": {"user_prefix": PREFIX}, "culling": CULLING, "projects": {"root": str(root)}})
+        "spawner": {"user_prefix": PREFIX}, "culling": CULLING, "projects": {"root": str(root)},
+        # sharing on the hub's own origin (no subdomains here): the owners are the test's own;
+        # the default (owner only) is tests/hub/apps/test_sharing_refused.py's
+        "apps": {"share_on_hub_origin": True}})
     try:
         with running(hub, PREFIX) as h:
             yield h

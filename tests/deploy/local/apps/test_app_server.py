@@ -30,7 +30,10 @@ START = 120  # a start on a busy machine: account, cgroup, the proxy
 
 @pytest.fixture(scope="module")
 def apps_hub(tmp_path_factory):
-    with running(Hub.create(tmp_path_factory.mktemp("apps"), {"culling": CULLING})) as h:
+    # shares on the hub's own origin (the revocation test): the apps are the test's own;
+    # the default (owner only) is tests/hub/apps/test_sharing_refused.py's
+    config = {"culling": CULLING, "apps": {"share_on_hub_origin": True}}
+    with running(Hub.create(tmp_path_factory.mktemp("apps"), config)) as h:
         add_people(h, {"owner": None, "mallory": None, "idler": "brief", "busy": "brief", "ana": None})
         yield h
 
