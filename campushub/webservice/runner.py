@@ -114,10 +114,12 @@ def listen_address(config: dict, name: str, default_port: int) -> tuple[str, int
 
 
 def hub_urls(config: dict) -> tuple[str, str]:
-    """(the hub's URL prefix /.../hub/, its API URL) from JupyterHub's variables, else the site's."""
+    """(the hub's URL prefix /.../hub/ for links on pages, its API URL) from JupyterHub's variables, else the
+    site's. With hub.subdomain_host a service has an origin of its own (<name>--service.<host>), where the
+    hub's login cookie is not sent: links to the hub's pages carry the hub's origin."""
     hub_prefix = (os.environ.get("JUPYTERHUB_BASE_URL") or config["hub"]["base_url"]).rstrip("/") + "/hub/"
     api_url = os.environ.get("JUPYTERHUB_API_URL") or f"http://127.0.0.1:{config['hub']['hub_port']}{hub_prefix}api"
-    return hub_prefix, api_url
+    return (config["hub"].get("subdomain_host") or "") + hub_prefix, api_url
 
 
 def serve(app: Application, address: tuple[str, int], banner: str,

@@ -65,3 +65,15 @@ def test_the_charts_proxy_routes_by_host_and_the_chart_accepts_it():
     assert_chart_accepts(rendered.values)
     assert any("*.hub.example.org" in note and "wildcard" in note for note in rendered.notes)
     assert subdomains.values(validate({})) == {} and subdomains.notes(validate({})) == []
+
+
+def test_service_pages_link_to_the_hubs_origin_with_subdomains(monkeypatch):
+    from campushub.webservice import runner
+
+    for name in ("JUPYTERHUB_BASE_URL", "JUPYTERHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    plain = validate({"hub": {"hub_port": 8081}})
+    assert runner.hub_urls(plain) == ("/hub/", "http://127.0.0.1:8081/hub/api")
+    # a service's own origin gets no hub login cookie: its links go to the hub's; its API calls stay inside
+    sub = validate({"hub": {"hub_port": 8081, "subdomain_host": "https://hub.example.org"}})
+    assert runner.hub_urls(sub) == ("https://hub.example.org/hub/", "http://127.0.0.1:8081/hub/api")
