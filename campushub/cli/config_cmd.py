@@ -10,6 +10,7 @@ import sys
 from ruamel.yaml import YAML
 
 from .. import config as site_config
+from ..config import apps as apps_config
 from ..config import exposure
 from .main import CommandError
 
@@ -34,10 +35,12 @@ def _show(args) -> int:
 
 
 def _check(args) -> int:
-    exposed = exposure.check(args.file, site_config.load(args.file))
+    config = site_config.load(args.file)
+    exposed = exposure.check(args.file, config)
     if exposed:
         raise CommandError(exposed)
-    print(f"{args.file}: OK")
+    note = apps_config.sharing_note(config)
+    print(f"{args.file}: OK" + (f"\n{note}" if note else ""))
     return 0
 
 

@@ -28,3 +28,14 @@ def sharing_allowed(config: dict) -> bool:
     unless hub.subdomain_host gives each person's servers their own
     (or the site accepts the risk: apps.share_on_hub_origin)."""
     return bool(config.get("hub", {}).get("subdomain_host")) or bool(config["apps"].get("share_on_hub_origin"))
+
+
+def sharing_note(config: dict) -> str | None:
+    """What `campushub config check` says about sharing apps, if anything."""
+    if not enabled(config) or config["hub"]["subdomain_host"]:
+        return None
+    if config["apps"]["share_on_hub_origin"]:
+        return ("warning: apps.share_on_hub_origin: shared apps run on the hub's origin, where an app's page "
+                "can act as its viewers (an admin too); set hub.subdomain_host instead where you can")
+    return ("note: apps open for their owners only: sharing them needs hub.subdomain_host "
+            "(wildcard DNS and certificate) or apps.share_on_hub_origin")

@@ -47,3 +47,23 @@ def test_bad_settings_are_one_line_naming_key_and_line(text, key, line, words):
     message = str(e.value)
     assert message.startswith(f"site.yaml:{line}: {key}: "), message
     assert words in message and "\n" not in message
+
+
+@pytest.mark.parametrize("text, said", [
+    ("", "apps open for their owners only"),
+    ("apps:\n  share_on_hub_origin: true\n", "warning: apps.share_on_hub_origin"),
+    ("hub:\n  subdomain_host: https://hub.example.org\n", None),
+    ("apps:\n  enabled: false\n", None),
+])
+def test_config_check_says_whether_apps_can_be_shared(tmp_path, text, said):
+    from ..inprocess import campushub
+
+    site = tmp_path / "campushub.yaml"
+    site.write_text(text)
+    result = campushub("config", "check", str(site))
+    assert result.returncode == 0 and "OK" in result.stdout
+    lines = result.stdout.strip().splitlines()
+    if said is None:
+        assert len(lines) == 1, lines
+    else:
+        assert len(lines) == 2 and said in lines[1], lines
