@@ -13,6 +13,11 @@ app. Laid into every user environment as campushub_app_proxy
   does, the time of the last proxied request or websocket message (what
   jupyter-server-proxy records for authenticated traffic), and only when
   there was some since the last report.
+- Websocket upgrades are authenticated like HTTP requests. The standalone
+  handler authenticates only HTTP (its proxy() is @web.authenticated and its
+  prepare() does nothing), so an upgrade reached the app with no login at
+  all: now nobody logged in, or someone the server is not shared with, gets
+  403 before anything is proxied (and so records no activity).
 - Open websockets of someone whose access is gone (share revoked, user
   removed) are closed at the next check, every WEBSOCKET_CHECK seconds: a
   Streamlit or Panel page otherwise keeps its one websocket for hours.
@@ -26,7 +31,7 @@ from datetime import UTC
 from jupyter_server_proxy.standalone.app import StandaloneProxyServer
 from jupyterhub.services.auth import HubOAuth, UserNotAllowed
 from jupyterhub.utils import isoformat
-from tornado import httpclient, ioloop
+from tornado import httpclient, ioloop, web
 from tornado.log import app_log
 
 WEBSOCKET_CHECK = 30
@@ -61,6 +66,16 @@ class AppProxy(StandaloneProxyServer):
         sockets = self.sockets
 
         class Handler(cls):
+            def prepare(self, *args, **kwargs):
+                # the same condition as WebSocketHandlerMixin.get's, which hands the request to open()
+                upgrade = self.request.headers.get("Upgrade", "").lower() == "websocket"
+                # current_user: the hub's answer and check_hub_user (the access scopes); None when
+                # nobody is logged in or they may not use this server. 403 as jupyter-server-proxy's
+                # own ProxyHandler.prepare answers upgrades: a websocket cannot follow a login redirect
+                if upgrade and not self.no_authentication and self.current_user is None:
+                    raise web.HTTPError(403)
+                return super().prepare(*args, **kwargs)
+
             async def open(self, *args, **kwargs):
                 sockets[self] = self.hub_auth.get_token(self)
                 return await super().open(*args, **kwargs)

@@ -1,0 +1,189 @@
+"""Who reaches an app, and what the app reaches (attack review of issue 15,
+findings 2, 3 and 4), on a real hub with real Streamlit and command apps:
+
+- a websocket upgrade is authenticated like an HTTP request: nobody logged
+  in, a stranger's token, a revoked viewer's cookie are refused (403), through
+  the hub's proxy and straight at the app proxy's 127.0.0.1 port from another
+  account's kernel; the owner and a viewer with a share get in;
+- refused upgrades are no activity: anonymous reconnects do not keep an idle
+  app from the culler."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+
+import pytest
+import requests
+import websocket
+
+from ....conftest import make_user
+from ....harness import Browserless, Hub, run_code, running, wait_for
+from .test_app_server import START, as_owner, get, start_app
+
+CULLING = {"timeout": 3600, "interval": 10, "warning": 0, "groups": {"brief": {"timeout": 30}}}
+SECRET_APP = 'import streamlit as st\nst.title("SECRET-TEXT-42")\nst.write("payroll", 12345 * 2)\n'
+RERUN = bytes.fromhex("5a00")  # Streamlit's BackMsg{rerun_script{}}: the page asks for the script's output
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    # sharing on the hub's origin on (apps.share_on_hub_origin): viewers get in at all, so their refusal
+    # below is the share's, not the site's owner-only rule
+    config = {"culling": CULLING, "apps": {"allow_command": True, "share_on_hub_origin": True}}
+    with running(Hub.create(tmp_path_factory.mktemp("app-access"), config)) as h:
+        admin = Browserless(h, "admin", h.admin_password)
+        assert admin.login().status_code == 302
+        h.people = {name: make_user(h, admin, name) for name in ("owner", "mallory", "vic")}
+        assert h.api("POST", "groups/brief").status_code == 201
+        assert h.api("POST", "users/idler").status_code == 201
+        assert h.api("POST", "groups/brief/users", json={"users": ["idler"]}).status_code == 200
+        yield h
+
+
+@pytest.fixture(scope="module")
+def secret_app(hub):
+    name = start_app(hub, "owner", "secret", "work/secret.py", text=SECRET_APP)
+    wait_for(lambda: get(hub, "owner", name, "_stcore/health", as_owner(hub, "owner")).text == "ok", START,
+             "the app's health through the proxy")
+    return name
+
+
+def stream_url(hub: Hub, owner: str, server: str) -> str:
+    return f"ws://127.0.0.1:{hub.port}/user/{owner}/{server}/_stcore/stream"
+
+
+def reads_the_app(url: str, **kwargs) -> bool:
+    """Open Streamlit's websocket and ask for the page: True once the app's text comes back."""
+    ws = websocket.create_connection(url, timeout=30, suppress_origin=True, **kwargs)
+    try:
+        ws.send_binary(RERUN)
+        got, deadline = b"", time.monotonic() + 60
+        while b"SECRET-TEXT-42" not in got and time.monotonic() < deadline:
+            frame = ws.recv()
+            got += frame if isinstance(frame, bytes) else frame.encode()
+        return b"SECRET-TEXT-42" in got
+    finally:
+        ws.close()
+
+
+def refused(url: str, **kwargs) -> int:
+    """The handshake's status; fails if the websocket opened."""
+    with pytest.raises(websocket.WebSocketBadStatusException) as e:
+        websocket.create_connection(url, timeout=30, suppress_origin=True, **kwargs).close()
+    return e.value.status_code
+
+
+def open_app(viewer: Browserless, url: str) -> requests.Response:
+    """Through the hub's OAuth as a browser goes, the "Authorize access" form included
+    (tests/hub/apps/test_sharing_e2e.py)."""
+    r = viewer.session.get(url, timeout=60)
+    if r.status_code == 200 and "/hub/api/oauth2/authorize" in r.url and 'name="scopes"' in r.text:
+        fields = [("_xsrf", re.search(r'name="_xsrf" value="([^"]*)"', r.text).group(1))]
+        fields += [("scopes", html.unescape(v)) for v in re.findall(r'name="scopes" value="([^"]*)"', r.text)]
+        r = viewer.session.post(r.url, data=fields, timeout=60)
+    return r
+
+
+def cookie_header(person: Browserless, url: str) -> str:
+    """The Cookie header a browser of `person` sends to `url`."""
+    return person.session.prepare_request(requests.Request("GET", url)).headers.get("Cookie", "")
+
+
+def test_attack_websockets_to_an_app_need_a_login_and_access(hub, secret_app):
+    url = stream_url(hub, "owner", secret_app)
+    page = f"{hub.url}/user/owner/{secret_app}/"
+    mallory, vic = hub.people["mallory"], hub.people["vic"]
+    # the owner reads the app over its websocket (so refusals below are no broken socket)
+    assert reads_the_app(url, header=[f"Authorization: {as_owner(hub, 'owner')['Authorization']}"])
+    # ATTACK: nobody logged in, no cookie, no token, no Origin (was: opened, the app's text sent back)
+    assert refused(url) == 403
+    # ATTACK: a hub user the app is not shared with: her token (header and URL), her browser's cookies
+    stranger = hub.user_token(mallory.name)
+    assert refused(url, header=[f"Authorization: token {stranger}"]) == 403
+    assert refused(f"{url}?token={stranger}") == 403
+    assert open_app(mallory, page).status_code == 403  # the hub does not let her through its OAuth
+    assert refused(url, cookie=cookie_header(mallory, page)) == 403
+    # a viewer with a share gets in, with a token and with the app's cookie from the hub's OAuth
+    shares = f"{hub.url}/hub/api/shares/owner/{secret_app}"
+    admin = as_owner(hub, "admin")
+    assert requests.post(shares, headers=admin, json={"user": vic.name}, timeout=30).status_code == 200
+    viewer_token = hub.user_token(vic.name)
+    assert reads_the_app(url, header=[f"Authorization: token {viewer_token}"])
+    r = open_app(vic, page)
+    assert r.status_code == 200, (r.url, [h.url for h in r.history], r.text[:800])
+    viewer_cookie = cookie_header(vic, page)
+    assert reads_the_app(url, cookie=viewer_cookie)
+    # ATTACK: the share revoked, the former viewer's cookie and token open nothing
+    assert requests.patch(shares, headers=admin, json={"user": vic.name}, timeout=30).status_code == 200
+    assert refused(url, cookie=viewer_cookie) == 403
+    assert refused(url, header=[f"Authorization: token {viewer_token}"]) == 403
+
+
+UPGRADE = r"""
+import json, socket
+def upgrade(extra):
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+    head = ("GET PATH HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+    s.sendall((head + extra + "\r\n").encode())
+    data = b""
+    while b"\r\n" not in data and (chunk := s.recv(4096)):
+        data += chunk
+    s.close()
+    return data.split(b"\r\n", 1)[0].decode()
+print(json.dumps({name: upgrade(extra) for name, extra in CASES.items()}))
+"""
+
+
+def test_attack_another_account_upgrades_at_the_app_proxys_own_port(hub, secret_app):
+    """127.0.0.1 is every account's: the app proxy's port is reachable around the hub's proxy."""
+    routes = hub.api("GET", "proxy").json()
+    target = routes[f"/user/owner/{secret_app}/"]["target"]
+    port = int(target.rsplit(":", 1)[1].rstrip("/"))
+    r = hub.api("POST", "users/mallory/server")
+    assert r.status_code in (201, 202), r.text
+    wait_for(lambda: hub.server_ready("mallory"), START, "mallory's server")
+    mallory = hub.user_token("mallory")
+    cases = {"nobody": "", "mallory": f"Authorization: token {mallory}\r\n",
+             # the owner's own token from there: the port does answer upgrades at all
+             "owner": f"Authorization: token {hub.user_token('owner')}\r\n"}
+    code = (UPGRADE.replace("PORT", str(port)).replace("PATH", f"/user/owner/{secret_app}/_stcore/stream")
+            .replace("CASES", repr(cases)))
+    out = run_code(hub, "mallory", mallory, code)
+    assert out["error"] is None, out
+    status = json.loads(out["stream"])
+    assert status["owner"].startswith("HTTP/1.1 101"), status
+    assert status["nobody"].startswith("HTTP/1.1 403"), status
+    assert status["mallory"].startswith("HTTP/1.1 403"), status
+
+
+def test_attack_anonymous_websockets_do_not_keep_an_idle_app_alive(hub):
+    """Refused upgrades are no activity: the culler stops an app nobody may use but strangers knock on."""
+    quiet = start_app(hub, "idler", "quiet", "work/quiet.py", text=SECRET_APP)
+    wait_for(lambda: get(hub, "idler", quiet, "_stcore/health", as_owner(hub, "idler")).text == "ok", START,
+             "idler's app")
+    url, statuses, opened = stream_url(hub, "idler", quiet), [], []
+    deadline = time.monotonic() + 30 + 10 + 10 + 60  # timeout, check interval, activity report, a busy machine
+    while quiet in hub.api("GET", "users/idler").json().get("servers", {}):
+        assert time.monotonic() < deadline, f"the app was kept alive; handshakes: {statuses}"
+        try:
+            ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
+            ws.send_binary(RERUN)
+            opened.append(ws)  # kept open and talking, as the attack did
+            statuses.append(101)
+        except websocket.WebSocketBadStatusException as e:
+            statuses.append(e.status_code)
+        except (websocket.WebSocketException, OSError):
+            statuses.append(0)  # the app going away under us
+        for ws in opened:
+            try:
+                ws.send_binary(RERUN)
+            except (websocket.WebSocketException, OSError):
+                pass
+        time.sleep(3)  # the pace of a reconnecting page, not a synchronisation
+    for ws in opened:
+        ws.close()
+    assert statuses and 101 not in statuses, statuses
