@@ -21,8 +21,14 @@ app. Laid into every user environment as campushub_app_proxy
 - Open websockets of someone whose access is gone (share revoked, user
   removed) are closed at the next check, every WEBSOCKET_CHECK seconds: a
   Streamlit or Panel page otherwise keeps its one websocket for hours.
+- The server's hub token stays in this process: it is taken out of the
+  environment before the app is started (jupyter-server-proxy gives the app
+  a copy of os.environ), and this process is made non-dumpable, so the app,
+  running as the same user, cannot read it from /proc/<pid>/environ (whose
+  initial copy keeps it) or /proc/<pid>/mem.
 """
 
+import ctypes
 import json
 import os
 import sys
@@ -35,6 +41,8 @@ from tornado import httpclient, ioloop, web
 from tornado.log import app_log
 
 WEBSOCKET_CHECK = 30
+SECRETS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
 
 
 class FreshHubOAuth(HubOAuth):
@@ -54,8 +62,13 @@ class AppProxy(StandaloneProxyServer):
         self.sockets = {}  # open websocket handler -> the token it was opened with
 
     def start(self):
-        # the one HubOAuth instance every handler uses (HubOAuthenticated.hub_auth_class.instance())
-        FreshHubOAuth.instance()
+        _not_dumpable()
+        # the one HubOAuth instance every handler uses (HubOAuthenticated.hub_auth_class.instance()),
+        # holding the token from now on: the app's environment is a copy of os.environ
+        token = os.environ.pop(SECRETS[0], "")
+        for name in SECRETS[1:]:
+            os.environ.pop(name, None)
+        FreshHubOAuth.instance(api_token=token)
         self.activity_interval = 0  # the standalone loop: see the module's docstring
         super().start()
 
@@ -94,7 +107,7 @@ class AppProxy(StandaloneProxyServer):
         return self.web_app
 
     async def report_activity(self):
-        url, token = os.environ.get("JUPYTERHUB_ACTIVITY_URL"), os.environ.get("JUPYTERHUB_API_TOKEN")
+        url, token = os.environ.get("JUPYTERHUB_ACTIVITY_URL"), FreshHubOAuth.instance().api_token
         last = self.web_app.settings.get("last_activity_times", {}).get("jupyter-server-proxy")
         if not (url and token and last) or (self._sent is not None and last <= self._sent):
             return
@@ -125,6 +138,14 @@ class AppProxy(StandaloneProxyServer):
                 self.sockets.pop(handler, None)
                 app_log.info("Closing a websocket: its user may no longer use this app")
                 handler.close(code=1008)  # policy violation
+
+
+def _not_dumpable():
+    """Only root may read this process's /proc/<pid>/environ and memory from
+    now on (the kernel gives root a non-dumpable process's /proc/<pid>/ files)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        app_log.warning("prctl(PR_SET_DUMPABLE, 0) failed: %s", os.strerror(ctypes.get_errno()))
 
 
 def main(argv=None):

@@ -6,14 +6,18 @@ findings 2, 3 and 4), on a real hub with real Streamlit and command apps:
   the hub's proxy and straight at the app proxy's 127.0.0.1 port from another
   account's kernel; the owner and a viewer with a share get in;
 - refused upgrades are no activity: anonymous reconnects do not keep an idle
-  app from the culler."""
+  app from the culler;
+- the app cannot read the server's hub token from any process it can see."""
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,7 +25,7 @@ import websocket
 
 from ....conftest import make_user
 from ....harness import Browserless, Hub, run_code, running, wait_for
-from .test_app_server import START, as_owner, get, start_app
+from .test_app_server import START, account, as_owner, get, start_app
 
 CULLING = {"timeout": 3600, "interval": 10, "warning": 0, "groups": {"brief": {"timeout": 30}}}
 SECRET_APP = 'import streamlit as st\nst.title("SECRET-TEXT-42")\nst.write("payroll", 12345 * 2)\n'
@@ -187,3 +191,112 @@ def test_attack_anonymous_websockets_do_not_keep_an_idle_app_alive(hub):
     for ws in opened:
         ws.close()
     assert statuses and 101 not in statuses, statuses
+
+
+PROBE = r'''
+import http.server, json, os, sys
+
+def environ_of(pid):
+    try:
+        data = open(f"/proc/{pid}/environ", "rb").read()
+    except OSError as e:
+        return type(e).__name__
+    return "TOKEN" if b"JUPYTERHUB_API_TOKEN=" in data or b"JPY_API_TOKEN=" in data else "clean"
+
+def ancestors():
+    out, pid = [], os.getpid()
+    while pid > 1:
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError as e:
+            out.append({"pid": pid, "stat": type(e).__name__})
+            break
+        out.append({"pid": pid, "comm": stat.split("(", 1)[1].rsplit(")", 1)[0], "environ": environ_of(pid)})
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return out
+
+class Probe(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"own": [k for k in os.environ if k in ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")],
+                           "ancestors": ancestors(),
+                           "visible": {p: environ_of(p) for p in os.listdir("/proc") if p.isdigit()}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Probe).serve_forever()
+'''
+
+
+def proxy_processes(uid: int) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
+        if b"campushub_app_proxy" in cmdline and uids[0] == str(uid):
+            found.append(int(pid))
+    return found
+
+
+def descendants(root: int) -> list[int]:
+    children, found = {}, []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        children.setdefault(ppid, []).append(int(pid))
+    todo = [root]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def test_attack_the_app_cannot_read_the_servers_hub_token(hub):
+    name = "app-probe"
+    r = hub.api("POST", f"users/vic/servers/{name}",
+                json={"campushub_app": {"kind": "command", "command": ["python3", "probe.py", "{port}"]}})
+    assert r.status_code in (201, 202), r.text
+    wait_for(lambda: hub.server_ready("vic", name), START, "vic's command app")
+    entry = account("vic")
+    probe = Path(entry.pw_dir) / "probe.py"
+    probe.write_text(PROBE)
+    os.chown(probe, entry.pw_uid, entry.pw_gid)
+    headers = as_owner(hub, "vic")
+
+    def answered():
+        r = get(hub, "vic", name, "", headers)
+        return r if r.status_code == 200 else None
+    r = wait_for(answered, START, "the probe app through the proxy")
+    seen = r.json()
+    assert seen["own"] == [], seen
+    assert len(seen["ancestors"]) >= 2, seen  # itself and campushub_app_run at least
+    leaked = [a for a in seen["ancestors"] if a.get("environ") == "TOKEN"]
+    assert not leaked, seen["ancestors"]
+    assert "TOKEN" not in seen["visible"].values(), seen["visible"]
+    # the same, whatever the app can see of its process tree (a pod has no bubblewrap between): as root,
+    # nothing the proxy started has the token in its environment, and the proxy, which keeps it, is not
+    # dumpable: its owner's account cannot read its environ, while it reads a process it started
+    proxies = [p for p in proxy_processes(entry.pw_uid)
+               if any(b"probe.py" in Path(f"/proc/{c}/cmdline").read_bytes() for c in descendants(p))]
+    assert len(proxies) == 1, proxies
+    below = descendants(proxies[0])
+    assert below
+    for pid in below:
+        assert b"JUPYTERHUB_API_TOKEN=" not in Path(f"/proc/{pid}/environ").read_bytes(), pid
+
+    def read_as_vic(pid: int) -> subprocess.CompletedProcess:
+        return subprocess.run(["cat", f"/proc/{pid}/environ"], user=entry.pw_uid, group=entry.pw_gid,
+                              extra_groups=[], capture_output=True)
+    assert read_as_vic(below[0]).returncode == 0  # its child, same account: readable
+    attempt = read_as_vic(proxies[0])
+    assert attempt.returncode != 0 and b"Permission denied" in attempt.stderr, attempt
+    assert b"JUPYTERHUB_API_TOKEN=" not in attempt.stdout
+    hub.api("DELETE", f"users/vic/servers/{name}", json={"remove": True})
