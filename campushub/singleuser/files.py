@@ -34,6 +34,13 @@ LAB_OVERRIDES = json.dumps({
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }, indent=1) + "\n"
 
+# The environment is shared and read-only, so nobody can rebuild JupyterLab
+# in it; yet with dash installed (its wheel lays a source extension,
+# share/jupyter/lab/extensions/dash-jupyterlab.tgz) JupyterLab asks at every
+# start to build. jupyterlab_server reads page_config.json from every
+# labconfig directory of the config path, this environment's etc/jupyter too.
+LAB_PAGE_CONFIG = json.dumps({"buildAvailable": False, "buildCheck": False}, indent=1) + "\n"
+
 # Settings the hub decides per site (e.g. which sites may frame a server)
 # reach the server through its environment: the spawner sets the variable,
 # this config file, read by every server of the environment, applies it.
@@ -173,6 +180,7 @@ def server_files() -> dict[str, str]:
         # IPython reads sys.prefix/etc/ipython for every kernel of this environment
         "etc/ipython/ipython_kernel_config.py": KERNEL_CONFIG,
         "share/jupyter/lab/settings/overrides.json": LAB_OVERRIDES,
+        "etc/jupyter/labconfig/page_config.json": LAB_PAGE_CONFIG,
         "etc/jupyter/jupyter_server_config.py": SERVER_CONFIG,
         share + "course-sync/serve.py": _ours("course_sync_page.py"),
         share + "course-sync/icon.svg": SYNC_ICON,
