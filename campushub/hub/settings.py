@@ -74,7 +74,7 @@ def _origins(c, hub: dict) -> None:
     they or their apps serve cannot use the hub's login (config/origins.py).
     The proxy routes by host then (--host-routing: deploy/local/processes.py,
     render/subdomains.py on Kubernetes)."""
-    if not hub["subdomain_host"]:
+    if not hub.get("subdomain_host"):
         return
     c.JupyterHub.subdomain_host = hub["subdomain_host"]
     # __Host- cookies cannot be set by a subdomain for the hub's host (cookie
