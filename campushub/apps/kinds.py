@@ -22,7 +22,10 @@ server's prefix, /user/<owner>/app-<slug>, without the trailing slash):
 The app always listens on 127.0.0.1:APP_PORT. Locally that address is
 inside a network namespace of its own (bubblewrap), so no other account of
 the machine reaches it: app_run.py relays a unix socket in a 0700 directory
-of the proxy's to it. On Kubernetes the pod's loopback is already private.
+of the proxy's to it. With passt's pasta installed, the namespace gets
+outbound network (databases, web APIs) and nothing inbound (app_run.py
+`net`); without it, only its own loopback. On Kubernetes the pod's loopback
+is already private.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ READY_TIMEOUT = 120
 # The full path is proxied to frameworks told their base URL; the others get it stripped.
 ABSOLUTE = {"streamlit": True, "panel": True, "voila": True, "dash": False, "command": False}
 # The local namespace: the whole file system as it is (home, project folders,
-# the server's private /tmp with the proxy's socket), but no network but
-# its own loopback.
+# the server's private /tmp with the proxy's socket), but none of the host's
+# network: its own loopback, and what pasta (if any) relays outwards.
 BWRAP = ("--unshare-net", "--die-with-parent", "--dev-bind", "/", "/", "--")
 
 
@@ -68,10 +71,11 @@ def app_argv(spec: AppSpec, python: str) -> list[str]:
     raise ValueError(f"unknown app kind {spec.kind!r}")
 
 
-def server_argv(spec: AppSpec, python: str, bwrap: str | None) -> list[str]:
+def server_argv(spec: AppSpec, python: str, bwrap: str | None, pasta: str | None = None) -> list[str]:
     """The server's whole command: the proxy, then (after --) what it starts.
     bwrap: the bubblewrap binary for the local network namespace; None where
-    the loopback is private already (a pod)."""
+    the loopback is private already (a pod). pasta: passt's pasta binary
+    giving that namespace outbound network; None: no network but loopback."""
     proxy = [python, "-m", PROXY_MODULE, f"--timeout={READY_TIMEOUT}"]
     if ABSOLUTE[spec.kind]:
         proxy.append("--absolute-url")
@@ -81,7 +85,8 @@ def server_argv(spec: AppSpec, python: str, bwrap: str | None) -> list[str]:
         proxy.append(f"--server-port={APP_PORT}")
         return [*proxy, "--", *run, "", folder, "--", *app_argv(spec, python)]
     proxy.append("--unix-socket=True")
-    return [*proxy, "--", bwrap, *BWRAP, *run, "{unix_socket}", folder, "--", *app_argv(spec, python)]
+    net = [python, "-m", RUN_MODULE, "net", pasta, "--"] if pasta else []
+    return [*proxy, "--", *net, bwrap, *BWRAP, *run, "{unix_socket}", folder, "--", *app_argv(spec, python)]
 
 
 def _literal(text: str) -> str:
