@@ -148,6 +148,8 @@ ANALYTICS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_
 # Every server can warn before the hub's culler stops it (cull_warning.py;
 # it does nothing where the server is never culled).
 CULL_WARNING_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_cull_warning": True}}}) + "\n"
+# JupyterLab's "Share an app" gets its labels where the site runs apps (apps_texts.py).
+APPS_TEXTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_apps_texts": True}}}) + "\n"
 # JupyterLab's "Submit assignment": the federated extension built from
 # labextension/ (scripts/build_labextension.py), found by JupyterLab here.
 LAB_EXTENSION = "share/jupyter/labextensions/@campushub/assignments/"
@@ -193,6 +195,8 @@ def server_files() -> dict[str, str]:
         SITE_PACKAGES + "campushub_app_proxy.py": _ours("app_proxy.py"),
         SITE_PACKAGES + "campushub_app_run.py": _ours("app_run.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_cull_warning.json": CULL_WARNING_CONFIG,
+        SITE_PACKAGES + "campushub_apps_texts.py": _ours("apps_texts.py"),
+        "etc/jupyter/jupyter_server_config.d/campushub_apps_texts.json": APPS_TEXTS_CONFIG,
         SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,
         SITE_PACKAGES + KERNEL_FORK_DIST + "entry_points.txt": KERNEL_FORK_ENTRY_POINTS,

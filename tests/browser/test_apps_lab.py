@@ -1,7 +1,7 @@
 """In Chromium, in English and Japanese: JupyterLab's Launcher has the "Share
 an app" card and the file browser's context menu of a .py file has "Run as
 app…"; each opens the hub's apps page, the second with the file prefilled
-(labextension/src/apps.js, labels from the hub's /hub/campushub/apps/texts)."""
+(labextension/src/apps.js, labels from the hub at spawn, hub/apps/texts.py)."""
 
 from __future__ import annotations
 

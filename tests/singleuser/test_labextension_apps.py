@@ -1,6 +1,7 @@
 """The JupyterLab side of apps (labextension/src/apps.js) in the committed
 build: its card and context-menu command open the hub's apps page, and every
-label it shows is one the hub translates (hub/apps/texts.py)."""
+label it shows is one the hub translates (hub/apps/texts.py) and hands over
+in the page config; the page opens at the hub's own host (hubHost)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ LAB = ROOT / "campushub" / "singleuser" / "labextension"
 
 def test_the_build_has_the_card_and_the_context_menu_command():
     code = "".join(p.read_text() for p in (LAB / "dist" / "static").glob("*.js"))
-    for needle in ("campushub:share-an-app", "campushub:run-as-app", "campushub/apps/texts",
+    for needle in ("campushub:share-an-app", "campushub:run-as-app", "campushubApps", "hubHost",
                    'data-file-type="', "hubPrefix"):
         assert needle in code, needle
 

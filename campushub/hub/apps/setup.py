@@ -24,13 +24,11 @@ def configure(c, config: dict) -> None:
         return
     from . import group_shares, viewers
     from .page import SETTINGS_KEY, AppsPageHandler  # the hub's own process only: JupyterHub's handlers
-    from .texts import AppsTextsHandler
 
     group_shares.install()  # sharing with a project is sharing with its group
     # on the hub's own origin an app's page acts as its viewer: its owner only (viewers.py)
     viewers.owner_only = not apps_config.sharing_allowed(config)
 
-    merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler),
-                                                  (r"/campushub/apps/texts", AppsTextsHandler)])
+    merge.extend(c.JupyterHub, "extra_handlers", [(r"/campushub/apps", AppsPageHandler)])
     merge.update_dict(c.JupyterHub, "tornado_settings", {SETTINGS_KEY: config})
     merge.update_dict(c.JupyterHub, "template_vars", {"campushub_apps": True})  # the nav bar's link

@@ -1,17 +1,19 @@
-"""GET /hub/campushub/apps/texts: the JupyterLab plugin's labels
-(labextension/src/apps.js) in the person's language, as JSON. The plugin asks
-from the person's JupyterLab tab with the hub login it has; its answer is also
-how the plugin learns that this hub runs apps (the route exists only then)."""
+"""The JupyterLab plugin's labels (labextension/src/apps.js) in the person's
+language, handed to their server at spawn in one environment variable, as the
+assignments extension gets its texts (hub/assignment_texts.py); the server
+extension campushub_apps_texts (singleuser/apps_texts.py) puts them in
+JupyterLab's page config. The plugin cannot ask the hub from the page: with
+hub.subdomain_host the page's origin is the person's own, where the hub's
+login cookie is never sent. Without the variable (apps off) it adds nothing."""
 
 from __future__ import annotations
 
 import json
 
-from jupyterhub.handlers.base import BaseHandler
-from tornado import web
+from ...config import apps as apps_config
+from ...i18n import N_, translate
 
-from ...i18n import N_, negotiate, translate
-from ...i18n.jinja import fixed_language
+TEXTS_ENV = "CAMPUSHUB_APPS_TEXTS"
 
 TEXTS = (
     N_("Share an app"),
@@ -20,11 +22,8 @@ TEXTS = (
 )
 
 
-class AppsTextsHandler(BaseHandler):
-    def get(self):
-        if self.current_user is None:
-            raise web.HTTPError(403)  # no login redirect: a script asks
-        lang = negotiate(self.request.headers.get("Accept-Language"), fixed_language())
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps({text: translate(lang, text) for text in TEXTS}, ensure_ascii=False))
+def server_env(config: dict, lang: str) -> dict[str, str]:
+    """The variable with every label in `lang`, only where the site runs apps."""
+    if not config or not apps_config.enabled(config):
+        return {}  # a plain jupyterhub_config.py without a site configuration, or no apps
+    return {TEXTS_ENV: json.dumps({text: translate(lang, text) for text in TEXTS}, ensure_ascii=False)}

@@ -23,6 +23,7 @@ from ...config import apps as apps_config
 from ...i18n import negotiate, translate
 from ...i18n.jinja import fixed_language
 from .. import assignment_texts, start_queue
+from ..apps import texts as apps_texts
 from ..cull_env import culling_env
 from ..server_env import add_shared
 from .app_start import app_to_start
@@ -141,6 +142,8 @@ class PolicyMixin(Configurable):
         env = add_shared(super().get_env(), self.language(), not self.disable_user_config)
         # The assignments extension's texts (its address comes with the service's registration)
         env.update(assignment_texts.server_env(self.language()))
+        if self.app_spec is None:  # JupyterLab's "Share an app" labels; an app server has no JupyterLab
+            env.update(apps_texts.server_env(self.site_config, self.language()))
         # Kernel culling and the warning before this person's server is culled
         env.update(culling_env(self.site_config, [g.name for g in self.user.groups], self.user.admin,
                                self.language()))

@@ -2,10 +2,13 @@
 // file browser's context menu of .py and .ipynb files. Both open the hub's
 // apps page (hub/apps/page.py), where the person starts and shares the app,
 // with the file prefilled; the page does every check and every change.
-// The hub says whether apps are on and gives the texts in the person's
-// language (GET campushub/apps/texts, with the hub login this tab already
-// has); without an answer nothing is added. The card goes to the Launcher's
-// own "Other" section, named as JupyterLab's translation names it.
+// Its labels come translated in the page config (campushubApps: the server
+// extension campushub_apps_texts, from the hub at spawn), only where the site
+// runs apps; without them nothing is added. The page opens at the hub's own
+// origin: with hub.subdomain_host this tab is on the person's origin, and
+// JupyterHub gives the hub's in hubHost ('' when both are one). The card
+// goes to the Launcher's own "Other" section, named as JupyterLab's
+// translation names it.
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -21,14 +24,17 @@ const SVG =
 const icon = new LabIcon({ name: 'campushub:app', svgstr: SVG });
 
 function appsPage(path) {
-  const url = URLExt.join(PageConfig.getOption('hubPrefix'), 'campushub/apps');
+  const page = URLExt.join(PageConfig.getOption('hubPrefix'), 'campushub/apps');
+  const url = PageConfig.getOption('hubHost') + page;
   return path ? `${url}?path=${encodeURIComponent(path)}` : url;
 }
 
-async function hubTexts() {
-  const url = URLExt.join(PageConfig.getOption('hubPrefix'), 'campushub/apps/texts');
-  const response = await fetch(url, { credentials: 'same-origin' });
-  return response.ok ? response.json() : null;
+function texts() {
+  try {
+    return JSON.parse(PageConfig.getOption('campushubApps') || 'null');
+  } catch (e) {
+    return null;
+  }
 }
 
 function selectedFile(browser) {
@@ -43,18 +49,10 @@ const plugin = {
   description: 'Start and share an app from a file, on the hub apps page.',
   autoStart: true,
   optional: [ILauncher, IDefaultFileBrowser, ITranslator],
-  activate: async (app, launcher, browser, translator) => {
-    if (!PageConfig.getOption('hubPrefix')) {
-      return; // not a hub's server: there is no apps page
-    }
-    let t;
-    try {
-      t = await hubTexts();
-    } catch (e) {
-      t = null;
-    }
-    if (!t) {
-      return; // apps are off on this hub (no page), or the hub did not answer
+  activate: (app, launcher, browser, translator) => {
+    const t = texts();
+    if (!t || !PageConfig.getOption('hubPrefix')) {
+      return; // apps are off on this hub, or this is not a hub's server
     }
     const say = text => t[text] || text;
     app.commands.addCommand(OPEN, {
