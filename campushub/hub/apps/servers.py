@@ -111,12 +111,8 @@ async def stop(handler, user, server: str) -> None:
 
 async def delete(handler, user, server: str) -> None:
     """Stops the app, then forgets it and its shares (the database cascades them)."""
+    await stop(handler, user, server)
     spawner = find(user, server)
-    name = server[len(APP_PREFIX):]
-    if spawner.pending:
-        raise Problem(BUSY, {"name": name})
-    if spawner.ready:
-        await handler.stop_single_user(user, spawner.name)
 
     async def remove(stopping=None):
         if stopping is not None:
