@@ -35,6 +35,9 @@ PREFIX = "cha" + TEST_PREFIX[3:]
 PAGE = "/hub/campushub/apps"
 PROJECT = f"t{os.getpid()}-apps"
 APP_CODE = "import streamlit as st\n\nst.title('Churn demo')\n"
+# shows the project's data file from its own folder (the app starts in its file's folder)
+DATA_APP = ("import pathlib\n\nimport streamlit as st\n\n"
+            "st.title('Churn data')\nst.code(pathlib.Path('data.csv').read_text())\n")
 CULLING = {"timeout": 30, "interval": 10, "warning": 0, "groups": {"patient": {"timeout": 3600}}}
 TIMEOUT, INTERVAL = CULLING["timeout"], CULLING["interval"]
 REPORT = activity_interval(validate({"culling": CULLING}))
@@ -46,7 +49,9 @@ STARTING = 180  # a Streamlit app's first start on a busy machine
 def apps_hub(tmp_path_factory):
     root = Path(f"/srv/chp-test-apps-{os.getpid()}")  # members must pass it: not under pytest's 0700 tmp
     hub = Hub.create(tmp_path_factory.mktemp("apps-hub"), {
-        "spawner": {"user_prefix": PREFIX}, "culling": CULLING, "projects": {"root": str(root)},
+        "spawner": {"user_prefix": PREFIX}, "culling": CULLING,
+        # the projects page's service too: it lists the apps shared with a project
+        "projects": {"root": str(root), "enabled": True},
         # sharing on the hub's own origin (no subdomains here): the owners are the test's own;
         # the default (owner only) is tests/hub/apps/test_sharing_refused.py's
         "apps": {"share_on_hub_origin": True}})
@@ -167,6 +172,62 @@ def test_a_project_member_sees_the_shared_app_and_nothing_else_of_the_owner(apps
     assert post(hub, alice, action="delete", app="churn").status_code == 303
     servers = hub.api("GET", f"users/{alice.name}?include_stopped_servers=1").json()["servers"]
     assert "app-churn" not in servers
+
+
+def test_an_app_in_a_project_folder_shows_the_projects_data_to_members_only(apps_hub, people):
+    """The app runs from ~/projects/<name> (the project's folder, members only) and reads a data file
+    there: under bubblewrap's user namespace it must still hold the project's gid."""
+    hub, alice, bob, dave = apps_hub, people["alice"], people["bob"], people["dave"]
+    folder, marker = f"projects/{PROJECT}", f"north-{os.getpid()}"
+    write_file(hub, alice, f"{folder}/data.csv", f"region,churn\n{marker},0.42\n")  # her start made the link
+    write_file(hub, alice, f"{folder}/app.py", DATA_APP)
+    start_app(hub, alice, "data", f"{folder}/app.py")
+    r = post(hub, alice, action="share", app="data", share_kind="group", share_name=PROJECT)
+    assert r.status_code == 303, r.text[-2000:]
+
+    assert health(hub, dave, alice.name, "data").status_code == 403  # not in the project
+    url = f"{hub.url}/user/{alice.name}/app-data/"
+    assert open_app(bob, url).status_code == 200  # through the hub's OAuth, as bob's browser would
+    text = _rendered(bob, url, marker)
+    assert marker in text and "Traceback" not in text and "Permission" not in text, text[:2000]
+
+    # the projects page's service lists the app for the member, and its list links to it
+    token = {"Authorization": f"token {hub.user_token(bob.name)}"}
+    r = requests.get(f"{hub.url}/services/projects/api/projects/{PROJECT}", headers=token, timeout=60)
+    assert r.status_code == 200, r.text
+    apps = [{k: a[k] for k in ("owner", "server", "app")} for a in r.json()["apps"]]
+    assert {"owner": alice.name, "server": "app-data", "app": True} in apps, apps
+    page = requests.get(f"{hub.url}/services/projects/", headers=token, timeout=60)
+    assert page.status_code == 200 and f'href="/user/{alice.name}/app-data/"' in page.text
+
+    assert post(hub, alice, action="stop", app="data").status_code == 303
+    wait_for(lambda: not hub.server_ready(alice.name, "app-data"), 60, "the app to stop")
+    assert post(hub, alice, action="delete", app="data").status_code == 303
+
+
+def _rendered(viewer: Browserless, url: str, marker: str) -> str:
+    """Streamlit draws its page in the browser from its websocket: Chromium (Debian's), signed in
+    with the viewer's own cookies, reads what the app shows."""
+    from playwright.sync_api import sync_playwright
+
+    from ...browser.conftest import ARGS, CHROMIUM
+
+    cookies = [{"name": c.name, "value": c.value, "domain": c.domain or "127.0.0.1", "path": c.path}
+               for c in viewer.session.cookies]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            context = browser.new_context()
+            context.add_cookies(cookies)
+            page = context.new_page()
+            page.goto(url, timeout=60_000)
+            try:
+                page.get_by_text(marker).first.wait_for(timeout=STARTING * 1000)
+            except Exception:  # noqa: BLE001  the assertion shows what the page says instead
+                pass
+            return page.inner_text("body")
+        finally:
+            browser.close()
 
 
 class Viewer:
