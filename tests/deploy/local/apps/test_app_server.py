@@ -18,7 +18,11 @@ import pytest
 import requests
 import websocket
 
+from campushub.config import load
+from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import unix_name
+from campushub.hub.policy.choose import choose
+from campushub.hub.policy.resolve import effective_policy
 
 from ....harness import TEST_PREFIX, Hub, add_people, run_code, running, wait_for
 
@@ -140,6 +144,22 @@ def test_the_app_runs_as_its_owner_in_the_owners_cgroup(apps_hub, owners_app):
         assert "NoNewPrivs:\t1" in status  # what the server itself runs under
         cgroup = Path(f"/proc/{pid}/cgroup").read_text()
         assert f"{entry.pw_name}--{name}" in cgroup, cgroup
+    # and that cgroup holds the limits of the policy's default choice (the owner is in no group)
+    config = load(str(apps_hub.config_file))
+    default = choose(effective_policy(config, []), config, {})
+    assert cgroup_limits(f"{entry.pw_name}--{name}") == (default.mem_limit, default.cpu_limit)
+
+
+def cgroup_limits(name: str) -> tuple[int, float]:
+    """(memory bytes, CPU cores) the kernel enforces on the server's cgroup, v2 or v1 (cgroups.py's files)."""
+    backend = cgroups.detect()
+    if backend.version == 2:
+        v2 = backend.root / cgroups.PARENT / name
+        quota, period = (v2 / "cpu.max").read_text().split()
+        return int((v2 / "memory.max").read_text()), int(quota) / int(period)
+    memory, cpu = (backend.mounts[c] / cgroups.PARENT / name for c in ("memory", "cpu"))
+    quota, period = ((cpu / f"cpu.cfs_{f}_us").read_text() for f in ("quota", "period"))
+    return int((memory / "memory.limit_in_bytes").read_text()), int(quota) / int(period)
 
 
 ATTACK = r"""
