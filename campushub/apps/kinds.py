@@ -76,16 +76,18 @@ def server_argv(spec: AppSpec, python: str, bwrap: str | None, pasta: str | None
     bwrap: the bubblewrap binary for the local network namespace; None where
     the loopback is private already (a pod). pasta: passt's pasta binary
     giving that namespace outbound network; None: no network but loopback."""
-    proxy = [python, "-m", PROXY_MODULE, f"--timeout={READY_TIMEOUT}"]
+    # -I: the proxy is what checks logins, and it starts in the owner's home; without it a
+    # ~/campushub_app_proxy.py (or one in ~/.local's site-packages) would run in its place
+    proxy = [python, "-I", "-m", PROXY_MODULE, f"--timeout={READY_TIMEOUT}"]
     if ABSOLUTE[spec.kind]:
         proxy.append("--absolute-url")
-    run = [python, "-m", RUN_MODULE, "run", str(APP_PORT)]
+    run = [python, "-I", "-m", RUN_MODULE, "run", str(APP_PORT)]
     folder = _literal(posixpath.dirname(spec.path) or ".")  # relative to the home, where the proxy starts
     if bwrap is None:
         proxy.append(f"--server-port={APP_PORT}")
         return [*proxy, "--", *run, "", folder, "--", *app_argv(spec, python)]
     proxy.append("--unix-socket=True")
-    net = [python, "-m", RUN_MODULE, "net", pasta, "--"] if pasta else []
+    net = [python, "-I", "-m", RUN_MODULE, "net", pasta, "--"] if pasta else []
     return [*proxy, "--", *net, bwrap, *BWRAP, *run, "{unix_socket}", folder, "--", *app_argv(spec, python)]
 
 

@@ -21,13 +21,13 @@ def render(argv: list[str], base_url: str = "/user/ann/app-x", unix_socket: str 
 def test_locally_the_app_runs_in_its_own_network_namespace_behind_a_unix_socket():
     argv = render(kinds.server_argv(spec("streamlit"), PY, "/usr/bin/bwrap"))
     proxy, app = argv[:argv.index("--")], argv[argv.index("--") + 1:]
-    assert proxy[:3] == [PY, "-m", "campushub_app_proxy"]
+    assert proxy[:4] == [PY, "-I", "-m", "campushub_app_proxy"]  # -I: nothing of the home shadows it
     assert "--unix-socket=True" in proxy and "--absolute-url" in proxy
     assert not any(a.startswith("--server-port") for a in proxy)
     assert app[:6] == ["/usr/bin/bwrap", "--unshare-net", "--die-with-parent", "--dev-bind", "/", "/"]
-    run = app[app.index("campushub_app_run") - 2:]
-    assert run[:8] == [PY, "-m", "campushub_app_run", "run", "8501", "/tmp/jsp-1/socket", "projects/churn", "--"]
-    streamlit = run[8:]
+    run = app[app.index("campushub_app_run") - 3:]
+    assert run[:9] == [PY, "-I", "-m", "campushub_app_run", "run", "8501", "/tmp/jsp-1/socket", "projects/churn", "--"]
+    streamlit = run[9:]
     assert streamlit[:5] == [PY, "-m", "streamlit", "run", "app.py"]
     assert streamlit[streamlit.index("--server.baseUrlPath") + 1] == "/user/ann/app-x"
     assert streamlit[streamlit.index("--server.address") + 1] == "127.0.0.1"

@@ -14,10 +14,10 @@ def test_with_pasta_the_namespace_is_started_by_app_runs_net_around_the_same_bub
     plain = kinds.server_argv(spec, PY, "/usr/bin/bwrap")
     argv = kinds.server_argv(spec, PY, "/usr/bin/bwrap", "/usr/bin/pasta")
     app = argv[argv.index("--") + 1:]
-    assert app[:6] == [PY, "-m", "campushub_app_run", "net", "/usr/bin/pasta", "--"]
+    assert app[:7] == [PY, "-I", "-m", "campushub_app_run", "net", "/usr/bin/pasta", "--"]
     # the rest is the namespace without network, unchanged: bubblewrap, then the app behind the socket
-    assert app[6:] == plain[plain.index("--") + 1:]
-    assert app[6:8] == ["/usr/bin/bwrap", "--unshare-net"]
+    assert app[7:] == plain[plain.index("--") + 1:]
+    assert app[7:9] == ["/usr/bin/bwrap", "--unshare-net"]
 
 
 def test_pasta_forwards_nothing_inwards_and_keeps_the_hosts_loopback_out_of_reach():

@@ -43,7 +43,7 @@ def test_the_app_pod_runs_the_app_proxy_and_nothing_of_jupyter_server():
     check_schema(manifest)
     args = container(manifest)["args"]
     python = f"{ENV_PREFIX}/bin/python"
-    assert args[:3] == [python, "-m", "campushub_app_proxy"]
+    assert args[:4] == [python, "-I", "-m", "campushub_app_proxy"]
     assert "--server-port=8501" in args and "--unix-socket=True" not in args
     assert not any("bwrap" in a or "jupyterhub-singleuser" in a or "SingleUserNotebookApp" in a for a in args)
     streamlit = args[args.index("streamlit") - 2:]

@@ -300,3 +300,35 @@ def test_attack_the_app_cannot_read_the_servers_hub_token(hub):
     assert attempt.returncode != 0 and b"Permission denied" in attempt.stderr, attempt
     assert b"JUPYTERHUB_API_TOKEN=" not in attempt.stdout
     hub.api("DELETE", f"users/vic/servers/{name}", json={"remove": True})
+
+
+SHADOW = ("from pathlib import Path\n"
+          "Path.home().joinpath('shadow_ran.txt').write_text('ran')\n"
+          "raise SystemExit('the owner ran this instead of the app proxy')\n")
+
+
+def test_a_proxy_module_in_the_owners_home_does_not_replace_the_app_proxy(hub, secret_app):
+    # Attack (round 2, finding 1): the app proxy starts in the owner's home; run as `python -m`, a
+    # ~/campushub_app_proxy.py (or one in ~/.local's site-packages) ran instead: no login, the owner's page
+    # on the hub's origin for every visitor. Started with -I, the environment's own proxy runs.
+    entry = account("owner")
+    home = Path(entry.pw_dir)
+    user_site = home / ".local" / "lib" / "python3.11" / "site-packages"
+    planted = [home / "campushub_app_proxy.py", user_site / "campushub_app_proxy.py"]
+    user_site.mkdir(parents=True, exist_ok=True)
+    for path in planted:
+        path.write_text(SHADOW)
+    for path in (*planted, *user_site.parents):
+        if home in path.parents or path == home:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    try:
+        name = start_app(hub, "owner", "shadowed", "work/secret.py", text=SECRET_APP)
+        r = get(hub, "owner", name, "", {})  # nobody logged in
+        assert r.status_code == 302 and "/hub/api/oauth2/authorize" in r.headers["Location"], r.status_code
+        wait_for(lambda: get(hub, "owner", name, "_stcore/health", as_owner(hub, "owner")).text == "ok", START,
+                 "the app's health through the proxy")
+        assert not (home / "shadow_ran.txt").exists()
+    finally:
+        for path in planted:
+            path.unlink(missing_ok=True)
+        hub.api("DELETE", "users/owner/servers/app-shadowed", json={"remove": True})
