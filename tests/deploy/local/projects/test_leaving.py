@@ -9,7 +9,7 @@ import stat
 import subprocess
 import threading
 
-from campushub.deploy.local.projects import at_start, disown, groups
+from campushub.deploy.local.projects import at_start, disown, folders, groups
 
 from .conftest import PYTHON, as_account
 from .test_at_start import stand_in
@@ -51,6 +51,57 @@ def test_ATTACK_a_removed_member_loses_the_files_he_linked_into_his_home(root, p
     assert open(f"{folder}/results.ipynb").read() == "ben v1\nann\n"
 
 
+# while a member: (a) a named ACL entry for himself, (b) his file's group changed to his own, each
+# hard-linked into his home; (c) a folder of his with his own entry in its access and default ACL and
+# others' bits in the default, in his own group
+TRICKS = """import os, subprocess, sys
+folder, home, uid, gid = sys.argv[1:]
+open(folder + '/acl.txt', 'w').write('a')
+subprocess.run(['setfacl', '-m', 'u:' + uid + ':rw', folder + '/acl.txt'], check=True)
+os.link(folder + '/acl.txt', home + '/acl.txt')
+open(folder + '/grp.txt', 'w').write('g')
+os.chown(folder + '/grp.txt', -1, int(gid))
+os.link(folder + '/grp.txt', home + '/grp.txt')
+os.mkdir(folder + '/mine')
+subprocess.run(['setfacl', '-m', f'u:{uid}:rwx,d:u:{uid}:rwx,d:o::rwx', folder + '/mine'], check=True)
+os.chown(folder + '/mine', -1, int(gid))
+"""
+
+
+def acl(path: str) -> str:
+    return subprocess.run(["getfacl", "--numeric", "--omit-header", path], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_ATTACK_a_leaver_keeps_no_way_in_through_his_own_acl_entry_or_group(root, projects, accounts, monkeypatch):
+    name = projects("acl")
+    ann, ben = accounts("aann"), accounts("aben")
+    start(ann, root, [name], monkeypatch)
+    _, spawner = start(ben, root, [name], monkeypatch)
+    gids, folder = spawner.project_gids, f"{root}/{name}"
+    tricks = as_account(ben, TRICKS, folder, ben.pw_dir, str(ben.pw_uid), str(ben.pw_gid), gids=gids)
+    assert tricks.returncode == 0, tricks.stderr
+    assert f"user:{ben.pw_uid}:rw-" in acl(f"{folder}/acl.txt")
+    assert os.stat(f"{folder}/grp.txt").st_gid == ben.pw_gid
+
+    start(ben, root, [], monkeypatch)  # removed: his next start
+    for kept in ("acl.txt", "grp.txt"):
+        for code in (READ, APPEND):
+            refused = as_account(ben, code, f"{ben.pw_dir}/{kept}", "INJECTED\n")
+            assert refused.returncode != 0 and "PermissionError" in refused.stderr, (kept, refused)
+        info = os.stat(f"{folder}/{kept}")
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, gids[0], 0o660)
+        assert str(ben.pw_uid) not in acl(f"{folder}/{kept}")
+        assert as_account(ann, APPEND, f"{folder}/{kept}", "+ann", gids=gids).returncode == 0
+    assert open(f"{folder}/acl.txt").read() == "a+ann" and open(f"{folder}/grp.txt").read() == "g+ann"
+    # his folder: the project's group and ACLs again, so what a member makes in it is the project's alone
+    mine = os.stat(f"{folder}/mine")
+    assert (mine.st_uid, mine.st_gid, stat.S_IMODE(mine.st_mode)) == (0, gids[0], 0o2770)
+    assert acl(f"{folder}/mine") == acl(folder)
+    assert as_account(ann, WRITE, f"{folder}/mine/new.txt", "n", gids=gids).returncode == 0
+    assert str(ben.pw_uid) not in acl(f"{folder}/mine/new.txt") and "other::---" in acl(f"{folder}/mine/new.txt")
+
+
 def test_while_another_server_of_his_runs_the_folder_is_walked_again_at_each_start(root, projects, accounts,
                                                                                      monkeypatch):
     name = projects("busy")
@@ -69,6 +120,7 @@ def test_the_walk_follows_no_link_and_survives_a_deep_chain(tmp_path, accounts):
     top, outside = tmp_path / "project", tmp_path / "outside"
     top.mkdir()
     outside.mkdir()
+    subprocess.run(["setfacl", "--set", folders.acl_spec(os.getgid()), str(top)], check=True)  # a project's
     (outside / "his.txt").write_text("x")
     os.chown(outside / "his.txt", ben.pw_uid, -1)
     (top / "to-outside").symlink_to(outside)
