@@ -74,6 +74,8 @@ class Operations:
         group = await self.project(user, name)
         rules.manageable(user, group)
         person = await self._existing_user(person)
+        if owner:
+            rules.new_owner(person, self.declared.get(name))  # before anything changes
         with _hub_refusals():
             if person not in (group.get("users") or ()):
                 group = await self.hub.add_users(name, [person])

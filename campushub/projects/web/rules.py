@@ -23,6 +23,7 @@ NOT_MEMBER = N_("{user} is not a member of this project.")
 NOT_OWNER = N_("{user} is not an owner of this project.")
 LAST_OWNER = N_("{user} is the project's last owner: make someone else an owner first.")
 DECLARED = N_("{user} is declared in campushub.yaml for this project; change it there.")
+OWNERS_DECLARED = N_("This project's owners are declared in campushub.yaml; change them there.")
 CONFIRM = N_("Type the project's name, {name}, to confirm that it is to be deleted.")
 TITLE_MAX = 200
 
@@ -93,6 +94,13 @@ def _names(value) -> list:
     return [value]  # user_name refuses it with its one line
 
 
+def new_owner(person: str, declared: Mapping | None) -> None:
+    """Making `person` an owner: refused on a declared project (the file wins for owners at each hub
+    start, so the page's owner would silently stop being one)."""
+    if declared is not None and person not in declared.get("owners", ()):
+        raise Refused(400, OWNERS_DECLARED)
+
+
 def removal(user: Mapping, group: Mapping, person: str, ownership_only: bool,
             declared: Mapping | None = None) -> list[str]:
     """The owners left after removing `person` (as a member, or only as an owner), or Refused.
@@ -107,6 +115,8 @@ def removal(user: Mapping, group: Mapping, person: str, ownership_only: bool,
         raise Refused(400, NOT_MEMBER, user=person)
     if person in (declared or {}).get("owners" if ownership_only else "members", ()):
         raise Refused(400, DECLARED, user=person)
+    if ownership_only and declared is not None:  # the file's owners only, restored at each start
+        raise Refused(400, OWNERS_DECLARED)
     left = [o for o in owners if o != person]
     # owners keep a project in someone's hands; an admin may leave it to the admins
     if owners and not left and not user.get("admin"):

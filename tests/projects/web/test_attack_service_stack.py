@@ -111,6 +111,18 @@ def test_declared_members_and_owners_are_changed_in_campushub_yaml_only(site):
     assert site.call("ann", "DELETE", "api/projects/p-dec/members/dee").status_code == 200
 
 
+def test_ATTACK_owners_of_a_declared_project_are_changed_in_campushub_yaml_only(site):
+    # attack round 2, finding 4: making an undeclared member an owner was accepted, then dropped at a restart
+    wanted = "This project's owners are declared in campushub.yaml; change them there."
+    for person in ("ben", "dee"):  # a declared member; someone not yet a member (not added either)
+        r = site.call("ann", "POST", f"api/projects/p-dec/owners/{person}")
+        assert r.status_code == 400 and r.json()["message"] == wanted, r.text
+    r = site.call("admin", "POST", "api/projects/p-dec/owners/ben", headers={"Accept-Language": "ru"})
+    assert r.status_code == 400 and "Владельцы этого проекта указаны в campushub.yaml" in r.json()["message"]
+    group = site.hub.api("GET", "groups/p-dec").json()
+    assert sorted(group["users"]) == ["ann", "ben"] and owners_in_property(site, "p-dec") == ["ann"]
+
+
 def test_a_title_that_is_no_text_is_refused(site):
     r = site.call("admin", "POST", "api/projects", json={"name": "p-x3", "owners": ["dee"], "title": 5})
     assert r.status_code == 400 and r.json()["message"] == "The title must be at most 200 characters, on one line."

@@ -95,9 +95,20 @@ def test_declared_members_and_owners_are_changed_in_the_file_only():
     for person, ownership_only in (("ben", False), ("ann", False), ("ann", True)):
         e = refused(rules.removal, ROOT, two, person, ownership_only, declared)
         assert e.status == 400 and e.message == rules.DECLARED and e.values == {"user": person}
-    # what the file does not name stays the page's to change
-    assert rules.removal(ROOT, two, "cal", True, declared) == ["ann"]
+    # members the file does not name stay the page's to change; its owners are the file's alone
     assert rules.removal(ROOT, two, "cal", False, declared) == ["ann"]
+    e = refused(rules.removal, ROOT, two, "cal", True, declared)
+    assert e.status == 400 and e.message == rules.OWNERS_DECLARED
+
+
+def test_ATTACK_an_owner_the_file_does_not_name_is_refused_on_a_declared_project():
+    # attack round 2, finding 4: accepted (200), then silently dropped at the next hub start
+    declared = {"title": "One", "owners": ["ann"], "members": ["ann", "ben"]}
+    for person in ("ben", "cal"):  # a declared member, anyone else
+        e = refused(rules.new_owner, person, declared)
+        assert e.status == 400 and e.message == rules.OWNERS_DECLARED
+    rules.new_owner("ann", declared)  # already the file's owner: nothing to refuse
+    rules.new_owner("cal", None)  # a project the file does not declare
 
 
 @pytest.mark.parametrize("title", [5, ["x"], {"a": 1}, True])
