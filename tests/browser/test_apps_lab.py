@@ -1,7 +1,8 @@
 """In Chromium, in English and Japanese: JupyterLab's Launcher has the "Share
 an app" card and the file browser's context menu of a .py file has "Run as
 app…"; each opens the hub's apps page, the second with the file prefilled
-(labextension/src/apps.js, labels from the hub at spawn, hub/apps/texts.py)."""
+(labextension/src/apps.js, labels from the hub at spawn, hub/apps/texts.py).
+The command palette has both under CampusHub, and does the same."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ TEXTS = {"en-US": ("Share an app", "Run as app…", "Apps"), "ja-JP": ("アプ�
 
 
 @pytest.mark.parametrize("locale, name", [("en-US", "labappen"), ("ja-JP", "labappja")])
-def test_the_launcher_card_and_the_context_menu_open_the_apps_page(hub, admin, new_page, locale, name):
+def test_the_launcher_card_the_context_menu_and_the_palette_open_the_apps_page(hub, admin, new_page, locale, name):
     card_text, menu_text, heading = TEXTS[locale]
     person = make_user(hub, admin, name)
     page = new_page(locale)
@@ -52,3 +53,24 @@ def test_the_launcher_card_and_the_context_menu_open_the_apps_page(hub, admin, n
     assert "/hub/campushub/apps?path=churn_app.py" in apps.url
     expect(apps.locator("#app-path")).to_have_value("churn_app.py")
     expect(apps.locator("#app-name")).to_have_value("churn-app")
+    apps.close()
+
+    # the command palette: both commands under CampusHub, "Run as app…" with the file selected in the browser
+    apps = from_palette(page, card_text)
+    assert apps.url.startswith(f"{hub.url}/hub/campushub/apps") and "path=" not in apps.url
+    apps.close()
+    apps = from_palette(page, menu_text)
+    assert "/hub/campushub/apps?path=churn_app.py" in apps.url
+    expect(apps.locator("#app-path")).to_have_value("churn_app.py")
+
+
+def from_palette(page, label: str):
+    page.keyboard.press("Control+Shift+C")  # JupyterLab's own shortcut for its (modal) command palette
+    search = page.locator(".lm-CommandPalette-input")
+    expect(search).to_be_visible()
+    search.fill("CampusHub")  # the palette searches categories too; its modal form hides their headers
+    expect(page.locator(".lm-CommandPalette-header", has_text="CampusHub")).to_be_attached()
+    with page.context.expect_page() as opened:
+        page.locator(".lm-CommandPalette-item", has_text=label).click()
+    opened.value.wait_for_load_state()
+    return opened.value

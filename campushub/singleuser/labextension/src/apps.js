@@ -8,7 +8,10 @@
 // origin: with hub.subdomain_host this tab is on the person's origin, and
 // JupyterHub gives the hub's in hubHost ('' when both are one). The card
 // goes to the Launcher's own "Other" section, named as JupyterLab's
-// translation names it.
+// translation names it. Both commands are in the command palette too
+// (category CampusHub); there "Run as app…" takes the document in front,
+// else the file selected in the file browser.
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -17,6 +20,8 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 const OPEN = 'campushub:share-an-app';
 const RUN = 'campushub:run-as-app';
+const CATEGORY = 'CampusHub';
+const APP_FILE = /\.(py|ipynb)$/;
 const SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
   '<path d="M4 4h16v12H4zM2 18h20v2H2z" fill-opacity=".25"/><circle cx="17" cy="8" r="2"/>' +
@@ -38,18 +43,28 @@ function texts() {
 }
 
 function selectedFile(browser) {
+  if (!browser) {
+    return null;
+  }
   for (const item of browser.selectedItems()) {
     return item.type === 'directory' ? null : item.path;
   }
   return null;
 }
 
+// the palette's: the document in front when it is a .py or .ipynb file
+function frontFile(app, browser) {
+  const widget = app.shell.currentWidget;
+  const path = widget && widget.context ? widget.context.path : null;
+  return path && APP_FILE.test(path) ? path : selectedFile(browser);
+}
+
 const plugin = {
   id: '@campushub/assignments:apps',
   description: 'Start and share an app from a file, on the hub apps page.',
   autoStart: true,
-  optional: [ILauncher, IDefaultFileBrowser, ITranslator],
-  activate: (app, launcher, browser, translator) => {
+  optional: [ILauncher, IDefaultFileBrowser, ITranslator, ICommandPalette],
+  activate: (app, launcher, browser, translator, palette) => {
     const t = texts();
     if (!t || !PageConfig.getOption('hubPrefix')) {
       return; // apps are off on this hub, or this is not a hub's server
@@ -66,21 +81,27 @@ const plugin = {
       const other = lab ? lab.__('Other') : 'Other';
       launcher.add({ command: OPEN, category: other, rank: 50 });
     }
-    if (!browser) {
-      return;
-    }
+    // args.palette: from the palette (the document in front), else the file browser's menu
+    const target = args => (args.palette ? frontFile(app, browser) : selectedFile(browser));
     app.commands.addCommand(RUN, {
       label: say('Run as app…'),
       caption: say('Start an app from a file and share its link'),
       icon,
-      isVisible: () => selectedFile(browser) !== null,
-      execute: () => {
-        const path = selectedFile(browser);
+      isVisible: args => target(args) !== null,
+      execute: args => {
+        const path = target(args);
         if (path) {
           window.open(appsPage(path), '_blank', 'noopener');
         }
       }
     });
+    if (palette) {
+      palette.addItem({ command: OPEN, category: CATEGORY });
+      palette.addItem({ command: RUN, category: CATEGORY, args: { palette: true } });
+    }
+    if (!browser) {
+      return;
+    }
     for (const type of ['python', 'notebook']) {
       app.contextMenu.addItem({
         command: RUN,
