@@ -32,9 +32,10 @@ def storage(config: dict, folder: Path):
         from .web.k8s_storage import KubernetesStorage
 
         return KubernetesStorage()
-    from .web.local_storage import LocalStorage, unix_group_remover
+    from .web.local_storage import LocalStorage, unix_group_gid, unix_group_remover
 
-    return LocalStorage(section.root(config), archive_dir(config, folder), unix_groups=unix_group_remover(config))
+    return LocalStorage(section.root(config), archive_dir(config, folder), unix_groups=unix_group_remover(config),
+                        project_gid=unix_group_gid(config))
 
 
 def archive_dir(config: dict, folder: Path) -> Path:

@@ -14,12 +14,19 @@ read back and compared (retention/verify.py), and only after the hub group
 is gone is the folder compared with the manifest again and removed; a folder
 changed meanwhile (a member's running server wrote to it) is kept and the
 admin told so.
+
+Only a folder of the project's current unix group is the project's: a
+folder kept by the deletion of an earlier project of the same name keeps
+that project's (tombstone) gid, and a project made again under the name
+must neither show its size nor archive and remove it when deleted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,22 +42,41 @@ from .storage import FOLDER, Archived, DeleteRefused, Note, Usage
 log = logging.getLogger("campushub.projects")
 ARCHIVE_FAILED = N_("The project's folder could not be archived, so nothing was deleted: {reason}")
 FOLDER_KEPT = N_("Its folder {folder} changed after it was archived and is kept ({reason}); the archive is {archive}.")
+NOT_ITS_FOLDER = N_("The folder {folder} was kept from an earlier project of this name (gid {gid}) and is not this project's: it was neither archived nor removed.")  # noqa: E501
 GROUP_KEPT = N_("Its unix group could not be retired ({reason}); as root, rename it to chp-deleted_GID (its gid) with groupmod --new-name. Never delete it: its gid would go to the next project.")  # noqa: E501
 
 
 class LocalStorage:
     kind = "local"
 
-    def __init__(self, root: Path, archive_dir: Path, sizes: Sizes | None = None, unix_groups=None):
+    def __init__(self, root: Path, archive_dir: Path, sizes: Sizes | None = None, unix_groups=None,
+                 project_gid=None):
         self.root, self.archive_dir = Path(root), Path(archive_dir)
         self.sizes = sizes or Sizes(self.folder)
         # removes a project's unix group (H2's deploy/local/projects); None: leave unix groups alone
         self.unix_groups = unix_groups
+        # name -> the gid of the project's unix group, or None when it has none; None: folders not checked
+        self.project_gid = project_gid
 
     def folder(self, name: str) -> Path:
         return self.root / name  # name matched NAME_RE: no slash, no dots, so no way out of root
 
+    def _foreign(self, name: str) -> int | None:
+        """The gid of a folder at the project's place that is not its group's (see above), else None.
+        Only root makes or changes anything in projects.root, so this holds until the service acts."""
+        if self.project_gid is None:
+            return None
+        try:
+            info = os.lstat(self.folder(name))
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISDIR(info.st_mode) or info.st_gid == self.project_gid(name):
+            return None
+        return info.st_gid
+
     async def usage(self, name: str, members: list[dict]) -> Usage:
+        if self._foreign(name) is not None:
+            return Usage(measured=False)  # its own folder cannot be made until an admin moves that one away
         known, found = await self.sizes.get(name)
         if not known:
             return Usage(measured=False, pending=True)
@@ -64,6 +90,10 @@ class LocalStorage:
         folder = self.folder(name)
         if not folder.is_dir() or folder.is_symlink():
             return Archived(path="")
+        foreign = self._foreign(name)
+        if foreign is not None:
+            log.warning("project %s: %s belongs to gid %d, not to the project: left alone", name, folder, foreign)
+            return Archived(path="", note=Note(NOT_ITS_FOLDER, {"folder": str(folder), "gid": foreign}))
         dest = self.archive_dir / archive_name(f"project-{name}", datetime.now(UTC))
         try:
             manifest = await asyncio.get_running_loop().run_in_executor(None, self._write, folder, dest, name)
@@ -83,7 +113,7 @@ class LocalStorage:
 
     async def remove(self, name: str, archived: Archived) -> Note | None:
         self.sizes.forget(name)
-        note = None
+        note = archived.note
         if archived.manifest is not None:
             note = await asyncio.get_running_loop().run_in_executor(None, self._remove_folder, name, archived)
         if self.unix_groups is not None:
@@ -118,3 +148,10 @@ def unix_group_remover(config: dict):
     from ...deploy.local.projects.groups import remove_group
 
     return remove_group
+
+
+def unix_group_gid(config: dict):
+    """name -> the gid of the project's unix group, or None (deploy/local/projects/groups.py), for LocalStorage."""
+    from ...deploy.local.projects.groups import current_gid
+
+    return current_gid

@@ -48,6 +48,7 @@ class Note:
 class Archived:
     path: str  # the archive (its manifest beside it), or "" when the data is kept instead
     manifest: dict | None = None
+    note: Note | None = None  # why there is no archive, when the admin must know
 
 
 class Storage(Protocol):

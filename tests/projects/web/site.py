@@ -19,8 +19,10 @@ from pathlib import Path
 
 import requests
 
+from campushub.deploy.local.projects import folders, groups
 from campushub.retention.walk import remove_tree
 
+from ...deploy.local.projects.conftest import purge
 from ...harness import Hub, add_people, running, wait_for
 
 SERVICE = "/services/projects/"
@@ -34,6 +36,7 @@ class Site:
     hub: Hub
     root: Path
     tokens: dict[str, str] = field(default_factory=dict)
+    unix_groups: list[str] = field(default_factory=list)  # projects whose unix group a test made
 
     @property
     def prefix(self) -> str:
@@ -49,6 +52,17 @@ class Site:
         assert r.status_code == 200, r.text
         return [p["name"] for p in r.json()["projects"]]
 
+    def folder(self, name: str) -> Path:
+        """The project's folder as a member's first start makes it (its unix group, root:gid 2770, the ACLs):
+        the service measures and deletes only a folder of the project's own group."""
+        self.unix_groups.append(name)
+        root_fd = folders.open_root(self.root)
+        try:
+            folders.ensure_folder(root_fd, name, groups.ensure_group(name).gr_gid)
+        finally:
+            os.close(root_fd)
+        return self.root / name
+
     def service_token(self) -> str:
         return (self.hub.data_dir / "projects-api-token").read_text().strip()
 
@@ -60,7 +74,11 @@ def projects_site(workdir: Path, declared: dict | None = None):
     root = Path(f"/srv/chp-test-page-{os.getpid()}-{workdir.name}")
     try:
         with _site(workdir, root, declared or {}) as site:
-            yield site
+            try:
+                yield site
+            finally:
+                for name in site.unix_groups:
+                    purge(name)
     finally:
         if root.exists():
             remove_tree(root)  # not shutil.rmtree: a test may leave a folder nested past its recursion limit

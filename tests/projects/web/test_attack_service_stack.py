@@ -63,8 +63,7 @@ def test_a_deleted_user_made_again_inherits_no_project(site):
 
 
 def test_a_folder_nested_past_the_recursion_limit_breaks_no_page(site):
-    folder = site.root / "p-deep"
-    folder.mkdir(parents=True)
+    folder = site.folder("p-deep")
     (folder / "a.txt").write_bytes(b"x" * 1000)
     nest(folder, DEPTH)  # as a member does from a kernel; here before the project exists, so its first walk meets it
     r = site.call("admin", "POST", "api/projects", json={"name": "p-deep", "owners": ["dee"]})

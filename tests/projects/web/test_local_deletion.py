@@ -12,7 +12,7 @@ import subprocess
 import threading
 
 from campushub.deploy.local.projects import at_start, groups
-from campushub.projects.web.local_storage import FOLDER_KEPT, LocalStorage, unix_group_remover
+from campushub.projects.web.local_storage import FOLDER_KEPT, NOT_ITS_FOLDER, LocalStorage, unix_group_remover
 
 from ...deploy.local.projects.conftest import PYTHON, accounts, as_account, projects, purge, root, tombstones  # noqa: F401 (fixtures)
 from ...deploy.local.projects.test_at_start import stand_in
@@ -63,3 +63,45 @@ def test_ATTACK_a_kept_folder_goes_to_no_later_project(root, projects, accounts,
     acl = subprocess.run(["getfacl", "--numeric", folder], capture_output=True, text=True).stdout
     assert f"group:{groups.ensure_group(gone).gr_gid}:" not in acl and f"group:{dan_gids[0]}:" in acl
     assert not os.path.lexists(f"{ann.pw_dir}/projects/{gone}")
+
+
+def test_ATTACK_a_project_made_again_under_a_deleted_ones_name_neither_measures_nor_deletes_its_kept_folder(
+        root, projects, accounts, tombstones, tmp_path, monkeypatch):  # noqa: F811
+    # attack round 2, finding 5: the new project showed the kept folder's size and last change, and
+    # deleting it archived and removed that folder
+    from campushub.projects import service
+
+    gone = projects("kagain")
+    dan, ann = accounts("adan"), accounts("aann")
+    _, dan_gids = start(dan, root, [gone], monkeypatch)
+    folder = f"{root}/{gone}"
+    assert as_account(dan, WRITE, f"{folder}/client-data.csv", "X,100000", gids=dan_gids).returncode == 0
+    monkeypatch.delenv("CAMPUSHUB_PROJECTS_STORAGE", raising=False)
+    store = service.storage({"projects": {"root": str(root)}}, tmp_path)  # as the service makes it
+
+    async def delete():
+        archived = await store.archive(gone)
+        assert as_account(dan, WRITE, f"{folder}/log.txt", "1", gids=dan_gids).returncode == 0
+        return await store.remove(gone, archived)
+
+    assert asyncio.run(delete()).message == FOLDER_KEPT
+    tombstones.append(dan_gids[0])
+
+    async def usage():
+        return await store.usage(gone, [])
+
+    # made again, before (no unix group yet) and after a member's start (a group of its own)
+    for made_again in (False, True):
+        if made_again:
+            start(ann, root, [gone], monkeypatch)
+            assert groups.current_gid(gone) not in (None, dan_gids[0])
+        found = asyncio.run(usage())
+        assert not found.measured and found.bytes is None and found.activity is None
+    archives = sorted(tmp_path.rglob(f"project-{gone}-*"))  # the first deletion's
+    archived = asyncio.run(store.archive(gone))
+    assert archived.path == "" and archived.note.message == NOT_ITS_FOLDER
+    assert archived.note.values == {"folder": folder, "gid": dan_gids[0]}
+    tombstones.append(groups.current_gid(gone))
+    assert asyncio.run(store.remove(gone, archived)) == archived.note
+    assert sorted(os.listdir(folder)) == ["client-data.csv", "log.txt"] and os.stat(folder).st_gid == dan_gids[0]
+    assert sorted(tmp_path.rglob(f"project-{gone}-*")) == archives  # nothing archived again

@@ -105,8 +105,8 @@ def test_only_admins_create(site):
 
 
 def test_the_size_and_last_change_of_the_folder(site):
-    folder = site.root / "p-size"  # there before the project: no earlier walk of an empty place is cached
-    (folder / "sub").mkdir(parents=True)
+    folder = site.folder("p-size")  # there before the project: no earlier walk of an empty place is cached
+    (folder / "sub").mkdir()
     (folder / "data.csv").write_bytes(b"x" * 12345)
     (folder / "sub" / "more.bin").write_bytes(b"y" * 1000)
     (folder / "link").symlink_to("/usr")  # never followed
@@ -161,8 +161,7 @@ def test_the_service_role_reads_shares_and_no_more(site):
 def test_delete_archives_first_then_removes_group_folder_and_unix_group(site):
     r = site.call("admin", "POST", "api/projects", json={"name": "p-gone", "owners": ["dee"], "title": "Old"})
     assert r.status_code == 201, r.text
-    folder = site.root / "p-gone"
-    folder.mkdir(parents=True)
+    folder = site.folder("p-gone")
     (folder / "result.txt").write_text("kept in the archive\n")
     gid = groups.ensure_group("p-gone").gr_gid
     try:
@@ -190,8 +189,7 @@ def test_delete_archives_first_then_removes_group_folder_and_unix_group(site):
 def test_an_unwritable_archive_folder_deletes_nothing(site):
     r = site.call("admin", "POST", "api/projects", json={"name": "p-keep", "owners": ["dee"]})
     assert r.status_code == 201, r.text
-    folder = site.root / "p-keep"
-    folder.mkdir(parents=True)
+    folder = site.folder("p-keep")
     (folder / "a.txt").write_text("a")
     archives = site.hub.data_dir / "projects" / "archives"
     archives.mkdir(parents=True, exist_ok=True)

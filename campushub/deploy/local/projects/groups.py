@@ -135,6 +135,16 @@ def retire(entry: grp.struct_group) -> int:
     return entry.gr_gid
 
 
+def current_gid(project: str) -> int | None:
+    """The gid of the project's group (or of its old-style name, until the migration renames it); None
+    when it has none yet (made at a member's first start)."""
+    for name in (group_name(project), legacy_name(project)):
+        entry = _lookup(name)
+        if entry is not None and is_ours(entry):
+            return entry.gr_gid
+    return None
+
+
 def remove_group(project: str) -> bool:
     """A deleted project's group becomes a tombstone (see above); False if there was none of ours.
     Whatever of the project is left (a kept folder) keeps the gid nobody will get again."""
