@@ -3,7 +3,9 @@
 held.py remembers the folders (and gids) an account was given; a folder
 given before and not now was left: removed from the project, or the project
 deleted (its folder kept). Their files there are handed to root
-(disown.py), so hard links they made to them stop working for them. A
+(disown.py), so hard links they made to them stop working for them, and
+they are taken out of every other entry's ACL and group (what other members
+made where they could reach it, then linked). A
 folder stays on the list while another server of theirs runs: it started
 with the project's gid and can still make files there.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +33,20 @@ def left(before: dict[str, int], now: dict[str, int]) -> dict[str, int]:
     return {name: gid for name, gid in before.items() if now.get(name) != gid}
 
 
+def own_groups(uid: int) -> list[int]:
+    """The account's own groups (its primary one and those /etc/group lists it in); none once it is gone."""
+    try:
+        entry = pwd.getpwuid(uid)
+    except KeyError:
+        return []
+    return os.getgrouplist(entry.pw_name, entry.pw_gid)
+
+
 def _walk(fd: int, uid: int) -> dict:
     source = Path(disown.__file__).read_text()
-    result = subprocess.run([sys.executable, "-I", "-c", source, f"/proc/self/fd/{fd}", str(uid), str(SECONDS)],
-                            pass_fds=(fd,), capture_output=True, text=True, timeout=SECONDS + 30)
+    gids = ",".join(map(str, own_groups(uid)))
+    result = subprocess.run([sys.executable, "-I", "-c", source, f"/proc/self/fd/{fd}", str(uid), str(SECONDS),
+                             gids], pass_fds=(fd,), capture_output=True, text=True, timeout=SECONDS + 30)
     if result.returncode != 0:
         return {"changed": 0, "complete": False, "reason": result.stderr.strip()[-300:]}
     return json.loads(result.stdout)
@@ -55,12 +68,14 @@ def make_safe(root_fd: int, name: str, gid: int, uid: int, log) -> bool:
     finally:
         os.close(fd)
     if report["changed"]:
-        log.info("Project folder %s: %d entries of uid %d (no longer a member) handed to root",
+        log.info("Project folder %s: %d entries handed to root or taken out of reach of uid %d (no longer a "
+                 "member)",
                  name, report["changed"], uid)
     if not report["complete"]:
         log.error("Project folder %s: the files of uid %d (no longer a member) were not all handed to root "
-                  "(%s); tried again at their next start, or: find <root>/%s -user %d -exec chown root {} +",
-                  name, uid, report["reason"], name, uid)
+                  "and taken out of his reach (%s); tried again at their next start, or as root: find <root>/%s -xdev "
+                  "-user %d -exec chown root {} +, then setfacl -R -P -x u:%d and chmod -R o= on it",
+                  name, uid, report["reason"], name, uid, uid)
     return report["complete"]
 
 

@@ -9,7 +9,7 @@ import stat
 import subprocess
 import threading
 
-from campushub.deploy.local.projects import at_start, disown, folders, groups
+from campushub.deploy.local.projects import at_start, disown, folders, groups, leaving
 
 from .conftest import PYTHON, as_account
 from .test_at_start import stand_in
@@ -163,3 +163,74 @@ def subprocess_groupadd_legacy_member(name, entry):
     subprocess.run(["groupadd", "-K", f"GID_MIN={groups.GID_MIN}", "-K", f"GID_MAX={groups.GID_MAX}",
                     groups.legacy_name(name)], check=True)
     subprocess.run(["gpasswd", "--add", entry.pw_name, groups.legacy_name(name)], check=True, capture_output=True)
+
+
+# while a member, he makes folders that open what others make in them to him: a default ACL naming
+# him, one giving others rw, one in his own group (setgid: what is made inside gets it); another member's
+# files made there are then his to hard-link (he has rw)
+OPENINGS = """import subprocess, sys
+folder, uid, gid = sys.argv[1:]
+for name, spec in (('to-me', f'd:u:{uid}:rw'), ('to-all', 'd:o::rw'), ('to-mine', '')):
+    import os
+    os.mkdir(f'{folder}/{name}')
+    if spec:
+        subprocess.run(['setfacl', '-m', spec, f'{folder}/{name}'], check=True)
+os.chown(folder + '/to-mine', -1, int(gid))
+"""
+LINK_ALL = """import os, sys
+folder, home = sys.argv[1:]
+for name in ('to-me', 'to-all', 'to-mine'):
+    os.link(f'{folder}/{name}/data.csv', f'{home}/{name}.csv')
+os.link(f'{folder}/solo.txt', f'{home}/solo.txt')
+"""
+
+
+def test_ATTACK_a_leaver_keeps_no_way_into_other_members_files_made_where_he_opened_them(root, projects, accounts,
+                                                                                         monkeypatch):
+    name = projects("open")
+    ann, ben, cat = accounts("oann"), accounts("oben"), accounts("ocat")
+    for member in (ann, cat):
+        start(member, root, [name], monkeypatch)
+    _, spawner = start(ben, root, [name], monkeypatch)
+    gids, folder = spawner.project_gids, f"{root}/{name}"
+    made = as_account(ben, OPENINGS, folder, str(ben.pw_uid), str(ben.pw_gid), gids=gids)
+    assert made.returncode == 0, made.stderr
+    for sub in ("to-me", "to-all", "to-mine"):
+        assert as_account(ann, WRITE, f"{folder}/{sub}/data.csv", "ann's\n", gids=gids).returncode == 0
+    assert as_account(ann, "import os, sys; os.mkdir(sys.argv[1])", f"{folder}/to-me/sub", gids=gids).returncode == 0
+    # ann names him herself on a file of hers, with the group's own entry narrower than the mask
+    assert as_account(ann, WRITE, f"{folder}/solo.txt", "solo\n", gids=gids).returncode == 0
+    subprocess.run(["setfacl", "--set", f"u::rw,u:{ben.pw_uid}:rw,g::r,m::rw,o::-", f"{folder}/solo.txt"], check=True)
+    linked = as_account(ben, LINK_ALL, folder, ben.pw_dir, gids=gids)
+    assert linked.returncode == 0, linked.stderr
+    assert f"user:{ben.pw_uid}:rw-" in acl(f"{folder}/to-me/data.csv")
+    assert "other::rw-" in acl(f"{folder}/to-all/data.csv")
+    assert os.stat(f"{folder}/to-mine/data.csv").st_gid == ben.pw_gid
+
+    start(ben, root, [], monkeypatch)  # removed: his next start
+    still_open = [(kept, code) for kept in ("to-me.csv", "to-all.csv", "to-mine.csv", "solo.txt")
+                  for code in ("read", "append")
+                  if "PermissionError" not in as_account(ben, {"read": READ, "append": APPEND}[code],
+                                                         f"{ben.pw_dir}/{kept}", "INJECTED\n").stderr]
+    assert still_open == []
+    for sub in ("to-me", "to-all", "to-mine"):
+        data = f"{folder}/{sub}/data.csv"
+        info, entries = os.stat(data), acl(data)
+        assert (info.st_uid, info.st_gid) == (ann.pw_uid, gids[0]) and open(data).read() == "ann's\n"
+        assert f"user:{ben.pw_uid}:" not in entries and "other::---" in entries and f"group:{gids[0]}:rw" in entries
+        assert as_account(cat, APPEND, data, "cat\n", gids=gids).returncode == 0  # the group's access kept
+        assert open(data).read() == "ann's\ncat\n"
+    # ann's folder made in his: nothing made in it later names him or gives others anything
+    sub = f"{folder}/to-me/sub"
+    assert os.stat(sub).st_uid == ann.pw_uid and f":{ben.pw_uid}:" not in acl(sub)
+    assert as_account(cat, WRITE, f"{sub}/later.txt", "x", gids=gids).returncode == 0
+    assert f":{ben.pw_uid}:" not in acl(f"{sub}/later.txt") and "other::---" in acl(f"{sub}/later.txt")
+    # her own file without him: the group keeps read only (not the mask's rw), she keeps rw
+    solo = os.stat(f"{folder}/solo.txt")
+    assert (solo.st_uid, stat.S_IMODE(solo.st_mode)) == (ann.pw_uid, 0o640)
+    assert f":{ben.pw_uid}:" not in acl(f"{folder}/solo.txt")
+    assert as_account(cat, APPEND, f"{folder}/solo.txt", "x", gids=gids).returncode != 0
+    assert as_account(ann, APPEND, f"{folder}/solo.txt", "ann\n", gids=gids).returncode == 0
+    # a walk taken up again (unfinished, or while another server of his ran) changes nothing twice
+    again = disown.disown(folder, ben.pw_uid, 60, tuple(leaving.own_groups(ben.pw_uid)))
+    assert again == {"changed": 0, "complete": True, "reason": ""}
