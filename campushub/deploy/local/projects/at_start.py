@@ -137,6 +137,10 @@ def prepare(spawner, names: list[str], home: str, lock: threading.Lock) -> list[
     if not enabled(spawner):
         return notes
     root = projects_config.root(spawner.site_config)
+    if not names and not os.path.lexists(root):
+        # no project of theirs and none ever opened on this site (no root: nothing held, nothing to
+        # migrate): a site that does not use projects gets no projects root made at every start
+        return notes
     root_fd = _open(spawner, root, names, notes)
     if root_fd is None:
         return notes

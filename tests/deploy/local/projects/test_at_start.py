@@ -6,8 +6,10 @@ from __future__ import annotations
 import grp
 import logging
 import os
+import shutil
 import subprocess
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 from jupyterhub.spawner import set_user_setuid
@@ -81,3 +83,17 @@ def test_no_projects_section_no_work(accounts):
     entry = accounts("plain")
     spawner = SimpleNamespace(site_config={}, user=SimpleNamespace(groups=[]))
     assert at_start.wanted(spawner) == [] and at_start.prepare(spawner, [], entry.pw_dir, threading.Lock()) == []
+
+
+def test_a_site_without_projects_gets_no_projects_root(accounts):
+    # nobody's projects and no root yet: nothing held, nothing to migrate, so nothing is made
+    # (before: every start of every site made projects.root, /srv/campushub/projects by default).
+    # Under /srv, as a real root: one under /tmp is refused before anything is made.
+    entry = accounts("plain")
+    root = Path(f"/srv/chp-test-noroot-{os.getpid()}")
+    spawner = stand_in(entry, root, [])
+    try:
+        assert at_start.prepare(spawner, [], entry.pw_dir, threading.Lock()) == []
+        assert not os.path.lexists(root) and spawner.project_gids == []
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
