@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pwd
 import re
 import shutil
 import socket
@@ -23,6 +24,8 @@ from pathlib import Path
 import requests
 import urllib3
 import websocket
+
+from campushub.deploy.local.retention_homes import processes_of
 
 from .processes import site_processes  # noqa: F401  (tests import it from the harness)
 
@@ -180,6 +183,10 @@ class Hub:
             name = line.split(":", 1)[0]
             if name.startswith(prefix):
                 subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+                # userdel frees the uid for the next useradd: a process of this account still dying then
+                # counts as the next account's (retention's busy check saw "2 processes" of a new one)
+                uid = pwd.getpwnam(name).pw_uid
+                wait_for(lambda uid=uid: processes_of(uid) == 0, 30, f"the processes of {name} to end")
                 subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 

@@ -52,7 +52,9 @@ def archive_stem(user: str) -> str:
 
 
 def stamp(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    # to the microsecond, as on Kubernetes: a second apply in the same second as one whose archive failed
+    # verification (kept beside as evidence) found the name taken and failed; fixed width, so names sort by time
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def archive_name(user: str, when: datetime) -> str:

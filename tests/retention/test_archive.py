@@ -123,7 +123,7 @@ def test_archive_names_are_safe_and_distinct():
     assert "/" not in archive_stem("a/../b")
     from datetime import datetime
 
-    assert archive_name("ann", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)) == "ann-20261201T080000Z.tar.gz"
+    assert archive_name("ann", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)) == "ann-20261201T080000000000Z.tar.gz"
 
 
 def test_a_folder_swapped_for_a_link_mid_walk_stops_the_walk(tmp_path):

@@ -85,10 +85,10 @@ def test_plan_says_what_happens_to_each_selected_person():
     people = [person("a", "ml-l"), person("b", "ml-l", running=True), person("c", "ml-l"), person("d", "ml-l")]
     plan = make_plan(people, loads(SITE), homes, NOW)
     got = {i.user.name: (i.action, i.why, i.archive) for i in plan.items}
-    assert got == {"a": ("archive", "", "/srv/archive/a-20261201T120000Z.tar.gz"),
-                   "b": ("skip", "their server is running", "/srv/archive/b-20261201T120000Z.tar.gz"),
-                   "c": ("skip", "a job of theirs runs", "/srv/archive/c-20261201T120000Z.tar.gz"),
-                   "d": ("skip", "no home to archive", "/srv/archive/d-20261201T120000Z.tar.gz")}
+    assert got == {"a": ("archive", "", "/srv/archive/a-20261201T120000000000Z.tar.gz"),
+                   "b": ("skip", "their server is running", "/srv/archive/b-20261201T120000000000Z.tar.gz"),
+                   "c": ("skip", "a job of theirs runs", "/srv/archive/c-20261201T120000000000Z.tar.gz"),
+                   "d": ("skip", "no home to archive", "/srv/archive/d-20261201T120000000000Z.tar.gz")}
     assert plan.to_json()["totals"] == {"archive": 1, "skip": 3, "bytes": 300, "files": 3}
 
 

@@ -31,16 +31,20 @@ from .spawner.unix_users import ensure_user, owner_mark, remove_user, unix_name
 
 
 def processes_of(uid: int) -> int:
+    """Living processes with this uid. A zombie (exited, not yet reaped by its parent) holds no
+    files and runs nothing: not counted, else an account whose server was just killed looks busy."""
     count = 0
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/status") as f:
-                uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
-        except (OSError, StopIteration):
+                fields = dict(line.split(":", 1) for line in f if line.startswith(("State:", "Uid:")))
+        except (OSError, ValueError):
             continue  # gone meanwhile
-        count += str(uid) in uids
+        if fields.get("State", "").split()[:1] == ["Z"]:
+            continue
+        count += str(uid) in fields.get("Uid", "").split()
     return count
 
 
