@@ -107,8 +107,9 @@ def test_tmp_and_shm_are_private_capped_counted_and_gone_with_the_server(hub):
         sizes = json.loads(out["stream"])
         assert sizes["/dev/shm"][1] < MIB and sizes["/dev/shm"][2] == [], sizes
         assert not any(marker in n for n in sizes["/tmp"][2]), sizes
-        assert execute(hub, "tam", token, out["kernel_id"], f"fill('/dev/shm/{marker}-d', 64); print('ok')",
-                       )["stream"].strip() == "ok"
+        # the write succeeds; near the limit the kernel's memory warning may come first (64 MiB of 256)
+        written = execute(hub, "tam", token, out["kernel_id"], f"fill('/dev/shm/{marker}-d', 64); print('ok')")
+        assert written["stream"].strip().splitlines()[-1] == "ok", written
     finally:
         stop(hub, "tam")
         stop(hub, "oli")
