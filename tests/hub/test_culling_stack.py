@@ -9,7 +9,6 @@ false)."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -18,7 +17,7 @@ import requests
 from campushub.config import validate
 from campushub.config.culling import activity_interval
 
-from ..harness import Hub, add_people, running, wait_for
+from ..harness import Hub, Repeating, add_people, running, wait_for
 
 CULLING = {"timeout": 30, "interval": 10, "warning": 10, "cull_admins": False,
            "groups": {"analysts": {"timeout": 3600}}}
@@ -45,7 +44,7 @@ def _log(hub: Hub) -> str:
     return "\n".join(line for line in text.splitlines()[-400:] if "cull" in line.lower())
 
 
-class Working:
+class Working(Repeating):
     """Someone saving a file on their server through the proxy every few
     seconds; or, reading, only polling it as an open JupyterLab tab does."""
 
@@ -54,32 +53,21 @@ class Working:
         self.reading = reading
         self.headers = {"Authorization": f"token {hub.user_token(name)}"}
         self.saves, self.failures = 0, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                if self.reading:
-                    r = requests.get(self.url, headers=self.headers, timeout=30)
-                else:
-                    r = requests.put(self.url, headers=self.headers, timeout=30,
-                                     json={"type": "file", "format": "text", "content": f"save {self.saves}"})
-                if r.status_code in (200, 201):
-                    self.saves += 1
-                else:
-                    self.failures.append(r.status_code)
-            except requests.RequestException as e:
-                self.failures.append(repr(e))
-            self._stop.wait(3)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(60)
+    def step(self):
+        try:
+            if self.reading:
+                r = requests.get(self.url, headers=self.headers, timeout=30)
+            else:
+                r = requests.put(self.url, headers=self.headers, timeout=30,
+                                 json={"type": "file", "format": "text", "content": f"save {self.saves}"})
+            if r.status_code in (200, 201):
+                self.saves += 1
+            else:
+                self.failures.append(r.status_code)
+        except requests.RequestException as e:
+            self.failures.append(repr(e))
 
 
 def test_idle_servers_are_culled_and_servers_in_use_analysts_and_admins_kept(cull_hub):

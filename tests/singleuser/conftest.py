@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,26 @@ def stop_server(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def lab_page_config(environ: dict, home: Path, tmp: Path) -> dict:
+    """The page config (jupyter-config-data) a real JupyterLab serves at /lab with this environment."""
+    token, port = "lab-page-config", free_port()
+    log = open(tmp / "lab.log", "wb")  # noqa: SIM115 -- the server's, closed with it
+    lab = subprocess.Popen([sys.executable, "-m", "jupyterlab", f"--port={port}", "--ip=127.0.0.1", "--no-browser",
+                            "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}"],
+                           env=environ, cwd=home, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    try:
+        def page():
+            assert lab.poll() is None, (tmp / "lab.log").read_text()[-3000:]
+            r = requests.get(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10)
+            return r.text if r.ok else None
+        text = wait_for(page, 90, "JupyterLab's page")
+    finally:
+        stop_server(lab)
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', text, re.S)
+    return json.loads(found.group(1))
 
 
 @pytest.fixture(scope="module")

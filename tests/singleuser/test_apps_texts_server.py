@@ -9,22 +9,16 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
-import requests
 
 from campushub.config import validate
 from campushub.hub.apps.texts import TEXTS_ENV, server_env
 from campushub.singleuser.files import SITE_PACKAGES, server_files
 
-from ..harness import free_port, wait_for
-from .conftest import stop_server
+from .conftest import lab_page_config
 
-TOKEN = "apps-texts-test"
 MODULE = SITE_PACKAGES + "campushub_apps_texts.py"
 ENABLE = "etc/jupyter/jupyter_server_config.d/campushub_apps_texts.json"
 
@@ -62,26 +56,11 @@ def test_jupyterlab_serves_the_labels_in_its_page_config(tmp_path):
     (site / "campushub_apps_texts.py").write_text(server_files()[MODULE])
     (config / "jupyter_server_config.d" / "campushub_apps_texts.json").write_text(server_files()[ENABLE])
     labels = server_env(validate({}), "ja")
-    port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CAMPUSHUB_"))}
     environ.update(labels, HOME=str(home), PYTHONPATH=str(site), JUPYTER_CONFIG_PATH=str(config),
                    JUPYTER_CONFIG_DIR=str(tmp_path / "user-config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                    JUPYTER_DATA_DIR=str(tmp_path / "data"))
-    log = open(tmp_path / "lab.log", "wb")  # noqa: SIM115 -- the server's, closed with it
-    lab = subprocess.Popen([sys.executable, "-m", "jupyterlab", f"--port={port}", "--ip=127.0.0.1", "--no-browser",
-                            "--allow-root", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={home}"],
-                           env=environ, cwd=home, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    try:
-        def page():
-            assert lab.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
-            r = requests.get(f"http://127.0.0.1:{port}/lab?token={TOKEN}", timeout=10)
-            return r.text if r.ok else None
-        text = wait_for(page, 90, "JupyterLab's page")
-    finally:
-        stop_server(lab)
-    data = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
-                                text, re.S).group(1))
+    data = lab_page_config(environ, home, tmp_path)
     shown = json.loads(data["campushubApps"])
     assert shown == json.loads(labels[TEXTS_ENV])
     assert shown["Share an app"] == "アプリを共有"

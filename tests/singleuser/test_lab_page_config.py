@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
-
-import requests
 
 from campushub.deploy.local.singleuser_files import ensure_singleuser_files
 from campushub.singleuser.files import server_files
 
-from ..harness import free_port, wait_for
-from .conftest import stop_server
-
-TOKEN = "lab-page-config-test"
+from .conftest import lab_page_config
 
 
 def test_every_environment_turns_jupyterlabs_build_off():
@@ -35,7 +27,6 @@ def test_jupyterlab_of_a_local_environment_checks_for_no_build(tmp_path):
     assert (env / "etc/jupyter/labconfig/page_config.json").is_file()
     home = tmp_path / "home"
     home.mkdir()
-    port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CAMPUSHUB_"))}
     # only the page config of the environment's etc/jupyter (its server config wants the laid modules)
     (tmp_path / "config" / "labconfig").mkdir(parents=True)
@@ -44,19 +35,5 @@ def test_jupyterlab_of_a_local_environment_checks_for_no_build(tmp_path):
     environ.update(HOME=str(home), JUPYTER_CONFIG_PATH=str(tmp_path / "config"),
                    JUPYTER_CONFIG_DIR=str(tmp_path / "user-config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                    JUPYTER_DATA_DIR=str(tmp_path / "data"))
-    log = open(tmp_path / "lab.log", "wb")  # noqa: SIM115 -- the server's, closed with it
-    lab = subprocess.Popen([sys.executable, "-m", "jupyterlab", f"--port={port}", "--ip=127.0.0.1", "--no-browser",
-                            "--allow-root", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={home}"],
-                           env=environ, cwd=home, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    try:
-        def page():
-            assert lab.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
-            r = requests.get(f"http://127.0.0.1:{port}/lab?token={TOKEN}", timeout=10)
-            return r.text if r.ok else None
-        text = wait_for(page, 90, "JupyterLab's page")
-    finally:
-        stop_server(lab)
-    data = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
-                                text, re.S).group(1))
+    data = lab_page_config(environ, home, tmp_path)
     assert data["buildCheck"] is False and data["buildAvailable"] is False

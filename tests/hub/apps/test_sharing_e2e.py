@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from campushub.deploy.local.projects import groups as unix_groups
 from campushub.projects.model import properties_for
 
 from ...conftest import make_user, spawn
-from ...harness import TEST_PREFIX, Browserless, Hub, running, wait_for
+from ...harness import TEST_PREFIX, Browserless, Hub, Repeating, running, wait_for
 
 PREFIX = "cha" + TEST_PREFIX[3:]
 PAGE = "/hub/campushub/apps"
@@ -230,34 +229,23 @@ def _rendered(viewer: Browserless, url: str, marker: str) -> str:
             browser.close()
 
 
-class Viewer:
+class Viewer(Repeating):
     """Someone with an app open, their browser asking it every few seconds."""
 
     def __init__(self, hub: Hub, viewer: Browserless, owner: str, app: str):
         self.args = hub, viewer, owner, app
         self.loads, self.failures = 0, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                r = health(*self.args)
-                if r.status_code == 200:
-                    self.loads += 1
-                else:
-                    self.failures.append(r.status_code)
-            except requests.RequestException as e:
-                self.failures.append(repr(e))
-            self._stop.wait(3)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(60)
+    def step(self):
+        try:
+            r = health(*self.args)
+            if r.status_code == 200:
+                self.loads += 1
+            else:
+                self.failures.append(r.status_code)
+        except requests.RequestException as e:
+            self.failures.append(repr(e))
 
 
 def test_the_culler_keeps_an_app_with_a_viewer_and_stops_an_unviewed_one(apps_hub, people):

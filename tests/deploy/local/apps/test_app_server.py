@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from campushub.deploy.local.spawner.unix_users import unix_name
 from campushub.hub.policy.choose import choose
 from campushub.hub.policy.resolve import effective_policy
 
-from ....harness import TEST_PREFIX, Hub, add_people, run_code, running, wait_for
+from ....harness import TEST_PREFIX, Hub, Repeating, add_people, run_code, running, wait_for
 
 # The site's timeout is long; people of "brief" have 30 s (checked every 10 s)
 CULLING = {"timeout": 3600, "interval": 10, "warning": 0, "groups": {"brief": {"timeout": 30}}}
@@ -275,31 +274,20 @@ def test_dash_panel_and_voila_apps_through_the_hub(apps_hub):
         apps_hub.api("DELETE", f"users/ana/servers/{name}", json={"remove": True})
 
 
-class Viewer:
+class Viewer(Repeating):
     """Someone using an app through the proxy every few seconds."""
 
     def __init__(self, hub: Hub, person: str, server: str):
         self.url = f"{hub.url}/user/{person}/{server}/_stcore/health"
         self.headers = as_owner(hub, person)
         self.answers: list[int] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                self.answers.append(requests.get(self.url, headers=self.headers, timeout=30).status_code)
-            except requests.RequestException:
-                self.answers.append(0)
-            self._stop.wait(3)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(35)
+    def step(self):
+        try:
+            self.answers.append(requests.get(self.url, headers=self.headers, timeout=30).status_code)
+        except requests.RequestException:
+            self.answers.append(0)
 
 
 def test_an_idle_app_is_culled_while_one_in_use_reports_activity(apps_hub):
