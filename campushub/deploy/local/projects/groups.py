@@ -29,11 +29,10 @@ from __future__ import annotations
 import grp
 import hashlib
 import re
-import shutil
 import subprocess
 import time
 
-from ..spawner.unix_users import MAX_LEN
+from ..spawner.unix_users import MAX_LEN, tool
 
 PREFIX = "chp-"
 RETIRED = PREFIX + "deleted_"
@@ -43,11 +42,6 @@ GID_MIN, GID_MAX = 70000, 79999
 _HASHED = re.compile(f"{PREFIX}[0-9a-f]{{{MAX_LEN - len(PREFIX)}}}")
 _KEEP = MAX_LEN - len(PREFIX) - 4  # the old scheme kept names of up to 24 characters
 LOCK_RETRY_SECONDS = 10.0
-
-
-def _tool(name: str) -> str:
-    # a hub started from a minimal environment may lack /usr/sbin on PATH
-    return shutil.which(name) or f"/usr/sbin/{name}"
 
 
 class NotOurs(RuntimeError):
@@ -94,7 +88,7 @@ def _lookup(name: str) -> grp.struct_group | None:
 
 
 def rename(entry: grp.struct_group, new: str) -> None:
-    result = _run(_tool("groupmod"), "--new-name", new, entry.gr_name)  # the gid stays
+    result = _run(tool("groupmod"), "--new-name", new, entry.gr_name)  # the gid stays
     if result.returncode != 0:
         raise RuntimeError(f"groupmod --new-name {new} {entry.gr_name} failed: {result.stderr.strip()}")
 
@@ -108,7 +102,7 @@ def ensure_group(project: str) -> grp.struct_group:
         if old is not None and is_ours(old):
             rename(old, name)  # its folder and files keep their gid
         else:
-            result = _run(_tool("groupadd"), "-K", f"GID_MIN={GID_MIN}", "-K", f"GID_MAX={GID_MAX}", name)
+            result = _run(tool("groupadd"), "-K", f"GID_MIN={GID_MIN}", "-K", f"GID_MAX={GID_MAX}", name)
             if result.returncode not in (0, 9):  # 9: made meanwhile
                 raise RuntimeError(f"groupadd {name} failed: {result.stderr.strip()}")
         entry = grp.getgrnam(name)
@@ -121,7 +115,7 @@ def ensure_group(project: str) -> grp.struct_group:
 def clear_members(entry: grp.struct_group) -> list[str]:
     """Take every account out of one of our groups (launches give the gids); the accounts taken out."""
     for account in entry.gr_mem:
-        result = _run(_tool("gpasswd"), "--delete", account, entry.gr_name)
+        result = _run(tool("gpasswd"), "--delete", account, entry.gr_name)
         if result.returncode not in (0, 3):  # 3: not a member (any more)
             raise RuntimeError(f"gpasswd --delete {account} {entry.gr_name} failed: {result.stderr.strip()}")
     return list(entry.gr_mem)
@@ -164,7 +158,7 @@ def keep_gid(gid: int) -> bool:
         return False
     except KeyError:
         pass
-    result = _run(_tool("groupadd"), "--gid", str(gid), RETIRED + str(gid))
+    result = _run(tool("groupadd"), "--gid", str(gid), RETIRED + str(gid))
     if result.returncode not in (0, 4, 9):  # 4: gid taken meanwhile, 9: name taken meanwhile
         raise RuntimeError(f"groupadd --gid {gid} failed: {result.stderr.strip()}")
     return True

@@ -31,7 +31,7 @@ def unix_name(hub_name: str, prefix: str = "jupyter-") -> str:
     return f"{prefix}{safe[: room - 9].rstrip('-_')}-{digest}"
 
 
-def _tool(name: str) -> str:
+def tool(name: str) -> str:
     # a hub started from a minimal environment may lack /usr/sbin on PATH
     return shutil.which(name) or f"/usr/sbin/{name}"
 
@@ -53,7 +53,7 @@ def ensure_user(name: str, home_root: str = "/home", owner: str | None = None) -
         # -U gives every account its own group, so group permissions never
         # open one learner's files to another.
         result = subprocess.run(
-            [_tool("useradd"), "--create-home", "--home-dir", home, "--shell", "/bin/bash", "-U",
+            [tool("useradd"), "--create-home", "--home-dir", home, "--shell", "/bin/bash", "-U",
              *(["--comment", owner_mark(owner)] if owner is not None else []), name],
             capture_output=True, text=True,
         )
@@ -78,4 +78,4 @@ def ensure_user(name: str, home_root: str = "/home", owner: str | None = None) -
 
 def remove_user(name: str) -> subprocess.CompletedProcess:
     """userdel --remove; the result is returned for callers that must know it worked (retention)."""
-    return subprocess.run([_tool("userdel"), "--remove", name], capture_output=True, text=True)
+    return subprocess.run([tool("userdel"), "--remove", name], capture_output=True, text=True)
