@@ -12,6 +12,7 @@ from . import (
     kubernetes_checks,
     origins,
     projects,
+    remote_kernels,
     resource_checks,
     retention,
 )
@@ -55,4 +56,5 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     retention.check(config, fail)
     culling.check(config, fail)
     projects.check(config, fail)
+    remote_kernels.check(config, fail)
     origins.check(config, fail)
