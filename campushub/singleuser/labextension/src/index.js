@@ -14,6 +14,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import apps from './apps';
 import cullWarning from './cull_warning';
+import jobs from './jobs';
 
 const COMMAND = 'campushub:submit-assignment';
 // Where fetch puts assignments (relative to the server's root, the home).
@@ -113,4 +114,4 @@ const plugin = {
   }
 };
 
-export default [plugin, cullWarning, apps];
+export default [plugin, cullWarning, apps, jobs];
