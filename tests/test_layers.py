@@ -46,6 +46,8 @@ LAYERS = {
     # the projects page: a hub service like analytics, which locally removes a deleted project's unix group
     "campushub.projects.web": DEPLOY,
     "campushub.projects.service": DEPLOY,
+    # the jobs service: a hub service like analytics, starting jobs on the backend its deployment names
+    "campushub.jobs": DEPLOY,
     "campushub.cli": TOP,
     "campushub.__main__": TOP,
 }

@@ -9,6 +9,7 @@ from . import (
     assignments,
     auth_sections,
     culling,
+    jobs,
     kubernetes_checks,
     origins,
     projects,
@@ -57,4 +58,5 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     culling.check(config, fail)
     projects.check(config, fail)
     remote_kernels.check(config, fail)
+    jobs.check(config, fail)
     origins.check(config, fail)
