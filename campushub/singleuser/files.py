@@ -150,6 +150,9 @@ ANALYTICS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_
 CULL_WARNING_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_cull_warning": True}}}) + "\n"
 # JupyterLab's "Share an app" gets its labels where the site runs apps (apps_texts.py).
 APPS_TEXTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_apps_texts": True}}}) + "\n"
+# JupyterLab's "Run as job…" posts to the jobs service through this server (jobs_server.py),
+# which adds nothing where the site runs no jobs.
+JOBS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_jobs": True}}}) + "\n"
 # JupyterLab's "Submit assignment": the federated extension built from
 # labextension/ (scripts/build_labextension.py), found by JupyterLab here.
 LAB_EXTENSION = "share/jupyter/labextensions/@campushub/assignments/"
@@ -197,6 +200,8 @@ def server_files() -> dict[str, str]:
         "etc/jupyter/jupyter_server_config.d/campushub_cull_warning.json": CULL_WARNING_CONFIG,
         SITE_PACKAGES + "campushub_apps_texts.py": _ours("apps_texts.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_apps_texts.json": APPS_TEXTS_CONFIG,
+        SITE_PACKAGES + "campushub_jobs.py": _ours("jobs_server.py"),
+        "etc/jupyter/jupyter_server_config.d/campushub_jobs.json": JOBS_CONFIG,
         SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,
         SITE_PACKAGES + KERNEL_FORK_DIST + "entry_points.txt": KERNEL_FORK_ENTRY_POINTS,

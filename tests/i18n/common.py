@@ -16,6 +16,7 @@ OURS = PACKAGE / "hub" / "templates"
 ASSIGNMENT_TEMPLATES = PACKAGE / "assignments" / "web" / "templates"
 ANALYTICS_TEMPLATES = PACKAGE / "analytics" / "web" / "templates"
 PROJECTS_TEMPLATES = PACKAGE / "projects" / "web" / "templates"
+JOBS_TEMPLATES = PACKAGE / "jobs" / "web" / "templates"
 SERVICE_TEMPLATES = PACKAGE / "webservice" / "templates"
 JUPYTERHUB = Path(DATA_FILES_PATH) / "templates"
 NATIVE = Path(importlib.util.find_spec("nativeauthenticator").origin).parent
@@ -64,6 +65,8 @@ def template_strings() -> dict[str, set[str]]:
                   for p in sorted(ANALYTICS_TEMPLATES.glob("*.html"))})
     found.update({f"projects/{p.name}": strings_in(p.read_text(encoding="utf-8"))
                   for p in sorted(PROJECTS_TEMPLATES.glob("*.html"))})
+    found.update({f"jobs/{p.name}": strings_in(p.read_text(encoding="utf-8"))
+                  for p in sorted(JOBS_TEMPLATES.glob("*.html"))})
     found.update({f"webservice/{p.name}": strings_in(p.read_text(encoding="utf-8"))
                   for p in sorted(SERVICE_TEMPLATES.glob("*.html"))})
     return found

@@ -22,7 +22,7 @@ from ...apps import model as apps_model
 from ...config import apps as apps_config
 from ...i18n import negotiate, translate
 from ...i18n.jinja import fixed_language
-from .. import assignment_texts, start_queue
+from .. import assignment_texts, jobs_texts, start_queue
 from ..apps import texts as apps_texts
 from ..cull_env import culling_env
 from ..server_env import add_shared
@@ -144,6 +144,7 @@ class PolicyMixin(Configurable):
         env.update(assignment_texts.server_env(self.language()))
         if self.app_spec is None:  # JupyterLab's "Share an app" labels; an app server has no JupyterLab
             env.update(apps_texts.server_env(self.site_config, self.language()))
+            env.update(jobs_texts.server_env(self.site_config, self.language()))  # "Run as job…"
         # Kernel culling and the warning before this person's server is culled
         env.update(culling_env(self.site_config, [g.name for g in self.user.groups], self.user.admin,
                                self.language()))

@@ -1,0 +1,95 @@
+"""The HTML pages: {prefix} lists the person's jobs, newest first (?sweep=ID:
+one sweep's), {prefix}j/ID shows one, and a POST to {prefix}j/ID/cancel
+(a form with the XSRF token) cancels a queued or running job. The executed
+notebook and the log open in the person's own server through the hub's
+user-redirect, which finds it wherever it is (hub.subdomain_host included);
+the service never reads a home. After a cancel the job's page says so in a
+line that only this service can have written (a signed value, as on the
+projects page), so a link made by someone else cannot put words into it."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from tornado import web
+
+from ...i18n import N_
+from ..model import ID_RE, SWEEP_RE
+from . import display
+from .base import BaseHandler
+
+CANCELLED = N_("Job {id} was cancelled.")
+NO_SUCH_JOB = N_("You have no job {id}: it may be another person's, or the link is wrong.")
+BAD_SWEEP = N_("Not a sweep of yours: {sweep}. Open the list of all your jobs instead.")
+FLASH_DAYS = 10 / (24 * 60)  # the banner's signed value is good for 10 minutes
+
+
+class PageHandler(BaseHandler):
+    def job_url(self, job_id: str, **query) -> str:
+        url = f"{self.prefix}j/{quote(job_id, safe='')}"
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def lab_url(self, job_id: str, name: str) -> str:
+        # ~/jobs/<id>/<name> in the person's default server (the server's root is the home)
+        return f"{self.settings['hub_prefix']}user-redirect/lab/tree/jobs/{quote(job_id, safe='')}/{name}"
+
+    def render(self, template: str, **ctx) -> None:
+        _ = self._
+        super().render(template, job_url=self.job_url, lab_url=self.lab_url, badge=display.badge,
+                       active=display.ACTIVE, state_text=lambda s: display.state_text(_, s),
+                       duration_text=display.duration_text, memory_text=lambda b: display.memory_text(_, b),
+                       cell_text=lambda i: display.cell_text(_, i), parameters_text=display.parameters_text,
+                       time_text=display.time_text, **ctx)
+
+    async def own_job(self, job_id: str) -> dict:
+        owner = self.person()
+        job = await self.ask("get", owner, job_id) if ID_RE.match(job_id) else None  # no store query for junk
+        if not job or field(job, "owner") != owner:  # another person's job does not exist for this one
+            self.fail(404, NO_SUCH_JOB, id=job_id)
+        return job
+
+
+class ListPage(PageHandler):
+    @web.authenticated
+    async def get(self):
+        jobs = await self.ask("list", self.person())
+        sweep = self.get_query_argument("sweep", "")
+        if sweep:
+            jobs = [j for j in jobs if SWEEP_RE.match(sweep) and field(j, "sweep") == sweep]
+            if not jobs:
+                self.fail(404, BAD_SWEEP, sweep=sweep)
+        self.render("list.html", jobs=jobs, sweep=sweep)
+
+
+class JobPage(PageHandler):
+    @web.authenticated
+    async def get(self, job_id):
+        job = await self.own_job(job_id)
+        self.render("job.html", job=job, done=self.done(job_id))
+
+    def done(self, job_id: str) -> str | None:
+        raw = self.get_query_argument("done", "")
+        value = raw and web.decode_signed_value(self.settings["cookie_secret"], "done", raw, max_age_days=FLASH_DAYS)
+        return self._(CANCELLED, id=job_id) if value and value.decode() == job_id else None
+
+
+class CancelPage(PageHandler):
+    @web.authenticated
+    async def post(self, job_id):
+        job = await self.own_job(job_id)
+        await self.ask("cancel", field(job, "owner"), job_id)
+        signed = self.create_signed_value("done", job_id).decode()
+        self.redirect(self.job_url(job_id, done=signed))
+
+
+def field(job, name: str):
+    """A record's field, whether the service hands model.Job objects or their JSON dicts."""
+    return job.get(name) if isinstance(job, dict) else getattr(job, name, None)
+
+
+ID = r"([^/]+)"
+ROUTES = [
+    (r"", ListPage),
+    (rf"j/{ID}/?", JobPage),
+    (rf"j/{ID}/cancel", CancelPage),
+]
