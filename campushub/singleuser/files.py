@@ -84,6 +84,11 @@ if _kernels.get("timeout"):
     c.MappingKernelManager.cull_interval = _kernels["interval"]
     c.MappingKernelManager.cull_busy = _kernels["cull_busy"]
     c.MappingKernelManager.cull_connected = _kernels["cull_connected"]
+# People the hub gives remote kernels get them all from the site's Enterprise
+# Gateway, through its front; they outlive this server (the module says how).
+if os.environ.get("CAMPUSHUB_GATEWAY_URL"):
+    import campushub_remote_kernels.remote_kernel_manager
+    campushub_remote_kernels.remote_kernel_manager.configure(c)
 # Memory (and CPU) against this server's own limits in JupyterLab's status
 # bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
 # from the spawner's. Its Prometheus feed would walk every process each second.
@@ -153,6 +158,9 @@ APPS_TEXTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub
 # JupyterLab's "Run as job…" posts to the jobs service through this server (jobs_server.py),
 # which adds nothing where the site runs no jobs.
 JOBS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_jobs": True}}}) + "\n"
+# Why a notebook's remote kernel is gone, for JupyterLab (remote_kernels_server.py;
+# it does nothing where the server has no remote kernels).
+REMOTE_KERNELS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_remote_kernels": True}}}) + "\n"
 # JupyterLab's "Submit assignment": the federated extension built from
 # labextension/ (scripts/build_labextension.py), found by JupyterLab here.
 LAB_EXTENSION = "share/jupyter/labextensions/@campushub/assignments/"
@@ -202,6 +210,9 @@ def server_files() -> dict[str, str]:
         "etc/jupyter/jupyter_server_config.d/campushub_apps_texts.json": APPS_TEXTS_CONFIG,
         SITE_PACKAGES + "campushub_jobs.py": _ours("jobs_server.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_jobs.json": JOBS_CONFIG,
+        SITE_PACKAGES + "campushub_remote_kernels/__init__.py": _ours("remote_kernels_server.py"),
+        SITE_PACKAGES + "campushub_remote_kernels/remote_kernel_manager.py": _ours("remote_kernel_manager.py"),
+        "etc/jupyter/jupyter_server_config.d/campushub_remote_kernels.json": REMOTE_KERNELS_CONFIG,
         SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,
         SITE_PACKAGES + KERNEL_FORK_DIST + "entry_points.txt": KERNEL_FORK_ENTRY_POINTS,

@@ -25,6 +25,7 @@ from ...i18n.jinja import fixed_language
 from .. import assignment_texts, jobs_texts, start_queue
 from ..apps import texts as apps_texts
 from ..cull_env import culling_env
+from ..remote_kernels_env import remote_kernels_env
 from ..server_env import add_shared
 from .app_start import app_to_start
 from .choose import PolicyError, choose, from_form, named_server_limit
@@ -148,6 +149,9 @@ class PolicyMixin(Configurable):
         # Kernel culling and the warning before this person's server is culled
         env.update(culling_env(self.site_config, [g.name for g in self.user.groups], self.user.admin,
                                self.language()))
+        # the gateway's address only for people given remote kernels (and their dialog's labels)
+        remote_kernels_env(env, self.site_config, [g.name for g in self.user.groups], self.language(),
+                           app=self.app_spec is not None)
         return env
 
     # -- the start line -------------------------------------------------------

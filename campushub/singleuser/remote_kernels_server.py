@@ -1,0 +1,74 @@
+"""Installed into every user environment as the server extension
+`campushub_remote_kernels` (singleuser/files.py; it imports nothing of
+CampusHub), with its kernel and session managers beside it
+(remote_kernel_manager.py). Where the hub gave this server remote kernels
+(CAMPUSHUB_GATEWAY_URL, hub/remote_kernels_env.py), JupyterLab's plugin
+(labextension/src/culled.js) asks here, when a notebook's kernel is gone,
+whether the gateway culled it: this asks the remote-kernels front with the
+server's own token, which the browser does not hold, and hands on its
+answer, in the language the browser asks for. Without the variable the
+extension adds nothing."""
+
+import json
+import os
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+from .remote_kernel_manager import GATEWAY_ENV
+
+TEXTS_ENV = "CAMPUSHUB_REMOTE_KERNELS_TEXTS"
+KERNEL_ID = r"(?P<kernel_id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+ANSWER = ("culled", "idle_minutes", "message", "profile")
+
+
+async def ask_front(kernel_id: str, language: str | None) -> dict:
+    headers = {"Authorization": "token " + os.environ.get("JUPYTERHUB_API_TOKEN", "")}
+    if language:
+        headers["Accept-Language"] = language
+    url = url_path_join(os.environ[GATEWAY_ENV], "api/campushub/culled", kernel_id)
+    try:
+        response = await AsyncHTTPClient().fetch(url, headers=headers, request_timeout=20)
+    except HTTPClientError as error:
+        if error.code == 404:  # not a kernel the front stopped for idleness (or not this person's)
+            return {"culled": False}
+        raise web.HTTPError(502, f"The remote kernels service answered {error.code}; try again later.") from None
+    except OSError:
+        raise web.HTTPError(502, "The remote kernels service cannot be reached; try again later.") from None
+    found = json.loads(response.body)
+    return {key: found.get(key) for key in ANSWER}
+
+
+class CulledHandler(APIHandler):
+    # JupyterLab asks when a kernel has gone: asking is not using the server.
+    _track_activity = False
+
+    @web.authenticated
+    async def get(self, kernel_id):
+        self.finish(await ask_front(kernel_id.lower(), self.request.headers.get("Accept-Language")))
+
+
+def texts() -> dict[str, str]:
+    try:
+        found = json.loads(os.environ.get(TEXTS_ENV) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "campushub_remote_kernels"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    if not os.environ.get(GATEWAY_ENV):
+        return
+    web_app = serverapp.web_app
+    route = url_path_join(web_app.settings["base_url"], "campushub/remote-kernels/culled/") + KERNEL_ID
+    web_app.add_handlers(".*$", [(route, CulledHandler)])
+    # the plugin's labels; its presence tells the plugin this server has remote kernels
+    web_app.settings.setdefault("page_config_data", {})["campushubRemoteKernels"] = json.dumps(texts())
