@@ -1,0 +1,177 @@
+"""The root side of one local job: `python -m campushub.deploy.local.jobs.wrapper` < spec (JSON).
+
+The first process makes the job's cgroup (so a failure there is the caller's error), forks the
+supervisor, prints its handle "PID:STARTTIME" and exits: the supervisor, in the session the
+backend started it in, is nobody's child but init's, so it outlives the jobs service and the hub
+and leaves no zombie behind in either. The supervisor starts the runner as the person
+(person.py), waits for it, measures the cgroup as root (peak memory, OOM kills: the figures
+the person's own code cannot touch), kills whatever the job left running, removes the cgroup
+and records the outcome where the service reads it: `<records>/<id>.json`, root's only. When
+the runner could not write result.json itself (killed by the memory limit, cancelled), it is
+written as the person from that outcome. SIGTERM is the backend's cancel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ....jobs import runner
+from .. import pids
+from ..spawner import cgroups
+from . import person
+
+KILL_DEADLINE = 30.0
+REPORT_MAX = 64 * 1024
+
+
+class Supervisor:
+    def __init__(self, spec: dict, hierarchy):
+        self.spec, self.hierarchy = spec, hierarchy
+        self.name = cgroup_name(spec["id"])
+        self.cancelled = False
+
+    def on_term(self, signum, frame) -> None:
+        self.cancelled = True
+        self.kill_all()
+
+    def kill_all(self) -> None:
+        if self.hierarchy is None:
+            return
+        deadline = time.monotonic() + KILL_DEADLINE
+        while time.monotonic() < deadline:
+            alive = [p for p in self.hierarchy.usage(self.name)["pids"] if p != os.getpid()]
+            if not alive:
+                return
+            for pid in alive:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.on_term)
+        began = time.time()
+        read_end, write_end = os.pipe()
+        procs = self.hierarchy.procs_files(self.name) if self.hierarchy is not None else []
+        try:
+            proc = person.start_runner(self.spec, procs, write_end)
+        except (OSError, subprocess.SubprocessError) as e:
+            proc = None
+            print(f"the runner did not start: {e}", file=sys.stderr)
+        os.close(write_end)
+        status = proc.wait() if proc is not None else None
+        self.kill_all()  # what the job left behind (a kernel the runner lost, a daemon)
+        report = _read_report(read_end)
+        usage = self.hierarchy.usage(self.name) if self.hierarchy is not None else {"oom_kills": 0}
+        peak = self.hierarchy.peak_memory(self.name) if self.hierarchy is not None else None
+        if self.hierarchy is not None:
+            self.hierarchy.remove(self.name)
+        outcome = decide(report, status, usage["oom_kills"] > 0, self.cancelled)
+        outcome.update(peak_memory=peak or outcome.get("peak_memory"),
+                       duration_s=outcome.get("duration_s") or round(time.time() - began, 3),
+                       finished=time.time())
+        if report is None or report.get("state") != outcome["state"]:
+            person.write_result(self.spec, outcome)
+        write_record(Path(self.spec["records"]), self.spec["id"], outcome)
+        return 0
+
+
+def cgroup_name(job_id: str) -> str:
+    return f"job-{job_id}"
+
+
+def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool) -> dict:
+    """The outcome from the runner's report (None: it wrote none), its exit status and the cgroup's view."""
+    outcome = {key: report.get(key) for key in ("state", "exit_code", "duration_s", "peak_memory",
+                                                  "failed_cell", "error")} if report else {}
+    if cancelled:
+        return {**outcome, "state": "cancelled", "exit_code": status, "failed_cell": None,
+                "error": "cancelled"}
+    if oom and outcome.get("state") != "succeeded":
+        return {**outcome, "state": "oom", "exit_code": status, "failed_cell": None,
+                "error": "the job used more memory than its limit and was stopped"}
+    if report is None:
+        how = (f"killed by signal {-status}" if status is not None and status < 0
+               else f"exit status {status}" if status is not None else "it did not start")
+        return {"state": "failed", "exit_code": 128 - status if status is not None and status < 0 else status,
+                "error": f"the job runner stopped without a result ({how})"}
+    return {**outcome, "exit_code": status}
+
+
+def _read_report(fd: int) -> dict | None:
+    os.set_blocking(fd, False)  # something of the job may still hold the write end: take what is there
+    try:
+        data = os.read(fd, REPORT_MAX)
+    except BlockingIOError:
+        data = b""
+    finally:
+        os.close(fd)
+    try:
+        value = json.loads(data.decode("utf-8", "replace").splitlines()[0])
+    except (ValueError, IndexError):
+        return None
+    return value if isinstance(value, dict) and isinstance(value.get("state"), str) else None
+
+
+def write_record(records: Path, job_id: str, outcome: dict) -> None:
+    records.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runner.write_json(str(records / f"{job_id}.json"), outcome)
+
+
+def _detach(spec: dict, hierarchy) -> int:
+    """Fork the supervisor; in the parent, print its handle and return. The supervisor never returns."""
+    pid = os.fork()
+    if pid:
+        handle = f"{pid}:{pids.start_time(pid)}"
+        # for a service that stops before it stores the handle (LocalBackend.adopt)
+        runner.atomic_write(str(Path(spec["records"]) / f"{spec['id']}.handle"), handle.encode())
+        print(handle, flush=True)
+        return 0
+    try:
+        log = os.open(Path(spec["records"]) / f"{spec['id']}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for fd in (1, 2):
+            os.dup2(log, fd)
+        os.close(log)
+        os.close(null)
+        sys.stdout = os.fdopen(1, "w", buffering=1)
+        sys.stderr = os.fdopen(2, "w", buffering=1)
+        code = Supervisor(spec, hierarchy).run()
+    except BaseException as e:  # noqa: BLE001 - nothing may escape into the parent's code path
+        print(f"job supervisor failed: {e!r}", file=sys.stderr)
+        code = 1
+    os._exit(code)
+
+
+def _hierarchy(spec: dict):
+    try:
+        return cgroups.detect()
+    except cgroups.CgroupUnavailable:
+        if spec.get("allow_unlimited"):
+            return None
+        raise
+
+
+def main() -> int:
+    spec = json.loads(sys.stdin.read())
+    Path(spec["records"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        hierarchy = _hierarchy(spec)
+        if hierarchy is not None:
+            hierarchy.create(cgroup_name(spec["id"]), cgroups.Limits(**spec["limits"]))
+    except (cgroups.CgroupUnavailable, OSError) as e:
+        print(f"the job's cgroup could not be made: {e}", file=sys.stderr)
+        return 1
+    return _detach(spec, hierarchy)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
