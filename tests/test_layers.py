@@ -46,6 +46,8 @@ LAYERS = {
     # the projects page: a hub service like analytics, which locally removes a deleted project's unix group
     "campushub.projects.web": DEPLOY,
     "campushub.projects.service": DEPLOY,
+    # the remote-kernels front: a hub service like projects.web; on Kubernetes it adds the kernel pod's env
+    "campushub.remote_kernels": DEPLOY,
     # the jobs service: a hub service like analytics, starting jobs on the backend its deployment names
     "campushub.jobs": DEPLOY,
     "campushub.cli": TOP,
@@ -61,6 +63,8 @@ APART = {("campushub.deploy.local", "campushub.deploy.kubernetes"),
          ("campushub.analytics", "campushub.deploy.kubernetes"),
          ("campushub.projects.web", "campushub.deploy.kubernetes"),
          ("campushub.projects.service", "campushub.deploy.kubernetes"),
+         # the front runs in both deployments; `up` hands it the local gateway's address and token
+         ("campushub.remote_kernels", "campushub.deploy.local"),
          # two services: what they have in common lives in campushub.webservice
          ("campushub.analytics", "campushub.assignments"),
          ("campushub.assignments", "campushub.analytics")}

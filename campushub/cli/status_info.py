@@ -57,7 +57,7 @@ def _site(layout: Layout, config: dict) -> dict:
     return {
         "config_file": state.get("config_file"), "url": state.get("url"),
         "ports": {"public": f"{hub['ip']}:{hub['port']}", "hub": hub["hub_port"], "proxy_api": hub["proxy_api_port"],
-                  **{s.name: config[s.name]["port"] for s in hub_services_local.wanted(config)}},
+                  **{s.name: config[s.key]["port"] for s in hub_services_local.wanted(config)}},
         "limits": config["limits"], "env_dir": state.get("env_dir"), "environments": envs,
     }
 

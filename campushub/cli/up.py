@@ -59,7 +59,7 @@ def effective_config(args) -> dict:
 def preflight(config: dict) -> None:
     if os.geteuid() != 0:
         raise CommandError("campushub up must run as root: it creates a unix account per user.")
-    refused = ports.service_port_refusal(config, [s.name for s in hub_services_local.wanted(config)])
+    refused = ports.service_port_refusal(config, [s.key for s in hub_services_local.wanted(config)])
     if refused:
         raise CommandError(refused)
     _unless_unlimited(config, cgroups.detect, cgroups.CgroupUnavailable, "cannot enforce resource limits: {e}.\n"
@@ -114,9 +114,9 @@ def run(args) -> int:
             before = up_restart.previous_config(layout) if adoption else {}
             config["hub"] = ports.resolve(config["hub"], layout)
             for service in hub_services_local.wanted(config):
-                others = tuple(config[s.name]["port"] for s in hub_services_local.wanted(config)
-                               if s != service and config[s.name]["port"])
-                config[service.name] = ports.resolve_service(service.name, config[service.name], config["hub"],
+                others = tuple(config[s.key]["port"] for s in hub_services_local.wanted(config)
+                               if s != service and config[s.key]["port"])
+                config[service.key] = ports.resolve_service(service.key, config[service.key], config["hub"],
                                                              layout, others)
             warning = ports.public_port_warning(config["hub"])
             if warning:
@@ -124,7 +124,7 @@ def run(args) -> int:
             busy = processes.busy_ports(config["hub"], include_proxy=True, ours=before.get("hub"),
                                         proxy_pid=processes.read_pid(layout, "proxy") if adoption else None) + [
                 port for service in hub_services_local.SERVICES for port in service.busy(config)
-                if (before.get(service.name) or {}).get("port") != (config.get(service.name) or {}).get("port")]
+                if (before.get(service.key) or {}).get("port") != (config.get(service.key) or {}).get("port")]
             if busy:
                 raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
             return _start_and_supervise(args, config, layout, admin, console, life)

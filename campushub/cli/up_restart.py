@@ -213,7 +213,7 @@ def keep_or_stop_proxy(layout: Layout, chp, hub: dict, steps) -> adopt.Adopted |
 
 def _service_print(service, config: dict, layout: Layout, env_dir) -> str:
     return adopt.fingerprint(env=service.environment(config, layout, env_dir),
-                             settings=adopt.service_settings(config, service.name),
+                             settings=adopt.service_settings(config, service.key, *service.reads),
                              campushub=adopt.installed_version())
 
 

@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 
 from ..config.analytics import enabled as analytics_enabled
 from ..config.assignments import enabled as assignments_enabled
+from ..config.remote_kernels import enabled as remote_kernels_enabled
 from .culling import command as culler
 
 ENTRY_POINT_GROUP = "campushub.services"
@@ -164,6 +165,19 @@ register(
          ("admin:groups", "read:users:name", "read:users:groups", "read:users:activity", "read:groups:shares")),
     Service("projects", ("campushub-projects",), spec=_projects,
             user_scopes=("access:services!service=projects",)),
+)
+
+
+register(
+    # The remote-kernels front (campushub/remote_kernels): the only client of Enterprise Gateway. It reads a
+    # person's groups (the profiles their policy allows) and which groups are projects (the project data a
+    # kernel may reach); it learns no tokens and changes nothing in the hub. Every user's server calls it with
+    # its own token (user_scopes) at CAMPUSHUB_GATEWAY_URL; no page, so not in the Services menu.
+    Role("campushub-remote-kernels", "The remote-kernels front: people's groups and which groups are projects",
+         ("read:users:name", "read:users:groups", "read:groups")),
+    Service("remote-kernels", ("campushub-remote-kernels",),
+            spec=lambda config: {} if remote_kernels_enabled(config) else None,
+            user_scopes=("access:services!service=remote-kernels",), server_env="CAMPUSHUB_GATEWAY_URL"),
 )
 
 

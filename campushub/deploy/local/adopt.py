@@ -42,8 +42,9 @@ def fingerprint(**what) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def service_settings(config: dict, name: str) -> dict:
-    return {key: config.get(key) for key in (name, *SERVICE_READS)}
+def service_settings(config: dict, *sections: str) -> dict:
+    """The sections a service reads: its own (and any others it names, LocalService.reads) and the common ones."""
+    return {key: config.get(key) for key in (*sections, *SERVICE_READS)}
 
 
 def _path(layout: Layout, name: str):

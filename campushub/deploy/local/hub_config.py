@@ -21,7 +21,7 @@ def apply(c, config: dict, layout: Layout, env_dir: str | None, environ: Mapping
     tokens = {**services.tokens_from_env(environ), "campushub-cli": layout.secret(layout.cli_token)}
     urls = {}
     for service in hub_services_local.wanted(config):
-        if config[service.name]["port"]:
+        if config[service.key]["port"]:
             # `up` runs it (hub_services_local.py) with the same token file
             tokens[service.name] = service.token(layout)
             urls[service.name] = service.url(config)

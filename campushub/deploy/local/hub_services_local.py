@@ -26,6 +26,7 @@ import requests
 
 from ...config.analytics import enabled as analytics_enabled
 from ...config.assignments import enabled as assignments_enabled
+from ...config.remote_kernels import enabled as remote_kernels_enabled
 from ...hub.services import projects_enabled
 from . import processes
 from .layout import Layout
@@ -38,30 +39,39 @@ class LocalService:
     enabled: Callable[[dict], bool]
     # what it alone needs: (config, layout, env_dir) -> variables
     extra_env: Callable[[dict, Layout, Path | None], dict[str, str]] = field(default=lambda *_: {})
+    # its config section (and CAMPUSHUB_<SECTION>_* variables) when not its name: remote_kernels
+    section: str = ""
+    # other sections of the site configuration it reads: a change restarts it at a reload
+    reads: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Its section of the site configuration."""
+        return self.section or self.name
 
     @property
     def label(self) -> str:
         return f"the {self.name} service"
 
     def wanted(self, config: dict) -> bool:
-        return self.name in config and self.enabled(config)  # a config copy an older `up` wrote may lack it
+        return self.key in config and self.enabled(config)  # a config copy an older `up` wrote may lack it
 
     def prefix(self, config: dict) -> str:
         return f"{config['hub']['base_url']}services/{self.name}/"
 
     def url(self, config: dict) -> str:
         """Where it listens, as the hub's service entry and the proxy's route name it."""
-        return f"http://127.0.0.1:{config[self.name]['port']}"
+        return f"http://127.0.0.1:{config[self.key]['port']}"
 
     def token(self, layout: Layout) -> str:
         return layout.secret(layout.service_token(self.name))
 
     def db_url(self, config: dict, layout: Layout) -> str:
-        return config[self.name].get("db_url") or f"sqlite:///{layout.service_dir(self.name) / f'{self.name}.sqlite'}"
+        return config[self.key].get("db_url") or f"sqlite:///{layout.service_dir(self.name) / f'{self.name}.sqlite'}"
 
     def environment(self, config: dict, layout: Layout, env_dir: Path | None) -> dict[str, str]:
         """What JupyterHub hands a service it runs itself, and CampusHub's own settings."""
-        hub, here, upper = config["hub"], self.prefix(config), self.name.upper()
+        hub, here, upper = config["hub"], self.prefix(config), self.key.upper()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "CAMPUSHUB_"))}
         env.update({
             "JUPYTERHUB_SERVICE_NAME": self.name,
@@ -87,13 +97,13 @@ class LocalService:
         """Its port, if it is to run and something else holds the port (as processes.busy_ports says it)."""
         if not self.wanted(config):
             return []
-        port = config[self.name]["port"]
+        port = config[self.key]["port"]
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError as e:
-                return [f"{self.name}.port 127.0.0.1:{port} ({e.strerror})"]
+                return [f"{self.key}.port 127.0.0.1:{port} ({e.strerror})"]
         return []
 
     def start(self, config: dict, layout: Layout, env_dir: Path | None) -> subprocess.Popen | None:
@@ -142,8 +152,26 @@ ANALYTICS = LocalService("analytics", "campushub.analytics.service", analytics_e
 # (root:chp-<name> 2770, members only) and removes a deleted project's folder
 # and unix group. It keeps no database (the hub's groups are the projects).
 PROJECTS = LocalService("projects", "campushub.projects.service", projects_enabled)
+
+
+def gateway_token_file(layout: Layout) -> Path:
+    """EG's auth_token: EG (deploy/local/remote_kernels) and the front read it, no one else."""
+    return layout.data_dir / "gateway-auth-token"
+
+
+def _gateway(config: dict, layout: Layout, env_dir: Path | None) -> dict[str, str]:
+    layout.secret(gateway_token_file(layout))  # made by whichever of EG and the front starts first
+    return {"CAMPUSHUB_REMOTE_KERNELS_GATEWAY_URL": f"http://127.0.0.1:{config['remote_kernels']['gateway_port']}",
+            "CAMPUSHUB_REMOTE_KERNELS_GATEWAY_TOKEN_FILE": str(gateway_token_file(layout)),
+            "CAMPUSHUB_REMOTE_KERNELS_BACKEND": "local"}
+
+
+# The only client of Enterprise Gateway (campushub/remote_kernels): it authenticates people's hub tokens and
+# holds EG's. Root only for the token file; its kernel table is in its 0700 folder.
+REMOTE_KERNELS = LocalService("remote-kernels", "campushub.remote_kernels.service", remote_kernels_enabled, _gateway,
+                              section="remote_kernels", reads=("profiles", "policies", "spawner", "projects"))
 # in the order `up` starts them
-SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS)
+SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS, REMOTE_KERNELS)
 
 
 def wanted(config: dict) -> list[LocalService]:

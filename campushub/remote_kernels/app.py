@@ -1,0 +1,40 @@
+"""The tornado Application of the front: EG's REST paths and kernel websockets
+under the service prefix (where CAMPUSHUB_GATEWAY_URL points user servers),
+the culled-kernel answers, {prefix}metrics, and a JSON 404 for anything else."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ..webservice import metrics
+from . import channels, culled, kernels, kernelspecs
+from .base import FrontHandler
+from .gateway import MAX_MESSAGE, START_TIMEOUT
+from .messages import NO_KERNEL
+
+MAX_BODY = 64 * 2**10  # a kernel start's name and a few variables
+
+
+class NotFoundHandler(FrontHandler):
+    async def prepare(self):
+        await super().prepare()  # who asks first: a stranger learns nothing of the paths
+        self.fail(404, NO_KERNEL)
+
+
+def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str, extra_env,
+             hub_auth=None) -> web.Application:
+    handlers = [metrics.route(prefix, metrics.new_registry())]
+    # channels first: its path is a kernel's path plus /channels
+    handlers += [(prefix + pattern, handler) for module in (channels, kernels, kernelspecs, culled)
+                 for pattern, handler in module.ROUTES]
+    handlers.append((prefix.rstrip("/") + "/?.*", NotFoundHandler))
+    settings = {
+        "store": store, "gateway": gateway, "people": people, "culling": culling, "extra_env": extra_env,
+        "site_config": site_config, "service_prefix": prefix, "max_body": MAX_BODY, "start_timeout": START_TIMEOUT,
+        "language": (site_config.get("ui") or {}).get("language", "auto"),
+        "default_handler_class": NotFoundHandler, "xsrf_cookies": False,
+        "websocket_max_message_size": MAX_MESSAGE,
+    }
+    if hub_auth is not None:
+        settings["hub_auth"] = hub_auth
+    return web.Application(handlers, **settings)

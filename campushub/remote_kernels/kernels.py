@@ -1,0 +1,115 @@
+"""EG's kernel REST API as jupyter_server's GatewayClient calls it, narrowed to
+the caller's own kernels (gateway/managers.py: GatewayMappingKernelManager,
+GatewayKernelManager):
+
+  GET    api/kernels                 the caller's running kernels (EG's models)
+  POST   api/kernels                 {name, env}: start a kernel of an allowed kernelspec, as the caller
+  GET    api/kernels/ID              one of the caller's kernels; anyone else's: 404
+  DELETE api/kernels/ID              shut it down
+  POST   api/kernels/ID/interrupt    (and /restart) passed on
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from ..hub.policy.choose import PolicyError
+from . import access
+from .base import FrontHandler
+from .messages import BAD_BODY, GATEWAY_REFUSED, NO_KERNEL, NO_PROFILE
+
+log = logging.getLogger("campushub.remote_kernels")
+KERNEL_ID = r"([0-9a-fA-F-]{1,64})"
+
+
+class GatewayAnswers(FrontHandler):
+    def relay(self, answer, status: int | None = None) -> None:
+        """EG's answer to the client; a refusal becomes one line of ours carrying EG's reason."""
+        if answer.status == 404:
+            self.fail(404, NO_KERNEL)
+        if answer.status >= 400:
+            self.fail(answer.status if answer.status < 500 else 502, GATEWAY_REFUSED,
+                      reason=answer.reason() or str(answer.status))
+        self.set_status(status or answer.status)
+        if answer.body:
+            self.set_header("Content-Type", answer.content_type)
+        self.finish(answer.body)
+
+
+class KernelsHandler(GatewayAnswers):
+    async def get(self):
+        mine = {row["id"] for row in await self.off_loop(self.store.owned, self.person)}
+        answer = await self.call("GET", "/api/kernels")
+        if answer.status >= 400:
+            self.relay(answer)
+        self.write_json([k for k in answer.json() or [] if isinstance(k, dict) and k.get("id") in mine])
+
+    def _body(self) -> dict:
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            self.fail(400, BAD_BODY, example='{"name": "campushub-small", "env": {}}')
+        return body
+
+    async def post(self):
+        body = self._body()
+        allowed = await self.kernelspecs()
+        if body["name"] not in allowed:
+            self.fail(403, NO_PROFILE, name=body["name"][:64], allowed=", ".join(allowed))
+        try:
+            extra = await self.settings["extra_env"](self.person, body["name"], await self.groups())
+        except (KeyError, PolicyError):  # the deployment's own check of the profile (Kubernetes)
+            self.fail(403, NO_PROFILE, name=body["name"][:64], allowed=", ".join(allowed))
+        env = access.kernel_env(body.get("env"), self.person, extra)
+        answer = await self.call("POST", "/api/kernels", {"name": body["name"], "env": env},
+                                 timeout=self.settings["start_timeout"])
+        model = answer.json() if answer.status < 300 else None
+        if isinstance(model, dict) and isinstance(model.get("id"), str):
+            try:
+                await self.off_loop(self.store.add, model["id"], self.person, body["name"])
+            except Exception:
+                # a kernel nobody could ever reach again: stop it rather than leave it running unowned
+                log.exception("could not record kernel %s of %s; shutting it down", model["id"], self.person)
+                await self.call("DELETE", self.gateway.kernel_path(model["id"]))
+                raise
+            log.info("kernel %s (%s) started for %s", model["id"], body["name"], self.person)
+            self.set_header("Location", f"{self.prefix}api/kernels/{model['id']}")
+        self.relay(answer)
+
+
+class KernelHandler(GatewayAnswers):
+    async def get(self, kernel_id):
+        await self.own(kernel_id)
+        answer = await self.call("GET", self.gateway.kernel_path(kernel_id))
+        if answer.status == 404:
+            await self.settings["culling"].gone(kernel_id)
+        self.relay(answer)
+
+    async def delete(self, kernel_id):
+        await self.own(kernel_id)
+        answer = await self.call("DELETE", self.gateway.kernel_path(kernel_id))
+        if answer.status < 300 or answer.status == 404:
+            if answer.status == 404:
+                await self.settings["culling"].gone(kernel_id)
+            else:
+                await self.off_loop(self.store.end, kernel_id, "deleted")
+        self.relay(answer)
+
+
+class ActionHandler(GatewayAnswers):
+    async def post(self, kernel_id, action):
+        await self.own(kernel_id)
+        answer = await self.call("POST", self.gateway.kernel_path(kernel_id, action), {})
+        if answer.status == 404:
+            await self.settings["culling"].gone(kernel_id)
+        self.relay(answer)
+
+
+ROUTES = [
+    (r"api/kernels/?", KernelsHandler),
+    (rf"api/kernels/{KERNEL_ID}/?", KernelHandler),
+    (rf"api/kernels/{KERNEL_ID}/(interrupt|restart)/?", ActionHandler),
+]

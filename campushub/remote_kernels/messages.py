@@ -1,0 +1,17 @@
+"""The front's one-line messages (translated through the catalog)."""
+
+from ..i18n import N_
+
+PEOPLE_ONLY = N_("Remote kernels are started by people: use a person's token, not a service's.")
+NOT_FOR_YOU = N_("Remote kernels are not available to you; ask the hub's administrator to add you to a group "
+                 "that has them.")
+NO_PROFILE = N_("The kernel {name} is not available to you. Choose one of: {allowed}.")
+NO_KERNEL = N_("There is no such kernel.")
+BAD_BODY = N_("The request body must be a JSON object with the kernel's name, e.g. {example}.")
+GATEWAY_DOWN = N_("The kernel gateway does not answer; try again in a minute, and tell the hub's administrator "
+                  "if it persists.")
+GATEWAY_REFUSED = N_("The kernel gateway refused: {reason}")
+CULLED = N_("This kernel was stopped after {minutes} minutes without activity. Restart it to go on: what it "
+            "held in memory is gone.")
+STOPPED = N_("This kernel has stopped (its process ended or the kernel gateway restarted). Restart it to go "
+             "on: what it held in memory is gone.")

@@ -1,0 +1,99 @@
+"""The `remote-kernels` hub service process: `python -m campushub.remote_kernels.service`.
+
+Its environment is what JupyterHub gives a service (JUPYTERHUB_API_TOKEN, _API_URL, _SERVICE_PREFIX,
+_SERVICE_URL, _OAUTH_ACCESS_SCOPES, read by HubAuth itself) plus CampusHub's own (webservice/runner.py):
+  CAMPUSHUB_CONFIG                          the site configuration
+  CAMPUSHUB_REMOTE_KERNELS_DIR              its private folder (the kernel table's SQLite)
+  CAMPUSHUB_REMOTE_KERNELS_DB_URL           else that table's database
+  CAMPUSHUB_REMOTE_KERNELS_BIND             the address to listen on
+  CAMPUSHUB_REMOTE_KERNELS_GATEWAY_URL      Enterprise Gateway, http://host:port
+  CAMPUSHUB_REMOTE_KERNELS_GATEWAY_TOKEN    EG's auth_token (or _GATEWAY_TOKEN_FILE: a file holding it)
+  CAMPUSHUB_REMOTE_KERNELS_BACKEND          "local" (default) or "kubernetes": kernel pods get the person's
+                                            volumes and sizes (deploy/kubernetes/remote_kernels.kernel_env)
+  CAMPUSHUB_REMOTE_KERNELS_POLL_S           how often EG is asked which kernels it still has (default 60)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ..config import remote_kernels as section
+from ..config.errors import ConfigError
+from ..webservice import runner
+
+log = logging.getLogger("campushub.remote_kernels")
+NAME = "remote-kernels"
+SECTION = "remote_kernels"  # its config section and its CAMPUSHUB_REMOTE_KERNELS_* variables
+DEFAULT_PORT = 10106
+# read by the local launcher (deploy/local/remote_kernels/account.py)
+PROJECTS_VAR = "KERNEL_CAMPUSHUB_PROJECTS"
+
+
+def gateway_token() -> str:
+    token = runner.env(SECTION, "GATEWAY_TOKEN")
+    path = runner.env(SECTION, "GATEWAY_TOKEN_FILE")
+    if not token and path:
+        token = Path(path).read_text().strip()
+    return token
+
+
+def extra_env(config: dict, people):
+    """What the deployment adds to a kernel's env from what the hub knows of the person: locally their projects
+    (the launcher gives the kernel those groups' gids); on Kubernetes the kernel pod's volumes, sizes and pool."""
+    kubernetes = runner.env(SECTION, "BACKEND") == "kubernetes"
+    if kubernetes:
+        from ..deploy.kubernetes.remote_kernels import kernel_env
+
+    async def added(person: str, kernelspec: str, groups: list[str]) -> dict[str, str]:
+        projects = await people.projects(groups)
+        if kubernetes:
+            return kernel_env(config, person, section.profile_of(kernelspec), groups, projects)
+        return {PROJECTS_VAR: ",".join(projects)}
+
+    return added
+
+
+def run() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = runner.site_config()
+        token = gateway_token()
+    except (ConfigError, OSError) as e:
+        print(f"campushub remote-kernels: {e}", file=sys.stderr)
+        return 2
+    url = runner.env(SECTION, "GATEWAY_URL")
+    if not url or not token:
+        print("campushub remote-kernels: CAMPUSHUB_REMOTE_KERNELS_GATEWAY_URL and the gateway's token "
+              "(CAMPUSHUB_REMOTE_KERNELS_GATEWAY_TOKEN or _GATEWAY_TOKEN_FILE) must be set", file=sys.stderr)
+        return 2
+    from ..projects.web.hubapi import HubAPI
+    from .app import make_app
+    from .culling import POLL_S, Culling
+    from .gateway import Gateway
+    from .people import People
+    from .store import Store
+
+    folder = runner.state_dir(config, SECTION)
+    store = Store(runner.database_url(config, SECTION, folder))
+    gateway = Gateway(url, token)
+    people = People(HubAPI(runner.hub_urls(config)[1], os.environ.get("JUPYTERHUB_API_TOKEN", "")))
+    culling = Culling(store, gateway, section.idle_seconds(config), float(runner.env(SECTION, "POLL_S") or POLL_S))
+    app = make_app(store=store, gateway=gateway, people=people, culling=culling, site_config=config,
+                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
+                   extra_env=extra_env(config, people))
+    runner.serve(app, runner.listen_address(config, SECTION, DEFAULT_PORT), "remote-kernels front",
+                 started=culling.start)
+    store.close()
+    log.info("stopped")
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
