@@ -13,6 +13,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 
 import apps from './apps';
+import culled from './culled';
 import cullWarning from './cull_warning';
 import jobs from './jobs';
 
@@ -114,4 +115,4 @@ const plugin = {
   }
 };
 
-export default [plugin, cullWarning, apps, jobs];
+export default [plugin, cullWarning, apps, jobs, culled];

@@ -1,0 +1,123 @@
+// When a notebook's remote kernel is gone, say why instead of leaving the
+// notebook to fail at every cell: asks the server extension
+// campushub_remote_kernels (singleuser/remote_kernels_server.py), which asks
+// the remote-kernels front whether the gateway stopped the kernel (idle for
+// N minutes, or for another reason), and shows the front's translated line
+// with a Restart button that starts a fresh kernel of the same profile for
+// the notebook. Labels come translated in the page config; without them the
+// server has no remote kernels and the plugin does nothing.
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ServerConnection } from '@jupyterlab/services';
+
+function texts() {
+  try {
+    return JSON.parse(PageConfig.getOption('campushubRemoteKernels') || 'null');
+  } catch (e) {
+    return null;
+  }
+}
+
+// The front's answer for a kernel: {culled, state, idle_minutes, message, profile}.
+async function whatBecameOf(kernelId) {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(
+    settings.baseUrl,
+    'campushub/remote-kernels/culled',
+    kernelId
+  );
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  return response.ok ? response.json() : null;
+}
+
+const plugin = {
+  id: '@campushub/assignments:culled-kernel',
+  description: 'Say why a remote kernel stopped and offer a fresh one.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app, tracker) => {
+    const t = texts();
+    if (!t) {
+      return;
+    }
+    const say = text => t[text] || text;
+    const asking = new Set(); // kernel ids being asked about
+    const told = new Set(); // kernel ids the person was told about
+    const watched = new WeakSet();
+
+    const watch = panel => {
+      if (watched.has(panel)) {
+        return;
+      }
+      watched.add(panel);
+      const context = panel.sessionContext;
+      let kernelId = null;
+      const remember = () => {
+        const kernel = context.session && context.session.kernel;
+        if (kernel) {
+          kernelId = kernel.id;
+        }
+      };
+      const check = async () => {
+        const id = kernelId;
+        const current = context.session && context.session.kernel;
+        const alive =
+          current &&
+          current.id === id &&
+          current.connectionStatus === 'connected' &&
+          current.status !== 'dead';
+        if (!id || alive || asking.has(id) || told.has(id) || context.isDisposed) {
+          return;
+        }
+        asking.add(id);
+        let reply = null;
+        try {
+          reply = await whatBecameOf(id);
+        } catch (e) {
+          reply = null; // the server is gone too: JupyterLab says so itself
+        }
+        asking.delete(id);
+        if (!reply || !reply.message || told.has(id) || context.isDisposed) {
+          return;
+        }
+        told.add(id);
+        const result = await showDialog({
+          title: say('Kernel stopped'),
+          body: reply.message,
+          buttons: [
+            Dialog.cancelButton({ label: say('Close') }),
+            Dialog.okButton({ label: say('Restart') })
+          ]
+        });
+        if (result.button.accept && !context.isDisposed) {
+          await context.changeKernel({ name: reply.profile });
+        }
+      };
+      context.kernelChanged.connect(remember);
+      context.statusChanged.connect((sender, status) => {
+        if (status === 'dead' || status === 'unknown') {
+          void check();
+        }
+      });
+      context.connectionStatusChanged.connect((sender, status) => {
+        if (status === 'disconnected') {
+          void check();
+        }
+      });
+      // the server drops the session of a kernel the gateway no longer has
+      context.sessionChanged.connect((sender, change) => {
+        if (change.newValue === null) {
+          void check();
+        } else {
+          remember();
+        }
+      });
+      remember();
+    };
+    tracker.forEach(watch);
+    tracker.widgetAdded.connect((sender, panel) => watch(panel));
+  }
+};
+
+export default plugin;
