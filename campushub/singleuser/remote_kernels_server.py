@@ -21,7 +21,7 @@ from .remote_kernel_manager import GATEWAY_ENV
 
 TEXTS_ENV = "CAMPUSHUB_REMOTE_KERNELS_TEXTS"
 KERNEL_ID = r"(?P<kernel_id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
-ANSWER = ("culled", "idle_minutes", "message", "profile")
+ANSWER = ("culled", "state", "idle_minutes", "message", "profile")
 
 
 async def ask_front(kernel_id: str, language: str | None) -> dict:
