@@ -91,18 +91,18 @@ def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool) 
     """The outcome from the runner's report (None: it wrote none), its exit status and the cgroup's view."""
     outcome = {key: report.get(key) for key in ("state", "exit_code", "duration_s", "peak_memory",
                                                   "failed_cell", "error")} if report else {}
+    # a signal as a shell shows it: 137 for SIGKILL
+    code = 128 - status if status is not None and status < 0 else status
     if cancelled:
-        return {**outcome, "state": "cancelled", "exit_code": status, "failed_cell": None,
-                "error": "cancelled"}
+        return {**outcome, "state": "cancelled", "exit_code": code, "failed_cell": None, "error": "cancelled"}
     if oom and outcome.get("state") != "succeeded":
-        return {**outcome, "state": "oom", "exit_code": status, "failed_cell": None,
+        return {**outcome, "state": "oom", "exit_code": code, "failed_cell": None,
                 "error": "the job used more memory than its limit and was stopped"}
     if report is None:
         how = (f"killed by signal {-status}" if status is not None and status < 0
                else f"exit status {status}" if status is not None else "it did not start")
-        return {"state": "failed", "exit_code": 128 - status if status is not None and status < 0 else status,
-                "error": f"the job runner stopped without a result ({how})"}
-    return {**outcome, "exit_code": status}
+        return {"state": "failed", "exit_code": code, "error": f"the job runner stopped without a result ({how})"}
+    return {**outcome, "exit_code": code}
 
 
 def _read_report(fd: int) -> dict | None:

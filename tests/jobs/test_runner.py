@@ -1,0 +1,85 @@
+"""The runner's and the local supervisor's pure parts (fast tier). The runs themselves, with
+papermill, real accounts and cgroups, are tests/deploy/local/jobs/."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import nbformat
+import pytest
+
+from campushub.deploy.local.jobs.wrapper import decide
+from campushub.jobs import runner
+
+
+def _nb(*cells):
+    nb = nbformat.v4.new_notebook()
+    for source, tags in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    return nb
+
+
+def test_failed_cell_is_counted_in_the_persons_notebook():
+    original = _nb(("x = 1", ["parameters"]), ("print(x)", None), ("1/0", None))
+    executed = nbformat.from_dict(json.loads(nbformat.writes(original)))
+    injected = nbformat.v4.new_code_cell("x = 2")
+    injected.metadata["tags"] = ["injected-parameters"]
+    executed.cells.insert(1, injected)
+    # papermill's markers, which output.ipynb has once it raised: one on top, one before the cell
+    for at in (3, 0):
+        marker = nbformat.v4.new_markdown_cell("error")
+        marker.metadata["tags"] = [runner.ERROR_MARKER]
+        executed.cells.insert(at, marker)
+    ids = [c.get("id") for c in original.cells]
+    assert runner.failed_cell(executed, 3, ids) == 2  # the exception's index counts no markers
+    assert runner.failed_cell(executed, 1, ids) is None  # the injected parameters cell is no cell of hers
+    # cells without ids (nbformat < 4.5): by position, the injected cell not counted
+    for cell in executed.cells:
+        cell.pop("id", None)
+    assert runner.failed_cell(executed, 3, []) == 2
+
+
+@pytest.mark.parametrize("job", [
+    {"id": "../x", "notebook": "a.ipynb"}, {"id": "j1", "notebook": "/etc/a.ipynb"},
+    {"id": "j1", "notebook": "../other/a.ipynb"}, {"id": "j1", "notebook": "a.py"},
+    {"id": "j1", "notebook": "a.ipynb", "parameters": [1]}, {"id": ".hidden", "notebook": "a.ipynb"},
+])
+def test_bad_requests_are_refused(job):
+    with pytest.raises(ValueError):
+        runner.check_request(job)
+
+
+def test_cgroup_path_inside_a_container_mount(tmp_path):
+    (tmp_path / "campushub" / "job-1").mkdir(parents=True)
+    assert runner._inside(str(tmp_path), "/", "/campushub/job-1") == str(tmp_path / "campushub" / "job-1")
+    # a pod's /sys/fs/cgroup is mounted at its own cgroup, which /proc/self/cgroup names from the host's root
+    assert runner._inside(str(tmp_path), "/kubepods/pod1", "/kubepods/pod1") == str(tmp_path)
+    assert runner._inside(str(tmp_path), "/elsewhere", "/kubepods/pod1") == str(tmp_path)
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "result.json"
+    runner.write_json(str(path), {"state": "succeeded"})
+    runner.write_json(str(path), {"state": "failed"})
+    assert json.loads(path.read_text()) == {"state": "failed"}
+    assert os.listdir(tmp_path) == ["result.json"]
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_the_supervisor_decides_from_report_status_and_cgroup():
+    failed = {"state": "failed", "exit_code": 1, "failed_cell": 2, "error": "cell 2: ZeroDivisionError"}
+    assert decide(failed, 1, oom=False, cancelled=False)["failed_cell"] == 2
+    # the memory limit killed the kernel: whatever papermill said, the run is oom
+    assert decide({**failed, "error": "DeadKernelError"}, 3, oom=True, cancelled=False)["state"] == "oom"
+    # the runner itself killed: no report
+    killed = decide(None, -9, oom=True, cancelled=False)
+    assert killed["state"] == "oom" and killed["exit_code"] == 137
+    lost = decide(None, -9, oom=False, cancelled=False)
+    assert lost["state"] == "failed" and lost["exit_code"] == 137 and "signal 9" in lost["error"]
+    assert decide(None, -9, oom=False, cancelled=True)["state"] == "cancelled"
+    # an OOM kill in a run that still succeeded (a child process the job restarted) stays succeeded
+    assert decide({"state": "succeeded", "exit_code": 0}, 0, oom=True, cancelled=False)["state"] == "succeeded"
