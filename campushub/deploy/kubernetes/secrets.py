@@ -35,6 +35,8 @@ HUB_DB = Secret(("hub", "db_url"), "CAMPUSHUB_HUB_DB_URL", "hub-db-url")
 ASSIGNMENTS_DB = Secret(("assignments", "db_url"), "CAMPUSHUB_ASSIGNMENTS_DB_URL", "assignments-db-url")
 # Likewise the analytics service's (render/analytics.py).
 ANALYTICS_DB = Secret(("analytics", "db_url"), "CAMPUSHUB_ANALYTICS_DB_URL", "analytics-db-url")
+# And the jobs service's (render/jobs.py).
+JOBS_DB = Secret(("jobs", "db_url"), "CAMPUSHUB_JOBS_DB_URL", "jobs-db-url")
 
 
 def _auth_secret(kind: str, key: str) -> Secret:
@@ -44,12 +46,12 @@ def _auth_secret(kind: str, key: str) -> Secret:
 
 
 def table() -> tuple[Secret, ...]:
-    """Every secret setting: the hub, assignments and analytics database URLs, and the keys each auth
+    """Every secret setting: the hub, assignments, analytics and jobs database URLs, and the keys each auth
     section of the schema marks `x-secret` (a type added through the auth
     registry brings its own, with no edit here)."""
     sections = schema()["properties"]["auth"]["properties"]
-    return (HUB_DB, ASSIGNMENTS_DB, ANALYTICS_DB, *(_auth_secret(kind, key) for kind, section in sections.items()
-                      for key in section.get("x-secret", ())))
+    return (HUB_DB, ASSIGNMENTS_DB, ANALYTICS_DB, JOBS_DB,
+            *(_auth_secret(kind, key) for kind, section in sections.items() for key in section.get("x-secret", ())))
 
 
 class SecretFile(NamedTuple):

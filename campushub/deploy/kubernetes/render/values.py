@@ -14,7 +14,7 @@ import importlib
 from dataclasses import dataclass, field
 
 FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "projects_page", "monitoring",
-             "retention", "projects", "subdomains")
+             "retention", "projects", "subdomains", "jobs")
 
 
 @dataclass
