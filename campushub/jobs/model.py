@@ -48,11 +48,16 @@ SWEEP_TOO_BIG = N_("This sweep makes {count} jobs; at most {limit} are allowed i
 
 
 class Invalid(ValueError):
-    """A refusal of bad input: a translatable message (marked N_) and its placeholders."""
+    """A refusal: a translatable message (marked N_), its placeholders and the HTTP status
+    it is answered with (400 bad input, 403 not allowed, 404 not yours, 409 too late)."""
 
-    def __init__(self, message: str, **params):
-        self.message, self.params = message, params
+    def __init__(self, message: str, status: int = 400, **params):
+        self.message, self.params, self.status = message, params, status
         super().__init__(translate("en", message, **params))
+
+    @property
+    def values(self) -> dict:
+        return self.params
 
     def translated(self, lang: str) -> str:
         return translate(lang, self.message, **self.params)
@@ -217,6 +222,7 @@ class Outcome:
     peak_memory: int | None = None  # bytes
     failed_cell: int | None = None  # 0-based index of the cell that raised
     error: str | None = None  # one line
+    finished: float | None = None  # epoch seconds, when the runner knows it
 
     @classmethod
     def from_json(cls, data: object) -> Outcome:
@@ -236,7 +242,8 @@ class Outcome:
                    exit_code=exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool) else None,
                    duration_s=number("duration_s", float), peak_memory=number("peak_memory", int),
                    failed_cell=number("failed_cell", int),
-                   error=one_line(error) if isinstance(error, str) and error else None)
+                   error=one_line(error) if isinstance(error, str) and error else None,
+                   finished=number("finished", float))
 
 
 def one_line(text: str) -> str:
@@ -273,7 +280,11 @@ class Job:
     def finish(self, outcome: Outcome, when: datetime | None = None) -> None:
         for key in ("state", "exit_code", "duration_s", "peak_memory", "failed_cell", "error"):
             setattr(self, key, getattr(outcome, key))
-        self.finished = when or now()
+        ended = datetime.fromtimestamp(outcome.finished, UTC) if outcome.finished else None
+        # the runner's clock, unless it claims a time before the start or after now
+        if ended is None or (self.started and ended < self.started) or ended > now():
+            ended = when or now()
+        self.finished = ended
 
     def as_json(self) -> dict:
         """The API's record: times as ISO 8601 UTC."""

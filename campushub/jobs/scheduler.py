@@ -1,0 +1,120 @@
+"""The service's loop: at start it adopts the jobs a previous run left
+running (the backend says whether each still exists), then every
+jobs.poll_interval seconds, or at once when a submission or a cancel kicks
+it, it asks the backend about each running job and starts queued ones,
+oldest first, while their owner runs fewer than max_running_per_person.
+
+A job is claimed (queued -> running) in the store before the backend starts
+it and its handle stored after, so a crash in between leaves a running job
+without handle, which adoption hands to the backend to find by its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from tornado.ioloop import IOLoop
+
+from ..config import jobs as section
+from ..hub.policy.types import Choice
+from ..i18n import N_
+from . import model
+from .backend import BackendError, Person
+from .model import Job, Outcome
+
+log = logging.getLogger("campushub.jobs")
+
+# Stored as the job's error (English, marked so the page can show it in the reader's language).
+LOST = N_("The job was gone when the jobs service started again; its results may be incomplete.")
+NOT_STARTED = N_("The job could not be started; tell the hub's administrator if this persists.")
+
+
+class Scheduler:
+    def __init__(self, config: dict, store, backend, people):
+        self.store, self.backend, self.people = store, backend, people
+        self.interval = float(config["jobs"]["poll_interval"])
+        self.limit = section.limits(config)["max_running_per_person"]
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def off(self, fn, *args):
+        return await IOLoop.current().run_in_executor(None, fn, *args)
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self.run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def run(self) -> None:
+        await self.adopt()
+        while True:
+            self._wake.clear()
+            try:
+                await self.tick()
+            except Exception:  # the hub or the database away for a moment: try again next time
+                log.exception("scheduling")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            except TimeoutError:
+                pass
+
+    async def adopt(self) -> None:
+        for job in await self.off(self.store.in_state, model.RUNNING):
+            try:
+                alive = await self.off(self.backend.adopt, job)
+            except Exception:
+                log.exception("adopting %s: left running, asked again next time", job.id)
+                continue
+            if alive:
+                log.info("adopted %s of %s", job.id, job.owner)
+            else:
+                log.warning("%s of %s is gone: lost", job.id, job.owner)
+                await self.off(self.store.finish, job.id, Outcome(model.LOST, error=LOST))
+
+    async def tick(self) -> None:
+        for job in await self.off(self.store.in_state, model.RUNNING):
+            if job.handle is None:
+                continue  # being started right now
+            await self.check(job)
+        running = await self.off(self.store.running_counts)
+        for job in await self.off(self.store.in_state, model.QUEUED):
+            if running[job.owner] >= self.limit:
+                continue
+            running[job.owner] += 1
+            await self.launch(job)
+
+    async def check(self, job: Job) -> None:
+        try:
+            outcome = await self.off(self.backend.poll, job)
+        except Exception:
+            log.exception("polling %s", job.id)
+            return
+        if outcome is not None and await self.off(self.store.finish, job.id, outcome):
+            log.info("%s of %s: %s", job.id, job.owner, outcome.state)
+
+    async def launch(self, job: Job) -> None:
+        model_ = await self.people.refresh(job.owner)  # before the claim: a hub away leaves it queued
+        person = Person(job.owner, tuple(model_.get("groups") or ()))
+        claimed = await self.off(self.store.claim, job.id)
+        if claimed is None:
+            return  # cancelled meanwhile
+        try:
+            handle = await self.off(self.backend.start, claimed, Choice(**claimed.resources), person)
+        except BackendError as e:
+            log.warning("%s of %s not started: %s", job.id, job.owner, e)
+            await self.off(self.store.finish, job.id, Outcome(model.FAILED, error=str(e) or NOT_STARTED))
+            return
+        except Exception:
+            log.exception("starting %s", job.id)
+            await self.off(self.store.finish, job.id, Outcome(model.FAILED, error=NOT_STARTED))
+            return
+        log.info("started %s of %s (%s)", job.id, job.owner, handle)
+        if not await self.off(self.store.set_handle, job.id, handle):
+            claimed.handle = handle  # cancelled while it started: stop what was started
+            await self.off(self.backend.cancel, claimed)
