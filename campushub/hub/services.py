@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 
 from ..config.analytics import enabled as analytics_enabled
 from ..config.assignments import enabled as assignments_enabled
+from ..config.jobs import enabled as jobs_enabled
 from ..config.remote_kernels import enabled as remote_kernels_enabled
 from .culling import command as culler
 
@@ -77,6 +78,8 @@ register(
         "access:services!service=assignments",
         # its pages and CSV for operators' scripts (the service shows hub admins everything)
         "access:services!service=analytics",
+        # `campushub jobs --url/--token`: every person's jobs, cancel (the service shows admins everything)
+        "access:services!service=jobs",
     )),
     # `campushub` commands on the hub's machine; on Kubernetes, an operator's
     # token from a Secret, if the release provides one.
@@ -178,6 +181,29 @@ register(
     Service("remote-kernels", ("campushub-remote-kernels",),
             spec=lambda config: {} if remote_kernels_enabled(config) else None,
             user_scopes=("access:services!service=remote-kernels",), server_env="CAMPUSHUB_GATEWAY_URL"),
+)
+
+
+def _jobs(config: dict) -> dict | None:
+    if not jobs_enabled(config):
+        return None
+    return {
+        "oauth_no_confirm": True,
+        "display": True,
+        "info": {"description": "Jobs: notebooks run with parameters and sweeps, their results"},
+    }
+
+
+register(
+    # The jobs service (campushub/jobs): it reads a person's groups (their
+    # policy and the profiles it allows) and admin flag; it starts jobs as
+    # the person through its deployment's backend, not through the hub. No
+    # servers, tokens or groups changed. People's servers and `campushub run`
+    # in their terminal call it with their own token at CAMPUSHUB_JOBS_URL.
+    Role("campushub-jobs", "The jobs service: people's names, admin flags and groups",
+         ("read:users:name", "read:users:groups")),
+    Service("jobs", ("campushub-jobs",), spec=_jobs, user_scopes=("access:services!service=jobs",),
+            server_env="CAMPUSHUB_JOBS_URL"),
 )
 
 

@@ -26,6 +26,7 @@ import requests
 
 from ...config.analytics import enabled as analytics_enabled
 from ...config.assignments import enabled as assignments_enabled
+from ...config.jobs import enabled as jobs_enabled
 from ...config.remote_kernels import enabled as remote_kernels_enabled
 from ...hub.services import projects_enabled
 from . import processes
@@ -155,8 +156,8 @@ PROJECTS = LocalService("projects", "campushub.projects.service", projects_enabl
 
 
 def gateway_token_file(layout: Layout) -> Path:
-    """EG's auth_token: EG (deploy/local/remote_kernels) and the front read it, no one else."""
-    return layout.data_dir / "gateway-auth-token"
+    """EG's auth_token (deploy/local/remote_kernels/gateway.py's gateway_token): only EG and the front read it."""
+    return layout.service_token("gateway")
 
 
 def _gateway(config: dict, layout: Layout, env_dir: Path | None) -> dict[str, str]:
@@ -170,8 +171,13 @@ def _gateway(config: dict, layout: Layout, env_dir: Path | None) -> dict[str, st
 # holds EG's. Root only for the token file; its kernel table is in its 0700 folder.
 REMOTE_KERNELS = LocalService("remote-kernels", "campushub.remote_kernels.service", remote_kernels_enabled, _gateway,
                               section="remote_kernels", reads=("profiles", "policies", "spawner", "projects"))
+# Root, like the others: its local backend (deploy/local/jobs) makes each job's cgroup and starts it as
+# the person; running jobs are detached from it and outlive its restarts.
+JOBS = LocalService("jobs", "campushub.jobs.service", jobs_enabled,
+                    lambda *_: {"CAMPUSHUB_JOBS_BACKEND": "local"},
+                    reads=("profiles", "policies", "limits", "environments", "spawner", "projects"))
 # in the order `up` starts them
-SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS, REMOTE_KERNELS)
+SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS, REMOTE_KERNELS, JOBS)
 
 
 def wanted(config: dict) -> list[LocalService]:
