@@ -14,13 +14,12 @@ from urllib.parse import quote, urlencode
 from tornado import web
 
 from ...i18n import N_
-from ..model import ID_RE, SWEEP_RE
+from ..api import NO_SWEEP
+from ..operations import NO_JOB
 from . import display
 from .base import BaseHandler
 
 CANCELLED = N_("Job {id} was cancelled.")
-NO_SUCH_JOB = N_("You have no job {id}: it may be another person's, or the link is wrong.")
-BAD_SWEEP = N_("Not a sweep of yours: {sweep}. Open the list of all your jobs instead.")
 FLASH_DAYS = 10 / (24 * 60)  # the banner's signed value is good for 10 minutes
 
 
@@ -42,22 +41,20 @@ class PageHandler(BaseHandler):
                        time_text=display.time_text, **ctx)
 
     async def own_job(self, job_id: str) -> dict:
-        owner = self.person()
-        job = await self.ask("get", owner, job_id) if ID_RE.match(job_id) else None  # no store query for junk
-        if not job or field(job, "owner") != owner:  # another person's job does not exist for this one
-            self.fail(404, NO_SUCH_JOB, id=job_id)
+        """The person's job; another person's is as unknown as one never made."""
+        job = await self.jobs.get(self.person(), job_id)
+        if job is None:
+            self.fail(404, NO_JOB, id=job_id[:40])
         return job
 
 
 class ListPage(PageHandler):
     @web.authenticated
     async def get(self):
-        jobs = await self.ask("list", self.person())
         sweep = self.get_query_argument("sweep", "")
-        if sweep:
-            jobs = [j for j in jobs if SWEEP_RE.match(sweep) and field(j, "sweep") == sweep]
-            if not jobs:
-                self.fail(404, BAD_SWEEP, sweep=sweep)
+        jobs = await (self.jobs.sweep(self.person(), sweep) if sweep else self.jobs.list(self.person()))
+        if sweep and not jobs:
+            self.fail(404, NO_SWEEP, sweep=sweep[:40])
         self.render("list.html", jobs=jobs, sweep=sweep)
 
 
@@ -76,15 +73,9 @@ class JobPage(PageHandler):
 class CancelPage(PageHandler):
     @web.authenticated
     async def post(self, job_id):
-        job = await self.own_job(job_id)
-        await self.ask("cancel", field(job, "owner"), job_id)
+        await self.jobs.cancel(self.person(), job_id)  # refused in one line when it has ended
         signed = self.create_signed_value("done", job_id).decode()
         self.redirect(self.job_url(job_id, done=signed))
-
-
-def field(job, name: str):
-    """A record's field, whether the service hands model.Job objects or their JSON dicts."""
-    return job.get(name) if isinstance(job, dict) else getattr(job, name, None)
 
 
 ID = r"([^/]+)"
