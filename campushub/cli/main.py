@@ -22,12 +22,13 @@ def _versions() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import assignment, config_cmd, content, down, env, grade, k8s, retention, service, status, up, users
+    from . import assignment, config_cmd, content, down, env, grade, jobs, k8s, retention, service, status, up, users
 
     parser = argparse.ArgumentParser(prog="campushub", description="Run and manage a CampusHub site.")
     parser.add_argument("--version", action="version", version=_versions())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (up, down, status, service, env, content, assignment, grade, config_cmd, k8s, retention, users):
+    for module in (up, down, status, service, env, content, assignment, grade, config_cmd, k8s, retention, users,
+                   jobs):
         module.register(sub)
     return parser
 

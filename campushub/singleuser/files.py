@@ -170,6 +170,13 @@ SYNC_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width=
              '1-6-6c0-1 .3-2 .7-2.8L5.2 7.7A8 8 0 0 0 4 12a8 8 0 0 0 8 8v3l4-4-4-4z"/></svg>\n')
 
 
+# `campushub run` and `campushub jobs` in a person's terminal (jobs_cli.py). -I: no module of the home or of
+# the current folder can stand in for the client that sends the person's token.
+JOBS_COMMAND = '#!/bin/sh\nexec "$(dirname "$0")/python" -I -m campushub_jobs_cli "$@"\n'
+# The files of server_files() that are programs (mode 0755 where both deployments lay them).
+EXECUTABLE = ("bin/campushub",)
+
+
 def _ours(name: str) -> str:
     return resources.files("campushub.singleuser").joinpath(name).read_text()
 
@@ -209,6 +216,8 @@ def server_files() -> dict[str, str]:
         SITE_PACKAGES + "campushub_apps_texts.py": _ours("apps_texts.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_apps_texts.json": APPS_TEXTS_CONFIG,
         SITE_PACKAGES + "campushub_jobs.py": _ours("jobs_server.py"),
+        SITE_PACKAGES + "campushub_jobs_cli.py": _ours("jobs_cli.py"),
+        "bin/campushub": JOBS_COMMAND,
         "etc/jupyter/jupyter_server_config.d/campushub_jobs.json": JOBS_CONFIG,
         SITE_PACKAGES + "campushub_remote_kernels/__init__.py": _ours("remote_kernels_server.py"),
         SITE_PACKAGES + "campushub_remote_kernels/remote_kernel_manager.py": _ours("remote_kernel_manager.py"),

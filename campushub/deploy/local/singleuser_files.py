@@ -12,18 +12,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...singleuser.files import SITE_PACKAGES, server_files
+from ...singleuser.files import EXECUTABLE, SITE_PACKAGES, server_files
 from .spawner.fork_client import PACKAGE, package_files
 
 
-def _install(path: Path, text: str) -> None:
-    if path.exists() and path.read_text() == text:
+def _install(path: Path, text: str, mode: int = 0o644) -> None:
+    if path.exists() and path.read_text() == text and (path.stat().st_mode & 0o777) == mode:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o755)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text)
-    os.chmod(tmp, 0o644)
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
 
 
@@ -50,8 +50,9 @@ def laid_files(env_dir: Path) -> dict[Path, str]:
 
 def ensure_singleuser_files(env_dir: Path) -> None:
     files = laid_files(env_dir)
+    programs = {Path(env_dir) / relative for relative in EXECUTABLE}
     for path, text in files.items():
-        _install(path, text)
+        _install(path, text, 0o755 if path in programs else 0o644)
     # a module CampusHub no longer has must not stay importable by the fork server
     package = site_packages(env_dir) / PACKAGE
     for stale in package.glob("*.py"):

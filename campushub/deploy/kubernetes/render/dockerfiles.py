@@ -8,6 +8,8 @@ site's shared venv is.
 
 from __future__ import annotations
 
+from ....singleuser.files import EXECUTABLE
+
 ENV_PREFIX = "/opt/campushub/env"
 NB_USER, NB_UID, NB_GID = "jovyan", 1000, 100
 _PIP = "--disable-pip-version-check --no-input"
@@ -44,7 +46,8 @@ RUN site=$({py} -c 'import sysconfig; print(sysconfig.get_path("purelib"))') \\
  && rm -r /tmp/{files_dir}/{site_packages} \\
  && cp -R /tmp/{files_dir}/. {ENV_PREFIX}/ \\
  && rm -r /tmp/{files_dir} \\
- && chmod -R a+rX,go-w {ENV_PREFIX}
+ && chmod -R a+rX,go-w {ENV_PREFIX} \\
+ && chmod 755 {" ".join(f"{ENV_PREFIX}/{path}" for path in EXECUTABLE)}
 ENV PATH={ENV_PREFIX}/bin:$PATH
 USER {NB_UID}:{NB_GID}
 WORKDIR /home/{NB_USER}
