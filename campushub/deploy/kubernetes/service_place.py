@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ...config.analytics import enabled as analytics_enabled
 from ...config.assignments import enabled as assignments_enabled
 from ...config.jobs import enabled as jobs_enabled
+from ...config.remote_kernels import enabled as remote_kernels_enabled
 from ...hub.services import projects_enabled
 
 PORT = 8080
@@ -43,10 +44,12 @@ class Place:
 ASSIGNMENTS = Place("assignments")
 ANALYTICS = Place("analytics")
 PROJECTS = Place("projects")
+REMOTE_KERNELS = Place("remote-kernels")
 JOBS = Place("jobs")
 
 
 def running(config: dict) -> list[Place]:
     """Our services this configuration runs, each in a Deployment of its own."""
     return [p for p, on in ((ASSIGNMENTS, assignments_enabled), (ANALYTICS, analytics_enabled),
-                            (PROJECTS, projects_enabled), (JOBS, jobs_enabled)) if on(config)]
+                            (PROJECTS, projects_enabled), (JOBS, jobs_enabled),
+                            (REMOTE_KERNELS, remote_kernels_enabled)) if on(config)]

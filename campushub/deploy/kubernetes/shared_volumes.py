@@ -11,16 +11,25 @@ from __future__ import annotations
 from .render.storage import volume_name
 
 
+def access(config: dict, groups) -> dict[str, bool]:
+    """{volume name: read-only?} of the shared volumes mounted for someone in
+    these groups, in the configuration's order; the ones mounted_for keeps
+    from them are left out. Remote kernels' pods (remote_kernels.py) get the
+    same as the person's server."""
+    groups = set(groups)
+    return {name: volume["read_only"] and not groups & set(volume["writable_by"])
+            for name, volume in config["kubernetes"]["shared_volumes"].items()
+            # mounted_for: one project's or course's volume stays out of other servers
+            if not volume["mounted_for"] or groups & {*volume["mounted_for"], *volume["writable_by"]}}
+
+
 def set_write_access(spawner, config: dict, groups) -> None:
     shared = config["kubernetes"]["shared_volumes"]
     if not shared:
         return
-    groups = set(groups)
-    read_only = {volume_name(name): volume["read_only"] and not groups & set(volume["writable_by"])
-                 for name, volume in shared.items()}
-    # mounted_for: one project's or course's volume stays out of other servers
-    kept_out = {volume_name(name) for name, volume in shared.items() if volume["mounted_for"]
-                and not groups & {*volume["mounted_for"], *volume["writable_by"]}}
+    mounted = access(config, groups)
+    read_only = {volume_name(name): mounted.get(name, True) for name in shared}
+    kept_out = {volume_name(name) for name in shared if name not in mounted}
 
     def mount(spec: dict) -> dict:
         name = spec.get("name")

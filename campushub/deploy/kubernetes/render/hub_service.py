@@ -100,7 +100,7 @@ def manifests(config: dict, pod: ServicePod, site: str) -> list[dict]:
 
 def check_db(config: dict, place: Place, db_secret: secrets.Secret) -> None:
     service = place.service
-    db = config[service]["db_url"]
+    db = db_url(config, place)
     if db and not db.startswith("postgresql"):
         raise ConfigError(f"a Kubernetes release keeps a configured {service} database on PostgreSQL: leave "
                           f"{service}.db_url null for SQLite on a claim of its own, or give a postgresql:// URL "
@@ -111,11 +111,16 @@ def check_db(config: dict, place: Place, db_secret: secrets.Secret) -> None:
 def storage_note(config: dict, place: Place, db_secret: secrets.Secret, storage: str, what: str) -> str:
     """Where its data is kept, and what the admin does about it. what: e.g. "Submissions are"."""
     service = place.service
-    if config[service]["db_url"]:
+    if db_url(config, place):
         return (f"{service}.db_url is written in the configuration: it is left out of the release; put it "
                 f"into the Secret {config['kubernetes']['secret_name']}, key {db_secret.key}")
     return (f"{what} kept in SQLite on the claim {place.name} ({storage}); back it up, "
             f"or set {service}.db_url to a PostgreSQL database.")
+
+
+def db_url(config: dict, place: Place) -> str | None:
+    """The service's <section>.db_url; a section without one (remote_kernels) keeps SQLite on its claim."""
+    return (config.get(place.service.replace("-", "_")) or {}).get("db_url")
 
 
 def metrics_path(config: dict, place: Place) -> str:
@@ -124,7 +129,7 @@ def metrics_path(config: dict, place: Place) -> str:
 
 def _claim(config: dict, pod: ServicePod) -> bool:
     """Whether its SQLite database needs a claim of its own."""
-    return pod.db is not None and not config[pod.place.service]["db_url"]
+    return pod.db is not None and not db_url(config, pod.place)
 
 
 def _config_map(place: Place) -> str:
@@ -156,7 +161,7 @@ def _env(config: dict, pod: ServicePod) -> list[dict]:
     token = {"secretKeyRef": {"name": HUB_SECRET, "key": place.token_key}}
     db = None if pod.db is None else (
         {"valueFrom": {"secretKeyRef": {"name": config["kubernetes"]["secret_name"], "key": pod.db.key}}}
-        if config[service]["db_url"] else {"value": f"sqlite:///{pod.data}/{pod.db_file}"})
+        if db_url(config, place) else {"value": f"sqlite:///{pod.data}/{pod.db_file}"})
     plain = {
         "JUPYTERHUB_SERVICE_NAME": service,
         "JUPYTERHUB_API_URL": f"http://hub:8081{base}hub/api",

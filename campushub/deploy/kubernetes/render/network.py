@@ -54,11 +54,28 @@ def values(config: dict) -> dict:
                 "dnsPortsKubeSystemNamespace": True,
                 "dnsPortsPrivateIPs": True,
             },
-            "egress": ([_rule(-1, {"cidr": "0.0.0.0/0"}, cluster)] if network["internet"] else [])
-                      + [_rule(i, r, cluster) for i, r in enumerate(network["allowed_egress"])]
-                      + _cluster_dns(cluster),
+            "egress": _egress(network, cluster),
         },
     }}
+
+
+def _egress(network: dict, cluster: list) -> list[dict]:
+    return (([_rule(-1, {"cidr": "0.0.0.0/0"}, cluster)] if network["internet"] else [])
+            + [_rule(i, r, cluster) for i, r in enumerate(network["allowed_egress"])]
+            + _cluster_dns(cluster))
+
+
+def server_egress(config: dict) -> list[dict]:
+    """Where a server may connect to, as the egress rules of a NetworkPolicy
+    of our own, for pods the chart's policy does not select (remote kernels):
+    DNS as the chart's three dnsPorts* rules open it, and the rules above."""
+    network = config["kubernetes"]["network"]
+    dns = [{"protocol": p, "port": 53} for p in ("UDP", "TCP")]
+    return [{"to": [{"ipBlock": {"cidr": METADATA_IP + "/32"}}], "ports": dns},
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+             "ports": dns},
+            {"to": [{"ipBlock": {"cidr": str(p)}} for p in PRIVATE], "ports": dns},
+            *_egress(network, _cluster_ranges(network))]
 
 
 def _cluster_ranges(network: dict) -> list:

@@ -14,7 +14,8 @@ import importlib
 from dataclasses import dataclass, field
 
 FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "projects_page", "monitoring",
-             "retention", "projects", "subdomains", "jobs")
+             "retention", "projects", "subdomains", "jobs",
+             "remote_kernels")
 
 
 @dataclass

@@ -1,0 +1,206 @@
+"""Jupyter Enterprise Gateway in a release, for remote kernels: a Deployment of
+the upstream image (remote_kernels.kubernetes.gateway_image) whose kernelspecs
+are ours, one per profile (campushub-<profile>), each using EG's
+KubernetesProcessProxy and EG's own launch_kubernetes.py with our pod
+template (kernel-pod.yaml.j2 beside this file) mounted over the image's.
+
+EG keeps its kernels in the release's namespace (EG_SHARED_NAMESPACE), so
+its rights are a Role there: pods only, which is all launch_kubernetes.py
+creates from our template. Kernel pods run under a service account of their
+own without a token. EG's token comes from the release's Secret; only the
+remote-kernels front (render/remote_kernels.py) may reach its API port, and
+only kernel pods its response port, where they return their connection
+details. Its kernel sessions persist on a small claim, so a restarted EG
+finds the kernel pods that kept running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.resources import files
+
+from ....config.remote_kernels import idle_seconds, kernelspec_name, profiles
+from . import hub_service
+from .network import server_egress
+from .text import dump
+
+NAME = "campushub-gateway"
+PORT = 8888  # EG's REST API and websockets
+RESPONSE_PORT = 8877  # where a starting kernel sends its connection details
+TOKEN_KEY = "remote-kernels-gateway-token"  # in the Secret kubernetes.secret_name
+LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "gateway"}
+# Kernel pods' (deploy/kubernetes/remote_kernels.py puts them on each pod):
+# the network policy below selects them by these labels.
+KERNEL_LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "remote-kernel"}
+KERNEL_ACCOUNT = "campushub-kernel"  # no API rights, no token mounted
+CONFIG_DIR = "/etc/campushub-gateway"
+SESSIONS = "/var/lib/campushub-gateway"
+TEMPLATE = "kernel-pod.yaml.j2"
+# Where the image keeps EG's Kubernetes launcher; our template goes beside it,
+# since launch_kubernetes.py loads kernel-pod.yaml.j2 from its own folder.
+LAUNCHER_DIR = "/usr/local/share/jupyter/kernels/python_kubernetes/scripts"
+UID, GID = 1000, 100  # the image's jovyan
+RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+
+
+def template() -> str:
+    return files(__package__).joinpath(TEMPLATE).read_text()
+
+
+def kernelspec(profile: dict) -> dict:
+    """One profile's kernel.json: EG's python_kubernetes kernelspec (3.2.3) with our name."""
+    return {
+        "language": "python",
+        "display_name": profile["display_name"],
+        "metadata": {"process_proxy": {
+            "class_name": "enterprise_gateway.services.processproxies.k8s.KubernetesProcessProxy",
+            # the front always sends KERNEL_IMAGE; this only keeps EG from refusing the spec
+            "config": {"image_name": profile["image"]}}},
+        "env": {},
+        "argv": ["python", f"{LAUNCHER_DIR}/launch_kubernetes.py",
+                 "--RemoteProcessProxy.kernel-id", "{kernel_id}",
+                 "--RemoteProcessProxy.port-range", "{port_range}",
+                 "--RemoteProcessProxy.response-address", "{response_address}",
+                 "--RemoteProcessProxy.public-key", "{public_key}"],
+    }
+
+
+def gateway_config(config: dict) -> dict:
+    """EG's jupyter_enterprisegateway_config.json."""
+    names = [kernelspec_name(p) for p in profiles(config)]
+    return {
+        "EnterpriseGatewayApp": {
+            "ip": "0.0.0.0", "port": PORT, "port_retries": 0,
+            "list_kernels": True,  # the front lists them to find culled ones
+            "client_envs": [], "inherited_envs": [],  # nothing from a request but KERNEL_*, which the front sets
+            "default_kernel_name": names[0],
+        },
+        # jupyter_client < 7 (EG 3.2.3's pin) names the allowlist `whitelist`: EG's image has
+        # other kernelspecs, and python3 would run kernels inside EG's own pod
+        "KernelSpecManager": {"whitelist": names, "ensure_native_kernel": False},
+        "RemoteMappingKernelManager": {"cull_idle_timeout": idle_seconds(config), "cull_interval": 60,
+                                       "cull_connected": False},
+        "KernelSessionManager": {"enable_persistence": True, "persistence_root": SESSIONS},
+    }
+
+
+def config_map(config: dict, images: dict[str, str]) -> dict:
+    """images: the default image of each profile (kernelspec metadata)."""
+    data = {"jupyter_enterprisegateway_config.json": json.dumps(gateway_config(config), indent=2),
+            TEMPLATE: template()}
+    for name, profile in profiles(config).items():
+        data[f"{kernelspec_name(name)}.json"] = json.dumps(kernelspec({**profile, "image": images[name]}), indent=2)
+    return _meta(config, "v1", "ConfigMap", f"{NAME}-config") | {"data": data}
+
+
+def manifests(config: dict, images: dict[str, str]) -> list[dict]:
+    namespace = config["kubernetes"]["namespace"]
+    cm = config_map(config, images)
+    rules = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch", "create", "delete"]}]
+    return [
+        _meta(config, "v1", "ServiceAccount", NAME),
+        # the kernels': no rights, and no token in their pods
+        _meta(config, "v1", "ServiceAccount", KERNEL_ACCOUNT) | {"automountServiceAccountToken": False},
+        _meta(config, "rbac.authorization.k8s.io/v1", "Role", NAME) | {"rules": rules},
+        _meta(config, "rbac.authorization.k8s.io/v1", "RoleBinding", NAME) | {
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
+            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}]},
+        cm,
+        _meta(config, "v1", "PersistentVolumeClaim", NAME) | {"spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+            **({"storageClassName": config["kubernetes"]["storage_class"]}
+               if config["kubernetes"]["storage_class"] else {})}},
+        _deployment(config, hashlib.sha256(dump(cm).encode()).hexdigest()[:16]),
+        _meta(config, "v1", "Service", NAME) | {"spec": {
+            "selector": dict(LABELS),
+            "ports": [{"name": "http", "protocol": "TCP", "port": PORT, "targetPort": PORT},
+                      {"name": "response", "protocol": "TCP", "port": RESPONSE_PORT, "targetPort": RESPONSE_PORT}]}},
+    ]
+
+
+def url() -> str:
+    return f"http://{NAME}:{PORT}"
+
+
+def _deployment(config: dict, digest: str) -> dict:
+    section = config["remote_kernels"]["kubernetes"]
+    namespace = config["kubernetes"]["namespace"]
+    items = [{"key": "jupyter_enterprisegateway_config.json", "path": "jupyter_enterprisegateway_config.json"}]
+    items += [{"key": f"{kernelspec_name(n)}.json", "path": f"data/kernels/{kernelspec_name(n)}/kernel.json"}
+              for n in profiles(config)]
+    plain = {
+        "EG_NAMESPACE": namespace,
+        "EG_SHARED_NAMESPACE": "True",  # kernels beside their claims, under the Role; no namespaces made
+        "EG_DEFAULT_KERNEL_SERVICE_ACCOUNT_NAME": KERNEL_ACCOUNT,
+        "EG_RESPONSE_PORT": str(RESPONSE_PORT),
+        "EG_MIRROR_WORKING_DIRS": "False",
+        "EG_LOG_LEVEL": "INFO",
+        "JUPYTER_CONFIG_DIR": CONFIG_DIR,
+        "JUPYTER_PATH": f"{CONFIG_DIR}/data",
+    }
+    token = {"secretKeyRef": {"name": config["kubernetes"]["secret_name"], "key": TOKEN_KEY}}
+    probe = {"tcpSocket": {"port": PORT}, "periodSeconds": 10}
+    container = {
+        "name": "gateway",
+        "image": section["gateway_image"],
+        "command": ["jupyter", "enterprisegateway"],
+        "env": [{"name": "EG_AUTH_TOKEN", "valueFrom": token}, *({"name": k, "value": v} for k, v in plain.items())],
+        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"},
+                  {"name": "response", "containerPort": RESPONSE_PORT, "protocol": "TCP"}],
+        "volumeMounts": [
+            {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+            {"name": "template", "mountPath": f"{LAUNCHER_DIR}/{TEMPLATE}", "subPath": TEMPLATE, "readOnly": True},
+            {"name": "sessions", "mountPath": SESSIONS}],
+        "resources": RESOURCES,
+        "readinessProbe": probe,
+        "livenessProbe": {**probe, "initialDelaySeconds": 60, "failureThreshold": 6},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": GID,
+                            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }
+    spec = {
+        "serviceAccountName": NAME,
+        "enableServiceLinks": False,
+        "securityContext": {"fsGroup": GID, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container],
+        "volumes": [{"name": "config", "configMap": {"name": f"{NAME}-config", "items": items}},
+                    {"name": "template", "configMap": {"name": f"{NAME}-config",
+                                                       "items": [{"key": TEMPLATE, "path": TEMPLATE}]}},
+                    {"name": "sessions", "persistentVolumeClaim": {"claimName": NAME}}],
+    }
+    return _meta(config, "apps/v1", "Deployment", NAME) | {"spec": {
+        "replicas": 1,  # one EG holds the kernels; a second would not know the first's
+        "strategy": {"type": "Recreate"},  # and the sessions' claim is ReadWriteOnce
+        "selector": {"matchLabels": dict(LABELS)},
+        "template": {"metadata": {"labels": {**LABELS, **hub_service.HUB_ACCESS},
+                                  "annotations": {"campushub/config-digest": digest}},
+                     "spec": spec}}}
+
+
+def network_policies(config: dict, front: dict[str, str]) -> list[dict]:
+    """front: the labels of the remote-kernels front's pods."""
+    to_eg = {"podSelector": {"matchLabels": dict(LABELS)}}
+    return [
+        _meta(config, "networking.k8s.io/v1", "NetworkPolicy", NAME) | {"spec": {
+            "podSelector": {"matchLabels": dict(LABELS)},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {"from": [{"podSelector": {"matchLabels": dict(front)}}],
+                 "ports": [{"protocol": "TCP", "port": PORT}]},
+                {"from": [{"podSelector": {"matchLabels": dict(KERNEL_LABELS)}}],
+                 "ports": [{"protocol": "TCP", "port": RESPONSE_PORT}]}]}},
+        # kernel pods: only EG connects to them (their ZeroMQ ports and EG's
+        # listener for interrupts); they reach EG's response port, and the
+        # outside as servers do (kubernetes.network, render/network.py)
+        _meta(config, "networking.k8s.io/v1", "NetworkPolicy", "campushub-kernels") | {"spec": {
+            "podSelector": {"matchLabels": dict(KERNEL_LABELS)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [to_eg]}],
+            "egress": [{"to": [to_eg], "ports": [{"protocol": "TCP", "port": RESPONSE_PORT}]},
+                       *server_egress(config)]}},
+    ]
+
+
+def _meta(config: dict, api: str, kind: str, name: str) -> dict:
+    return {"apiVersion": api, "kind": kind,
+            "metadata": {"name": name, "namespace": config["kubernetes"]["namespace"], "labels": dict(LABELS)}}

@@ -1,0 +1,84 @@
+"""Remote kernels in a release: Enterprise Gateway (render/gateway.py) and
+the remote-kernels front, the hub service every kernel request goes
+through (campushub/remote_kernels), as a Deployment of the hub image like
+the projects page (render/hub_service.py builds it). The front checks the
+person's hub token and rebuilds each kernel's env from their profile, home,
+projects and shared volumes (deploy/kubernetes/remote_kernels.py), so EG
+never sees a name or a volume a client chose. Its kernel table (owner,
+profile, culled) is SQLite on a claim of its own: after a restart it still
+knows whose kernels are running.
+
+The chart values give the hub the front's service entry (its token, the
+proxy's route to /services/remote-kernels/) and user servers the egress to
+it; the hub hands those servers CAMPUSHUB_GATEWAY_URL (hub/services.py).
+"""
+
+from __future__ import annotations
+
+from ....config.remote_kernels import enabled, environment, profiles
+from .. import secrets
+from ..images import image_for
+from ..service_place import REMOTE_KERNELS
+from . import gateway, hub, hub_service, images
+
+DATA = "/var/lib/campushub-remote-kernels"
+DB_FILE = "remote-kernels.sqlite"
+STORAGE = "1Gi"
+# SQLite on its claim: remote_kernels has no db_url (render/hub_service.py reads none)
+DB = secrets.Secret(("remote_kernels", "db_url"), "CAMPUSHUB_REMOTE_KERNELS_DB_URL", "remote-kernels-db-url")
+UID = GID = 1000  # the chart's hub image runs as jovyan
+RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+SECURITY = {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": GID, "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+
+
+def values(config: dict) -> dict:
+    return hub_service.values(REMOTE_KERNELS) if enabled(config) else {}
+
+
+def kernel_images(config: dict) -> dict[str, str]:
+    """Each profile's image when remote_kernels.kubernetes.kernel_image is "": its environment's user image."""
+    own = config["remote_kernels"]["kubernetes"]["kernel_image"]
+    return {name: own or image_for(config, *environment(config, profile))
+            for name, profile in profiles(config).items()}
+
+
+def manifests(config: dict) -> list[dict]:
+    if not enabled(config):
+        return []
+    token = {"secretKeyRef": {"name": config["kubernetes"]["secret_name"], "key": gateway.TOKEN_KEY}}
+    pod = hub_service.ServicePod(
+        place=REMOTE_KERNELS, module="campushub.remote_kernels.service", image=images.hub_image(config),
+        data=DATA, db=DB, db_file=DB_FILE, storage=STORAGE, resources=RESOURCES, security=SECURITY,
+        pod_security={"fsGroup": GID, "seccompProfile": {"type": "RuntimeDefault"}},
+        env={"CAMPUSHUB_REMOTE_KERNELS_DIR": f"{DATA}/service",
+             "CAMPUSHUB_REMOTE_KERNELS_BACKEND": "kubernetes",
+             "CAMPUSHUB_REMOTE_KERNELS_GATEWAY_URL": gateway.url(),
+             "HOME": DATA, "TMPDIR": DATA},
+    )
+    front = hub_service.manifests(config, pod, hub.site_file(config))
+    deployment = next(m for m in front if m["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["env"].insert(0, {"name": "CAMPUSHUB_REMOTE_KERNELS_GATEWAY_TOKEN", "valueFrom": token})
+    return [*front, *gateway.manifests(config, kernel_images(config)),
+            *gateway.network_policies(config, hub_service.labels(REMOTE_KERNELS))]
+
+
+def notes(config: dict) -> list[str]:
+    if not enabled(config):
+        return []
+    secret = config["kubernetes"]["secret_name"]
+    return [
+        f"Remote kernels: Enterprise Gateway runs as Deployment {gateway.NAME} "
+        f"({config['remote_kernels']['kubernetes']['gateway_image']}), reachable only from the remote-kernels "
+        f"front ({REMOTE_KERNELS.name}). Put its token into the Secret {secret}, key {gateway.TOKEN_KEY} "
+        f"(e.g. `kubectl -n {config['kubernetes']['namespace']} patch secret {secret} --type merge -p "
+        f"'{{\"stringData\": {{\"{gateway.TOKEN_KEY}\": \"'$(openssl rand -hex 32)'\"}}}}'`): both pods "
+        "read it there.",
+        "Remote kernels run as pods of their own (kernel-<user>-<kernel id>) with the person's home claim, "
+        "their projects' claims and the shared volumes their groups see. A kernel on another node than the "
+        "person's server (a profile with a node pool) can mount the home only if the home's storage class "
+        "offers ReadWriteMany; kernel images need pycryptodomex (Enterprise Gateway's kernel launcher "
+        "encrypts the connection details with it).",
+        f"Who owns which kernel is kept in SQLite on the claim {REMOTE_KERNELS.name} ({STORAGE}).",
+    ]

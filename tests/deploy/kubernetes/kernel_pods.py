@@ -1,0 +1,59 @@
+"""Our kernel-pod template rendered as Enterprise Gateway 3.2.3 renders it,
+without a cluster (none is stood up: the pod is checked with
+kubernetes-validate, as the other manifests are).
+
+What EG does, from its sources (jupyter-server/enterprise_gateway v3.2.3):
+- KernelsHandler.post keeps only KERNEL_* (and EG_CLIENT_ENVS, empty for us)
+  from the request's env; the process proxy adds KERNEL_ID, KERNEL_LANGUAGE,
+  and KubernetesProcessProxy KERNEL_POD_NAME (rendered as a template with
+  kernel_id, then made a DNS name), KERNEL_NAMESPACE,
+  KERNEL_SERVICE_ACCOUNT_NAME, KERNEL_IMAGE, KERNEL_UID/GID;
+- etc/kernel-launchers/kubernetes/scripts/launch_kubernetes.py makes each
+  KERNEL_* a keyword (name lower-cased, value yaml.safe_load-ed), renders
+  kernel-pod.yaml.j2 with Environment(trim_blocks, lstrip_blocks,
+  autoescape=select_autoescape(disabled_extensions=("j2", "yaml"), ...)),
+  and adds its whole environment to the first container's env
+  (extend_pod_env) before creating the pod.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from jinja2 import BaseLoader, DictLoader, Environment, select_autoescape
+
+from campushub.deploy.kubernetes.render.gateway import TEMPLATE, template
+
+KERNEL_ID = "3f0c1d2e-1111-4222-8333-444455556666"
+
+
+def launcher_env(front_env: dict[str, str], kernel_id: str = KERNEL_ID) -> dict[str, str]:
+    """The launcher's environment for a start whose request carried front_env."""
+    env = {k: v for k, v in front_env.items() if k.startswith("KERNEL_")}
+    env.update(KERNEL_ID=kernel_id, KERNEL_LANGUAGE="python", KERNEL_GATEWAY="1",
+               PORT_RANGE="0..0", RESPONSE_ADDRESS="10.1.2.3:8877", PUBLIC_KEY="TUlJQklq",
+               KERNEL_NAME="python_kubernetes")
+    name = env.get("KERNEL_POD_NAME")
+    if name and "{{" in name:
+        name = Environment(loader=BaseLoader(), autoescape=True).from_string(name).render(kernel_id=kernel_id)
+    name = re.sub("[^0-9a-z]+", "-", (name or f"{env['KERNEL_USERNAME']}-{kernel_id}").lower()).strip("-")
+    env["KERNEL_POD_NAME"] = name
+    return env
+
+
+def render_pod(front_env: dict[str, str], kernel_id: str = KERNEL_ID) -> dict:
+    env = launcher_env(front_env, kernel_id)
+    keywords = {k.lower(): yaml.safe_load(v) for k, v in env.items() if k.startswith("KERNEL_")}
+    jinja = Environment(loader=DictLoader({TEMPLATE: template()}), trim_blocks=True, lstrip_blocks=True,
+                        autoescape=select_autoescape(disabled_extensions=("j2", "yaml"),
+                                                     default_for_string=True, default=True))
+    pod = yaml.safe_load(jinja.get_template(TEMPLATE).render(**keywords))
+    container = pod["spec"]["containers"][0]
+    stanza = container.get("env") or []
+    for item in stanza:
+        if item["name"] in env:
+            item["value"] = env[item["name"]]
+    names = {item["name"] for item in stanza}
+    container["env"] = stanza + [{"name": k, "value": v} for k, v in env.items() if k not in names]
+    return pod
