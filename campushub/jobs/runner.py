@@ -15,7 +15,8 @@ Kubernetes pod's), counted from its start: a kernel the memory limit killed make
 whichever exception papermill saw. A failing cell is papermill's PapermillExecutionError: its
 index is in the executed notebook, which has the injected parameters cell; the result gives the
 index in the person's notebook. The result also goes, as one JSON line, to the file descriptor
-CAMPUSHUB_JOB_REPORT_FD names (the local root wrapper, which never reads the home).
+CAMPUSHUB_JOB_REPORT_FD names (the local root wrapper, which never reads the home), or to the file
+CAMPUSHUB_JOB_REPORT_FILE names (a Kubernetes container's termination message, which the API keeps).
 """
 
 import json
@@ -27,6 +28,8 @@ import time
 
 JOB_ENV = "CAMPUSHUB_JOB"
 REPORT_FD_ENV = "CAMPUSHUB_JOB_REPORT_FD"
+REPORT_FILE_ENV = "CAMPUSHUB_JOB_REPORT_FILE"  # a Kubernetes container's termination message
+REPORT_MAX = 4096  # what Kubernetes keeps of a termination message
 EXIT = {"succeeded": 0, "failed": 1, "oom": 3}
 BAD_REQUEST = 2
 INJECTED = "injected-parameters"
@@ -212,14 +215,19 @@ def _log_to(folder):
 
 
 def report(result):
-    fd = os.environ.get(REPORT_FD_ENV)
-    if not fd:
-        return
+    line = json.dumps(result) + "\n"
+    if len(line.encode()) > REPORT_MAX:
+        line = json.dumps({**result, "error": (result.get("error") or "")[:200]}) + "\n"
+    fd, path = os.environ.get(REPORT_FD_ENV), os.environ.get(REPORT_FILE_ENV)
     try:
-        with os.fdopen(int(fd), "w") as f:
-            f.write(json.dumps(result) + "\n")
+        if fd:
+            with os.fdopen(int(fd), "w") as f:
+                f.write(line)
+        elif path:
+            with open(path, "w") as f:
+                f.write(line)
     except (OSError, ValueError):
-        pass  # the wrapper measures and records on its own
+        pass  # the backend measures and records what it can on its own
 
 
 def run(job):
