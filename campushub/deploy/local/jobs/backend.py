@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ....i18n import N_
 from ....jobs import backend as api
 from ....jobs import model
 from ....projects.model import check_name
@@ -26,8 +27,16 @@ from ..projects import groups as project_groups
 from ..spawner import private_tmp
 from ..spawner.fork_path import launch_ids
 from ..spawner.unix_users import owner_mark, unix_name
+from . import person as as_person
 
 START_TIMEOUT = 60
+NO_ACCOUNT = N_("You have no account on this machine yet: start your server once, then run the job again.")
+# What is certain without the person's project gids (given at the start only): a notebook in a project
+# folder may look unreadable now; the start, with them, tells.
+PROBLEMS = {
+    as_person.MISSING: N_("{path} is not in your home: check the path (it is relative to your home)."),
+    as_person.NOT_A_FILE: N_("{path} is not a file: name a notebook."),
+}
 LOST = "the job's supervisor ended without recording a result (was the machine restarted?)"
 
 
@@ -69,6 +78,16 @@ class LocalBackend(api.Backend):
 
     def adopt(self, job: model.Job) -> bool:
         return (self.records / f"{job.id}.json").exists() or running(self._handle(job))
+
+    def notebook_problem(self, owner: str, notebook: str) -> model.Invalid | None:
+        try:
+            entry = self._account(owner)
+        except api.BackendError:
+            return model.Invalid(NO_ACCOUNT, status=409)
+        # the account's own groups: what the submission can see of projects comes at the start
+        uid, gid, groups = launch_ids(entry, ())
+        found = as_person.look_up(uid, gid, groups, entry.pw_dir, notebook)
+        return model.Invalid(PROBLEMS[found], path=notebook) if found in PROBLEMS else None
 
     # -- the supervisor's spec ----------------------------------------------------------
 

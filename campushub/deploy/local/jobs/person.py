@@ -10,6 +10,7 @@ then the account's uid, gid, groups and project gids, checked from the kernel's 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -55,6 +56,33 @@ def start_runner(spec: dict, procs_files: list[str], report_fd: int) -> subproce
     return subprocess.Popen(
         [spec["python"], "-I", "-c", RUNNER_SOURCE], env=environment(spec, report_fd), stdin=subprocess.DEVNULL,
         preexec_fn=_become(spec, procs_files, bool(spec.get("private_tmp"))), pass_fds=(report_fd,))
+
+
+# what look_up() finds, as the child's exit status
+FOUND, MISSING, NOT_A_FILE, UNREADABLE = 0, 10, 11, 12
+
+
+def look_up(uid: int, gid: int, groups: list[int], home: str, notebook: str) -> int:
+    """Whether the person can read `notebook` (relative to `home`), looked at as the person: a link to
+    someone else's file, or a folder of theirs, is refused as it would be to the runner."""
+    pid = os.fork()
+    if pid == 0:
+        code = UNREADABLE
+        try:
+            no_new_privs.enable()
+            privileges.drop(uid, gid, groups)
+            path = os.path.join(home, notebook)
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                code = MISSING
+            else:
+                code = NOT_A_FILE if not stat.S_ISREG(info.st_mode) else FOUND if os.access(path, os.R_OK) \
+                    else UNREADABLE
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
 
 
 def write_result(spec: dict, outcome: dict) -> bool:

@@ -121,3 +121,23 @@ def test_a_person_without_an_account_gets_one_line(backend):
     else:
         raise AssertionError("started a job for a person with no account")
     assert not (backend.records / f"{j.id}.json").exists()
+
+
+def test_a_notebook_that_is_not_there_is_refused_at_submission_in_one_line(backend, people):
+    alice = people("alice")
+    notebook(alice, "work/real.ipynb", "print(1)")
+    assert backend.notebook_problem("alice", "work/real.ipynb") is None
+    missing = backend.notebook_problem("alice", "work/nothere.ipynb")
+    assert missing.translated("en") == ("work/nothere.ipynb is not in your home: check the path "
+                                        "(it is relative to your home).")
+    assert "work/nothere.ipynb" in missing.translated("ja")
+    (Path(alice.pw_dir) / "work" / "dir.ipynb").mkdir()
+    assert "is not a file" in backend.notebook_problem("alice", "work/dir.ipynb").translated("en")
+    assert backend.notebook_problem("nobody-here", "a.ipynb").status == 409
+    # looked at as alice: root's files are no notebooks of hers, whatever root may read
+    os.symlink("/etc/shadow", Path(alice.pw_dir) / "shadow.ipynb")
+    assert backend.notebook_problem("alice", "shadow.ipynb") is None  # unknown until the start, which fails
+    j = job("alice", "shadow.ipynb")
+    j.handle = backend.start(j, resources(), person("alice"))
+    outcome = finished(backend, j)
+    assert outcome.state == "failed" and "Permission denied" in outcome.error, outcome
