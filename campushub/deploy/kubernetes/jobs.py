@@ -1,0 +1,165 @@
+"""The Kubernetes jobs backend: each job a batch/v1 Job (job_pod.py) in the release's namespace,
+created, read and deleted with the jobs service's own ServiceAccount (render/jobs.py gives it those
+rights and no others).
+
+The handle is the Job's name. A job has ended when its Job says so; the outcome is the runner's
+report, the termination message of the job's container, checked like result.json (model.Outcome),
+with the container's own view on top: OOMKilled (the runner itself killed by the memory limit,
+which its report cannot say) makes it oom. A pod that can never start (its image cannot be
+pulled) fails the job, saying why, instead of leaving it queued forever in the service.
+
+The service calls these methods in worker threads: each call runs its few API requests in an
+event loop of its own, with kubernetes_asyncio as KubeSpawner does, through retention's Cluster
+(retention_api.py: how to connect, in a pod or with a kubeconfig, and the Job calls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import datetime
+
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from ...jobs import backend as api
+from ...jobs import model
+from . import job_pod
+from .retention_api import Cluster
+
+# Waiting reasons a pod does not recover from by waiting
+STUCK = ("ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "ErrImageNeverPull")
+GONE = "the job's Kubernetes Job is gone (deleted by someone, or removed a day after it ended)"
+OOM = "the job used more memory than its limit and was stopped"
+
+
+class JobsCluster(Cluster):
+    """retention_api's few calls (create, read the pods of, delete a Job) and one more: a Job or None."""
+
+    async def job_or_none(self, name: str) -> dict | None:
+        try:
+            return self._json(await self._batch.read_namespaced_job(name, self.namespace))
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise api.BackendError(f"reading job {name}: {e.status} {e.reason}") from None
+        except OSError as e:
+            raise api.BackendError(f"reading job {name}: cannot reach the Kubernetes API ({e})") from None
+
+
+class KubernetesBackend(api.Backend):
+    def __init__(self, config: dict, cluster=None):
+        super().__init__(config)
+        self.namespace = config["kubernetes"]["namespace"]
+        self._cluster = cluster  # a stand-in for tests; else one connection per call
+
+    def _run(self, step):
+        async def go():
+            if self._cluster is not None:
+                return await step(self._cluster)
+            cluster = await JobsCluster.connect(self.namespace)
+            try:
+                return await step(cluster)
+            finally:
+                await cluster.close()
+
+        try:
+            return asyncio.run(go())
+        except api.BackendError:
+            raise
+        except RuntimeError as e:  # ClusterError (retention_api): which call, and why, in one line
+            raise api.BackendError(str(e)) from None
+
+    def start(self, job: model.Job, resources: api.Resources, person: api.Person) -> str:
+        manifest = job_pod.manifest(self.config, job, resources, person.name, person.groups,
+                                    getattr(person, "projects", ()))
+        self._run(lambda cluster: cluster.create_job(manifest))
+        return manifest["metadata"]["name"]
+
+    def poll(self, job: model.Job) -> model.Outcome | None:
+        return self._run(lambda cluster: self._look(cluster, self._name(job)))
+
+    def cancel(self, job: model.Job) -> None:
+        name = self._name(job)
+
+        async def delete(cluster):
+            if await cluster.job_or_none(name) is not None:
+                await cluster.delete_job(name)
+
+        self._run(delete)
+
+    def adopt(self, job: model.Job) -> bool:
+        return self._run(lambda cluster: cluster.job_or_none(self._name(job))) is not None
+
+    @staticmethod
+    def _name(job: model.Job) -> str:
+        return job.handle or job_pod.job_name(job.id)  # a job without handle: its name is its id's
+
+    async def _look(self, cluster, name: str) -> model.Outcome | None:
+        found = await cluster.job_or_none(name)
+        if found is None:
+            return model.Outcome(state=model.LOST, error=GONE)
+        pods = await cluster.job_pods(name)
+        if not ended(found.get("status") or {}):
+            reason = stuck(pods)
+            if reason is None:
+                return None
+            await cluster.delete_job(name)
+            return model.Outcome(state=model.FAILED, error=f"the job's pod cannot start: {reason}")
+        return outcome(found.get("status") or {}, terminated(pods))
+
+
+def ended(status: dict) -> bool:
+    if status.get("succeeded") or status.get("failed"):
+        return True
+    return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+               for c in status.get("conditions") or [])
+
+
+def _container(pods: list[dict]) -> dict:
+    for pod in pods:
+        for state in (pod.get("status") or {}).get("containerStatuses") or []:
+            if state.get("name") == job_pod.CONTAINER:
+                return state
+    return {}
+
+
+def terminated(pods: list[dict]) -> dict:
+    return (_container(pods).get("state") or {}).get("terminated") or {}
+
+
+def stuck(pods: list[dict]) -> str | None:
+    waiting = (_container(pods).get("state") or {}).get("waiting") or {}
+    if waiting.get("reason") in STUCK:
+        return model.one_line(f"{waiting['reason']}: {waiting.get('message') or ''}".strip(": "))
+    return None
+
+
+def outcome(status: dict, ended_as: dict) -> model.Outcome:
+    """The outcome of an ended Job from its container's termination (the runner's report in its message)."""
+    try:
+        report = json.loads(ended_as.get("message") or "")
+    except ValueError:
+        report = None
+    code = ended_as.get("exitCode")
+    if isinstance(report, dict) and "state" in report:
+        result = model.Outcome.from_json(report)
+    else:
+        why = next((c.get("message") for c in status.get("conditions") or [] if c.get("type") == "Failed"), None)
+        result = model.Outcome(state=model.SUCCEEDED if status.get("succeeded") else model.FAILED,
+                               error=None if status.get("succeeded") else model.one_line(
+                                   f"the job runner stopped without a result ({why or f'exit status {code}'})"))
+    if result.exit_code is None and isinstance(code, int):
+        result = replace(result, exit_code=code)
+    if result.duration_s is None:
+        result = replace(result, duration_s=_seconds(ended_as.get("startedAt"), ended_as.get("finishedAt")))
+    if ended_as.get("reason") == "OOMKilled" and result.state != model.SUCCEEDED:
+        result = replace(result, state=model.OOM, error=OOM, failed_cell=None)
+    return result
+
+
+def _seconds(start: str | None, end: str | None) -> float | None:
+    try:
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    except (TypeError, ValueError):
+        return None
