@@ -13,7 +13,7 @@ import json
 
 from campushub.config import validate
 from campushub.deploy.kubernetes.hub_config import _service_urls
-from campushub.deploy.kubernetes.render import gateway
+from campushub.deploy.kubernetes.render import gateway, readme
 from campushub.deploy.kubernetes.render.network import PRIVATE
 from campushub.deploy.kubernetes.render.values import render
 from campushub.deploy.kubernetes.service_place import REMOTE_KERNELS
@@ -169,3 +169,18 @@ def test_tokens_come_from_secrets_only():
                 if "TOKEN" in entry["name"]:
                     assert set(entry) == {"name", "valueFrom"}, entry
                     assert "secretKeyRef" in entry["valueFrom"]
+
+
+def test_homes_are_made_readwritemany_so_kernels_and_servers_mount_them_from_any_node():
+    def modes(enabled: bool) -> list[str]:
+        return render(_config(enabled=enabled)).values["singleuser"]["storage"]["dynamic"]["storageAccessModes"]
+
+    assert modes(True) == ["ReadWriteMany"]
+    assert modes(False) == ["ReadWriteOnce"]  # unchanged without remote kernels
+    assert any("must offer ReadWriteMany" in n for n in render(_config()).notes)
+
+
+def test_the_readme_puts_the_gateway_token_into_the_secret_with_the_others():
+    lines = readme.env_file_lines(_config())
+    assert [line.split("=")[0] for line in lines if line.startswith("remote-kernels")] == [gateway.TOKEN_KEY]
+    assert not [line for line in readme.env_file_lines(_config(enabled=False)) if line.startswith("remote-kernels")]

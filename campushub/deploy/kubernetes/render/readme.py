@@ -7,7 +7,7 @@ import shlex
 
 from ....hub import services
 from .. import secrets
-from . import hub
+from . import hub, remote_kernels
 
 CHART_REPO = "https://hub.jupyter.org/helm-chart/"
 CHART_VERSION = "4.4.0"
@@ -29,8 +29,10 @@ def helm_command(config: dict, values_file: str = "values.yaml") -> str:
 
 
 def env_file_lines(config: dict) -> list[str]:
-    """secrets.env as the README writes it: one key=PLACEHOLDER line per wired secret."""
-    return [f"{s.key}={PLACEHOLDERS.get(s.key, s.key.upper())}" for s in hub.wired(config)]
+    """secrets.env as the README writes it: one key=PLACEHOLDER line per wired secret,
+    and the keys our services' pods read from the Secret (remote_kernels.secret_keys)."""
+    return ([f"{s.key}={PLACEHOLDERS.get(s.key, s.key.upper())}" for s in hub.wired(config)]
+            + [f"{key}={placeholder}" for key, placeholder in remote_kernels.secret_keys(config)])
 
 
 def _create(config: dict, name: str, sources: list[str], update: bool) -> str:

@@ -36,6 +36,11 @@ def values(config: dict) -> dict:
     return hub_service.values(REMOTE_KERNELS) if enabled(config) else {}
 
 
+def secret_keys(config: dict) -> list[tuple[str, str]]:
+    """(key, placeholder) of what the release's Secret must hold for remote kernels (README's secrets.env)."""
+    return [(gateway.TOKEN_KEY, "A-RANDOM-TOKEN-FROM-openssl-rand-hex-32")] if enabled(config) else []
+
+
 def kernel_images(config: dict) -> dict[str, str]:
     """Each profile's image when remote_kernels.kubernetes.kernel_image is "": its environment's user image."""
     own = config["remote_kernels"]["kubernetes"]["kernel_image"]
@@ -71,14 +76,19 @@ def notes(config: dict) -> list[str]:
     return [
         f"Remote kernels: Enterprise Gateway runs as Deployment {gateway.NAME} "
         f"({config['remote_kernels']['kubernetes']['gateway_image']}), reachable only from the remote-kernels "
-        f"front ({REMOTE_KERNELS.name}). Put its token into the Secret {secret}, key {gateway.TOKEN_KEY} "
-        f"(e.g. `kubectl -n {config['kubernetes']['namespace']} patch secret {secret} --type merge -p "
-        f"'{{\"stringData\": {{\"{gateway.TOKEN_KEY}\": \"'$(openssl rand -hex 32)'\"}}}}'`): both pods "
-        "read it there.",
+        f"front ({REMOTE_KERNELS.name}). Its token is the key {gateway.TOKEN_KEY} of the Secret {secret} "
+        "(secrets.env above): a random value, which both pods read there.",
         "Remote kernels run as pods of their own (kernel-<user>-<kernel id>) with the person's home claim, "
-        "their projects' claims and the shared volumes their groups see. A kernel on another node than the "
-        "person's server (a profile with a node pool) can mount the home only if the home's storage class "
-        "offers ReadWriteMany; kernel images need pycryptodomex (Enterprise Gateway's kernel launcher "
-        "encrypts the connection details with it).",
+        "their projects' claims and the shared volumes their groups see, on the node pool of their profile. "
+        "So kernels and servers can mount a home at once from different nodes, new homes are ReadWriteMany "
+        f"claims: {_home_class(config)} must offer ReadWriteMany. Homes made earlier keep ReadWriteOnce: a kernel "
+        "on another node than its person's server cannot start (Multi-Attach) until that home is moved to a "
+        "ReadWriteMany claim. Kernel images need pycryptodomex (Enterprise Gateway's kernel launcher encrypts the "
+        "connection details with it) and python on their PATH.",
         f"Who owns which kernel is kept in SQLite on the claim {REMOTE_KERNELS.name} ({STORAGE}).",
     ]
+
+
+def _home_class(config: dict) -> str:
+    name = config["kubernetes"]["storage_class"]
+    return f"storage class {name}" if name else "the cluster's default storage class"
