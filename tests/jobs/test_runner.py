@@ -83,3 +83,18 @@ def test_the_supervisor_decides_from_report_status_and_cgroup():
     assert decide(None, -9, oom=False, cancelled=True)["state"] == "cancelled"
     # an OOM kill in a run that still succeeded (a child process the job restarted) stays succeeded
     assert decide({"state": "succeeded", "exit_code": 0}, 0, oom=True, cancelled=False)["state"] == "succeeded"
+
+
+def test_cgroup_counters_of_both_versions(tmp_path):
+    v1, v2 = tmp_path / "v1", tmp_path / "v2"
+    v1.mkdir()
+    v2.mkdir()
+    (v1 / "memory.max_usage_in_bytes").write_text("314572800\n")
+    (v1 / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+    (v2 / "memory.peak").write_text("209715200\n")
+    (v2 / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n")
+    assert (runner.Cgroup(1, str(v1)).peak(), runner.Cgroup(1, str(v1)).oom_kills()) == (314572800, 2)
+    assert (runner.Cgroup(2, str(v2)).peak(), runner.Cgroup(2, str(v2)).oom_kills()) == (209715200, 1)
+    # no cgroup to read (or a kernel before 5.19 without memory.peak): the largest RSS of this process or a child
+    nothing = runner.Cgroup(0, None)
+    assert nothing.oom_kills() == 0 and nothing.peak() > 0
