@@ -86,7 +86,7 @@ class LocalBackend(api.Backend):
             return model.Invalid(NO_ACCOUNT, status=409)
         # the account's own groups: what the submission can see of projects comes at the start
         uid, gid, groups = launch_ids(entry, ())
-        found = as_person.look_up(uid, gid, groups, entry.pw_dir, notebook)
+        found = as_person.look_up(self.config["user_env"]["python"], uid, gid, groups, entry.pw_dir, notebook)
         return model.Invalid(PROBLEMS[found], path=notebook) if found in PROBLEMS else None
 
     # -- the supervisor's spec ----------------------------------------------------------

@@ -10,7 +10,6 @@ then the account's uid, gid, groups and project gids, checked from the kernel's 
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
 from pathlib import Path
 
@@ -58,31 +57,32 @@ def start_runner(spec: dict, procs_files: list[str], report_fd: int) -> subproce
         preexec_fn=_become(spec, procs_files, bool(spec.get("private_tmp"))), pass_fds=(report_fd,))
 
 
-# what look_up() finds, as the child's exit status
+# what look_up() finds, as the exit status of its process
 FOUND, MISSING, NOT_A_FILE, UNREADABLE = 0, 10, 11, 12
+_LOOK = """import os, stat, sys
+try:
+    info = os.stat(sys.argv[1])
+except FileNotFoundError:
+    sys.exit(10)
+except OSError:
+    sys.exit(12)
+sys.exit(0 if stat.S_ISREG(info.st_mode) and os.access(sys.argv[1], os.R_OK) else
+         11 if not stat.S_ISREG(info.st_mode) else 12)
+"""
 
 
-def look_up(uid: int, gid: int, groups: list[int], home: str, notebook: str) -> int:
+def look_up(python: str, uid: int, gid: int, groups: list[int], home: str, notebook: str) -> int:
     """Whether the person can read `notebook` (relative to `home`), looked at as the person: a link to
-    someone else's file, or a folder of theirs, is refused as it would be to the runner."""
-    pid = os.fork()
-    if pid == 0:
-        code = UNREADABLE
-        try:
-            no_new_privs.enable()
-            privileges.drop(uid, gid, groups)
-            path = os.path.join(home, notebook)
-            try:
-                info = os.stat(path)
-            except FileNotFoundError:
-                code = MISSING
-            else:
-                code = NOT_A_FILE if not stat.S_ISREG(info.st_mode) else FOUND if os.access(path, os.R_OK) \
-                    else UNREADABLE
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+    someone else's file, or a folder of theirs, is refused as it would be to the runner. A process
+    of its own, its ids set by subprocess before exec: the service that asks has threads, which a
+    fork running Python code would not be safe from."""
+    try:
+        done = subprocess.run([python, "-I", "-c", _LOOK, os.path.join(home, notebook)], user=uid, group=gid,
+                              extra_groups=groups, env={"PATH": "/usr/bin:/bin"}, cwd="/", capture_output=True,
+                              timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return UNREADABLE
+    return done.returncode
 
 
 def write_result(spec: dict, outcome: dict) -> bool:
