@@ -15,6 +15,15 @@ from .messages import NO_KERNEL
 MAX_BODY = 64 * 2**10  # a kernel start's name and a few variables
 
 
+class RootHandler(web.RequestHandler):
+    """The bare prefix, unauthenticated: `up` waits for it to answer, as for our other services. Says nothing
+    of kernels or people."""
+
+    def get(self):
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish('{"service": "remote-kernels"}')
+
+
 class NotFoundHandler(FrontHandler):
     async def prepare(self):
         await super().prepare()  # who asks first: a stranger learns nothing of the paths
@@ -23,7 +32,7 @@ class NotFoundHandler(FrontHandler):
 
 def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str, extra_env,
              hub_auth=None) -> web.Application:
-    handlers = [metrics.route(prefix, metrics.new_registry())]
+    handlers = [metrics.route(prefix, metrics.new_registry()), (prefix, RootHandler)]
     # channels first: its path is a kernel's path plus /channels
     handlers += [(prefix + pattern, handler) for module in (channels, kernels, kernelspecs, culled)
                  for pattern, handler in module.ROUTES]

@@ -32,9 +32,11 @@ class GatewayAnswers(FrontHandler):
             self.fail(answer.status if answer.status < 500 else 502, GATEWAY_REFUSED,
                       reason=answer.reason() or str(answer.status))
         self.set_status(status or answer.status)
-        if answer.body:
+        if answer.body and answer.status != 204:
             self.set_header("Content-Type", answer.content_type)
-        self.finish(answer.body)
+            self.finish(answer.body)
+        else:
+            self.finish()
 
 
 class KernelsHandler(GatewayAnswers):

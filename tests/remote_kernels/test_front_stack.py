@@ -1,0 +1,158 @@
+"""The remote-kernels front on a real hub with a real Enterprise Gateway
+(site.py): a kernel runs as the person whose hub token asked, whatever
+KERNEL_USERNAME the client sent; nobody else can list, read, interrupt,
+restart, delete or connect to it; no token, a stranger's token or a service's
+gets nothing; only allowed profiles start; EG itself refuses anyone without its
+token; a kernel EG culled says so in the person's language."""
+
+from __future__ import annotations
+
+import pwd
+import uuid
+
+import pytest
+import requests
+import websocket
+
+from campushub.deploy.local.spawner.unix_users import unix_name
+
+from ..harness import TEST_PREFIX, wait_for
+from .site import remote_kernels_site
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with remote_kernels_site(tmp_path_factory.mktemp("remote-kernels")) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def alices(site):
+    """Alice's kernel, started with a forged identity and a forged id in its env."""
+    forged_id = str(uuid.uuid4())
+    kernel_id = site.start("alice", env={"KERNEL_USERNAME": "bob", "KERNEL_ID": forged_id,
+                                         "KERNEL_CAMPUSHUB_PROJECTS": "p-bob", "KERNEL_UID": "0"})
+    assert kernel_id != forged_id
+    return kernel_id
+
+
+def uid(name: str) -> int:
+    return pwd.getpwnam(unix_name(name, TEST_PREFIX)).pw_uid
+
+
+def test_a_kernel_runs_as_the_token_s_owner_whatever_username_was_sent(site, alices):
+    out = site.execute("alice", alices, "import os; print(os.getuid(), os.getgid(), *os.getgroups())").split()
+    gid = pwd.getpwnam(unix_name("alice", TEST_PREFIX)).pw_gid
+    assert out[:2] == [str(uid("alice")), str(gid)] and set(out[2:]) <= {str(gid)}
+    assert uid("alice") != uid("bob")
+    assert site.execute("alice", alices, "x = 41; print(x + 1)").strip() == "42"
+
+
+def test_another_person_cannot_reach_it(site, alices):
+    mine = site.call("alice", "GET", "api/kernels")
+    assert mine.status_code == 200 and [k["id"] for k in mine.json()] == [alices]
+    assert site.call("bob", "GET", "api/kernels").json() == []
+    for method, path in [("GET", f"api/kernels/{alices}"), ("DELETE", f"api/kernels/{alices}"),
+                         ("POST", f"api/kernels/{alices}/interrupt"), ("POST", f"api/kernels/{alices}/restart"),
+                         ("GET", f"api/campushub/culled/{alices}")]:
+        r = site.call("bob", method, path)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json() == {"message": "There is no such kernel."}
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        site.channels("bob", alices)
+    assert refused.value.status_code == 404
+    # untouched: still running, still hers, its variable kept
+    assert site.execute("alice", alices, "print(x)").strip() == "41"
+    assert site.call("alice", "GET", f"api/kernels/{alices}").json()["id"] == alices
+
+
+def test_the_owner_interrupts_and_restarts_it(site):
+    kernel_id = site.start("bob")
+    assert site.call("bob", "POST", f"api/kernels/{kernel_id}/interrupt").status_code == 204
+    assert site.execute("bob", kernel_id, "y = 1; print(y)").strip() == "1"
+    assert site.call("bob", "POST", f"api/kernels/{kernel_id}/restart").status_code == 200
+    out = site.execute("bob", kernel_id, "import os; print('y' in dir(), os.getuid())").split()
+    assert out == ["False", str(uid("bob"))]  # a fresh kernel, still bob's
+    assert site.call("bob", "DELETE", f"api/kernels/{kernel_id}").status_code == 204
+    assert site.call("bob", "GET", f"api/kernels/{kernel_id}").status_code == 404
+    gone = site.call("bob", "GET", f"api/campushub/culled/{kernel_id}").json()
+    assert gone["culled"] is False and gone["state"] == "deleted" and gone["message"] is None
+
+
+@pytest.mark.parametrize("who", [None, "not-a-token", "service"])
+def test_no_token_or_a_wrong_one_gets_nothing(site, alices, who):
+    before = site.eg_kernels()
+    if who == "service":  # a hub service's token: services start no kernels
+        who = (site.hub.data_dir / "remote-kernels-api-token").read_text().strip()
+    for method, path in [("GET", "api/kernels"), ("GET", "api/kernelspecs"), ("GET", f"api/kernels/{alices}"),
+                         ("POST", "api/kernels")]:
+        r = site.call(who, method, path, json={"name": "campushub-small"} if method == "POST" else None)
+        assert r.status_code == 403, (who, path, r.text)
+        assert "Traceback" not in r.text and alices not in r.text
+    assert site.eg_kernels() == before  # nothing started or stopped
+
+
+def test_a_token_without_the_service_s_scope_is_refused(site):
+    r = site.hub.api("POST", "users/alice/tokens", json={"note": "narrow", "scopes": ["read:users:name!user"],
+                                                         "expires_in": 600})
+    assert r.status_code == 201, r.text
+    narrow = r.json()["token"]
+    assert site.call(narrow, "GET", "api/kernels").status_code == 403
+
+
+def test_only_allowed_profiles_are_listed_and_started(site):
+    specs = site.call("alice", "GET", "api/kernelspecs").json()
+    assert sorted(specs["kernelspecs"]) == ["campushub-small"] and specs["default"] == "campushub-small"
+    assert site.call("alice", "GET", "api/kernelspecs/campushub-staff").status_code == 404
+    for name in ("campushub-staff", "campushub-gpu", "python3"):
+        r = site.call("alice", "POST", "api/kernels", json={"name": name})
+        assert r.status_code == 403, r.text
+        assert r.json()["message"] == f"The kernel {name} is not available to you. Choose one of: campushub-small."
+    ja = site.call("alice", "POST", "api/kernels", json={"name": "campushub-gpu"},
+                   headers={"Accept-Language": "ja"}).json()["message"]
+    assert ja == "カーネル campushub-gpu はあなたには利用できません。次のいずれかを選んでください: campushub-small。"
+    # outside remote_kernels.groups: nothing at all
+    r = site.call("carol", "GET", "api/kernelspecs")
+    assert r.status_code == 403 and "not available to you" in r.json()["message"]
+    assert site.call("carol", "POST", "api/kernels", json={"name": "campushub-small"}).status_code == 403
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"name": 3}', b"{}"])
+def test_a_bad_start_request_is_one_line_and_starts_nothing(site, body):
+    before = site.eg_kernels()
+    r = site.call("bob", "POST", "api/kernels", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["message"].startswith("The request body must be a JSON object")
+    assert site.eg_kernels() == before
+
+
+def test_the_gateway_itself_refuses_requests_without_its_token(site, alices):
+    before = site.eg_kernels()
+    hers = site.tokens["alice"]
+    for headers in ({}, {"Authorization": f"token {hers}"}, {"Authorization": "token wrong"}):
+        for method, path in [("GET", "/api/kernels"), ("GET", "/api/kernelspecs"), ("GET", f"/api/kernels/{alices}"),
+                             ("POST", "/api/kernels")]:
+            r = requests.request(method, site.gateway + path, headers=headers, timeout=30,
+                                 json={"name": "campushub-small", "env": {"KERNEL_USERNAME": "bob"}}
+                                 if method == "POST" else None)
+            assert r.status_code == 401, (headers, path, r.status_code)
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(site.gateway.replace("http", "ws") + f"/api/kernels/{alices}/channels",
+                                    header=[f"Authorization: token {hers}"], timeout=30)
+    assert refused.value.status_code == 401
+    assert site.eg_kernels() == before  # nothing started, nothing stopped
+
+
+def test_a_culled_kernel_says_so_in_the_person_s_language(site):
+    kernel_id = site.start("bob")
+    running = site.call("bob", "GET", f"api/campushub/culled/{kernel_id}").json()
+    assert running == {"culled": False, "state": "running", "idle_minutes": 1, "profile": "campushub-small",
+                       "message": None}
+    # EG culls it after a minute without activity (remote_kernels.cull_idle_minutes: 1)
+    wait_for(lambda: site.call("bob", "GET", f"api/kernels/{kernel_id}").status_code == 404, 240,
+             "the gateway to cull the idle kernel")
+    answer = site.call("bob", "GET", f"api/campushub/culled/{kernel_id}", headers={"Accept-Language": "ja"}).json()
+    assert answer["culled"] is True and answer["state"] == "culled" and answer["idle_minutes"] == 1
+    assert answer["message"].startswith("このカーネルは 1 分間操作がなかったため停止されました。")
+    ru = site.call("bob", "GET", f"api/campushub/culled/{kernel_id}", headers={"Accept-Language": "ru"}).json()
+    assert ru["message"].startswith("Это ядро было остановлено после 1 мин. без активности.")
+    assert site.call("alice", "GET", f"api/campushub/culled/{kernel_id}").status_code == 404
