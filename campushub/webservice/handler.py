@@ -126,7 +126,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         # then the browser's Accept-Language.
         return negotiate(self.request.headers.get("Accept-Language"), self.settings.get("language", "auto"))
 
-    def _(self, text: str, **kwargs) -> str:
+    def _(self, text: str, /, **kwargs) -> str:
+        # positional-only, as translate's: a message's placeholder may itself be called `text`
         return translate(self.lang, text, **kwargs)
 
     # -- output ------------------------------------------------------------------
