@@ -12,6 +12,8 @@ from ..config import remote_kernels as section
 from ..hub.policy.profiles import allowed_profiles
 from ..hub.policy.resolve import effective_policy
 
+# read by the local launcher (deploy/local/remote_kernels/account.py): the gids it gives the kernel
+PROJECTS_VAR = "KERNEL_CAMPUSHUB_PROJECTS"
 MAX_PATH = 4096
 MAX_LAUNCH_TIMEOUT = 600
 
@@ -30,7 +32,7 @@ def _working_dir(value) -> str | None:
     # theirs; only its shape is checked here.
     if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_PATH or "\0" in value:
         return None
-    if posixpath.normpath(value) != value.rstrip("/") or value == "/":
+    if posixpath.normpath(value) != value.rstrip("/") or value == "/" or "//" in value:
         return None  # no "..", no "//", no "/."
     return value
 
@@ -55,3 +57,15 @@ def kernel_env(sent, person: str, extra: dict[str, str] | None = None) -> dict[s
     env.update(extra or {})
     env["KERNEL_USERNAME"] = person
     return env
+
+
+def deployment_env(config: dict, backend: str, person: str, kernelspec: str, groups: list[str],
+                   projects: list[str]) -> dict[str, str]:
+    """What the deployment adds from what the hub knows of the person: locally their projects (the launcher gives
+    the kernel those groups' gids); on Kubernetes the kernel pod's volumes (home, projects, shared), sizes and
+    pool (deploy/kubernetes/remote_kernels.py; KeyError or PolicyError when the profile is not theirs)."""
+    if backend == "kubernetes":
+        from ..deploy.kubernetes.remote_kernels import kernel_env
+
+        return kernel_env(config, person, section.profile_of(kernelspec), groups, projects)
+    return {PROJECTS_VAR: ",".join(projects)}

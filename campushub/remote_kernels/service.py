@@ -23,13 +23,12 @@ from pathlib import Path
 from ..config import remote_kernels as section
 from ..config.errors import ConfigError
 from ..webservice import runner
+from . import access
 
 log = logging.getLogger("campushub.remote_kernels")
 NAME = "remote-kernels"
 SECTION = "remote_kernels"  # its config section and its CAMPUSHUB_REMOTE_KERNELS_* variables
 DEFAULT_PORT = 10106
-# read by the local launcher (deploy/local/remote_kernels/account.py)
-PROJECTS_VAR = "KERNEL_CAMPUSHUB_PROJECTS"
 
 
 def gateway_token() -> str:
@@ -41,17 +40,11 @@ def gateway_token() -> str:
 
 
 def extra_env(config: dict, people):
-    """What the deployment adds to a kernel's env from what the hub knows of the person: locally their projects
-    (the launcher gives the kernel those groups' gids); on Kubernetes the kernel pod's volumes, sizes and pool."""
-    kubernetes = runner.env(SECTION, "BACKEND") == "kubernetes"
-    if kubernetes:
-        from ..deploy.kubernetes.remote_kernels import kernel_env
+    """What the deployment adds to a kernel's env from what the hub knows of the person (access.deployment_env)."""
+    backend = runner.env(SECTION, "BACKEND") or "local"
 
     async def added(person: str, kernelspec: str, groups: list[str]) -> dict[str, str]:
-        projects = await people.projects(groups)
-        if kubernetes:
-            return kernel_env(config, person, section.profile_of(kernelspec), groups, projects)
-        return {PROJECTS_VAR: ",".join(projects)}
+        return access.deployment_env(config, backend, person, kernelspec, groups, await people.projects(groups))
 
     return added
 

@@ -19,6 +19,9 @@ from campushub.deploy.local.spawner.unix_users import unix_name
 from ..harness import TEST_PREFIX, wait_for
 from .site import remote_kernels_site
 
+# the hub and EG start in site.py, where tests/tiers.py does not look
+pytestmark = pytest.mark.stack
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
