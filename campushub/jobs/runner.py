@@ -180,8 +180,10 @@ def execute(job, folder, source, cgroup):
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    original = nbformat.reads(source.decode("utf-8"), as_version=4)
-    ids = [c.get("id") for c in original.cells]
+    try:
+        ids = [c.get("id") for c in nbformat.reads(source.decode("utf-8"), as_version=4).cells]
+    except Exception:  # not a notebook: papermill says so below, in its own words
+        ids = []
     output = os.path.join(folder, "output.ipynb")
     oom_before = cgroup.oom_kills()
     outcome = {"state": "succeeded", "failed_cell": None, "error": None}
@@ -191,7 +193,10 @@ def execute(job, folder, source, cgroup):
             kernel_name=job.get("kernel") or None, cwd=os.path.dirname(os.path.abspath(job["notebook"])),
             progress_bar=False, log_output=True, config=_kernel_config())
     except PapermillExecutionError as e:
-        cell = failed_cell(nbformat.read(output, as_version=4), e.cell_index, ids)
+        try:
+            cell = failed_cell(nbformat.read(output, as_version=4), e.cell_index, ids)
+        except (OSError, ValueError, IndexError):
+            cell = e.cell_index  # no output.ipynb to count in: the executed notebook's index
         where = f"cell {cell}" if cell is not None else "the parameters cell"
         outcome.update(state="failed", failed_cell=cell, error=f"{where}: {e.ename}: {e.evalue}"[:500])
     except Exception as e:  # a dead kernel, a kernel that does not start, an unreadable notebook
