@@ -7,16 +7,20 @@ token; a kernel EG culled says so in the person's language."""
 
 from __future__ import annotations
 
+import json
+import os
 import pwd
+import signal
 import uuid
 
 import pytest
 import requests
 import websocket
 
+from campushub.deploy.local import pids
 from campushub.deploy.local.spawner.unix_users import unix_name
 
-from ..harness import TEST_PREFIX, wait_for
+from ..harness import TEST_PREFIX, campushub, wait_for
 from .site import remote_kernels_site
 
 # the hub and EG start in site.py, where tests/tiers.py does not look
@@ -67,6 +71,20 @@ def test_another_person_cannot_reach_it(site, alices):
     # untouched: still running, still hers, its variable kept
     assert site.execute("alice", alices, "print(x)").strip() == "41"
     assert site.call("alice", "GET", f"api/kernels/{alices}").json()["id"] == alices
+
+
+def test_a_restarted_front_still_knows_whose_kernel_it_is(site, alices):
+    pid_file = site.layout.pid_file("remote-kernels")
+    before = pids.read(pid_file)
+    os.kill(before, signal.SIGKILL)
+    wait_for(lambda: pids.read(pid_file) not in (None, before), 60, "campushub up to start the front again")
+    wait_for(lambda: site.call("alice", "GET", "api/kernels").status_code == 200, 60, "the new front to answer")
+    assert [k["id"] for k in site.call("alice", "GET", "api/kernels").json()] == [alices]
+    assert site.call("bob", "GET", f"api/kernels/{alices}").status_code == 404
+    assert site.execute("alice", alices, "print(x)").strip() == "41"
+    status = json.loads(campushub("status", "--data-dir", str(site.hub.data_dir), "--json").stdout)
+    assert status["remote-kernels"] is True
+    assert status["ports"]["remote-kernels"] == site.config["remote_kernels"]["port"]
 
 
 def test_the_owner_interrupts_and_restarts_it(site):
