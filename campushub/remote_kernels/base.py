@@ -15,7 +15,7 @@ from ..webservice import handler
 from ..webservice.handler import NOT_SIGNED_IN
 from . import access
 from .gateway import GatewayDown
-from .messages import GATEWAY_DOWN, NO_KERNEL, NOT_FOR_YOU, PEOPLE_ONLY
+from .messages import GATEWAY_DOWN, HUB_DOWN, NO_KERNEL, NOT_FOR_YOU, PEOPLE_ONLY
 
 
 class FrontHandler(handler.BaseHandler):
@@ -50,10 +50,14 @@ class FrontHandler(handler.BaseHandler):
         return self.settings["gateway"]
 
     async def groups(self) -> list[str]:
+        return await self.from_hub(self.settings["people"].groups(self.person))
+
+    async def from_hub(self, asked):
+        """The hub's answer (a coroutine of people.py); one line when the hub fails."""
         try:
-            return await self.settings["people"].groups(self.person)
-        except HubError:
-            self.fail(503, GATEWAY_DOWN)
+            return await asked
+        except (HubError, OSError):
+            self.fail(503, HUB_DOWN)
 
     async def kernelspecs(self) -> list[str]:
         """What this person may start; refuses people the site gives no remote kernels."""

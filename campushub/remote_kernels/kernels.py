@@ -62,7 +62,7 @@ class KernelsHandler(GatewayAnswers):
         if body["name"] not in allowed:
             self.fail(403, NO_PROFILE, name=body["name"][:64], allowed=", ".join(allowed))
         try:
-            extra = await self.settings["extra_env"](self.person, body["name"], await self.groups())
+            extra = await self.from_hub(self.settings["extra_env"](self.person, body["name"], await self.groups()))
         except (KeyError, PolicyError):  # the deployment's own check of the profile (Kubernetes)
             self.fail(403, NO_PROFILE, name=body["name"][:64], allowed=", ".join(allowed))
         env = access.kernel_env(body.get("env"), self.person, extra)

@@ -10,6 +10,7 @@ NO_KERNEL = N_("There is no such kernel.")
 BAD_BODY = N_("The request body must be a JSON object with the kernel's name, e.g. {example}.")
 GATEWAY_DOWN = N_("The kernel gateway does not answer; try again in a minute, and tell the hub's administrator "
                   "if it persists.")
+HUB_DOWN = N_("The hub does not answer; try again in a minute, and tell the hub's administrator if it persists.")
 GATEWAY_REFUSED = N_("The kernel gateway refused: {reason}")
 CULLED = N_("This kernel was stopped after {minutes} minutes without activity. Restart it to go on: what it "
             "held in memory is gone.")
