@@ -24,10 +24,11 @@ from ....projects.model import check_name
 from .. import environments, pids
 from ..layout import Layout
 from ..projects import groups as project_groups
-from ..spawner import private_tmp
+from ..spawner import cgroups, private_tmp
 from ..spawner.fork_path import launch_ids
 from ..spawner.unix_users import owner_mark, unix_name
 from . import person as as_person
+from . import wrapper
 
 START_TIMEOUT = 60
 NO_ACCOUNT = N_("You have no account on this machine yet: start your server once, then run the job again.")
@@ -74,7 +75,16 @@ class LocalBackend(api.Backend):
         found = parse(self._handle(job) or "")
         if found is not None:
             pid, start = found
-            pids.signal_checked(pid, signal.SIGTERM, lambda: pids.start_time(pid) == start)
+            if pids.signal_checked(pid, signal.SIGTERM, lambda: pids.start_time(pid) == start):
+                return  # the supervisor ends the job and records it
+        # no supervisor (killed on its own): end what it left running in the job's cgroup
+        try:
+            hierarchy = cgroups.detect()
+        except cgroups.CgroupUnavailable:
+            return
+        name = wrapper.cgroup_name(job.id)
+        wrapper.end_all(hierarchy, name)
+        hierarchy.remove(name)
 
     def adopt(self, job: model.Job) -> bool:
         return (self.records / f"{job.id}.json").exists() or running(self._handle(job))

@@ -41,19 +41,8 @@ class Supervisor:
         self.kill_all()
 
     def kill_all(self) -> None:
-        if self.hierarchy is None:
-            return
-        deadline = time.monotonic() + KILL_DEADLINE
-        while time.monotonic() < deadline:
-            alive = [p for p in self.hierarchy.usage(self.name)["pids"] if p != os.getpid()]
-            if not alive:
-                return
-            for pid in alive:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.05)
+        if self.hierarchy is not None:
+            end_all(self.hierarchy, self.name)
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.on_term)
@@ -85,6 +74,21 @@ class Supervisor:
 
 def cgroup_name(job_id: str) -> str:
     return f"job-{job_id}"
+
+
+def end_all(hierarchy, name: str) -> None:
+    """SIGKILL every process in cgroup `name` (but the caller) until none is left, or KILL_DEADLINE."""
+    deadline = time.monotonic() + KILL_DEADLINE
+    while time.monotonic() < deadline:
+        alive = [p for p in hierarchy.usage(name)["pids"] if p != os.getpid()]
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
 
 
 def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool) -> dict:

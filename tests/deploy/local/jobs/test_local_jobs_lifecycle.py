@@ -141,3 +141,23 @@ def test_a_notebook_that_is_not_there_is_refused_at_submission_in_one_line(backe
     j.handle = backend.start(j, resources(), person("alice"))
     outcome = finished(backend, j)
     assert outcome.state == "failed" and "Permission denied" in outcome.error, outcome
+
+
+def test_a_job_whose_supervisor_was_killed_is_lost_and_cancel_still_ends_it(backend, people):
+    import signal
+
+    alice = people("alice")
+    started = Path(alice.pw_dir) / "started"
+    nb = notebook(alice, "forever.ipynb", f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(600)")
+    j = job("alice", nb)
+    j.handle = backend.start(j, resources(), person("alice"))
+    wait_for(started.exists, 120, "the job to be running")
+    pid, _ = parse(j.handle)
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: pids.start_time(pid) is None, 30, "the supervisor to be gone")
+    outcome = backend.poll(j)
+    assert outcome.state == "lost" and "without recording a result" in outcome.error
+    assert processes_of(alice.pw_uid) > 0  # the notebook runs on, in its cgroup, known to nobody
+    backend.cancel(j)
+    wait_for(lambda: processes_of(alice.pw_uid) == 0, 30, "alice's processes to end")
+    assert not any(Path(p).parent.exists() for p in cgroups.detect().procs_files(cgroup_name(j.id)))
