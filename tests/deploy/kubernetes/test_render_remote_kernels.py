@@ -108,9 +108,21 @@ def test_kernelspecs_use_the_kubernetes_process_proxy_with_our_template_beside_i
 
 def test_eg_runs_only_our_kernelspecs_culls_as_configured_and_takes_nothing_else_from_a_request():
     data = _gateway_objects(_config())[("ConfigMap", "campushub-gateway-config")]["data"]
-    settings = json.loads(data["jupyter_enterprisegateway_config.json"])
+    settings = json.loads(data["jupyter_enterprise_gateway_config.json"])
     # EG's image has other kernelspecs (python3 would run code inside EG's own pod)
-    assert settings["KernelSpecManager"]["whitelist"] == ["campushub-small", "campushub-big"]
+    specs = settings["KernelSpecManager"]
+    assert specs["whitelist"] == ["campushub-small", "campushub-big"]
+    # the whitelist filters listings only (jupyter_client 6): a start finds python3 (ipykernel's, inside
+    # EG's pod) unless a kernelspec of that name comes first in the search: JUPYTER_PATH's folder
+    deployment = _gateway_objects(_config())[("Deployment", "campushub-gateway")]["spec"]["template"]["spec"]
+    config_volume = next(v for v in deployment["volumes"] if v["name"] == "config")
+    listed = {i["path"]: data[i["key"]] for i in config_volume["configMap"]["items"]}
+    config_dir = next(m["mountPath"] for m in deployment["containers"][0]["volumeMounts"] if m["name"] == "config")
+    kernels = env_values(deployment["containers"][0])["JUPYTER_PATH"] + "/kernels/"
+    in_folder = {p.split("/")[-2]: json.loads(text) for p, text in listed.items()
+                 if f"{config_dir}/{p}".startswith(kernels)}
+    assert set(in_folder) == {"python3", "campushub-small", "campushub-big"}
+    assert in_folder["python3"]["argv"] == ["/bin/false"]
     assert settings["RemoteMappingKernelManager"]["cull_idle_timeout"] == 45 * 60
     assert settings["EnterpriseGatewayApp"]["client_envs"] == [] == settings["EnterpriseGatewayApp"]["inherited_envs"]
     assert settings["EnterpriseGatewayApp"]["list_kernels"] is True

@@ -36,6 +36,7 @@ KERNEL_LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/co
 KERNEL_ACCOUNT = "campushub-kernel"  # no API rights, no token mounted
 CONFIG_DIR = "/etc/campushub-gateway"
 SESSIONS = "/var/lib/campushub-gateway"
+NATIVE_DECOY = {"display_name": "Not available", "language": "python", "argv": ["/bin/false"], "env": {}}
 TEMPLATE = "kernel-pod.yaml.j2"
 # Where the image keeps EG's Kubernetes launcher; our template goes beside it,
 # since launch_kubernetes.py loads kernel-pod.yaml.j2 from its own folder.
@@ -67,7 +68,7 @@ def kernelspec(profile: dict) -> dict:
 
 
 def gateway_config(config: dict) -> dict:
-    """EG's jupyter_enterprisegateway_config.json."""
+    """EG's jupyter_enterprise_gateway_config.json (its app is jupyter-enterprise-gateway)."""
     names = [kernelspec_name(p) for p in profiles(config)]
     return {
         "EnterpriseGatewayApp": {
@@ -76,8 +77,10 @@ def gateway_config(config: dict) -> dict:
             "client_envs": [], "inherited_envs": [],  # nothing from a request but KERNEL_*, which the front sets
             "default_kernel_name": names[0],
         },
-        # jupyter_client < 7 (EG 3.2.3's pin) names the allowlist `whitelist`: EG's image has
-        # other kernelspecs, and python3 would run kernels inside EG's own pod
+        # Only our kernelspecs. jupyter_client < 7 (EG 3.2.3's pin) names the list `whitelist`, but
+        # applies it to listings only: a start by name finds any kernelspec, and "python3" even
+        # without one (ipykernel's own, in EG's image), which would run code inside EG's pod. A start
+        # takes the first folder of the search, JUPYTER_PATH's, where our python3 cannot start.
         "KernelSpecManager": {"whitelist": names, "ensure_native_kernel": False},
         "RemoteMappingKernelManager": {"cull_idle_timeout": idle_seconds(config), "cull_interval": 60,
                                        "cull_connected": False},
@@ -87,8 +90,9 @@ def gateway_config(config: dict) -> dict:
 
 def config_map(config: dict, images: dict[str, str]) -> dict:
     """images: the default image of each profile (kernelspec metadata)."""
-    data = {"jupyter_enterprisegateway_config.json": json.dumps(gateway_config(config), indent=2),
+    data = {"jupyter_enterprise_gateway_config.json": json.dumps(gateway_config(config), indent=2),
             TEMPLATE: template()}
+    data["python3.json"] = json.dumps(NATIVE_DECOY, indent=2)
     for name, profile in profiles(config).items():
         data[f"{kernelspec_name(name)}.json"] = json.dumps(kernelspec({**profile, "image": images[name]}), indent=2)
     return _meta(config, "v1", "ConfigMap", f"{NAME}-config") | {"data": data}
@@ -126,9 +130,9 @@ def url() -> str:
 def _deployment(config: dict, digest: str) -> dict:
     section = config["remote_kernels"]["kubernetes"]
     namespace = config["kubernetes"]["namespace"]
-    items = [{"key": "jupyter_enterprisegateway_config.json", "path": "jupyter_enterprisegateway_config.json"}]
-    items += [{"key": f"{kernelspec_name(n)}.json", "path": f"data/kernels/{kernelspec_name(n)}/kernel.json"}
-              for n in profiles(config)]
+    items = [{"key": "jupyter_enterprise_gateway_config.json", "path": "jupyter_enterprise_gateway_config.json"}]
+    items += [{"key": f"{name}.json", "path": f"data/kernels/{name}/kernel.json"}
+              for name in ["python3", *map(kernelspec_name, profiles(config))]]
     plain = {
         "EG_NAMESPACE": namespace,
         "EG_SHARED_NAMESPACE": "True",  # kernels beside their claims, under the Role; no namespaces made

@@ -1,0 +1,130 @@
+"""The rendered Enterprise Gateway configuration (render/gateway.py) run by a
+real EG 3.2.3, from the gateway venv `campushub up` builds
+(deploy/local/remote_kernels/venv.py), with the ConfigMap's files laid out
+as the Deployment mounts them: EG reads our config file, lists only our
+kernelspecs, wants its token, and cannot be made to run a kernel inside its
+own pod (ipykernel's python3, EG's sample kernelspecs).
+
+No cluster: the Deployment's mounts are a folder here, and no kernel pod is
+started (KubernetesProcessProxy needs a cluster's API; the pod it would
+make is tested offline in test_remote_kernel_pods.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from campushub.config import validate
+from campushub.deploy.kubernetes.render import gateway
+from campushub.deploy.kubernetes.render.remote_kernels import kernel_images
+from campushub.deploy.local.remote_kernels import venv
+
+from ...harness import free_port, wait_for
+
+pytestmark = pytest.mark.stack
+MARK = "31337"  # sleep's argument: a kernel process running inside EG
+CONFIG = validate({
+    "profiles": {"small": {"cpu": 1, "memory": "2G"}, "big": {"cpu": 1, "memory": "2G"}},
+    "remote_kernels": {"enabled": True, "cull_idle_minutes": 45},
+    "kubernetes": {"namespace": "campus"},
+})
+
+
+def lay_out(root: Path) -> dict[str, str]:
+    """The ConfigMap's files where the Deployment mounts them, under root; the env it sets, moved there too."""
+    objects = {(m["kind"], m["metadata"]["name"]): m for m in gateway.manifests(CONFIG, kernel_images(CONFIG))}
+    data = objects[("ConfigMap", f"{gateway.NAME}-config")]["data"]
+    pod = objects[("Deployment", gateway.NAME)]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for mount in container["volumeMounts"]:
+        for item in (volumes[mount["name"]].get("configMap") or {}).get("items", []):
+            target = root / mount["mountPath"].lstrip("/")
+            if not mount.get("subPath"):
+                target = target / item["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # absolute paths in the files point into the mounts, now under root
+            target.write_text(data[item["key"]].replace(gateway.CONFIG_DIR, str(root) + gateway.CONFIG_DIR)
+                              .replace(gateway.SESSIONS, str(root) + gateway.SESSIONS))
+    (root / gateway.SESSIONS.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_PATH"):
+        env[key] = str(root) + env[key]
+    return env
+
+
+@pytest.fixture(scope="module")
+def eg(tmp_path_factory):
+    env_dir = venv.ensure_gateway_env(validate({}))
+    root = tmp_path_factory.mktemp("eg")
+    token, port = secrets.token_hex(16), free_port()
+    # what EG's image has besides ours: a python3 kernelspec (ipykernel's, found even without a folder,
+    # when ipykernel is installed) and EG's samples; here they would start a marked process in EG's place
+    for name in ("python3", "python_kubernetes"):
+        spec = root / "home" / ".local" / "share" / "jupyter" / "kernels" / name / "kernel.json"
+        spec.parent.mkdir(parents=True)
+        spec.write_text(json.dumps({"display_name": name, "language": "python", "argv": ["/bin/sleep", MARK]}))
+    env = {"PATH": f"{env_dir}/bin:/usr/bin:/bin", "HOME": str(root / "home"), "EG_AUTH_TOKEN": token,
+           "JUPYTER_RUNTIME_DIR": str(root / "runtime"), **lay_out(root), "EG_RESPONSE_PORT": str(free_port())}
+    # only where it listens differs from the pod: the config file says 0.0.0.0:8888
+    proc = subprocess.Popen([f"{env_dir}/bin/jupyter-enterprisegateway", "--EnterpriseGatewayApp.ip=127.0.0.1",
+                             f"--EnterpriseGatewayApp.port={port}"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=open(root / "eg.log", "w"), start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        auth = {"Authorization": f"token {token}"}
+        wait_for(lambda: proc.poll() is None and requests.get(f"{url}/api", headers=auth, timeout=5).ok, 120, "EG up")
+        yield url, token, proc, root
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+
+
+def test_eg_reads_our_config_and_lists_only_our_kernelspecs(eg):
+    url, token, _, _ = eg
+    r = requests.get(f"{url}/api/kernelspecs", headers={"Authorization": f"token {token}"}, timeout=30)
+    assert r.status_code == 200
+    specs = r.json()["kernelspecs"]
+    assert set(specs) == {"campushub-small", "campushub-big"}
+    proxy = specs["campushub-small"]["spec"]["metadata"]["process_proxy"]
+    assert proxy["class_name"] == "enterprise_gateway.services.processproxies.k8s.KubernetesProcessProxy"
+    assert r.json()["default"] == "campushub-small"
+    # read from our file (both differ from EG's defaults): list_kernels is on, which the front's culled
+    # check needs, and the default kernelspec is our first
+    assert requests.get(f"{url}/api/kernels", headers={"Authorization": f"token {token}"}, timeout=30).json() == []
+
+
+def test_eg_wants_its_token(eg):
+    url, _, _, _ = eg
+    for headers in ({}, {"Authorization": "token wrong"}):
+        assert requests.get(f"{url}/api/kernelspecs", headers=headers, timeout=30).status_code in (401, 403)
+
+
+def test_python3_cannot_run_a_kernel_inside_eg(eg):
+    url, token, proc, _ = eg
+    auth = {"Authorization": f"token {token}"}
+    r = requests.post(f"{url}/api/kernels", headers=auth, timeout=60,
+                      json={"name": "python3", "env": {"KERNEL_USERNAME": "mallory"}})
+    # a kernel EG launched in its place would still be running now (Popen returns once it is started)
+    assert MARK not in _children(proc)
+    if r.status_code == 201:  # our python3, which exits at once
+        requests.delete(f"{url}/api/kernels/{r.json()['id']}", headers=auth, timeout=60)
+
+
+def test_a_kernelspec_of_the_image_is_not_listed(eg):
+    """EG's samples stay startable by name for whoever holds EG's token (only the front, which starts
+    the person's allowed profiles only); they are not offered, and none of them runs in EG's pod."""
+    url, token, proc, _ = eg
+    auth = {"Authorization": f"token {token}"}
+    assert "python_kubernetes" not in requests.get(f"{url}/api/kernelspecs", headers=auth, timeout=30).json()[
+        "kernelspecs"]
+
+
+def _children(proc) -> str:
+    return subprocess.run(["ps", "-o", "args=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
