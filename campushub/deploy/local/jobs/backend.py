@@ -11,6 +11,7 @@ service that stopped between starting a job and storing the handle.
 from __future__ import annotations
 
 import json
+import os
 import pwd
 import signal
 import subprocess
@@ -31,6 +32,7 @@ from . import person as as_person
 from . import wrapper
 
 START_TIMEOUT = 60
+KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH")
 NO_ACCOUNT = N_("You have no account on this machine yet: start your server once, then run the job again.")
 # What is certain without the person's project gids (given at the start only): a notebook in a project
 # folder may look unreadable now; the start, with them, tells.
@@ -51,9 +53,11 @@ class LocalBackend(api.Backend):
     def start(self, job: model.Job, resources: api.Resources, person: api.Person) -> str:
         spec = self.spec(job, resources, person)
         try:
+            # nothing of the service's environment (its hub token) lives on in the supervisor
+            env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
             done = subprocess.run([sys.executable, "-m", "campushub.deploy.local.jobs.wrapper"],
                                   input=json.dumps(spec), capture_output=True, text=True, timeout=START_TIMEOUT,
-                                  start_new_session=True)
+                                  start_new_session=True, env=env, cwd="/")
         except (OSError, subprocess.SubprocessError) as e:
             raise api.BackendError(f"the job could not be started: {e}") from None
         handle = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
