@@ -213,3 +213,12 @@ def test_no_event_loop_is_left_behind():
     backend.poll(job)
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
+
+
+def test_homes_are_shared_between_nodes_when_jobs_are_on():
+    # a job's pod mounts the home beside the person's server, maybe on another node (a GPU pool)
+    from campushub.deploy.kubernetes.render.storage import values
+
+    modes = values(validate({"jobs": {"enabled": True}}))["singleuser"]["storage"]["dynamic"]["storageAccessModes"]
+    assert modes == ["ReadWriteMany"]
+    assert values(validate({}))["singleuser"]["storage"]["dynamic"]["storageAccessModes"] == ["ReadWriteOnce"]

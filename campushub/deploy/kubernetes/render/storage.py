@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 
 from ....config.errors import ConfigError
+from ....config.jobs import enabled as jobs_enabled
 from ....config.remote_kernels import enabled as remote_kernels_enabled
 from ..scratch import MOUNTS as SCRATCH_MOUNTS
 
@@ -38,10 +39,12 @@ def claim_name(name: str, volume: dict) -> str:
 def values(config: dict) -> dict:
     kube = config["kubernetes"]
     check(config)
-    # Remote kernels (render/remote_kernels.py) mount the home in pods of their
-    # own, on other nodes (a GPU pool) and while the server stops and starts
-    # again elsewhere: a ReadWriteOnce home would keep one of them from starting.
-    dynamic = {"storageAccessModes": ["ReadWriteMany"] if remote_kernels_enabled(config) else ["ReadWriteOnce"]}
+    # Remote kernels (render/remote_kernels.py) and notebook jobs (job_pod.py)
+    # mount the home in pods of their own, on other nodes (a GPU pool) and
+    # while the server stops and starts again elsewhere: a ReadWriteOnce home
+    # would keep one of them from starting.
+    shared_home = remote_kernels_enabled(config) or jobs_enabled(config)
+    dynamic = {"storageAccessModes": ["ReadWriteMany"] if shared_home else ["ReadWriteOnce"]}
     if kube["storage_class"]:
         dynamic["storageClass"] = kube["storage_class"]
     storage = {"type": "dynamic", "capacity": kube["storage_capacity"], "homeMountPath": HOME,
