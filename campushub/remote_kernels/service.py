@@ -49,6 +49,18 @@ def extra_env(config: dict, people):
     return added
 
 
+def hub_auth():
+    """HubAuth from the service's environment, never without a required scope: with neither
+    JUPYTERHUB_OAUTH_ACCESS_SCOPES nor JUPYTERHUB_SERVICE_NAME set (a deployment forgetting them) it would let in
+    every valid token, whatever it may access."""
+    from jupyterhub.services.auth import HubAuth
+
+    auth = HubAuth.instance()
+    if not auth.access_scopes:
+        auth.access_scopes = {f"access:services!service={NAME}"}
+    return auth
+
+
 def run() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -76,7 +88,7 @@ def run() -> int:
     culling = Culling(store, gateway, section.idle_seconds(config), float(runner.env(SECTION, "POLL_S") or POLL_S))
     app = make_app(store=store, gateway=gateway, people=people, culling=culling, site_config=config,
                    prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
-                   extra_env=extra_env(config, people))
+                   extra_env=extra_env(config, people), hub_auth=hub_auth())
     runner.serve(app, runner.listen_address(config, SECTION, DEFAULT_PORT), "remote-kernels front",
                  started=culling.start)
     store.close()
