@@ -1,6 +1,8 @@
 """Our kernel-pod template rendered as Enterprise Gateway 3.2.3 renders it,
 without a cluster (none is stood up: the pod is checked with
-kubernetes-validate, as the other manifests are).
+kubernetes-validate, as the other manifests are). The stack test
+test_gateway_config_real_eg.py checks this stand-in against EG's own
+launch_kubernetes.py.
 
 What EG does, from its sources (jupyter-server/enterprise_gateway v3.2.3):
 - KernelsHandler.post keeps only KERNEL_* (and EG_CLIENT_ENVS, empty for us)
@@ -8,7 +10,8 @@ What EG does, from its sources (jupyter-server/enterprise_gateway v3.2.3):
   and KubernetesProcessProxy KERNEL_POD_NAME (rendered as a template with
   kernel_id, then made a DNS name), KERNEL_NAMESPACE,
   KERNEL_SERVICE_ACCOUNT_NAME, KERNEL_IMAGE, KERNEL_UID/GID;
-- etc/kernel-launchers/kubernetes/scripts/launch_kubernetes.py makes each
+- etc/kernel-launchers/kubernetes/scripts/launch_kubernetes.py sets a few
+  more (KERNEL_NAME, KERNEL_SPARK_CONTEXT_INIT_MODE), makes each
   KERNEL_* a keyword (name lower-cased, value yaml.safe_load-ed), renders
   kernel-pod.yaml.j2 with Environment(trim_blocks, lstrip_blocks,
   autoescape=select_autoescape(disabled_extensions=("j2", "yaml"), ...)),
@@ -33,7 +36,7 @@ def launcher_env(front_env: dict[str, str], kernel_id: str = KERNEL_ID) -> dict[
     env = {k: v for k, v in front_env.items() if k.startswith("KERNEL_")}
     env.update(KERNEL_ID=kernel_id, KERNEL_LANGUAGE="python", KERNEL_GATEWAY="1",
                PORT_RANGE="0..0", RESPONSE_ADDRESS="10.1.2.3:8877", PUBLIC_KEY="TUlJQklq",
-               KERNEL_NAME="python_kubernetes")
+               KERNEL_NAME="python_kubernetes", KERNEL_SPARK_CONTEXT_INIT_MODE="none")
     name = env.get("KERNEL_POD_NAME")
     if name and "{{" in name:
         name = Environment(loader=BaseLoader(), autoescape=True).from_string(name).render(kernel_id=kernel_id)

@@ -15,17 +15,23 @@ import json
 import os
 import secrets
 import subprocess
+import sys
+import tarfile
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from campushub.config import validate
+from campushub.deploy.kubernetes.remote_kernels import kernel_env
 from campushub.deploy.kubernetes.render import gateway
 from campushub.deploy.kubernetes.render.remote_kernels import kernel_images
 from campushub.deploy.local.remote_kernels import venv
 
 from ...harness import free_port, wait_for
+from .chart import assert_valid_manifest
+from .kernel_pods import KERNEL_ID, launcher_env, render_pod
 
 pytestmark = pytest.mark.stack
 MARK = "31337"  # sleep's argument: a kernel process running inside EG
@@ -128,3 +134,76 @@ def test_a_kernelspec_of_the_image_is_not_listed(eg):
 
 def _children(proc) -> str:
     return subprocess.run(["ps", "-o", "args=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def launch_kubernetes(tmp_path_factory) -> Path:
+    """EG's own launch_kubernetes.py, of the version gateway.lock pins: its wheel leaves the kernel
+    launchers out, its sdist (on PyPI) holds them under etc/kernel-launchers."""
+    pin = next(line.split(" ")[0] for line in venv.LOCK.read_text().splitlines()
+               if line.startswith("jupyter_enterprise_gateway=="))
+    out = tmp_path_factory.mktemp("eg-sdist")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                    pin, "-d", str(out)], check=True)
+    (archive,) = out.glob("*.tar.gz")
+    with tarfile.open(archive) as tar:
+        member = next(m for m in tar.getmembers()
+                      if m.name.endswith("etc/kernel-launchers/kubernetes/scripts/launch_kubernetes.py"))
+        # where the image has it: KERNEL_NAME is its grandparent folder's name
+        script = out / "python_kubernetes" / "scripts" / "launch_kubernetes.py"
+        script.parent.mkdir(parents=True)
+        script.write_bytes(tar.extractfile(member).read())
+    # beside it, as the Deployment mounts it over the image's
+    (script.parent / gateway.TEMPLATE).write_text(gateway.template())
+    return script
+
+
+def test_eg_s_own_launcher_renders_our_template_into_a_valid_pod(launch_kubernetes, tmp_path):
+    """launch_kubernetes.py with --pod-template writes the pod it would create instead of creating it
+    (its Spark path): the real rendering of our template from the env the front sends, no cluster."""
+    site = validate({"profiles": {"gpu": {"cpu": 2, "memory": "4G", "gpus": 1, "node_pool": "gpu"}},
+                     "remote_kernels": {"enabled": True},
+                     "policies": {"default": {"cpu": {"max": 2}, "memory": {"max": "8G"}, "gpus": {"max": 1},
+                                              "node_pools": ["gpu"]}},
+                     "kubernetes": {"namespace": "campus", "node_pools": {"gpu": {"node_selector": {"pool": "gpu"}}},
+                                    "shared_volumes": {"data": {"mount_path": "/srv/data", "storage_class": "nfs"}}}})
+    front = kernel_env(site, "*ada", "gpu", ["staff"], ["churn-model"])
+    kubeconfig = tmp_path / "kubeconfig"  # read, never used: no API call with --pod-template
+    kubeconfig.write_text(OFFLINE_KUBECONFIG)
+    env = {**launcher_env(front), "KUBECONFIG": str(kubeconfig), "PATH": "/usr/bin:/bin"}
+    out = tmp_path / "pod.yaml"
+    python = venv.ensure_gateway_env(validate({})) / "bin" / "python"
+    subprocess.run([str(python), str(launch_kubernetes), "--kernel-id", KERNEL_ID, "--port-range", "0..0",
+                    "--response-address", "10.1.2.3:8877", "--public-key", "TUlJQklq", "--pod-template", str(out)],
+                   env=env, check=True, capture_output=True)
+    pod = yaml.safe_load(out.read_text())
+    assert_valid_manifest(pod)
+    mine = render_pod(front)  # the offline tests' stand-in for the launcher (kernel_pods.py)
+    (container,) = pod["spec"]["containers"]
+    (expected,) = mine["spec"]["containers"]
+    assert pod["spec"] == {**mine["spec"], "containers": pod["spec"]["containers"]}
+    assert {**container, "env": None} == {**expected, "env": None}
+    # the launcher adds its whole environment (here also KUBECONFIG, PATH and Python's LC_CTYPE) to the container's
+    test_only = ("KUBECONFIG", "PATH", "LC_CTYPE")
+    assert [e for e in expected["env"] if e["name"] not in test_only] == \
+        [e for e in container["env"] if e["name"] not in test_only]
+    assert pod["metadata"] == mine["metadata"]
+    assert {e["name"]: e["value"] for e in container["env"]}["KERNEL_USERNAME"] == front["KERNEL_USERNAME"]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert pod["metadata"]["annotations"]["hub.jupyter.org/username"] == "*ada"
+
+
+OFFLINE_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: offline
+  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+users:
+- name: offline
+  user: {token: not-a-real-token}
+contexts:
+- name: offline
+  context: {cluster: offline, user: offline, namespace: campus}
+current-context: offline
+"""
