@@ -9,6 +9,7 @@ No cluster here: kubernetes-validate and the chart's schema stand in."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from campushub.config import validate
@@ -19,6 +20,7 @@ from campushub.deploy.kubernetes.render.values import render
 from campushub.deploy.kubernetes.service_place import REMOTE_KERNELS
 
 from .chart import assert_chart_accepts, assert_valid_manifest
+from .chart_spawner import release_config, spawner
 from .service_objects import env_values, service_container, service_objects
 
 
@@ -196,3 +198,20 @@ def test_the_readme_puts_the_gateway_token_into_the_secret_with_the_others():
     lines = readme.env_file_lines(_config())
     assert [line.split("=")[0] for line in lines if line.startswith("remote-kernels")] == [gateway.TOKEN_KEY]
     assert not [line for line in readme.env_file_lines(_config(enabled=False)) if line.startswith("remote-kernels")]
+
+
+def test_servers_of_people_given_remote_kernels_get_the_fronts_address(dummy_kubeconfig):
+    """A release's hub (the chart's part, then ours: chart_spawner.py) hands CAMPUSHUB_GATEWAY_URL, the
+    front's Service behind the proxy's prefix, to the servers of remote_kernels.groups only."""
+    config = validate({**_config(groups=["ml"]), "hub": {"base_url": "/jh/"}})
+    c = release_config(config)
+
+    async def env_of(groups: list[str]) -> dict:
+        return spawner(config, c, "kim", groups).get_env()
+
+    member, other = asyncio.run(env_of(["ml"])), asyncio.run(env_of(["ml101"]))
+    assert member["CAMPUSHUB_GATEWAY_URL"] == "http://campushub-remote-kernels:8080/jh/services/remote-kernels/"
+    assert "CAMPUSHUB_GATEWAY_URL" not in other
+    # the proxy's route and the front's token: the chart's hub.services entry, registered by our config
+    (entry,) = [s for s in c.JupyterHub.services if s["name"] == "remote-kernels"]
+    assert entry["url"] == "http://campushub-remote-kernels:8080" and entry["api_token"]
