@@ -89,6 +89,15 @@ if _kernels.get("timeout"):
 if os.environ.get("CAMPUSHUB_GATEWAY_URL"):
     import campushub_remote_kernels.remote_kernel_manager
     campushub_remote_kernels.remote_kernel_manager.configure(c)
+# Outputs that survive a closed tab: jupyter-server-nbmodel runs each cell in
+# the server and writes its outputs into jupyter-collaboration's shared
+# document, which is saved to the file as it changes. The document was dropped
+# 60 s after its last tab closed, and what a cell printed after that was lost;
+# now it stays until the server stops (its memory: benchmarks/collaboration_memory.py).
+c.YDocExtension.document_cleanup_delay = None
+# The document's edit history (.jupyter_ystore.db in the home) gains a row per
+# output line and is never cleared by default: squashed after an idle hour.
+c.SQLiteYStore.squash_after_inactivity_of = 3600
 # Memory (and CPU) against this server's own limits in JupyterLab's status
 # bar; the limits come from MEM_LIMIT and CPU_LIMIT, which JupyterHub sets
 # from the spawner's. Its Prometheus feed would walk every process each second.
