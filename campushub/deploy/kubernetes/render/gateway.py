@@ -42,6 +42,7 @@ TEMPLATE = "kernel-pod.yaml.j2"
 # since launch_kubernetes.py loads kernel-pod.yaml.j2 from its own folder.
 LAUNCHER_DIR = "/usr/local/share/jupyter/kernels/python_kubernetes/scripts"
 UID, GID = 1000, 100  # the image's jovyan
+LAUNCH_TIMEOUT = 300
 RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
 
 
@@ -138,6 +139,9 @@ def _deployment(config: dict, digest: str) -> dict:
         "EG_SHARED_NAMESPACE": "True",  # kernels beside their claims, under the Role; no namespaces made
         "EG_DEFAULT_KERNEL_SERVICE_ACCOUNT_NAME": KERNEL_ACCOUNT,
         "EG_RESPONSE_PORT": str(RESPONSE_PORT),
+        # EG's 30 s default: a kernel pod on a node that pulls its (GPU) image first needs minutes;
+        # a client's KERNEL_LAUNCH_TIMEOUT (the front caps it) still wins
+        "EG_KERNEL_LAUNCH_TIMEOUT": str(LAUNCH_TIMEOUT),
         "EG_MIRROR_WORKING_DIRS": "False",
         "EG_LOG_LEVEL": "INFO",
         "JUPYTER_CONFIG_DIR": CONFIG_DIR,
