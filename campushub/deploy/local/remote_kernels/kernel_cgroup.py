@@ -1,0 +1,66 @@
+"""A remote kernel's cgroup, campushub-kernel-<kernel id>, beside the servers'
+(spawner/cgroups.py, v1 or v2), with the profile's CPU and memory and the
+site's pids limit; guarantees as a server's (policies' ratios)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from ..spawner import cgroups
+
+PREFIX = "campushub-kernel-"
+EMPTY_WAIT = 10.0
+
+
+def name(kernel_id: str) -> str:
+    return PREFIX + kernel_id
+
+
+def limits(config: dict, profile: dict) -> cgroups.Limits:
+    ratios = config["policies"]
+    return cgroups.Limits(cpu=float(profile["cpu"]), memory=int(profile["memory"]), pids=int(config["limits"]["pids"]),
+                          cpu_guarantee=max(0.001, float(profile["cpu"]) * ratios["cpu_guarantee_ratio"]),
+                          memory_guarantee=int(profile["memory"] * ratios["memory_guarantee_ratio"]))
+
+
+def backend(config: dict):
+    """The cgroup hierarchy, or None where the site runs without limits (limits.allow_unlimited)."""
+    try:
+        return cgroups.detect()
+    except cgroups.CgroupUnavailable:
+        if config["limits"]["allow_unlimited"]:
+            return None
+        raise
+
+
+def _parent(hierarchy):
+    base = hierarchy.root if hierarchy.version == 2 else hierarchy.mounts["memory"]
+    return base / cgroups.PARENT
+
+
+def sweep(hierarchy) -> None:
+    """Remove the empty cgroups of kernels whose launcher was killed before it could."""
+    parent = _parent(hierarchy)
+    if not parent.is_dir():
+        return
+    for path in parent.glob(PREFIX + "*"):
+        if path.is_dir() and not hierarchy.usage(path.name)["pids"]:
+            hierarchy.remove(path.name)
+
+
+def remove(hierarchy, cgroup: str) -> None:
+    """After the kernel: what it left running (its own subprocesses) is stopped, then the cgroup goes."""
+    deadline = time.monotonic() + EMPTY_WAIT
+    while time.monotonic() < deadline:
+        left = hierarchy.usage(cgroup)["pids"]
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+    hierarchy.remove(cgroup)

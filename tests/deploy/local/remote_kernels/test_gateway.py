@@ -1,0 +1,108 @@
+"""A real Enterprise Gateway with our kernelspecs and root launcher: a kernel
+runs as the person (uid, gids, home, a clean environment) in a cgroup of its
+own with the profile's limits, is interrupted, survives a gateway restart,
+and leaves nothing behind; root, unknown people and other hub users'
+accounts get no kernel."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pwd
+import threading
+import time
+
+from campushub.deploy.local.remote_kernels import kernel_cgroup
+from campushub.deploy.local.retention_homes import processes_of
+from campushub.deploy.local.spawner import cgroups
+from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
+
+from ....harness import TEST_PREFIX, wait_for
+from ....remote_gateway import remove_accounts
+from ..apps.test_app_server import cgroup_limits
+
+PROBE = """import json, os
+print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()), "cwd": os.getcwd(),
+                  "env": dict(os.environ), "cgroup": open("/proc/self/cgroup").read(), "ppid": os.getppid()}))"""
+
+
+def probe(gw, kernel_id: str) -> dict:
+    out = gw.execute(kernel_id, PROBE)
+    assert out["error"] is None, out
+    return json.loads(out["stream"])
+
+
+def test_a_kernel_runs_as_its_person_in_its_own_cgroup(gw, project):
+    name, gid = project
+    alice = gw.account("alice")
+    kernel = gw.start_kernel("alice", "campushub-tiny", env={"KERNEL_CAMPUSHUB_PROJECTS": f"{name},not-mine"})
+    seen = probe(gw, kernel)
+    assert (seen["uid"], seen["gid"]) == (alice.pw_uid, alice.pw_gid) != (0, 0)
+    assert seen["groups"] == sorted({alice.pw_gid, gid})  # her own group and her project's, nothing else
+    assert seen["cwd"] == alice.pw_dir
+    assert seen["env"]["HOME"] == alice.pw_dir and seen["env"]["KERNEL_USERNAME"] == "alice"
+    # EG's token and settings stay EG's
+    assert not [k for k in seen["env"] if k.startswith(("EG_", "JUPYTER", "JPY_"))], seen["env"]
+    cgroup = kernel_cgroup.name(kernel)
+    assert f"/campushub/{cgroup}" in seen["cgroup"]
+    assert cgroup_limits(cgroup) == (128 * 2**20, 0.5)  # profile tiny
+    # the kernel's copy of its connection file is hers alone; EG's original is root's
+    copy = os.path.join(alice.pw_dir, ".local/share/jupyter/runtime", f"kernel-{kernel}.json")
+    st = os.stat(copy)
+    assert (st.st_uid, st.st_mode & 0o777) == (alice.pw_uid, 0o600)
+    launcher = seen["ppid"]
+    assert pwd.getpwuid(os.stat(f"/proc/{launcher}").st_uid).pw_uid == 0  # the root launcher waits on it
+    gw.request("DELETE", f"api/kernels/{kernel}").raise_for_status()
+    wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the launcher to end with its kernel")
+    wait_for(lambda: _gone(cgroup), 30, "the kernel's cgroup to be removed")
+
+
+def _gone(cgroup: str) -> bool:
+    hierarchy = cgroups.detect()
+    base = hierarchy.root if hierarchy.version == 2 else hierarchy.mounts["memory"]
+    return not (base / cgroups.PARENT / cgroup).exists()
+
+
+def test_an_interrupt_reaches_the_kernel_through_the_launcher(gw):
+    kernel = gw.start_kernel("bob")
+    result = {}
+    running = threading.Thread(target=lambda: result.update(gw.execute(kernel, "import time; time.sleep(120)")))
+    running.start()
+    try:
+        time.sleep(0)  # yield to the thread; the interrupt below is retried until the cell has started
+        wait_for(lambda: gw.request("POST", f"api/kernels/{kernel}/interrupt").status_code == 204
+                 and (running.join(1) or not running.is_alive()), 60, "the interrupted cell to end")
+        assert result["error"] == "KeyboardInterrupt"
+        assert ast.literal_eval(gw.execute(kernel, "1 + 1")["result"]) == 2  # the kernel lives on
+    finally:
+        gw.request("DELETE", f"api/kernels/{kernel}")
+
+
+def test_kernels_outlive_a_gateway_restart(gw):
+    kernel = gw.start_kernel("alice")
+    gw.execute(kernel, "kept = 41")
+    gw.restart()
+    assert kernel in gw.kernel_ids()
+    assert gw.execute(kernel, "kept + 1")["result"] == "42"
+    gw.request("DELETE", f"api/kernels/{kernel}").raise_for_status()
+
+
+def test_root_unknown_and_other_peoples_accounts_get_no_kernel(gw):
+    for env in ({"KERNEL_USERNAME": "root"}, {}):
+        r = gw.request("POST", "api/kernels", json={"name": "campushub-small", "env": env})
+        assert r.status_code == 403, r.text  # EG's own unauthorized_users; no name is root too
+    # EG answers a local start before the launcher has run: a refused kernel dies at once and EG drops it
+    gw.start_kernel("nobody-here")
+    # carol's account (marked as hers by useradd's comment) is not "dave"'s, whose name maps to it
+    name = unix_name("dave", TEST_PREFIX)
+    ensure_user(name, gw.config["spawner"]["home_root"], owner="carol")
+    try:
+        gw.start_kernel("dave")
+        log = gw.layout.log_file("gateway")
+        wait_for(lambda: f"refused: the unix account {name} belongs to another hub user" in log.read_text()
+                 and "refused: nobody-here has no unix account" in log.read_text(), 60, "the launcher's refusals")
+        wait_for(lambda: gw.kernel_ids() == [], 120, "EG to drop the refused kernels")
+        assert processes_of(pwd.getpwnam(name).pw_uid) == 0  # nothing ran as carol's account
+    finally:
+        remove_accounts(["dave"], gw.config)
