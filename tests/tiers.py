@@ -20,7 +20,7 @@ from functools import cache
 import pytest
 
 STARTS_SERVICES = re.compile(
-    r"\bHub\.create\(|\.up\(|\b(?:Postgres|LDAPServer|OIDCProvider)\.start\(|sync_playwright\(|"
+    r"\bHub\.create\(|\.up\(|\b(?:Postgres|LDAPServer|OIDCProvider|Gateway)\.start\(|sync_playwright\(|"
     r"\bensure_(?:user_env|environments|proxy)\(|\bhub_venv\(|\"content\", \"check\""
 )
 
