@@ -4,6 +4,9 @@ the culled-kernel answers, {prefix}metrics, and a JSON 404 for anything else."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
+
 from tornado import web
 
 from ..webservice import metrics
@@ -42,7 +45,7 @@ def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str,
         "site_config": site_config, "service_prefix": prefix, "max_body": MAX_BODY, "start_timeout": START_TIMEOUT,
         "language": (site_config.get("ui") or {}).get("language", "auto"),
         "default_handler_class": NotFoundHandler, "xsrf_cookies": False,
-        "websocket_max_message_size": MAX_MESSAGE,
+        "websocket_max_message_size": MAX_MESSAGE, "start_locks": defaultdict(asyncio.Lock),
     }
     if hub_auth is not None:
         settings["hub_auth"] = hub_auth

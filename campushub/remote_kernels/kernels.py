@@ -17,7 +17,7 @@ import logging
 from ..hub.policy.choose import PolicyError
 from . import access
 from .base import FrontHandler
-from .messages import BAD_BODY, GATEWAY_REFUSED, NO_KERNEL, NO_PROFILE
+from .messages import BAD_BODY, GATEWAY_REFUSED, NO_KERNEL, NO_PROFILE, TOO_MANY
 
 log = logging.getLogger("campushub.remote_kernels")
 KERNEL_ID = r"([0-9a-fA-F-]{1,64})"
@@ -61,6 +61,27 @@ class KernelsHandler(GatewayAnswers):
         allowed = await self.kernelspecs()
         if body["name"] not in allowed:
             self.fail(403, NO_PROFILE, name=body["name"][:64], allowed=", ".join(allowed))
+        async with self.settings["start_locks"][self.person]:  # two starts at once cannot both pass the count
+            await self._room()
+            await self._start(body, allowed)
+
+    async def _room(self) -> None:
+        """Refuse a start beyond remote_kernels.max_kernels_per_person, counting what EG has now (a kernel it
+        culled since the last poll no longer counts)."""
+        limit = self.site["remote_kernels"]["max_kernels_per_person"]
+        mine = [row["id"] for row in await self.off_loop(self.store.owned, self.person)]
+        if len(mine) < limit:
+            return
+        answer = await self.call("GET", "/api/kernels")
+        if answer.status == 200:
+            there = {k.get("id") for k in answer.json() or [] if isinstance(k, dict)}
+            for kernel_id in set(mine) - there:
+                await self.settings["culling"].gone(kernel_id)
+            mine = [k for k in mine if k in there]
+        if len(mine) >= limit:
+            self.fail(403, TOO_MANY, count=len(mine))
+
+    async def _start(self, body: dict, allowed: list[str]) -> None:
         try:
             extra = await self.from_hub(self.settings["extra_env"](self.person, body["name"], await self.groups()))
         except (KeyError, PolicyError):  # the deployment's own check of the profile (Kubernetes)

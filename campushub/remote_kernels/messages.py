@@ -7,6 +7,7 @@ NOT_FOR_YOU = N_("Remote kernels are not available to you; ask the hub's adminis
                  "that has them.")
 NO_PROFILE = N_("The kernel {name} is not available to you. Choose one of: {allowed}.")
 NO_KERNEL = N_("There is no such kernel.")
+TOO_MANY = N_("You have {count} remote kernels running, the most allowed: shut one down before starting another.")
 BAD_BODY = N_("The request body must be a JSON object with the kernel's name, e.g. {example}.")
 GATEWAY_DOWN = N_("The kernel gateway does not answer; try again in a minute, and tell the hub's administrator "
                   "if it persists.")

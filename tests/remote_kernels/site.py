@@ -110,7 +110,7 @@ class Site:
 @contextlib.contextmanager
 def remote_kernels_site(workdir: Path):
     config = {**CONFIG, "remote_kernels": {"enabled": True, "groups": ["rk"], "cull_idle_minutes": 1,
-                                           "gateway_port": free_port()}}
+                                           "max_kernels_per_person": 3, "gateway_port": free_port()}}
     hub = Hub.create(workdir, config, servers=False)
     with running(hub):
         site = Site(hub)

@@ -100,6 +100,25 @@ def test_the_owner_interrupts_and_restarts_it(site):
     assert gone["culled"] is False and gone["state"] == "deleted" and gone["message"] is None
 
 
+def test_a_person_runs_at_most_max_kernels_per_person(site, alices):
+    more = [site.start("alice"), site.start("alice")]  # with hers: 3, the site's limit
+    try:
+        r = site.call("alice", "POST", "api/kernels", json={"name": "campushub-small"},
+                      headers={"Accept-Language": "ru"})
+        assert r.status_code == 403
+        assert r.json()["message"] == ("У вас запущено удалённых ядер: 3, это предел; остановите одно, прежде чем "
+                                       "запускать другое.")
+        assert sorted(k["id"] for k in site.call("alice", "GET", "api/kernels").json()) == sorted([alices, *more])
+        assert site.call("bob", "POST", "api/kernels", json={"name": "campushub-small"}).status_code == 201
+        assert site.call("alice", "DELETE", f"api/kernels/{more.pop()}").status_code == 204
+        more.append(site.start("alice"))  # room again
+    finally:
+        for kernel_id in more:
+            site.call("alice", "DELETE", f"api/kernels/{kernel_id}")
+        for kernel in site.call("bob", "GET", "api/kernels").json():
+            site.call("bob", "DELETE", f"api/kernels/{kernel['id']}")
+
+
 @pytest.mark.parametrize("who", [None, "not-a-token", "service"])
 def test_no_token_or_a_wrong_one_gets_nothing(site, alices, who):
     before = site.eg_kernels()
