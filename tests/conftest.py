@@ -131,6 +131,16 @@ def analytics_site(tmp_path_factory):
         yield found
 
 
+@pytest.fixture(scope="session")
+def jobs_site(tmp_path_factory):
+    """One real site with the jobs service and three people with servers (tests/jobs/web/site.py), shared by
+    the jobs page's stack tests and its browser tests instead of a hub each."""
+    from .jobs.web.site import jobs_site as site
+
+    with site(tmp_path_factory.mktemp("jobs-hub")) as found:
+        yield found
+
+
 # Bulk import (tests/hub/people, tests/browser/test_people_import.py) adds hundreds of people and
 # groups: a hub of its own, so the shared hub's user listings stay as other tests expect them.
 PEOPLE_PREFIX = "chp" + TEST_PREFIX[3:]
