@@ -106,6 +106,12 @@ def test_eg_reads_our_config_and_lists_only_our_kernelspecs(eg):
     assert requests.get(f"{url}/api/kernels", headers={"Authorization": f"token {token}"}, timeout=30).json() == []
 
 
+def test_eg_knows_every_setting_we_give_it(eg):
+    _, _, _, root = eg
+    # traitlets warns of a setting no class declares (kernel_dirs, say) and ignores it
+    assert "not recognized" not in (root / "eg.log").read_text()
+
+
 def test_eg_wants_its_token(eg):
     url, _, _, _ = eg
     for headers in ({}, {"Authorization": "token wrong"}):

@@ -125,7 +125,10 @@ def test_eg_runs_only_our_kernelspecs_culls_as_configured_and_takes_nothing_else
                  if f"{config_dir}/{p}".startswith(kernels)}
     assert set(in_folder) == {"python3", "campushub-small", "campushub-big"}
     assert in_folder["python3"]["argv"] == ["/bin/false"]
-    assert settings["RemoteMappingKernelManager"]["cull_idle_timeout"] == 45 * 60
+    culling = settings["RemoteMappingKernelManager"]
+    assert culling["cull_idle_timeout"] == 45 * 60
+    # an idle kernel is culled even with a tab open on it; one running a cell is not
+    assert culling["cull_connected"] is True and culling["cull_busy"] is False
     assert settings["EnterpriseGatewayApp"]["client_envs"] == [] == settings["EnterpriseGatewayApp"]["inherited_envs"]
     assert settings["EnterpriseGatewayApp"]["list_kernels"] is True
     assert settings["KernelSessionManager"]["enable_persistence"] is True

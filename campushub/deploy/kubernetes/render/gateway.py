@@ -83,8 +83,10 @@ def gateway_config(config: dict) -> dict:
         # without one (ipykernel's own, in EG's image), which would run code inside EG's pod. A start
         # takes the first folder of the search, JUPYTER_PATH's, where our python3 cannot start.
         "KernelSpecManager": {"whitelist": names, "ensure_native_kernel": False},
-        "RemoteMappingKernelManager": {"cull_idle_timeout": idle_seconds(config), "cull_interval": 60,
-                                       "cull_connected": False},
+        # as the local gateway (deploy/local/remote_kernels): idle is idle, open tab or not; a running cell is not
+        "RemoteMappingKernelManager": {"cull_idle_timeout": idle_seconds(config),
+                                       "cull_interval": min(60, max(1, idle_seconds(config) // 4)),
+                                       "cull_connected": True, "cull_busy": False},
         "KernelSessionManager": {"enable_persistence": True, "persistence_root": SESSIONS},
     }
 
