@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from campushub.config import validate
+from campushub.config import load, validate
 from campushub.deploy.kubernetes.hub_config import _service_urls
+from campushub.deploy.kubernetes.remote_kernels import kernel_env
 from campushub.deploy.kubernetes.render import gateway, readme
 from campushub.deploy.kubernetes.render.network import PRIVATE
 from campushub.deploy.kubernetes.render.values import render
@@ -218,3 +219,15 @@ def test_servers_of_people_given_remote_kernels_get_the_fronts_address(dummy_kub
     # the proxy's route and the front's token: the chart's hub.services entry, registered by our config
     (entry,) = [s for s in c.JupyterHub.services if s["name"] == "remote-kernels"]
     assert entry["url"] == "http://campushub-remote-kernels:8080" and entry["api_token"]
+
+
+def test_the_front_in_its_pod_builds_the_same_kernels_as_the_renderer_sees(tmp_path):
+    """The front reads the site file of its ConfigMap, which has no lock files beside it: the image of a
+    profile's environment must come out the same as where the release was rendered."""
+    config = _config()
+    site = service_objects(config, REMOTE_KERNELS.name)["ConfigMap"]["data"]["campushub.yaml"]
+    (tmp_path / "campushub.yaml").write_text(site)
+    mounted = load(tmp_path / "campushub.yaml")
+    for profile in ("small", "big"):
+        assert kernel_env(mounted, "kim", profile, [], []) == kernel_env(config, "kim", profile, [], [])
+    assert ":ds-2026.10-" in kernel_env(mounted, "kim", "big", [], [])["KERNEL_IMAGE"]
