@@ -10,10 +10,11 @@ pool and image of the profile as their policy allows it (choose.py via
 hub/policy/profiles.py). Nothing here is written by hand as JSON strings.
 
 EG passes every KERNEL_* variable of a start request on to the launcher,
-which parses each value as YAML; so structured values are JSON, and the
-person's name travels as a JSON string (a name like `007` or `yes` would
-otherwise become a number or a boolean). The front must drop every KERNEL_*
-a client sent and use exactly these.
+which parses each value as YAML; so structured values are JSON, the pod's
+owner travels as a JSON string (KERNEL_OWNER: `007` or `yes` would otherwise
+become a number or a boolean), and KERNEL_USERNAME is kept readable as YAML
+(eg_username). The front must drop every KERNEL_* a client sent and use
+exactly these.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .resources import GPU_RESOURCE
 from .scheduling import node_pool
 from .scratch import MOUNTS as SCRATCH_MOUNTS
 from .shared_volumes import access
+from .spawner import GROUP_LABEL
 
 HOME_VOLUME = "home"
 # The chart's user-pod tolerations (scheduling.userPods), so kernels may run
@@ -50,7 +52,6 @@ USER_POD_TOLERATIONS = (
     {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
     {"key": "hub.jupyter.org_dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
 )
-GROUP_LABEL = "campushub-group"  # as spawner.py labels server pods
 USER_LABEL = "hub.jupyter.org/username"
 _SLUG_MAX = 48  # KubeSpawner's _expand_user_properties
 
