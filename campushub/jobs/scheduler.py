@@ -26,6 +26,9 @@ from .model import Job, Outcome
 log = logging.getLogger("campushub.jobs")
 
 # Stored as the job's error (English, marked so the page can show it in the reader's language).
+# A job claimed by a service that died before backend.start() returned has no handle: its start may still
+# be under way (a local start takes seconds), so the backend is asked for it by id this long before it is lost.
+START_GRACE_S = 120
 LOST = N_("The job was gone when the jobs service started again; its results may be incomplete.")
 NOT_STARTED = N_("The job could not be started; tell the hub's administrator if this persists.")
 
@@ -37,6 +40,7 @@ class Scheduler:
         self.limit = section.limits(config)["max_running_per_person"]
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._starting: set[str] = set()  # claimed, backend.start() not returned yet
 
     async def off(self, fn, *args):
         return await IOLoop.current().run_in_executor(None, fn, *args)
@@ -73,14 +77,18 @@ class Scheduler:
                 continue
             if alive:
                 log.info("adopted %s of %s", job.id, job.owner)
+            elif job.handle is None and self._young(job):
+                log.info("%s of %s was being started: looked for again", job.id, job.owner)
             else:
                 log.warning("%s of %s is gone: lost", job.id, job.owner)
                 await self.off(self.store.finish, job.id, Outcome(model.LOST, error=LOST))
 
     async def tick(self) -> None:
         for job in await self.off(self.store.in_state, model.RUNNING):
-            if job.handle is None:
-                continue  # being started right now
+            if job.id in self._starting:
+                continue
+            if job.handle is None and self._young(job) and not await self.off(self.backend.adopt, job):
+                continue  # its start, cut short by a restart, may not have got as far as the backend
             await self.check(job)
         running = await self.off(self.store.running_counts)
         for job in await self.off(self.store.in_state, model.QUEUED):
@@ -88,6 +96,10 @@ class Scheduler:
                 continue
             running[job.owner] += 1
             await self.launch(job)
+
+    @staticmethod
+    def _young(job: Job) -> bool:
+        return job.started is not None and (model.now() - job.started).total_seconds() < START_GRACE_S
 
     async def check(self, job: Job) -> None:
         try:
@@ -104,8 +116,15 @@ class Scheduler:
         claimed = await self.off(self.store.claim, job.id)
         if claimed is None:
             return  # cancelled meanwhile
+        self._starting.add(job.id)
         try:
-            handle = await self.off(self.backend.start, claimed, Choice(**claimed.resources), person)
+            await self._start(claimed, person)
+        finally:
+            self._starting.discard(job.id)
+
+    async def _start(self, job: Job, person: Person) -> None:
+        try:
+            handle = await self.off(self.backend.start, job, Choice(**job.resources), person)
         except BackendError as e:
             log.warning("%s of %s not started: %s", job.id, job.owner, e)
             await self.off(self.store.finish, job.id, Outcome(model.FAILED, error=str(e) or NOT_STARTED))
@@ -116,5 +135,5 @@ class Scheduler:
             return
         log.info("started %s of %s (%s)", job.id, job.owner, handle)
         if not await self.off(self.store.set_handle, job.id, handle):
-            claimed.handle = handle  # cancelled while it started: stop what was started
-            await self.off(self.backend.cancel, claimed)
+            job.handle = handle  # cancelled while it started: stop what was started
+            await self.off(self.backend.cancel, job)

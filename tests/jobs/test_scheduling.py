@@ -7,6 +7,7 @@ real hub: test_service_stack.py."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -14,8 +15,8 @@ from campushub.config import loader
 from campushub.jobs import model
 from campushub.jobs.model import Invalid, Outcome
 from campushub.jobs.operations import Jobs
-from campushub.jobs.scheduler import Scheduler
-from campushub.jobs.store import Store
+from campushub.jobs.scheduler import START_GRACE_S, Scheduler
+from campushub.jobs.store import TABLE, Store
 
 from .fakes import FakeBackend, FakePeople
 
@@ -152,3 +153,23 @@ def test_a_start_the_backend_refuses_fails_the_job_with_its_line(site):
     run(Scheduler(config, store, backend, people).tick())
     job = store.get(made["jobs"][0]["id"])
     assert job.state == "failed" and job.error == backend.refuse
+
+
+def test_a_start_cut_short_by_a_restart_is_looked_for_before_it_is_lost(site):
+    config, store, backend, people, jobs = site
+    made = run(jobs.submit("alice", {"notebook": "a.ipynb", "sweep": {"x": [1, 2]}}))
+    first, second = (j["id"] for j in made["jobs"])
+    store.claim(first)  # the service died between the claim and storing the handle
+    store.claim(second)
+    later = Scheduler(config, store, backend, people)
+    run(later.adopt())
+    assert store.get(first).state == "running"  # young: its start may still be under way
+    backend.alive.add(first)  # the backend found it by its id
+    backend.outcomes[first] = Outcome(model.SUCCEEDED, exit_code=0)
+    old = model.now() - timedelta(seconds=START_GRACE_S + 1)
+    with store._writer.begin() as connection:  # the other one's start was long ago
+        connection.execute(TABLE.update().where(TABLE.c.id == second).values(started=old))
+    run(later.tick())
+    assert store.get(first).state == "succeeded"
+    run(later.adopt())
+    assert store.get(second).state == "lost"
