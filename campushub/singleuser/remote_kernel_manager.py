@@ -72,10 +72,22 @@ class RemoteKernelManager(GatewayMappingKernelManager):
 
 
 class RemoteSessionManager(GatewaySessionManager):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # notebook path -> its kernel the gateway no longer had, for the notice
+        # when the notebook opens again (remote_kernels_server.py)
+        self.gone: dict[str, str] = {}
+
     async def kernel_culled(self, kernel_id: str) -> bool:
         # Only a kernel the gateway says it does not have is gone: an unreachable
         # gateway keeps the session (row_to_model then leaves it out of lists).
         return await self.kernel_manager.adopt(kernel_id) is False
+
+    async def row_to_model(self, row, tolerate_culled=False):
+        # the parent deletes the session of a gone kernel, and with it what the notebook had
+        if await self.kernel_culled(row["kernel_id"]):
+            self.gone[row["path"]] = row["kernel_id"]
+        return await super().row_to_model(row, tolerate_culled)
 
 
 def sessions_file() -> str:

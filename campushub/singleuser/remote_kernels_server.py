@@ -3,11 +3,12 @@
 CampusHub), with its kernel and session managers beside it
 (remote_kernel_manager.py). Where the hub gave this server remote kernels
 (CAMPUSHUB_GATEWAY_URL, hub/remote_kernels_env.py), JupyterLab's plugin
-(labextension/src/culled.js) asks here, when a notebook's kernel is gone,
-whether the gateway culled it: this asks the remote-kernels front with the
-server's own token, which the browser does not hold, and hands on its
-answer, in the language the browser asks for. Without the variable the
-extension adds nothing."""
+(labextension/src/culled.js) asks here whether the gateway culled a
+notebook's kernel: by kernel id when the kernel goes away under an open
+notebook, by notebook path when a notebook opens again after the server
+dropped its session. This asks the remote-kernels front with the server's
+own token, which the browser does not hold, and hands on its answer, in the
+language the browser asks for. Without the variable it adds nothing."""
 
 import json
 import os
@@ -45,9 +46,22 @@ class CulledHandler(APIHandler):
     # JupyterLab asks when a kernel has gone: asking is not using the server.
     _track_activity = False
 
+    def told(self, kernel_id: str) -> None:
+        gone = getattr(self.session_manager, "gone", {})
+        for path in [p for p, k in gone.items() if k == kernel_id]:
+            del gone[path]
+
     @web.authenticated
-    async def get(self, kernel_id):
-        self.finish(await ask_front(kernel_id.lower(), self.request.headers.get("Accept-Language")))
+    async def get(self, kernel_id=None):
+        if kernel_id is None:
+            # a notebook opening again: was its kernel gone when the server dropped its session?
+            kernel_id = getattr(self.session_manager, "gone", {}).get(self.get_query_argument("path", ""))
+            if kernel_id is None:
+                self.finish({"culled": False})
+                return
+        kernel_id = kernel_id.lower()
+        self.told(kernel_id)  # said once, by id or by path
+        self.finish(await ask_front(kernel_id, self.request.headers.get("Accept-Language")))
 
 
 def texts() -> dict[str, str]:
@@ -68,7 +82,7 @@ def _load_jupyter_server_extension(serverapp):
     if not os.environ.get(GATEWAY_ENV):
         return
     web_app = serverapp.web_app
-    route = url_path_join(web_app.settings["base_url"], "campushub/remote-kernels/culled/") + KERNEL_ID
-    web_app.add_handlers(".*$", [(route, CulledHandler)])
+    route = url_path_join(web_app.settings["base_url"], "campushub/remote-kernels/culled")
+    web_app.add_handlers(".*$", [(route, CulledHandler), (route + "/" + KERNEL_ID, CulledHandler)])
     # the plugin's labels; its presence tells the plugin this server has remote kernels
     web_app.settings.setdefault("page_config_data", {})["campushubRemoteKernels"] = json.dumps(texts())

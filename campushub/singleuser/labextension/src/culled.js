@@ -6,7 +6,7 @@
 // with a Restart button that starts a fresh kernel of the same profile for
 // the notebook. Labels come translated in the page config; without them the
 // server has no remote kernels and the plugin does nothing.
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
@@ -19,16 +19,32 @@ function texts() {
   }
 }
 
-// The front's answer for a kernel: {culled, state, idle_minutes, message, profile}.
-async function whatBecameOf(kernelId) {
+// The front's answer for a kernel: {culled, state, idle_minutes, message,
+// profile}; by id, or (query) for the notebook's kernel the server dropped.
+async function whatBecameOf(kernelId, query = '') {
   const settings = ServerConnection.makeSettings();
-  const url = URLExt.join(
-    settings.baseUrl,
-    'campushub/remote-kernels/culled',
-    kernelId
-  );
+  const url =
+    URLExt.join(settings.baseUrl, 'campushub/remote-kernels/culled', kernelId) +
+    query;
   const response = await ServerConnection.makeRequest(url, {}, settings);
   return response.ok ? response.json() : null;
+}
+
+// A notebook opened again after its kernel was culled: JupyterLab has
+// started a fresh kernel already, so the person is only told why what the
+// old one held is gone.
+async function tellIfDropped(context) {
+  // the server's path of the notebook, without a drive's prefix (RTC:)
+  const path = context.path.replace(/^[^/:]+:/, '');
+  let reply = null;
+  try {
+    reply = await whatBecameOf('', URLExt.objectToQueryString({ path }));
+  } catch (e) {
+    return;
+  }
+  if (reply && reply.message && !context.isDisposed) {
+    Notification.warning(reply.message, { autoClose: false });
+  }
 }
 
 const plugin = {
@@ -91,6 +107,11 @@ const plugin = {
           ]
         });
         if (result.button.accept && !context.isDisposed) {
+          // First let the server drop the dead kernel and its session (as its
+          // next polls would), so the fresh kernel comes in a new session
+          // rather than a change of one the server may drop meanwhile.
+          await app.serviceManager.kernels.refreshRunning();
+          await context.sessionManager.refreshRunning();
           await context.changeKernel({ name: reply.profile });
         }
       };
@@ -114,6 +135,7 @@ const plugin = {
         }
       });
       remember();
+      void context.ready.then(() => tellIfDropped(context));
     };
     tracker.forEach(watch);
     tracker.widgetAdded.connect((sender, panel) => watch(panel));
