@@ -34,7 +34,8 @@ def test_defaults_keep_it_off():
     config = loads("")
     assert config["profiles"] == {} and not rk.enabled(config)
     assert config["remote_kernels"] == {
-        "enabled": False, "groups": [], "cull_idle_minutes": 60, "port": None, "gateway_port": None,
+        "enabled": False, "groups": [], "cull_idle_minutes": 60, "max_kernels_per_person": 4, "port": None,
+        "gateway_port": None,
         "kubernetes": {"gateway_image": "elyra/enterprise-gateway:3.2.3", "kernel_image": ""}}
     assert not rk.uses_gateway(config, ["anyone"])
 
