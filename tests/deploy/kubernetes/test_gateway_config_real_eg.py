@@ -179,9 +179,13 @@ def test_eg_s_own_launcher_renders_our_template_into_a_valid_pod(launch_kubernet
     env = {**launcher_env(front), "KUBECONFIG": str(kubeconfig), "PATH": "/usr/bin:/bin"}
     out = tmp_path / "pod.yaml"
     python = venv.ensure_gateway_env(validate({})) / "bin" / "python"
-    subprocess.run([str(python), str(launch_kubernetes), "--kernel-id", KERNEL_ID, "--port-range", "0..0",
-                    "--response-address", "10.1.2.3:8877", "--public-key", "TUlJQklq", "--pod-template", str(out)],
-                   env=env, check=True, capture_output=True)
+    # the argv of our kernelspec as EG fills it in (its "python" is EG's interpreter; the script where it lies here)
+    argv = gateway.kernelspec({"display_name": "GPU", "image": "unused"})["argv"]
+    assert argv[:2] == ["python", f"{gateway.LAUNCHER_DIR}/launch_kubernetes.py"]
+    values = {"kernel_id": KERNEL_ID, "port_range": "0..0", "response_address": "10.1.2.3:8877",
+              "public_key": "TUlJQklq"}
+    argv = [str(python), str(launch_kubernetes), *(a.format(**values) for a in argv[2:]), "--pod-template", str(out)]
+    subprocess.run(argv, env=env, check=True, capture_output=True)
     pod = yaml.safe_load(out.read_text())
     assert_valid_manifest(pod)
     mine = render_pod(front)  # the offline tests' stand-in for the launcher (kernel_pods.py)
