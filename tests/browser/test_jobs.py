@@ -111,12 +111,16 @@ def test_run_as_job_from_jupyterlab_in_japanese(jobs_site, new_page):
     expect(form).to_be_visible()
     expect(form).to_contain_text(translate("ja", "Parameters"))
     form.locator("#campushub-job-parameters").fill("n=6")
+    # the profiles the person's policy allows ("big" is more than it does), their own default first
+    options = form.locator("#campushub-job-profile option")
+    expect(options).to_have_text([translate("ja", "Your default resources"), "Small (1 CPU, 512 MiB)"])
+    form.locator("#campushub-job-profile").select_option("small")
     page.locator(".jp-Dialog button.jp-mod-accept", has_text=translate("ja", "Run")).click()
     submitted = re.escape(translate("ja", "Submitted: {id}", id="")) + r"j\d{14}-[0-9a-f]{6}"
     expect(toast(page, submitted)).to_be_visible(timeout=60_000)
     save_artifact("jobs-run-from-lab-ja.png", page.screenshot(full_page=True))
     (new,) = [j for j in jobs_site.jobs("yui") if j["id"] not in before]
-    assert new["notebook"] == "work/from_lab.ipynb" and new["parameters"] == {"n": 6}
+    assert new["notebook"] == "work/from_lab.ipynb" and new["parameters"] == {"n": 6} and new["profile"] == "small"
     assert jobs_site.ended("yui", [new["id"]])[new["id"]]["state"] == "succeeded"
     r = jobs_site.server("yui", "GET", f"api/contents/jobs/{new['id']}/output.ipynb")
     assert "42" in [o.get("text", "").strip() for c in r.json()["content"]["cells"] for o in c.get("outputs", [])]

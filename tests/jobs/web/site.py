@@ -24,6 +24,9 @@ from ...conftest import make_user, spawn
 from ...harness import Browserless, Hub, running, wait_for
 
 SERVICE = "/services/jobs/"
+# The test hub's policy is 1 CPU and 512 MiB exactly: "small" fits it, "big" is more than it allows.
+PROFILES = {"small": {"display_name": "Small (1 CPU, 512 MiB)", "cpu": 1, "memory": "512M"},
+            "big": {"display_name": "Big (1 CPU, 4 GiB)", "cpu": 1, "memory": "4G"}}
 PEOPLE = {"eve": "en", "fay": "en", "yui": "ja"}  # the language each one's server is started in
 
 
@@ -76,7 +79,7 @@ class Site:
 
 @contextlib.contextmanager
 def jobs_site(workdir: Path):
-    hub = Hub.create(workdir, {"jobs": {"enabled": True, "max_running_per_person": 2}})
+    hub = Hub.create(workdir, {"jobs": {"enabled": True, "max_running_per_person": 2}, "profiles": PROFILES})
     with running(hub):
         admin = Browserless(hub, "admin", hub.admin_password)
         assert admin.login().status_code == 302

@@ -64,6 +64,7 @@ def test_a_sweep_through_the_persons_server_runs_as_them_with_each_value(jobs_si
     ({"notebook": TRAIN, "sweep": ["lr"]}, "lr is not name=v1,v2", 400),
     ({"notebook": TRAIN, "sweep": ["lr="]}, "The sweep of lr has no values", 400),
     ({"notebook": TRAIN, "profile": "huge"}, "There is no profile huge", 400),
+    ({"notebook": TRAIN, "profile": "big"}, "Memory must be 512 MiB", 403),
     ({"parameters": []}, "The request was malformed.", 400),
 ])
 def test_bad_input_is_one_line_and_starts_nothing(jobs_site, sweep, body, wanted, status):
@@ -73,6 +74,25 @@ def test_bad_input_is_one_line_and_starts_nothing(jobs_site, sweep, body, wanted
     message = r.json()["message"]
     assert wanted in message and "\n" not in message and "Traceback" not in message
     assert len(jobs_site.jobs("eve")) == before
+
+
+def test_the_dialog_offers_the_profiles_the_persons_policy_allows(jobs_site):
+    r = jobs_site.server("eve", "GET", "campushub/jobs/profiles")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"profiles": [{"name": "small", "display_name": "Small (1 CPU, 512 MiB)"}], "default": None}
+
+
+def test_a_failed_cell_is_on_the_page_counted_as_people_count(jobs_site):
+    jobs_site.write_notebook("eve", "work/broken.ipynb", "x = 1", "y = x + 1", "raise ValueError('no luck')")
+    r = jobs_site.submit("eve", {"notebook": "work/broken.ipynb", "profile": "small"})
+    assert r.status_code == 201, r.text
+    job = r.json()["jobs"][0]
+    assert job["profile"] == "small"
+    record = jobs_site.ended("eve", [job["id"]])[job["id"]]
+    assert record["state"] == "failed" and record["failed_cell"] == 2, record  # papermill's index, from 0
+    shown = page(jobs_site, "eve", f"j/{job['id']}", lang="ja").text
+    assert translate("ja", "failed") in shown and translate("ja", "cell {number}", number=3) in shown
+    assert "ValueError" in re.search(r'id="job-error">([^<]*)<', shown).group(1)
 
 
 def test_a_body_that_is_no_json_object_is_one_line(jobs_site):
