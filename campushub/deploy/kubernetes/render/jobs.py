@@ -3,8 +3,8 @@ common objects): a Deployment running the hub image, which holds CampusHub
 and so the service, its Service, the site file, a claim for its SQLite
 queue unless jobs.db_url names PostgreSQL (from the Secret), and what no
 other service of ours has: a ServiceAccount whose Role lets it, in the
-release's namespace only, make and delete the people's batch/v1 Jobs and
-read their pods (state, OOMKilled, logs). That is all it may do with the
+release's namespace only, make, read and delete the people's batch/v1 Jobs
+and list their pods (state, OOMKilled, the runner's report). That is all it may do with the
 cluster: it starts a Job as its owner with the volumes of their own server
 (deploy/kubernetes/jobs.py), so it needs no rights over claims or Secrets.
 """
@@ -23,10 +23,12 @@ UID = GID = 1000  # the chart's hub image runs as jovyan
 RESOURCES = {"requests": {"cpu": "50m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 SECURITY = {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": GID, "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+# Exactly the calls of the Kubernetes backend (deploy/kubernetes/jobs.py through retention_api.Cluster):
+# create, read and delete a Job (its pods go with it: background propagation, the garbage collector's
+# rights), and list a Job's pods (job-name=...) for its container's state and termination message.
 RULES = [
-    {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list", "watch", "delete"]},
-    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
-    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "delete"]},
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
 ]
 
 
@@ -50,8 +52,8 @@ def notes(config: dict) -> list[str]:
     if not enabled(config):
         return []
     return [f"The jobs service runs as Deployment {JOBS.name} with the ServiceAccount {JOBS.name}, whose Role lets it "
-            "create and delete Jobs and read pods in this namespace only; each job runs as a Job with its owner's "
-            "volumes and the resources of their profile or policy.",
+            "create, read and delete Jobs and list pods in this namespace only; each job runs as a Job with its "
+            "owner's volumes and the resources of their profile or policy.",
             hub_service.storage_note(config, JOBS, secrets.JOBS_DB, config["jobs"]["storage"], "The job queue and "
                                      "records are")]
 
