@@ -148,3 +148,19 @@ def test_cancel_is_a_post_that_says_what_it_did_once(jobs_site, sweep):
     # a banner only this service can have written: a forged one says nothing
     r = page(jobs_site, "eve", f"j/{job}?done={json.dumps(job)}")
     assert r.status_code == 200 and 'id="done-message"' not in r.text
+
+
+def test_the_extension_takes_a_cookie_post_only_with_the_xsrf_token(jobs_site):
+    """The person's server checks XSRF on its cookie POSTs (jupyter_server's, the header JupyterLab sends):
+    another site's form, which carries the cookie and nothing else, starts no job."""
+    session = jobs_site.people["eve"].session  # signed in to the hub; the server's cookie comes by OAuth
+    assert session.get(f"{jobs_site.hub.url}/user/eve/lab", timeout=120).status_code == 200
+    url = f"{jobs_site.hub.url}/user/eve/campushub/jobs/submit"
+    before = len(jobs_site.jobs("eve"))
+    r = session.post(url, json={"notebook": TRAIN}, timeout=60)
+    assert r.status_code == 403, r.text
+    assert len(jobs_site.jobs("eve")) == before
+    xsrf = session.cookies.get("_xsrf", path="/user/eve/")
+    r = session.post(url, json={"notebook": TRAIN}, headers={"X-XSRFToken": xsrf}, timeout=60)
+    assert r.status_code == 201, r.text
+    jobs_site.ended("eve", [r.json()["jobs"][0]["id"]])
