@@ -5,8 +5,9 @@ Installed into every user environment as the server extension
 site-packages and enables it in etc/jupyter/jupyter_server_config.d/). It
 runs inside the learner's Jupyter server, as the learner, and imports
 nothing of CampusHub. It reads the kernel messages that pass through the
-server (the kernel websocket, both protocols), so JupyterLab needs no
-extension of its own.
+server (the kernel websocket, both protocols), and the executions the
+server runs itself for JupyterLab (jupyter-server-nbmodel's events,
+server_side.py), so JupyterLab needs no extension of its own.
 
 What is recorded, and only this (records.py builds every record):
 - an execution: the notebook's path in the home, its course and path inside

@@ -9,7 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from tornado.ioloop import IOLoop, PeriodicCallback
 
-from . import records
+from . import records, server_side
 from .connection import recording
 from .courses import folders, sync_status
 from .notebooks import NotebookWatch
@@ -39,18 +39,22 @@ class AnalyticsApp(ExtensionApp):
         # ExtensionApp copies the server's settings into self.settings and
         # writes them all back after this method: a change goes there
         base = self.settings.get("kernel_websocket_connection_class")
-        if not (isinstance(base, type) and issubclass(base, ZMQChannelsWebsocketConnection)):
-            self.log.warning("campushub_analytics: kernels are reached through %s, which this extension cannot "
-                             "watch; nothing is recorded", getattr(base, "__name__", base))
-            return
+        watched = isinstance(base, type) and issubclass(base, ZMQChannelsWebsocketConnection)
         home = os.path.expanduser("~")
         courses = folders()
         self.spool = Spool(default_dir())
-        self.recorder = Recorder(self.spool, courses, home, self.serverapp.root_dir, self.log)
+        recorder = Recorder(self.spool, courses, home, self.serverapp.root_dir, self.log)
+        if not server_side.watch(recorder, lambda: self.serverapp.web_app.settings["file_id_manager"], self.log) \
+                and not watched:
+            self.log.warning("campushub_analytics: kernels are reached through %s, which this extension cannot "
+                             "watch; nothing is recorded", getattr(base, "__name__", base))
+            return
+        self.recorder = recorder
         self.notebooks = NotebookWatch(self.spool, home, courses)
         self.sender = Sender(self.spool, url if url.endswith("/") else url + "/",
                              os.environ.get("JUPYTERHUB_API_TOKEN", ""), self.log)
-        self.settings["kernel_websocket_connection_class"] = recording(base, self.recorder, self._path_needed)
+        if watched:
+            self.settings["kernel_websocket_connection_class"] = recording(base, self.recorder, self._path_needed)
         self._busy = False
         self._timer = None
 

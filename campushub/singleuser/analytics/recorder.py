@@ -45,6 +45,10 @@ class Recorder:
         self._append(path, cell, wall, status, duration)
         return False
 
+    def executed(self, api_path: str, cell: str, wall: float, status: str, duration: float) -> None:
+        """An execution whose notebook is known already (server_side.py)."""
+        self._append(self.home_path(api_path), cell, wall, status, duration)
+
     def _append(self, path: str, cell, wall: float, status: str, duration: float) -> None:
         course, notebook = course_of(path, self.courses)
         self.spool.append(records.execution(wall, path, course, notebook, cell, status, duration))
