@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from ..deploy.local.hub_service_site import pid
-from ..harness import Hub, add_people, run_code, running, wait_for
+from ..harness import Hub, add_people, campushub, run_code, running, wait_for
 
 SERVICE = "/services/jobs/"
 GATE = """import os, time
@@ -206,3 +206,20 @@ def test_a_person_cannot_see_or_cancel_anothers_job(site):
         assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled", cancelled.text
     site.open_gate("alice", "go-private")
     assert site.call("alice", "POST", f"api/jobs/{job_id}/cancel").status_code == 409
+
+
+def test_run_wait_follows_the_job_to_its_end_and_operators_see_everyones(site):
+    site.notebook("alice", "quick.ipynb", "go-quick", "print('quick', n)")
+    site.open_gate("alice", "go-quick")
+    typed = site.sh("alice", "campushub", "run", "quick.ipynb", "-p", "n=3", "--wait")
+    assert typed["rc"] == 0, typed
+    last = typed["out"].strip().splitlines()[-1]
+    assert "succeeded" in last and "quick.ipynb" in last and "n=3" in last, typed
+    job_id = last.split()[0]
+    # on the hub's machine, as root: the site's CLI token (the operator role) reads every person's jobs
+    listed = campushub("jobs", "--data-dir", str(site.hub.data_dir), "--user", "alice", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert job_id in {j["id"] for j in json.loads(listed.stdout)}
+    assert all(j["owner"] == "alice" for j in json.loads(listed.stdout))
+    refused = campushub("run", "quick.ipynb", "--data-dir", str(site.hub.data_dir))
+    assert refused.returncode == 1 and "Only a person" in refused.stderr, refused.stderr
