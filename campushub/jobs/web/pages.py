@@ -5,7 +5,8 @@ notebook and the log open in the person's own server through the hub's
 user-redirect, which finds it wherever it is (hub.subdomain_host included);
 the service never reads a home. After a cancel the job's page says so in a
 line that only this service can have written (a signed value, as on the
-projects page), so a link made by someone else cannot put words into it."""
+projects page), so a link made by someone else cannot put words into it.
+A page showing a queued or running job reloads itself (a GET) to show how it goes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .base import BaseHandler
 
 CANCELLED = N_("Job {id} was cancelled.")
 FLASH_DAYS = 10 / (24 * 60)  # the banner's signed value is good for 10 minutes
+RELOAD_SECONDS = 15  # how often a page with a queued or running job reloads itself
 
 
 class PageHandler(BaseHandler):
@@ -32,13 +34,14 @@ class PageHandler(BaseHandler):
         # ~/jobs/<id>/<name> in the person's default server (the server's root is the home)
         return f"{self.settings['hub_prefix']}user-redirect/lab/tree/jobs/{quote(job_id, safe='')}/{name}"
 
-    def render(self, template: str, **ctx) -> None:
+    def render(self, template: str, jobs: list[dict], **ctx) -> None:
         _ = self._
-        super().render(template, job_url=self.job_url, lab_url=self.lab_url, badge=display.badge,
-                       active=display.ACTIVE, state_text=lambda s: display.state_text(_, s),
-                       duration_text=display.duration_text, memory_text=lambda b: display.memory_text(_, b),
-                       cell_text=lambda i: display.cell_text(_, i), parameters_text=display.parameters_text,
-                       time_text=display.time_text, **ctx)
+        active = any(job["state"] in display.ACTIVE for job in jobs)
+        super().render(template, jobs=jobs, reload=RELOAD_SECONDS if active else None, job_url=self.job_url,
+                       lab_url=self.lab_url, badge=display.badge, active=display.ACTIVE,
+                       state_text=lambda s: display.state_text(_, s), duration_text=display.duration_text,
+                       memory_text=lambda b: display.memory_text(_, b), cell_text=lambda i: display.cell_text(_, i),
+                       parameters_text=display.parameters_text, time_text=display.time_text, **ctx)
 
     async def own_job(self, job_id: str) -> dict:
         """The person's job; another person's is as unknown as one never made."""
@@ -55,14 +58,14 @@ class ListPage(PageHandler):
         jobs = await (self.jobs.sweep(self.person(), sweep) if sweep else self.jobs.list(self.person()))
         if sweep and not jobs:
             self.fail(404, NO_SWEEP, sweep=sweep[:40])
-        self.render("list.html", jobs=jobs, sweep=sweep)
+        self.render("list.html", jobs, sweep=sweep)
 
 
 class JobPage(PageHandler):
     @web.authenticated
     async def get(self, job_id):
         job = await self.own_job(job_id)
-        self.render("job.html", job=job, done=self.done(job_id))
+        self.render("job.html", [job], job=job, done=self.done(job_id))
 
     def done(self, job_id: str) -> str | None:
         raw = self.get_query_argument("done", "")

@@ -137,11 +137,15 @@ def test_cancel_is_a_post_that_says_what_it_did_once(jobs_site, sweep):
     assert r.status_code == 201, r.text
     job = r.json()["jobs"][0]["id"]
     headers = {"Authorization": f"token {jobs_site.tokens['eve']}", "Accept-Language": "ja"}
+    # while it is queued or running, its page and the list reload themselves; once it has ended, not
+    assert '<meta http-equiv="refresh" content="15">' in page(jobs_site, "eve", f"j/{job}").text
+    assert 'id="reloading"' in page(jobs_site, "eve").text
     r = requests.post(jobs_site.prefix + f"j/{job}/cancel", headers=headers, timeout=60, allow_redirects=False)
     assert r.status_code == 302, r.text
     shown = requests.get(jobs_site.hub.url + r.headers["Location"], headers=headers, timeout=60)
     assert translate("ja", "Job {id} was cancelled.", id=job) in shown.text
     assert jobs_site.ended("eve", [job])[job]["state"] == "cancelled"
+    assert 'http-equiv="refresh"' not in page(jobs_site, "eve", f"j/{job}").text
     # a second cancel: one line, nothing changes
     r = requests.post(jobs_site.prefix + f"j/{job}/cancel", headers=headers, timeout=60, allow_redirects=False)
     assert r.status_code == 409 and "Traceback" not in r.text
