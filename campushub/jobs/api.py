@@ -45,6 +45,10 @@ class ApiHandler(handler.BaseHandler):
             return error.status, error.message, error.params
         return super().refusal(error)
 
+    def shown(self, job: dict) -> dict:
+        """A record for the caller: an error the service stored as a marked message in their language."""
+        return {**job, "error": self._(job["error"])} if job.get("error") else job
+
     def body(self) -> dict:
         try:
             data = json.loads(self.request.body or b"{}")
@@ -75,7 +79,7 @@ class JobsApi(ApiHandler):
         scope = await self.scope()
         asked = self.get_query_argument("user", None)
         owner = asked if scope is None else scope  # a person's ?user= is ignored: only their own
-        self.write_json({"jobs": await self.jobs.list(owner)})
+        self.write_json({"jobs": [self.shown(job) for job in await self.jobs.list(owner)]})
 
     @web.authenticated
     async def post(self):
@@ -89,13 +93,13 @@ class JobApi(ApiHandler):
         job = await self.jobs.get(await self.scope(), job_id)
         if job is None:
             self.fail(404, NO_JOB, id=job_id[:40])
-        self.write_json(job)
+        self.write_json(self.shown(job))
 
 
 class CancelApi(ApiHandler):
     @web.authenticated
     async def post(self, job_id):
-        self.write_json(await self.jobs.cancel(await self.scope(), job_id))
+        self.write_json(self.shown(await self.jobs.cancel(await self.scope(), job_id)))
 
 
 class SweepApi(ApiHandler):
@@ -104,7 +108,8 @@ class SweepApi(ApiHandler):
         jobs = await self.jobs.sweep(await self.scope(), sweep_id)
         if not jobs:
             self.fail(404, NO_SWEEP, sweep=sweep_id[:40])
-        self.write_json({"sweep": sweep_id, "jobs": jobs, "counts": dict(Counter(j["state"] for j in jobs))})
+        self.write_json({"sweep": sweep_id, "jobs": [self.shown(job) for job in jobs],
+                         "counts": dict(Counter(j["state"] for j in jobs))})
 
 
 class ProfilesApi(ApiHandler):
