@@ -173,3 +173,15 @@ def test_a_start_cut_short_by_a_restart_is_looked_for_before_it_is_lost(site):
     assert store.get(first).state == "succeeded"
     run(later.adopt())
     assert store.get(second).state == "lost"
+
+
+def test_each_deployment_names_its_backend(site, monkeypatch):
+    from campushub.deploy.kubernetes.jobs import KubernetesBackend
+    from campushub.deploy.local.jobs import LocalBackend
+    from campushub.jobs.backend import make_backend
+
+    config = site[0]
+    monkeypatch.setenv("CAMPUSHUB_JOBS_BACKEND", "kubernetes")
+    assert isinstance(make_backend(config), KubernetesBackend)
+    monkeypatch.delenv("CAMPUSHUB_JOBS_BACKEND")
+    assert isinstance(make_backend(config), LocalBackend)
