@@ -15,7 +15,7 @@ import yaml
 
 from campushub.config import ConfigError, validate
 from campushub.deploy.kubernetes import secrets
-from campushub.deploy.kubernetes.render import images, jobs
+from campushub.deploy.kubernetes.render import images, job_pods, jobs
 from campushub.deploy.kubernetes.render.values import render
 from campushub.deploy.kubernetes.service_place import JOBS, running
 
@@ -110,3 +110,12 @@ def test_off_renders_nothing_of_it():
     rendered = render(validate({"kubernetes": {"images": {"registry": "registry.example.org/campus"}}}))
     assert not [m for m in rendered.manifests if m["metadata"]["name"].startswith(JOBS.name)]
     assert "jobs" not in rendered.values["hub"].get("services", {})
+
+
+def test_job_pods_get_their_network_policy_in_the_release():
+    # The chart's policy selects servers only; without this one a job's pod could reach anything.
+    rendered = render(_config())
+    policy = next(m for m in rendered.manifests if m["metadata"]["name"] == job_pods.POLICY_NAME)
+    assert policy["spec"]["podSelector"]["matchLabels"] == job_pods.LABELS
+    assert policy["spec"]["ingress"] == []
+    assert_valid_manifest(policy)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ....config.jobs import enabled
 from .. import secrets
 from ..service_place import JOBS
-from . import hub, hub_service, images
+from . import hub, hub_service, images, job_pods
 
 DATA = "/var/lib/campushub-jobs"  # the claim (or scratch space), group-writable through fsGroup
 STATE = f"{DATA}/service"  # its own folder there, which it makes and closes (as render/analytics.py says)
@@ -45,7 +45,8 @@ def manifests(config: dict) -> list[dict]:
         # the one service of ours that talks to the cluster's API: with its own account's token only
         spec["serviceAccountName"] = JOBS.name
         spec["automountServiceAccountToken"] = True
-    return objects + _rights(config["kubernetes"]["namespace"])
+    # the jobs' own pods: the chart's policy selects servers only (render/job_pods.py says why)
+    return objects + _rights(config["kubernetes"]["namespace"]) + [job_pods.network_policy(config)]
 
 
 def notes(config: dict) -> list[str]:
