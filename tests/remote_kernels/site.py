@@ -23,7 +23,7 @@ from campushub.deploy.local import processes
 from campushub.deploy.local.layout import Layout
 from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
 
-from ..harness import TEST_PREFIX, Hub, add_people, free_port, running
+from ..harness import TEST_PREFIX, Hub, add_people, running
 
 SERVICE = "/services/remote-kernels/"
 PEOPLE = {"alice": "rk", "bob": "rk", "carol": None}
@@ -109,8 +109,9 @@ class Site:
 
 @contextlib.contextmanager
 def remote_kernels_site(workdir: Path):
+    # gateway_port left null: `up` picks a privileged one, as on a site
     config = {**CONFIG, "remote_kernels": {"enabled": True, "groups": ["rk"], "cull_idle_minutes": 1,
-                                           "max_kernels_per_person": 3, "gateway_port": free_port()}}
+                                           "max_kernels_per_person": 3}}
     hub = Hub.create(workdir, config, servers=False)
     with running(hub):
         site = Site(hub)
