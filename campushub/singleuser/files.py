@@ -164,6 +164,8 @@ ANALYTICS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_
 CULL_WARNING_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_cull_warning": True}}}) + "\n"
 # JupyterLab's "Share an app" gets its labels where the site runs apps (apps_texts.py).
 APPS_TEXTS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_apps_texts": True}}}) + "\n"
+# A save JupyterLab asks for through a collaborative room is "saved" only once written (collab_save.py).
+COLLAB_SAVE_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_collab_save": True}}}) + "\n"
 # JupyterLab's "Run as job…" posts to the jobs service through this server (jobs_server.py),
 # which adds nothing where the site runs no jobs.
 JOBS_CONFIG = json.dumps({"ServerApp": {"jpserver_extensions": {"campushub_jobs": True}}}) + "\n"
@@ -224,6 +226,8 @@ def server_files() -> dict[str, str]:
         "etc/jupyter/jupyter_server_config.d/campushub_cull_warning.json": CULL_WARNING_CONFIG,
         SITE_PACKAGES + "campushub_apps_texts.py": _ours("apps_texts.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_apps_texts.json": APPS_TEXTS_CONFIG,
+        SITE_PACKAGES + "campushub_collab_save.py": _ours("collab_save.py"),
+        "etc/jupyter/jupyter_server_config.d/campushub_collab_save.json": COLLAB_SAVE_CONFIG,
         SITE_PACKAGES + "campushub_jobs.py": _ours("jobs_server.py"),
         SITE_PACKAGES + "campushub_jobs_cli.py": _ours("jobs_cli.py"),
         "bin/campushub": JOBS_COMMAND,
