@@ -13,8 +13,14 @@ down`, a crash):
   there, while the kernel listens on 127.0.0.1 (LocalProcessProxy's own
   choice, kept: nothing else should reach its ports). LocalKernel connects
   where the kernel listens. Kernelspecs name it as campushub_gateway.LocalKernel.
+- For a kernel taken back (not its child), EG signals by running
+  `kill -SIG -PGID`, which procps-ng 4.0.2's kill reads as a signal to process
+  group SIG: an interrupt went to group 2 (kill(-2, SIGINT)), a SIGKILL would
+  go to group 9, processes of whoever happens to lead them. LocalKernel
+  signals the launcher's process group itself (EG runs as root on this host).
 """
 
+import os
 import sys
 
 from enterprise_gateway.enterprisegatewayapp import EnterpriseGatewayApp
@@ -28,6 +34,18 @@ class LocalKernel(LocalProcessProxy):
     def load_process_info(self, process_info: dict) -> None:
         super().load_process_info(process_info)
         self.kernel_manager.ip = localinterfaces.LOCALHOST
+
+    def local_signal(self, signum: int):
+        try:
+            if self.pgid > 0 and signum > 0:
+                os.killpg(self.pgid, signum)
+            elif self.pid > 0:
+                os.kill(self.pid, signum)
+            else:
+                return False
+        except OSError:
+            return False
+        return None  # as EG's: None when the signal was delivered
 
 
 class CampusHubGateway(EnterpriseGatewayApp):
