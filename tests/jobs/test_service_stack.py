@@ -38,17 +38,23 @@ class Site:
         headers = {"Authorization": f"token {self.tokens[who]}", **kwargs.pop("headers", {})}
         return requests.request(method, self.hub.url + SERVICE + path, headers=headers, timeout=60, **kwargs)
 
+    def code(self, who: str, source: str, timeout: float = 60) -> dict:
+        """run_code in a kernel of the person's server, shut down afterwards: kernels left running
+        would fill the server's memory limit (and its warning would join the output)."""
+        found = run_code(self.hub, who, self.tokens[who], source, timeout=timeout)
+        requests.delete(f"{self.hub.url}/user/{who}/api/kernels/{found['kernel_id']}", timeout=60,
+                        headers={"Authorization": f"token {self.tokens[who]}"})
+        assert found["error"] is None, found
+        return found
+
     def sh(self, who: str, *argv: str) -> dict:
         """A command in the person's own server, as typed in its terminal: {rc, out, err}."""
         code = (f"import json, subprocess; p = subprocess.run({list(argv)!r}, capture_output=True, text=True, "
                 "timeout=600); print(json.dumps({'rc': p.returncode, 'out': p.stdout, 'err': p.stderr}))")
-        found = run_code(self.hub, who, self.tokens[who], code, timeout=600)
-        assert found["error"] is None, found
-        return json.loads(found["stream"])
+        return json.loads(self.code(who, code, timeout=600)["stream"].strip().splitlines()[-1])
 
     def home(self, who: str) -> Path:
-        out = run_code(self.hub, who, self.tokens[who], "import os; print(os.path.expanduser('~'))")
-        return Path(out["stream"].strip())
+        return Path(self.code(who, "import os; print(os.path.expanduser('~'))")["stream"].strip().splitlines()[-1])
 
     def notebook(self, who: str, name: str, gate: str, *cells: str) -> None:
         """A notebook with a parameters cell (n = 0, base = 0), then a wait for ~/gate, then the cells;
@@ -60,11 +66,10 @@ class Site:
         nb.cells = [first, nbformat.v4.new_code_cell(GATE.format(name=f"~/{gate}")),
                     *[nbformat.v4.new_code_cell(c) for c in cells]]
         text = nbformat.writes(nb)
-        out = run_code(self.hub, who, self.tokens[who], f"open({name!r}, 'w').write({text!r})")
-        assert out["error"] is None, out
+        self.code(who, f"open({name!r}, 'w').write({text!r})")
 
     def open_gate(self, who: str, gate: str) -> None:
-        assert run_code(self.hub, who, self.tokens[who], f"open({gate!r}, 'w').close()")["error"] is None
+        self.code(who, f"open({gate!r}, 'w').close()")
 
     def sweep(self, who: str, sweep: str) -> list[dict]:
         r = self.call(who, "GET", f"api/sweeps/{sweep}")
