@@ -278,8 +278,9 @@ class Job:
         return f"{JOBS_FOLDER}/{self.id}"
 
     def finish(self, outcome: Outcome, when: datetime | None = None) -> None:
-        for key in ("state", "exit_code", "duration_s", "peak_memory", "failed_cell", "error"):
+        for key in ("state", "exit_code", "duration_s", "peak_memory", "failed_cell"):
             setattr(self, key, getattr(outcome, key))
+        self.error = one_line(outcome.error) if outcome.error else None  # a backend's may be long or multi-line
         ended = datetime.fromtimestamp(outcome.finished, UTC) if outcome.finished else None
         # the runner's clock, unless it claims a time before the start or after now
         if ended is None or (self.started and ended < self.started) or ended > now():

@@ -96,3 +96,9 @@ def test_a_record_as_json():
     out = job.as_json()
     assert out["state"] == "succeeded" and out["folder"] == f"jobs/{job.id}" and out["finished"].endswith("+00:00")
     assert set(model.JOB_FIELDS) <= set(out)
+
+
+def test_a_long_error_is_kept_to_one_short_line():
+    job = Job(id=model.new_id(), owner="alice", notebook="a.ipynb")
+    job.finish(Outcome("failed", error="Traceback\n" + "x" * 5000))
+    assert "\n" not in job.error and len(job.error) == model.MAX_ERROR
