@@ -13,11 +13,21 @@ from campushub.jobs import model
 from campushub.jobs.model import Invalid, Job, Outcome
 from campushub.jobs.store import SCHEMA, Store
 from campushub.jobs.tables import Base
+from campushub.webservice import db
+
+from .. import postgres
+
+
+# PostgreSQL starts a server (tests/postgres.py): the stack tier, which tests/tiers.py cannot see through
+# getfixturevalue.
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.stack)])
+def store_url(request, tmp_path):
+    return postgres.fresh_url(request.param, tmp_path, request, "jobs")
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
+def store(store_url):
+    s = Store(store_url)
     yield s
     s.close()
 
@@ -26,15 +36,21 @@ def job(owner="alice", **kw) -> Job:
     return Job(id=model.new_id(), owner=owner, notebook="a.ipynb", resources={"cpu_limit": 1}, **kw)
 
 
-def test_migrations_equal_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    Store(url).close()
-    engine = create_engine(url)
+def test_migrations_equal_models(store_url):
+    Store(store_url).close()
+    engine = create_engine(db.normalise(store_url))
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True,
                                                                "version_table": SCHEMA.version_table})
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
+
+
+def test_a_long_path_and_big_parameters_fit(store):
+    big = job(parameters={"text": "x" * 60000})
+    big.notebook = "d/" * 500 + "n.ipynb"
+    store.add([big], 10)
+    assert store.get(big.id).parameters == big.parameters and store.get(big.id).notebook == big.notebook
 
 
 def test_queue_limit_refuses_a_submission_whole(store):
