@@ -12,7 +12,7 @@ from ..deploy.local.hub_services_local import SERVICES as HUB_SERVICES
 from . import target
 from .status_info import collect
 
-SERVICES = [service.name for service in HUB_SERVICES]
+SERVICES = [service.name for service in HUB_SERVICES] + ["gateway"]  # Enterprise Gateway (remote kernels)
 
 
 def register(sub) -> None:

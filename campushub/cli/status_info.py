@@ -7,8 +7,10 @@ import json
 
 import requests
 
+from ..config import remote_kernels
 from ..deploy.local import environments, forkserver_state, hub_services_local, processes
 from ..deploy.local.layout import Layout
+from ..deploy.local.remote_kernels import gateway
 from ..deploy.local.spawner import cgroups
 from ..deploy.local.spawner.unix_users import unix_name
 from ..hub.roles import ADMIN_GROUPS_ROLE
@@ -25,6 +27,8 @@ def collect(layout: Layout) -> dict:
     config = json.loads(layout.config_copy.read_text())
     out["up"] = processes.read_pid(layout, "up") is not None
     out["proxy"] = processes.read_pid(layout, "proxy") is not None
+    if _gateway_port(config):  # Enterprise Gateway (cli/up_gateway.py)
+        out[gateway.NAME] = processes.read_pid(layout, gateway.NAME) is not None
     for service in hub_services_local.wanted(config):
         out[service.name] = processes.read_pid(layout, service.name) is not None
     out.update(_site(layout, config))
@@ -57,9 +61,16 @@ def _site(layout: Layout, config: dict) -> dict:
     return {
         "config_file": state.get("config_file"), "url": state.get("url"),
         "ports": {"public": f"{hub['ip']}:{hub['port']}", "hub": hub["hub_port"], "proxy_api": hub["proxy_api_port"],
-                  **{s.name: config[s.key]["port"] for s in hub_services_local.wanted(config)}},
+                  **{s.name: config[s.key]["port"] for s in hub_services_local.wanted(config)},
+                  **({gateway.NAME: _gateway_port(config)} if _gateway_port(config) else {})},
         "limits": config["limits"], "env_dir": state.get("env_dir"), "environments": envs,
     }
+
+
+def _gateway_port(config: dict) -> int | None:
+    """Enterprise Gateway's port when it runs for remote kernels (a copy an older `up` wrote lacks the section)."""
+    on = "remote_kernels" in config and "profiles" in config and remote_kernels.enabled(config)
+    return config["remote_kernels"]["gateway_port"] if on else None
 
 
 def _user(user: dict, groups: list[dict]) -> dict:

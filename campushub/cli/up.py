@@ -18,7 +18,7 @@ from ..deploy.local.proxy import ensure_proxy
 from ..deploy.local.spawner import cgroups, private_tmp
 from ..hub.auth import bootstrap
 from ..webservice import backups
-from . import up_restart
+from . import up_gateway, up_restart
 from .main import CommandError
 from .steps import Steps
 from .supervise import Lifetime, Stopped
@@ -118,6 +118,9 @@ def run(args) -> int:
                                if s != service and config[s.key]["port"])
                 config[service.key] = ports.resolve_service(service.key, config[service.key], config["hub"],
                                                              layout, others)
+            if up_gateway.wanted(config):
+                taken = tuple(config[s.key]["port"] for s in hub_services_local.wanted(config))
+                config["remote_kernels"] = up_gateway.resolve_port(config, layout, taken)
             warning = ports.public_port_warning(config["hub"])
             if warning:
                 console.print(warning, style="yellow", markup=False, highlight=False)
@@ -137,7 +140,8 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
     prefix = Path(config["install_prefix"])
     services = hub_services_local.wanted(config)
     forks = forkservers.enabled(config)
-    with Steps(console, total=6 + len(services) + forks) as shown:
+    gateway = up_gateway.wanted(config)  # Enterprise Gateway, for remote kernels
+    with Steps(console, total=6 + len(services) + forks + gateway) as shown:
         # a restart's progress also goes to the second `up` that asked for it
         steps = up_restart.relayed(shown, life.adoption)
         steps.step("Preparing the data dir")
@@ -148,6 +152,7 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             steps.step("Building the user environments")
             published = ensure_environments(config, progress=steps.say)
             env_dir = default_env_dir(config, published)
+            gateway_env = up_gateway.build(config, steps.say) if gateway else None
             steps.advance()
             steps.step("Installing configurable-http-proxy")
             chp = ensure_proxy(prefix / "proxy", progress=steps.say)
@@ -185,6 +190,7 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
         steps.advance()
         if life.adoption:
             up_restart.stop_unwanted(layout, config, forks, steps.say)
+            up_gateway.stop_unwanted(layout, config, steps.say)
         fork_servers = None
         if forks:
             # once the hub answers (its imports and theirs on 2 cores made the hub 2-4 s slower),
@@ -192,6 +198,10 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
             # is warm takes the exec path
             steps.step("Starting the fork servers")
             fork_servers = _start_fork_servers(config, layout, published, steps, console, life)
+            steps.advance()
+        if gateway:  # before the services: the remote-kernels service is its client
+            steps.step("Starting Enterprise Gateway")
+            up_gateway.start(config, layout, gateway_env, life, steps.say)
             steps.advance()
         for service in services:
             # after the hub: a service checks its token and reads groups from the hub as it starts
@@ -219,6 +229,8 @@ def _start_and_supervise(args, config: dict, layout: Layout, admin, console: Con
     for service in services:
         respawn[service.name] = (service.label,
                                  lambda s=service: up_restart.start_service(s, config, layout, env_dir))
+    if gateway:
+        respawn[up_gateway.NAME] = up_gateway.respawn(config, layout, gateway_env)
     if fork_servers:
         fork_servers.say = _say(console)
     return life.supervise(hub, console, respawn, tick=fork_servers.tick if fork_servers else None)

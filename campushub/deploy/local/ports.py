@@ -61,6 +61,17 @@ def _recorded(layout: Layout) -> dict:
 PRIVILEGED = range(600, 1000)
 
 
+def free_port(taken: set[int]) -> int:
+    """A free port below the unprivileged start, not in `taken` (one of the site's own processes
+    that does not fit resolve_service: Enterprise Gateway, remote_kernels.gateway_port)."""
+    return _free_port(taken)
+
+
+def unprivileged_start() -> int:
+    """The lowest port any account may listen on (net.ipv4.ip_unprivileged_port_start)."""
+    return _unprivileged_start()
+
+
 def _free_port(taken: set[int]) -> int:
     limit = _unprivileged_start()
     ports = [p for p in PRIVILEGED if p < limit and p not in taken]

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 
 from ....projects import model
 from ..projects import groups
-from ..spawner.fork_path import launch_ids
 from ..spawner.unix_users import owner_mark, unix_name
 
 UID_MIN = 1000  # login.defs' default: below it, system accounts
@@ -61,5 +60,7 @@ def project_gids(env: Mapping[str, str]) -> list[int]:
 
 
 def ids(entry: pwd.struct_passwd, env: Mapping[str, str]) -> tuple[int, int, list[int]]:
-    """uid, gid and groups as a server start gives them (spawner/fork_path.launch_ids)."""
-    return launch_ids(entry, project_gids(env))
+    """uid, gid and groups as a server start gives them (spawner/fork_path.launch_ids, not imported: it brings
+    JupyterHub and SQLAlchemy, a second of every kernel's start): the account's groups plus its project gids."""
+    groups = set(os.getgrouplist(entry.pw_name, entry.pw_gid)) | set(project_gids(env))
+    return entry.pw_uid, entry.pw_gid, sorted(groups)

@@ -64,3 +64,12 @@ def remove(hierarchy, cgroup: str) -> None:
                 pass
         time.sleep(0.1)
     hierarchy.remove(cgroup)
+
+
+def stop_all(hierarchy) -> int:
+    """Stop every remote kernel (remote kernels turned off): the launchers then end; how many there were."""
+    parent = _parent(hierarchy)
+    found = [path.name for path in parent.glob(PREFIX + "*") if path.is_dir()] if parent.is_dir() else []
+    for cgroup in found:
+        remove(hierarchy, cgroup)
+    return len(found)

@@ -18,14 +18,21 @@ kernel gets SIGKILL too (parent-death signal), and the next launch removes
 the empty cgroup.
 """
 
+# ruff: noqa: E402 - SIGINT is ignored before the imports (below)
 from __future__ import annotations
+
+import signal
+
+if __name__ == "__main__":
+    # EG interrupts a kernel by signalling the launcher's process group, maybe while this still
+    # imports: SIGINT is the kernel's alone (the child sets it back before exec)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 import argparse
 import ctypes
 import json
 import os
 import re
-import signal
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -34,11 +41,12 @@ from pathlib import Path
 from ....config import remote_kernels
 from .. import environments
 from ..forkserver import privileges
-from ..spawner import cgroups
+from ..spawner import cgroups, log_cap
 from . import account, kernel_cgroup
 
 PR_SET_PDEATHSIG = 1
 KERNEL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+LOG_CAP = 2**20  # of a kernel's own stdout/stderr in EG's log: os.write(2, ...) in a loop must not fill the disk
 KEPT = ("LANG", "LC_ALL", "TZ")  # of EG's environment; everything else is the kernel's own
 
 
@@ -110,9 +118,12 @@ def _connection_copy(plan: Plan) -> str:
     return path
 
 
-def _child(plan: Plan, parent: int) -> None:
+def _child(plan: Plan, parent: int, out: int) -> None:
     """In the forked child: become the person for good, then exec the kernel. Never returns."""
     try:
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(out)
         cgroups.join(plan.procs_files)
         privileges.no_new_privs()
         privileges.drop(plan.uid, plan.gid, plan.groups)
@@ -147,9 +158,11 @@ def run(plan: Plan, hierarchy) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(sig, forward)
     parent = os.getpid()
+    out = log_cap.capped(2, LOG_CAP)
     child = os.fork()
     if child == 0:
-        _child(plan, parent)
+        _child(plan, parent, out)
+    os.close(out)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the process group's interrupt is the kernel's
     _, status = os.waitpid(child, 0)
     if hierarchy is not None:

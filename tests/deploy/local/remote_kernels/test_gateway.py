@@ -11,7 +11,6 @@ import json
 import os
 import pwd
 import threading
-import time
 
 from campushub.deploy.local.remote_kernels import kernel_cgroup
 from campushub.deploy.local.retention_homes import processes_of
@@ -64,16 +63,22 @@ def _gone(cgroup: str) -> bool:
     return not (base / cgroups.PARENT / cgroup).exists()
 
 
-def test_an_interrupt_reaches_the_kernel_through_the_launcher(gw):
-    kernel = gw.start_kernel("bob")
+def interrupted(gw, kernel: str) -> dict:
+    """Interrupt a cell sleeping for two minutes; what the cell answered."""
+    gw.execute(kernel, "1")  # started: an interrupt while a kernel starts may stop it, as with any Jupyter kernel
     result = {}
     running = threading.Thread(target=lambda: result.update(gw.execute(kernel, "import time; time.sleep(120)")))
     running.start()
+    # retried until the cell has started and ended: an interrupt before it starts changes nothing
+    wait_for(lambda: gw.request("POST", f"api/kernels/{kernel}/interrupt").status_code == 204
+             and (running.join(1) or not running.is_alive()), 60, "the interrupted cell to end")
+    return result
+
+
+def test_an_interrupt_reaches_the_kernel_through_the_launcher(gw):
+    kernel = gw.start_kernel("bob")
     try:
-        time.sleep(0)  # yield to the thread; the interrupt below is retried until the cell has started
-        wait_for(lambda: gw.request("POST", f"api/kernels/{kernel}/interrupt").status_code == 204
-                 and (running.join(1) or not running.is_alive()), 60, "the interrupted cell to end")
-        assert result["error"] == "KeyboardInterrupt"
+        assert interrupted(gw, kernel)["error"] == "KeyboardInterrupt"
         assert ast.literal_eval(gw.execute(kernel, "1 + 1")["result"]) == 2  # the kernel lives on
     finally:
         gw.request("DELETE", f"api/kernels/{kernel}")
@@ -82,10 +87,14 @@ def test_an_interrupt_reaches_the_kernel_through_the_launcher(gw):
 def test_kernels_outlive_a_gateway_restart(gw):
     kernel = gw.start_kernel("alice")
     gw.execute(kernel, "kept = 41")
+    launcher = int(gw.execute(kernel, "import os; os.getppid()")["result"])
     gw.restart()
     assert kernel in gw.kernel_ids()
     assert gw.execute(kernel, "kept + 1")["result"] == "42"
+    # the new gateway signals only the launcher's process group (EG's `kill -2 -PGID` signalled group 2)
+    assert interrupted(gw, kernel)["error"] == "KeyboardInterrupt"
     gw.request("DELETE", f"api/kernels/{kernel}").raise_for_status()
+    wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the launcher to end with its kernel")
 
 
 def test_root_unknown_and_other_peoples_accounts_get_no_kernel(gw):

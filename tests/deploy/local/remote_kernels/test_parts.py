@@ -1,0 +1,63 @@
+"""The gateway's parts without running it: kernelspecs from profiles, EG's
+settings, and the launcher's refusals of accounts that are nobody's to use."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from campushub.config import loads
+from campushub.deploy.local.layout import Layout
+from campushub.deploy.local.remote_kernels import account, gateway, kernelspecs
+
+SITE = """
+profiles:
+  small: {display_name: "Small", cpu: 1, memory: 1G}
+  big: {cpu: 1, memory: 2G}
+remote_kernels: {enabled: true, gateway_port: 700, cull_idle_minutes: 30}
+"""
+
+
+def test_one_kernelspec_per_profile_running_the_launcher(tmp_path):
+    config = loads(SITE)
+    stale = tmp_path / "kernels" / "campushub-gone"
+    stale.mkdir(parents=True)
+    (tmp_path / "kernels" / "python3").mkdir()  # not ours: left alone
+    names = kernelspecs.write(config, tmp_path / "config.json", tmp_path, python="/venv/bin/python")
+    assert names == ["campushub-small", "campushub-big"]
+    assert sorted(p.name for p in (tmp_path / "kernels").iterdir()) == ["campushub-big", "campushub-small", "python3"]
+    spec = json.loads((tmp_path / "kernels" / "campushub-small" / "kernel.json").read_text())
+    assert spec["argv"] == ["/venv/bin/python", "-I", "-m", "campushub.deploy.local.remote_kernels.launch",
+                            "--config", str(tmp_path / "config.json"), "--profile", "small", "{connection_file}"]
+    assert spec["display_name"] == "Small"
+    assert spec["metadata"]["process_proxy"]["class_name"] == "campushub_gateway.LocalKernel"
+
+
+def test_gateway_settings(tmp_path):
+    config = loads(SITE)
+    settings = gateway.settings(config, Layout(tmp_path), ["campushub-small", "campushub-big"])
+    app = settings["EnterpriseGatewayApp"]
+    assert (app["ip"], app["port"], app["list_kernels"]) == ("127.0.0.1", 700, True)
+    assert settings["MappingKernelManager"] == {"cull_idle_timeout": 1800, "cull_interval": 60, "cull_connected": True}
+    assert settings["KernelSpecManager"]["whitelist"] == ["campushub-small", "campushub-big"]
+    assert gateway.settings(config, Layout(tmp_path), [], idle=6)["MappingKernelManager"]["cull_interval"] == 1
+
+
+@pytest.mark.parametrize("prefix, person, words", [
+    ("r", "oot", "system account"),  # user_prefix + hub name spelling an existing account (unix_users.py)
+    ("daem", "on", "system account"),
+    ("jupyter-", "nobody-at-all", "has no unix account"),
+    ("jupyter-", "", "no KERNEL_USERNAME"),
+    ("jupyter-", None, "no KERNEL_USERNAME"),
+])
+def test_the_launcher_refuses_accounts_that_are_nobodys_to_use(prefix, person, words):
+    config = loads(f"spawner: {{user_prefix: '{prefix}'}}")
+    with pytest.raises(account.Refused) as refused:
+        account.account(config, person)
+    assert words in str(refused.value)
+
+
+def test_project_gids_are_only_campushub_project_groups():
+    # root's group 0 and a name that is no project name never become gids
+    assert account.project_gids({account.PROJECTS_VAR: "root,../etc,Bad_Name,"}) == []
