@@ -6,6 +6,7 @@ sent; KERNEL_USERNAME is always the person the hub token belongs to."""
 
 from __future__ import annotations
 
+import json
 import posixpath
 
 from ..config import remote_kernels as section
@@ -54,8 +55,12 @@ def kernel_env(sent, person: str, extra: dict[str, str] | None = None) -> dict[s
         value = check(sent.get(key)) if isinstance(sent, dict) else None
         if value is not None:
             env[key] = value
-    env.update(extra or {})
-    env["KERNEL_USERNAME"] = person
+    extra = extra or {}
+    env.update(extra)
+    # On Kubernetes EG YAML-parses every KERNEL_*: the deployment may send the name JSON-quoted (a name such as
+    # "*bob" is no YAML scalar); any other value is not this person and is replaced.
+    spelled = extra.get("KERNEL_USERNAME")
+    env["KERNEL_USERNAME"] = spelled if spelled in (person, json.dumps(person)) else person
     return env
 
 

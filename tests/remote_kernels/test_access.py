@@ -76,3 +76,11 @@ def test_on_kubernetes_the_kernel_pod_gets_the_person_s_volumes_not_the_client_s
     assert all(k.startswith("KERNEL_") for k in env)
     with pytest.raises(PolicyError):
         access.deployment_env(config, "kubernetes", "alice", "campushub-huge", ["rk"], [])
+
+
+@pytest.mark.parametrize(("spelled", "sent"), [("*bob", '"*bob"'), ("alice", "alice"), ("alice", '"mallory"'),
+                                               ("alice", None)])
+def test_the_deployment_may_quote_the_person_s_name_but_not_change_it(spelled, sent):
+    extra = {} if sent is None else {"KERNEL_USERNAME": sent}
+    expected = sent if sent in (spelled, json.dumps(spelled)) else spelled
+    assert access.kernel_env({"KERNEL_USERNAME": "root"}, spelled, extra)["KERNEL_USERNAME"] == expected
