@@ -85,7 +85,10 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     hub = Hub.create(tmp_path_factory.mktemp("jobs-site"), {
-        "jobs": {"enabled": True, "max_running_per_person": 2, "poll_interval": 0.5}})
+        "jobs": {"enabled": True, "max_running_per_person": 2, "poll_interval": 0.5},
+        # a profile smaller than a server, which the policy allows
+        "profiles": {"tiny": {"cpu": 1, "memory": "192M"}},
+        "policies": {"default": {"memory": {"min": "128M", "max": "512M", "default": "512M"}}}})
     with running(hub):
         add_people(hub, {"alice": None, "bob": None})
         for name in ("alice", "bob"):  # their unix accounts and homes come with their first server
@@ -228,3 +231,22 @@ def test_run_wait_follows_the_job_to_its_end_and_operators_see_everyones(site):
     assert all(j["owner"] == "alice" for j in json.loads(listed.stdout))
     refused = campushub("run", "quick.ipynb", "--data-dir", str(site.hub.data_dir))
     assert refused.returncode == 1 and "Only a person" in refused.stderr, refused.stderr
+
+
+def test_a_failing_value_is_reported_with_its_cell_and_a_hog_as_killed_by_its_limit(site):
+    site.notebook("alice", "divide.ipynb", "go-divide", "print('ratio', 10 / n)")
+    site.notebook("alice", "hog.ipynb", "go-divide", "hog = b'x' * (400 * 2**20)")
+    site.open_gate("alice", "go-divide")
+    typed = site.sh("alice", "campushub", "run", "divide.ipynb", "--sweep", "n=1,0", "--wait")
+    assert typed["rc"] == 1, typed  # not every job succeeded
+    hog = site.call("alice", "POST", "api/jobs", json={"notebook": "hog.ipynb", "profile": "tiny"})
+    assert hog.status_code == 201 and hog.json()["jobs"][0]["resources"]["mem_limit"] == 192 * 2**20, hog.text
+    hog_id = hog.json()["jobs"][0]["id"]
+    jobs = site.call("alice", "GET", "api/jobs").json()["jobs"]
+    by_n = {j["parameters"]["n"]: j for j in jobs if j["notebook"] == "divide.ipynb"}
+    assert by_n[1]["state"] == "succeeded" and by_n[1]["failed_cell"] is None
+    assert by_n[0]["state"] == "failed" and by_n[0]["failed_cell"] == 2, by_n[0]  # params 0, gate 1, divide 2
+    assert "ZeroDivisionError" in by_n[0]["error"]
+    ended = wait_for(lambda: site.job("alice", hog_id)["state"] not in ("queued", "running")
+                     and site.job("alice", hog_id), 300, "the hog to end")
+    assert ended["state"] == "oom", ended
