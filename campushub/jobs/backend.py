@@ -1,13 +1,14 @@
 """What the jobs service asks of the place jobs run: the Backend interface
-(campushub/deploy/local/jobs.py runs a job in a cgroup of its own as the
+(campushub/deploy/local/jobs/ runs a job in a cgroup of its own as the
 person's unix account; campushub/deploy/kubernetes/jobs.py as a batch/v1 Job
 with the volumes of the person's server).
 
 Every method is synchronous and may block (a process, the Kubernetes API):
 the service calls them in worker threads, never on its event loop; a cancel
-(a person's request) may come while the scheduler polls the same job. A backend keeps no state of its own that a restart would
-lose: what it must remember it returns as the job's handle, which the service
-stores with the job.
+(a person's request) may come while the scheduler polls the same job. A
+backend keeps no state of its own that a restart would lose: what it must
+remember it returns as the job's handle, which the service stores with the
+job.
 """
 
 from __future__ import annotations
