@@ -18,7 +18,7 @@ from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
 
 from ....harness import TEST_PREFIX, wait_for
-from ....remote_gateway import remove_accounts
+from ....remote_gateway import Gateway, remove_accounts
 from ..apps.test_app_server import cgroup_limits
 
 PROBE = """import json, os
@@ -115,3 +115,17 @@ def test_root_unknown_and_other_peoples_accounts_get_no_kernel(gw):
         assert processes_of(pwd.getpwnam(name).pw_uid) == 0  # nothing ran as carol's account
     finally:
         remove_accounts(["dave"], gw.config)
+
+
+def test_an_idle_kernel_is_culled_and_leaves_nothing(tmp_path):
+    with Gateway.start(tmp_path, people=("erin",), idle=3) as culling:
+        kernel = culling.start_kernel("erin")
+        launcher = int(culling.execute(kernel, "import os; os.getppid()")["result"])
+        busy = culling.start_kernel("erin")
+        running = threading.Thread(target=lambda: culling.execute(busy, "import time; time.sleep(15)", timeout=90))
+        running.start()
+        wait_for(lambda: kernel not in culling.kernel_ids(), 60, "EG to cull the idle kernel")
+        assert busy in culling.kernel_ids()  # a running cell is never idle
+        wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the culled kernel's launcher to end")
+        wait_for(lambda: _gone(kernel_cgroup.name(kernel)), 30, "the culled kernel's cgroup to be removed")
+        running.join(90)
