@@ -30,10 +30,10 @@ LINES = [f"line {i}" for i in range(1, 21)]
 CODE = 'import time\nfor i in range(1, 21):\n    print(f"line {i}", flush=True)\n    time.sleep(1)'
 
 
-def put_notebook(hub, user: str, token: str) -> None:
+def put_notebook(hub, user: str, token: str, kernel: str = "python3") -> None:
     cell = {"cell_type": "code", "id": "printer", "metadata": {}, "outputs": [], "execution_count": None,
             "source": CODE}
-    content = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+    content = {"cells": [cell], "metadata": {"kernelspec": {"name": kernel, "display_name": kernel,
                                                              "language": "python"}},
                "nbformat": 4, "nbformat_minor": 5}
     r = requests.put(f"{hub.url}/user/{user}/api/contents/{NOTEBOOK}", headers={"Authorization": f"token {token}"},
@@ -66,25 +66,31 @@ def run_and_close_at_line_3(page) -> None:
     page.close()
 
 
+def outputs_survive_a_closed_tab(hub, page, user, kernel: str = "python3") -> None:
+    """Signed in as `user` on `page`: run the printer in a notebook of `kernel`, close the tab at line 3,
+    and find all 20 lines in the file and in the notebook opened again."""
+    expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)
+    token = hub.user_token(user.name)
+    put_notebook(hub, user.name, token, kernel)
+    open_in_lab(page, hub, user.name, NOTEBOOK)
+    context = page.context
+    run_and_close_at_line_3(page)
+
+    # No tab is open now: the server alone carries the cell's output to the file.
+    wait_for(lambda: saved_lines(hub, user.name, token)[1] is not None, 120, "the cell to end, its count saved")
+    lines, count = saved_lines(hub, user.name, token)
+    assert lines == LINES and count == 1, json.dumps([lines, count])
+
+    again = context.new_page()
+    open_in_lab(again, hub, user.name, NOTEBOOK)
+    output = again.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").first.locator(".jp-OutputArea")
+    expect(output).to_contain_text("line 20", timeout=60_000)
+    assert output.inner_text().split() == " ".join(LINES).split(), output.inner_text()
+
+
 def test_a_running_cells_output_survives_a_closed_tab(hub, admin, new_page):
     ivy = make_user(hub, admin, "ivy")
     page = new_page("en-US")
     page.goto(f"{hub.url}/hub/login")
     submit_login(page, ivy)
-    expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)
-    token = hub.user_token(ivy.name)
-    put_notebook(hub, ivy.name, token)
-    open_in_lab(page, hub, ivy.name, NOTEBOOK)
-    context = page.context
-    run_and_close_at_line_3(page)
-
-    # No tab is open now: the server alone carries the cell's output to the file.
-    wait_for(lambda: saved_lines(hub, ivy.name, token)[1] is not None, 120, "the cell to end, its count saved")
-    lines, count = saved_lines(hub, ivy.name, token)
-    assert lines == LINES and count == 1, json.dumps([lines, count])
-
-    again = context.new_page()
-    open_in_lab(again, hub, ivy.name, NOTEBOOK)
-    output = again.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").first.locator(".jp-OutputArea")
-    expect(output).to_contain_text("line 20", timeout=60_000)
-    assert output.inner_text().split() == " ".join(LINES).split(), output.inner_text()
+    outputs_survive_a_closed_tab(hub, page, ivy)
