@@ -200,8 +200,9 @@ register(
     # the person through its deployment's backend, not through the hub. No
     # servers, tokens or groups changed. People's servers and `campushub run`
     # in their terminal call it with their own token at CAMPUSHUB_JOBS_URL.
-    Role("campushub-jobs", "The jobs service: people's names, admin flags and groups",
-         ("read:users:name", "read:users:groups")),
+    # Groups' properties tell which are projects: on Kubernetes a job mounts those claims.
+    Role("campushub-jobs", "The jobs service: people's names, admin flags and groups, which groups are projects",
+         ("read:users:name", "read:users:groups", "read:groups")),
     Service("jobs", ("campushub-jobs",), spec=_jobs, user_scopes=("access:services!service=jobs",),
             server_env="CAMPUSHUB_JOBS_URL"),
 )

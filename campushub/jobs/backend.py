@@ -39,6 +39,9 @@ class Person:
 
     name: str
     groups: tuple[str, ...] = ()
+    # Which of those groups are projects (their properties mark them): on Kubernetes a job
+    # mounts these claims only, as a server does (a claim that does not exist keeps a pod Pending).
+    projects: tuple[str, ...] = ()
 
 
 class Backend(ABC):

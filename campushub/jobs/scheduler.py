@@ -19,6 +19,7 @@ from tornado.ioloop import IOLoop
 from ..config import jobs as section
 from ..hub.policy.types import Choice
 from ..i18n import N_
+from ..projects.model import is_project
 from . import model
 from .backend import BackendError, Person
 from .model import Job, Outcome
@@ -97,6 +98,14 @@ class Scheduler:
             running[job.owner] += 1
             await self.launch(job)
 
+    async def _projects(self, groups: tuple[str, ...]) -> tuple[str, ...]:
+        found = []
+        for name in groups:
+            group = await self.people.group(name)
+            if group and is_project(group.get("properties")):  # a group gone since gives nothing
+                found.append(name)
+        return tuple(found)
+
     @staticmethod
     def _young(job: Job) -> bool:
         return job.started is not None and (model.now() - job.started).total_seconds() < START_GRACE_S
@@ -111,8 +120,10 @@ class Scheduler:
             log.info("%s of %s: %s", job.id, job.owner, outcome.state)
 
     async def launch(self, job: Job) -> None:
-        model_ = await self.people.refresh(job.owner)  # before the claim: a hub away leaves it queued
-        person = Person(job.owner, tuple(model_.get("groups") or ()))
+        # before the claim: a hub away leaves it queued
+        model_ = await self.people.refresh(job.owner)
+        groups = tuple(model_.get("groups") or ())
+        person = Person(job.owner, groups, await self._projects(groups))
         claimed = await self.off(self.store.claim, job.id)
         if claimed is None:
             return  # cancelled meanwhile

@@ -28,6 +28,7 @@ class People:
         self.ttl = ttl
         self._users: dict[str, tuple[float, dict | None]] = {}
         self._groups: dict[str, tuple[float, list[str]]] = {}
+        self._group_models: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
 
     def _fresh(self, cache: dict, key: str):
@@ -59,6 +60,22 @@ class People:
             model = {"name": name, "admin": False, "groups": []}
         self._keep(self._users, name, model)
         return model
+
+    async def group(self, name: str) -> dict | None:
+        """The hub's model of group ``name`` with its properties (None when there is none),
+        without blocking the loop; the service's role needs read:groups."""
+        cached = self._fresh(self._group_models, name)
+        if cached is not None:
+            return cached or None
+        try:
+            r = await AsyncHTTPClient().fetch(self._url("groups", name), headers=self._headers(), request_timeout=20)
+            model = json.loads(r.body)
+        except HTTPClientError as e:
+            if e.code != 404:
+                raise
+            model = {}
+        self._keep(self._group_models, name, model)
+        return model or None
 
     def _user(self, name: str) -> dict:
         cached = self._fresh(self._users, name)

@@ -43,8 +43,12 @@ class FakeBackend(Backend):
 class FakePeople:
     """webservice.People's refresh() as the service uses it."""
 
-    def __init__(self, people: dict[str, dict]):
+    def __init__(self, people: dict[str, dict], groups: dict[str, dict] | None = None):
         self.people = people
+        self.groups = groups or {}  # group name -> the hub's model (properties)
 
     async def refresh(self, name: str) -> dict:
         return {"name": name, "admin": False, "groups": [], **self.people.get(name, {})}
+
+    async def group(self, name: str) -> dict | None:
+        return self.groups.get(name)

@@ -185,3 +185,16 @@ def test_each_deployment_names_its_backend(site, monkeypatch):
     assert isinstance(make_backend(config), KubernetesBackend)
     monkeypatch.delenv("CAMPUSHUB_JOBS_BACKEND")
     assert isinstance(make_backend(config), LocalBackend)
+
+
+def test_the_backend_is_told_which_of_the_persons_groups_are_projects(site):
+    # On Kubernetes a job mounts the claims of these groups only (a claim that does not exist keeps
+    # its pod Pending), as the person's server does; a plain group or one deleted since gives none.
+    config, store, backend, _, jobs = site
+    people = FakePeople({"dora": {"groups": ["churn", "students", "gone"]}},
+                        {"churn": {"name": "churn", "properties": {"campushub_project": {"owners": []}}},
+                         "students": {"name": "students", "properties": {}}})
+    made = run(Jobs(config, store, backend, people).submit("dora", {"notebook": "nb.ipynb"}))
+    run(Scheduler(config, store, backend, people).tick())
+    _, person = backend.started[made["jobs"][0]["id"]]
+    assert person.groups == ("churn", "students", "gone") and person.projects == ("churn",)

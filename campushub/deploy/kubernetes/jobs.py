@@ -71,8 +71,7 @@ class KubernetesBackend(api.Backend):
             raise api.BackendError(str(e)) from None
 
     def start(self, job: model.Job, resources: api.Resources, person: api.Person) -> str:
-        manifest = job_pod.manifest(self.config, job, resources, person.name, person.groups,
-                                    getattr(person, "projects", ()))
+        manifest = job_pod.manifest(self.config, job, resources, person.name, person.groups, person.projects)
         self._run(lambda cluster: cluster.create_job(manifest))
         return manifest["metadata"]["name"]
 

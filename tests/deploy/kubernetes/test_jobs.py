@@ -75,9 +75,7 @@ def start(cluster, config=None, case="defaults", groups=(), projects=()):
     config = config or CASES[case].config
     backend = KubernetesBackend(config, cluster)
     job = a_job(lr=0.1)
-    person = api.Person("alice@example.org", tuple(groups))
-    if projects:
-        person = type("P", (), {"name": person.name, "groups": person.groups, "projects": tuple(projects)})()
+    person = api.Person("alice@example.org", tuple(groups), tuple(projects))
     job.handle = backend.start(job, CASES[case].choice, person)
     return backend, job
 
