@@ -1,6 +1,6 @@
 """The tornado Application of the front: EG's REST paths and kernel websockets
 under the service prefix (where CAMPUSHUB_GATEWAY_URL points user servers),
-the culled-kernel answers, {prefix}metrics, and a JSON 404 for anything else."""
+the culled-kernel answers, {prefix}metrics (metrics.py), and a JSON 404 for anything else."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tornado import web
 
 from ..webservice import metrics
 from . import channels, culled, kernels, kernelspecs
+from . import metrics as series
 from .base import FrontHandler
 from .gateway import MAX_MESSAGE, START_TIMEOUT
 from .messages import NO_KERNEL
@@ -35,7 +36,7 @@ class NotFoundHandler(FrontHandler):
 
 def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str, extra_env,
              hub_auth=None) -> web.Application:
-    handlers = [metrics.route(prefix, metrics.new_registry()), (prefix, RootHandler)]
+    handlers = [metrics.route(prefix, series.registry(store)), (prefix, RootHandler)]
     # channels first: its path is a kernel's path plus /channels
     handlers += [(prefix + pattern, handler) for module in (channels, kernels, kernelspecs, culled)
                  for pattern, handler in module.ROUTES]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..webservice import db as shared
 from .models import Kernel
@@ -68,3 +68,10 @@ class Store(shared.Database):
             done = s.execute(update(Kernel).where(Kernel.id == kernel_id, Kernel.state == "running")
                              .values(state=state, ended=datetime.now(UTC)))
             return done.rowcount == 1
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """(kernelspec, state) -> how many: the metrics' source."""
+        with self._read() as s:
+            rows = s.execute(select(Kernel.kernelspec, Kernel.state, func.count()).group_by(Kernel.kernelspec,
+                                                                                            Kernel.state))
+            return {(spec, state): n for spec, state, n in rows}

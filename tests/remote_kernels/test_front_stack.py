@@ -87,6 +87,14 @@ def test_a_restarted_front_still_knows_whose_kernel_it_is(site, alices):
     assert status["ports"]["remote-kernels"] == site.config["remote_kernels"]["port"]
 
 
+def test_its_metrics_count_kernels_for_a_metrics_token_only(site, alices):
+    r = requests.get(site.front + "metrics", headers={"Authorization": f"token {site.hub.api_token}"}, timeout=30)
+    assert r.status_code == 200
+    assert 'campushub_remote_kernels{kernelspec="campushub-small"}' in r.text
+    assert requests.get(site.front + "metrics", headers={"Authorization": f"token {site.tokens['alice']}"},
+                        timeout=30).status_code == 403
+
+
 def test_the_owner_interrupts_and_restarts_it(site):
     kernel_id = site.start("bob")
     assert site.call("bob", "POST", f"api/kernels/{kernel_id}/interrupt").status_code == 204

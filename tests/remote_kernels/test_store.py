@@ -61,3 +61,18 @@ def test_gone_is_culled_only_after_the_whole_idle_timeout(tmp_path):
     assert asyncio.run(culling.gone("unknown", now)) is None
     assert store.get("busy")["state"] == "stopped"
     store.close()
+
+
+def test_the_metrics_count_running_and_ended_kernels_by_kernelspec(tmp_path):
+    from prometheus_client.exposition import generate_latest
+
+    from campushub.remote_kernels.metrics import registry
+
+    store, _ = open_store(tmp_path)
+    for kernel_id in ("a", "b", "c"):
+        store.add(kernel_id, "alice", "campushub-small")
+    store.end("c", "culled")
+    text = generate_latest(registry(store)).decode()
+    assert 'campushub_remote_kernels{kernelspec="campushub-small"} 2.0' in text
+    assert 'campushub_remote_kernels_ended_total{kernelspec="campushub-small",state="culled"} 1.0' in text
+    store.close()
