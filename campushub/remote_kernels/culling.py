@@ -64,6 +64,8 @@ class Culling:
                         answer.status)
             return
         found = {k.get("id"): _when(k.get("last_activity")) for k in answer.json() or [] if isinstance(k, dict)}
+        for kernel_id in await self._off(self.store.revive, [k for k in found if isinstance(k, str)]):
+            log.warning("kernel %s is listed by the gateway again: running", kernel_id)
         running = await self._off(self.store.running)
         await self._off(self.store.seen, {r["id"]: found[r["id"]] for r in running if found.get(r["id"])})
         for row in running:

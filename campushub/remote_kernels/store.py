@@ -69,6 +69,16 @@ class Store(shared.Database):
                              .values(state=state, ended=datetime.now(UTC)))
             return done.rowcount == 1
 
+    def revive(self, kernel_ids) -> list[str]:
+        """Kernels taken for culled or stopped that EG lists after all (it answered 404 while restarting and
+        taking its kernels back): running again, their owner's once more."""
+        with self._write.begin() as s:
+            found = list(s.scalars(select(Kernel.id).where(Kernel.id.in_(list(kernel_ids)),
+                                                         Kernel.state.in_(("culled", "stopped")))))
+            if found:
+                s.execute(update(Kernel).where(Kernel.id.in_(found)).values(state="running", ended=None))
+            return found
+
     def counts(self) -> dict[tuple[str, str], int]:
         """(kernelspec, state) -> how many: the metrics' source."""
         with self._read() as s:

@@ -76,3 +76,14 @@ def test_the_metrics_count_running_and_ended_kernels_by_kernelspec(tmp_path):
     assert 'campushub_remote_kernels{kernelspec="campushub-small"} 2.0' in text
     assert 'campushub_remote_kernels_ended_total{kernelspec="campushub-small",state="culled"} 1.0' in text
     store.close()
+
+
+def test_a_kernel_the_gateway_lists_again_is_running_again_but_a_deleted_one_is_not(tmp_path):
+    store, _ = open_store(tmp_path)
+    for kernel_id, state in (("back", "stopped"), ("idle", "culled"), ("gone", "deleted")):
+        store.add(kernel_id, "alice", "campushub-small")
+        store.end(kernel_id, state)
+    assert sorted(store.revive(["back", "idle", "gone", "never"])) == ["back", "idle"]
+    assert store.get("back")["state"] == "running" and store.get("back")["ended"] is None
+    assert store.get("gone")["state"] == "deleted"
+    store.close()
