@@ -4,7 +4,9 @@ kernel it culls; the front remembers who owned it and when it was last busy
 no longer has, and that nobody deleted through the front, was culled when it
 had idled at least remote_kernels.cull_idle_minutes, else it stopped (its
 process died, the gateway restarted). Checked by a poll (every POLL_S) and at
-once whenever EG answers 404 for a kernel the table has as running."""
+once whenever EG answers 404 for a kernel the table has as running. One that
+EG lists again (a 404 while it restarted and took its persisted kernels back)
+is running again at the next poll."""
 
 from __future__ import annotations
 
