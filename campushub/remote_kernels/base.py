@@ -9,6 +9,7 @@ require access:services!service=remote-kernels."""
 from __future__ import annotations
 
 from jupyterhub.services.auth import HubAuth, UserNotAllowed
+from tornado import web
 
 from ..projects.web.hubapi import HubError
 from ..webservice import handler
@@ -30,7 +31,12 @@ class FrontHandler(handler.BaseHandler):
         limit = self.settings.get("max_body")
         if limit and len(self.request.body or b"") > limit:
             self.fail(413, handler.TOO_BIG, limit=f"{limit / 2**10:.0f} KiB")
-        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            model = await self.hub_auth.get_user(self, sync=False)
+        except web.HTTPError as e:  # HubAuth's own for a hub it could not ask
+            if e.status_code < 500:
+                raise
+            self.fail(503, HUB_DOWN)
         try:
             model = self.check_hub_user(model) if model else None
         except UserNotAllowed:
