@@ -234,6 +234,7 @@ def server_files() -> dict[str, str]:
         "etc/jupyter/jupyter_server_config.d/campushub_jobs.json": JOBS_CONFIG,
         SITE_PACKAGES + "campushub_remote_kernels/__init__.py": _ours("remote_kernels_server.py"),
         SITE_PACKAGES + "campushub_remote_kernels/remote_kernel_manager.py": _ours("remote_kernel_manager.py"),
+        SITE_PACKAGES + "campushub_remote_kernels/remote_kernel_client.py": _ours("remote_kernel_client.py"),
         "etc/jupyter/jupyter_server_config.d/campushub_remote_kernels.json": REMOTE_KERNELS_CONFIG,
         SITE_PACKAGES + KERNEL_FORK_PACKAGE + "/__init__.py": KERNEL_FORK_INIT,
         SITE_PACKAGES + KERNEL_FORK_DIST + "METADATA": KERNEL_FORK_METADATA,

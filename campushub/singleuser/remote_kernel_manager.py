@@ -19,9 +19,16 @@ import os
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.gateway.gateway_client import gateway_request
-from jupyter_server.gateway.managers import GatewayMappingKernelManager, GatewaySessionManager
+from jupyter_server.gateway.managers import (
+    GatewayKernelManager,
+    GatewayMappingKernelManager,
+    GatewaySessionManager,
+)
 from tornado import web
 from tornado.escape import json_decode
+from traitlets import DottedObjectName, Type, default
+
+from .remote_kernel_client import RemoteKernelClient
 
 GATEWAY_ENV = "CAMPUSHUB_GATEWAY_URL"
 # Kernel pods may wait for a node and an image pull; jupyter_server's default
@@ -29,8 +36,24 @@ GATEWAY_ENV = "CAMPUSHUB_GATEWAY_URL"
 REQUEST_TIMEOUT = 302.0
 
 
+class RemoteKernel(GatewayKernelManager):
+    client_class = DottedObjectName(f"{RemoteKernelClient.__module__}.RemoteKernelClient")
+    client_factory = Type(klass=RemoteKernelClient)
+
+
 class RemoteKernelManager(GatewayMappingKernelManager):
     _found_all = False
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self):
+        return f"{__name__}.RemoteKernel"
+
+    async def start_kernel(self, *, kernel_id=None, path=None, **kwargs):
+        # GatewayKernelManager sends only the KERNEL_* variables of the env it
+        # is given, yet logs all of it, this server's hub token included.
+        if kwargs.get("env"):
+            kwargs["env"] = {k: v for k, v in kwargs["env"].items() if k.startswith("KERNEL_")}
+        return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
 
     async def shutdown_all(self, now=False):
         """Called only as the server stops (ServerApp.cleanup_kernels): the

@@ -20,7 +20,7 @@ from campushub.deploy.local.spawner.unix_users import unix_name
 from campushub.i18n import translate
 from campushub.remote_kernels.messages import CULLED
 
-from ..harness import TEST_PREFIX, Hub, add_people, execute, free_port, running, wait_for
+from ..harness import TEST_PREFIX, Hub, add_people, execute, running, wait_for
 from .site import CONFIG, PEOPLE, Site, gateway
 
 NOTEBOOK = "work.ipynb"
@@ -29,8 +29,7 @@ NOTEBOOK = "work.ipynb"
 @contextlib.contextmanager
 def site_with_servers(workdir):
     # culled after a minute idle (EG looks every minute): the stop/start below takes seconds
-    config = {**CONFIG, "remote_kernels": {"enabled": True, "groups": ["rk"], "cull_idle_minutes": 1,
-                                           "gateway_port": free_port()}}
+    config = {**CONFIG, "remote_kernels": {"enabled": True, "groups": ["rk"], "cull_idle_minutes": 1}}
     hub = Hub.create(workdir, config)
     with running(hub):
         site = Site(hub)
@@ -85,6 +84,20 @@ def run(site: Site, who: str, kernel_id: str, code: str) -> str:
     return out["stream"]
 
 
+def run_as_lab_does(site: Site, who: str, kernel_id: str, code: str) -> str:
+    """A cell run the way JupyterLab runs it here: by the server (jupyter-server-nbmodel's execute
+    endpoint), whose own kernel client talks to the remote kernel; the outputs as JSON text."""
+    r = lab(site, who, "POST", f"api/kernels/{kernel_id}/execute", json={"code": code})
+    assert r.status_code == 202, r.text
+    request = r.headers["Location"].lstrip("/")
+
+    def done():
+        found = lab(site, who, "GET", request)
+        assert found.status_code in (200, 202), found.text
+        return found.text if found.status_code == 200 else None
+    return wait_for(done, 90, f"the server to run {code!r}")
+
+
 @pytest.fixture(scope="module")
 def alice(site):
     start_server(site, "alice")
@@ -115,6 +128,7 @@ def test_a_kernel_and_its_variables_outlive_the_server(site, alice):
     start_server(site, "alice")
     assert sessions(site, "alice") == {NOTEBOOK: kernel_id}  # the reopened notebook finds its kernel
     assert run(site, "alice", kernel_id, "print(x)").strip() == "42"
+    assert "43" in run_as_lab_does(site, "alice", kernel_id, "print(x + 1)")
     running_ids = [k["id"] for k in lab(site, "alice", "GET", "api/kernels").json()]
     assert running_ids == [kernel_id]
 
