@@ -15,8 +15,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -31,7 +29,7 @@ from campushub.deploy.local.remote_kernels import venv
 
 from ...harness import free_port, wait_for
 from .chart import assert_valid_manifest
-from .kernel_pods import KERNEL_ID, launcher_env, render_pod
+from .kernel_pods import KERNEL_ID, eg_launcher, launcher_env, render_pod
 
 pytestmark = pytest.mark.stack
 MARK = "31337"  # sleep's argument: a kernel process running inside EG
@@ -144,21 +142,10 @@ def _children(proc) -> str:
 
 @pytest.fixture(scope="module")
 def launch_kubernetes(tmp_path_factory) -> Path:
-    """EG's own launch_kubernetes.py, of the version gateway.lock pins: its wheel leaves the kernel
-    launchers out, its sdist (on PyPI) holds them under etc/kernel-launchers."""
-    pin = next(line.split(" ")[0] for line in venv.LOCK.read_text().splitlines()
-               if line.startswith("jupyter_enterprise_gateway=="))
-    out = tmp_path_factory.mktemp("eg-sdist")
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                    pin, "-d", str(out)], check=True)
-    (archive,) = out.glob("*.tar.gz")
-    with tarfile.open(archive) as tar:
-        member = next(m for m in tar.getmembers()
-                      if m.name.endswith("etc/kernel-launchers/kubernetes/scripts/launch_kubernetes.py"))
-        # where the image has it: KERNEL_NAME is its grandparent folder's name
-        script = out / "python_kubernetes" / "scripts" / "launch_kubernetes.py"
-        script.parent.mkdir(parents=True)
-        script.write_bytes(tar.extractfile(member).read())
+    """EG's own launch_kubernetes.py (kernel_pods.eg_launcher)."""
+    # where the image has it: KERNEL_NAME is its grandparent folder's name
+    script = tmp_path_factory.mktemp("eg") / "python_kubernetes" / "scripts" / "launch_kubernetes.py"
+    eg_launcher("kubernetes/scripts/launch_kubernetes.py", script, tmp_path_factory.mktemp("eg-sdist"))
     # beside it, as the Deployment mounts it over the image's
     (script.parent / gateway.TEMPLATE).write_text(gateway.template())
     return script
