@@ -83,8 +83,9 @@ def notes(config: dict) -> list[str]:
         "So kernels and servers can mount a home at once from different nodes, new homes are ReadWriteMany "
         f"claims: {_home_class(config)} must offer ReadWriteMany. Homes made earlier keep ReadWriteOnce: a kernel "
         "on another node than its person's server cannot start (Multi-Attach) until that home is moved to a "
-        "ReadWriteMany claim. Kernel images need pycryptodomex (Enterprise Gateway's kernel launcher encrypts the "
-        "connection details with it) and python on their PATH.",
+        "ReadWriteMany claim. Kernels run Enterprise Gateway's launcher with the image's python: CampusHub's user "
+        "images have what it needs; an image of your own (remote_kernels.kubernetes.kernel_image, or an "
+        "environment version's image) needs python on its PATH with ipykernel and pycryptodomex.",
         f"Who owns which kernel is kept in SQLite on the claim {REMOTE_KERNELS.name} ({STORAGE}).",
     ]
 
