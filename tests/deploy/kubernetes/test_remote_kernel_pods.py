@@ -26,6 +26,7 @@ from campushub.deploy.kubernetes.remote_kernels import home_claim, kernel_env
 from campushub.deploy.kubernetes.render.gateway import KERNEL_LABELS
 from campushub.deploy.kubernetes.spawner import CampusHubKubeSpawner
 from campushub.hub.policy.choose import PolicyError
+from campushub.remote_kernels import access
 
 from .chart import assert_valid_manifest
 from .chart_spawner import release_config
@@ -173,3 +174,29 @@ def test_a_name_cannot_inject_yaml_or_template_code(name):
     assert "/home/jovyan/projects/ok-project" in paths
     assert not [p for p in paths if ".." in p or "{" in p]  # names that are no project names are never paths
     assert set(pod["spec"]) >= {"containers", "volumes", "securityContext"}
+
+
+def test_a_forged_start_request_reaches_no_pod():
+    """Mallory's server sends KERNEL_* of its own choosing (EG would trust every one): another person's
+    home and name, a namespace, an image, root, a node. The front rebuilds the env (remote_kernels/access.py)
+    around kernel_env, and the pod EG's launcher renders is Mallory's own, as her policy allows."""
+    forged = {"KERNEL_USERNAME": "bob", "KERNEL_OWNER": '"bob"', "KERNEL_NAMESPACE": "kube-system",
+              "KERNEL_IMAGE": "evil/image", "KERNEL_UID": "0", "KERNEL_GID": "0", "KERNEL_POD_NAME": "bob-x",
+              "KERNEL_VOLUMES": json.dumps([{"name": "v", "persistentVolumeClaim": {"claimName": "claim-bob"}}]),
+              "KERNEL_VOLUME_MOUNTS": json.dumps([{"name": "v", "mountPath": "/home/jovyan"}]),
+              "KERNEL_NODE_SELECTOR": '{"kubernetes.io/hostname": "gpu-1"}', "KERNEL_CPUS_LIMIT": "64",
+              "KERNEL_LABELS": '{"campushub-group": "ml"}', "KERNEL_SERVICE_ACCOUNT_NAME": "campushub-gateway"}
+    env = access.kernel_env(forged, "mallory",
+                            access.deployment_env(SITE, "kubernetes", "mallory", "campushub-small", [], []))
+    pod = render_pod(env)
+    assert_valid_manifest(pod)
+    mounts = claims(pod)
+    assert mounts["/home/jovyan"] == ("claim-mallory", False)
+    assert "bob" not in json.dumps(pod["spec"]["volumes"]) and "bob" not in pod["metadata"]["name"]
+    assert pod["metadata"]["namespace"] == "campus" and pod["metadata"]["annotations"][
+        "hub.jupyter.org/username"] == "mallory"
+    assert pod["spec"]["securityContext"]["runAsUser"] == 1000 and pod["spec"]["serviceAccountName"] == \
+        "campushub-kernel"
+    (container,) = pod["spec"]["containers"]
+    assert container["image"] != "evil/image" and container["resources"]["limits"]["cpu"] == "2000m"
+    assert pod["spec"]["nodeSelector"] == {} and pod["metadata"]["labels"]["campushub-group"] == "default"
