@@ -52,7 +52,7 @@ class ApiHandler(handler.BaseHandler):
     def body(self) -> dict:
         try:
             data = json.loads(self.request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             data = None
         if not isinstance(data, dict):
             raise Invalid(BAD_JSON)

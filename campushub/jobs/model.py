@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 
 from ..i18n import N_, translate
+from . import bounds
+from .bounds import MAX_ERROR, one_line  # noqa: F401 - part of this module's interface
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, OOM, CANCELLED, LOST = STATES = (
     "queued", "running", "succeeded", "failed", "oom", "cancelled", "lost")
@@ -29,7 +31,6 @@ ID_RE = re.compile(r"^j[0-9]{14}-[0-9a-f]{6}$")
 SWEEP_RE = re.compile(r"^s[0-9]{14}-[0-9a-f]{6}$")
 MAX_PATH = 1024
 MAX_PARAMETERS_JSON = 64 * 1024  # one job's parameters, as stored and as injected into its notebook
-MAX_ERROR = 500
 JOBS_FOLDER = "jobs"  # ~/jobs/<id>/ in the person's home
 
 NOTEBOOK_TYPE = N_("Name the notebook by its path in your home, such as work/train.ipynb.")
@@ -85,9 +86,9 @@ def notebook_path(value: object) -> str:
     Whether it exists is the backend's question (it looks as the person)."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_PATH:
         raise Invalid(NOTEBOOK_TYPE)
-    if any(ord(c) < 32 or c == "\x7f" for c in value):
+    if any(ord(c) < 32 or c == "\x7f" for c in value) or not bounds.encodable(value):
         raise Invalid(NOTEBOOK_TYPE)
-    shown = value[:200]
+    shown = bounds.printable(value[:200])
     parts = value.split("/")
     if value.startswith("/") or ".." in parts:
         raise Invalid(NOTEBOOK_OUTSIDE, path=shown)
@@ -119,13 +120,15 @@ def resolve_type(text: str):
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or len(name) > 100:
-        raise Invalid(PARAMETER_NAME, name=str(name)[:100])
+        raise Invalid(PARAMETER_NAME, name=bounds.printable(str(name)[:100]))
     return name
 
 
 def _plain(value, depth: int = 0) -> bool:
     """JSON papermill can inject: scalars (finite numbers), lists and string-keyed mappings of them."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        return bounds.encodable(value)  # a lone surrogate would break parameters.json, not the submission
+    if value is None or isinstance(value, (bool, int)):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
@@ -134,7 +137,7 @@ def _plain(value, depth: int = 0) -> bool:
     if isinstance(value, list):
         return all(_plain(v, depth + 1) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+        return all(isinstance(k, str) and bounds.encodable(k) and _plain(v, depth + 1) for k, v in value.items())
     return False
 
 
@@ -227,28 +230,18 @@ class Outcome:
     @classmethod
     def from_json(cls, data: object) -> Outcome:
         """From result.json, every field checked: the file is written by code running as the
-        person, so it is input like any other (a bad value becomes None, an unknown state failed)."""
+        person, so it is input like any other (a bad or out-of-range value becomes None, an
+        unknown state failed; bounds.py)."""
         data = data if isinstance(data, dict) else {}
-
-        def number(key, kind):
-            value = data.get(key)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            return kind(value) if ok and value >= 0 else None
-
-        state = data.get("state")
-        error = data.get("error")
-        exit_code = data.get("exit_code")
+        state, error = data.get("state"), data.get("error")
+        peak = bounds.number(data.get("peak_memory"), bounds.MAX_BYTES)
         return cls(state=state if state in FINAL else FAILED,
-                   exit_code=exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool) else None,
-                   duration_s=number("duration_s", float), peak_memory=number("peak_memory", int),
-                   failed_cell=number("failed_cell", int),
+                   exit_code=bounds.integer(data.get("exit_code"), bounds.MAX_EXIT, -bounds.MAX_EXIT),
+                   duration_s=bounds.number(data.get("duration_s"), bounds.MAX_SECONDS),
+                   peak_memory=int(peak) if peak is not None else None,
+                   failed_cell=bounds.integer(data.get("failed_cell"), bounds.MAX_CELL),
                    error=one_line(error) if isinstance(error, str) and error else None,
-                   finished=number("finished", float))
-
-
-def one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= MAX_ERROR else line[: MAX_ERROR - 1] + "…"
+                   finished=bounds.number(data.get("finished"), bounds.MAX_EPOCH))
 
 
 @dataclass
@@ -278,9 +271,10 @@ class Job:
         return f"{JOBS_FOLDER}/{self.id}"
 
     def finish(self, outcome: Outcome, when: datetime | None = None) -> None:
-        for key in ("state", "exit_code", "duration_s", "peak_memory", "failed_cell"):
+        # whichever backend made it: what the store keeps is bounded (an error one short printable line)
+        outcome = Outcome.from_json(asdict(outcome))
+        for key in ("state", "exit_code", "duration_s", "peak_memory", "failed_cell", "error"):
             setattr(self, key, getattr(outcome, key))
-        self.error = one_line(outcome.error) if outcome.error else None  # a backend's may be long or multi-line
         ended = datetime.fromtimestamp(outcome.finished, UTC) if outcome.finished else None
         # the runner's clock, unless it claims a time before the start or after now
         if ended is None or (self.started and ended < self.started) or ended > now():

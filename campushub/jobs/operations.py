@@ -23,7 +23,9 @@ from ..hub.policy.resolve import effective_policy
 from ..hub.policy.types import Choice
 from ..i18n import N_
 from . import model
+from .bounds import printable
 from .model import Invalid, Job
+from .store import QUEUE_FULL
 
 log = logging.getLogger("campushub.jobs")
 
@@ -52,11 +54,16 @@ class Jobs:
     async def submit(self, owner: str, body: dict) -> dict:
         for key in body:
             if key not in KEYS:
-                raise Invalid(UNKNOWN_KEY, key=str(key)[:40])
+                raise Invalid(UNKNOWN_KEY, key=printable(str(key)[:40]))
         limits = section.limits(self.config)
         notebook = model.notebook_path(body.get("notebook"))
         parameters = model.check_parameters(_pairs(body.get("parameters"), model.parse_assignment))
         sweep = model.check_sweep(_pairs(body.get("sweep"), model.parse_sweep), parameters, limits["max_sweep"])
+        # before the look-up as the person (a process each): someone at their limit costs a SELECT only;
+        # store.add counts again, in the transaction that queues
+        queued = await self.off(self.store.queued_count, owner)
+        if queued + model.sweep_size(sweep) > limits["max_queued_per_person"]:
+            raise Invalid(QUEUE_FULL, status=409, queued=queued, limit=limits["max_queued_per_person"])
         person = await self.person(owner)
         profile, choice = self.resources(person.get("groups") or [], body.get("profile"))
         problem = await self.off(self.backend.notebook_problem, owner, notebook)
@@ -85,7 +92,7 @@ class Jobs:
         profiles = remote_kernels.profiles(self.config)
         allowed = ", ".join(self.allowed(groups)) or "-"
         if not isinstance(asked, str) or asked not in profiles:
-            raise Invalid(NO_PROFILE, name=str(asked)[:40], allowed=allowed)
+            raise Invalid(NO_PROFILE, name=printable(str(asked)[:40]), allowed=allowed)
         if not remote_kernels.in_groups(profiles[asked], groups):
             raise Invalid(NOT_YOUR_PROFILE, status=403, name=asked, allowed=allowed)
         try:
@@ -115,7 +122,7 @@ class Jobs:
     async def _own(self, owner: str | None, job_id: str) -> Job:
         job = await self.off(self.store.get, job_id) if model.ID_RE.match(job_id or "") else None
         if job is None or (owner is not None and job.owner != owner):
-            raise Invalid(NO_JOB, status=404, id=str(job_id)[:40])
+            raise Invalid(NO_JOB, status=404, id=printable(str(job_id)[:40]))
         return job
 
     async def get(self, owner: str | None, job_id: str) -> dict | None:

@@ -1,29 +1,29 @@
 """One notebook job, run where the job runs and as the person: papermill on a copy of the notebook.
 
-Started by a deployment's backend (deploy/local/jobs/, deploy/kubernetes/jobs.py) as
-`python -I -c <this file's text>` with the user environment's python, which has papermill but not
-campushub: so the standard library and papermill only. What to run comes in CAMPUSHUB_JOB (JSON:
-id, notebook relative to the home, parameters, kernel or null). Everything lands in ~/jobs/<id>/,
-made by the person's own account, 0700: input.ipynb (the copy, taken now), parameters.json,
-log.txt (papermill's log, the cells' output, stderr), output.ipynb (saved after each cell by
-papermill) and result.json. A file is written whole or not at all (a temporary file, fsync,
-rename, fsync of the folder), so whoever reads it after a crash finds the last complete one.
+Started by a deployment's backend (deploy/local/jobs/, deploy/kubernetes/jobs.py) as `python -I -c
+<this file's text>` with the user environment's python (papermill, no campushub: standard library and
+papermill only). CAMPUSHUB_JOB (JSON: id, notebook relative to the home, parameters, kernel or null)
+says what to run. All lands in ~/jobs/<id>/, made by the person's own account, 0700: input.ipynb (the
+copy, taken now), parameters.json, log.txt (papermill's log, the cells' output, stderr), output.ipynb
+(saved after each cell by papermill) and result.json, each written whole or not at all (temporary
+file, fsync, rename, fsync of the folder).
 
-The peak memory and the OOM kills are read from the job's own cgroup (v1 or v2, found through
-/proc/self/cgroup and /proc/self/mountinfo, so the same code reads a local job's cgroup and a
-Kubernetes pod's), counted from its start: a kernel the memory limit killed makes the run `oom`,
-whichever exception papermill saw. A failing cell is papermill's PapermillExecutionError: its
-index is in the executed notebook, which has the injected parameters cell; the result gives the
-index in the person's notebook. The result also goes, as one JSON line, to the file descriptor
-CAMPUSHUB_JOB_REPORT_FD names (the local root wrapper, which never reads the home), or to the file
-CAMPUSHUB_JOB_REPORT_FILE names (a Kubernetes container's termination message, which the API keeps).
+Peak memory and OOM kills come from the job's own cgroup (v1 or v2, through /proc/self/cgroup and
+mountinfo: a local job's cgroup or a pod's), counted from its start: a kernel the memory limit killed
+makes the run `oom`. A failing cell (PapermillExecutionError) is given by its index in the person's
+notebook, not the executed one. The result also goes, as one JSON line, to the fd CAMPUSHUB_JOB_REPORT_FD
+names (the local root wrapper, which never reads the home), or to the file CAMPUSHUB_JOB_REPORT_FILE
+names (a Kubernetes container's termination message).
 """
 
+import ctypes
 import json
 import logging
 import os
 import resource
+import shutil
 import sys
+import tempfile
 import time
 
 JOB_ENV = "CAMPUSHUB_JOB"
@@ -35,6 +35,7 @@ BAD_REQUEST = 2
 INJECTED = "injected-parameters"
 ERROR_MARKER = "papermill-error-cell-tag"  # papermill.execute.ERROR_MARKER_TAG
 AF_UNIX_MAX = 107
+PR_SET_DUMPABLE = 4  # linux/prctl.h
 
 
 def atomic_write(path, data):
@@ -114,11 +115,9 @@ class Cgroup:
 
     def peak(self):
         # v2's memory.peak exists from Linux 5.19; before, the children's largest RSS has to do
-        names = ("memory.max_usage_in_bytes",) if self.version == 1 else ("memory.peak",)
-        for name in names:
-            value = self._read(name).strip()
-            if value.isdigit() and int(value) > 0:
-                return int(value)
+        value = self._read("memory.max_usage_in_bytes" if self.version == 1 else "memory.peak").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
         largest = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         return largest * 1024 or None
@@ -161,17 +160,31 @@ def failed_cell(nb, index, original_ids):
     return index - sum(1 for c in cells[:index] if _tagged(c, INJECTED))
 
 
-def _kernel_config():
-    # Kernels over unix sockets in the runtime dir (0700; a local job's is in its private /tmp), as in
-    # the person's server (singleuser/files.py), not TCP ports of 127.0.0.1 any account may connect to.
+def not_traceable():
+    """Non-dumpable before the kernel starts: else the kernel (the notebook's code, same account) could ptrace
+    this process and write any report into the supervisor's pipe. That needs CAP_SYS_PTRACE now."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def kernel_config():
+    """(folder, config): the kernel's connection file and unix sockets in a new 0700 folder of the person's,
+    as in their server (singleuser/files.py), never TCP ports any account may reach: in the runtime dir (a
+    local job's is in its private /tmp), else the temporary folder when that path is too long for a socket."""
     from jupyter_core.paths import jupyter_runtime_dir
     from traitlets.config import Config
-
-    longest = os.path.join(jupyter_runtime_dir(), "kernel-%s-ipc-99999" % ("0" * 36))
-    if len(longest.encode()) > AF_UNIX_MAX:
-        return Config()
-    os.makedirs(jupyter_runtime_dir(), 0o700, exist_ok=True)
-    return Config({"KernelManager": {"transport": "ipc"}})
+    for base in (jupyter_runtime_dir(), tempfile.gettempdir(), "/tmp"):
+        try:
+            if len(os.path.join(base, "job-xxxxxxxx", "kernel-ipc-99999").encode()) <= AF_UNIX_MAX:
+                os.makedirs(base, 0o700, exist_ok=True)
+                folder = tempfile.mkdtemp(prefix="job-", dir=base)
+                break
+        except OSError:
+            pass
+    else:
+        raise OSError("no folder for the kernel's sockets: the runtime and temporary folders are not writable")
+    return folder, Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel-ipc"),
+                                             "connection_file": os.path.join(folder, "kernel.json")}})
 
 
 def execute(job, folder, source, cgroup):
@@ -187,11 +200,12 @@ def execute(job, folder, source, cgroup):
     output = os.path.join(folder, "output.ipynb")
     oom_before = cgroup.oom_kills()
     outcome = {"state": "succeeded", "failed_cell": None, "error": None}
+    sockets, config = kernel_config()
     try:
         papermill.execute_notebook(
             os.path.join(folder, "input.ipynb"), output, parameters=job.get("parameters") or {},
             kernel_name=job.get("kernel") or None, cwd=os.path.dirname(os.path.abspath(job["notebook"])),
-            progress_bar=False, log_output=True, config=_kernel_config())
+            progress_bar=False, log_output=True, config=config)
     except PapermillExecutionError as e:
         try:
             cell = failed_cell(nbformat.read(output, as_version=4), e.cell_index, ids)
@@ -203,6 +217,8 @@ def execute(job, folder, source, cgroup):
         logging.getLogger("campushub.job").exception("the run stopped")
         line = (str(e).strip().splitlines() or [type(e).__name__])[0]
         outcome.update(state="failed", error=f"{type(e).__name__}: {line}"[:500])
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     if cgroup.oom_kills() > oom_before:
         outcome.update(state="oom", error="the job used more memory than its limit and was stopped")
     fsync_path(output)
@@ -225,11 +241,8 @@ def report(result):
         line = json.dumps({**result, "error": (result.get("error") or "")[:200]}) + "\n"
     fd, path = os.environ.get(REPORT_FD_ENV), os.environ.get(REPORT_FILE_ENV)
     try:
-        if fd:
-            with os.fdopen(int(fd), "w") as f:
-                f.write(line)
-        elif path:
-            with open(path, "w") as f:
+        if fd or path:
+            with os.fdopen(int(fd), "w") if fd else open(path, "w") as f:
                 f.write(line)
     except (OSError, ValueError):
         pass  # the backend measures and records what it can on its own
@@ -238,6 +251,7 @@ def report(result):
 def run(job):
     """Run one job as described; its result (also written to result.json)."""
     os.umask(0o077)
+    not_traceable()
     job_id, notebook = check_request(job)
     home = os.path.expanduser("~")
     os.chdir(home)

@@ -20,6 +20,7 @@ from ..config import jobs as section
 from ..hub.policy.types import Choice
 from ..i18n import N_
 from ..projects.model import is_project
+from ..webservice.people import GONE
 from . import model
 from .backend import BackendError, Person
 from .model import Job, Outcome
@@ -32,6 +33,8 @@ log = logging.getLogger("campushub.jobs")
 START_GRACE_S = 120
 LOST = N_("The job was gone when the jobs service started again; its results may be incomplete.")
 NOT_STARTED = N_("The job could not be started; tell the hub's administrator if this persists.")
+UNRECORDED = N_("The job's result could not be recorded; its files in your jobs folder may say more.")
+NO_OWNER = N_("The job was not started: its owner is no longer a user of the hub.")
 
 
 class Scheduler:
@@ -85,18 +88,25 @@ class Scheduler:
                 await self.off(self.store.finish, job.id, Outcome(model.LOST, error=LOST))
 
     async def tick(self) -> None:
+        # one job whose poll, outcome or start raises must not hold up anybody else's: each on its own
         for job in await self.off(self.store.in_state, model.RUNNING):
             if job.id in self._starting:
                 continue
-            if job.handle is None and self._young(job) and not await self.off(self.backend.adopt, job):
-                continue  # its start, cut short by a restart, may not have got as far as the backend
-            await self.check(job)
+            try:
+                if job.handle is None and self._young(job) and not await self.off(self.backend.adopt, job):
+                    continue  # its start, cut short by a restart, may not have got as far as the backend
+                await self.check(job)
+            except Exception:
+                log.exception("checking %s", job.id)
         running = await self.off(self.store.running_counts)
         for job in await self.off(self.store.in_state, model.QUEUED):
             if running[job.owner] >= self.limit:
                 continue
             running[job.owner] += 1
-            await self.launch(job)
+            try:
+                await self.launch(job)
+            except Exception:  # the hub away for a moment: left queued, tried again next time
+                log.exception("launching %s", job.id)
 
     async def _projects(self, groups: tuple[str, ...]) -> tuple[str, ...]:
         found = []
@@ -116,12 +126,24 @@ class Scheduler:
         except Exception:
             log.exception("polling %s", job.id)
             return
-        if outcome is not None and await self.off(self.store.finish, job.id, outcome):
+        if outcome is None:
+            return
+        try:
+            finished = await self.off(self.store.finish, job.id, outcome)
+        except Exception:  # an outcome the store cannot take would fail here on every tick: one fixed instead
+            log.exception("recording %s's outcome %r", job.id, outcome)
+            outcome = Outcome(model.FAILED, error=UNRECORDED)
+            finished = await self.off(self.store.finish, job.id, outcome)
+        if finished:
             log.info("%s of %s: %s", job.id, job.owner, outcome.state)
 
     async def launch(self, job: Job) -> None:
         # before the claim: a hub away leaves it queued
         model_ = await self.people.refresh(job.owner)
+        if model_.get(GONE):
+            log.warning("%s of %s: the owner is no longer a hub user, not started", job.id, job.owner)
+            await self.off(self.store.refuse, job.id, NO_OWNER)
+            return
         groups = tuple(model_.get("groups") or ())
         person = Person(job.owner, groups, await self._projects(groups))
         claimed = await self.off(self.store.claim, job.id)

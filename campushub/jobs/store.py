@@ -76,6 +76,11 @@ class Store(shared.Database):
         with self._reader.begin() as connection:
             return [_job(row) for row in connection.execute(query)]
 
+    def queued_count(self, owner: str) -> int:
+        with self._reader.begin() as connection:
+            return connection.execute(select(func.count()).select_from(TABLE).where(
+                TABLE.c.owner == owner, TABLE.c.state == model.QUEUED)).scalar_one()
+
     def running_counts(self) -> Counter:
         query = select(TABLE.c.owner, func.count()).where(TABLE.c.state == model.RUNNING).group_by(TABLE.c.owner)
         with self._reader.begin() as connection:
@@ -117,6 +122,10 @@ class Store(shared.Database):
         values = {k: getattr(job, k) for k in ("state", "exit_code", "duration_s", "peak_memory", "failed_cell",
                                                 "error", "finished")}
         return job if self._move(job_id, (model.RUNNING,), values) else None
+
+    def refuse(self, job_id: str, error: str) -> Job | None:
+        """queued -> cancelled, saying why (one line): a job that must not start; None if it was not queued."""
+        return self._move(job_id, (model.QUEUED,), {"state": model.CANCELLED, "finished": model.now(), "error": error})
 
     def cancel(self, job_id: str) -> Job | None:
         """queued or running -> cancelled; the job as it was (its handle says whether the backend

@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -168,11 +169,18 @@ def jobs(client: Client, args, out=sys.stdout) -> int:
         print(json.dumps(records if not args.id or len(records) != 1 else records[0], indent=1), file=out)
     elif args.id and len(records) == 1:
         for key, value in records[0].items():
-            print(f"{key:12} {json.dumps(value) if isinstance(value, (dict, list)) else value}", file=out)
+            shown = json.dumps(value) if isinstance(value, (dict, list)) else value
+            print(printable(f"{key:12} {shown}"), file=out)
     else:
         for job in records:
             print(_line(job, owner=args.user is not None or len({j["owner"] for j in records}) > 1), file=out)
     return 0
+
+
+def printable(text: str) -> str:
+    """text with each control, format or unassigned character (a learner's exception text may carry
+    escape sequences that would retitle an operator's terminal, clear it or hide lines) as U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _parameters(values: dict) -> str:
@@ -191,8 +199,8 @@ def _line(job: dict, owner: bool = False) -> str:
     if job.get("error"):
         tail += f"  {job['error']}"
     who = f"{job['owner']}  " if owner else ""
-    return (f"{job['id']}  {who}{job['state']:9}  {job['notebook']}  {_parameters(job['parameters'])}  "
-            f"{took}  {_size(job.get('peak_memory'))}{tail}")
+    return printable(f"{job['id']}  {who}{job['state']:9}  {job['notebook']}  {_parameters(job['parameters'])}  "
+                     f"{took}  {_size(job.get('peak_memory'))}{tail}")
 
 
 def from_environment() -> Client:
@@ -215,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             return run(client, args, home=os.path.expanduser("~"))
         return jobs(client, args)
     except Failure as e:
-        print(f"campushub: {e}", file=sys.stderr)
+        print(printable(f"campushub: {e}"), file=sys.stderr)
         return e.status
     except KeyboardInterrupt:
         return 130

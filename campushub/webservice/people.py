@@ -18,6 +18,7 @@ import urllib.request
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 TUTOR, LEARNER = "tutor", "learner"
+GONE = "gone"  # set (True) only in the stand-in model refresh() gives for a name the hub has no user of
 
 
 class People:
@@ -57,7 +58,7 @@ class People:
         except HTTPClientError as e:
             if e.code != 404:
                 raise
-            model = {"name": name, "admin": False, "groups": []}
+            model = {"name": name, "admin": False, "groups": [], GONE: True}
         self._keep(self._users, name, model)
         return model
 

@@ -17,6 +17,7 @@ class FakeBackend(Backend):
         self.alive: set[str] = set()
         self.refuse: str | None = None
         self.missing: set[str] = set()
+        self.lookups = 0  # notebook_problem() calls: each is a process as the person on a real site
 
     def start(self, job, resources, person):
         if self.refuse:
@@ -36,6 +37,7 @@ class FakeBackend(Backend):
         return job.id in self.alive
 
     def notebook_problem(self, owner, notebook):
+        self.lookups += 1
         return Invalid("{path} is not a notebook: name a .ipynb file.", path=notebook) if notebook in self.missing \
             else None
 

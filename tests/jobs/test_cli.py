@@ -5,6 +5,7 @@ against a real service and hub: test_service_stack.py."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import subprocess
@@ -47,3 +48,23 @@ def test_the_user_environment_gets_an_executable_campushub(tmp_path):
     assert stat.S_IMODE(command.stat().st_mode) == 0o755
     assert "chmod 755 /opt/campushub/env/bin/campushub" in user_dockerfile("b", "e", "v", "l", "f",
                                                                           "site-packages", False)
+
+
+def test_a_learners_exception_text_cannot_drive_an_operators_terminal():
+    # the record as the service kept it before one_line() dropped control characters (attack review F3)
+    record = {"id": "j20261201150000-abcdef", "owner": "eve", "state": "failed", "notebook": "esc\x1b[8m.ipynb",
+              "parameters": {"x": "\x1b]0;t\x07"}, "duration_s": 2.0, "peak_memory": 2**20, "failed_cell": 1,
+              "error": "cell 1: ValueError: \x1b]0;OWNED\x07\x1b[2J\x1b[31mred\x9b"}
+    line = jobs_cli._line(record, owner=True)
+    assert "OWNED" in line and "eve" in line
+    assert not any(c in line for c in "\x1b\x07\x9b")
+
+    class Service:
+        def call(self, method, path, body=None):
+            return record
+
+    args = jobs_cli.argparse.Namespace(cancel=False, id=record["id"], user=None, json=False)
+    out = io.StringIO()
+    assert jobs_cli.jobs(Service(), args, out=out) == 0  # the detail view: every field
+    shown = out.getvalue()
+    assert "OWNED" in shown and not any(c in shown for c in "\x1b\x07\x9b")

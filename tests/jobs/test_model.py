@@ -102,3 +102,36 @@ def test_a_long_error_is_kept_to_one_short_line():
     job = Job(id=model.new_id(), owner="alice", notebook="a.ipynb")
     job.finish(Outcome("failed", error="Traceback\n" + "x" * 5000))
     assert "\n" not in job.error and len(job.error) == model.MAX_ERROR
+
+
+def test_an_outcome_out_of_range_is_kept_out_of_the_record():
+    # values a job's own code wrote into its report (attack review F1): each made store.finish raise
+    # OverflowError on every scheduler tick
+    forged = {"state": "failed", "failed_cell": 2**70, "exit_code": 2**40, "duration_s": 1e300,
+              "peak_memory": 2**80, "finished": 1e300}
+    assert Outcome.from_json(forged) == Outcome("failed")
+    assert Outcome.from_json({"state": "oom", "exit_code": -9, "failed_cell": 3}) == Outcome("oom", -9, failed_cell=3)
+    job = Job(id=model.new_id(), owner="mallory", notebook="a.ipynb")
+    job.finish(Outcome("succeeded", exit_code=-(2**63), failed_cell=2**70, peak_memory=-1, finished=1e300))
+    assert (job.exit_code, job.failed_cell, job.peak_memory) == (None, None, None)
+    assert abs((job.finished - model.now()).total_seconds()) < 60  # the service's clock, not the claimed one
+
+
+def test_control_characters_never_reach_a_record():
+    job = Job(id=model.new_id(), owner="eve", notebook="a.ipynb")
+    job.finish(Outcome("failed", error="cell 1: ValueError: \x1b]0;OWNED\x07\x1b[2J\x1b[31mred\u202e\x9b"))
+    assert job.error.startswith("cell 1: ValueError: ") and "OWNED" in job.error
+    assert not any(c in job.error for c in "\x1b\x07\u202e\x9b")
+
+
+@pytest.mark.parametrize("body", [
+    {"notebook": "\ud800.ipynb"}, {"parameters": {"x": "\ud800"}}, {"parameters": {"x": {"\udfff": 1}}},
+    {"parameters": {"x": ["a", "\udc80"]}}, {"sweep": {"x": ["\ud800", 1]}},
+])
+def test_lone_surrogates_are_refused_in_one_line(body):
+    # valid JSON (\ud800) that no file, log or parameters.json can take: refused at submission
+    with pytest.raises(Invalid) as e:
+        model.notebook_path(body.get("notebook", "a.ipynb"))
+        parameters = model.check_parameters(body.get("parameters"))
+        model.check_sweep(body.get("sweep"), parameters, 10)
+    assert "\n" not in str(e.value) and str(e.value).encode("utf-8")

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -81,8 +85,50 @@ def test_the_supervisor_decides_from_report_status_and_cgroup():
     lost = decide(None, -9, oom=False, cancelled=False)
     assert lost["state"] == "failed" and lost["exit_code"] == 137 and "signal 9" in lost["error"]
     assert decide(None, -9, oom=False, cancelled=True)["state"] == "cancelled"
-    # an OOM kill in a run that still succeeded (a child process the job restarted) stays succeeded
-    assert decide({"state": "succeeded", "exit_code": 0}, 0, oom=True, cancelled=False)["state"] == "succeeded"
+    # an OOM kill in the job's cgroup is root's fact: oom, whatever the report says
+    assert decide({"state": "succeeded", "exit_code": 0}, 0, oom=True, cancelled=False)["state"] == "oom"
+
+
+def test_the_supervisor_does_not_take_a_forged_report_over_its_own_facts():
+    # what a notebook that ptraced its runner wrote into the supervisor's pipe (attack review F1)
+    forged = {"state": "succeeded", "failed_cell": 2**70, "exit_code": -(2**40), "duration_s": 1e300,
+              "peak_memory": 2**80, "error": "all fine\x1b[2J, trust me"}
+    killed = decide(forged, -9, oom=False, cancelled=False)  # it then killed the runner
+    assert killed["state"] == "failed" and killed["exit_code"] == 137 and "signal 9" in killed["error"]
+    assert killed.get("failed_cell") is None
+    kept = decide({**forged, "state": "failed"}, 1, oom=False, cancelled=False)  # their own job's word, bounded
+    assert kept["state"] == "failed" and kept["exit_code"] == 1
+    assert kept["failed_cell"] is None and kept["duration_s"] is None and kept["peak_memory"] is None
+    assert "\x1b" not in kept["error"]
+    assert decide(forged, 0, oom=True, cancelled=False)["state"] == "oom"
+
+
+def test_the_runner_cannot_be_ptraced_by_its_kernel():
+    # PR_GET_DUMPABLE (3) after not_traceable(), in a process of its own: a same-uid tracer then needs
+    # CAP_SYS_PTRACE (the attack itself, from a job's kernel: tests/deploy/local/jobs/test_local_jobs_forged.py)
+    code = ("import ctypes, runner; runner.not_traceable(); "
+            "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(runner.__file__),
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0"
+
+
+def test_kernels_use_unix_sockets_in_a_private_folder_even_when_the_runtime_dir_is_long(tmp_path, monkeypatch):
+    # a runtime dir too long for a unix socket's path made the runner fall back to TCP on 127.0.0.1
+    long = tmp_path / ("r" * 120)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(long))
+    folder, config = runner.kernel_config()
+    try:
+        manager = config["KernelManager"]
+        assert manager["transport"] == "ipc"
+        assert os.path.dirname(manager["connection_file"]) == folder == os.path.dirname(manager["ip"])
+        assert len(manager["ip"] + "-99999") <= runner.AF_UNIX_MAX
+        assert stat.S_IMODE(os.stat(folder).st_mode) & 0o777 == 0o700
+    finally:
+        shutil.rmtree(folder)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "rt"))
+    folder, _ = runner.kernel_config()
+    assert os.path.dirname(folder) == str(tmp_path / "rt")
 
 
 def test_cgroup_counters_of_both_versions(tmp_path):

@@ -135,12 +135,16 @@ def stuck(pods: list[dict]) -> str | None:
 
 
 def outcome(status: dict, ended_as: dict) -> model.Outcome:
-    """The outcome of an ended Job from its container's termination (the runner's report in its message)."""
+    """The outcome of an ended Job from its container's termination. The message is the runner's report
+    but the notebook's code can write it too (/dev/termination-log is the container user's): bounded as
+    result.json is (model.Outcome), and the kubelet's facts win, OOMKilled, the exit code (succeeded needs
+    0) and the times."""
     try:
         report = json.loads(ended_as.get("message") or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         report = None
     code = ended_as.get("exitCode")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else None
     if isinstance(report, dict) and "state" in report:
         result = model.Outcome.from_json(report)
     else:
@@ -148,13 +152,23 @@ def outcome(status: dict, ended_as: dict) -> model.Outcome:
         result = model.Outcome(state=model.SUCCEEDED if status.get("succeeded") else model.FAILED,
                                error=None if status.get("succeeded") else model.one_line(
                                    f"the job runner stopped without a result ({why or f'exit status {code}'})"))
-    if result.exit_code is None and isinstance(code, int):
-        result = replace(result, exit_code=code)
-    if result.duration_s is None:
-        result = replace(result, duration_s=_seconds(ended_as.get("startedAt"), ended_as.get("finishedAt")))
-    if ended_as.get("reason") == "OOMKilled" and result.state != model.SUCCEEDED:
+    took = _seconds(ended_as.get("startedAt"), ended_as.get("finishedAt"))
+    result = replace(result, exit_code=code if code is not None else result.exit_code,
+                     duration_s=took if took is not None else result.duration_s,
+                     finished=_epoch(ended_as.get("finishedAt")) or result.finished)
+    if ended_as.get("reason") == "OOMKilled":
         result = replace(result, state=model.OOM, error=OOM, failed_cell=None)
+    elif result.state == model.SUCCEEDED and code not in (0, None):
+        result = replace(result, state=model.FAILED, failed_cell=None,
+                         error=f"the job runner stopped without a result (exit status {code})")
     return result
+
+
+def _epoch(when: str | None) -> float | None:
+    try:
+        return datetime.fromisoformat(when).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:

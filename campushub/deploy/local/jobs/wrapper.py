@@ -19,9 +19,10 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-from ....jobs import runner
+from ....jobs import model, runner
 from .. import pids
 from ..spawner import cgroups
 from . import person
@@ -63,8 +64,8 @@ class Supervisor:
         if self.hierarchy is not None:
             self.hierarchy.remove(self.name)
         outcome = decide(report, status, usage["oom_kills"] > 0, self.cancelled)
-        outcome.update(peak_memory=peak or outcome.get("peak_memory"),
-                       duration_s=outcome.get("duration_s") or round(time.time() - began, 3),
+        # root's own measures: the report's are the person's word (bounded by decide) and only fill gaps
+        outcome.update(peak_memory=peak or outcome.get("peak_memory"), duration_s=round(time.time() - began, 3),
                        finished=time.time())
         if report is None or report.get("state") != outcome["state"]:
             person.write_result(self.spec, outcome)
@@ -92,17 +93,21 @@ def end_all(hierarchy, name: str) -> None:
 
 
 def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool) -> dict:
-    """The outcome from the runner's report (None: it wrote none), its exit status and the cgroup's view."""
-    outcome = {key: report.get(key) for key in ("state", "exit_code", "duration_s", "peak_memory",
-                                                  "failed_cell", "error")} if report else {}
+    """The outcome from the runner's report (None: it wrote none), its exit status and the cgroup's view.
+
+    The report comes from a process of the person's, which their notebook's code may have made say
+    anything: it is bounded like result.json (model.Outcome) and root's own facts win over it, the
+    cancel, an OOM kill in the job's cgroup, and the runner's exit status (succeeded needs 0)."""
+    checked = asdict(model.Outcome.from_json(report)) if report else {}
+    outcome = {key: checked.get(key) for key in ("state", "duration_s", "peak_memory", "failed_cell", "error")}
     # a signal as a shell shows it: 137 for SIGKILL
     code = 128 - status if status is not None and status < 0 else status
     if cancelled:
         return {**outcome, "state": "cancelled", "exit_code": code, "failed_cell": None, "error": "cancelled"}
-    if oom and outcome.get("state") != "succeeded":
+    if oom:
         return {**outcome, "state": "oom", "exit_code": code, "failed_cell": None,
                 "error": "the job used more memory than its limit and was stopped"}
-    if report is None:
+    if report is None or (outcome["state"] == "succeeded" and code != 0):
         how = (f"killed by signal {-status}" if status is not None and status < 0
                else f"exit status {status}" if status is not None else "it did not start")
         return {"state": "failed", "exit_code": code, "error": f"the job runner stopped without a result ({how})"}
@@ -119,7 +124,7 @@ def _read_report(fd: int) -> dict | None:
         os.close(fd)
     try:
         value = json.loads(data.decode("utf-8", "replace").splitlines()[0])
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return None
     return value if isinstance(value, dict) and isinstance(value.get("state"), str) else None
 
