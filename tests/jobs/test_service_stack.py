@@ -174,14 +174,20 @@ def test_a_running_job_survives_restarts_of_the_jobs_service_and_the_hub(site):
     ({"notebook": "sweep.ipynb", "sweep": {"n": []}}, "has no values"),
     ({"notebook": "no-such.ipynb"}, "no-such.ipynb"),
     ({"notebook": "sweep.ipynb", "profile": "huge"}, "There is no profile huge"),
+    # answered 500 before (attack review F2): valid JSON with lone surrogates, JSON nested 5000 deep
+    ({"notebook": "\ud800.ipynb"}, "Name the notebook by its path"),
+    ({"notebook": "sweep.ipynb", "parameters": {"x": "\ud800"}}, "The value of x"),
+    (b"[" * 5000 + b"]" * 5000, "JSON object"),
+    (b'{"notebook": "sweep.ipynb", "parameters": ' + b"[" * 5000 + b"]" * 5000 + b"}", "JSON object"),
 ])
 def test_bad_input_is_one_translated_line_and_queues_nothing(site, body, words):
     before = site.call("alice", "GET", "api/jobs").json()["jobs"]
-    r = site.call("alice", "POST", "api/jobs", json=body)
+    send = {"data": body} if isinstance(body, bytes) else {"json": body}
+    r = site.call("alice", "POST", "api/jobs", **send)
     assert r.status_code in (400, 403, 404, 409), r.text
     message = r.json()["message"]
     assert words in message and "\n" not in message and "Traceback" not in r.text
-    ja = site.call("alice", "POST", "api/jobs", json=body, headers={"Accept-Language": "ja"}).json()["message"]
+    ja = site.call("alice", "POST", "api/jobs", **send, headers={"Accept-Language": "ja"}).json()["message"]
     assert ja != message and "\n" not in ja
     assert site.call("alice", "GET", "api/jobs").json()["jobs"] == before
 
