@@ -105,8 +105,9 @@ class Gateway:
         r.raise_for_status()
         return [k["id"] for k in r.json()]
 
-    def execute(self, kernel_id: str, code: str, timeout: float = 60) -> dict:
-        """Run code over EG's websocket: {"result": text/plain|None, "stream": text, "error": ename|None}."""
+    def execute(self, kernel_id: str, code: str, timeout: float = 60, out: dict | None = None) -> dict:
+        """Run code over EG's websocket: {"result": text/plain|None, "stream": text, "error": ename|None}.
+        out: a dict filled as replies come (another thread may watch the stream grow)."""
         ws = websocket.create_connection(f"ws://127.0.0.1:{self.config['remote_kernels']['gateway_port']}"
                                          f"/api/kernels/{kernel_id}/channels",
                                          header=[f"Authorization: token {self.token}"], timeout=timeout)
@@ -117,11 +118,17 @@ class Gateway:
             "parent_header": {}, "metadata": {}, "channel": "shell",
             "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
                         "allow_stdin": False}}))
-        out = {"result": None, "stream": "", "error": None}
+        out = out if out is not None else {}
+        out.update({"result": None, "stream": "", "error": None})
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                msg = json.loads(ws.recv())
+                # short reads: EG's websocket pings (every 30 s) would restart one long read's timeout for ever
+                ws.settimeout(max(0.1, min(5.0, deadline - time.monotonic())))
+                try:
+                    msg = json.loads(ws.recv())
+                except websocket.WebSocketTimeoutException:
+                    continue
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 kind = msg["header"]["msg_type"]

@@ -2,15 +2,19 @@
 runs as the person (uid, gids, home, a clean environment) in a cgroup of its
 own with the profile's limits, is interrupted, survives a gateway restart,
 and leaves nothing behind; root, unknown people and other hub users'
-accounts get no kernel."""
+accounts get no kernel. A kernel over its memory limit is stopped, an idle
+one culled."""
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import pwd
 import threading
+
+import websocket
 
 from campushub.deploy.local.remote_kernels import kernel_cgroup
 from campushub.deploy.local.retention_homes import processes_of
@@ -65,13 +69,15 @@ def _gone(cgroup: str) -> bool:
 
 def interrupted(gw, kernel: str) -> dict:
     """Interrupt a cell sleeping for two minutes; what the cell answered."""
-    gw.execute(kernel, "1")  # started: an interrupt while a kernel starts may stop it, as with any Jupyter kernel
     result = {}
-    running = threading.Thread(target=lambda: result.update(gw.execute(kernel, "import time; time.sleep(120)")))
+    cell = "import time; print('started', flush=True); time.sleep(120)"
+    running = threading.Thread(target=gw.execute, args=(kernel, cell), kwargs={"out": result, "timeout": 150})
     running.start()
-    # retried until the cell has started and ended: an interrupt before it starts changes nothing
-    wait_for(lambda: gw.request("POST", f"api/kernels/{kernel}/interrupt").status_code == 204
-             and (running.join(1) or not running.is_alive()), 60, "the interrupted cell to end")
+    # once the cell runs: an interrupt while a kernel starts may stop it, as with any Jupyter kernel
+    wait_for(lambda: "started" in result.get("stream", ""), 60, "the cell to start")
+    assert gw.request("POST", f"api/kernels/{kernel}/interrupt").status_code == 204
+    running.join(60)
+    assert not running.is_alive(), "the interrupted cell did not end"
     return result
 
 
@@ -129,3 +135,25 @@ def test_an_idle_kernel_is_culled_and_leaves_nothing(tmp_path):
         wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the culled kernel's launcher to end")
         wait_for(lambda: _gone(kernel_cgroup.name(kernel)), 30, "the culled kernel's cgroup to be removed")
         running.join(90)
+
+
+def test_a_kernel_over_its_memory_limit_is_stopped_and_a_restart_gives_a_fresh_one(gw):
+    kernel = gw.start_kernel("bob", "campushub-tiny")  # 128 MiB
+    try:
+        before = int(gw.execute(kernel, "import os; kept = 1; os.getpid()")["result"])
+        with contextlib.suppress(AssertionError, OSError, websocket.WebSocketException):
+            gw.execute(kernel, "data = b'x' * (512 * 2**20)", timeout=30)  # the kernel dies under it
+        wait_for(lambda: not os.path.exists(f"/proc/{before}"), 60, "the kernel over its limit to be stopped")
+        # EG's restarter starts it again, in a cgroup of the same limits; what it held is gone
+        def answer():
+            with contextlib.suppress(AssertionError, OSError, websocket.WebSocketException):
+                return gw.execute(kernel, "import os; os.getpid(), 'kept' in globals()", timeout=20)
+
+        after = wait_for(answer, 120, "the kernel to answer again")
+        assert ast.literal_eval(after["result"])[1] is False
+        assert cgroup_limits(kernel_cgroup.name(kernel)) == (128 * 2**20, 0.5)
+        r = gw.request("POST", f"api/kernels/{kernel}/restart")
+        assert r.status_code == 200, r.text
+        assert ast.literal_eval(gw.execute(kernel, "1 + 1")["result"]) == 2
+    finally:
+        gw.request("DELETE", f"api/kernels/{kernel}")
