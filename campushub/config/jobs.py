@@ -19,6 +19,12 @@ def limits(config: dict) -> dict[str, int]:
     return {key: int(section[key]) for key in ("max_running_per_person", "max_queued_per_person", "max_sweep")}
 
 
+def max_runtime_s(config: dict) -> float | None:
+    """jobs.max_runtime_minutes in seconds; None: no limit."""
+    minutes = config["jobs"].get("max_runtime_minutes")
+    return float(minutes) * 60 if minutes is not None else None
+
+
 def check(config: dict, fail: Callable[[str, str], None]) -> None:
     section = config["jobs"]
     default = section["default_profile"]

@@ -103,6 +103,11 @@ def test_the_supervisor_does_not_take_a_forged_report_over_its_own_facts():
     assert decide(forged, 0, oom=True, cancelled=False)["state"] == "oom"
 
 
+def test_a_job_stopped_at_the_run_time_limit_is_failed_saying_so():
+    over = decide(None, -9, oom=True, cancelled=False, over=90.0)
+    assert over["state"] == "failed" and over["exit_code"] == 137 and "limit of 1.5 minutes" in over["error"]
+
+
 def test_the_runner_cannot_be_ptraced_by_its_kernel():
     # PR_GET_DUMPABLE (3) after not_traceable(), in a process of its own: a same-uid tracer then needs
     # CAP_SYS_PTRACE (the attack itself, from a job's kernel: tests/deploy/local/jobs/test_local_jobs_forged.py)

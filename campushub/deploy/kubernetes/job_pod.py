@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kubespawner.slugs import is_valid_label, safe_slug
 
+from ...config import jobs as section
 from ...hub.policy.types import Choice
 from ...jobs import runner
 from .images import image_for
@@ -87,7 +88,9 @@ def manifest(config: dict, job, choice: Choice, person: str, groups=(), projects
            "securityContext": POD_SECURITY, "containers": [container], "volumes": vols,
            "tolerations": tolerations, **({"nodeSelector": selector} if selector else {})}
     meta = {"labels": labels, "annotations": {USER_ANNOTATION: person}}
+    limit = section.max_runtime_s(config)  # the Job fails with reason DeadlineExceeded, its pod killed
     return {"apiVersion": "batch/v1", "kind": "Job",
             "metadata": {"name": job_name(job.id), "namespace": config["kubernetes"]["namespace"], **meta},
             "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": KEEP_FINISHED,
+                     **({"activeDeadlineSeconds": math.ceil(limit)} if limit else {}),
                      "template": {"metadata": meta, "spec": pod}}}

@@ -31,6 +31,7 @@ from .retention_api import Cluster
 STUCK = ("ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "ErrImageNeverPull")
 GONE = "the job's Kubernetes Job is gone (deleted by someone, or removed a day after it ended)"
 OOM = "the job used more memory than its limit and was stopped"
+OVERTIME = "the job ran longer than the site's limit (jobs.max_runtime_minutes) and was stopped"
 
 
 class JobsCluster(Cluster):
@@ -156,7 +157,9 @@ def outcome(status: dict, ended_as: dict) -> model.Outcome:
     result = replace(result, exit_code=code if code is not None else result.exit_code,
                      duration_s=took if took is not None else result.duration_s,
                      finished=_epoch(ended_as.get("finishedAt")) or result.finished)
-    if ended_as.get("reason") == "OOMKilled":
+    if any(c.get("type") == "Failed" and c.get("reason") == "DeadlineExceeded" for c in status.get("conditions") or []):
+        result = replace(result, state=model.FAILED, error=OVERTIME, failed_cell=None)
+    elif ended_as.get("reason") == "OOMKilled":
         result = replace(result, state=model.OOM, error=OOM, failed_cell=None)
     elif result.state == model.SUCCEEDED and code not in (0, None):
         result = replace(result, state=model.FAILED, failed_cell=None,

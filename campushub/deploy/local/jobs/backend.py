@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ....config import jobs as section
 from ....i18n import N_
 from ....jobs import backend as api
 from ....jobs import model
@@ -122,6 +123,7 @@ class LocalBackend(api.Backend):
                        "cpu_guarantee": resources.cpu_guarantee or None,
                        "memory_guarantee": int(resources.mem_guarantee or 0) or None},
             "allow_unlimited": bool(limits["allow_unlimited"]), "private_tmp": self._private_tmp(),
+            "max_runtime_s": section.max_runtime_s(self.config),
         }
 
     def _account(self, owner: str) -> pwd.struct_passwd:

@@ -36,6 +36,7 @@ class Supervisor:
         self.spec, self.hierarchy = spec, hierarchy
         self.name = cgroup_name(spec["id"])
         self.cancelled = False
+        self.over = None  # the run-time limit (s), once the job has run longer
 
     def on_term(self, signum, frame) -> None:
         self.cancelled = True
@@ -44,6 +45,16 @@ class Supervisor:
     def kill_all(self) -> None:
         if self.hierarchy is not None:
             end_all(self.hierarchy, self.name)
+
+    def wait(self, proc: subprocess.Popen) -> int:
+        limit = self.spec.get("max_runtime_s")
+        try:
+            return proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self.over = limit
+            self.kill_all()
+            proc.kill()  # without a cgroup (limits.allow_unlimited) kill_all finds nothing
+            return proc.wait()
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.on_term)
@@ -56,14 +67,14 @@ class Supervisor:
             proc = None
             print(f"the runner did not start: {e}", file=sys.stderr)
         os.close(write_end)
-        status = proc.wait() if proc is not None else None
+        status = self.wait(proc) if proc is not None else None
         self.kill_all()  # what the job left behind (a kernel the runner lost, a daemon)
         report = _read_report(read_end)
         usage = self.hierarchy.usage(self.name) if self.hierarchy is not None else {"oom_kills": 0}
         peak = self.hierarchy.peak_memory(self.name) if self.hierarchy is not None else None
         if self.hierarchy is not None:
             self.hierarchy.remove(self.name)
-        outcome = decide(report, status, usage["oom_kills"] > 0, self.cancelled)
+        outcome = decide(report, status, usage["oom_kills"] > 0, self.cancelled, self.over)
         # root's own measures: the report's are the person's word (bounded by decide) and only fill gaps
         outcome.update(peak_memory=peak or outcome.get("peak_memory"), duration_s=round(time.time() - began, 3),
                        finished=time.time())
@@ -92,18 +103,22 @@ def end_all(hierarchy, name: str) -> None:
         time.sleep(0.05)
 
 
-def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool) -> dict:
-    """The outcome from the runner's report (None: it wrote none), its exit status and the cgroup's view.
+def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool, over: float | None = None) -> dict:
+    """The outcome from the runner's report (None: it wrote none), its exit status and the cgroup's view;
+    `over`: the run-time limit (s) the supervisor stopped it at.
 
     The report comes from a process of the person's, which their notebook's code may have made say
     anything: it is bounded like result.json (model.Outcome) and root's own facts win over it, the
-    cancel, an OOM kill in the job's cgroup, and the runner's exit status (succeeded needs 0)."""
+    cancel, the run-time limit, an OOM kill in the job's cgroup, and the exit status (succeeded needs 0)."""
     checked = asdict(model.Outcome.from_json(report)) if report else {}
     outcome = {key: checked.get(key) for key in ("state", "duration_s", "peak_memory", "failed_cell", "error")}
     # a signal as a shell shows it: 137 for SIGKILL
     code = 128 - status if status is not None and status < 0 else status
     if cancelled:
         return {**outcome, "state": "cancelled", "exit_code": code, "failed_cell": None, "error": "cancelled"}
+    if over is not None:
+        return {**outcome, "state": "failed", "exit_code": code, "failed_cell": None,
+                "error": f"the job ran longer than the site's limit of {over / 60:g} minutes and was stopped"}
     if oom:
         return {**outcome, "state": "oom", "exit_code": code, "failed_cell": None,
                 "error": "the job used more memory than its limit and was stopped"}
