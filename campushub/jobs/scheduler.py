@@ -60,7 +60,10 @@ class Scheduler:
             self._task.cancel()
 
     async def run(self) -> None:
-        await self.adopt()
+        try:
+            await self.adopt()
+        except Exception:  # the database away at start: the ticks still look at every running job
+            log.exception("adopting")
         while True:
             self._wake.clear()
             try:
@@ -85,7 +88,10 @@ class Scheduler:
                 log.info("%s of %s was being started: looked for again", job.id, job.owner)
             else:
                 log.warning("%s of %s is gone: lost", job.id, job.owner)
-                await self.off(self.store.finish, job.id, Outcome(model.LOST, error=LOST))
+                try:
+                    await self.off(self.store.finish, job.id, Outcome(model.LOST, error=LOST))
+                except Exception:  # the next tick's poll finds it gone (lost) again
+                    log.exception("recording %s as lost", job.id)
 
     async def tick(self) -> None:
         # one job whose poll, outcome or start raises must not hold up anybody else's: each on its own

@@ -54,7 +54,9 @@ def test_a_forged_outcome_does_not_stop_anybody_elses_jobs(site):
 class PickyStore(Store):
     """A database refusing one job's outcome (as PostgreSQL refuses a value its column cannot hold)."""
 
-    refused: set[str] = set()
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.refused: set[str] = set()
 
     def finish(self, job_id, outcome):
         if job_id in self.refused and outcome.error != UNRECORDED:
@@ -113,3 +115,18 @@ def test_a_person_at_the_queue_limit_is_refused_before_their_notebook_is_looked_
         submit(jobs, "alice")
     assert e.value.status == 409 and "6" in str(e.value)
     assert backend.lookups == before and len(store.list("alice")) == 6
+
+
+def test_adoption_goes_on_past_a_job_the_store_cannot_record(site, tmp_path):
+    config, _, backend, people, _ = site
+    store = PickyStore(f"sqlite:///{tmp_path / 'picky.sqlite'}")
+    try:
+        jobs = Jobs(config, store, backend, people)
+        first, second = submit(jobs, "mallory"), submit(jobs, "bob")
+        asyncio.run(Scheduler(config, store, backend, people).tick())
+        backend.alive.clear()  # both gone while the service was down
+        store.refused.add(first)
+        asyncio.run(Scheduler(config, store, backend, people).adopt())  # raised, and the scheduler never ran
+        assert (store.get(first).state, store.get(second).state) == (model.RUNNING, model.LOST)
+    finally:
+        store.close()
