@@ -8,11 +8,12 @@ down`, a crash):
   stops. This gateway leaves them running; the next one takes them back from
   the sessions EG persists (FileKernelSessionManager, availability_mode
   standalone), EG's own mechanism for a gateway that went away.
-- LocalProcessProxy records a kernel's address as the machine's public one
-  (processproxy.local_ip) and a gateway taking the kernel back connects
-  there, while the kernel listens on 127.0.0.1 (LocalProcessProxy's own
-  choice, kept: nothing else should reach its ports). LocalKernel connects
-  where the kernel listens. Kernelspecs name it as campushub_gateway.LocalKernel.
+- LocalProcessProxy puts kernels on TCP at 127.0.0.1, where every account of
+  the machine may subscribe to a kernel's output. LocalKernel gives them
+  transport ipc, unix sockets in a folder only the person and root may
+  enter (sockets.py: CAMPUSHUB_KERNEL_SOCKETS/<kernel id>/kernel-<port>), also
+  when a gateway takes a kernel back (EG would reconnect at the host's public
+  address). Kernelspecs name it as campushub_gateway.LocalKernel.
 - For a kernel taken back (not its child), EG signals by running
   `kill -SIG -PGID`, which procps-ng 4.0.2's kill reads as a signal to process
   group SIG: an interrupt went to group 2 (kill(-2, SIGINT)), a SIGKILL would
@@ -25,15 +26,23 @@ import sys
 
 from enterprise_gateway.enterprisegatewayapp import EnterpriseGatewayApp
 from enterprise_gateway.services.processproxies.processproxy import LocalProcessProxy
-from jupyter_client import localinterfaces
 
 sys.modules.setdefault("campushub_gateway", sys.modules[__name__])  # for the kernelspecs' class_name
 
 
 class LocalKernel(LocalProcessProxy):
+    def __init__(self, kernel_manager, proxy_config):
+        super().__init__(kernel_manager, proxy_config)
+        self._on_sockets()
+
+    def _on_sockets(self) -> None:
+        # before EG writes the connection file (pre_start_kernel), and again where EG sets an address
+        self.kernel_manager.transport = "ipc"
+        self.kernel_manager.ip = os.path.join(os.environ["CAMPUSHUB_KERNEL_SOCKETS"], self.kernel_id, "kernel")
+
     def load_process_info(self, process_info: dict) -> None:
         super().load_process_info(process_info)
-        self.kernel_manager.ip = localinterfaces.LOCALHOST
+        self._on_sockets()
 
     def local_signal(self, signum: int):
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from ....config import remote_kernels
 from .. import adopt, processes
 from ..layout import Layout
-from . import kernelspecs
+from . import kernelspecs, sockets
 
 NAME = "gateway"
 LABEL = "Enterprise Gateway"
@@ -83,7 +83,7 @@ def prepare(config: dict, layout: Layout, env_dir: Path, idle: int | None = None
         "PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "LANG": os.environ.get("LANG", "C.UTF-8"),
         "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_PATH": str(home / "share"),
-        "EG_AUTH_TOKEN": gateway_token(layout),
+        "EG_AUTH_TOKEN": gateway_token(layout), sockets.ENV: str(sockets.ROOT),
     }
     argv = [str(env_dir / "bin" / "python"), "-I", str(APP), f"--config={config_file}"]
     return argv, env

@@ -12,6 +12,7 @@ from ..spawner import cgroups
 
 PREFIX = "campushub-kernel-"
 EMPTY_WAIT = 10.0
+SWEEP_AGE = 300.0
 
 
 def name(kernel_id: str) -> str:
@@ -41,12 +42,17 @@ def _parent(hierarchy):
 
 
 def sweep(hierarchy) -> None:
-    """Remove the empty cgroups of kernels whose launcher was killed before it could."""
+    """Remove the empty cgroups of kernels whose launcher was killed before it could; not one another
+    launcher made a moment ago and has yet to put its kernel in (a kernel starts within seconds)."""
     parent = _parent(hierarchy)
     if not parent.is_dir():
         return
     for path in parent.glob(PREFIX + "*"):
-        if path.is_dir() and not hierarchy.usage(path.name)["pids"]:
+        try:
+            old = time.time() - path.stat().st_mtime > SWEEP_AGE
+        except OSError:
+            continue
+        if old and path.is_dir() and not hierarchy.usage(path.name)["pids"]:
             hierarchy.remove(path.name)
 
 

@@ -4,8 +4,11 @@
 
 It starts the kernel as the person named by KERNEL_USERNAME (account.py),
 in a cgroup of its own with the profile's limits, with their project gids,
-no_new_privs, a clean environment and their home as working folder, from
-the Python of the profile's environment. The connection file EG wrote is
+a private /tmp, /dev/shm and IPC namespace and a /proc that hides others'
+processes (as a server's: forkserver/mounts.py), no_new_privs, a clean
+environment and their home as working folder, from the Python of the
+profile's environment, listening on unix sockets only they and root can
+reach (sockets.py). The connection file EG wrote is
 root's (0600): the kernel gets a copy written by itself, as the person, in
 ~/.local/share/jupyter/runtime.
 
@@ -40,9 +43,9 @@ from pathlib import Path
 
 from ....config import remote_kernels
 from .. import environments
-from ..forkserver import privileges
+from ..forkserver import mounts, privileges
 from ..spawner import cgroups, log_cap
-from . import account, kernel_cgroup
+from . import account, kernel_cgroup, sockets
 
 PR_SET_PDEATHSIG = 1
 KERNEL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -62,6 +65,8 @@ class Plan:
     cwd: str | None
     connection: bytes
     procs_files: list[str]
+    tmp_options: bytes
+    allow_unlimited: bool
 
 
 def _python(config: dict, profile: dict) -> str:
@@ -87,6 +92,11 @@ def prepare(config: dict, profile_name: str, connection_file: str, env: dict[str
     python = _python(config, profile)
     with open(connection_file, "rb") as f:
         connection = f.read()
+    info = json.loads(connection)
+    if info.get("transport") != "ipc" or info.get("ip") != sockets.ip(kernel_id):
+        # never on TCP, where any account may read its output (the kernelspec names our process proxy)
+        raise account.Refused(f"the kernel would listen on {info.get('transport')}://{info.get('ip')}, not on "
+                              f"its own sockets {sockets.ip(kernel_id)}")
     procs_files = []
     if hierarchy is not None:
         kernel_cgroup.sweep(hierarchy)
@@ -101,7 +111,8 @@ def prepare(config: dict, profile_name: str, connection_file: str, env: dict[str
         "KERNEL_ID": kernel_id, "KERNEL_USERNAME": hub_name, "CAMPUSHUB_PROFILE": profile_name,
     })
     return Plan(kernel_id, [python, "-m", "ipykernel_launcher", "-f", "{connection}"], kernel_env, uid, gid, groups,
-                entry.pw_dir, env.get("KERNEL_WORKING_DIR") or None, connection, procs_files)
+                entry.pw_dir, env.get("KERNEL_WORKING_DIR") or None, connection, procs_files,
+                mounts.mount_options(int(profile["memory"])), bool(config["limits"]["allow_unlimited"]))
 
 
 def _connection_copy(plan: Plan) -> str:
@@ -125,6 +136,13 @@ def _child(plan: Plan, parent: int, out: int) -> None:
         os.dup2(out, 2)
         os.close(out)
         cgroups.join(plan.procs_files)
+        try:
+            mounts.enter(plan.tmp_options)  # joined first: the tmpfs pages count against the kernel's memory
+        except OSError as e:
+            if not plan.allow_unlimited:
+                raise
+            print(f"campushub kernel launcher: the host's /tmp and /proc (limits.allow_unlimited): {e}",
+                  file=sys.stderr, flush=True)
         privileges.no_new_privs()
         privileges.drop(plan.uid, plan.gid, plan.groups)
         # after the drop, which clears it; a kernel must not outlive a launcher killed with SIGKILL
@@ -158,6 +176,7 @@ def run(plan: Plan, hierarchy) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(sig, forward)
     parent = os.getpid()
+    sockets.prepare(plan.kernel_id, plan.uid, plan.gid)
     out = log_cap.capped(2, LOG_CAP)
     child = os.fork()
     if child == 0:
@@ -167,6 +186,7 @@ def run(plan: Plan, hierarchy) -> int:
     _, status = os.waitpid(child, 0)
     if hierarchy is not None:
         kernel_cgroup.remove(hierarchy, kernel_cgroup.name(plan.kernel_id))
+    sockets.remove(plan.kernel_id)
     return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 

@@ -12,11 +12,13 @@ import contextlib
 import json
 import os
 import pwd
+import subprocess
 import threading
 
 import websocket
 
-from campushub.deploy.local.remote_kernels import kernel_cgroup
+from campushub.deploy.local.forkserver import mounts
+from campushub.deploy.local.remote_kernels import kernel_cgroup, sockets
 from campushub.deploy.local.retention_homes import processes_of
 from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
@@ -26,8 +28,20 @@ from ....remote_gateway import Gateway, remove_accounts
 from ..apps.test_app_server import cgroup_limits
 
 PROBE = """import json, os
+open("/tmp/campushub-probe", "w").close()
 print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()), "cwd": os.getcwd(),
-                  "env": dict(os.environ), "cgroup": open("/proc/self/cgroup").read(), "ppid": os.getppid()}))"""
+                  "env": dict(os.environ), "cgroup": open("/proc/self/cgroup").read(), "ppid": os.getppid(),
+                  "sees_pid_1": os.path.exists("/proc/1")}))"""
+# what another account tries on the kernel's sockets: list their folder, connect to one
+SNOOP = """import os, socket, sys
+folder = sys.argv[1]
+for attempt in (lambda: os.listdir(folder),
+                lambda: socket.socket(socket.AF_UNIX).connect(os.path.join(folder, sys.argv[2]))):
+    try:
+        attempt()
+        print("reached")
+    except PermissionError:
+        print("refused")"""
 
 
 def probe(gw, kernel_id: str) -> dict:
@@ -50,15 +64,31 @@ def test_a_kernel_runs_as_its_person_in_its_own_cgroup(gw, project):
     cgroup = kernel_cgroup.name(kernel)
     assert f"/campushub/{cgroup}" in seen["cgroup"]
     assert cgroup_limits(cgroup) == (128 * 2**20, 0.5)  # profile tiny
+    # a server's isolation: its own /tmp (not the host's), others' processes out of sight
+    assert not os.path.exists("/tmp/campushub-probe")
+    assert seen["sees_pid_1"] is (not mounts._PER_MOUNT_PROC)
     # the kernel's copy of its connection file is hers alone; EG's original is root's
     copy = os.path.join(alice.pw_dir, ".local/share/jupyter/runtime", f"kernel-{kernel}.json")
     st = os.stat(copy)
     assert (st.st_uid, st.st_mode & 0o777) == (alice.pw_uid, 0o600)
+    # unix sockets in a folder of hers, not TCP on 127.0.0.1 where any account could read her output
+    connection = json.loads(open(copy).read())
+    assert (connection["transport"], connection["ip"]) == ("ipc", sockets.ip(kernel))
+    folder = os.path.dirname(connection["ip"])
+    st = os.stat(folder)
+    assert (st.st_uid, st.st_mode & 0o777) == (alice.pw_uid, 0o700)
+    iopub = f"{sockets.NAME}-{connection['iopub_port']}"
+    assert os.path.exists(os.path.join(folder, iopub))
+    bob = gw.account("bob")
+    snoop = subprocess.run(["/usr/bin/python3", "-I", "-c", SNOOP, folder, iopub], capture_output=True, text=True,
+                           user=bob.pw_uid, group=bob.pw_gid, extra_groups=[], timeout=30)
+    assert snoop.stdout.split() == ["refused", "refused"], snoop
     launcher = seen["ppid"]
     assert pwd.getpwuid(os.stat(f"/proc/{launcher}").st_uid).pw_uid == 0  # the root launcher waits on it
     gw.request("DELETE", f"api/kernels/{kernel}").raise_for_status()
     wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the launcher to end with its kernel")
     wait_for(lambda: _gone(cgroup), 30, "the kernel's cgroup to be removed")
+    assert not os.path.exists(folder)
 
 
 def _gone(cgroup: str) -> bool:
