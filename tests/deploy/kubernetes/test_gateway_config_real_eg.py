@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import socket
 import subprocess
 from pathlib import Path
 
@@ -63,6 +65,18 @@ def lay_out(root: Path) -> dict[str, str]:
     return env
 
 
+# EG's k8s module loads the in-cluster API config on import (gateway_app.py imports it); here there is none
+NO_CLUSTER = """import runpy, sys, kubernetes.config
+kubernetes.config.load_incluster_config = lambda: None
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")"""
+
+
+def command() -> list[str]:
+    objects = {(m["kind"], m["metadata"]["name"]): m for m in gateway.manifests(CONFIG, kernel_images(CONFIG))}
+    return objects[("Deployment", gateway.NAME)]["spec"]["template"]["spec"]["containers"][0]["command"]
+
+
 @pytest.fixture(scope="module")
 def eg(tmp_path_factory):
     env_dir = venv.ensure_gateway_env(validate({}))
@@ -76,10 +90,14 @@ def eg(tmp_path_factory):
         spec.write_text(json.dumps({"display_name": name, "language": "python", "argv": ["/bin/sleep", MARK]}))
     env = {"PATH": f"{env_dir}/bin:/usr/bin:/bin", "HOME": str(root / "home"), "EG_AUTH_TOKEN": token,
            "JUPYTER_RUNTIME_DIR": str(root / "runtime"), **lay_out(root), "EG_RESPONSE_PORT": str(free_port())}
-    # only where it listens differs from the pod: the config file says 0.0.0.0:8888
-    proc = subprocess.Popen([f"{env_dir}/bin/jupyter-enterprisegateway", "--EnterpriseGatewayApp.ip=127.0.0.1",
-                             f"--EnterpriseGatewayApp.port={port}"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=open(root / "eg.log", "w"), start_new_session=True)
+    # the Deployment's command (gateway_app.py by path), its python the venv's; only where it listens
+    # differs from the pod (the config file says 0.0.0.0:8888), and no cluster's API is there to find
+    python, isolated, app = command()
+    assert (python, isolated) == ("python", "-I")
+    proc = subprocess.Popen([f"{env_dir}/bin/python", isolated, "-c", NO_CLUSTER, str(root) + app,
+                             "--EnterpriseGatewayApp.ip=127.0.0.1", f"--EnterpriseGatewayApp.port={port}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=open(root / "eg.log", "w"),
+                            start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         auth = {"Authorization": f"token {token}"}
@@ -97,7 +115,7 @@ def test_eg_reads_our_config_and_lists_only_our_kernelspecs(eg):
     specs = r.json()["kernelspecs"]
     assert set(specs) == {"campushub-small", "campushub-big"}
     proxy = specs["campushub-small"]["spec"]["metadata"]["process_proxy"]
-    assert proxy["class_name"] == "enterprise_gateway.services.processproxies.k8s.KubernetesProcessProxy"
+    assert proxy["class_name"] == gateway.PROXY == "campushub_k8s_gateway.KernelPod"
     assert r.json()["default"] == "campushub-small"
     # read from our file (both differ from EG's defaults): list_kernels is on, which the front's culled
     # check needs, and the default kernelspec is our first
@@ -204,3 +222,22 @@ contexts:
   context: {cluster: offline, user: offline, namespace: campus}
 current-context: offline
 """
+
+
+def test_a_start_of_our_kernelspec_goes_through_gateway_app(eg):
+    """campushub_k8s_gateway.KernelPod resolves in EG (the name gateway_app.py gives itself) and its
+    response port is our Responses, with its default read timeout (what it does besides:
+    test_gateway_response_port.py). No cluster: the start fails when EG asks the API for the pod."""
+    url, token, _, root = eg
+    r = requests.post(f"{url}/api/kernels", headers={"Authorization": f"token {token}"}, timeout=120,
+                      json={"name": "campushub-small", "env": {"KERNEL_USERNAME": "kim"}})
+    assert r.status_code == 500
+    log = (root / "eg.log").read_text()
+    assert "KernelPod: kernel launched" in log
+    host, port = re.search(r"--RemoteProcessProxy.response-address', '([^']+)'", log).group(1).rsplit(":", 1)
+    idle = socket.create_connection((host, int(port)))  # EG's own ResponseManager would wait on it for ever
+    idle.settimeout(1)  # each poll's recv
+    try:
+        wait_for(lambda: idle.recv(1) == b"", 60, "EG closes a connection that sends nothing")
+    finally:
+        idle.close()

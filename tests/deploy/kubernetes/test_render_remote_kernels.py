@@ -89,8 +89,8 @@ def test_kernelspecs_use_the_kubernetes_process_proxy_with_our_template_beside_i
     data = objects[("ConfigMap", "campushub-gateway-config")]["data"]
     small = json.loads(data["campushub-small.json"])
     assert small["display_name"] == "Python (1 CPU)"
-    assert small["metadata"]["process_proxy"]["class_name"] == \
-        "enterprise_gateway.services.processproxies.k8s.KubernetesProcessProxy"
+    # EG's KubernetesProcessProxy, through gateway_app.py (its response port: test_gateway_response_port.py)
+    assert small["metadata"]["process_proxy"]["class_name"] == "campushub_k8s_gateway.KernelPod"
     launcher = small["argv"][1]
     assert launcher.endswith("/launch_kubernetes.py")
     big = json.loads(data["campushub-big.json"])
@@ -107,6 +107,20 @@ def test_kernelspecs_use_the_kubernetes_process_proxy_with_our_template_beside_i
     config_items = {i["path"] for i in volumes["config"]["configMap"]["items"]}
     assert {f"data/kernels/campushub-{p}/kernel.json" for p in ("small", "big")} <= config_items
     assert env["JUPYTER_PATH"] == mounts[env["JUPYTER_CONFIG_DIR"]]["mountPath"] + "/data"
+
+
+def test_eg_runs_through_our_app_mounted_from_the_config_map():
+    objects = _gateway_objects(_config())
+    data = objects[("ConfigMap", "campushub-gateway-config")]["data"]
+    deployment = objects[("Deployment", "campushub-gateway")]["spec"]["template"]["spec"]
+    (container,) = deployment["containers"]
+    python, isolated, path = container["command"]
+    assert (python, isolated) == ("python", "-I")  # the image's python, the one `jupyter enterprisegateway` runs
+    mount = next(m for m in container["volumeMounts"] if path.startswith(m["mountPath"] + "/"))
+    (item,) = [i for i in next(v for v in deployment["volumes"] if v["name"] == mount["name"])["configMap"]["items"]
+               if path == f"{mount['mountPath']}/{i['path']}"]
+    assert data[item["key"]] == gateway.app()
+    assert "class Responses(ResponseManager)" in data[item["key"]]
 
 
 def test_eg_runs_only_our_kernelspecs_culls_as_configured_and_takes_nothing_else_from_a_request():

@@ -1,7 +1,7 @@
 """Jupyter Enterprise Gateway in a release, for remote kernels: a Deployment of
 the upstream image (remote_kernels.kubernetes.gateway_image) whose kernelspecs
 are ours, one per profile (campushub-<profile>), each using EG's
-KubernetesProcessProxy and EG's own launch_kubernetes.py with our pod
+KubernetesProcessProxy (as gateway_app.KernelPod) and EG's own launch_kubernetes.py with our pod
 template (kernel-pod.yaml.j2 beside this file) mounted over the image's.
 
 EG keeps its kernels in the release's namespace (EG_SHARED_NAMESPACE), so
@@ -11,7 +11,9 @@ own without a token. EG's token comes from the release's Secret; only the
 remote-kernels front (render/remote_kernels.py) may reach its API port, and
 only kernel pods its response port, where they return their connection
 details. Its kernel sessions persist on a small claim, so a restarted EG
-finds the kernel pods that kept running.
+finds the kernel pods that kept running. EG runs through gateway_app.py
+(mounted from the ConfigMap), whose response port reads connections side by
+side and takes a kernel's details only from that kernel's pod.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ KERNEL_LABELS = {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/co
 KERNEL_ACCOUNT = "campushub-kernel"  # no API rights, no token mounted
 CONFIG_DIR = "/etc/campushub-gateway"
 SESSIONS = "/var/lib/campushub-gateway"
+APP = "gateway_app.py"  # ../gateway_app.py, EG's app with our response port, run by path
+PROXY = "campushub_k8s_gateway.KernelPod"  # KubernetesProcessProxy, in APP
 NATIVE_DECOY = {"display_name": "Not available", "language": "python", "argv": ["/bin/false"], "env": {}}
 TEMPLATE = "kernel-pod.yaml.j2"
 # Where the image keeps EG's Kubernetes launcher; our template goes beside it,
@@ -50,13 +54,17 @@ def template() -> str:
     return files(__package__).joinpath(TEMPLATE).read_text()
 
 
+def app() -> str:
+    return files(__package__).parent.joinpath(APP).read_text()
+
+
 def kernelspec(profile: dict) -> dict:
-    """One profile's kernel.json: EG's python_kubernetes kernelspec (3.2.3) with our name."""
+    """One profile's kernel.json: EG's python_kubernetes kernelspec (3.2.3) with our name and proxy."""
     return {
         "language": "python",
         "display_name": profile["display_name"],
         "metadata": {"process_proxy": {
-            "class_name": "enterprise_gateway.services.processproxies.k8s.KubernetesProcessProxy",
+            "class_name": PROXY,
             # the front always sends KERNEL_IMAGE; this only keeps EG from refusing the spec
             "config": {"image_name": profile["image"]}}},
         "env": {},
@@ -94,7 +102,7 @@ def gateway_config(config: dict) -> dict:
 def config_map(config: dict, images: dict[str, str]) -> dict:
     """images: the default image of each profile (kernelspec metadata)."""
     data = {"jupyter_enterprise_gateway_config.json": json.dumps(gateway_config(config), indent=2),
-            TEMPLATE: template()}
+            TEMPLATE: template(), APP: app()}
     data["python3.json"] = json.dumps(NATIVE_DECOY, indent=2)
     for name, profile in profiles(config).items():
         data[f"{kernelspec_name(name)}.json"] = json.dumps(kernelspec({**profile, "image": images[name]}), indent=2)
@@ -133,7 +141,8 @@ def url() -> str:
 def _deployment(config: dict, digest: str) -> dict:
     section = config["remote_kernels"]["kubernetes"]
     namespace = config["kubernetes"]["namespace"]
-    items = [{"key": "jupyter_enterprise_gateway_config.json", "path": "jupyter_enterprise_gateway_config.json"}]
+    items = [{"key": "jupyter_enterprise_gateway_config.json", "path": "jupyter_enterprise_gateway_config.json"},
+             {"key": APP, "path": APP}]
     items += [{"key": f"{name}.json", "path": f"data/kernels/{name}/kernel.json"}
               for name in ["python3", *map(kernelspec_name, profiles(config))]]
     plain = {
@@ -154,7 +163,8 @@ def _deployment(config: dict, digest: str) -> dict:
     container = {
         "name": "gateway",
         "image": section["gateway_image"],
-        "command": ["jupyter", "enterprisegateway"],
+        # the python `jupyter enterprisegateway` would run (the image's); -I: nothing from the env or cwd
+        "command": ["python", "-I", f"{CONFIG_DIR}/{APP}"],
         "env": [{"name": "EG_AUTH_TOKEN", "valueFrom": token}, *({"name": k, "value": v} for k, v in plain.items())],
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"},
                   {"name": "response", "containerPort": RESPONSE_PORT, "protocol": "TCP"}],
