@@ -82,6 +82,7 @@ class Responses(ResponseManager):
         if kernel_id not in self._response_registry or kernel_id in self._pod_ips:
             return
         self._pod_ips[kernel_id] = pod_ip
+        self.log.info("Response port: details for kernel %s taken from its pod's IP %s only", kernel_id, pod_ip)
         held = self._held.pop(kernel_id, {})
         for peer in held.keys() - {pod_ip}:
             self._refuse(kernel_id, peer, pod_ip)

@@ -168,17 +168,24 @@ def test_idle_connections_stall_no_kernel_start(tmp_path):
             s.close()
 
 
-def test_only_the_kernels_own_pod_answers_for_it(tmp_path):
+def test_details_sent_before_eg_sees_the_pod_are_taken_from_the_pod_only(tmp_path):
     with eg_side(tmp_path, 5, "Pending") as eg:
-        # another pod, while the kernel's pod is still pending (EG does not know its IP yet)
-        eg.send("forged-early", "127.0.0.2")
+        # another pod, and the kernel's own, while EG does not know the pod's IP yet
+        eg.send("forged", "127.0.0.2")
         eg.logged(f"details for kernel {KERNEL_ID} from 127.0.0.2 held until its pod runs")
+        eg.send("genuine", POD_IP)
+        eg.logged(f"details for kernel {KERNEL_ID} from {POD_IP} held until its pod runs")
         eg.running()
-        refused = f"details for kernel {KERNEL_ID} came from 127.0.0.2, not from its pod {POD_IP}; refused"
-        eg.logged(refused)
-        # and once EG knows the pod
-        eg.send("forged-late", "127.0.0.2")
-        eg.logged(refused, 2)
+        assert eg.next()["key"] == "genuine"
+        eg.logged(f"details for kernel {KERNEL_ID} came from 127.0.0.2, not from its pod {POD_IP}; refused")
+
+
+def test_details_from_another_pod_are_refused(tmp_path):
+    with eg_side(tmp_path, 5, "Running") as eg:
+        # its pod known to EG, the forged details come first
+        eg.logged(f"details for kernel {KERNEL_ID} taken from its pod's IP {POD_IP} only")
+        eg.send("forged", "127.0.0.2")
+        eg.logged(f"details for kernel {KERNEL_ID} came from 127.0.0.2, not from its pod {POD_IP}; refused")
         eg.send("genuine", POD_IP)
         assert eg.next()["key"] == "genuine"
 

@@ -2,8 +2,9 @@
 command of our rendered pod with its $(VAR) references filled from the
 container's env, EG's own launch_ipykernel.py (what the init container
 copies from the gateway image) and the python of the user environment the
-user image is built from (its lock). It sends its connection details to a
-real EG ResponseManager (EG 3.2.3, its gateway venv), which decrypts them,
+user image is built from (its lock). It sends its connection details to
+EG's response port as a release runs it (gateway_app.py's Responses, a
+ResponseManager of EG 3.2.3, in its gateway venv), which decrypts them,
 and runs code sent with jupyter_client.
 
 No cluster: the container is a process on this machine (so its uid is the
@@ -23,6 +24,8 @@ from jupyter_client import BlockingKernelClient
 
 from campushub.config import validate
 from campushub.deploy.kubernetes.remote_kernels import kernel_env
+from campushub.deploy.kubernetes.render import gateway
+from campushub.deploy.kubernetes.render.remote_kernels import kernel_images
 from campushub.deploy.local.environments import default_env_dir, ensure_environments
 from campushub.deploy.local.remote_kernels import venv
 
@@ -31,14 +34,21 @@ from .kernel_pods import KERNEL_ID, eg_launcher, render_pod
 
 pytestmark = pytest.mark.stack
 LAUNCHER = "/opt/campushub-launcher/launch_ipykernel.py"  # where the template's init container copies it
-# EG's side: its ResponseManager (the singleton every process proxy uses) for one kernel id
+# EG's side: its response port as a release runs it (gateway_app.py's Responses, the ResponseManager
+# every process proxy uses there) for one kernel id, whose pod is the loopback here
 RESPONSE = """
-import asyncio, json, sys
-from enterprise_gateway.services.processproxies.processproxy import ResponseManager
+import asyncio, importlib.util, json, sys
+import kubernetes.config
+kubernetes.config.load_incluster_config = lambda: None  # gateway_app imports EG's k8s module; no cluster here
+spec = importlib.util.spec_from_file_location("campushub_k8s_gateway", sys.argv[2])
+app = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = app
+spec.loader.exec_module(app)
 
 async def main():
-    manager = ResponseManager.instance()
+    manager = app.Responses.instance()
     manager.register_event(sys.argv[1])
+    manager.expect(sys.argv[1], "127.0.0.1")  # what KernelPod tells it once EG sees the pod running
     print(json.dumps({"public_key": manager.public_key, "address": manager.response_address}), flush=True)
     deadline = asyncio.get_running_loop().time() + 120  # then it ends, printing nothing more
     while asyncio.get_running_loop().time() < deadline:  # as RemoteProcessProxy.receive_connection_info polls
@@ -68,7 +78,9 @@ def test_the_kernel_container_runs_in_the_user_environment_and_answers_eg(tmp_pa
     launcher = eg_launcher("python/scripts/launch_ipykernel.py", tmp_path / "launcher" / "launch_ipykernel.py",
                            tmp_path / "sdist")
     eg_python = venv.ensure_gateway_env(validate({})) / "bin" / "python"
-    eg = subprocess.Popen([str(eg_python), "-c", RESPONSE, KERNEL_ID], stdout=subprocess.PIPE, text=True,
+    app = tmp_path / gateway.APP
+    app.write_text(gateway.config_map(site, kernel_images(site))["data"][gateway.APP])
+    eg = subprocess.Popen([str(eg_python), "-c", RESPONSE, KERNEL_ID, str(app)], stdout=subprocess.PIPE, text=True,
                           env={"PATH": "/usr/bin:/bin", "EG_RESPONSE_IP": "127.0.0.1",
                                "EG_RESPONSE_PORT": str(free_port())}, start_new_session=True)
     kernel = None
