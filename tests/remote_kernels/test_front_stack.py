@@ -11,6 +11,7 @@ import json
 import os
 import pwd
 import signal
+import subprocess
 import uuid
 
 import pytest
@@ -71,6 +72,47 @@ def test_another_person_cannot_reach_it(site, alices):
     # untouched: still running, still hers, its variable kept
     assert site.execute("alice", alices, "print(x)").strip() == "41"
     assert site.call("alice", "GET", f"api/kernels/{alices}").json()["id"] == alices
+
+
+LISTEN = """
+import sys, time, zmq
+sub = zmq.Context().socket(zmq.SUB)
+sub.setsockopt(zmq.SUBSCRIBE, b"")
+sub.connect(sys.argv[1])
+print("ready", flush=True)
+got, deadline = 0, time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline:
+    if sub.poll(200):
+        got += len(sub.recv_multipart())
+print(got, flush=True)
+"""
+
+
+def test_another_account_cannot_listen_to_the_kernel_s_output(site, alices):
+    """The kernel's own sockets: bob's account (his server or kernel could run this) subscribes to the iopub channel
+    of alice's kernel, found as anyone finds a local port, while she prints; a kernel reachable this way would hand
+    him her outputs without its key (ZMQ messages are signed, not encrypted)."""
+    # not the key: the listener is not given it (an attacker has none)
+    info = json.loads(site.execute("alice", alices, "import json, sys; from ipykernel.connect import "
+                                   "get_connection_info as i; c = i(unpack=True); print(json.dumps([{k: c[k] for k in "
+                                   "('transport', 'ip', 'iopub_port')}, sys.executable]))"))
+    connection, python = info
+    ip, port = connection["ip"], connection["iopub_port"]
+    endpoint = f"tcp://{ip}:{port}" if connection["transport"] == "tcp" else f"ipc://{ip}-{port}"
+    bob = pwd.getpwnam(unix_name("bob", TEST_PREFIX))
+    listener = subprocess.Popen([python, "-I", "-c", LISTEN, endpoint, "20"], user=bob.pw_uid, group=bob.pw_gid,
+                                extra_groups=[], env={"HOME": bob.pw_dir, "PATH": "/usr/bin:/bin"}, cwd=bob.pw_dir,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert listener.stdout.readline().strip() == "ready", listener.stderr.read()
+        out = site.execute("alice", alices, "import time\nfor i in range(20):\n    print('secret', i)\n"
+                                            "    time.sleep(0.25)")
+        assert out.count("secret") == 20
+        heard = listener.stdout.readline().strip()
+    finally:
+        listener.kill()
+        listener.wait()
+    assert heard == "0", f"bob's account read {heard} messages of alice's kernel at {endpoint}"
 
 
 def test_a_restarted_front_still_knows_whose_kernel_it_is(site, alices):
