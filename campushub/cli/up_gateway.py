@@ -82,11 +82,15 @@ def respawn(config: dict, layout: Layout, env_dir: Path):
 
 
 def stop_unwanted(layout: Layout, config: dict, say) -> None:
-    """After a reload that turns remote kernels off: the gateway and every remote kernel stop."""
+    """After a reload that turns remote kernels off: the gateway and this site's remote kernels stop (those
+    of its persisted sessions: other sites on the machine have kernels too)."""
     if wanted(config) or not processes.stop(layout, gateway.NAME):
         return
+    kernels = gateway.kernel_ids(layout)
     try:
-        stopped = kernel_cgroup.stop_all(cgroups.detect())
+        stopped = kernel_cgroup.stop(cgroups.detect(), kernels)
     except cgroups.CgroupUnavailable:
         stopped = 0
+    for kernel_id in kernels:  # a gateway started later must not take back kernels that are gone
+        (gateway.sessions(layout) / f"{kernel_id}.json").unlink(missing_ok=True)
     say(f"stopped {gateway.LABEL} and {stopped} remote kernel(s): remote_kernels is off")

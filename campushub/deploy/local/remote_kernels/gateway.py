@@ -20,7 +20,7 @@ from pathlib import Path
 from ....config import remote_kernels
 from .. import adopt, processes
 from ..layout import Layout
-from . import kernelspecs, sockets
+from . import kernel_cgroup, kernelspecs, sockets
 
 NAME = "gateway"
 LABEL = "Enterprise Gateway"
@@ -39,6 +39,15 @@ def gateway_url(config: dict) -> str:
 
 def folder(layout: Layout) -> Path:
     return layout.service_dir(NAME)
+
+
+def sessions(layout: Layout) -> Path:
+    """EG's persisted kernel sessions (one <kernel id>.json each): this site's kernels, also while EG is down."""
+    return folder(layout) / "sessions" / "kernel_sessions"
+
+
+def kernel_ids(layout: Layout) -> list[str]:
+    return sorted(p.stem for p in sessions(layout).glob("*.json") if kernel_cgroup.KERNEL_ID.match(p.stem))
 
 
 def cull_interval(idle: int) -> int:

@@ -5,12 +5,14 @@ site's pids limit; guarantees as a server's (policies' ratios)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
 from ..spawner import cgroups
 
 PREFIX = "campushub-kernel-"
+KERNEL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EMPTY_WAIT = 10.0
 SWEEP_AGE = 300.0
 
@@ -72,10 +74,9 @@ def remove(hierarchy, cgroup: str) -> None:
     hierarchy.remove(cgroup)
 
 
-def stop_all(hierarchy) -> int:
-    """Stop every remote kernel (remote kernels turned off): the launchers then end; how many there were."""
-    parent = _parent(hierarchy)
-    found = [path.name for path in parent.glob(PREFIX + "*") if path.is_dir()] if parent.is_dir() else []
-    for cgroup in found:
-        remove(hierarchy, cgroup)
-    return len(found)
+def stop(hierarchy, kernel_ids: list[str]) -> int:
+    """Stop these kernels (a site's, remote kernels turned off): their launchers then end; how many ran."""
+    running = [k for k in kernel_ids if (_parent(hierarchy) / name(k)).is_dir()]
+    for kernel_id in running:
+        remove(hierarchy, name(kernel_id))
+    return len(running)

@@ -35,7 +35,6 @@ import argparse
 import ctypes
 import json
 import os
-import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -48,7 +47,6 @@ from ..spawner import cgroups, log_cap
 from . import account, kernel_cgroup, sockets
 
 PR_SET_PDEATHSIG = 1
-KERNEL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 LOG_CAP = 2**20  # of a kernel's own stdout/stderr in EG's log: os.write(2, ...) in a loop must not fill the disk
 KEPT = ("LANG", "LC_ALL", "TZ")  # of EG's environment; everything else is the kernel's own
 
@@ -84,7 +82,7 @@ def prepare(config: dict, profile_name: str, connection_file: str, env: dict[str
         raise account.Refused(f"no profile {profile_name!r} in the site configuration")
     profile = profiles[profile_name]
     kernel_id = env.get("KERNEL_ID", "")
-    if not KERNEL_ID.match(kernel_id):
+    if not kernel_cgroup.KERNEL_ID.match(kernel_id):
         raise account.Refused(f"KERNEL_ID {kernel_id[:40]!r} is not a kernel id")
     hub_name = env.get("KERNEL_USERNAME")
     entry = account.account(config, hub_name)

@@ -1,7 +1,8 @@
 """`campushub up` runs Enterprise Gateway for remote kernels: on a port below
 1024 behind its token, shown by `status`, started again when it dies, kept by
 a reload that leaves its settings alone, restarted by one that changes them
-(its kernels keep running, with their variables), stopped by `down`."""
+(its kernels keep running, with their variables), stopped with its kernels
+by a reload that turns remote kernels off."""
 
 from __future__ import annotations
 
@@ -56,5 +57,14 @@ def test_up_runs_supervises_and_reloads_the_gateway(tmp_path):
         assert third.returncode == 0, third.stdout + third.stderr
         assert processes.read_pid(layout, gateway.NAME) not in (None, kept)
         assert gw.execute(kernel, "kept + 1")["result"] == "42"  # taken back by the new gateway
-        gw.request("DELETE", f"api/kernels/{kernel}").raise_for_status()
+        launcher = int(gw.execute(kernel, "import os; os.getppid()")["result"])
+
+        site.config_file.write_text(json.dumps({**json.loads(site.config_file.read_text()),
+                                                "remote_kernels": {"enabled": False}}))
+        fourth = campushub("up", "--config", str(site.config_file))
+        assert fourth.returncode == 0, fourth.stdout + fourth.stderr
+        assert processes.read_pid(layout, gateway.NAME) is None  # turned off: the gateway and its kernels stop
+        wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the remote kernel to be stopped")
+        status = json.loads(campushub("status", "--data-dir", str(site.data_dir), "--json").stdout)
+        assert "gateway" not in status
     assert processes.read_pid(layout, gateway.NAME) is None
