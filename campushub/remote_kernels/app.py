@@ -13,10 +13,11 @@ from ..webservice import metrics
 from . import channels, culled, kernels, kernelspecs
 from . import metrics as series
 from .base import FrontHandler
-from .gateway import MAX_MESSAGE, START_TIMEOUT
+from .gateway import START_TIMEOUT
 from .messages import NO_KERNEL
 
 MAX_BODY = 64 * 2**10  # a kernel start's name and a few variables
+CLIENT_MESSAGE = 32 * 2**20
 
 
 class RootHandler(web.RequestHandler):
@@ -46,7 +47,9 @@ def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str,
         "site_config": site_config, "service_prefix": prefix, "max_body": MAX_BODY, "start_timeout": START_TIMEOUT,
         "language": (site_config.get("ui") or {}).get("language", "auto"),
         "default_handler_class": NotFoundHandler, "xsrf_cookies": False,
-        "websocket_max_message_size": MAX_MESSAGE, "start_locks": defaultdict(asyncio.Lock),
+        # what a client may send in one message (code, a widget's upload: jupyter_server's own default is 10 MiB);
+        # the gateway's answers may be larger (gateway.MAX_MESSAGE, on the upstream connection)
+        "websocket_max_message_size": CLIENT_MESSAGE, "start_locks": defaultdict(asyncio.Lock),
     }
     if hub_auth is not None:
         settings["hub_auth"] = hub_auth

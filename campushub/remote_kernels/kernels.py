@@ -127,7 +127,11 @@ class KernelHandler(GatewayAnswers):
 
 class ActionHandler(GatewayAnswers):
     async def post(self, kernel_id, action):
-        await self.own(kernel_id)
+        row = await self.own(kernel_id)
+        if action == "restart":  # a restart is a new launch: the profile must still be theirs (groups, policy)
+            allowed = await self.kernelspecs()
+            if row["kernelspec"] not in allowed:
+                self.fail(403, NO_PROFILE, name=row["kernelspec"], allowed=", ".join(allowed))
         answer = await self.call("POST", self.gateway.kernel_path(kernel_id, action), {})
         if answer.status == 404:
             await self.settings["culling"].gone(kernel_id)

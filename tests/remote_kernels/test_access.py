@@ -84,3 +84,18 @@ def test_the_deployment_may_quote_the_person_s_name_but_not_change_it(spelled, s
     extra = {} if sent is None else {"KERNEL_USERNAME": sent}
     expected = sent if sent in (spelled, json.dumps(spelled)) else spelled
     assert access.kernel_env({"KERNEL_USERNAME": "root"}, spelled, extra)["KERNEL_USERNAME"] == expected
+
+
+def test_a_relayed_kernelspec_keeps_what_jupyterlab_shows_and_drops_the_launcher():
+    from campushub.remote_kernels.kernelspecs import public
+
+    model = {"name": "campushub-small", "resources": {"logo-64x64": "/kernelspecs/campushub-small/logo-64x64.png"},
+             "spec": {"argv": ["/venv/bin/python", "-m", "launch", "--config", "/var/lib/campushub/x.json"],
+                      "env": {"SECRET": "x"}, "display_name": "Small", "language": "python",
+                      "metadata": {"process_proxy": {"class_name": "campushub_gateway.LocalKernel"},
+                                   "debugger": False}}}
+    shown = public(model)
+    assert shown["spec"] == {"argv": [], "env": {}, "display_name": "Small", "language": "python",
+                             "metadata": {"debugger": False}}
+    assert shown["resources"] == model["resources"] and model["spec"]["argv"][0] == "/venv/bin/python"  # a copy
+    assert public(None) is None and public({"spec": "odd"}) == {"spec": "odd"}

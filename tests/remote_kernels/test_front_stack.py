@@ -193,6 +193,12 @@ def test_a_token_without_the_service_s_scope_is_refused(site):
 def test_only_allowed_profiles_are_listed_and_started(site):
     specs = site.call("alice", "GET", "api/kernelspecs").json()
     assert sorted(specs["kernelspecs"]) == ["campushub-small"] and specs["default"] == "campushub-small"
+    # what only the gateway needs stays there: the launcher's command line (the site's paths), the process proxy
+    small = site.call("alice", "GET", "api/kernelspecs/campushub-small").json()
+    for spec in (specs["kernelspecs"]["campushub-small"]["spec"], small["spec"]):
+        assert spec["argv"] == [] and "process_proxy" not in spec.get("metadata", {})
+        assert spec["display_name"] == "Small"
+    assert site.call("alice", "GET", "kernelspecs/campushub-small/kernel.json").status_code == 404
     assert site.call("alice", "GET", "api/kernelspecs/campushub-staff").status_code == 404
     for name in ("campushub-staff", "campushub-gpu", "python3"):
         r = site.call("alice", "POST", "api/kernels", json={"name": name})
@@ -246,3 +252,21 @@ def test_a_culled_kernel_says_so_in_the_person_s_language(site):
     ru = site.call("bob", "GET", f"api/campushub/culled/{kernel_id}", headers={"Accept-Language": "ru"}).json()
     assert ru["message"].startswith("Это ядро было остановлено после 1 мин. без активности.")
     assert site.call("alice", "GET", f"api/campushub/culled/{kernel_id}").status_code == 404
+
+
+def test_a_restart_needs_the_profile_still_allowed(site):
+    """A restart is a new launch: someone taken out of a profile's group keeps the running kernel (interrupt,
+    shut down) but cannot launch it again."""
+    assert site.hub.api("POST", "groups/staff", json={"users": ["alice"]}).status_code in (201, 200)
+    wait_for(lambda: "campushub-staff" in site.call("alice", "GET", "api/kernelspecs").json()["kernelspecs"], 90,
+             "the front to see alice in staff")
+    kernel_id = site.start("alice", "campushub-staff")
+    try:
+        assert site.hub.api("DELETE", "groups/staff/users", json={"users": ["alice"]}).status_code == 200
+        wait_for(lambda: "campushub-staff" not in site.call("alice", "GET", "api/kernelspecs").json()["kernelspecs"],
+                 90, "the front to see alice out of staff")
+        r = site.call("alice", "POST", f"api/kernels/{kernel_id}/restart")
+        assert r.status_code == 403 and r.json()["message"].startswith("The kernel campushub-staff is not available")
+        assert site.call("alice", "POST", f"api/kernels/{kernel_id}/interrupt").status_code == 204
+    finally:
+        assert site.call("alice", "DELETE", f"api/kernels/{kernel_id}").status_code == 204
