@@ -174,7 +174,6 @@ def run(plan: Plan, hierarchy) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(sig, forward)
     parent = os.getpid()
-    sockets.prepare(plan.kernel_id, plan.uid, plan.gid)
     out = log_cap.capped(2, LOG_CAP)
     child = os.fork()
     if child == 0:
@@ -199,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             config = json.load(f)
         hierarchy = kernel_cgroup.backend(config)
         plan = prepare(config, args.profile, args.connection_file, dict(os.environ), hierarchy)
+        sockets.prepare(plan.kernel_id, plan.uid, plan.gid)
     except (account.Refused, OSError, ValueError, cgroups.CgroupUnavailable) as e:
         print(f"campushub kernel launcher: refused: {e}", file=sys.stderr, flush=True)
         return 2

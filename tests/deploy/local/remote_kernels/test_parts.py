@@ -4,12 +4,13 @@ settings, and the launcher's refusals of accounts that are nobody's to use."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from campushub.config import loads
 from campushub.deploy.local.layout import Layout
-from campushub.deploy.local.remote_kernels import account, gateway, kernelspecs
+from campushub.deploy.local.remote_kernels import account, gateway, kernelspecs, sockets
 
 SITE = """
 profiles:
@@ -61,3 +62,20 @@ def test_the_launcher_refuses_accounts_that_are_nobodys_to_use(prefix, person, w
 def test_project_gids_are_only_campushub_project_groups():
     # root's group 0 and a name that is no project name never become gids
     assert account.project_gids({account.PROJECTS_VAR: "root,../etc,Bad_Name,"}) == []
+
+
+def test_a_kernel_s_socket_folder_is_its_person_s_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(sockets, "ROOT", tmp_path / "kernels")
+    kernel = "0b5ef02f-d27a-4231-aeac-d04cd6eaeee6"
+    sockets.prepare(kernel, 4242, 4243)
+    sockets.prepare(kernel, 4242, 4243)  # the same kernel started again
+    root, folder = os.stat(tmp_path / "kernels"), os.stat(tmp_path / "kernels" / kernel)
+    assert (root.st_uid, root.st_mode & 0o777) == (0, 0o711)
+    assert (folder.st_uid, folder.st_gid, folder.st_mode & 0o777) == (4242, 4243, 0o700)
+    assert sockets.ip(kernel) == str(tmp_path / "kernels" / kernel / "kernel")
+    sockets.remove(kernel)
+    assert not (tmp_path / "kernels" / kernel).exists()
+    (tmp_path / "kernels" / kernel).symlink_to("/etc")  # not ours to chown
+    with pytest.raises(OSError):
+        sockets.prepare(kernel, 4242, 4243)
+    assert os.stat("/etc").st_uid == 0
