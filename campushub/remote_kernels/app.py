@@ -15,6 +15,7 @@ from . import metrics as series
 from .base import FrontHandler
 from .gateway import START_TIMEOUT
 from .messages import NO_KERNEL
+from .pace import Pace
 
 MAX_BODY = 64 * 2**10  # a kernel start's name and a few variables
 CLIENT_MESSAGE = 32 * 2**20
@@ -50,6 +51,7 @@ def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str,
         # what a client may send in one message (code, a widget's upload: jupyter_server's own default is 10 MiB);
         # the gateway's answers may be larger (gateway.MAX_MESSAGE, on the upstream connection)
         "websocket_max_message_size": CLIENT_MESSAGE, "start_locks": defaultdict(asyncio.Lock),
+        "restarts": Pace(),
     }
     if hub_auth is not None:
         settings["hub_auth"] = hub_auth

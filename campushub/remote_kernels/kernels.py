@@ -17,7 +17,7 @@ import logging
 from ..hub.policy.choose import PolicyError
 from . import access
 from .base import FrontHandler
-from .messages import BAD_BODY, GATEWAY_REFUSED, NO_KERNEL, NO_PROFILE, TOO_MANY
+from .messages import BAD_BODY, GATEWAY_REFUSED, NO_KERNEL, NO_PROFILE, TOO_FAST, TOO_MANY
 
 log = logging.getLogger("campushub.remote_kernels")
 KERNEL_ID = r"([0-9a-fA-F-]{1,64})"
@@ -132,6 +132,8 @@ class ActionHandler(GatewayAnswers):
             allowed = await self.kernelspecs()
             if row["kernelspec"] not in allowed:
                 self.fail(403, NO_PROFILE, name=row["kernelspec"], allowed=", ".join(allowed))
+            if not self.settings["restarts"].allow(self.person):
+                self.fail(429, TOO_FAST, count=self.settings["restarts"].per_window)
         answer = await self.call("POST", self.gateway.kernel_path(kernel_id, action), {})
         if answer.status == 404:
             await self.settings["culling"].gone(kernel_id)

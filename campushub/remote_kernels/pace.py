@@ -1,0 +1,28 @@
+"""How often one person may relaunch kernels: a restart is a full launch
+(a launcher, a cgroup, a fresh log cap, ipykernel's imports) that costs them a
+click and the machine a second of CPU, so a loop of them is cut short."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+
+PER_MINUTE = 12
+WINDOW_S = 60.0
+
+
+class Pace:
+    def __init__(self, per_window: int = PER_MINUTE, window_s: float = WINDOW_S):
+        self.per_window, self.window_s = per_window, window_s
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, person: str, now: float | None = None) -> bool:
+        """Count one more for `person` if they are under the pace; False (nothing counted) otherwise."""
+        now = time.monotonic() if now is None else now
+        seen = self._seen[person]
+        while seen and now - seen[0] >= self.window_s:
+            seen.popleft()
+        if len(seen) >= self.per_window:
+            return False
+        seen.append(now)
+        return True
