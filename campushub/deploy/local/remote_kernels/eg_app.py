@@ -19,6 +19,12 @@ down`, a crash):
   group SIG: an interrupt went to group 2 (kill(-2, SIGINT)), a SIGKILL would
   go to group 9, processes of whoever happens to lead them. LocalKernel
   signals the launcher's process group itself (EG runs as root on this host).
+- A gateway taking kernels back trusted the pid and process group in the
+  persisted session: after a reboot or a launcher killed while the gateway
+  was down, it signalled (the culler: SIGKILLed) whatever process had that
+  pid since. LocalKernel persists the launcher's boot id and start time too
+  and takes a kernel back only when its process is still that launcher;
+  else the kernel counts as gone and nothing is signalled.
 """
 
 import os
@@ -40,9 +46,19 @@ class LocalKernel(LocalProcessProxy):
         self.kernel_manager.transport = "ipc"
         self.kernel_manager.ip = os.path.join(os.environ["CAMPUSHUB_KERNEL_SOCKETS"], self.kernel_id, "kernel")
 
+    def get_process_info(self) -> dict:
+        return {**super().get_process_info(), "launcher": _identity(self.pid)}
+
     def load_process_info(self, process_info: dict) -> None:
         super().load_process_info(process_info)
         self._on_sockets()
+        if not process_info.get("launcher") or _identity(self.pid) != process_info["launcher"]:
+            self.pid = self.pgid = 0  # not our launcher (any more)
+
+    def poll(self):
+        if self.local_proc is None and self.pid <= 0:
+            return False  # EG's poll would report a kernel with no process as alive
+        return super().poll()
 
     def local_signal(self, signum: int):
         try:
@@ -55,6 +71,17 @@ class LocalKernel(LocalProcessProxy):
         except OSError:
             return False
         return None  # as EG's: None when the signal was delivered
+
+
+def _identity(pid: int) -> str | None:
+    """Which process `pid` is: this boot's id and the process's start time (proc(5) stat field 22)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            started = f.read().rsplit(")", 1)[1].split()[19]
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f"{f.read().strip()} {started}"
+    except (OSError, IndexError):
+        return None
 
 
 class CampusHubGateway(EnterpriseGatewayApp):

@@ -12,13 +12,15 @@ import contextlib
 import json
 import os
 import pwd
+import signal
 import subprocess
 import threading
 
 import websocket
 
+from campushub.deploy.local import processes
 from campushub.deploy.local.forkserver import mounts
-from campushub.deploy.local.remote_kernels import kernel_cgroup, sockets
+from campushub.deploy.local.remote_kernels import gateway, kernel_cgroup, sockets
 from campushub.deploy.local.retention_homes import processes_of
 from campushub.deploy.local.spawner import cgroups
 from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
@@ -187,3 +189,27 @@ def test_a_kernel_over_its_memory_limit_is_stopped_and_a_restart_gives_a_fresh_o
         assert ast.literal_eval(gw.execute(kernel, "1 + 1")["result"]) == 2
     finally:
         gw.request("DELETE", f"api/kernels/{kernel}")
+
+
+def test_a_gateway_takes_back_only_its_own_launchers_never_a_process_that_took_a_pid(gw):
+    """EG trusted the pid in a persisted session: after a reboot, or a launcher that died while EG was down,
+    the next gateway signalled whatever process had that pid since (a DELETE, or the culler's SIGKILL)."""
+    kernel = gw.start_kernel("alice")
+    launcher = int(gw.execute(kernel, "import os; os.getppid()")["result"])
+    processes.stop(gw.layout, gateway.NAME)  # the gateway goes away, its kernels keep running
+    os.kill(launcher, signal.SIGKILL)  # and then this one's launcher dies (its kernel with it)
+    wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the launcher to die")
+    victim = subprocess.Popen(["sleep", "600"], start_new_session=True)  # root's, as the hub's could be
+    try:
+        session = gateway.sessions(gw.layout) / f"{kernel}.json"
+        saved = json.loads(session.read_text())
+        saved[kernel]["process_info"].update(pid=victim.pid, pgid=victim.pid)  # as if it had the launcher's pid
+        session.write_text(json.dumps(saved))
+        gw.proc = gateway.start(gw.config, gw.layout, gw.env_dir, gw.idle)
+        gateway.wait(gw.config, gw.layout, gw.proc)
+        assert kernel not in gw.kernel_ids()
+        assert gw.request("DELETE", f"api/kernels/{kernel}").status_code == 404
+        assert victim.poll() is None
+    finally:
+        victim.kill()
+        victim.wait()
