@@ -31,6 +31,7 @@ from ..apps.test_app_server import cgroup_limits
 
 PROBE = """import json, os
 open("/tmp/campushub-probe", "w").close()
+open("/dev/shm/campushub-probe", "w").close()
 print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()), "cwd": os.getcwd(),
                   "env": dict(os.environ), "cgroup": open("/proc/self/cgroup").read(), "ppid": os.getppid(),
                   "sees_pid_1": os.path.exists("/proc/1")}))"""
@@ -67,7 +68,7 @@ def test_a_kernel_runs_as_its_person_in_its_own_cgroup(gw, project):
     assert f"/campushub/{cgroup}" in seen["cgroup"]
     assert cgroup_limits(cgroup) == (128 * 2**20, 0.5)  # profile tiny
     # a server's isolation: its own /tmp (not the host's), others' processes out of sight
-    assert not os.path.exists("/tmp/campushub-probe")
+    assert not os.path.exists("/tmp/campushub-probe") and not os.path.exists("/dev/shm/campushub-probe")
     assert seen["sees_pid_1"] is (not mounts._PER_MOUNT_PROC)
     # the kernel's copy of its connection file is hers alone; EG's original is root's
     copy = os.path.join(alice.pw_dir, ".local/share/jupyter/runtime", f"kernel-{kernel}.json")
