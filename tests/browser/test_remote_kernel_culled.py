@@ -4,9 +4,13 @@ culls kernels idle for a minute, tests/remote_kernels/site.py): when the
 gateway culls the kernel, JupyterLab says so in Japanese (the front's line,
 labextension/src/culled.js) instead of failing at every cell, and 再起動
 (Restart) gives the notebook a fresh kernel of the same profile that runs
-the next cell. Japanese strings are those of campushub/i18n/locale/ja.json."""
+the next cell; closed and opened again after another cull, the notebook
+gets a fresh kernel and a notice saying why. Japanese strings are those of
+campushub/i18n/locale/ja.json."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import requests
@@ -79,4 +83,23 @@ def test_a_culled_kernel_is_explained_and_restarted(rk_hub, new_page):
     assert second != first
     run_cell(page, "print(6 * 8)")
     expect(page.locator(".jp-OutputArea-output").filter(has_text="48")).to_be_visible(timeout=120_000)
+
+    # Closed while its kernel is culled, then opened again: JupyterLab starts a fresh kernel and the
+    # person is told once why the old one's variables are gone.
+    page.keyboard.press("Control+s")
+    page.locator(".jp-Dialog .jp-mod-accept").click()  # JupyterLab offers a name at an untitled file's first save
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+    expect(tab).not_to_have_class(re.compile("jp-mod-dirty"))
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+    expect(page.locator(".jp-NotebookPanel:visible")).to_have_count(0)
+    wait_for(lambda: notebook_kernel(hub, token, "yuki") is None, 240, "the closed notebook's kernel to be culled")
+    page.locator(".jp-DirListing-content").get_by_text("Untitled.ipynb", exact=True).dblclick()
+    expect(page.locator(".jp-NotebookPanel:visible")).to_be_visible(timeout=120_000)
+    expect(page.locator(".jp-toast-message").filter(
+        has_text=CULLED.format(minutes=1))).to_be_visible(timeout=60_000)
+    save_artifact("browser-remote-kernel-reopened-ja.png", page.screenshot())
+    third = wait_for(lambda: notebook_kernel(hub, token, "yuki"), 120, "the reopened notebook's fresh kernel")
+    assert third not in (first, second)
+    run_cell(page, "print(6 * 9)")
+    expect(page.locator(".jp-OutputArea-output").filter(has_text="54")).to_be_visible(timeout=120_000)
     hub.api("DELETE", "users/yuki/server")
