@@ -43,12 +43,13 @@ def _parent(hierarchy):
     return base / cgroups.PARENT
 
 
-def sweep(hierarchy) -> None:
+def sweep(hierarchy) -> list[str]:
     """Remove the empty cgroups of kernels whose launcher was killed before it could; not one another
-    launcher made a moment ago and has yet to put its kernel in (a kernel starts within seconds)."""
-    parent = _parent(hierarchy)
+    launcher made a moment ago and has yet to put its kernel in (a kernel starts within seconds).
+    The ids of the kernels swept."""
+    parent, swept = _parent(hierarchy), []
     if not parent.is_dir():
-        return
+        return swept
     for path in parent.glob(PREFIX + "*"):
         try:
             old = time.time() - path.stat().st_mtime > SWEEP_AGE
@@ -56,6 +57,8 @@ def sweep(hierarchy) -> None:
             continue
         if old and path.is_dir() and not hierarchy.usage(path.name)["pids"]:
             hierarchy.remove(path.name)
+            swept.append(path.name[len(PREFIX):])
+    return swept
 
 
 def remove(hierarchy, cgroup: str) -> None:

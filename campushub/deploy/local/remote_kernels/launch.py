@@ -97,7 +97,8 @@ def prepare(config: dict, profile_name: str, connection_file: str, env: dict[str
                               f"its own sockets {sockets.ip(kernel_id)}")
     procs_files = []
     if hierarchy is not None:
-        kernel_cgroup.sweep(hierarchy)
+        for gone in kernel_cgroup.sweep(hierarchy):
+            sockets.remove(gone)  # a killed launcher left its kernel's socket folder too
         cgroup = kernel_cgroup.name(kernel_id)
         hierarchy.create(cgroup, kernel_cgroup.limits(config, profile))
         procs_files = hierarchy.procs_files(cgroup)

@@ -214,3 +214,6 @@ def test_a_gateway_takes_back_only_its_own_launchers_never_a_process_that_took_a
     finally:
         victim.kill()
         victim.wait()
+        # what the killed launcher could not remove (a later launch sweeps it after 5 minutes)
+        kernel_cgroup.remove(cgroups.detect(), kernel_cgroup.name(kernel))
+        sockets.remove(kernel)

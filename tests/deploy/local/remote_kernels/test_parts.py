@@ -10,7 +10,7 @@ import pytest
 
 from campushub.config import loads
 from campushub.deploy.local.layout import Layout
-from campushub.deploy.local.remote_kernels import account, gateway, kernelspecs, sockets
+from campushub.deploy.local.remote_kernels import account, gateway, kernel_cgroup, kernelspecs, sockets
 
 SITE = """
 profiles:
@@ -79,3 +79,26 @@ def test_a_kernel_s_socket_folder_is_its_person_s_alone(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         sockets.prepare(kernel, 4242, 4243)
     assert os.stat("/etc").st_uid == 0
+
+
+class FakeHierarchy:
+    """cgroups.py's v2 interface over a plain folder: empty cgroups, removed as folders."""
+    version = 2
+
+    def __init__(self, root):
+        self.root = root
+
+    def usage(self, name):
+        return {"pids": []}
+
+    def remove(self, name):
+        (self.root / "campushub" / name).rmdir()
+
+
+def test_the_sweep_leaves_a_launch_that_just_made_its_cgroup(tmp_path):
+    old, new = "0b5ef02f-d27a-4231-aeac-d04cd6eaeee6", "1c3f41c6-fdf6-4d45-942c-92feb5245605"
+    for kernel in (old, new):
+        (tmp_path / "campushub" / kernel_cgroup.name(kernel)).mkdir(parents=True)
+    os.utime(tmp_path / "campushub" / kernel_cgroup.name(old), (0, 0))
+    assert kernel_cgroup.sweep(FakeHierarchy(tmp_path)) == [old]
+    assert [p.name for p in (tmp_path / "campushub").iterdir()] == [kernel_cgroup.name(new)]
