@@ -35,11 +35,13 @@ open("/dev/shm/campushub-probe", "w").close()
 print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()), "cwd": os.getcwd(),
                   "env": dict(os.environ), "cgroup": open("/proc/self/cgroup").read(), "ppid": os.getppid(),
                   "sees_pid_1": os.path.exists("/proc/1")}))"""
-# what another account tries on the kernel's sockets: list their folder, connect to one
+# what another account tries on the kernel's sockets: list their folder, connect to one, plant a folder of its own
+# for a kernel yet to start (socket names are no secret: /proc/net/unix lists them)
 SNOOP = """import os, socket, sys
 folder = sys.argv[1]
 for attempt in (lambda: os.listdir(folder),
-                lambda: socket.socket(socket.AF_UNIX).connect(os.path.join(folder, sys.argv[2]))):
+                lambda: socket.socket(socket.AF_UNIX).connect(os.path.join(folder, sys.argv[2])),
+                lambda: os.mkdir(os.path.join(os.path.dirname(folder), "0b5ef02f-d27a-4231-aeac-d04cd6eaeee6"))):
     try:
         attempt()
         print("reached")
@@ -85,7 +87,7 @@ def test_a_kernel_runs_as_its_person_in_its_own_cgroup(gw, project):
     bob = gw.account("bob")
     snoop = subprocess.run(["/usr/bin/python3", "-I", "-c", SNOOP, folder, iopub], capture_output=True, text=True,
                            user=bob.pw_uid, group=bob.pw_gid, extra_groups=[], timeout=30)
-    assert snoop.stdout.split() == ["refused", "refused"], snoop
+    assert snoop.stdout.split() == ["refused", "refused", "refused"], snoop
     launcher = seen["ppid"]
     assert pwd.getpwuid(os.stat(f"/proc/{launcher}").st_uid).pw_uid == 0  # the root launcher waits on it
     gw.request("DELETE", f"api/kernels/{kernel}").raise_for_status()
