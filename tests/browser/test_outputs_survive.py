@@ -52,10 +52,10 @@ def saved_lines(hub, user: str, token: str) -> tuple[list[str], int | None]:
     return text.splitlines(), cell["execution_count"]
 
 
-def run_and_close_at_line_3(page) -> None:
-    # The status bar says "| Idle" only once the kernel is connected; Lab drops a run before that.
+def run_and_close_at_line_3(page, ready: re.Pattern) -> None:
+    # Lab drops a run while the notebook has no kernel yet: wait for the status bar to say it has one
     kernel_status = page.locator('.jp-StatusBar-TextItem[title^="Change kernel"]')
-    expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=120_000)
+    expect(kernel_status).to_have_text(ready, timeout=120_000)
     cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").first
     cell.locator(".cm-content").click()
     page.keyboard.press("Shift+Enter")
@@ -66,15 +66,17 @@ def run_and_close_at_line_3(page) -> None:
     page.close()
 
 
-def outputs_survive_a_closed_tab(hub, page, user, kernel: str = "python3") -> None:
+def outputs_survive_a_closed_tab(hub, page, user, kernel: str = "python3",
+                                 ready: re.Pattern = re.compile(r"\| Idle$")) -> None:
     """Signed in as `user` on `page`: run the printer in a notebook of `kernel`, close the tab at line 3,
-    and find all 20 lines in the file and in the notebook opened again."""
+    and find all 20 lines in the file and in the notebook opened again. `ready`: the kernel status bar
+    text once the notebook's kernel is there (Lab says "| Idle" once its own websocket is connected)."""
     expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=LAB_TIMEOUT)
     token = hub.user_token(user.name)
     put_notebook(hub, user.name, token, kernel)
     open_in_lab(page, hub, user.name, NOTEBOOK)
     context = page.context
-    run_and_close_at_line_3(page)
+    run_and_close_at_line_3(page, ready)
 
     # No tab is open now: the server alone carries the cell's output to the file.
     wait_for(lambda: saved_lines(hub, user.name, token)[1] is not None, 120, "the cell to end, its count saved")
