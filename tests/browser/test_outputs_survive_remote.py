@@ -36,8 +36,8 @@ def test_a_remote_kernels_output_survives_a_closed_tab(site, new_page):
     page = new_page("en-US")
     page.goto(f"{hub.url}/hub/login")
     submit_login(page, rhea)
-    # JupyterLab's own websocket to a gateway kernel stays "Unknown" here (H5's notes); cells run through
-    # the server (jupyter-server-nbmodel's REST execution), which is what this test is about
+    # JupyterLab's own websocket to a gateway kernel may stay "Unknown" for minutes while the kernel starts;
+    # cells run through the server (jupyter-server-nbmodel's REST execution), which is what this is about
     outputs_survive_a_closed_tab(hub, page, rhea, kernel="campushub-small", ready=re.compile(r"^Small \| "))
     r = requests.get(f"{hub.url}/user/{rhea.name}/api/sessions", timeout=30,
                      headers={"Authorization": f"token {hub.user_token(rhea.name)}"})
