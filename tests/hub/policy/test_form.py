@@ -109,3 +109,12 @@ def test_the_form_code_shows_the_one_environment_a_policy_allows():
     assert 'name="cpu"' in html and 'name="environment"' not in html
     block = html[html.index('id="environment-fixed"'):]
     assert "Data science" in block and "stable" in block
+
+
+def test_any_value_in_range_is_valid_to_the_browser():
+    # A number input accepts only min + k*step: with a 128 MiB minimum and a 0.5 GiB step the
+    # default 0.5 GiB was invalid and the browser refused to submit the form (seen in Chromium).
+    html = render(policy(memory=Range(GIB // 8, GIB // 2, GIB // 2)), current={
+        "cpu": 1, "memory": GIB // 2, "gpus": 0, "environment": "python:stable", "node_pool": None})
+    assert attr(html, "memory-input", "min") == "0.125" and attr(html, "memory-input", "value") == "0.5"
+    assert attr(html, "memory-input", "step") == "any" and attr(html, "cpu-input", "step") == "any"
