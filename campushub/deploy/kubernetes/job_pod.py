@@ -31,7 +31,7 @@ from .render.dockerfiles import NB_GID, NB_UID
 from .render.job_pods import LABELS
 from .render.storage import HOME
 from .resources import GPU_RESOURCE
-from .scheduling import node_pool
+from .scheduling import placement
 
 CONTAINER = "job"
 JOB_LABEL = "campushub/job"
@@ -66,11 +66,7 @@ def resources(choice: Choice) -> dict:
 def manifest(config: dict, job, choice: Choice, person: str, groups=(), projects=()) -> dict:
     """The Job running `job` (model.Job) for hub user `person`, with the resources of `choice`."""
     vols, mounts = volumes(config, person, groups, projects, choice.mem_limit)
-    selector, tolerations = {}, [dict(t) for t in USER_POD_TOLERATIONS]
-    if choice.node_pool:
-        pool = node_pool(config, choice.node_pool)
-        selector.update(pool.get("node_selector") or {})
-        tolerations += [dict(t) for t in pool.get("tolerations") or [] if t not in tolerations]
+    selector, tolerations = placement(config, choice.node_pool, {}, USER_POD_TOLERATIONS)
     spec = {"id": job.id, "notebook": job.notebook, "parameters": job.parameters}
     env = {"HOME": HOME, runner.JOB_ENV: json.dumps(spec), runner.REPORT_FILE_ENV: TERMINATION_LOG,
            "MEM_LIMIT": str(int(choice.mem_limit)), "CPU_LIMIT": str(choice.cpu_limit)}

@@ -40,7 +40,7 @@ from .render.storage import HOME
 from .render.storage import claim_name as shared_claim
 from .render.storage import volume_name as shared_volume
 from .resources import GPU_RESOURCE
-from .scheduling import node_pool
+from .scheduling import placement
 from .scratch import MOUNTS as SCRATCH_MOUNTS
 from .shared_volumes import access
 from .spawner import GROUP_LABEL
@@ -121,11 +121,7 @@ def kernel_env(config: dict, person: str, profile: str, groups: Iterable[str],
     choice = choice_for(config, policy, profile)
     section = config["remote_kernels"]["kubernetes"]
     vols, mounts = volumes(config, person, groups, projects, choice.mem_limit)
-    selector, tolerations = {}, [dict(t) for t in USER_POD_TOLERATIONS]
-    if choice.node_pool:
-        pool = node_pool(config, choice.node_pool)
-        selector.update(pool.get("node_selector") or {})
-        tolerations += [dict(t) for t in pool.get("tolerations") or [] if t not in tolerations]
+    selector, tolerations = placement(config, choice.node_pool, {}, USER_POD_TOLERATIONS)
     labels = {**KERNEL_LABELS, GROUP_LABEL: group_label(policy),
               USER_LABEL: safe_slug(person, is_valid=is_valid_label)}
     env = {

@@ -17,15 +17,20 @@ def node_pool(config: dict, name: str) -> dict:
         raise LookupError(f"node pool {name!r} is not under kubernetes.node_pools") from None
 
 
+def placement(config: dict, pool: str | None, selector: dict, tolerations) -> tuple[dict, list[dict]]:
+    """(node selector, tolerations) of a pod in `pool` (None: no pool), on top of the given ones,
+    for server pods (place) and the pods built without a spawner (remote kernels, jobs)."""
+    selector, tolerations = dict(selector), [dict(t) for t in tolerations]
+    if pool is not None:
+        spec = node_pool(config, pool)
+        selector.update(spec.get("node_selector") or {})
+        tolerations += [dict(t) for t in spec.get("tolerations") or [] if t not in tolerations]
+    return selector, tolerations
+
+
 def place(spawner, config: dict, pool: str | None) -> None:
     base = getattr(spawner, _BASE, None)
     if base is None:
         base = (dict(spawner.node_selector), list(spawner.tolerations))
         setattr(spawner, _BASE, base)
-    selector, tolerations = dict(base[0]), list(base[1])
-    if pool is not None:
-        spec = node_pool(config, pool)
-        selector.update(spec.get("node_selector") or {})
-        tolerations += [dict(t) for t in spec.get("tolerations") or [] if t not in tolerations]
-    spawner.node_selector = selector
-    spawner.tolerations = tolerations
+    spawner.node_selector, spawner.tolerations = placement(config, pool, *base)
