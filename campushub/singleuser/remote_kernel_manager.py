@@ -18,6 +18,7 @@ reopened notebook finds its kernel and its variables.
 import os
 
 from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.gateway.connections import GatewayWebSocketConnection
 from jupyter_server.gateway.gateway_client import gateway_request
 from jupyter_server.gateway.managers import (
     GatewayKernelManager,
@@ -94,6 +95,28 @@ class RemoteKernelManager(GatewayMappingKernelManager):
         return await super().list_kernels(**kwargs)
 
 
+class RemoteKernelWebsocket(GatewayWebSocketConnection):
+    """JupyterLab closes a new kernel websocket at once and opens it again
+    with the same session id. GatewayWebSocketConnection.disconnect then
+    cancels the pending connect's future, which does not stop the connect:
+    the gateway's websocket opened anyway and stayed open, unread, and EG
+    held the reconnect with the same session id until the front gave up
+    (60 s: JupyterLab's "Unknown"). Here it is closed once it is made."""
+
+    def disconnect(self):
+        pending = self.ws is None and self.ws_future is not None and not self.ws_future.done()
+        if not pending:
+            super().disconnect()
+            return
+        self.disconnected = True
+        self.ws_future.add_done_callback(_close_made)
+
+
+def _close_made(future) -> None:
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
+
+
 class RemoteSessionManager(GatewaySessionManager):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,6 +154,7 @@ def configure(c) -> None:
     c.GatewayClient.request_timeout = REQUEST_TIMEOUT
     c.ServerApp.kernel_manager_class = f"{__name__}.RemoteKernelManager"
     c.ServerApp.session_manager_class = f"{__name__}.RemoteSessionManager"
+    c.ServerApp.kernel_websocket_connection_class = f"{__name__}.RemoteKernelWebsocket"
     c.SessionManager.database_filepath = sessions_file()
     # The gateway culls idle kernels (remote_kernels.cull_idle_minutes) whether
     # or not this server runs; this server's own culler would delete them as
