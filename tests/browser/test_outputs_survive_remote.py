@@ -36,9 +36,9 @@ def test_a_remote_kernels_output_survives_a_closed_tab(site, new_page):
     page = new_page("en-US")
     page.goto(f"{hub.url}/hub/login")
     submit_login(page, rhea)
-    # JupyterLab's own websocket to a gateway kernel may stay "Unknown" for minutes while the kernel starts;
-    # cells run through the server (jupyter-server-nbmodel's REST execution), which is what this is about
-    outputs_survive_a_closed_tab(hub, page, rhea, kernel="campushub-small", ready=re.compile(r"^Small \| "))
+    # Idle: JupyterLab's own websocket reaches the gateway's kernel (it stayed "Unknown" while a connection
+    # it had closed at once held EG's reconnect: singleuser/remote_kernel_manager.RemoteKernelWebsocket)
+    outputs_survive_a_closed_tab(hub, page, rhea, kernel="campushub-small", ready=re.compile(r"^Small \| Idle$"))
     r = requests.get(f"{hub.url}/user/{rhea.name}/api/sessions", timeout=30,
                      headers={"Authorization": f"token {hub.user_token(rhea.name)}"})
     kernels = [s["kernel"]["id"] for s in r.json() if s["path"] == NOTEBOOK]
