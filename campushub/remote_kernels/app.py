@@ -18,7 +18,10 @@ from .messages import NO_KERNEL
 from .pace import Pace
 
 MAX_BODY = 64 * 2**10  # a kernel start's name and a few variables
-CLIENT_MESSAGE = 32 * 2**20
+# jupyter_server's own limit for what a browser sends a kernel (tornado's default, which it keeps): the
+# user's server relays a JupyterLab message unchanged, so nothing it accepts is refused here (a widget's
+# file upload is a comm message of that size; notebooks and files go through contents, not kernels)
+CLIENT_MESSAGE = 10 * 2**20
 
 
 class RootHandler(web.RequestHandler):
@@ -48,10 +51,10 @@ def make_app(*, store, gateway, people, culling, site_config: dict, prefix: str,
         "site_config": site_config, "service_prefix": prefix, "max_body": MAX_BODY, "start_timeout": START_TIMEOUT,
         "language": (site_config.get("ui") or {}).get("language", "auto"),
         "default_handler_class": NotFoundHandler, "xsrf_cookies": False,
-        # what a client may send in one message (code, a widget's upload: jupyter_server's own default is 10 MiB);
-        # the gateway's answers may be larger (gateway.MAX_MESSAGE, on the upstream connection)
+        # what a client may send in one message; the gateway's answers may be larger (gateway.MAX_MESSAGE,
+        # on the upstream connection)
         "websocket_max_message_size": CLIENT_MESSAGE, "start_locks": defaultdict(asyncio.Lock),
-        "restarts": Pace(),
+        "launches": Pace(), "open_channels": channels.OpenChannels(),
     }
     if hub_auth is not None:
         settings["hub_auth"] = hub_auth

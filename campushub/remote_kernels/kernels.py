@@ -24,6 +24,11 @@ KERNEL_ID = r"([0-9a-fA-F-]{1,64})"
 
 
 class GatewayAnswers(FrontHandler):
+    def _paced(self) -> None:
+        """Refuse a launch (start or restart) beyond the person's pace (pace.py), with one line."""
+        if not self.settings["launches"].allow(self.person):
+            self.fail(429, TOO_FAST, count=self.settings["launches"].per_window)
+
     def relay(self, answer, status: int | None = None) -> None:
         """EG's answer to the client; a refusal becomes one line of ours carrying EG's reason."""
         if answer.status == 404:
@@ -66,6 +71,7 @@ class KernelsHandler(GatewayAnswers):
             self.fail(403, NO_PROFILE, name=body["name"][:64], allowed=", ".join(allowed))
         async with self.settings["start_locks"][self.person]:  # two starts at once cannot both pass the count
             await self._room()
+            self._paced()  # a start is the same launch as a restart: start + DELETE in a loop is paced alike
             await self._start(body, allowed)
 
     async def _room(self) -> None:
@@ -132,8 +138,7 @@ class ActionHandler(GatewayAnswers):
             allowed = await self.kernelspecs()
             if row["kernelspec"] not in allowed:
                 self.fail(403, NO_PROFILE, name=row["kernelspec"], allowed=", ".join(allowed))
-            if not self.settings["restarts"].allow(self.person):
-                self.fail(429, TOO_FAST, count=self.settings["restarts"].per_window)
+            self._paced()
         answer = await self.call("POST", self.gateway.kernel_path(kernel_id, action), {})
         if answer.status == 404:
             await self.settings["culling"].gone(kernel_id)

@@ -1,6 +1,8 @@
-"""How often one person may relaunch kernels: a restart is a full launch
-(a launcher, a cgroup, a fresh log cap, ipykernel's imports) that costs them a
-click and the machine a second of CPU, so a loop of them is cut short."""
+"""How often one person may launch kernels: a start or a restart is a full
+launch (a root launcher, a cgroup, a mount namespace, a fresh log cap,
+ipykernel's imports) that costs them a click and the machine a second of CPU,
+so a loop of them (restarts, or start + DELETE) is cut short. One pace counts
+both."""
 
 from __future__ import annotations
 

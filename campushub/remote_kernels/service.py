@@ -78,9 +78,11 @@ def run() -> int:
     from .app import make_app
     from .culling import POLL_S, Culling
     from .gateway import Gateway
+    from .memory import give_back_large_blocks
     from .people import People
     from .store import Store
 
+    give_back_large_blocks()
     folder = runner.state_dir(config, SECTION)
     store = Store(runner.database_url(config, SECTION, folder))
     gateway = Gateway(url, token)

@@ -76,6 +76,11 @@ def kernelspec(profile: dict) -> dict:
     }
 
 
+# as the local gateway's: a kernel that dies is relaunched once (an OOM kill), not 5 times (jupyter_client's
+# default), each relaunch a new pod the front's launch pace never sees
+RESTART_LIMIT = 2
+
+
 def gateway_config(config: dict) -> dict:
     """EG's jupyter_enterprise_gateway_config.json (its app is jupyter-enterprise-gateway)."""
     names = [kernelspec_name(p) for p in profiles(config)]
@@ -96,6 +101,7 @@ def gateway_config(config: dict) -> dict:
                                        "cull_interval": min(60, max(1, idle_seconds(config) // 4)),
                                        "cull_connected": True, "cull_busy": False},
         "KernelSessionManager": {"enable_persistence": True, "persistence_root": SESSIONS},
+        "KernelRestarter": {"restart_limit": RESTART_LIMIT},
     }
 
 

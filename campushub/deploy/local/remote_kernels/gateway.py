@@ -25,6 +25,11 @@ from . import kernel_cgroup, kernelspecs, sockets
 NAME = "gateway"
 LABEL = "Enterprise Gateway"
 APP = Path(__file__).with_name("eg_app.py")
+# jupyter_client's KernelRestarter (EG 3.2.3 has no option of its own) gives up when its count of deaths
+# in a row reaches this: 2 = a kernel that dies (an OOM kill) is relaunched once, one that dies again at once
+# is left dead. Its default, 5, made one start of a kernel that exits at startup 5 launches (a root launcher,
+# a cgroup, a MiB of log each) that the front's launch pace never sees.
+RESTART_LIMIT = 2
 SESSIONS = "enterprise_gateway.services.sessions.kernelsessionmanager.FileKernelSessionManager"
 
 
@@ -70,6 +75,7 @@ def settings(config: dict, layout: Layout, names: list[str], idle: int | None = 
         "MappingKernelManager": {"cull_idle_timeout": idle, "cull_interval": cull_interval(idle),
                                  "cull_connected": True},
         "KernelSessionManager": {"enable_persistence": True, "persistence_root": str(folder(layout) / "sessions")},
+        "KernelRestarter": {"restart_limit": RESTART_LIMIT},
     }
 
 
