@@ -24,7 +24,10 @@ down`, a crash):
   was down, it signalled (the culler: SIGKILLed) whatever process had that
   pid since. LocalKernel persists the launcher's boot id and start time too
   and takes a kernel back only when its process is still that launcher;
-  else the kernel counts as gone and nothing is signalled.
+  else the kernel counts as gone and nothing is signalled. A taken-back
+  launcher is not the gateway's child, so its pid is free again as soon as
+  it ends: every later signal and poll (EG's restarter polls with signal 0,
+  then SIGTERM/SIGKILLs the group) checks that identity again first.
 """
 
 import os
@@ -37,6 +40,8 @@ sys.modules.setdefault("campushub_gateway", sys.modules[__name__])  # for the ke
 
 
 class LocalKernel(LocalProcessProxy):
+    _launcher = None  # a taken-back launcher's identity
+
     def __init__(self, kernel_manager, proxy_config):
         super().__init__(kernel_manager, proxy_config)
         self._on_sockets()
@@ -52,7 +57,8 @@ class LocalKernel(LocalProcessProxy):
     def load_process_info(self, process_info: dict) -> None:
         super().load_process_info(process_info)
         self._on_sockets()
-        if not process_info.get("launcher") or _identity(self.pid) != process_info["launcher"]:
+        self._launcher = process_info.get("launcher")
+        if not self._launcher or _identity(self.pid) != self._launcher:
             self.pid = self.pgid = 0  # not our launcher (any more)
 
     def poll(self):
@@ -61,6 +67,8 @@ class LocalKernel(LocalProcessProxy):
         return super().poll()
 
     def local_signal(self, signum: int):
+        if self.local_proc is None and self.pid > 0 and _identity(self.pid) != self._launcher:
+            self.pid = self.pgid = 0  # the launcher ended and its pid is someone else's now: the kernel is gone
         try:
             if self.pgid > 0 and signum > 0:
                 os.killpg(self.pgid, signum)
