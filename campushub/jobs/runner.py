@@ -8,12 +8,11 @@ copy, taken now), parameters.json, log.txt (papermill's log, the cells' output, 
 (saved after each cell by papermill) and result.json, each written whole or not at all (temporary
 file, fsync, rename, fsync of the folder).
 
-Peak memory and OOM kills come from the job's own cgroup (v1 or v2, through /proc/self/cgroup and
-mountinfo: a local job's cgroup or a pod's), counted from its start: a kernel the memory limit killed
-makes the run `oom`. A failing cell (PapermillExecutionError) is given by its index in the person's
-notebook, not the executed one. The result also goes, as one JSON line, to the fd CAMPUSHUB_JOB_REPORT_FD
-names (the local root wrapper, which never reads the home), or to the file CAMPUSHUB_JOB_REPORT_FILE
-names (a Kubernetes container's termination message).
+Peak memory and OOM kills come from the job's own cgroup (v1 or v2, through /proc/self/cgroup and mountinfo: a local
+job's cgroup or a pod's), counted from its start: a kernel the memory limit killed makes the run `oom`. A failing cell
+(PapermillExecutionError) is given by its index in the person's notebook, not the executed one. The result also goes,
+as one JSON line, to the fd CAMPUSHUB_JOB_REPORT_FD names (the local root wrapper, which never reads the home), or to
+the file CAMPUSHUB_JOB_REPORT_FILE names (a Kubernetes container's termination message).
 """
 
 import ctypes
@@ -161,10 +160,11 @@ def failed_cell(nb, index, original_ids):
 
 
 def not_traceable():
-    """Non-dumpable before the kernel starts: else the kernel (the notebook's code, same account) could ptrace
-    this process and write any report into the supervisor's pipe. That needs CAP_SYS_PTRACE now."""
+    """Non-dumpable before the kernel (the person's code) starts, which could else ptrace this and forge the report.
+    Exec'd locally with a real gid not the person's (never attachable), whose own gid is then taken back."""
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    os.setresgid(os.getegid(), os.getegid(), os.getegid())
 
 
 def kernel_config():

@@ -29,13 +29,17 @@ def no_new_privs() -> None:
         raise OSError(errno, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(errno)}")
 
 
-def drop(uid: int, gid: int, groups: list[int]) -> None:
-    if uid == 0 or gid == 0 or 0 in groups:
+def drop(uid: int, gid: int, groups: list[int], real_gid: int | None = None) -> None:
+    """real_gid: a real gid other than `gid` for the process to replace by `gid` itself (the saved one) after
+    its exec. An exec with real and effective gids that differ leaves it non-dumpable, and ptrace needs all
+    of them to match: no process of the account can attach to it between the exec and its own prctl."""
+    real = gid if real_gid is None else real_gid
+    if uid == 0 or gid == 0 or real == 0 or 0 in groups:
         raise PrivilegeError("refusing to run a server as root or in group root")
     os.setgroups(groups)
-    os.setresgid(gid, gid, gid)
+    os.setresgid(real, gid, gid)
     os.setresuid(uid, uid, uid)
-    verify(uid, gid, groups)
+    verify(uid, gid, groups, real)
 
 
 def _status() -> dict[str, str]:
@@ -43,12 +47,12 @@ def _status() -> dict[str, str]:
         return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
 
 
-def verify(uid: int, gid: int, groups: list[int]) -> None:
+def verify(uid: int, gid: int, groups: list[int], real_gid: int | None = None) -> None:
     status = _status()
     wrong = []
     if status["Uid"].split() != [str(uid)] * 4:
         wrong.append(f"uids {status['Uid']}")
-    if status["Gid"].split() != [str(gid)] * 4:
+    if status["Gid"].split() != [str(gid if real_gid is None else real_gid)] + [str(gid)] * 3:
         wrong.append(f"gids {status['Gid']}")
     if sorted(int(g) for g in status.get("Groups", "").split()) != sorted(set(groups)):
         wrong.append(f"groups {status.get('Groups', '')}")

@@ -9,6 +9,7 @@ then the account's uid, gid, groups and project gids, checked from the kernel's 
 
 from __future__ import annotations
 
+import grp
 import os
 import subprocess
 from pathlib import Path
@@ -21,16 +22,27 @@ RUNNER_SOURCE = Path(runner.__file__).read_text()
 RUNTIME_DIR = "/tmp/jupyter-runtime"  # in the job's private /tmp
 
 
+def exec_gid() -> int:
+    """The runner's real gid until it takes its own (privileges.drop's real_gid): nogroup, no files' group."""
+    try:
+        return grp.getgrnam("nogroup").gr_gid
+    except KeyError:
+        return 65534  # the kernel's overflow gid
+
+
 def _become(spec: dict, procs_files: list[str], private_tmp: bool):
     uid, gid, groups, home = spec["uid"], spec["gid"], list(spec["groups"]), spec["home"]
     tmp_options = mounts.mount_options(int(spec["limits"]["memory"])) if private_tmp else None
+    # exec'd with another real gid, the runner is never attachable by the person's other processes (their
+    # terminal, their kernels), not even before its own prctl (runner.not_traceable), which then takes the gid
+    real_gid = exec_gid() if exec_gid() != gid else None
 
     def preexec():
         cgroups.join(procs_files)
         if tmp_options is not None:
             mounts.enter(tmp_options)
         no_new_privs.enable()
-        privileges.drop(uid, gid, groups)
+        privileges.drop(uid, gid, groups, real_gid)
         os.chdir(home)
 
     return preexec
