@@ -24,6 +24,7 @@ from tornado import web
 from ..i18n import N_
 from ..webservice import handler
 from ..webservice.handler import NotFound
+from . import outcomes
 from .model import Invalid
 from .operations import NO_JOB
 
@@ -47,7 +48,7 @@ class ApiHandler(handler.BaseHandler):
 
     def shown(self, job: dict) -> dict:
         """A record for the caller: an error the service stored as a marked message in their language."""
-        return {**job, "error": self._(job["error"])} if job.get("error") else job
+        return {**job, "error": outcomes.shown(self.lang, job["error"])} if job.get("error") else job
 
     def body(self) -> dict:
         try:

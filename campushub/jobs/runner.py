@@ -220,7 +220,8 @@ def execute(job, folder, source, cgroup):
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     if cgroup.oom_kills() > oom_before:
-        outcome.update(state="oom", error="the job used more memory than its limit and was stopped")
+        # outcomes.OVER_MEMORY's text (this file imports no campushub), so the page translates it
+        outcome.update(state="oom", error="The job used more memory than its limit and was stopped.")
     fsync_path(output)
     return outcome
 

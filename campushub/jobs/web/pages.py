@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 from tornado import web
 
 from ...i18n import N_
+from .. import outcomes
 from ..api import NO_SWEEP
 from ..operations import NO_JOB
 from . import display
@@ -65,7 +66,8 @@ class JobPage(PageHandler):
     @web.authenticated
     async def get(self, job_id):
         job = await self.own_job(job_id)
-        self.render("job.html", [job], job=job, done=self.done(job_id))
+        shown = {**job, "error": outcomes.shown(self.lang, job.get("error"))}
+        self.render("job.html", [shown], job=shown, done=self.done(job_id))
 
     def done(self, job_id: str) -> str | None:
         raw = self.get_query_argument("done", "")

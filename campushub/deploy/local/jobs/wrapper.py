@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ....jobs import model, runner
+from ....jobs import model, outcomes, runner
 from .. import pids
 from ..spawner import cgroups
 from . import person
@@ -115,17 +115,17 @@ def decide(report: dict | None, status: int | None, oom: bool, cancelled: bool, 
     # a signal as a shell shows it: 137 for SIGKILL
     code = 128 - status if status is not None and status < 0 else status
     if cancelled:
-        return {**outcome, "state": "cancelled", "exit_code": code, "failed_cell": None, "error": "cancelled"}
+        return {**outcome, "state": "cancelled", "exit_code": code, "failed_cell": None, "error": outcomes.CANCELLED}
     if over is not None:
         return {**outcome, "state": "failed", "exit_code": code, "failed_cell": None,
-                "error": f"the job ran longer than the site's limit of {over / 60:g} minutes and was stopped"}
+                "error": outcomes.OVER_TIME.format(minutes=f"{over / 60:g}")}
     if oom:
         return {**outcome, "state": "oom", "exit_code": code, "failed_cell": None,
-                "error": "the job used more memory than its limit and was stopped"}
+                "error": outcomes.OVER_MEMORY}
     if report is None or (outcome["state"] == "succeeded" and code != 0):
-        how = (f"killed by signal {-status}" if status is not None and status < 0
-               else f"exit status {status}" if status is not None else "it did not start")
-        return {"state": "failed", "exit_code": code, "error": f"the job runner stopped without a result ({how})"}
+        error = (outcomes.NO_RESULT_SIGNAL.format(signal=-status) if status is not None and status < 0
+                 else outcomes.NO_RESULT_STATUS.format(status=status) if status is not None else outcomes.NOT_RUN)
+        return {"state": "failed", "exit_code": code, "error": error}
     return {**outcome, "exit_code": code}
 
 
