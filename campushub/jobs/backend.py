@@ -72,6 +72,11 @@ class Backend(ABC):
         the service stopped between starting it and storing the handle) still exists, ended or
         not; poll() follows. False: it is lost."""
 
+    def resources_problem(self, resources: Resources) -> Invalid | None:
+        """Why this backend can never run a job with these resources (GPUs on this machine): an
+        Invalid of a marked message, refused at submission so nothing is queued; None when it can."""
+        return None
+
     def notebook_problem(self, owner: str, notebook: str) -> Invalid | None:
         """Why the person's notebook cannot be run (missing, not a file), looked up as the person:
         an Invalid of a message marked N_ (translated for the person); None when it looks

@@ -66,6 +66,9 @@ class Jobs:
             raise Invalid(QUEUE_FULL, status=409, queued=queued, limit=limits["max_queued_per_person"])
         person = await self.person(owner)
         profile, choice = self.resources(person.get("groups") or [], body.get("profile"))
+        problem = self.backend.resources_problem(choice)
+        if problem is not None:
+            raise problem
         problem = await self.off(self.backend.notebook_problem, owner, notebook)
         if problem is not None:
             raise problem

@@ -23,15 +23,13 @@ from datetime import datetime
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from ...jobs import backend as api
-from ...jobs import model
+from ...jobs import model, outcomes
 from . import job_pod
 from .retention_api import Cluster
 
 # Waiting reasons a pod does not recover from by waiting
 STUCK = ("ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "ErrImageNeverPull")
-GONE = "the job's Kubernetes Job is gone (deleted by someone, or removed a day after it ended)"
-OOM = "the job used more memory than its limit and was stopped"
-OVERTIME = "the job ran longer than the site's limit (jobs.max_runtime_minutes) and was stopped"
+GONE, OOM, OVERTIME = outcomes.POD_GONE, outcomes.OVER_MEMORY, outcomes.OVER_SITE_TIME
 
 
 class JobsCluster(Cluster):
@@ -105,7 +103,7 @@ class KubernetesBackend(api.Backend):
             if reason is None:
                 return None
             await cluster.delete_job(name)
-            return model.Outcome(state=model.FAILED, error=f"the job's pod cannot start: {reason}")
+            return model.Outcome(state=model.FAILED, error=model.one_line(outcomes.POD_STUCK.format(reason=reason)))
         return outcome(found.get("status") or {}, terminated(pods))
 
 
@@ -152,7 +150,8 @@ def outcome(status: dict, ended_as: dict) -> model.Outcome:
         why = next((c.get("message") for c in status.get("conditions") or [] if c.get("type") == "Failed"), None)
         result = model.Outcome(state=model.SUCCEEDED if status.get("succeeded") else model.FAILED,
                                error=None if status.get("succeeded") else model.one_line(
-                                   f"the job runner stopped without a result ({why or f'exit status {code}'})"))
+                                   outcomes.NO_RESULT_WHY.format(why=why) if why
+                                   else outcomes.NO_RESULT_STATUS.format(status=code)))
     took = _seconds(ended_as.get("startedAt"), ended_as.get("finishedAt"))
     result = replace(result, exit_code=code if code is not None else result.exit_code,
                      duration_s=took if took is not None else result.duration_s,
@@ -163,7 +162,7 @@ def outcome(status: dict, ended_as: dict) -> model.Outcome:
         result = replace(result, state=model.OOM, error=OOM, failed_cell=None)
     elif result.state == model.SUCCEEDED and code not in (0, None):
         result = replace(result, state=model.FAILED, failed_cell=None,
-                         error=f"the job runner stopped without a result (exit status {code})")
+                         error=outcomes.NO_RESULT_STATUS.format(status=code))
     return result
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from ....config import jobs as section
 from ....i18n import N_
 from ....jobs import backend as api
-from ....jobs import model
+from ....jobs import model, outcomes
 from ....projects.model import check_name
 from .. import environments, pids
 from ..layout import Layout
@@ -41,7 +41,6 @@ PROBLEMS = {
     as_person.MISSING: N_("{path} is not in your home: check the path (it is relative to your home)."),
     as_person.NOT_A_FILE: N_("{path} is not a file: name a notebook."),
 }
-LOST = "the job's supervisor ended without recording a result (was the machine restarted?)"
 
 
 class LocalBackend(api.Backend):
@@ -60,11 +59,11 @@ class LocalBackend(api.Backend):
                                   input=json.dumps(spec), capture_output=True, text=True, timeout=START_TIMEOUT,
                                   start_new_session=True, env=env, cwd="/")
         except (OSError, subprocess.SubprocessError) as e:
-            raise api.BackendError(f"the job could not be started: {e}") from None
+            raise api.BackendError(outcomes.NOT_STARTED_WHY.format(why=e)) from None
         handle = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
         if not handle or parse(handle[0]) is None:
             why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-            raise api.BackendError(f"the job could not be started: {why}")
+            raise api.BackendError(outcomes.NOT_STARTED_WHY.format(why=why))
         return handle[0]
 
     def poll(self, job: model.Job) -> model.Outcome | None:
@@ -74,7 +73,7 @@ class LocalBackend(api.Backend):
         if running(self._handle(job)):
             return None
         # it may have recorded its outcome between the two looks
-        return self._recorded(job.id) or model.Outcome(state=model.LOST, error=LOST)
+        return self._recorded(job.id) or model.Outcome(state=model.LOST, error=outcomes.SUPERVISOR_GONE)
 
     def cancel(self, job: model.Job) -> None:
         found = parse(self._handle(job) or "")
@@ -94,6 +93,9 @@ class LocalBackend(api.Backend):
     def adopt(self, job: model.Job) -> bool:
         return (self.records / f"{job.id}.json").exists() or running(self._handle(job))
 
+    def resources_problem(self, resources: api.Resources) -> model.Invalid | None:
+        return model.Invalid(outcomes.NO_GPUS) if resources.gpus else None
+
     def notebook_problem(self, owner: str, notebook: str) -> model.Invalid | None:
         try:
             entry = self._account(owner)
@@ -110,7 +112,7 @@ class LocalBackend(api.Backend):
         if not model.ID_RE.fullmatch(job.id):
             raise api.BackendError(f"{job.id!r} is not a job id")
         if resources.gpus:
-            raise api.BackendError("jobs with GPUs run on Kubernetes only; choose a profile without GPUs")
+            raise api.BackendError(outcomes.NO_GPUS)  # refused at submission (resources_problem): not queued
         entry = self._account(job.owner)
         uid, gid, groups = launch_ids(entry, self._project_gids(person.groups))
         limits = self.config["limits"]
@@ -131,13 +133,12 @@ class LocalBackend(api.Backend):
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
-            raise api.BackendError(f"{owner} has no account on this machine yet: start a server once, "
-                                   "then run the job again") from None
+            raise api.BackendError(outcomes.NO_ACCOUNT.format(owner=owner)) from None
         # the spawner's own rules (unix_users.ensure_user): never root, never another hub user's account
         if entry.pw_uid == 0 or entry.pw_gid == 0:
-            raise api.BackendError(f"the account of {owner} would be root's: jobs never run as root")
+            raise api.BackendError(outcomes.ROOT_ACCOUNT.format(owner=owner))
         if entry.pw_gecos.startswith("campushub ") and entry.pw_gecos != owner_mark(owner):
-            raise api.BackendError(f"the unix account {name} belongs to another hub user")
+            raise api.BackendError(outcomes.OTHERS_ACCOUNT.format(name=name))
         return entry
 
     @staticmethod
@@ -159,8 +160,8 @@ class LocalBackend(api.Backend):
         try:
             found = environments.resolve(environments.site_dir(self.config), resources.environment, resources.tag)
         except (LookupError, OSError):
-            raise api.BackendError(f"the environment {resources.environment}:{resources.tag} is not built on "
-                                   "this machine: ask an administrator to run campushub env build") from None
+            raise api.BackendError(outcomes.NO_ENVIRONMENT.format(
+                environment=f"{resources.environment}:{resources.tag}")) from None
         return found.env_dir / "bin" / "python3"
 
     def _private_tmp(self) -> bool:
@@ -180,7 +181,7 @@ class LocalBackend(api.Backend):
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
-            return model.Outcome(state=model.FAILED, error="the job's record could not be read")
+            return model.Outcome(state=model.FAILED, error=outcomes.RECORD_UNREADABLE)
 
     def _handle(self, job: model.Job) -> str | None:
         if job.handle:
