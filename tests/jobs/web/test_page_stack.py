@@ -13,6 +13,8 @@ import pytest
 import requests
 
 from campushub.i18n import translate
+from campushub.jobs.outcomes import OVER_MEMORY
+from campushub.webservice.handler import XSRF_FAILED
 
 pytestmark = pytest.mark.stack
 
@@ -168,3 +170,41 @@ def test_the_extension_takes_a_cookie_post_only_with_the_xsrf_token(jobs_site):
     r = session.post(url, json={"notebook": TRAIN}, headers={"X-XSRFToken": xsrf}, timeout=60)
     assert r.status_code == 201, r.text
     jobs_site.ended("eve", [r.json()["jobs"][0]["id"]])
+
+
+def test_a_job_over_its_memory_limit_says_so_in_japanese(jobs_site):
+    """The supervisor's own line (jobs/outcomes.py), stored in English, is shown in the reader's language
+    on the job's page and by the API."""
+    jobs_site.write_notebook("eve", "work/hungry.ipynb", "mib = 700", "x = b'x' * (mib * 2**20)")
+    r = jobs_site.submit("eve", {"notebook": "work/hungry.ipynb"})  # the test hub's policy: 512 MiB
+    assert r.status_code == 201, r.text
+    job = r.json()["jobs"][0]["id"]
+    assert jobs_site.ended("eve", [job])[job]["error"] == OVER_MEMORY
+    shown = page(jobs_site, "eve", f"j/{job}", lang="ja").text
+    assert translate("ja", OVER_MEMORY) in shown and OVER_MEMORY not in shown
+    assert translate("ja", OVER_MEMORY) != OVER_MEMORY
+    r = requests.get(jobs_site.prefix + f"api/jobs/{job}", timeout=60,
+                     headers={"Authorization": f"token {jobs_site.tokens['eve']}", "Accept-Language": "ja"})
+    assert r.status_code == 200 and r.json()["error"] == translate("ja", OVER_MEMORY)
+
+
+def test_the_jobs_api_takes_a_cookie_post_only_with_the_xsrf_token(jobs_site):
+    """The service's JSON API signed in by its OAuth cookie alone (what another site's form or script
+    sends): it neither submits nor cancels (webservice/handler.py's check); with the token it does."""
+    jobs_site.write_notebook("eve", "work/wait.ipynb", "seconds = 600", "import time\ntime.sleep(seconds)")
+    r = jobs_site.submit("eve", {"notebook": "work/wait.ipynb"})
+    assert r.status_code == 201, r.text
+    job = r.json()["jobs"][0]["id"]
+    session = jobs_site.people["eve"].session  # signed in to the hub; the service's cookie comes by OAuth
+    form = session.get(jobs_site.prefix + f"j/{job}", timeout=60)
+    assert form.status_code == 200 and session.get(jobs_site.prefix + "api/jobs", timeout=60).status_code == 200
+    before = len(jobs_site.jobs("eve"))
+    for path, body in (("api/jobs", {"notebook": TRAIN}), (f"api/jobs/{job}/cancel", {})):
+        r = session.post(jobs_site.prefix + path, json=body, timeout=60, headers={"Accept-Language": "en"})
+        assert r.status_code == 403 and r.json()["message"] == XSRF_FAILED, (path, r.text)
+    assert len(jobs_site.jobs("eve")) == before
+    assert next(j for j in jobs_site.jobs("eve") if j["id"] == job)["state"] in ("queued", "running")
+    token = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+    r = session.post(jobs_site.prefix + f"api/jobs/{job}/cancel", json={}, timeout=60, headers={"X-XSRFToken": token})
+    assert r.status_code == 200, r.text
+    assert jobs_site.ended("eve", [job])[job]["state"] == "cancelled"
