@@ -77,7 +77,10 @@ def _opens(site, kernel) -> bool:
     return True
 
 
-def test_a_kernel_that_dies_at_startup_is_relaunched_once(site):
+@pytest.mark.parametrize("lives", [0, 5])
+def test_a_kernel_that_dies_at_startup_is_relaunched_once(site, lives):
+    """lives: seconds it runs first; one poll of EG's restarter seeing it alive reset jupyter_client 6's count
+    of deaths in a row, so a kernel that lived a few seconds was relaunched for ever."""
     entry = pwd.getpwnam(unix_name("alice", TEST_PREFIX))
     home = Path(entry.pw_dir)
     startup = home / ".ipython" / "profile_default" / "startup"
@@ -87,7 +90,8 @@ def test_a_kernel_that_dies_at_startup_is_relaunched_once(site):
         os.chown(folder, entry.pw_uid, entry.pw_gid)
     launches = home / "launches.txt"
     die = startup / "00-die.py"
-    die.write_text(f"import os\nopen({str(launches)!r}, 'a').write('launch\\n')\nos._exit(1)\n")
+    die.write_text(f"import os, time\nopen({str(launches)!r}, 'a').write('launch\\n')\ntime.sleep({lives})\n"
+                   "os._exit(1)\n")
     os.chown(die, entry.pw_uid, entry.pw_gid)
     try:
         r = site.call("alice", "POST", "api/kernels", json={"name": "campushub-small", "env": {}})

@@ -28,13 +28,22 @@ down`, a crash):
   launcher is not the gateway's child, so its pid is free again as soon as
   it ends: every later signal and poll (EG's restarter polls with signal 0,
   then SIGTERM/SIGKILLs the group) checks that identity again first.
+- jupyter_client 6's restarter counts deaths in a row only until one poll
+  (every 3 s) sees the kernel alive, so a kernel that lives a few seconds
+  and exits (a startup file) was relaunched for ever, a full launch each.
+  SteadyRestarter counts a death as one more in a row until the kernel has
+  lived STEADY_S (jupyter_client 7's stable_start_time, backported).
 """
 
 import os
 import sys
+import time
 
 from enterprise_gateway.enterprisegatewayapp import EnterpriseGatewayApp
 from enterprise_gateway.services.processproxies.processproxy import LocalProcessProxy
+from jupyter_client.ioloop.restarter import AsyncIOLoopKernelRestarter
+
+STEADY_S = 60.0
 
 sys.modules.setdefault("campushub_gateway", sys.modules[__name__])  # for the kernelspecs' class_name
 
@@ -90,6 +99,19 @@ def _identity(pid: int) -> str | None:
             return f"{f.read().strip()} {started}"
     except (OSError, IndexError):
         return None
+
+
+class SteadyRestarter(AsyncIOLoopKernelRestarter):
+    _relaunched = 0.0
+
+    async def poll(self):
+        if self._restarting and time.monotonic() - self._relaunched < STEADY_S \
+                and await self.kernel_manager.is_alive():
+            return  # alive, but not for long yet: its next death is one more in a row
+        count = self._restart_count
+        await super().poll()
+        if self._restarting and self._restart_count != count:
+            self._relaunched = time.monotonic()
 
 
 class CampusHubGateway(EnterpriseGatewayApp):

@@ -76,6 +76,8 @@ def settings(config: dict, layout: Layout, names: list[str], idle: int | None = 
                                  "cull_connected": True},
         "KernelSessionManager": {"enable_persistence": True, "persistence_root": str(folder(layout) / "sessions")},
         "KernelRestarter": {"restart_limit": RESTART_LIMIT},
+        # counts a kernel that dies within a minute of its relaunch as dying again in a row (eg_app.py)
+        "RemoteKernelManager": {"restarter_class": "campushub_gateway.SteadyRestarter"},
     }
 
 
