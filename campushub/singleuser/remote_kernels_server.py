@@ -23,6 +23,7 @@ from .remote_kernel_manager import GATEWAY_ENV
 TEXTS_ENV = "CAMPUSHUB_REMOTE_KERNELS_TEXTS"
 KERNEL_ID = r"(?P<kernel_id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
 ANSWER = ("culled", "state", "idle_minutes", "message", "profile")
+KERNEL_USAGE_PANEL = "@jupyter-server/resource-usage:kernel-panel-item"
 
 
 async def ask_front(kernel_id: str, language: str | None) -> dict:
@@ -64,6 +65,32 @@ class CulledHandler(APIHandler):
         self.finish(await ask_front(kernel_id, self.request.headers.get("Accept-Language")))
 
 
+class NoKernelUsage(APIHandler):
+    """jupyter-resource-usage's kernel usage (its KernelUsageHandler) asks the kernel on a zmq control
+    socket that a gateway kernel's client has not (an AssertionError in GatewayKernelClient: a 500
+    with a traceback). Answered as that library answers for a kernel that cannot tell."""
+
+    _track_activity = False
+
+    @web.authenticated
+    def get(self, kernel_id=None):
+        self.finish(json.dumps({"content": {"reason": "not_supported"}, "kernel_id": kernel_id}))
+
+
+def without_kernel_usage(previous):
+    """jupyterlab_server's page_config_hook: its kernel-usage panel off (it would ask the route above at
+    every kernel change and only say "not supported"). A hook, not page_config_data: the handler
+    overwrites that entry with the labconfig files' list."""
+
+    def hook(handler, page_config):
+        if previous is not None:
+            page_config = previous(handler, page_config)
+        disabled = list(page_config.get("disabledExtensions") or [])
+        return {**page_config, "disabledExtensions": [*disabled, KERNEL_USAGE_PANEL]}
+
+    return hook
+
+
 def texts() -> dict[str, str]:
     try:
         found = json.loads(os.environ.get(TEXTS_ENV) or "{}")
@@ -84,5 +111,17 @@ def _load_jupyter_server_extension(serverapp):
     web_app = serverapp.web_app
     route = url_path_join(web_app.settings["base_url"], "campushub/remote-kernels/culled")
     web_app.add_handlers(".*$", [(route, CulledHandler), (route + "/" + KERNEL_ID, CulledHandler)])
+    # before jupyter-resource-usage's own route: the server loads extensions sorted by name
+    # (jupyter_server's ExtensionManager), and tornado takes the first rule that matches
+    usage = url_path_join(web_app.settings["base_url"], "api/metrics/v1/kernel_usage", r"get_usage/(.+)$")
+    web_app.add_handlers(".*$", [(usage, NoKernelUsage)])
     # the plugin's labels; its presence tells the plugin this server has remote kernels
     web_app.settings.setdefault("page_config_data", {})["campushubRemoteKernels"] = json.dumps(texts())
+
+
+async def _start_jupyter_server_extension(serverapp):
+    """Once every extension is loaded: JupyterHub's singleuser extension sets its own page_config_hook
+    when it loads (after this one), which this wraps."""
+    if os.environ.get(GATEWAY_ENV):
+        settings = serverapp.web_app.settings
+        settings["page_config_hook"] = without_kernel_usage(settings.get("page_config_hook"))

@@ -11,7 +11,9 @@ notebook's session is gone instead of failing at every cell."""
 from __future__ import annotations
 
 import contextlib
+import json
 import pwd
+import re
 
 import pytest
 import requests
@@ -114,6 +116,23 @@ def test_members_get_the_gateway_s_kernels_others_local_ones(site, alice):
         assert "python3" in specs and not any(name.startswith("campushub-") for name in specs)
     finally:
         stop_server(site, "carol")
+
+
+def test_the_kernel_usage_route_answers_for_a_remote_kernel_and_lab_s_panel_is_off(site, alice):
+    """jupyter-resource-usage's kernel usage cannot ask a gateway kernel (no zmq control socket; it was a
+    500 with an AssertionError's traceback): the route says "not_supported" and JupyterLab's panel that
+    asks it at every kernel change is off in the page's config."""
+    kernel_id = open_notebook(site, "alice", "usage.ipynb")
+    try:
+        r = lab(site, "alice", "GET", f"api/metrics/v1/kernel_usage/get_usage/{kernel_id}")
+        assert r.status_code == 200 and r.json()["content"]["reason"] == "not_supported", r.text
+        page = lab(site, "alice", "GET", "lab")
+        found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page.text, re.S)
+        assert page.status_code == 200 and found, page.text[:500]
+        assert "@jupyter-server/resource-usage:kernel-panel-item" in json.loads(found.group(1))["disabledExtensions"]
+    finally:
+        session = next(s["id"] for s in lab(site, "alice", "GET", "api/sessions").json() if s["path"] == "usage.ipynb")
+        assert lab(site, "alice", "DELETE", f"api/sessions/{session}").status_code == 204  # its kernel too
 
 
 def test_a_kernel_and_its_variables_outlive_the_server(site, alice):

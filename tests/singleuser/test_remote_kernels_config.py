@@ -72,3 +72,16 @@ def test_without_it_kernels_stay_local(monkeypatch, tmp_path):
     c = load(monkeypatch, tmp_path, None)
     assert "GatewayClient" not in c and "kernel_manager_class" not in c.ServerApp
     assert c.MappingKernelManager.cull_idle_timeout == 600
+
+
+def test_jupyter_resource_usage_s_kernel_panel_is_off_where_kernels_are_remote(laid):
+    """Its panel asks a kernel-usage route a gateway kernel cannot answer (the extension answers it
+    "not_supported"; tests/remote_kernels/test_lab_side_stack.py): JupyterLab's page config turns it off,
+    after any hook already set, keeping what the labconfig files disabled."""
+    from campushub_remote_kernels import KERNEL_USAGE_PANEL, without_kernel_usage
+    seen = []
+    hook = without_kernel_usage(lambda handler, config: seen.append(handler) or {**config, "theirs": True})
+    config = hook("the handler", {"disabledExtensions": ["other:plugin"], "buildAvailable": False})
+    assert config["disabledExtensions"] == ["other:plugin", KERNEL_USAGE_PANEL]
+    assert config["theirs"] and config["buildAvailable"] is False and seen == ["the handler"]
+    assert without_kernel_usage(None)("the handler", {})["disabledExtensions"] == [KERNEL_USAGE_PANEL]
