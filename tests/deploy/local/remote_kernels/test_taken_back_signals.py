@@ -17,7 +17,7 @@ from campushub.deploy.local.remote_kernels import gateway, venv
 pytestmark = pytest.mark.stack
 
 SCRIPT = r"""
-import json, logging, runpy, subprocess, sys
+import json, logging, os, runpy, subprocess, sys
 app = runpy.run_path(sys.argv[1], run_name="campushub_eg_app")
 LocalKernel, identity = app["LocalKernel"], app["_identity"]
 launcher = subprocess.Popen(["sleep", "600"], start_new_session=True)
@@ -28,6 +28,10 @@ proxy._launcher = identity(launcher.pid)
 seen = {"alive": proxy.poll()}
 launcher.kill()
 launcher.wait()
+# a later start than the launcher's (clock ticks), as a reused pid's process has; ticks are 10 ms
+started = int(proxy._launcher.split()[1])
+while float(open("/proc/uptime").read().split()[0]) * os.sysconf("SC_CLK_TCK") < started + 2:
+    pass
 victim = subprocess.Popen(["sleep", "600"], start_new_session=True)
 proxy.pid = proxy.pgid = victim.pid  # the launcher's pid, someone else's now
 seen["after"] = proxy.poll()
