@@ -15,6 +15,7 @@ import pwd
 import signal
 import subprocess
 import threading
+from pathlib import Path
 
 import websocket
 
@@ -161,15 +162,24 @@ def test_root_unknown_and_other_peoples_accounts_get_no_kernel(gw):
 def test_an_idle_kernel_is_culled_and_leaves_nothing(tmp_path):
     with Gateway.start(tmp_path, people=("erin",), idle=3) as culling:
         kernel = culling.start_kernel("erin")
-        launcher = int(culling.execute(kernel, "import os; os.getppid()")["result"])
+        launcher, home = ast.literal_eval(culling.execute(kernel, "import os; os.getppid(), os.path.expanduser('~')")
+                                          ["result"])
+        gate = Path(home) / f"cull-gate-{os.getpid()}"
         busy = culling.start_kernel("erin")
-        running = threading.Thread(target=lambda: culling.execute(busy, "import time; time.sleep(15)", timeout=90))
+        # busy until the test opens the gate (or 150 s pass), however long the cull takes
+        wait = (f"import os, time\ndeadline = time.monotonic() + 150\n"
+                f"while not os.path.exists({str(gate)!r}) and time.monotonic() < deadline:\n    time.sleep(0.2)")
+        running = threading.Thread(target=lambda: culling.execute(busy, wait, timeout=170))
         running.start()
-        wait_for(lambda: kernel not in culling.kernel_ids(), 60, "EG to cull the idle kernel")
-        assert busy in culling.kernel_ids()  # a running cell is never idle
+        try:
+            wait_for(lambda: kernel not in culling.kernel_ids(), 60, "EG to cull the idle kernel")
+            assert busy in culling.kernel_ids()  # a running cell is never idle
+        finally:
+            gate.touch()
         wait_for(lambda: not os.path.exists(f"/proc/{launcher}"), 30, "the culled kernel's launcher to end")
         wait_for(lambda: _gone(kernel_cgroup.name(kernel)), 30, "the culled kernel's cgroup to be removed")
-        running.join(90)
+        running.join(170)
+        gate.unlink()
 
 
 def test_a_kernel_over_its_memory_limit_is_stopped_and_a_restart_gives_a_fresh_one(gw):
