@@ -17,17 +17,25 @@ connection details, encrypted with EG's public key:
   pod labelled with the kernel's id, which only EG creates); only details
   sent from that IP are taken. Details that arrive before EG has seen the
   pod running are held until it has.
+
+And, as the local gateway's (deploy/local/remote_kernels/eg_app.py, which
+this file cannot import): SteadyRestarter counts a kernel that dies within
+STEADY_S of its relaunch as dying again in a row; jupyter_client 6's
+restarter forgot the count at the first poll that saw the kernel alive, so
+a kernel living a few seconds got new pods for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections import Counter
 
 from enterprise_gateway.enterprisegatewayapp import EnterpriseGatewayApp
 from enterprise_gateway.services.processproxies.k8s import KubernetesProcessProxy
 from enterprise_gateway.services.processproxies.processproxy import ResponseManager
+from jupyter_client.ioloop.restarter import AsyncIOLoopKernelRestarter
 from tornado.ioloop import IOLoop
 from traitlets import Float, Integer
 
@@ -150,6 +158,22 @@ class KernelPod(KubernetesProcessProxy):
         if self.assigned_ip:  # set by EG from the pod labelled with this kernel's id, once running
             self.response_manager.expect(self.kernel_id, self.assigned_ip)
         return status
+
+
+STEADY_S = 60.0
+
+
+class SteadyRestarter(AsyncIOLoopKernelRestarter):
+    _relaunched = 0.0
+
+    async def poll(self):
+        if self._restarting and time.monotonic() - self._relaunched < STEADY_S \
+                and await self.kernel_manager.is_alive():
+            return  # alive, but not for long yet: its next death is one more in a row
+        count = self._restart_count
+        await super().poll()
+        if self._restarting and self._restart_count != count:
+            self._relaunched = time.monotonic()
 
 
 if __name__ == "__main__":

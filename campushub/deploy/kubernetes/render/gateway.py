@@ -102,6 +102,7 @@ def gateway_config(config: dict) -> dict:
                                        "cull_connected": True, "cull_busy": False},
         "KernelSessionManager": {"enable_persistence": True, "persistence_root": SESSIONS},
         "KernelRestarter": {"restart_limit": RESTART_LIMIT},
+        "RemoteKernelManager": {"restarter_class": "campushub_k8s_gateway.SteadyRestarter"},  # gateway_app.py
     }
 
 
