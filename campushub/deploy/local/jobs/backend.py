@@ -170,7 +170,7 @@ class LocalBackend(api.Backend):
         except private_tmp.PrivateTmpUnavailable as e:
             if self.config["limits"]["allow_unlimited"]:
                 return False
-            raise api.BackendError(str(e)) from None
+            raise api.BackendError(outcomes.NOT_STARTED_WHY.format(why=e)) from None
         return True
 
     # -- records ------------------------------------------------------------------------
