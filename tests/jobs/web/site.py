@@ -21,7 +21,7 @@ import requests
 from campushub.jobs.model import FINAL
 
 from ...conftest import make_user, spawn
-from ...harness import Browserless, Hub, running, wait_for
+from ...harness import TEST_PREFIX, Browserless, Hub, running, wait_for
 
 SERVICE = "/services/jobs/"
 # The test hub's policy is 1 CPU and 512 MiB exactly: "small" fits it, "big" is more than it allows.
@@ -77,10 +77,17 @@ class Site:
         return wait_for(done, timeout, f"{who}'s jobs {ids} to end")
 
 
+# The site lives from its first use (the browser tests) to the end of the session, while other modules'
+# hubs come and go, each removing TEST_PREFIX's accounts at teardown: that killed eve's server between the
+# browser tests and the page tests (CI). Its accounts have a prefix of their own, as the course hub's.
+PREFIX = "chj" + TEST_PREFIX[3:]
+
+
 @contextlib.contextmanager
 def jobs_site(workdir: Path):
-    hub = Hub.create(workdir, {"jobs": {"enabled": True, "max_running_per_person": 2}, "profiles": PROFILES})
-    with running(hub):
+    hub = Hub.create(workdir, {"jobs": {"enabled": True, "max_running_per_person": 2}, "profiles": PROFILES,
+                               "spawner": {"user_prefix": PREFIX}})
+    with running(hub, PREFIX):
         admin = Browserless(hub, "admin", hub.admin_password)
         assert admin.login().status_code == 302
         site = Site(hub)
