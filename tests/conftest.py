@@ -84,7 +84,11 @@ COURSES = {  # one course per test module that uses the course hub, so none sees
     "stack1": {"title": "Learner's stack", "learners_group": "stack1-learners", "tutors_group": "stack1-tutors"},
     "ml": {"title": "Machine learning", "learners_group": "ml", "tutors_group": "ml-tutors"},
     "prog1": {"title": "Programming 1", "learners_group": "prog1-learners", "tutors_group": "prog1-tutors"},
+    "da101": {"title": "Data analysis 101", "learners_group": "da101-learners", "tutors_group": "da101-tutors"},
 }
+# Members of this group get ranges to choose from, so the spawn form shows (the help portal's screenshot,
+# tests/help); everybody else keeps the fixed limits, so a spawn starts at once without a form.
+FORM_GROUP = "form-shown"
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +106,8 @@ def course_hub(tmp_path_factory):
         "courses": COURSES,
         "assignments": {"max_notebook_size": "256K", "workers": 1, "timeout": 120},
         "analytics": {"enabled": True},
+        "policies": {"groups": {FORM_GROUP: {"cpu": {"min": 0.5, "max": 2, "default": 1},
+                                             "memory": {"min": "512M", "max": "2G", "default": "1G"}}}},
     })
     layout = Layout(hub.data_dir)
     services = ("assignments", "analytics")
