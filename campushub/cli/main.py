@@ -23,12 +23,13 @@ def _versions() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from . import assignment, config_cmd, content, down, env, grade, jobs, k8s, retention, service, status, up, users
+    from . import help as help_cmd
 
     parser = argparse.ArgumentParser(prog="campushub", description="Run and manage a CampusHub site.")
     parser.add_argument("--version", action="version", version=_versions())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (up, down, status, service, env, content, assignment, grade, config_cmd, k8s, retention, users,
-                   jobs):
+                   jobs, help_cmd):
         module.register(sub)
     return parser
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-SERVICE_PORTS = ("assignments", "analytics", "projects", "remote_kernels")
+SERVICE_PORTS = ("assignments", "analytics", "projects", "remote_kernels", "help")
 
 
 def enabled(config: dict) -> bool:

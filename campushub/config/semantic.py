@@ -9,6 +9,7 @@ from . import (
     assignments,
     auth_sections,
     culling,
+    help,
     jobs,
     kubernetes_checks,
     origins,
@@ -59,4 +60,5 @@ def check(config: dict, doc: Any, path: str | None) -> None:
     projects.check(config, fail)
     remote_kernels.check(config, fail)
     jobs.check(config, fail)
+    help.check(config, fail)
     origins.check(config, fail)

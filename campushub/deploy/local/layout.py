@@ -62,6 +62,11 @@ class Layout:
         return self.data_dir / service
 
     @property
+    def help_dir(self) -> Path:
+        """The help portal's builds and its `site` link (campushub/help/swap.py)."""
+        return self.data_dir / "help"
+
+    @property
     def assignments_token(self) -> Path:
         return self.service_token("assignments")
 

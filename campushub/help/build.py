@@ -1,0 +1,92 @@
+"""Build the help portal: check the sources (file:line errors), compose the
+shipped and the organisation's pages, run MkDocs strict, publish the site
+(swap.py). `ensure` builds only when the sources changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+from .. import __version__
+from ..config import help as help_config
+from . import HelpBuildError, checks, messages, mkdocs_run, navfile, swap
+from .compose import compose
+from .site_config import ORG_PREFIX, mkdocs_config
+from .sources import scan
+
+PAGES = Path(__file__).with_name("pages")
+Progress = Callable[[str], None] | None
+
+
+def trees(config: dict) -> list[checks.Tree]:
+    """The shipped pages and, when help.pages_dir is set, the organisation's."""
+    found, errors = scan(PAGES)
+    out = [checks.Tree(PAGES, "", found, navfile.read_shipped(navfile.SHIPPED), navfile.SHIPPED, errors)]
+    folder = help_config.pages_dir(config)
+    if folder is not None:
+        if not folder.is_dir():
+            raise HelpBuildError([f"{folder}: no such folder (help.pages_dir); create it with the pages and "
+                                  f"{navfile.ORG_NAV}, or set help.pages_dir to null"])
+        nav_file = folder / navfile.ORG_NAV
+        found, errors = scan(folder, skip=(navfile.ORG_NAV,))
+        out.append(checks.Tree(folder, ORG_PREFIX, found, navfile.read_org(nav_file), nav_file, errors))
+    return out
+
+
+def digest(config: dict, found: list[checks.Tree] | None = None) -> str:
+    """What the site depends on: CampusHub's and MkDocs' versions, the help config, every source file."""
+    h = hashlib.sha256()
+    versions = [__version__] + [version(p) for p in ("mkdocs", "mkdocs-material", "mkdocs-static-i18n")]
+    h.update(json.dumps([versions, config.get("help")], sort_keys=True).encode())
+    for tree in found if found is not None else trees(config):
+        for path in (tree.nav_file, *(s.path for s in tree.sources)):
+            h.update(f"\0{tree.prefix}{path.relative_to(tree.root) if path.is_relative_to(tree.root) else path}\0"
+                     .encode())
+            h.update(path.read_bytes() if path.is_file() else b"")
+        h.update("\0".join(tree.errors).encode())
+    return h.hexdigest()[:32]
+
+
+def build(config: dict, out: Path, progress: Progress = None) -> Path:
+    """Check, build and publish the portal into `out`; returns out/site. HelpBuildError: nothing changed."""
+    say = progress or (lambda _message: None)
+    say("Checking the help pages")
+    found = trees(config)
+    errors, warnings = checks.check(found)
+    if errors:
+        raise HelpBuildError(errors)
+    key = digest(config, found)
+    with swap.locked(out):
+        (out / swap.BUILDS).mkdir(exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
+        try:
+            origin = compose(found, work / "docs")
+            shipped = found[0].nav
+            org = found[1].nav if len(found) > 1 else None
+            built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
+            yml = work / "mkdocs.yml"
+            yml.write_text(json.dumps(mkdocs_config(config, work / "docs", built, shipped, org)), encoding="utf-8")
+            say("Building the help portal (MkDocs)")
+            ok, records = mkdocs_run.run(yml)
+            lines = messages.lines(records, origin)
+            if not ok:
+                shutil.rmtree(built, ignore_errors=True)
+                raise HelpBuildError(lines or ["MkDocs failed without saying why"])
+            return swap.publish(out, built, key, warnings + lines)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def ensure(config: dict, out: Path, progress: Progress = None) -> Path:
+    """out/site, built first when the sources or the help config changed since the last build."""
+    if swap.current(out) == digest(config):
+        return out / swap.SITE
+    return build(config, out, progress)
+
+
+warnings = swap.warnings
