@@ -39,11 +39,16 @@ def _render(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out}: exists and is not a folder; give a folder to write the release into.")
+    from ..help import HelpBuildError
+
     config = site_config.load(args.config)
     try:
         written, notes = output.write(config, out)
     except OSError as e:
         raise CommandError(f"--out {out}: cannot write {e.filename or out}: {e.strerror}.") from None
+    except HelpBuildError as e:  # the help portal's pages, one line each naming file and line
+        raise CommandError("\n".join([*e.lines, f"the help portal did not build; nothing was written to {out}"])) \
+            from None
     for path in written:
         print(f"wrote {path}")
     for note in notes:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ...config.analytics import enabled as analytics_enabled
 from ...config.assignments import enabled as assignments_enabled
+from ...config.help import enabled as help_enabled
 from ...config.jobs import enabled as jobs_enabled
 from ...config.remote_kernels import enabled as remote_kernels_enabled
 from ...hub.services import projects_enabled
@@ -23,6 +24,7 @@ HUB_SECRET = "hub"
 @dataclass(frozen=True)
 class Place:
     service: str  # the hub service's name (hub/services.py)
+    metrics: bool = True  # it serves Prometheus metrics at {prefix}metrics (render/monitoring.py scrapes it)
 
     @property
     def name(self) -> str:
@@ -46,10 +48,11 @@ ANALYTICS = Place("analytics")
 PROJECTS = Place("projects")
 REMOTE_KERNELS = Place("remote-kernels")
 JOBS = Place("jobs")
+HELP = Place("help", metrics=False)  # static pages: nothing to count
 
 
 def running(config: dict) -> list[Place]:
     """Our services this configuration runs, each in a Deployment of its own."""
     return [p for p, on in ((ASSIGNMENTS, assignments_enabled), (ANALYTICS, analytics_enabled),
                             (PROJECTS, projects_enabled), (JOBS, jobs_enabled),
-                            (REMOTE_KERNELS, remote_kernels_enabled)) if on(config)]
+                            (REMOTE_KERNELS, remote_kernels_enabled), (HELP, help_enabled)) if on(config)]

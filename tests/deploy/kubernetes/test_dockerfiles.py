@@ -100,7 +100,9 @@ def test_every_dockerfile_parses_and_installs_only_our_locks(tmp_path):
             structure = _parse(build.dockerfile)
             copied = _copied(structure)
             for source in copied.values():
-                assert any(f == source.rstrip("/") or f.startswith(source) for f in build.files), (name, source)
+                # or the folder write() makes (the help portal, built then)
+                assert any(f == source.rstrip("/") or f.startswith(source) for f in build.files) \
+                    or source.rstrip("/") == build.generated, (name, source)
             installs = [args for i in structure if i["instruction"] == "RUN" for args in _pip_installs(i["value"])]
             # an image made only of images this render builds (assignments) installs nothing of its own
             bases = set(DockerfileParser(fileobj=io.BytesIO(build.dockerfile.encode())).parent_images)
@@ -147,7 +149,7 @@ def test_a_lock_with_hashes_is_installed_requiring_them(tmp_path):
     lock = tmp_path / "hashed.lock"
     lock.write_text("six==1.17.0 \\\n    --hash=sha256:" + "ab" * 32 + "\n")
     config = validate({"user_env": {"lock_file": str(lock)}})
-    (user,) = images.builds(config)[1:]
+    (user,) = [b for b in images.builds(config) if b.context.startswith("user-")]
     (args,) = [a for i in _parse(user.dockerfile) if i["instruction"] == "RUN" for a in _pip_installs(i["value"])]
     assert "--require-hashes" in args and "--no-deps" in args
     _assert_pinned(user.files["environment.lock"].decode())
@@ -166,7 +168,7 @@ def _last(structure: list[dict], instruction: str) -> str:
 
 
 def test_user_images_run_as_jovyan_1000(tmp_path):
-    for build in images.builds(_two_envs(tmp_path))[1:]:
+    for build in [b for b in images.builds(_two_envs(tmp_path)) if b.context.startswith("user-")]:
         structure = _parse(build.dockerfile)
         assert _last(structure, "USER").split(":")[0] == "1000"
         runs = " ".join(i["value"] for i in structure if i["instruction"] == "RUN")
@@ -180,7 +182,7 @@ def test_user_images_run_as_jovyan_1000(tmp_path):
 def test_user_images_carry_the_lock_and_campushub_files(tmp_path):
     config = _two_envs(tmp_path)
     by_context = {b.context: b for b in images.builds(config)}
-    assert set(by_context) == {"hub", "user-ds-2026.10", "user-ds-2026.11", "user-python-default"}
+    assert set(by_context) == {"hub", "user-ds-2026.10", "user-ds-2026.11", "user-python-default", "help"}
     build = by_context["user-ds-2026.11"]
     assert build.files["environment.lock"] == (tmp_path / "ds-2026.11.lock").read_bytes()
     assert {p.removeprefix("campushub-files/"): d.decode() for p, d in build.files.items()
@@ -231,11 +233,12 @@ def test_refs_are_the_spawners(tmp_path):
 
 def test_no_user_image_is_built_where_the_site_names_one():
     config = validate({"kubernetes": {"image": {"name": "quay.io/jupyter/scipy-notebook", "tag": "2026-11-02"}}})
-    assert [b.context for b in images.builds(config)] == ["hub"]
+    assert [b.context for b in images.builds(config)] == ["hub", "help"]
 
 
 def test_write_and_commands(tmp_path):
-    config = _two_envs(tmp_path)
+    # without the help portal, whose context write() fills with a build (test_render_help_site.py)
+    config = validate({**_two_envs(tmp_path), "help": {"enabled": False}})
     out = tmp_path / "out"
     (out / "user-ds-2026.10").mkdir(parents=True)
     (out / "user-ds-2026.10" / "stale.txt").write_text("from an earlier render")

@@ -128,7 +128,7 @@ def test_off_renders_nothing_of_it():
     (policy,) = [m for m in rendered.manifests if m["metadata"]["name"] == monitoring.NAME]
     assert policy["spec"]["podSelector"]["matchExpressions"][0]["values"] == ["assignments", "projects"]
     both_off = validate({"assignments": {"enabled": False}, "analytics": {"enabled": False},
-                         "projects": {"enabled": False}})
+                         "projects": {"enabled": False}, "help": {"enabled": False}})
     assert not [m for m in render(both_off).manifests if m["metadata"]["name"] == monitoring.NAME]
     assert "services" not in render(both_off).values["hub"]
 

@@ -103,3 +103,18 @@ ENV CAMPUSHUB_GRADING_PYTHON={ENV_PREFIX}/bin/python
 # namespaces and cgroups as root, then drops each kernel to nobody
 USER 0
 """
+
+
+def help_dockerfile(hub_ref: str, site: str, target: str) -> str:
+    """The help service's image: the hub image (CampusHub and its help
+    service) with the portal `campushub k8s render` built beside this file."""
+    return f"""\
+# syntax=docker/dockerfile:1
+# CampusHub help image: the help portal (the shipped guides and the
+# organisation's pages of help.pages_dir, built with MkDocs when the release
+# was rendered) served by the hub image's help service. A changed page is a
+# new render and a new image. Written by `campushub k8s render`.
+FROM {hub_ref}
+COPY {site}/ {target}/
+USER {NB_USER}
+"""

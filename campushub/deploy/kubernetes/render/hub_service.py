@@ -53,19 +53,22 @@ class ServicePod:
     env: Mapping[str, str] = field(default_factory=dict)  # its own plain variables
     pod_security: dict = field(default_factory=dict)  # the pod's securityContext
     annotations: Mapping[str, str] = field(default_factory=dict)
+    callers: tuple[str, ...] = CALLERS  # the chart's components let in (values() must be given the same)
 
 
-def values(place: Place) -> dict:
+def values(place: Place, callers: tuple[str, ...] = CALLERS) -> dict:
     """The hub.services entry (the chart makes its token and keeps it in the
     hub's Secret; the hub's configuration adds the rest, hub/services.py, as
     locally) and egress to the service from the chart's pods that call it."""
     rule = {"to": [{"podSelector": {"matchLabels": labels(place)}}],
             "ports": [{"protocol": "TCP", "port": place.port}]}
-    return {
+    out = {
         "hub": {"services": {place.service: {"url": place.url()}}, "networkPolicy": {"egress": [rule]}},
         "proxy": {"chp": {"networkPolicy": {"egress": [copy.deepcopy(rule)]}}},
-        "singleuser": {"networkPolicy": {"egress": [copy.deepcopy(rule)]}},
     }
+    if "singleuser-server" in callers:
+        out["singleuser"] = {"networkPolicy": {"egress": [copy.deepcopy(rule)]}}
+    return out
 
 
 def manifests(config: dict, pod: ServicePod, site: str) -> list[dict]:
@@ -85,7 +88,7 @@ def manifests(config: dict, pod: ServicePod, site: str) -> list[dict]:
             "podSelector": {"matchLabels": dict(selector)},
             "policyTypes": ["Ingress"],
             "ingress": [{"from": [{"podSelector": {"matchExpressions": [
-                {"key": "component", "operator": "In", "values": list(CALLERS)}]}}],
+                {"key": "component", "operator": "In", "values": list(pod.callers)}]}}],
                 "ports": [{"protocol": "TCP", "port": place.port}]}]}},
     ]
     if _claim(config, pod):
@@ -139,6 +142,8 @@ def _config_map(place: Place) -> str:
 def _scrape(config: dict, place: Place) -> dict:
     # The annotations the chart puts on the hub's Service, for Prometheus's
     # annotation-based discovery; the path still asks for a read:metrics token.
+    if not place.metrics:
+        return {}
     return {"prometheus.io/scrape": "true", "prometheus.io/path": metrics_path(config, place),
             "prometheus.io/port": str(place.port)}
 

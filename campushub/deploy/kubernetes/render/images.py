@@ -20,6 +20,7 @@ import copy
 import hashlib
 import shlex
 import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,8 +31,10 @@ import campushub
 from ....config.assignments import enabled as assignments_enabled
 from ....config.environments import definitions, lock_for
 from ....config.errors import ConfigError
+from ....config.help import enabled as help_enabled
 from ....singleuser.files import SITE_PACKAGES, server_files
-from .dockerfiles import assignments_dockerfile, hub_dockerfile, user_dockerfile
+from . import help_site
+from .dockerfiles import assignments_dockerfile, help_dockerfile, hub_dockerfile, user_dockerfile
 
 # The hub image of the chart release readme.CHART_VERSION installs (readme
 # imports this module, so the test keeps the two equal).
@@ -41,6 +44,7 @@ BUILD_LOCK = "hub_build.lock"
 USER_LOCK = "environment.lock"
 FILES_DIR = "campushub-files"
 _SKIP = ("__pycache__", ".pyc")
+HELP_SITE = "/srv/campushub-help"  # where the help image holds the portal (render/help.py's CAMPUSHUB_HELP_SITE)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Build:
     context: str  # folder of the build context under write()'s out_dir
     dockerfile: str
     files: dict[str, bytes] = field(repr=False)  # the rest of the context, by path in it
+    # a folder of the context made by write() rather than held here: the built help site
+    generated: str | None = None
 
     @property
     def push(self) -> bool:
@@ -182,27 +188,48 @@ def assignments_build(config: dict) -> Build:
                  f"{_digest(dockerfile, {})}", "assignments", dockerfile, {})
 
 
+def help_build(config: dict) -> Build:
+    """Built after the hub image, from it and the portal write() builds into its context (help_site.py)."""
+    dockerfile = help_dockerfile(hub_image(config), "site", HELP_SITE)
+    # the Dockerfile names the hub image by its digest-tagged ref (CampusHub's source, shipped pages included)
+    tag = hashlib.sha256(f"{dockerfile}\0{help_site.digest(config)}".encode()).hexdigest()[:12]
+    return Build(f"{_repository(config, config['kubernetes']['images']['hub_name'])}:help-{tag}", "help",
+                 dockerfile, {}, generated="site")
+
+
+def help_image(config: dict) -> str:
+    return help_build(config).ref
+
+
 def builds(config: dict) -> list[Build]:
     out = [hub_build(config), *(user_build(config, env, version) for env, version in built_versions(config))]
+    if help_enabled(config):
+        out.append(help_build(config))
     if assignments_enabled(config):
         out.append(assignments_build(config))
     return out
 
 
-def write(config: dict, out_dir) -> list[Build]:
+def write(config: dict, out_dir, help_portal: Path | None = None) -> list[Build]:
     """Write each build context as out_dir/<context>/ with its Dockerfile; a
     context left from an earlier run is replaced whole, so no stale file is
-    built into an image."""
+    built into an image. help_portal: the help site already built
+    (help_site.build), else it is built here when the release has one."""
     done = builds(config)
     out = Path(out_dir)
-    for build in done:
-        context = out / build.context
-        if context.exists():
-            shutil.rmtree(context)
-        for path, data in {"Dockerfile": build.dockerfile.encode(), **build.files}.items():
-            target = context / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+    with tempfile.TemporaryDirectory(prefix="campushub-help-") as work:
+        if help_portal is None and any(b.generated for b in done):
+            help_portal = help_site.build(config, Path(work))
+        for build in done:
+            context = out / build.context
+            if context.exists():
+                shutil.rmtree(context)
+            for path, data in {"Dockerfile": build.dockerfile.encode(), **build.files}.items():
+                target = context / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            if build.generated:
+                help_site.copy(help_portal, context / build.generated)
     return done
 
 

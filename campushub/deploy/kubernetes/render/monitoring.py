@@ -24,7 +24,7 @@ def values(config: dict) -> dict:
 
 
 def manifests(config: dict) -> list[dict]:
-    services = [p.service for p in running(config)]
+    services = [p.service for p in running(config) if p.metrics]
     if not services:
         return []
     part_of = "app.kubernetes.io/part-of"

@@ -6,11 +6,12 @@ the folder as it was."""
 from __future__ import annotations
 
 import errno
+import tempfile
 from pathlib import Path
 
-from . import images, readme
+from . import help_site, images, readme
 from .text import dump
-from .values import render
+from .values import Rendered, render
 
 VALUES = "values.yaml"
 MANIFESTS = "manifests.yaml"
@@ -19,9 +20,17 @@ HEADER = "# Zero to JupyterHub chart values, written by `campushub k8s render`.\
 
 def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
     """Render `config` into `out`; returns the files written and the notes
-    for the admin (also in README.md)."""
+    for the admin (also in README.md). A help portal that does not build
+    raises campushub.help.HelpBuildError, with nothing written."""
     rendered = render(config)
     images.builds(config)  # a lock file it cannot read is refused here, before any write
+    _check_ours(out)
+    with tempfile.TemporaryDirectory(prefix="campushub-help-") as work:
+        # built before any write too: the slow step, and the one a broken page fails
+        return _write(config, out, rendered, help_site.build(config, Path(work)))
+
+
+def _write(config: dict, out: Path, rendered: Rendered, help_portal: Path | None) -> tuple[list[Path], list[str]]:
     files = {VALUES: HEADER + dump(rendered.values)}
     if rendered.manifests:
         files[MANIFESTS] = "".join(dump(m, explicit_start=True) for m in rendered.manifests)
@@ -34,7 +43,6 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
         "```",
     ]
     files["README.md"] = readme.text(config, [MANIFESTS] if rendered.manifests else [], image_lines, rendered.notes)
-    _check_ours(out)
     out.mkdir(parents=True, exist_ok=True)
     if not rendered.manifests:  # one left from an earlier render would be applied by the old README's step
         (out / MANIFESTS).unlink(missing_ok=True)
@@ -42,7 +50,7 @@ def write(config: dict, out: Path) -> tuple[list[Path], list[str]]:
     for name, text in files.items():
         (out / name).write_text(text)
         written.append(out / name)
-    return written + [out / build.context for build in images.write(config, out)], rendered.notes
+    return written + [out / build.context for build in images.write(config, out, help_portal)], rendered.notes
 
 
 def _check_ours(out: Path) -> None:

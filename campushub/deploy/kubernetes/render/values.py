@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 FRAGMENTS = ("hub", "storage", "network", "cluster", "assignments", "analytics", "projects_page", "monitoring",
              "retention", "projects", "subdomains", "jobs",
-             "remote_kernels")
+             "remote_kernels", "help")
 
 
 @dataclass
