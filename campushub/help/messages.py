@@ -32,7 +32,8 @@ def _one(record: str, origin: dict[str, Path]) -> str:
     where = _where(match["page"], link, origin)
     anchor = _ANCHOR.match(why)
     if anchor:
-        return (f"{where}: the link \"{link}\" leads to no heading #{anchor['anchor']} in {anchor['doc']}; "
+        doc = origin.get(anchor["doc"], anchor["doc"])
+        return (f"{where}: the link \"{link}\" leads to no heading #{anchor['anchor']} in {doc}; "
                 "use the id of one of its headings (their ¶ links show it) or add the heading")
     return f"{where}: the link \"{link}\" leads to no page or file ({why.rstrip('.')}); fix the link or add the file"
 

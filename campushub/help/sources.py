@@ -73,7 +73,7 @@ def scan(root: Path, skip: tuple[str, ...] = ()) -> tuple[list[Source], list[str
             english, lang = split(rel)
             if lang is None:
                 suffix = PurePosixPath(rel).stem.rpartition(".")[2]
-                errors.append(f"{shown}:1: {suffix!r} is no language of the portal ({', '.join(SUPPORTED)}; "
+                errors.append(f"{shown}:1: \"{suffix}\" is no language of the portal ({', '.join(SUPPORTED)}; "
                               f"English pages have no suffix); rename the file")
                 continue
             found.append(Source(rel, target, shown, kind, lang, english))
