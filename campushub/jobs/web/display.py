@@ -13,7 +13,8 @@ STATES = {  # model.STATES, as the page names them
     "queued": N_("queued"),
     "running": N_("running"),
     "succeeded": N_("succeeded"),
-    "failed": N_("failed"),
+    # not "failed": the catalog has that for a failed test (assignments), which reads "not passed" in ja and ru
+    "failed": N_("ended with an error"),
     "oom": N_("stopped: out of memory"),
     "cancelled": N_("cancelled"),
     "lost": N_("lost"),

@@ -93,7 +93,7 @@ def test_a_failed_cell_is_on_the_page_counted_as_people_count(jobs_site):
     record = jobs_site.ended("eve", [job["id"]])[job["id"]]
     assert record["state"] == "failed" and record["failed_cell"] == 2, record  # papermill's index, from 0
     shown = page(jobs_site, "eve", f"j/{job['id']}", lang="ja").text
-    assert translate("ja", "failed") in shown and translate("ja", "cell {number}", number=3) in shown
+    assert translate("ja", "ended with an error") in shown and translate("ja", "cell {number}", number=3) in shown
     assert "ValueError" in re.search(r'id="job-error">([^<]*)<', shown).group(1)
 
 
