@@ -44,9 +44,8 @@ def digest(config: dict, found: list[checks.Tree] | None = None) -> str:
     versions = [__version__] + [version(p) for p in ("mkdocs", "mkdocs-material", "mkdocs-static-i18n")]
     h.update(json.dumps([versions, config.get("help")], sort_keys=True).encode())
     for tree in found if found is not None else trees(config):
-        for path in (tree.nav_file, *(s.path for s in tree.sources)):
-            h.update(f"\0{tree.prefix}{path.relative_to(tree.root) if path.is_relative_to(tree.root) else path}\0"
-                     .encode())
+        for rel, path in ((navfile.ORG_NAV, tree.nav_file), *((s.rel, s.path) for s in tree.sources)):
+            h.update(f"\0{tree.prefix}{rel}\0".encode())
             h.update(path.read_bytes() if path.is_file() else b"")
         h.update("\0".join(tree.errors).encode())
     return h.hexdigest()[:32]
@@ -62,10 +61,13 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
         raise HelpBuildError(errors)
     key = digest(config, found)
     with swap.locked(out):
-        (out / swap.BUILDS).mkdir(exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
+        swap.tidy(out)
+        work = Path(tempfile.mkdtemp(prefix=swap.WORK, dir=out))
         try:
-            origin = compose(found, work / "docs")
+            try:
+                origin = compose(found, work / "docs")
+            except OSError as e:
+                raise HelpBuildError([f"{e.filename}:1: cannot read it ({e.strerror}); make it readable"]) from None
             shipped = found[0].nav
             org = found[1].nav if len(found) > 1 else None
             built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
@@ -89,4 +91,7 @@ def ensure(config: dict, out: Path, progress: Progress = None) -> Path:
     return build(config, out, progress)
 
 
-warnings = swap.warnings
+
+def warnings(out: Path) -> list[str]:
+    """The warnings of the build `out/site` shows, one a line (a page without a translation...)."""
+    return swap.warnings(out)

@@ -21,8 +21,11 @@ ENV = {"NO_MKDOCS_2_WARNING": "1"}
 def run(mkdocs_yml: Path, timeout: float = 600) -> tuple[bool, list[str]]:
     """(built, MkDocs' warnings and errors as they were logged)."""
     env = {**os.environ, **ENV}
-    proc = subprocess.run([sys.executable, "-m", __name__, str(mkdocs_yml)], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    try:
+        proc = subprocess.run([sys.executable, "-m", __name__, str(mkdocs_yml)], env=env, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, [f"MkDocs did not finish within {timeout:.0f} s"]
     records = []
     for line in proc.stdout.splitlines():
         try:

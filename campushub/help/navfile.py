@@ -4,6 +4,7 @@ nav.yml (a list of its pages' relative paths, English names)."""
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def _pages(seq, path: Path, section: str | None) -> list[Entry]:
         if not isinstance(item, str) or not item.strip():
             raise HelpBuildError([f"{path}:{_line(seq, i)}: write a page's path relative to the folder, "
                                   "e.g. `- vpn.md`"])
-        out.append(Entry(item.strip(), _line(seq, i), section))
+        out.append(Entry(posixpath.normpath(item.strip()), _line(seq, i), section))  # ./vpn.md is vpn.md
     return out
 
 
@@ -69,7 +70,7 @@ def read_shipped(path: Path | None = None) -> list[Entry]:
     out = []
     for i, item in enumerate(doc):
         if isinstance(item, str) and item.strip():
-            out.append(Entry(item.strip(), _line(doc, i)))
+            out.append(Entry(posixpath.normpath(item.strip()), _line(doc, i)))
         elif isinstance(item, dict) and isinstance(item.get("section"), str) and isinstance(item.get("pages"), list):
             out += _pages(item["pages"], path, item["section"])
         else:

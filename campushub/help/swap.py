@@ -13,9 +13,12 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import HelpBuildError
+
 BUILDS = "builds"
 SITE = "site"
 WARNINGS = "warnings.txt"  # the current site's build warnings, one a line
+WORK = ".work-"  # a build's scratch folder in out/ (its docs and mkdocs.yml)
 
 
 @contextlib.contextmanager
@@ -27,6 +30,18 @@ def locked(out: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def tidy(out: Path) -> None:
+    """Make builds/ and remove what a killed build left (under the lock: no build is running)."""
+    (out / BUILDS).mkdir(exist_ok=True)
+    site = out / SITE
+    if site.exists() and not site.is_symlink():
+        raise HelpBuildError([f"{site}: a folder or file where the build keeps its link to the current site; "
+                              "move it away"])
+    stale = [*out.glob(WORK + "*"), *(out / BUILDS).glob(".*")]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def current(out: Path) -> str | None:

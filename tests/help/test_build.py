@@ -76,7 +76,10 @@ def test_ensure_builds_only_when_the_sources_change(pages, tmp_path, monkeypatch
     assert os.readlink(build.ensure(config(), out)) == first
     monkeypatch.setattr(mkdocs_run, "run", real_run)
     write(pages, {"learners/memory.md": "# Memory\n\n## Too much\n\nChanged.\n"})
+    (out / ".work-killed").mkdir()  # what a build killed midway leaves
+    (out / "builds/.0123-partial").mkdir()
     second = os.readlink(build.ensure(config(), out))
+    assert not (out / ".work-killed").exists() and not (out / "builds/.0123-partial").exists()
     assert second != first and "Changed." in (out / "site/learners/memory/index.html").read_text()
     assert [p.name for p in (out / "builds").iterdir()] == [second.split("/")[1]]  # the old build is gone
 
@@ -102,3 +105,14 @@ def test_the_command_prints_each_error_once_and_changes_nothing(pages, tmp_path)
     assert f"Help portal built: {tmp_path / 'elsewhere/site'}" in result.stdout
     assert result.stderr.splitlines() == [
         f"warning: {folder}/vpn.md: no Russian version (vpn.ru.md); the Russian portal shows the English page"]
+
+
+def test_a_folder_in_place_of_the_site_link_is_left_alone(pages, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write(out, {"site/index.html": "an operator's own page"})
+    monkeypatch.setattr(mkdocs_run, "run", lambda _yml: pytest.fail("MkDocs ran"))
+    with pytest.raises(HelpBuildError) as e:
+        build.build(config(), out)
+    assert e.value.lines == [f"{out}/site: a folder or file where the build keeps its link to the current site; "
+                             "move it away"]
+    assert (out / "site/index.html").read_text() == "an operator's own page"

@@ -80,7 +80,7 @@ def test_a_navigation_entry_naming_no_file(site):
 
 
 def test_a_page_listed_twice(site):
-    write(site, {"nav.yml": "- index.md\n- vpn.md\n- index.md\n"})
+    write(site, {"nav.yml": "- index.md\n- vpn.md\n- ./index.md\n"})
     assert problems(config(site))[0] == [
         f'{site}/nav.yml:3: "index.md" is listed already (line 1); remove one of the lines']
 
