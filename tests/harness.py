@@ -148,6 +148,8 @@ class Hub:
             "analytics": {"enabled": False},
             # likewise the projects page's service (tests/projects/web turn it on)
             "projects": {"enabled": False},
+            # and the help portal: its build and service (tests/help turn them on)
+            "help": {"enabled": False},
         }
         config_file = workdir / "campushub.yaml"
         config = merge(config, overrides or {})

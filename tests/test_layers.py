@@ -50,6 +50,9 @@ LAYERS = {
     "campushub.remote_kernels": DEPLOY,
     # the jobs service: a hub service like analytics, starting jobs on the backend its deployment names
     "campushub.jobs": DEPLOY,
+    # the help portal: its build (MkDocs) for the CLI and the Kubernetes render, its service, the links
+    # the hub's pages and messages give to it
+    "campushub.help": HUB,
     "campushub.cli": TOP,
     "campushub.__main__": TOP,
 }

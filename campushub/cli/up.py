@@ -18,7 +18,7 @@ from ..deploy.local.proxy import ensure_proxy
 from ..deploy.local.spawner import cgroups, private_tmp
 from ..hub.auth import bootstrap
 from ..webservice import backups
-from . import up_gateway, up_restart
+from . import up_gateway, up_help, up_restart
 from .main import CommandError
 from .steps import Steps
 from .supervise import Lifetime, Stopped
@@ -96,13 +96,14 @@ def run(args) -> int:
                 "provider decides: use hub.admin_users or roles.admin_groups in the config."
             )
         preflight(config)
+        layout = Layout(Path(config["data_dir"]))
+        console = Console()
+        up_help.prepare(config, layout, console)  # a page that cannot be built stops `up` before any change
     except Exception as e:
         # any failure, a bad file (ConfigError) included: after `systemctl reload`, exiting here
         # would leave hub, proxy and services running unsupervised and the unit failed
         up_restart.back_to_previous(adoption, e)
         raise
-    layout = Layout(Path(config["data_dir"]))
-    console = Console()
     if adoption is None and up_restart.running(layout):
         # an `up` runs for this data dir: it applies this (validated) configuration
         return up_restart.hand_over(args, layout, console, lambda: _bootstrap_admin(config, layout, admin))

@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 
 from ..config.analytics import enabled as analytics_enabled
 from ..config.assignments import enabled as assignments_enabled
+from ..config.help import enabled as help_enabled
 from ..config.jobs import enabled as jobs_enabled
 from ..config.remote_kernels import enabled as remote_kernels_enabled
 from .culling import command as culler
@@ -205,6 +206,24 @@ register(
          ("read:users:name", "read:users:groups", "read:groups")),
     Service("jobs", ("campushub-jobs",), spec=_jobs, user_scopes=("access:services!service=jobs",),
             server_env="CAMPUSHUB_JOBS_URL"),
+)
+
+
+def _help(config: dict) -> dict | None:
+    if not help_enabled(config):
+        return None
+    return {
+        "oauth_no_confirm": True,
+        "display": True,
+        "info": {"description": "Help: guides for learners, tutors and operators, and the organisation's pages"},
+    }
+
+
+register(
+    # The help portal (campushub/help): static pages for people signed in to the hub. HubOAuth needs
+    # no scopes of its own (it trades a person's code with its token and asks who they are with the
+    # person's token), so it holds no role; every user may log in to it (user_scopes).
+    Service("help", (), spec=_help, user_scopes=("access:services!service=help",)),
 )
 
 

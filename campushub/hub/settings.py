@@ -16,11 +16,13 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from ..config import apps as apps_config
+from ..help import links
 from . import logscrub, merge, services
 from .apps import setup as apps_page
 from .auth import Deployment, configure_identity
 from .cookies import allow_partitioned
 from .culling import activity as culling_activity
+from .help_texts import links as help_links
 from .people import setup as people
 from .policy.spawner import named_server_limit_for
 from .roles import load_roles
@@ -89,6 +91,9 @@ def _services(c, config: dict, tokens: Mapping[str, str], urls: Mapping[str, str
     scopes = services.user_scopes(hub_services)
     if scopes:
         _everyone_may_use(c, scopes, spawner_section)
+    if any(entry["name"] == links.NAME for entry in hub_services):
+        # the nav bar's Help link and the spawn and error pages' links to the portal (templates)
+        merge.update_dict(c.JupyterHub, "template_vars", {"campushub_help": help_links(config["hub"])})
     addresses = services.server_environment(hub_services, config)
     if addresses:
         # .update(): on top of what a parent class's section holds (a chart's KubeSpawner.environment)

@@ -26,6 +26,7 @@ import requests
 
 from ...config.analytics import enabled as analytics_enabled
 from ...config.assignments import enabled as assignments_enabled
+from ...config.help import enabled as help_enabled
 from ...config.jobs import enabled as jobs_enabled
 from ...config.remote_kernels import enabled as remote_kernels_enabled
 from ...hub.services import projects_enabled
@@ -176,8 +177,12 @@ REMOTE_KERNELS = LocalService("remote-kernels", "campushub.remote_kernels.servic
 JOBS = LocalService("jobs", "campushub.jobs.service", jobs_enabled,
                     lambda *_: {"CAMPUSHUB_JOBS_BACKEND": "local"},
                     reads=("profiles", "policies", "limits", "environments", "spawner", "projects"))
+# Root, like the others, though it only reads: the portal `up` builds into the data dir (0700) before
+# starting it (help/build.py: <data_dir>/help/site, a symlink each build swaps) and its cookie secret.
+HELP = LocalService("help", "campushub.help.service", help_enabled,
+                    lambda config, layout, env_dir: {"CAMPUSHUB_HELP_SITE": str(layout.service_dir("help") / "site")})
 # in the order `up` starts them
-SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS, REMOTE_KERNELS, JOBS)
+SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS, REMOTE_KERNELS, JOBS, HELP)
 
 
 def wanted(config: dict) -> list[LocalService]:

@@ -22,7 +22,7 @@ from ...apps import model as apps_model
 from ...config import apps as apps_config
 from ...i18n import negotiate, translate
 from ...i18n.jinja import fixed_language
-from .. import assignment_texts, jobs_texts, start_queue
+from .. import assignment_texts, help_texts, jobs_texts, start_queue
 from ..apps import texts as apps_texts
 from ..cull_env import culling_env
 from ..remote_kernels_env import remote_kernels_env
@@ -141,6 +141,7 @@ class PolicyMixin(Configurable):
 
     def get_env(self):
         env = add_shared(super().get_env(), self.language(), not self.disable_user_config)
+        env.update(help_texts.server_env(self.site_config, self.language()))  # the memory warning's link
         # The assignments extension's texts (its address comes with the service's registration)
         env.update(assignment_texts.server_env(self.language()))
         if self.app_spec is None:  # JupyterLab's "Share an app" labels; an app server has no JupyterLab

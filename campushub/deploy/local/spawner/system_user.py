@@ -20,6 +20,8 @@ import time
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Bool, Integer, List, Unicode, default
 
+from ....help import links as help_links
+from ....hub import help_texts
 from ....hub.policy.spawner import PolicyMixin
 from ....i18n import N_, translate
 from ..forkserver import privileges
@@ -182,7 +184,7 @@ class SystemUserSpawner(Progress, Cleanup, PolicyMixin, Tracking, LocalProcessSp
                              seconds=self.http_timeout)
         if self._oom_kills() > self._oom_before:
             limit = f"{int(self.mem_limit) // 2**20} MiB"
-            return translate(lang, N_("Your server stopped while starting: it needed more memory than its limit of {limit}. Ask an administrator for a higher limit."), limit=limit)  # noqa: E501
+            return translate(lang, N_("Your server stopped while starting: it needed more memory than its limit of {limit}. Ask an administrator for a higher limit."), limit=limit) + help_texts.what_to_do(self.site_config, lang, help_links.MEMORY)  # noqa: E501
         return translate(lang, N_("Your server stopped while starting (exit status {status}). Try again; if it keeps failing, tell an administrator."), status=status)  # noqa: E501
 
     def _oom_kills(self) -> int:

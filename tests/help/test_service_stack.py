@@ -1,0 +1,192 @@
+"""The help portal on a real site: `campushub up` builds it (MkDocs, the shipped guides) and runs the help
+service beside a real JupyterHub and proxy; people reach it through the proxy and the hub's OAuth, with
+requests as their browser (the Browserless sign-up and login of tests/conftest.py).
+
+Asked for: anonymous people are sent to the hub's login; a signed-in person gets the English portal, or is
+sent to ja/ by a Japanese browser, unless they come from a page of the portal; no request reaches a file
+outside the build (.., encoded .., absolute paths, a symlink leading out); a folder is never listed; a
+rebuild (the site link swapped) is served at once; the hub's nav bar links to the portal in the person's
+language; `status` shows the service; `down` stops it; `up` stops before any change on a broken page."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from campushub.deploy.local import pids
+from campushub.deploy.local.layout import Layout
+
+from ..conftest import make_user
+from ..harness import Browserless, Hub, campushub, running
+
+pytestmark = pytest.mark.stack
+PORTAL = "/services/help/"
+JA = {"Accept-Language": "ja-JP,ja;q=0.9"}
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    hub = Hub.create(tmp_path_factory.mktemp("help-hub"), {"help": {"enabled": True}}, servers=False)
+    layout = Layout(hub.data_dir)
+    with running(hub):
+        port = json.loads(layout.config_copy.read_text())["help"]["port"]
+        yield hub
+        pid = pids.read(layout.pid_file("help"))
+        result = hub.down()
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert pid and pids.start_time(pid) is None, "`down` left the help service running"
+    assert not layout.pid_file("help").exists()
+    assert isinstance(port, int) and port < 1024  # chosen by `up` out of learners' reach
+
+
+@pytest.fixture(scope="module")
+def alice(site):
+    admin = Browserless(site, "admin", site.admin_password)
+    assert admin.login().status_code == 302
+    return make_user(site, admin, "alice")
+
+
+def portal(hub: Hub, user: Browserless, path: str = "", headers: dict | None = None, **kwargs):
+    """GET a page of the portal as the person's browser: through the proxy, following the OAuth dance."""
+    return user.session.get(hub.url + PORTAL + path, headers=headers or EN, timeout=60, **kwargs)
+
+
+def built(hub: Hub) -> Path:
+    return Path(os.path.realpath(hub.data_dir / "help" / "site"))
+
+
+def raw(user: Browserless, port: int, path: str) -> tuple[int, bytes]:
+    """A request with `path` exactly as written (no client normalising dot segments), with the person's
+    cookies, to the proxy or straight to the service."""
+    cookies = "; ".join(f"{c.name}={c.value}" for c in user.session.cookies)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookies, **EN})
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def test_anonymous_people_are_sent_to_the_hubs_login(site):
+    anonymous = Browserless(site, "nobody", "x")
+    r = portal(site, anonymous, allow_redirects=False)
+    assert r.status_code == 302 and "/hub/api/oauth2/authorize" in r.headers["Location"], r.headers
+    r = portal(site, anonymous, "learners/memory/")
+    assert r.url.startswith(site.url + "/hub/login"), r.url  # the hub's login page, nothing of the portal
+    assert "md-content" not in r.text
+
+
+def test_the_portal_in_english_and_japanese(site, alice):
+    r = portal(site, alice)
+    assert r.status_code == 200 and r.url == site.url + PORTAL, r.url
+    assert '<html lang="en"' in r.text and "md-content" in r.text
+    assert r.headers["Cache-Control"] == "private, no-cache"
+    r = portal(site, alice, headers=JA, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"] == PORTAL + "ja/", r.headers
+    r = portal(site, alice, headers=JA)
+    assert r.url == site.url + PORTAL + "ja/" and '<html lang="ja"' in r.text
+    r = portal(site, alice, "ja/learners/memory/", headers=JA)
+    assert r.status_code == 200 and '<html lang="ja"' in r.text
+
+
+def test_someone_choosing_english_in_the_portal_stays_in_english(site, alice):
+    r = portal(site, alice, headers={**JA, "Referer": site.url + PORTAL + "ja/learners/"}, allow_redirects=False)
+    assert r.status_code == 200 and '<html lang="en"' in r.text
+    # a Referer elsewhere (the hub's home page) does not count
+    r = portal(site, alice, headers={**JA, "Referer": site.url + "/hub/home"}, allow_redirects=False)
+    assert r.status_code == 302
+
+
+def test_nothing_outside_the_build_is_served(site, alice):
+    portal(site, alice)  # signed in to the service
+    service = json.loads(Layout(site.data_dir).config_copy.read_text())["help"]["port"]
+    assert raw(alice, service, PORTAL)[0] == 200  # the cookies sent below do sign her in
+    for path in ("../../../../etc/passwd", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                 "..%2f..%2f..%2f..%2fetc%2fpasswd", "/etc/passwd", "%2fetc%2fpasswd",
+                 "ja/../../../../../etc/passwd", "ja/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
+        # the proxy may resolve the dots itself and hand the request to the hub (a redirect), never a file
+        status, body = raw(alice, site.port, PORTAL + path)
+        assert status != 200 and b"root:" not in body, (path, status, body[:200])
+        status, body = raw(alice, service, PORTAL + path)
+        assert status in (400, 403, 404) and b"root:" not in body, (path, status, body[:200])
+    # a symlink inside the build leading out of it
+    link = built(site) / "leak.txt"
+    link.symlink_to("/etc/passwd")
+    try:
+        r = portal(site, alice, "leak.txt")
+        assert r.status_code == 403 and "root:" not in r.text
+    finally:
+        link.unlink()
+
+
+def test_folders_pages_and_misses(site, alice):
+    r = portal(site, alice, "learners", allow_redirects=False)  # a folder: its index.html, at its slash
+    assert r.status_code == 301 and r.headers["Location"] == PORTAL + "learners/"
+    r = portal(site, alice, "assets/")  # a folder without index.html: never a listing
+    assert r.status_code == 404 and "stylesheets" not in r.text.split("md-content")[-1]
+    r = portal(site, alice, "no/such/page/")
+    assert r.status_code == 404 and "md-content" in r.text  # the portal's own 404 page
+    assert 'href="/assets/' not in r.text and f'href="{PORTAL}assets/' in r.text  # its links under the prefix
+    css = re.search(r'href="(/services/help/assets/stylesheets/main\.[0-9a-f]{8}\.min\.css)"', r.text).group(1)
+    r = alice.session.get(site.url + css, timeout=60)
+    assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+
+
+def test_a_rebuild_is_served_without_a_restart(site, alice):
+    pid = pids.read(Layout(site.data_dir).pid_file("help"))
+    before = built(site)
+    after = before.parent / "test-rebuild"
+    shutil.copytree(before, after, symlinks=True)
+    (after / "index.html").write_text((before / "index.html").read_text().replace("</body>", "REBUILT-42</body>"))
+    link = site.data_dir / "help" / ".site.test"
+    link.symlink_to(f"builds/{after.name}")
+    os.replace(link, site.data_dir / "help" / "site")  # as help/swap.py publishes a build
+    try:
+        assert "REBUILT-42" in portal(site, alice).text
+    finally:
+        link.symlink_to(f"builds/{before.name}")
+        os.replace(link, site.data_dir / "help" / "site")
+        shutil.rmtree(after)
+    assert "REBUILT-42" not in portal(site, alice).text
+    assert pids.read(Layout(site.data_dir).pid_file("help")) == pid
+
+
+def test_the_hubs_nav_bar_links_to_the_portal_in_the_persons_language(site, alice):
+    def page(path: str, headers: dict) -> str:
+        r = alice.session.get(site.url + path, headers=headers, timeout=60)
+        assert r.status_code in (200, 424), r.status_code
+        return r.content.decode("utf-8")  # the hub's pages do not name their charset
+
+    assert ('<a class="nav-link" id="campushub-help-link" href="/services/help/ja/">ヘルプ</a>'
+            in page("/hub/home", JA))
+    assert 'id="campushub-help-link" href="/services/help/">Help</a>' in page("/hub/home", EN)
+    # her server's page while it does not run: what to do when it does not start or stops
+    shown = page("/hub/user/alice/", JA)
+    assert 'href="/services/help/ja/learners/server-problems/"' in shown, shown[-1500:]
+
+
+def test_status_shows_the_service(site):
+    r = campushub("status", "--data-dir", str(site.data_dir), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "help" in json.loads(r.stdout)["ports"], r.stdout[:500]
+
+
+def test_up_stops_before_any_change_on_a_page_that_cannot_be_built(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "nav.yml").write_text("- index.md\n")
+    (pages / "index.md").write_text("# Ours\n\n[VPN](vpn.md)\n")
+    hub = Hub.create(tmp_path / "site", {"help": {"enabled": True, "pages_dir": str(pages)}}, servers=False)
+    r = campushub("up", "--config", str(hub.config_file), timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"{pages}/index.md:3:" in r.stderr and "vpn.md" in r.stderr, r.stderr
+    assert not (hub.data_dir / "run" / "up.pid").exists() and not (hub.data_dir / "effective-config.json").exists()
+    assert not (hub.data_dir / "help" / "site").exists()
