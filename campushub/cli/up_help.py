@@ -15,11 +15,6 @@ from .main import CommandError
 from .steps import Steps
 
 
-def site_dir(layout: Layout):
-    """Where the portal is built: the help service's folder (CAMPUSHUB_HELP_SITE is its `site`)."""
-    return layout.service_dir("help")
-
-
 def prepare(config: dict, layout: Layout, console: Console) -> None:
     if not enabled(config):
         return
@@ -33,10 +28,10 @@ def prepare(config: dict, layout: Layout, console: Console) -> None:
     with Steps(console, total=1) as steps:
         steps.step("Building the help portal")
         try:
-            build.ensure(config, site_dir(layout), progress=steps.say)
+            build.ensure(config, layout.help_dir, progress=steps.say)
         except HelpBuildError as e:
             raise CommandError("the help portal cannot be built; fix these and run it again:\n"
                                + "\n".join(e.lines)) from None
         steps.advance()
-    for line in build.warnings(site_dir(layout)):  # the current build's (a missing translation)
+    for line in build.warnings(layout.help_dir):  # the current build's (a missing translation)
         console.print(line, style="yellow", markup=False, highlight=False)

@@ -178,9 +178,10 @@ JOBS = LocalService("jobs", "campushub.jobs.service", jobs_enabled,
                     lambda *_: {"CAMPUSHUB_JOBS_BACKEND": "local"},
                     reads=("profiles", "policies", "limits", "environments", "spawner", "projects"))
 # Root, like the others, though it only reads: the portal `up` builds into the data dir (0700) before
-# starting it (help/build.py: <data_dir>/help/site, a symlink each build swaps) and its cookie secret.
+# starting it (Layout.help_dir: its `site` link, swapped by each build; the same folder as the
+# service's own, which holds its cookie secret beside the builds).
 HELP = LocalService("help", "campushub.help.service", help_enabled,
-                    lambda config, layout, env_dir: {"CAMPUSHUB_HELP_SITE": str(layout.service_dir("help") / "site")})
+                    lambda config, layout, env_dir: {"CAMPUSHUB_HELP_SITE": str(layout.help_dir / "site")})
 # in the order `up` starts them
 SERVICES = (ASSIGNMENTS, ANALYTICS, PROJECTS, REMOTE_KERNELS, JOBS, HELP)
 
