@@ -182,6 +182,15 @@ def test_the_assignments_service_uses_no_deployment_and_no_cli():
                       'MODULE = "campushub.assignments.service"\n') == []
 
 
+
+def test_the_help_portal_uses_config_and_i18n_but_no_deployment_and_no_cli():
+    # the same build runs in `up`, `campushub help build` and the Kubernetes render
+    for source in ("from ..deploy.local.layout import Layout\n", "from ..deploy.kubernetes import secrets\n",
+                   "import campushub.cli.main\n"):
+        assert violations("campushub.help.build", False, source), source
+    ok = "from ..config import help as help_config\nfrom ..i18n import translate\nfrom . import navfile\n"
+    assert violations("campushub.help.build", False, ok) == []
+
 def test_names_resolve_to_their_module():
     assert unit("campushub.__version__") == "campushub"
     assert unit("campushub.service") == "campushub"  # a systemd unit's name, not a module
