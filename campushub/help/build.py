@@ -42,7 +42,9 @@ def digest(config: dict, found: list[checks.Tree] | None = None) -> str:
     """What the site depends on: CampusHub's and MkDocs' versions, the help config, every source file."""
     h = hashlib.sha256()
     versions = [__version__] + [version(p) for p in ("mkdocs", "mkdocs-material", "mkdocs-static-i18n")]
-    h.update(json.dumps([versions, config.get("help")], sort_keys=True).encode())
+    # the settings the pages depend on (not enabled or port: a new port needs no new site, nor a new image)
+    section = {key: (config.get("help") or {}).get(key) for key in ("pages_dir", "title")}
+    h.update(json.dumps([versions, section], sort_keys=True).encode())
     for tree in found if found is not None else trees(config):
         for rel, path in ((navfile.ORG_NAV, tree.nav_file), *((s.rel, s.path) for s in tree.sources)):
             h.update(f"\0{tree.prefix}{rel}\0".encode())
@@ -56,7 +58,7 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
     say = progress or (lambda _message: None)
     say("Checking the help pages")
     found = trees(config)
-    errors, warnings = checks.check(found)
+    errors, warned = checks.check(found)
     if errors:
         raise HelpBuildError(errors)
     key = digest(config, found)
@@ -67,7 +69,8 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
             try:
                 origin = compose(found, work / "docs")
             except OSError as e:
-                raise HelpBuildError([f"{e.filename}:1: cannot read it ({e.strerror}); make it readable"]) from None
+                raise HelpBuildError([f"{e.filename}: {e.strerror}; make the pages readable (and {out} writable)"]) \
+                    from None
             shipped = found[0].nav
             org = found[1].nav if len(found) > 1 else None
             built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
@@ -79,7 +82,7 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
             if not ok:
                 shutil.rmtree(built, ignore_errors=True)
                 raise HelpBuildError(lines or ["MkDocs failed without saying why"])
-            return swap.publish(out, built, key, warnings + lines)
+            return swap.publish(out, built, key, warned + lines)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -89,7 +92,6 @@ def ensure(config: dict, out: Path, progress: Progress = None) -> Path:
     if swap.current(out) == digest(config):
         return out / swap.SITE
     return build(config, out, progress)
-
 
 
 def warnings(out: Path) -> list[str]:
