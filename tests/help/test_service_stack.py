@@ -6,7 +6,8 @@ Asked for: anonymous people are sent to the hub's login; a signed-in person gets
 sent to ja/ by a Japanese browser, unless they come from a page of the portal; no request reaches a file
 outside the build (.., encoded .., absolute paths, a symlink leading out); a folder is never listed; a
 rebuild (the site link swapped) is served at once; the hub's nav bar links to the portal in the person's
-language; `status` shows the service; `down` stops it; `up` stops before any change on a broken page."""
+language; `status` shows the service; `up` starts it again when it dies; `down` stops it; `up` stops before
+any change on a broken page."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from campushub.deploy.local import pids
 from campushub.deploy.local.layout import Layout
 
 from ..conftest import make_user
-from ..harness import Browserless, Hub, campushub, running
+from ..harness import Browserless, Hub, campushub, running, wait_for
 
 pytestmark = pytest.mark.stack
 PORTAL = "/services/help/"
@@ -190,3 +192,15 @@ def test_up_stops_before_any_change_on_a_page_that_cannot_be_built(tmp_path):
     assert f"{pages}/index.md:3:" in r.stderr and "vpn.md" in r.stderr, r.stderr
     assert not (hub.data_dir / "run" / "up.pid").exists() and not (hub.data_dir / "effective-config.json").exists()
     assert not (hub.data_dir / "help" / "site").exists()
+
+
+def test_up_starts_the_service_again_when_it_dies(site, alice):
+    layout = Layout(site.data_dir)
+    pid = pids.read(layout.pid_file("help"))
+    os.kill(pid, signal.SIGKILL)
+    again = wait_for(lambda: (pids.read(layout.pid_file("help")) or pid) != pid and pids.read(layout.pid_file("help")),
+                     60, "`up` to start the help service again")
+    assert pids.start_time(again) is not None
+    wait_for(lambda: portal(site, alice).status_code == 200, 60, "the portal to answer again")
+    r = alice.session.head(site.url + PORTAL + "learners/", headers=EN, timeout=60)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
