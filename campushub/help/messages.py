@@ -11,7 +11,8 @@ from pathlib import Path
 from . import linkcheck
 from .sources import split
 
-_LINK = re.compile(r"Doc file '(?P<page>[^']+)' contains a link '(?P<link>[^']+)', but (?P<why>.+)")
+_LINK = re.compile(r"Doc file '(?P<page>[^']+)' contains (?:a|an unrecognized relative) link '(?P<link>[^']+)', "
+                   r"(?:but )?(?P<why>.+)")
 _ANCHOR = re.compile(r"the doc '(?P<doc>[^']+)' does not contain an anchor '#(?P<anchor>[^']+)'")
 
 
@@ -30,6 +31,9 @@ def _one(record: str, origin: dict[str, Path]) -> str:
         return "MkDocs: " + " ".join(record.split())
     link, why = match["link"], match["why"]
     where = _where(match["page"], link, origin)
+    if why.startswith("there is no such anchor on this page"):
+        return (f"{where}: the link \"{link}\" leads to no heading of its page; use the id of one of its headings "
+                "(their ¶ links show it) or add the heading")
     anchor = _ANCHOR.match(why)
     if anchor:
         doc = origin.get(anchor["doc"], anchor["doc"])

@@ -54,12 +54,15 @@ def test_a_failed_build_changes_nothing(pages, tmp_path):
     out = tmp_path / "out"
     before = os.readlink(build.build(config(), out))
     # the checks before MkDocs find nothing wrong here; MkDocs' strict anchor check does
-    write(pages, {"learners/memory.ja.md": "# メモリ\n\n## Too much\n\nSee [the guide](index.md#nowhere).\n"})
+    write(pages, {"learners/memory.ja.md": "# メモリ\n\n## Too much\n\nSee [the guide](index.md#nowhere).\n\n"
+                                           "[Up](#top)\n"})
     with pytest.raises(HelpBuildError) as e:
         build.build(config(), out)
-    assert e.value.lines == [
+    assert sorted(e.value.lines) == [
         f'{pages}/learners/memory.ja.md:5: the link "index.md#nowhere" leads to no heading #nowhere in '
-        f"{pages}/learners/index.ja.md; use the id of one of its headings (their ¶ links show it) or add the heading"]
+        f"{pages}/learners/index.ja.md; use the id of one of its headings (their ¶ links show it) or add the heading",
+        f'{pages}/learners/memory.ja.md:7: the link "#top" leads to no heading of its page; use the id of one of its '
+        "headings (their ¶ links show it) or add the heading"]
     assert os.readlink(out / "site") == before
     assert sorted(p.name for p in out.iterdir()) == [".lock", "builds", "site", "warnings.txt"]
     assert [p.name for p in (out / "builds").iterdir()] == [before.split("/")[1]]
