@@ -10,8 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from ..deploy.local.layout import Layout
+from ..deploy.local.layout import DataDirError, Layout
 from . import site_args
+from .main import CommandError
 from .steps import Steps
 
 
@@ -34,7 +35,15 @@ def _build(args) -> int:
     from ..help import build as portal
 
     config = site_args.load(args)
-    out = Path(args.out).resolve() if args.out else Layout(Path(config["data_dir"])).help_dir
+    if args.out:
+        out = Path(args.out).resolve()
+    else:
+        layout = Layout(Path(config["data_dir"]))
+        try:
+            layout.ensure()  # as `up` does: another account's data dir is refused before anything is written
+        except DataDirError as e:
+            raise CommandError(str(e)) from None
+        out = layout.help_dir
     console, errors = Console(), Console(stderr=True)
     try:
         with Steps(console, total=2) as steps:  # build() reports its two steps: checking, then MkDocs
