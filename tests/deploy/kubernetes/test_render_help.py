@@ -10,14 +10,19 @@ test_render_help_site.py's)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+from types import SimpleNamespace
 
 import pytest
 from dockerfile_parse import DockerfileParser
+from jupyterhub.objects import Hub
+from traitlets.config import Config
 
 from campushub.config import ConfigError, validate
+from campushub.deploy.kubernetes import hub_config
 from campushub.deploy.kubernetes.render import help as help_fragment
-from campushub.deploy.kubernetes.render import images, monitoring
+from campushub.deploy.kubernetes.render import hub, images, monitoring
 from campushub.deploy.kubernetes.render.values import render
 from campushub.deploy.kubernetes.service_place import HELP, running
 
@@ -171,3 +176,47 @@ def test_off_renders_nothing_of_it():
     selector = {"matchLabels": {"app.kubernetes.io/part-of": "campushub", "app.kubernetes.io/component": "help"}}
     for section in (rendered.values["hub"], rendered.values["proxy"]["chp"]):
         assert not any(r.get("to") == [{"podSelector": selector}] for r in section["networkPolicy"]["egress"])
+
+
+def _release_hub(config: dict, tmp_path) -> Config:
+    """The hub's configuration as the pod makes it: the chart's services from hub.services, each with the
+    token the chart generates (its jupyterhub_config.py), then ours from the mounted site file."""
+    path = tmp_path / "campushub.yaml"
+    path.write_text(hub.site_file(config))
+    c = Config()
+    c.JupyterHub.services = [{"name": name, **entry, "api_token": f"chart-made-{name}"}
+                             for name, entry in render(config).values["hub"].get("services", {}).items()]
+    hub_config.apply_from_file(c, path, {})
+    return c
+
+
+async def _server_env(c: Config) -> dict:
+    # KubeSpawner makes its API client on the running loop
+    from campushub.deploy.kubernetes.spawner import CampusHubKubeSpawner
+
+    user = SimpleNamespace(name="learner", id=1, url="/user/learner/", groups=[], admin=False)
+    return CampusHubKubeSpawner(config=c, _mock=True, user=user, hub=Hub()).get_env()
+
+
+def test_the_release_hub_announces_it_and_links_it(tmp_path, dummy_kubeconfig):
+    c = _release_hub(_config(), tmp_path)
+    (entry,) = [s for s in c.JupyterHub.services if s["name"] == "help"]
+    assert entry["url"] == HELP.url() and entry["api_token"] == "chart-made-help"
+    assert entry["oauth_no_confirm"] is True  # people arrive logged in to the hub: no consent page
+    (user,) = [r for r in c.JupyterHub.load_roles if r["name"] == "user"]
+    assert "access:services!service=help" in user["scopes"]
+    # the nav bar's Help link and the spawn/error pages' links (hub/templates), in the person's language
+    links = c.JupyterHub.template_vars["campushub_help"]
+    assert links.url("ja") == "/campus/services/help/ja/"
+    assert links.url("en", links.MEMORY) == "/campus/services/help/learners/memory/"
+    # servers' memory warning links the memory page (a public path: servers never call the service)
+    env = asyncio.run(_server_env(c))
+    assert "/campus/services/help/learners/memory/" in env["CAMPUSHUB_MEMORY_WARNING"]
+
+
+def test_the_release_hub_without_it_links_nothing(tmp_path, dummy_kubeconfig):
+    c = _release_hub(_config(enabled=False), tmp_path)
+    assert "help" not in [s["name"] for s in c.JupyterHub.services]
+    assert "campushub_help" not in c.JupyterHub.template_vars
+    env = asyncio.run(_server_env(c))
+    assert "/services/help/" not in env["CAMPUSHUB_MEMORY_WARNING"]
