@@ -15,6 +15,9 @@ from ..inprocess import campushub
 from .portal import config, org, png, shipped, write
 
 RED, GREEN = (255, 0, 0), (0, 255, 0)
+# each runs MkDocs in a child python: about 1 s on an idle machine, 3 s on a busy one (the checks' messages
+# are tested without it in test_checks.py, in the fast tier)
+mkdocs = pytest.mark.stack
 
 
 @pytest.fixture
@@ -22,6 +25,7 @@ def pages(tmp_path, monkeypatch):
     return shipped(tmp_path / "shipped", monkeypatch)
 
 
+@mkdocs
 def test_a_build_publishes_every_language_with_its_images_and_titles(pages, tmp_path):
     png(pages / "img/shot.ja.png", GREEN)  # the Japanese screenshot; Russian falls back to the English one
     folder = org(tmp_path / "org")
@@ -50,6 +54,7 @@ def test_a_build_publishes_every_language_with_its_images_and_titles(pages, tmp_
         f"{folder}/vpn.md: no Russian version (vpn.ru.md); the Russian portal shows the English page"]
 
 
+@mkdocs
 def test_a_failed_build_changes_nothing(pages, tmp_path):
     out = tmp_path / "out"
     before = os.readlink(build.build(config(), out))
@@ -68,6 +73,7 @@ def test_a_failed_build_changes_nothing(pages, tmp_path):
     assert [p.name for p in (out / "builds").iterdir()] == [before.split("/")[1]]
 
 
+@mkdocs
 def test_ensure_builds_only_when_the_sources_change(pages, tmp_path, monkeypatch):
     out = tmp_path / "out"
     first = os.readlink(build.ensure(config(), out))
@@ -87,6 +93,7 @@ def test_ensure_builds_only_when_the_sources_change(pages, tmp_path, monkeypatch
     assert [p.name for p in (out / "builds").iterdir()] == [second.split("/")[1]]  # the old build is gone
 
 
+@mkdocs
 def test_the_command_prints_each_error_once_and_changes_nothing(pages, tmp_path):
     folder = org(tmp_path / "org")
     write(folder, {"vpn.md": "# VPN\n\n[x](nope.md)\n", "extra.md": "# Extra\n"})

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from campushub.help import build, navfile
 
 from .portal import config
+
+# MkDocs over every shipped page in three languages: 1.5-2 s on an idle machine, over 3 s on a busy one
+pytestmark = pytest.mark.stack
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "help-pages"
 
