@@ -30,6 +30,7 @@ NOT_BUILT = N_("The help portal is not built yet: ask the hub's administrator to
 HASHED = re.compile(r"^assets/.*\.[0-9a-f]{8}\.min\.(css|js)$")
 # mkdocs writes 404.html with links from the server's root when site_url is unset (mkdocs#1598):
 # attributes, Material's __config (base, search worker) and its local-storage scope
+PAGE_LANG = re.compile(r'<html lang="([^"]+)"')
 ROOT_LINK = re.compile(r'((?:href|src)="|"(?:base|search)": "|new URL\(")/(?!/)')
 
 
@@ -79,16 +80,21 @@ class PortalHandler(BaseHandler, web.StaticFileHandler):
         self.finish(page)
 
     def _not_found_page(self) -> str | None:
-        """The build's own 404.html (the language's, under ja/, when there is one), its links made to
-        point below the prefix."""
+        """The build's own 404.html in the language of the missing page's folder (ja/, ru/, else English),
+        its links made to point below the prefix; None when the build has none in that language (then the
+        service's own one-line page: mkdocs-static-i18n builds each language's 404.html at the root, the
+        last one built staying there)."""
         site = self.root or os.path.realpath(self.settings["help_site"])
         lang = (self.path_args[0] if self.path_args else "").split("/", 1)[0]
-        for folder in ([lang] if lang in SUPPORTED and lang != DEFAULT else []) + [""]:
+        lang = lang if lang in SUPPORTED else DEFAULT
+        for folder in ([lang] if lang != DEFAULT else []) + [""]:
             try:
                 text = Path(site, folder, "404.html").read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            return ROOT_LINK.sub(lambda m: m.group(1) + self.prefix, text)
+            found = PAGE_LANG.search(text)
+            if found and found.group(1).split("-")[0] == lang:
+                return ROOT_LINK.sub(lambda m: m.group(1) + self.prefix, text)
         return None
 
 

@@ -52,7 +52,9 @@ def site(tmp_path_factory):
 def alice(site):
     admin = Browserless(site, "admin", site.admin_password)
     assert admin.login().status_code == 302
-    return make_user(site, admin, "alice")
+    alice = make_user(site, admin, "alice")
+    assert portal(site, alice).status_code == 200  # signed in to the service too (the OAuth round trip)
+    return alice
 
 
 def portal(hub: Hub, user: Browserless, path: str = "", headers: dict | None = None, **kwargs):
@@ -134,11 +136,18 @@ def test_folders_pages_and_misses(site, alice):
     assert r.status_code == 301 and r.headers["Location"] == PORTAL + "learners/"
     r = portal(site, alice, "assets/")  # a folder without index.html: never a listing
     assert r.status_code == 404 and "stylesheets" not in r.text.split("md-content")[-1]
-    r = portal(site, alice, "no/such/page/")
-    assert r.status_code == 404 and "md-content" in r.text  # the portal's own 404 page
-    assert 'href="/assets/' not in r.text and f'href="{PORTAL}assets/' in r.text  # its links under the prefix
-    css = re.search(r'href="(/services/help/assets/stylesheets/main\.[0-9a-f]{8}\.min\.css)"', r.text).group(1)
-    r = alice.session.get(site.url + css, timeout=60)
+    # a miss: the portal's 404 page in the language of the folder asked for (or the service's own page,
+    # in the person's language, when the build has none in it), with links below the prefix
+    for path, headers, lang in (("no/such/page/", EN, "en"), ("ja/no/such/page/", JA, "ja"),
+                                ("ru/no/such/page/", {"Accept-Language": "ru"}, "ru")):
+        r = portal(site, alice, path, headers=headers)
+        shown = r.content.decode("utf-8")
+        assert r.status_code == 404 and f'<html lang="{lang}"' in shown, shown[:300]
+        assert ("md-content" in shown) != ('id="error-message"' in shown)
+        assert 'href="/assets/' not in shown and 'href="/ja/' not in shown and f'href="{PORTAL}' in shown
+    page = portal(site, alice).text
+    css = re.search(r'href="(assets/stylesheets/main\.[0-9a-f]{8}\.min\.css)"', page).group(1)
+    r = alice.session.get(site.url + PORTAL + css, timeout=60)
     assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
 
 
