@@ -121,7 +121,8 @@ def test_objects_no_longer_rendered_are_not_left_behind(tmp_path):
     out = tmp_path / "release"
     assert campushub("k8s", "render", "--config", str(_config(tmp_path)), "--out", str(out)).returncode == 0
     assert (out / "manifests.yaml").is_file()
-    without_volume = CONFIG.split("  shared_volumes:")[0] + "analytics: {enabled: false}\nprojects: {enabled: false}\n"
+    without_volume = (CONFIG.split("  shared_volumes:")[0]
+                      + "analytics: {enabled: false}\nprojects: {enabled: false}\nhelp: {enabled: false}\n")
     result = campushub("k8s", "render", "--config", str(_config(tmp_path, without_volume)), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert not (out / "manifests.yaml").exists()
