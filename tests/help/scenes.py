@@ -1,7 +1,7 @@
 """What the help portal's screenshots show, set up on the session's shared sites (tests/conftest.py) rather
 than hubs of their own: course da101 of the course hub with a learner (hana, who may choose resources, so
-she gets the spawn form) and a tutor (kenji), two released assignments and hana's answered, autograded
-submission of the first; a finished job of eve's on the jobs site; recorded cell runs on the analytics site."""
+she gets the spawn form) and a tutor (kenji), a released assignment and hana's answered, autograded
+submission of it; a finished job of eve's on the jobs site; recorded cell runs on the analytics site."""
 
 from __future__ import annotations
 
@@ -54,15 +54,13 @@ class Course:
                                 headers={"Authorization": f"token {self.tokens[who]}"}, **kwargs)
 
     def prepare(self) -> int:
-        """ps1 and ps2 released (due in a week and in two), hana's answers to ps1 submitted and autograded:
-        the number of her version."""
+        """ps1 released (due in a week), hana's answers submitted and autograded: the number of her version."""
         source = load_source(PS1)
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        for name, title, weeks in (("ps1", "Problem set 1", 1), ("ps2", "Problem set 2", 2)):
-            r = self.call("kenji", "POST", f"api/course/{COURSE}/assignments", json={
-                "name": name, "title": title, "release": True, "due": (now + timedelta(weeks=weeks)).isoformat(),
-                "files": b64({**source.notebooks, **source.files})})
-            assert r.status_code == 201, r.text
+        r = self.call("kenji", "POST", f"api/course/{COURSE}/assignments", json={
+            "name": "ps1", "title": "Problem set 1", "release": True, "due": (now + timedelta(weeks=1)).isoformat(),
+            "files": b64({**source.notebooks, **source.files})})
+        assert r.status_code == 201, r.text
         student = make_release(source).student
         files = {p: answered(student[p]) for p in ("problem1.ipynb", "problem2.ipynb")}
         r = self.call("hana", "POST", f"api/course/{COURSE}/a/ps1/submissions", json={"files": b64(files)})
