@@ -213,3 +213,21 @@ def test_up_starts_the_service_again_when_it_dies(site, alice):
     wait_for(lambda: portal(site, alice).status_code == 200, 60, "the portal to answer again")
     r = alice.session.head(site.url + PORTAL + "learners/", headers=EN, timeout=60)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_reload_with_a_page_that_cannot_be_built_changes_nothing(site, alice, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "nav.yml").write_text("- index.md\n- vpn.md\n")
+    (pages / "index.md").write_text("# Ours\n")
+    config = json.loads(site.config_file.read_text())
+    config["help"]["pages_dir"] = str(pages)
+    broken = tmp_path / "campushub.yaml"
+    broken.write_text(json.dumps(config))
+    layout = Layout(site.data_dir)
+    pid, before = pids.read(layout.pid_file("help")), built(site)
+    r = campushub("up", "--config", str(broken), timeout=300)
+    assert r.returncode == 1 and f"{pages}/nav.yml:2:" in r.stderr, r.stdout + r.stderr
+    assert "restarting the hub" not in r.stdout  # stopped before handing over to the running `up`
+    assert pids.read(layout.pid_file("help")) == pid and built(site) == before
+    assert portal(site, alice).status_code == 200
