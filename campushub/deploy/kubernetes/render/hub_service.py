@@ -3,8 +3,9 @@ analytics): a Deployment of its own running `python3 -m <module>` from an
 image CampusHub builds, a Service the proxy, the hub and user servers reach
 it by, the site file (no secrets) in a ConfigMap, a claim for its SQLite
 database unless <service>.db_url names PostgreSQL (then taken from the
-Secret, by this pod only), a NetworkPolicy that lets only those three in,
-and the hub.services entry the chart makes the service's token for.
+Secret, by this pod only), a NetworkPolicy that lets only those three in
+(or fewer: the help portal's pod lets in no user server), and the
+hub.services entry the chart makes the service's token for.
 
 SQLite on a ReadWriteOnce claim means one replica and a Recreate rollout.
 What differs between the services (image, rights, resources, variables)
