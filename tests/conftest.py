@@ -95,9 +95,10 @@ FORM_GROUP = "form-shown"
 def course_hub(tmp_path_factory):
     """One real CampusHub with courses, whose `campushub up` runs the assignments service: shared by the
     service's tests, the learner's server, the browser's assignment flow and `up`'s supervision of it,
-    instead of a hub each; the analytics service's tests use it too. Stopped by `down` at the end, which
-    must stop both services: their processes gone, their pid files removed, their ports free (the check
-    tests/deploy/local/test_{assignments,analytics}_service.py would otherwise make on hubs of their own)."""
+    instead of a hub each; the analytics service's tests and the help portal's browser tests use it too.
+    Stopped by `down` at the end, which must stop its services: their processes gone, their pid files
+    removed, their ports free (the check tests/deploy/local/test_{assignments,analytics}_service.py would
+    otherwise make on hubs of their own)."""
     from campushub.deploy.local import pids
     from campushub.deploy.local.layout import Layout
 
@@ -106,11 +107,12 @@ def course_hub(tmp_path_factory):
         "courses": COURSES,
         "assignments": {"max_notebook_size": "256K", "workers": 1, "timeout": 120},
         "analytics": {"enabled": True},
+        "help": {"enabled": True},  # the help portal's browser tests (tests/help), and its Help links in the pages
         "policies": {"groups": {FORM_GROUP: {"cpu": {"min": 0.5, "max": 2, "default": 1},
                                              "memory": {"min": "512M", "max": "2G", "default": "1G"}}}},
     })
     layout = Layout(hub.data_dir)
-    services = ("assignments", "analytics")
+    services = ("assignments", "analytics", "help")
     with running(hub, COURSE_PREFIX):
         ports = {name: json.loads(layout.config_copy.read_text())[name]["port"] for name in services}
         yield hub
