@@ -13,6 +13,7 @@ from jupyterhub.objects import Hub
 
 from campushub.config import validate
 from campushub.deploy.kubernetes.spawner import CampusHubKubeSpawner
+from campushub.hub.help_texts import WHAT_TO_DO
 from campushub.hub.server_env import MEMORY_WARNING, OWN_ENVIRONMENTS
 from campushub.i18n import translate
 
@@ -36,7 +37,9 @@ def pod_env(groups: list[str], accept_language: str) -> dict:
 
 def test_the_pod_carries_the_translated_texts_and_the_own_environments_card():
     env = pod_env([], "ja")
-    assert env["CAMPUSHUB_MEMORY_WARNING"] == translate("ja", MEMORY_WARNING) != MEMORY_WARNING
+    # with the help portal's memory page (help.enabled by default: hub/help_texts.py)
+    assert env["CAMPUSHUB_MEMORY_WARNING"] == translate("ja", MEMORY_WARNING) + " " + translate(
+        "ja", WHAT_TO_DO, url="/services/help/ja/learners/memory/") != MEMORY_WARNING
     assert env["CAMPUSHUB_OWN_ENVIRONMENTS_TITLE"] == translate("ja", OWN_ENVIRONMENTS)
     assert env["CAMPUSHUB_USER_ENVIRONMENTS"] == "1"
 
@@ -44,4 +47,4 @@ def test_the_pod_carries_the_translated_texts_and_the_own_environments_card():
 def test_a_locked_down_group_gets_no_own_environments():
     env = pod_env(["exam"], "ru")
     assert env["CAMPUSHUB_USER_ENVIRONMENTS"] == "0"
-    assert env["CAMPUSHUB_MEMORY_WARNING"] == translate("ru", MEMORY_WARNING)
+    assert env["CAMPUSHUB_MEMORY_WARNING"].startswith(translate("ru", MEMORY_WARNING) + " ")

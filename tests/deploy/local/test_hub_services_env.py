@@ -16,7 +16,7 @@ import pytest
 
 from campushub.config import merge, validate
 from campushub.deploy.local import hub_services_local, ports
-from campushub.deploy.local.hub_services_local import ANALYTICS, ASSIGNMENTS, PROJECTS
+from campushub.deploy.local.hub_services_local import ANALYTICS, ASSIGNMENTS, HELP, PROJECTS
 from campushub.deploy.local.layout import Layout
 
 COURSES = {"ml": {"learners_group": "ml", "tutors_group": "ml-tutors"}}
@@ -95,11 +95,15 @@ def test_a_configured_database_is_handed_on(layout, service):
 
 
 def test_which_run_and_in_what_order():
-    assert hub_services_local.wanted(_config()) == [ASSIGNMENTS, ANALYTICS, PROJECTS]  # the order `up` starts them
-    # analytics and projects need no course
-    assert hub_services_local.wanted({**_config(), "courses": {}}) == [ANALYTICS, PROJECTS]
-    assert hub_services_local.wanted(_config(analytics={"enabled": False})) == [ASSIGNMENTS, PROJECTS]
-    assert hub_services_local.wanted(merge(_config(), {"projects": {"enabled": False}})) == [ASSIGNMENTS, ANALYTICS]
+    # the order `up` starts them
+    assert hub_services_local.wanted(_config()) == [ASSIGNMENTS, ANALYTICS, PROJECTS, HELP]
+    # analytics, projects and the help portal need no course
+    assert hub_services_local.wanted({**_config(), "courses": {}}) == [ANALYTICS, PROJECTS, HELP]
+    assert hub_services_local.wanted(_config(analytics={"enabled": False})) == [ASSIGNMENTS, PROJECTS, HELP]
+    assert hub_services_local.wanted(merge(_config(), {"projects": {"enabled": False}})) == [ASSIGNMENTS, ANALYTICS,
+                                                                                             HELP]
+    assert hub_services_local.wanted(merge(_config(), {"help": {"enabled": False}})) == [ASSIGNMENTS, ANALYTICS,
+                                                                                         PROJECTS]
     # a config copy an older `up` wrote has no analytics section: not "wanted", no KeyError
     assert not ANALYTICS.wanted({k: v for k, v in _config().items() if k != "analytics"})
 
