@@ -61,6 +61,15 @@ class PortalHandler(BaseHandler, web.StaticFileHandler):
         self.redirect(f"{self.prefix}{lang}/")  # a fixed language folder: nothing of the request in it
         return True
 
+    def check_xsrf_cookie(self) -> None:
+        # HubOAuth takes the login cookie on a script's GET (fetch(), a worker) only past this check, and a
+        # static site sends no XSRF token: Material's search index and search worker were answered with
+        # the OAuth redirect, so search never started. A read of a file of the portal by a page of this
+        # origin (Sec-Fetch-Site, which pages cannot forge) changes nothing; anything else is checked.
+        if self.request.method in ("GET", "HEAD") and self.request.headers.get("Sec-Fetch-Site") == "same-origin":
+            return
+        super().check_xsrf_cookie()
+
     def get_cache_time(self, path, modified, mime_type) -> int:
         return 0  # Cache-Control comes from set_extra_headers
 

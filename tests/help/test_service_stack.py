@@ -109,6 +109,19 @@ def test_someone_choosing_english_in_the_portal_stays_in_english(site, alice):
     assert r.status_code == 302
 
 
+def test_the_portals_own_scripts_read_its_files(site, alice):
+    """Material's search fetches its index (fetch(), Sec-Fetch-Mode cors) and loads a worker: HubOAuth asks
+    such reads for an XSRF token a static site never sends. A same-origin read gets the file; a cross-site
+    one does not get it with the person's cookie (the XSRF check still applies)."""
+    fetch = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+    r = portal(site, alice, "search/search_index.json", headers={**JA, **fetch, "Sec-Fetch-Site": "same-origin"},
+               allow_redirects=False)
+    assert r.status_code == 200 and "docs" in r.json(), (r.status_code, r.headers)
+    r = portal(site, alice, "search/search_index.json", headers={**JA, **fetch, "Sec-Fetch-Site": "cross-site"},
+               allow_redirects=False)
+    assert r.status_code == 302 and "docs" not in r.text, r.status_code
+
+
 def test_nothing_outside_the_build_is_served(site, alice):
     portal(site, alice)  # signed in to the service
     service = json.loads(Layout(site.data_dir).config_copy.read_text())["help"]["port"]
