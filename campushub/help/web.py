@@ -21,7 +21,7 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler
 from tornado import web
 
 from ..i18n import DEFAULT, N_, SUPPORTED
-from ..webservice.handler import BaseHandler, NotFoundHandler
+from ..webservice.handler import NOT_FOUND, BaseHandler, NotFoundHandler
 from ..webservice.jinja import environment
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -46,6 +46,8 @@ class PortalHandler(BaseHandler, web.StaticFileHandler):
         if not os.path.isfile(os.path.join(site, "index.html")):
             self.fail(503, NOT_BUILT)
         self.root = site
+        if "\x00" in path:  # tornado's realpath raises on it (a 500 and a traceback): no file has one
+            self.fail(404, NOT_FOUND)
         if not path and self.request.path == self.prefix and self._language_root():
             return
         await super().get(path, include_body)
@@ -77,6 +79,10 @@ class PortalHandler(BaseHandler, web.StaticFileHandler):
         # private: pages behind a login; no-cache: asked again (304 by ETag) so a rebuild shows at once
         hashed = HASHED.match(path)
         self.set_header("Cache-Control", "private, max-age=31536000, immutable" if hashed else "private, no-cache")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if path.lower().endswith(".svg"):
+            # an SVG opened by itself is a document that runs its scripts on the hub's origin: none here
+            self.set_header("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'")
 
     def write_error(self, status_code: int, **kwargs) -> None:
         page = self._not_found_page() if status_code == 404 and self.current_user else None

@@ -193,6 +193,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if status != status_code:
             self.set_status(status)
         self.clear_header("Content-Type")
+        # the page names the signed-in person: for them alone, and asked again next time
+        self.set_header("Cache-Control", "private, no-cache")
         if self.json_errors or "application/json" in self.request.headers.get("Accept", ""):
             self.set_header("Content-Type", "application/json; charset=UTF-8")
             self.finish(json.dumps({"message": text}))

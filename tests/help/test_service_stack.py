@@ -134,12 +134,19 @@ def test_nothing_outside_the_build_is_served(site, alice):
         assert status != 200 and b"root:" not in body, (path, status, body[:200])
         status, body = raw(alice, service, PORTAL + path)
         assert status in (400, 403, 404) and b"root:" not in body, (path, status, body[:200])
+    # a NUL in the path: tornado's realpath raised on it (a 500, a traceback in the log)
+    for path in ("%00", "a%00b", "index.html%00.png"):
+        status, body = raw(alice, service, PORTAL + path)
+        assert status == 404 and b"Traceback" not in body, (path, status)
+    assert "embedded null byte" not in Layout(site.data_dir).log_file("help").read_text(errors="replace")
     # a symlink inside the build leading out of it
     link = built(site) / "leak.txt"
     link.symlink_to("/etc/passwd")
     try:
         r = portal(site, alice, "leak.txt")
         assert r.status_code == 403 and "root:" not in r.text
+        # an error page names the person: never kept by a shared cache
+        assert r.headers.get("Cache-Control") == "private, no-cache", r.headers
     finally:
         link.unlink()
 
@@ -162,6 +169,18 @@ def test_folders_pages_and_misses(site, alice):
     css = re.search(r'href="(assets/stylesheets/main\.[0-9a-f]{8}\.min\.css)"', page).group(1)
     r = alice.session.get(site.url + PORTAL + css, timeout=60)
     assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+
+
+def test_an_svg_opened_by_itself_runs_no_script(site, alice):
+    """An SVG is a document: opened by itself it would run its scripts on the hub's origin."""
+    svg = built(site) / "picture.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    try:
+        r = portal(site, alice, "picture.svg")
+        assert r.status_code == 200 and "sandbox" in r.headers.get("Content-Security-Policy", ""), r.headers
+        assert r.headers.get("X-Content-Type-Options") == "nosniff"
+    finally:
+        svg.unlink()
 
 
 def test_a_rebuild_is_served_without_a_restart(site, alice):
