@@ -16,6 +16,7 @@ from .. import __version__
 from ..config import help as help_config
 from . import HelpBuildError, checks, messages, mkdocs_run, navfile, swap
 from .compose import compose
+from .readonce import esc
 from .site_config import ORG_PREFIX, mkdocs_config
 from .sources import scan
 
@@ -30,7 +31,7 @@ def trees(config: dict) -> list[checks.Tree]:
     folder = help_config.pages_dir(config)
     if folder is not None:
         if not folder.is_dir():
-            raise HelpBuildError([f"{folder}: no such folder (help.pages_dir); create it with the pages and "
+            raise HelpBuildError([f"{esc(folder)}: no such folder (help.pages_dir); create it with the pages and "
                                   f"{navfile.ORG_NAV}, or set help.pages_dir to null"])
         nav_file = folder / navfile.ORG_NAV
         found, errors = scan(folder, skip=(navfile.ORG_NAV,))
@@ -46,9 +47,11 @@ def digest(config: dict, found: list[checks.Tree] | None = None) -> str:
     section = {key: (config.get("help") or {}).get(key) for key in ("pages_dir", "title")}
     h.update(json.dumps([versions, section], sort_keys=True).encode())
     for tree in found if found is not None else trees(config):
-        for rel, path in ((navfile.ORG_NAV, tree.nav_file), *((s.rel, s.path) for s in tree.sources)):
-            h.update(f"\0{tree.prefix}{rel}\0".encode())
-            h.update(path.read_bytes() if path.is_file() else b"")
+        # the navigation as read (not the file again: it may have been swapped since), then each file's bytes
+        h.update(json.dumps([tree.prefix, [[e.page, e.line, e.section] for e in tree.nav]]).encode())
+        for source in tree.sources:
+            h.update(f"\0{tree.prefix}{source.rel}\0{len(source.data)}\0".encode())
+            h.update(source.data)
         h.update("\0".join(tree.errors).encode())
     return h.hexdigest()[:32]
 
@@ -64,27 +67,35 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
     key = digest(config, found)
     with swap.locked(out):
         swap.tidy(out)
-        work = Path(tempfile.mkdtemp(prefix=swap.WORK, dir=out))
+        built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
         try:
-            try:
-                origin = compose(found, work / "docs")
-            except OSError as e:
-                raise HelpBuildError([f"{e.filename}: {e.strerror}; make the pages readable (and {out} writable)"]) \
-                    from None
-            shipped = found[0].nav
-            org = found[1].nav if len(found) > 1 else None
-            built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
-            yml = work / "mkdocs.yml"
-            yml.write_text(json.dumps(mkdocs_config(config, work / "docs", built, shipped, org)), encoding="utf-8")
             say("Building the help portal (MkDocs)")
-            ok, records = mkdocs_run.run(yml)
-            lines = messages.lines(records, origin)
-            if not ok:
-                shutil.rmtree(built, ignore_errors=True)
-                raise HelpBuildError(lines or ["MkDocs failed without saying why"])
-            return swap.publish(out, built, key, warned + lines)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+            lines = _mkdocs(config, found, out, built)
+        except BaseException:
+            shutil.rmtree(built, ignore_errors=True)
+            raise
+        return swap.publish(out, built, key, warned + lines)
+
+
+def _mkdocs(config: dict, found: list[checks.Tree], out: Path, built: Path) -> list[str]:
+    """Compose the docs and run MkDocs into `built`; its warnings (none: strict fails on them)."""
+    work = Path(tempfile.mkdtemp(prefix=swap.WORK, dir=out))
+    try:
+        try:
+            origin = compose(found, work / "docs")
+        except OSError as e:
+            raise HelpBuildError([f"{esc(e.filename)}: {e.strerror}; make {esc(out)} writable"]) from None
+        shipped = found[0].nav
+        org = found[1].nav if len(found) > 1 else None
+        yml = work / "mkdocs.yml"
+        yml.write_text(json.dumps(mkdocs_config(config, work / "docs", built, shipped, org)), encoding="utf-8")
+        ok, records = mkdocs_run.run(yml)
+        lines = messages.lines(records, origin)
+        if not ok:
+            raise HelpBuildError(lines or ["MkDocs failed without saying why"])
+        return lines
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def ensure(config: dict, out: Path, progress: Progress = None) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..config.yamltext import parse
 from . import HelpBuildError
+from .readonce import PAGE_MAX, Refused, esc, read
 
 SHIPPED = Path(__file__).with_name("nav.yaml")
 ORG_NAV = "nav.yml"
@@ -24,15 +25,17 @@ class Entry:
 
 def _yaml(path: Path):
     def fail(message, _key, line):
-        raise HelpBuildError([f"{path}:{line or 1}: {message}"])
+        raise HelpBuildError([f"{esc(path)}:{line or 1}: {message}"])
 
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # once, not through a link, and never a FIFO (it would hold the build for ever)
+        text = read(str(path), PAGE_MAX).decode("utf-8")
     except FileNotFoundError:
-        raise HelpBuildError([f"{path}:1: no such file; list the folder's pages in it, one `- page.md` a line"]) \
+        raise HelpBuildError([f"{esc(path)}:1: no such file; list the folder's pages in it, one `- page.md` a line"]) \
             from None
+    except Refused as e:
+        raise HelpBuildError([f"{esc(path)}:1: {e}"]) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise HelpBuildError([f"{path}:1: cannot read it ({e}); make it a readable UTF-8 file"]) from None
+        raise HelpBuildError([f"{esc(path)}:1: cannot read it ({e}); make it a readable UTF-8 file"]) from None
     return parse(text, fail)
 
 
@@ -47,7 +50,7 @@ def _pages(seq, path: Path, section: str | None) -> list[Entry]:
     out = []
     for i, item in enumerate(seq):
         if not isinstance(item, str) or not item.strip():
-            raise HelpBuildError([f"{path}:{_line(seq, i)}: write a page's path relative to the folder, "
+            raise HelpBuildError([f"{esc(path)}:{_line(seq, i)}: write a page's path relative to the folder, "
                                   "e.g. `- vpn.md`"])
         out.append(Entry(posixpath.normpath(item.strip()), _line(seq, i), section))  # ./vpn.md is vpn.md
     return out
@@ -59,7 +62,7 @@ def read_org(path: Path) -> list[Entry]:
     if doc is None:
         return []
     if not isinstance(doc, list):
-        raise HelpBuildError([f"{path}:1: write a list of the folder's pages, one `- page.md` a line"])
+        raise HelpBuildError([f"{esc(path)}:1: write a list of the folder's pages, one `- page.md` a line"])
     return _pages(doc, path, None)
 
 
@@ -74,7 +77,7 @@ def read_shipped(path: Path | None = None) -> list[Entry]:
         elif isinstance(item, dict) and isinstance(item.get("section"), str) and isinstance(item.get("pages"), list):
             out += _pages(item["pages"], path, item["section"])
         else:
-            raise HelpBuildError([f"{path}:{_line(doc, i)}: write a page's path or `- section: Title` with its "
+            raise HelpBuildError([f"{esc(path)}:{_line(doc, i)}: write a page's path or `- section: Title` with its "
                                   "`pages:` list"])
     return out
 
