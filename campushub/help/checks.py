@@ -1,14 +1,15 @@
 """Everything wrong with the portal's sources, one line each naming file and
 line and what to do, before MkDocs runs: broken links and images, pages
 missing from the navigation, navigation entries naming no page, translations
-without their English page (and, as warnings, pages without a translation)."""
+without their English page, what no page may hold (pagecheck.py: raw HTML,
+front matter, javascript: links) and, as warnings, pages without a translation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import linkcheck, navfile
+from . import linkcheck, navfile, pagecheck
 from .sources import TRANSLATED, Source
 
 LANGUAGE = {"ja": "Japanese", "ru": "Russian"}
@@ -77,7 +78,7 @@ def _links(tree: Tree, page: Source, files: dict[str, Source]) -> list[str]:
         text = page.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         return [f"{page.shown}:1: cannot read the page ({e}); save it as UTF-8 text"]
-    out = []
+    out = pagecheck.problems(page.shown, text)
     for link in linkcheck.links(text):
         target = linkcheck.resolve(tree.site(page.rel), link.target)
         what = "image" if link.image else "link"

@@ -23,7 +23,11 @@ class Link:
 
 @cache
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
+    md = MarkdownIt("commonmark").enable("table")
+    # markdown-it leaves javascript: and data: links as text, but MkDocs' Python-Markdown publishes them: the
+    # checks must see every link to refuse those (pagecheck.py)
+    md.validateLink = lambda _url: True
+    return md
 
 
 def links(text: str) -> Iterator[Link]:
@@ -40,6 +44,19 @@ def links(text: str) -> Iterator[Link]:
             else:
                 continue
             yield Link(unquote(target), _line_of(unquote(target), lines, start, end), image)
+
+
+def raw_html(text: str) -> Iterator[int]:
+    """The lines holding raw HTML (a block, or a tag inside a paragraph)."""
+    for block in _parser().parse(text):
+        start = (block.map or (0, 0))[0]
+        if block.type == "html_block":
+            yield start + 1
+        for token in block.children or ():
+            if token.type in ("softbreak", "hardbreak"):
+                start += 1
+            elif token.type == "html_inline":
+                yield start + 1
 
 
 def _line_of(target: str, lines: list[str], start: int, end: int) -> int:

@@ -159,3 +159,75 @@ def test_unknown_file_types_and_languages_are_refused_hidden_files_ignored(site)
 def test_every_problem_is_reported_at_once(site):
     write(site, {"index.md": "# Home\n\n[a](a.md)\n[b](b.md)\n", "extra.md": "# Extra\n"})
     assert len(problems(config(site))[0]) == 3
+
+
+# A page's script would run on the hub's own origin as whoever reads it (attack review F3): what MkDocs would
+# publish as written is refused, each at its file and line.
+HTML = ("raw HTML is not published (a script in a page would act as whoever reads it); write it in Markdown, or "
+        "put it in a code block to show it as text")
+ADDRESSES = ("the portal links only to its own pages and files and to http://, https:// and mailto: addresses")
+
+
+def test_raw_html_is_refused_at_its_line(site):
+    write(site, {"index.md": "# Home\n\nHello\nthere <script>fetch('/hub/api')</script>\n\n<div onclick=x()>\nhi\n"
+                             "</div>\n\nAn <!-- inline --> comment and a `<b>` in code.\n"})
+    assert problems(config(site))[0] == [f"{site}/index.md:{line}: {HTML}" for line in (4, 6, 10)]
+
+
+def test_raw_html_that_only_python_markdown_reads_as_html_is_refused(site):
+    # MkDocs has no fenced_code: its Python-Markdown publishes this <script>, which markdown-it reads as code
+    write(site, {"vpn.md": "# VPN\n\n```\n<script>steal()</script>\n```\n"})
+    assert problems(config(site))[0] == [
+        f"{site}/vpn.md:4: MkDocs would publish '<script>' from this page as HTML; {HTML}"]
+
+
+@pytest.mark.parametrize("head", ["---\ntitle: '<img src=x onerror=steal()>'\n---\n",
+                                  "description: '\"><script>steal()</script>'\n\n"])
+def test_front_matter_is_refused(site, head):
+    write(site, {"index.md": f"{head}# Home\n"})
+    assert problems(config(site))[0] == [
+        f"{site}/index.md:1: front matter (settings such as `title:` at the top of the page) is not published; "
+        "remove it and put the title in the page's first heading"]
+
+
+@pytest.mark.parametrize("markdown, shown, scheme", [
+    ("[a](javascript:steal())", "javascript:steal()", "javascript"),
+    ("[a](JaVaScRiPt:steal())", "JaVaScRiPt:steal()", "javascript"),
+    ("[a](<java\tscript:steal()>)", "java\\x09script:steal()", "javascript"),
+    ("[a](<\x01 javascript:steal()>)", "\\x01 javascript:steal()", "javascript"),
+    ("[a](&#106;avascript:steal())", "javascript:steal()", "javascript"),
+    ("<javascript:steal()>", "javascript:steal()", "javascript"),
+    ("[a](vbscript:steal)", "vbscript:steal", "vbscript"),
+    ("[a](data:text/html,x)", "data:text/html,x", "data"),
+    ("![a](data:image/svg+xml;base64,PHN2Zz4=)", "data:image/svg+xml;base64,PHN2Zz4=", "data"),
+    ("[a](file:///etc/passwd)", "file:///etc/passwd", "file"),
+])
+def test_links_and_images_with_another_scheme_are_refused(site, markdown, shown, scheme):
+    write(site, {"vpn.md": f"# VPN\n\nText.\n\n{markdown}\n"})
+    what = "image" if markdown.startswith("!") else "link"
+    assert problems(config(site))[0] == [
+        f'{site}/vpn.md:5: the {what} "{shown}" is a {scheme}: address; {ADDRESSES}']
+
+
+def test_a_reference_definition_with_another_scheme_is_refused_at_the_definition(site):
+    write(site, {"vpn.md": "# VPN\n\nSee [this][r].\n\n[r]: javascript:steal()\n"})
+    assert problems(config(site))[0] == [
+        f'{site}/vpn.md:5: the link "javascript:steal()" is a javascript: address; {ADDRESSES}']
+
+
+def test_a_title_breaking_out_of_the_pages_title_element_is_refused(site):
+    # MkDocs keeps it escaped, Material's <title> unescapes it (striptags): it would end <title> and run a script
+    write(site, {"vpn.md": "# &lt;/title&gt;&lt;script&gt;steal()&lt;/script&gt;\n\nText.\n",
+                 "index.md": "# Q&amp;A: a &lt; b\n"})  # < and > only in a title, and they are refused
+    assert problems(config(site))[0] == [
+        f'{site}/index.md:1: the heading "Q&A: a < b" holds < or >, which MkDocs writes unescaped into the page\'s '
+        "<title>; leave them out of the page's h1 headings",
+        f'{site}/vpn.md:1: the heading "</title><script>steal()</script>" holds < or >, which MkDocs writes '
+        "unescaped into the page's <title>; leave them out of the page's h1 headings"]
+
+
+def test_markdown_that_is_safe_passes(site):
+    write(site, {"vpn.md": "# VPN & Wi-Fi\n\n## When 1 < 2\n\n[site](https://example.org) [mail](MAILTO:a@b.c) "
+                           "[http](HTTP://example.org/x) `<script>` 1 < 2 > 0 & done\n\n    <div>code</div>\n\n"
+                           "!!! note\n    An admonition.\n\nA brace {onclick=x()} is text.\n"})
+    assert problems(config(site))[0] == []
