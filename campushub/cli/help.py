@@ -5,6 +5,7 @@ file and line; with any, nothing changes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -31,12 +32,17 @@ def register(sub) -> None:
 
 
 def _build(args) -> int:
-    from ..help import HelpBuildError
+    from ..help import HelpBuildError, swap
     from ..help import build as portal
 
     config = site_args.load(args)
     if args.out:
-        out = Path(args.out).resolve()
+        out = Path(args.out).absolute()  # not resolved: a link given as --out is refused, not followed
+        if os.path.lexists(out):
+            try:
+                swap.trusted(out)  # another account's folder: it could plant links root would follow
+            except HelpBuildError as e:
+                raise CommandError(e.lines[0]) from None
     else:
         layout = Layout(Path(config["data_dir"]))
         try:
@@ -59,7 +65,8 @@ def _build(args) -> int:
     except HelpBuildError as e:
         for line in e.lines:
             errors.print(escape(line), highlight=False, soft_wrap=True)
-        errors.print(f"campushub: the help portal was not built ({len(e.lines)} error(s)); {out} is unchanged.",
+        errors.print(escape(f"campushub: the help portal was not built ({len(e.lines)} error(s)); {out} is "
+                            "unchanged."),
                      highlight=False, soft_wrap=True)
         return 1
     for line in portal.warnings(out):

@@ -2,7 +2,9 @@
 link to the current one, replaced in one rename (os.replace), so the service,
 which resolves `site` per request, serves the old site or the new, never a
 half-written one. A lock keeps two builds (`up` and `campushub help build`)
-from swapping over each other."""
+from swapping over each other. The build runs as root: `out` must be a folder
+of this account that nobody else can write, and nothing in it is followed
+through a link (attack review 17, F2)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ import contextlib
 import fcntl
 import os
 import shutil
+import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import HelpBuildError
+from .readonce import esc
 
 BUILDS = "builds"
 SITE = "site"
@@ -23,8 +28,16 @@ WORK = ".work-"  # a build's scratch folder in out/ (its docs and mkdocs.yml)
 
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "a") as f:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        out.mkdir(mode=0o700)
+    trusted(out)
+    try:
+        fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise HelpBuildError([f"{esc(out / '.lock')}: cannot open it ({e.strerror}); remove it, the build "
+                              "makes it again"]) from None
+    with os.fdopen(fd, "r+b") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -32,16 +45,29 @@ def locked(out: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def trusted(out: Path) -> None:
+    """Refuse a build folder another account owns or can write (it could plant links that root then
+    follows), as Layout.ensure() refuses such a data dir."""
+    st = os.lstat(out)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        raise HelpBuildError([f"{esc(out)}: a link, a folder of another account (uid {st.st_uid}) or one others "
+                              "can write; build into a folder only this account made and writes, "
+                              "e.g. --out \"$(mktemp -d)\""])
+
+
 def tidy(out: Path) -> None:
     """Make builds/ and remove what a killed build left (under the lock: no build is running)."""
-    (out / BUILDS).mkdir(exist_ok=True)
+    builds = out / BUILDS
+    with contextlib.suppress(FileExistsError):
+        builds.mkdir(mode=0o755)
+    if not stat.S_ISDIR(os.lstat(builds).st_mode):
+        raise HelpBuildError([f"{esc(builds)}: a link or file where the build keeps its builds; move it away"])
     site = out / SITE
-    if site.exists() and not site.is_symlink():
-        raise HelpBuildError([f"{site}: a folder or file where the build keeps its link to the current site; "
+    if os.path.lexists(site) and not site.is_symlink():
+        raise HelpBuildError([f"{esc(site)}: a folder or file where the build keeps its link to the current site; "
                               "move it away"])
-    stale = [*out.glob(WORK + "*"), *(out / BUILDS).glob(".*")]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
+    for path in [*out.glob(WORK + "*"), *out.glob(f".{WARNINGS}.*"), *builds.glob(".*")]:
+        _remove(path)
 
 
 def current(out: Path) -> str | None:
@@ -58,12 +84,11 @@ def publish(out: Path, built: Path, digest: str, warnings: list[str]) -> Path:
     """Move a finished build into place, point `site` at it and remove older builds."""
     builds = out / BUILDS
     final = builds / digest
-    if final.is_dir():  # the same sources built before: that build is this one
-        shutil.rmtree(built)
-    else:
-        os.replace(built, final)
+    if os.path.lexists(final):  # the same sources built before: moved aside (a rename follows nothing)
+        os.replace(final, builds / f".old-{digest}-{os.getpid()}")
+    os.replace(built, final)
     _readable(final)
-    _write(out / WARNINGS, "".join(line + "\n" for line in warnings))
+    _write(out / WARNINGS, "".join(esc(line) + "\n" for line in warnings))
     link = out / f".{SITE}.{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         link.unlink()
@@ -71,7 +96,7 @@ def publish(out: Path, built: Path, digest: str, warnings: list[str]) -> Path:
     os.replace(link, out / SITE)
     for old in builds.iterdir():
         if old.name != digest:
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+            _remove(old)
     return out / SITE
 
 
@@ -83,14 +108,27 @@ def warnings(out: Path) -> list[str]:
 
 
 def _readable(folder: Path) -> None:
-    # the Kubernetes image copies the site for a non-root server; locally the data dir (0700) keeps it private
+    # the Kubernetes image copies the site for a non-root server; locally the data dir (0700) keeps it private.
+    # os.walk enters no linked folder; a link among the files is skipped, never chmod-ed through
     for parent, _dirs, files in os.walk(folder):
         os.chmod(parent, 0o755)
         for name in files:
-            os.chmod(os.path.join(parent, name), 0o644)
+            path = os.path.join(parent, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # O_EXCL: never a planted link
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    """Remove an entry of the build folder: a real folder with its contents, anything else (a link) itself."""
+    if stat.S_ISDIR(os.lstat(path).st_mode):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
