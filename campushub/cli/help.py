@@ -34,6 +34,7 @@ def register(sub) -> None:
 def _build(args) -> int:
     from ..help import HelpBuildError, swap
     from ..help import build as portal
+    from ..help.readonce import esc
 
     config = site_args.load(args)
     if args.out:
@@ -64,12 +65,12 @@ def _build(args) -> int:
             steps.advance()
     except HelpBuildError as e:
         for line in e.lines:
-            errors.print(escape(line), highlight=False, soft_wrap=True)
-        errors.print(escape(f"campushub: the help portal was not built ({len(e.lines)} error(s)); {out} is "
+            errors.print(escape(esc(line)), highlight=False, soft_wrap=True)
+        errors.print(escape(f"campushub: the help portal was not built ({len(e.lines)} error(s)); {esc(out)} is "
                             "unchanged."),
                      highlight=False, soft_wrap=True)
         return 1
     for line in portal.warnings(out):
-        errors.print(escape(f"warning: {line}"), style="yellow", highlight=False, soft_wrap=True)
-    console.print(escape(f"Help portal built: {site} -> {site.resolve()}"), highlight=False, soft_wrap=True)
+        errors.print(escape(f"warning: {esc(line)}"), style="yellow", highlight=False, soft_wrap=True)
+    console.print(escape(f"Help portal built: {esc(site)} -> {esc(site.resolve())}"), highlight=False, soft_wrap=True)
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..config.yamltext import parse
 from . import HelpBuildError
-from .readonce import PAGE_MAX, Refused, esc, read
+from .readonce import PAGE_MAX, Refused, bad_name, esc, read
 
 SHIPPED = Path(__file__).with_name("nav.yaml")
 ORG_NAV = "nav.yml"
@@ -49,9 +49,9 @@ def _line(seq, index: int) -> int:
 def _pages(seq, path: Path, section: str | None) -> list[Entry]:
     out = []
     for i, item in enumerate(seq):
-        if not isinstance(item, str) or not item.strip():
+        if not isinstance(item, str) or not item.strip() or bad_name(item):
             raise HelpBuildError([f"{esc(path)}:{_line(seq, i)}: write a page's path relative to the folder, "
-                                  "e.g. `- vpn.md`"])
+                                  "e.g. `- vpn.md` (no control characters)"])
         out.append(Entry(posixpath.normpath(item.strip()), _line(seq, i), section))  # ./vpn.md is vpn.md
     return out
 
@@ -72,7 +72,7 @@ def read_shipped(path: Path | None = None) -> list[Entry]:
     doc = _yaml(path) or []
     out = []
     for i, item in enumerate(doc):
-        if isinstance(item, str) and item.strip():
+        if isinstance(item, str) and item.strip() and not bad_name(item):
             out.append(Entry(posixpath.normpath(item.strip()), _line(doc, i)))
         elif isinstance(item, dict) and isinstance(item.get("section"), str) and isinstance(item.get("pages"), list):
             out += _pages(item["pages"], path, item["section"])

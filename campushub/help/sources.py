@@ -3,7 +3,7 @@
 the way: symbolic links leading out of the folder (a page must not publish a
 file from elsewhere on the machine) and files that are neither Markdown nor
 images. Every file is read once here (readonce.py): the checks, the digest
-and the copy use those bytes.
+and the copy use those bytes. Names with control characters are refused.
 Hidden files and folders (.git, .DS_Store) are left out, as MkDocs
 leaves them out."""
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..i18n import DEFAULT, SUPPORTED
-from .readonce import IMAGE_MAX, PAGE_MAX, Refused, esc, read, read_under
+from .readonce import IMAGE_MAX, PAGE_MAX, Refused, bad_name, esc, read, read_under
 
 IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 KINDS = {".md": "page", **{ext: "image" for ext in IMAGES}}
@@ -56,9 +56,9 @@ def scan(root: Path, skip: tuple[str, ...] = ()) -> tuple[list[Source], list[str
         for folder, dirs, files, dir_fd in os.fwalk(real_root, follow_symlinks=False):
             here = root / Path(folder).relative_to(real_root)
             for name in sorted(dirs):
-                if not name.startswith(".") and _is_link(name, dir_fd):
-                    errors.append(_folder_link(here / name, real_root))
-                if name.startswith(".") or _is_link(name, dir_fd):
+                if not name.startswith(".") and (bad_name(name) or _is_link(name, dir_fd)):
+                    errors.append(_name(here / name) if bad_name(name) else _folder_link(here / name, real_root))
+                if name.startswith(".") or bad_name(name) or _is_link(name, dir_fd):
                     dirs.remove(name)  # hidden (.git), or refused
             dirs.sort()
             for name in sorted(files):
@@ -66,7 +66,7 @@ def scan(root: Path, skip: tuple[str, ...] = ()) -> tuple[list[Source], list[str
                 rel = shown.relative_to(root).as_posix()
                 if name.startswith(".") or rel in skip:
                     continue
-                error = _one(root, real_root, root_fd, dir_fd, rel, found)
+                error = _name(shown) if bad_name(name) else _one(root, real_root, root_fd, dir_fd, rel, found)
                 if error:
                     errors.append(error)
     finally:
@@ -109,6 +109,11 @@ def _is_link(name: str, dir_fd: int) -> bool:
         return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
     except OSError:
         return False
+
+
+def _name(shown: Path) -> str:
+    return (f"{esc(shown)}:1: a control character (a newline, an escape...) in the name; rename it to plain "
+            "letters, digits and punctuation")
 
 
 def _folder_link(shown: Path, real_root: Path) -> str:
