@@ -35,13 +35,16 @@ def mkdocs_config(config: dict, docs: Path, site: Path, shipped: list[navfile.En
         "use_directory_urls": True,
         "strict": True,
         "nav": nav,
-        "theme": {"name": "material", "features": ["navigation.indexes"]},
+        # no web fonts: Material would load Roboto from fonts.googleapis.com on every page, a request to
+        # Google from behind the hub's login that fails on a site with no internet (system fonts instead)
+        "theme": {"name": "material", "features": ["navigation.indexes"], "font": False},
         "plugins": [
             {"search": {"lang": list(SUPPORTED)}},
             {"i18n": {"docs_structure": "suffix", "fallback_to_default": True, "reconfigure_material": True,
                       "languages": languages}},
         ],
-        "markdown_extensions": ["attr_list", "admonition", {"toc": {"permalink": True}}],
+        # not attr_list: `{onclick=...}` would put a script on an element (pagecheck.EXTENSIONS must match)
+        "markdown_extensions": ["admonition", {"toc": {"permalink": True}}],
         # what the checks (checks.py) found already fails the build here too, and so does a broken anchor
         "validation": {
             "nav": {"omitted_files": "warn", "not_found": "warn", "absolute_links": "info"},
