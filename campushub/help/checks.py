@@ -75,8 +75,8 @@ def _nav(tree: Tree, english: set[str]) -> list[str]:
 
 def _links(tree: Tree, page: Source, files: dict[str, Source]) -> list[str]:
     try:
-        text = page.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        text = page.text()  # the bytes the scan read: opening the path again is the race of F1
+    except UnicodeDecodeError as e:
         return [f"{page.shown}:1: cannot read the page ({e}); save it as UTF-8 text"]
     out = pagecheck.problems(page.shown, text)
     for link in linkcheck.links(text):

@@ -16,21 +16,23 @@ _LINK = re.compile(r"Doc file '(?P<page>[^']+)' contains (?:a|an unrecognized re
 _ANCHOR = re.compile(r"the doc '(?P<doc>[^']+)' does not contain an anchor '#(?P<anchor>[^']+)'")
 
 
-def lines(records: list[str], origin: dict[str, Path]) -> list[str]:
+def lines(records: list[str], origin: dict[str, Path], texts: dict[str, str] | None = None) -> list[str]:
+    """`texts`: each docs-relative page's text as checked and copied, to find a link's line without opening the
+    source again (a page swapped since, or a FIFO, attack review 17 F1); without it the source is read."""
     out = []
     for record in records:
-        line = _one(record.strip(), origin)
+        line = _one(record.strip(), origin, texts)
         if line and line not in out:
             out.append(line)
     return out
 
 
-def _one(record: str, origin: dict[str, Path]) -> str:
+def _one(record: str, origin: dict[str, Path], texts: dict[str, str] | None) -> str:
     match = _LINK.match(record)
     if not match:
         return "MkDocs: " + " ".join(record.split())
     link, why = match["link"], match["why"]
-    where = _where(match["page"], link, origin)
+    where = _where(match["page"], link, origin, texts)
     if why.startswith("there is no such anchor on this page"):
         return (f"{where}: the link \"{link}\" leads to no heading of its page; use the id of one of its headings "
                 "(their ¶ links show it) or add the heading")
@@ -42,7 +44,7 @@ def _one(record: str, origin: dict[str, Path]) -> str:
     return f"{where}: the link \"{link}\" leads to no page or file ({why.rstrip('.')}); fix the link or add the file"
 
 
-def _where(page: str, link: str, origin: dict[str, Path]) -> str:
+def _where(page: str, link: str, origin: dict[str, Path], texts: dict[str, str] | None) -> str:
     """file:line of the link: the page MkDocs named, else the translation of it that writes the link."""
     english = split(page)[0]
     candidates = [page] + sorted(rel for rel in origin if split(rel)[0] == english and rel != page)
@@ -50,7 +52,7 @@ def _where(page: str, link: str, origin: dict[str, Path]) -> str:
         if rel not in origin:
             continue
         try:
-            text = origin[rel].read_text(encoding="utf-8")
+            text = texts.get(rel, "") if texts is not None else origin[rel].read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         for found in linkcheck.links(text):
