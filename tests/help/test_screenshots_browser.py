@@ -6,6 +6,9 @@ Commit the files after a run: `git add campushub/help/pages/img/*.png`."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,6 +55,10 @@ def shoot(page, name: str, lang: str) -> None:
     page.screenshot(path=file)
     width, height = png_size(file)
     assert width >= MIN_WIDTH and height >= 600, f"{file.name} is {width}x{height}, not a page's screenshot"
+    # CI keeps test-artifacts/: the shots of this run, to compare with the committed ones
+    kept = Path(__file__).resolve().parents[2] / "test-artifacts" / "help-screenshots"
+    kept.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(file, kept / file.name)
 
 
 def test_hub_home(course, new_page, lang):
