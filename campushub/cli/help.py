@@ -32,18 +32,20 @@ def register(sub) -> None:
 
 
 def _build(args) -> int:
-    from ..help import HelpBuildError, swap
+    from ..help import HelpBuildError, outdir
     from ..help import build as portal
     from ..help.readonce import esc
 
     config = site_args.load(args)
     if args.out:
         out = Path(args.out).absolute()  # not resolved: a link given as --out is refused, not followed
-        if os.path.lexists(out):
-            try:
-                swap.trusted(out)  # another account's folder: it could plant links root would follow
-            except HelpBuildError as e:
-                raise CommandError(e.lines[0]) from None
+        try:  # another account's folder, or one inside theirs: they could plant links root would follow
+            if os.path.lexists(out):
+                outdir.trusted(outdir.place(out))
+            elif out.parent.is_dir():
+                outdir.parents_trusted(outdir.place(out))
+        except HelpBuildError as e:
+            raise CommandError(e.lines[0]) from None
     else:
         layout = Layout(Path(config["data_dir"]))
         try:

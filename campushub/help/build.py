@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import help as help_config
-from . import HelpBuildError, checks, messages, mkdocs_run, navfile, swap
+from . import HelpBuildError, checks, messages, mkdocs_run, navfile, outdir, swap
 from .compose import compose
 from .readonce import esc
 from .site_config import ORG_PREFIX, mkdocs_config
@@ -65,6 +65,7 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
     if errors:
         raise HelpBuildError(errors)
     key = digest(config, found)
+    out = outdir.place(out)
     with swap.locked(out):
         swap.tidy(out)
         built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
@@ -100,7 +101,7 @@ def _mkdocs(config: dict, found: list[checks.Tree], out: Path, built: Path) -> l
 
 def ensure(config: dict, out: Path, progress: Progress = None) -> Path:
     """out/site, built first when the sources or the help config changed since the last build."""
-    if swap.current(out) == digest(config):
+    if swap.current(outdir.place(out)) == digest(config):
         return out / swap.SITE
     return build(config, out, progress)
 

@@ -50,7 +50,10 @@ def scan(root: Path, skip: tuple[str, ...] = ()) -> tuple[list[Source], list[str
     """The folder's pages and images, and one error line per refused file."""
     real_root = root.resolve()
     found, errors = [], []
-    root_fd = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        root_fd = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as e:
+        return [], [f"{esc(root)}:1: cannot open the folder ({e.strerror}); make it a readable folder"]
     try:
         # no link is followed: a folder swapped for a link after it was listed is not entered either
         for folder, dirs, files, dir_fd in os.fwalk(real_root, follow_symlinks=False):

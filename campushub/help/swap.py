@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import HelpBuildError
+from .outdir import parents_trusted, trusted
 from .readonce import esc
 
 BUILDS = "builds"
@@ -29,6 +30,7 @@ WORK = ".work-"  # a build's scratch folder in out/ (its docs and mkdocs.yml)
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
     out.parent.mkdir(parents=True, exist_ok=True)
+    parents_trusted(out)
     with contextlib.suppress(FileExistsError):
         out.mkdir(mode=0o700)
     trusted(out)
@@ -43,16 +45,6 @@ def locked(out: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def trusted(out: Path) -> None:
-    """Refuse a build folder another account owns or can write (it could plant links that root then
-    follows), as Layout.ensure() refuses such a data dir."""
-    st = os.lstat(out)
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-        raise HelpBuildError([f"{esc(out)}: a link, a folder of another account (uid {st.st_uid}) or one others "
-                              "can write; build into a folder only this account made and writes, "
-                              "e.g. --out \"$(mktemp -d)\""])
 
 
 def tidy(out: Path) -> None:

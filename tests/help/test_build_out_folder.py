@@ -82,12 +82,35 @@ def test_the_command_refuses_an_out_folder_it_cannot_trust(pages, victim, tmp_pa
     else:
         out.mkdir()
         os.chown(out, 65534, 65534) if how == "another account" else os.chmod(out, 0o777)
-    conf = tmp_path / "campushub.yaml"
-    conf.write_text(f"data_dir: {tmp_path / 'data'}\n")
-    result = campushub("help", "build", "--config", str(conf), "--out", str(out))
+    uid = out.lstat().st_uid
+    result = command(tmp_path, out)
     assert result.returncode == 1
-    uid = victim.stat().st_uid if how == "a link" else out.lstat().st_uid
     assert result.stderr.splitlines() == [
         f"campushub: {out}: a link, a folder of another account (uid {uid}) or one others can write; build into a "
         'folder only this account made and writes, e.g. --out "$(mktemp -d)"']
     assert untouched(victim) and (how == "a link" or os.listdir(out) == [])
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_an_out_folder_inside_another_accounts_folder_is_refused(pages, tmp_path, exists):
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    if exists:
+        (theirs / "portal").mkdir(mode=0o700)  # ours, but they can rename it and put a link in its place
+    os.chown(theirs, 65534, 65534)
+    result = command(tmp_path, theirs / "portal")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"campushub: {theirs}/portal: inside {theirs}, which another account owns or can write; build into a "
+        'folder only this account made and writes, e.g. --out "$(mktemp -d)"']
+    assert os.listdir(theirs) == (["portal"] if exists else [])
+    assert not exists or os.listdir(theirs / "portal") == []
+    with pytest.raises(HelpBuildError) as e:  # build() itself, as `up` and `k8s render` call it
+        build.build(config(), theirs / "portal")
+    assert e.value.lines == [result.stderr.splitlines()[0].removeprefix("campushub: ")]
+
+
+def command(tmp_path, out):
+    conf = tmp_path / "campushub.yaml"
+    conf.write_text(f"data_dir: {tmp_path / 'data'}\n")
+    return campushub("help", "build", "--config", str(conf), "--out", str(out))
