@@ -2,7 +2,9 @@
 hub's own origin, where a script acts as whoever reads the page (their hub
 account, their token): raw HTML, front matter (MkDocs writes its title and
 description into the page unescaped), and links or images with a scheme other
-than http, https and mailto (javascript:, data:, vbscript:...).
+than http, https and mailto (javascript:, data:, vbscript:...). A page must
+begin with its `# Title`, without < or > in it: Material writes a page's title
+unescaped, and without an h1 MkDocs takes it from the file's name.
 
 Lines come from markdown-it (linkcheck.py). As a second look, the page is also
 converted with Python-Markdown, the converter MkDocs uses, and its HTML must
@@ -63,6 +65,11 @@ def problems(page: Path, text: str) -> list[str]:
             out.append(f"{page}:{link.line}: the {what} \"{shown(link.target)}\" is a {found}: address; the portal "
                        "links only to its own pages and files and to http://, https:// and mailto: addresses")
     converted = _Converted(text)
+    if converted.first != "h1":
+        # MkDocs would title the page after its file name, and Material writes that unescaped in the navigation
+        # and as the page's heading: `<img src=x onerror=...>.md` would run a script
+        line = next((n for n, written in enumerate(text.splitlines(), 1) if written.strip()), 1)
+        out.append(f"{page}:{line}: the page does not begin with its title; make its first line `# Title`")
     if converted.title is not None:
         lines = text.splitlines()
         line = next((n for n, written in enumerate(lines, 1) if written.startswith("# ")
@@ -87,6 +94,7 @@ class _Converted(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.bad: list[tuple[str, str]] = []
         self.h1s: list[str] = []
+        self.first: str | None = None  # the page's first element: MkDocs' title is its text if it is an h1
         self._in_h1 = False
         self.feed(markdown.markdown(text, extensions=list(EXTENSIONS)))
         self.close()
@@ -95,6 +103,7 @@ class _Converted(HTMLParser):
         self.title = next((h1 for h1 in self.h1s if "<" in h1 or ">" in h1), None)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.first = self.first or tag
         if tag not in ELEMENTS:
             self.bad.append(("element", f"<{tag}>"))
         for name, value in attrs:

@@ -231,3 +231,16 @@ def test_markdown_that_is_safe_passes(site):
                            "[http](HTTP://example.org/x) `<script>` 1 < 2 > 0 & done\n\n    <div>code</div>\n\n"
                            "!!! note\n    An admonition.\n\nA brace {onclick=x()} is text.\n"})
     assert problems(config(site))[0] == []
+
+
+def test_a_page_must_begin_with_its_title(site):
+    # without an h1 first, MkDocs titles the page after its file name, which Material writes unescaped in the
+    # navigation and as the page's heading: this name would run a script on every page of the portal
+    name = "<img src=x onerror=steal()>.md"
+    write(site, {name: "\nNo heading.\n\n# Late\n", "nav.yml": f"- index.md\n- vpn.md\n- '{name}'\n",
+                 "vpn.md": "---\ntitle: VPN\n---\n\nConnect first.\n"})
+    assert problems(config(site))[0] == [
+        f"{site}/{name}:2: the page does not begin with its title; make its first line `# Title`",
+        f"{site}/vpn.md:1: front matter (settings such as `title:` at the top of the page) is not published; "
+        "remove it and put the title in the page's first heading",
+        f"{site}/vpn.md:5: the page does not begin with its title; make its first line `# Title`"]
