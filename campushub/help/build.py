@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import help as help_config
-from . import HelpBuildError, checks, messages, mkdocs_run, navfile, outdir, swap
+from . import HelpBuildError, checks, memo, messages, mkdocs_run, navfile, outdir, swap
 from .compose import compose
 from .readonce import esc
 from .site_config import ORG_PREFIX, mkdocs_config
@@ -71,11 +71,15 @@ def build(config: dict, out: Path, progress: Progress = None) -> Path:
         built = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out / swap.BUILDS))
         try:
             say("Building the help portal (MkDocs)")
-            lines = _mkdocs(config, found, out, built)
+            lines = memo.copy(key, built)
+            if lines is None:
+                lines = _mkdocs(config, found, out, built)
         except BaseException:
             shutil.rmtree(built, ignore_errors=True)
             raise
-        return swap.publish(out, built, key, warned + lines)
+        site = swap.publish(out, built, key, warned + lines)
+        memo.made(key, out / swap.BUILDS / key, lines)
+        return site
 
 
 def _mkdocs(config: dict, found: list[checks.Tree], out: Path, built: Path) -> list[str]:
