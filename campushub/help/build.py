@@ -95,7 +95,8 @@ def _mkdocs(config: dict, found: list[checks.Tree], out: Path, built: Path) -> l
         yml = work / "mkdocs.yml"
         yml.write_text(json.dumps(mkdocs_config(config, work / "docs", built, shipped, org)), encoding="utf-8")
         ok, records = mkdocs_run.run(yml)
-        lines = messages.lines(records, origin)
+        texts = {t.site(s.rel): s.data.decode("utf-8", "replace") for t in found for s in t.sources if s.kind == "page"}
+        lines = messages.lines(records, origin, texts)  # the line of a link from what was read, not a new read
         if not ok:
             raise HelpBuildError(lines or ["MkDocs failed without saying why"])
         return lines

@@ -114,3 +114,19 @@ def test_a_link_to_a_folder_is_not_entered(folder, tmp_path):
     assert f"{folder}/inside:1: a symbolic link to a folder; the portal follows no folder links: move or copy the " \
            "folder in instead" in error.lines
     assert not any("key.md" in line for line in error.lines)  # not walked: nothing of it is read
+
+
+@pytest.mark.stack  # runs MkDocs, whose strict anchor check is what reports the link
+def test_mkdocs_link_problems_are_placed_without_opening_the_source_again(folder, tmp_path, monkeypatch):
+    (folder / "vpn.md").write_text("# VPN\n\nSee [memory](../learners/memory.md#nowhere).\n")
+    real = navfile.read_org
+
+    def swap_then_read(path):  # after the scan: the page becomes a FIFO nobody writes
+        (folder / "vpn.md").unlink()
+        os.mkfifo(folder / "vpn.md")
+        return real(path)
+    monkeypatch.setattr(navfile, "read_org", swap_then_read)
+    error = in_thread(lambda: build.build(config(folder), tmp_path / "out"))
+    assert isinstance(error, HelpBuildError)
+    assert error.lines[0].startswith(f'{folder}/vpn.md:3: the link "../learners/memory.md#nowhere" leads to no '
+                                     "heading #nowhere")
