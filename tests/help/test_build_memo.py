@@ -5,10 +5,11 @@ Runs MkDocs once, so in the stack tier."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
-from campushub.help import build, mkdocs_run
+from campushub.help import build, memo, mkdocs_run
 
 from .portal import config, shipped, write
 
@@ -25,8 +26,14 @@ def test_the_same_sources_are_built_once_per_process(tmp_path, monkeypatch):
     assert files == sorted(p.relative_to(second).as_posix() for p in second.rglob("*"))
     assert (second / "learners/memory/index.html").read_bytes() == (first / "learners/memory/index.html").read_bytes()
     assert os.readlink(second) == os.readlink(first)
-    # once that folder is gone (or replaced), MkDocs builds again
-    monkeypatch.setattr(mkdocs_run, "run", real)
-    os.rename(first.resolve(), tmp_path / "moved")
+    # the first build removed (k8s render removes its folder): still copied, from the process's own copy
+    shutil.rmtree(tmp_path / "one")
     third = build.build(config(), tmp_path / "three")
     assert "Only here" in (third / "learners/memory/index.html").read_text()
+    # its kept copy changed or gone (a new inode): MkDocs builds again
+    monkeypatch.setattr(mkdocs_run, "run", real)
+    kept = memo._made[os.readlink(third).split("/")[1]][0]
+    shutil.rmtree(kept)
+    kept.mkdir()
+    fourth = build.build(config(), tmp_path / "four")
+    assert "Only here" in (fourth / "learners/memory/index.html").read_text()
