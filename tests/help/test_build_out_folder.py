@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from campushub.help import HelpBuildError, build, mkdocs_run
+from campushub.help import HelpBuildError, build, memo, mkdocs_run
 
 from ..inprocess import campushub
 from .portal import config, shipped
@@ -24,6 +24,7 @@ def pages(tmp_path, monkeypatch):
             f.write("<html>built</html>")
         return True, []
     monkeypatch.setattr(mkdocs_run, "run", mkdocs)
+    monkeypatch.setattr(memo, "_made", {})  # neither a real build of these sources is copied, nor this one kept
     return shipped(tmp_path / "shipped", monkeypatch)
 
 
