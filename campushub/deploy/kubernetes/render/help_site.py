@@ -18,7 +18,14 @@ from pathlib import Path
 
 from ....config.errors import ConfigError
 from ....config.help import enabled, pages_dir
-from ....help import build as portal  # MkDocs itself runs in a child process of its build()
+
+
+def _portal():
+    # imported when a release is rendered, not with the Kubernetes deployment: the hub's pod imports this
+    # package's images module for the user images' names, and needs neither the builder nor Markdown
+    from ....help import build  # MkDocs itself runs in a child process of its build()
+
+    return build
 
 
 def digest(config: dict) -> str:
@@ -29,7 +36,7 @@ def digest(config: dict) -> str:
         raise ConfigError(f"{folder} is not a folder on this machine; the organisation's pages are built into the "
                           "help image when the release is rendered: give the folder, or null", key="help.pages_dir")
     try:
-        return portal.digest(config)
+        return _portal().digest(config)
     except OSError as e:
         raise ConfigError(f"cannot read {e.filename}: {e.strerror}", key="help.pages_dir") from None
 
@@ -39,7 +46,7 @@ def build(config: dict, work: Path) -> Path | None:
     Raises campushub.help.HelpBuildError (one line per problem, file:line)."""
     if not enabled(config):
         return None
-    return portal.build(config, work).resolve()
+    return _portal().build(config, work).resolve()
 
 
 def copy(site: Path, target: Path) -> None:
