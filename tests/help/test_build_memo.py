@@ -19,6 +19,8 @@ def test_the_same_sources_are_built_once_per_process(tmp_path, monkeypatch):
     pages = shipped(tmp_path / "shipped", monkeypatch)
     write(pages, {"learners/memory.md": f"# Memory\n\n## Too much\n\nOnly here: {tmp_path.name}.\n"})  # a new digest
     first = build.build(config(), tmp_path / "one")
+    key = os.readlink(first).split("/")[1]
+    assert key not in memo._made  # one build of a digest (`up`) keeps no copy of its own
     real = mkdocs_run.run
     monkeypatch.setattr(mkdocs_run, "run", lambda _yml: pytest.fail("MkDocs ran for a digest built already"))
     second = build.build(config(), tmp_path / "two")
@@ -32,6 +34,6 @@ def test_the_same_sources_are_built_once_per_process(tmp_path, monkeypatch):
     assert "Only here" in (third / "learners/memory/index.html").read_text()
     # its kept copy gone: MkDocs builds again
     monkeypatch.setattr(mkdocs_run, "run", real)
-    shutil.rmtree(memo._made[os.readlink(third).split("/")[1]][0])
+    shutil.rmtree(memo._made[key][0])
     fourth = build.build(config(), tmp_path / "four")
     assert "Only here" in (fourth / "learners/memory/index.html").read_text()

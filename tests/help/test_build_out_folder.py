@@ -24,6 +24,8 @@ def pages(tmp_path, monkeypatch):
             f.write("<html>built</html>")
         return True, []
     monkeypatch.setattr(mkdocs_run, "run", mkdocs)
+    monkeypatch.setattr(memo, "_seen", {})
+    monkeypatch.setattr(memo, "_built", set())
     monkeypatch.setattr(memo, "_made", {})  # neither a real build of these sources is copied, nor this one kept
     return shipped(tmp_path / "shipped", monkeypatch)
 
