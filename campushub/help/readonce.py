@@ -44,8 +44,11 @@ def read(name: str, limit: int, dir_fd: int | None = None) -> bytes:
             raise Refused("a symbolic link where a file was read; put the file itself there") from None
         raise Refused(f"cannot open it ({e.strerror}); make it a readable file") from None
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise Refused("not a regular file (a pipe, a device or a socket); put a regular file there")
+        if info.st_nlink > 1:  # where fs.protected_hardlinks is 0, a link to a file its owner cannot read
+            raise Refused("a hard link to a file elsewhere; put a copy of the file there")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise Refused(f"larger than {limit >> 20} MiB; make it smaller (the portal refuses larger files)")

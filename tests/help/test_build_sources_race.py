@@ -83,6 +83,16 @@ def test_a_fifo_page_and_a_huge_page_and_image_are_refused_in_one_line_each(fold
             in error.lines)
 
 
+def test_a_hard_link_to_a_file_elsewhere_is_refused(folder, tmp_path):
+    """Where fs.protected_hardlinks is 0, anyone may hard-link a file they cannot read: a page that is such
+    a link would publish it (root reads it). Any page with a second name is refused."""
+    os.link(tmp_path / "secret.txt", folder / "faq.md")
+    error = in_thread(lambda: build.build(config(folder), tmp_path / "out"))
+    assert isinstance(error, HelpBuildError)
+    assert f"{folder}/faq.md:1: a hard link to a file elsewhere; put a copy of the file there" in error.lines
+    assert not (tmp_path / "out" / "site").exists()
+
+
 def test_a_page_swapped_after_it_was_read_is_not_what_is_built(folder, tmp_path, monkeypatch):
     real = navfile.read_org
 
