@@ -92,6 +92,8 @@ def test_grading(course, new_page, lang):
     sign_in(page, course.hub, course.tutor, f"{SERVICE}course/{COURSE}/a/ps1/learner/hana/v/{course.version}")
     expect(page.locator(".grade-cell[data-grade-id=test_clamp]")).to_contain_text("3 / 3", timeout=60_000)
     expect(page.locator("#grade-form button[type=submit]")).to_be_visible()
+    # the learner's notebook in its frame (srcdoc, rendered after the page): the picture shows her answers
+    expect(page.frame_locator("iframe.notebook-frame").first.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
     shoot(page, "grading", lang)
 
 
