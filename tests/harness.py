@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import pwd
+import random
 import re
 import shutil
 import socket
@@ -39,10 +40,35 @@ ARTIFACTS = ROOT / "test-artifacts"
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A free port below the kernel's ephemeral range. A port from bind(0) is in that range,
+    where every outgoing connection and every user server (JupyterHub's random_port) also
+    gets one: between the pick and a later `up` another process could take it (a CI run
+    lost a site's hub.port that way). Ports handed out here are not handed out twice."""
+    low = _ephemeral_low()
+    candidates = [p for p in range(max(10000, low - 12000), low) if p not in _HANDED_OUT]
+    random.shuffle(candidates)  # two test runs on one machine rarely try the same one
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    with socket.socket() as s:  # an ephemeral range that starts low: the old way
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 class Repeating:
