@@ -73,8 +73,11 @@ def current(out: Path) -> str | None:
 
 
 def publish(out: Path, built: Path, digest: str, warnings: list[str]) -> Path:
-    """Move a finished build into place, point `site` at it and remove older builds."""
+    """Move a finished build into place, point `site` at it and remove older builds but the one it
+    replaces: a page being read was loaded from that one, and its images and the search index it
+    asks for next resolve `site` again; removing it at once turned those into 404s."""
     builds = out / BUILDS
+    previous = _previous(out)
     final = builds / digest
     if os.path.lexists(final):  # the same sources built before: moved aside (a rename follows nothing)
         os.replace(final, builds / f".old-{digest}-{os.getpid()}")
@@ -87,9 +90,17 @@ def publish(out: Path, built: Path, digest: str, warnings: list[str]) -> Path:
     link.symlink_to(f"{BUILDS}/{digest}")
     os.replace(link, out / SITE)
     for old in builds.iterdir():
-        if old.name != digest:
+        if old.name not in (digest, previous):
             _remove(old)
     return out / SITE
+
+
+def _previous(out: Path) -> str | None:
+    """The build `site` points at now, if it is a real folder of ours (a link planted there is removed)."""
+    name = current(out)
+    if name is None:
+        return None
+    return name if stat.S_ISDIR(os.lstat(out / BUILDS / name).st_mode) else None
 
 
 def warnings(out: Path) -> list[str]:
