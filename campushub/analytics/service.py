@@ -18,7 +18,6 @@ import logging
 import os
 import sys
 
-from ..config.errors import ConfigError
 from ..webservice import runner
 from ..webservice.people import People
 from .poller import Poller
@@ -32,11 +31,8 @@ BATCH_BYTES = 2**20  # a batch of records: at most 1 MiB (the extension sends le
 
 
 def run() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = runner.site_config()
-    except ConfigError as e:
-        print(f"campushub analytics: {e}", file=sys.stderr)
+    config = runner.boot("analytics")
+    if config is None:
         return 2
     folder = runner.state_dir(config, NAME)
     store = Store(runner.database_url(config, NAME, folder))
@@ -45,7 +41,7 @@ def run() -> int:
     token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
     people = People(config["courses"], api_url, token)
     app = make_app(store=store, people=people, site_config=config,
-                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
+                   prefix=runner.prefix(NAME),
                    hub_prefix=hub_prefix, cookie_secret=runner.cookie_secret(folder), max_body=BATCH_BYTES)
     poller = Poller(store, api_url, token, int(section["poll_interval"]), int(section["retention_days"]))
     runner.serve(app, runner.listen_address(config, NAME, DEFAULT_PORT), "analytics service", started=poller.start)

@@ -22,11 +22,10 @@ import sys
 import threading
 from pathlib import Path
 
-from ..config.errors import ConfigError
 from ..config.units import parse_bytes
 from ..webservice import runner
 from ..webservice.people import People
-from ..webservice.runner import cookie_secret, site_config
+from ..webservice.runner import cookie_secret
 from .store import Store
 from .web.app import make_app
 
@@ -72,11 +71,8 @@ def start_grading(store, config: dict, folder: Path):
 
 
 def run() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = site_config()
-    except ConfigError as e:
-        print(f"campushub assignments: {e}", file=sys.stderr)
+    config = runner.boot("assignments")
+    if config is None:
         return 2
     folder = state_dir(config)
     store = Store(database_url(config, folder))
@@ -85,7 +81,7 @@ def run() -> int:
     people = People(config["courses"], api_url, os.environ.get("JUPYTERHUB_API_TOKEN", ""))
     grading, grader = start_grading(store, config, folder)
     app = make_app(store=store, people=people, site_config=config,
-                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/services/assignments/",
+                   prefix=runner.prefix("assignments"),
                    hub_prefix=hub_prefix, cookie_secret=cookie_secret(folder),
                    max_body=limit * NOTEBOOKS_PER_UPLOAD * 4 // 3 + 2**20,
                    on_change=grading.wake if grading else None)

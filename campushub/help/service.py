@@ -23,7 +23,6 @@ import secrets
 import sys
 from pathlib import Path
 
-from ..config.errors import ConfigError
 from ..webservice import runner
 from . import links
 from .web import make_app
@@ -45,11 +44,8 @@ def cookie_secret(config: dict) -> bytes:
 
 
 def run() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = runner.site_config()
-    except ConfigError as e:
-        print(f"campushub help: {e}", file=sys.stderr)
+    config = runner.boot("help")
+    if config is None:
         return 2
     hub_prefix, _api_url = runner.hub_urls(config)
     site = site_folder(config)

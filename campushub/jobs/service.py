@@ -20,7 +20,6 @@ import logging
 import os
 import sys
 
-from ..config.errors import ConfigError
 from ..webservice import runner
 from ..webservice.people import People
 from .app import make_app
@@ -35,11 +34,8 @@ DEFAULT_PORT = 10108
 
 
 def run() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = runner.site_config()
-    except ConfigError as e:
-        print(f"campushub jobs: {e}", file=sys.stderr)
+    config = runner.boot("jobs")
+    if config is None:
         return 2
     folder = runner.state_dir(config, NAME)
     store = Store(runner.database_url(config, NAME, folder))
@@ -51,7 +47,7 @@ def run() -> int:
     scheduler = Scheduler(config, store, backend, people)
     jobs.kick = scheduler.kick
     app = make_app(jobs=jobs, site_config=config,
-                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
+                   prefix=runner.prefix(NAME),
                    hub_prefix=hub_prefix, cookie_secret=runner.cookie_secret(folder))
     runner.serve(app, runner.listen_address(config, NAME, DEFAULT_PORT), "jobs service", started=scheduler.start)
     scheduler.stop()

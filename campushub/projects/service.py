@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 from ..config import projects as section
-from ..config.errors import ConfigError
 from ..webservice import runner
 from .web.app import make_app
 from .web.hubapi import HubAPI
@@ -45,11 +44,8 @@ def archive_dir(config: dict, folder: Path) -> Path:
 
 
 def run() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        config = runner.site_config()
-    except ConfigError as e:
-        print(f"campushub projects: {e}", file=sys.stderr)
+    config = runner.boot("projects")
+    if config is None:
         return 2
     from .web.operations import Operations
 
@@ -59,7 +55,7 @@ def run() -> int:
     operations = Operations(HubAPI(api_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")), data,
                             declared=section.declared(config))
     app = make_app(operations=operations, site_config=config,
-                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
+                   prefix=runner.prefix(NAME),
                    hub_prefix=hub_prefix, cookie_secret=runner.cookie_secret(folder))
     runner.serve(app, runner.listen_address(config, NAME, DEFAULT_PORT), "projects service")
     getattr(getattr(data, "sizes", None), "close", lambda: None)()

@@ -21,7 +21,6 @@ import sys
 from pathlib import Path
 
 from ..config import remote_kernels as section
-from ..config.errors import ConfigError
 from ..webservice import runner
 from . import access
 
@@ -62,11 +61,12 @@ def hub_auth():
 
 
 def run() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = runner.boot("remote-kernels")
+    if config is None:
+        return 2
     try:
-        config = runner.site_config()
         token = gateway_token()
-    except (ConfigError, OSError) as e:
+    except OSError as e:
         print(f"campushub remote-kernels: {e}", file=sys.stderr)
         return 2
     url = runner.env(SECTION, "GATEWAY_URL")
@@ -89,7 +89,7 @@ def run() -> int:
     people = People(HubAPI(runner.hub_urls(config)[1], os.environ.get("JUPYTERHUB_API_TOKEN", "")))
     culling = Culling(store, gateway, section.idle_seconds(config), float(runner.env(SECTION, "POLL_S") or POLL_S))
     app = make_app(store=store, gateway=gateway, people=people, culling=culling, site_config=config,
-                   prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{NAME}/",
+                   prefix=runner.prefix(NAME),
                    extra_env=extra_env(config, people), hub_auth=hub_auth())
     runner.serve(app, runner.listen_address(config, SECTION, DEFAULT_PORT), "remote-kernels front",
                  started=culling.start)

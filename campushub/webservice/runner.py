@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
@@ -26,6 +27,7 @@ from tornado.ioloop import IOLoop
 from tornado.web import Application
 
 from ..config import loader
+from ..config.errors import ConfigError
 from . import db
 
 log = logging.getLogger("campushub.webservice")
@@ -39,6 +41,22 @@ def env(name: str, what: str) -> str:
 def site_config() -> dict:
     path = os.environ.get("CAMPUSHUB_CONFIG")
     return loader.load(path) if path else loader.defaults()
+
+
+def boot(command: str) -> dict | None:
+    """Log as every service logs and load the site configuration; None, after one line on stderr
+    naming `campushub <command>`, when it is bad (the service then exits 2)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return site_config()
+    except ConfigError as e:
+        print(f"campushub {command}: {e}", file=sys.stderr)
+        return None
+
+
+def prefix(name: str) -> str:
+    """The service's URL prefix: JupyterHub's variable, else /services/<name>/."""
+    return os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{name}/"
 
 
 def private_folder(path: Path) -> Path:
