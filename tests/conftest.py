@@ -172,5 +172,22 @@ def postgres():
 
 def pytest_collection_modifyitems(config, items):
     from .tiers import mark_stack
+    from .xdist_groups import record_groups
 
     mark_stack(items)  # `pytest -m "not stack"`: the fast tier (tests/tiers.py)
+    record_groups(config, items)  # `-n 2 --dist loadgroup`: a shared hub on one worker (tests/workers.py)
+
+
+# pytest-xdist's hooks (optional: `-p no:xdist` runs without them)
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    from .xdist_groups import configure_node
+
+    configure_node(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from .xdist_groups import make_scheduler
+
+    return make_scheduler(config, log)
