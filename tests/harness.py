@@ -49,7 +49,8 @@ def free_port() -> int:
     gets one: between the pick and a later `up` another process could take it (a CI run
     lost a site's hub.port that way). Ports handed out here are not handed out twice."""
     low = _ephemeral_low()
-    candidates = [p for p in range(max(10000, low - 12000), low) if p not in _HANDED_OUT]
+    share, shares = _worker_share()
+    candidates = [p for p in range(max(10000, low - 12000), low) if p % shares == share and p not in _HANDED_OUT]
     random.shuffle(candidates)  # two test runs on one machine rarely try the same one
     for port in candidates:
         with socket.socket() as s:
@@ -62,6 +63,17 @@ def free_port() -> int:
     with socket.socket() as s:  # an ephemeral range that starts low: the old way
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _worker_share() -> tuple[int, int]:
+    """(this pytest-xdist worker's index, the number of workers); (0, 1) without xdist. Each worker
+    hands out its own residue class of ports: otherwise both could find one port free, both hand it
+    out, and the site binding it second would fail to start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    try:
+        return int(worker.removeprefix("gw")), max(1, int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+    except (KeyError, ValueError):
+        return 0, 1
 
 
 def _ephemeral_low() -> int:

@@ -153,3 +153,19 @@ def test_two_workers_run_each_group_on_one_of_them(pytester, monkeypatch):
         by_group[grouped.get(nodeid, nodeid)].add(ran_on)
     assert len(by_group) == 4 + 2  # the hub, test_alone's site, path_hub twice; two plain tests
     assert all(len(workers) == 1 for workers in by_group.values()), dict(by_group)
+
+
+def test_each_worker_hands_out_ports_of_its_own(monkeypatch):
+    """tests/harness.py's free_port: two workers never hand out the same port (each its residue class)."""
+    from tests import harness
+
+    monkeypatch.setattr(harness, "_HANDED_OUT", set())
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    handed = {}
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        handed[worker] = {harness.free_port() for _ in range(20)}
+    assert {p % 2 for p in handed["gw0"]} == {0} and {p % 2 for p in handed["gw1"]} == {1}
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT")
+    assert {harness.free_port() % 2 for _ in range(40)} == {0, 1}  # one process: the whole range
