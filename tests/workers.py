@@ -76,7 +76,8 @@ def _used(item: pytest.Item) -> list:
 
 def _instance(fixturedef, item: pytest.Item, closure: dict) -> tuple:
     """What identifies the one instance of `fixturedef` this test gets."""
-    where = {"session": "", "package": getattr(fixturedef, "baseid", ""),
+    node = getattr(fixturedef, "node", None)  # pytest 9's; its baseid is that node's id (deprecated since)
+    where = {"session": "", "package": node.nodeid if node is not None else fixturedef.baseid,
              "module": item.nodeid.split("::")[0],
              "class": item.nodeid.rsplit("::", 1)[0]}[fixturedef.scope]
     indices = getattr(getattr(item, "callspec", None), "indices", {})
