@@ -10,6 +10,7 @@ the change and are replaced: deploy/local/forkservers.py).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from ...singleuser.files import EXECUTABLE, SITE_PACKAGES, server_files
@@ -21,10 +22,17 @@ def _install(path: Path, text: str, mode: int = 0o644) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o755)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
+    # a name of its own: two `up`s (two sites sharing this env) laying the same file at once shared
+    # `<file>.tmp`, so one's replace failed and a reader could import the other's half-written module
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def site_packages(env_dir: Path) -> Path:
@@ -57,4 +65,4 @@ def ensure_singleuser_files(env_dir: Path) -> None:
     package = site_packages(env_dir) / PACKAGE
     for stale in package.glob("*.py"):
         if stale not in files:
-            stale.unlink()
+            stale.unlink(missing_ok=True)  # another `up` may have removed it first
