@@ -8,6 +8,7 @@ and the OOM check work identically on both versions.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,9 +90,7 @@ class CgroupsV1:
         # All servers sit under one parent, which on its own would weigh as
         # much as one process of the root group: under load 20 servers would
         # share what the hub alone gets. Weigh the parent by its children.
-        parent = self.mounts["cpu"] / PARENT
-        shares = sum(int(_read(p / "cpu.shares", "1024") or 1024) for p in parent.iterdir() if p.is_dir())
-        _write(parent / "cpu.shares", str(min(262144, max(1024, shares))))
+        _weigh_parent(self.mounts["cpu"] / PARENT, "cpu.shares", 1024, 262144)
 
     def procs_files(self, name: str) -> list[str]:
         files = [str(p / "cgroup.procs") for p in self._dirs(name).values()]
@@ -149,9 +148,7 @@ class CgroupsV2:
 
     def _share_parent(self) -> None:
         # see CgroupsV1._share_parent; cpu.weight defaults to 100, at most 10000
-        parent = self.root / PARENT
-        weights = sum(int(_read(p / "cpu.weight", "100") or 100) for p in parent.iterdir() if p.is_dir())
-        _write(parent / "cpu.weight", str(min(10000, max(100, weights))))
+        _weigh_parent(self.root / PARENT, "cpu.weight", 100, 10000)
 
     def procs_files(self, name: str) -> list[str]:
         return [str(self.root / PARENT / name / "cgroup.procs")]
@@ -175,6 +172,20 @@ class CgroupsV2:
         _rmdir(self.root / PARENT / name)
         if (self.root / PARENT).is_dir():
             self._share_parent()
+
+
+def _weigh_parent(parent: Path, name: str, default: int, high: int) -> None:
+    """The parent's weight `name` set to the sum of its children's (at least one child's default),
+    under a lock on the parent: every process that makes or removes a server's cgroup (the hubs of
+    all sites on the machine, the jobs supervisor, graders) does this, and two read-sum-writes at
+    once left the sum of whichever read first, stale until the next change."""
+    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        total = sum(int(_read(p / name, str(default)) or default) for p in parent.iterdir() if p.is_dir())
+        _write(parent / name, str(min(high, max(default, total))))
+    finally:
+        os.close(fd)
 
 
 def _kv(text: str) -> dict[str, int]:
