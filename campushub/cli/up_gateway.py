@@ -46,7 +46,7 @@ def resolve_port(config: dict, layout: Layout, others: tuple[int, ...]) -> dict:
         hub = config["hub"]
         taken = {hub["port"], hub["hub_port"], hub["proxy_api_port"], *others}
         section["gateway_port"] = recorded if isinstance(recorded, int) and recorded not in taken \
-            else ports.free_port(taken)
+            else ports.free_port(taken, layout)
     return section
 
 

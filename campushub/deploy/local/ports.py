@@ -9,9 +9,14 @@ and they outlive `campushub down`/`up`. The record is the effective config
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import random
 import socket
+import time
+from pathlib import Path
 
 from .layout import Layout
 
@@ -25,7 +30,7 @@ def resolve(hub: dict, layout: Layout) -> dict:
     taken = {out["port"]}
     for key in INTERNAL:
         if out.get(key) is None:
-            out[key] = recorded.get(key) or _free_port(taken)
+            out[key] = recorded.get(key) or _free_port(taken, _owner(layout))
         taken.add(out[key])
     return out
 
@@ -41,7 +46,8 @@ def resolve_service(name: str, section: dict, hub: dict, layout: Layout, others:
         except (OSError, ValueError, KeyError, TypeError):
             recorded = None
         taken = {hub["port"], *(hub[k] for k in INTERNAL), *others}
-        out["port"] = recorded if isinstance(recorded, int) and recorded not in taken else _free_port(taken)
+        out["port"] = recorded if isinstance(recorded, int) and recorded not in taken \
+            else _free_port(taken, _owner(layout))
     return out
 
 
@@ -61,10 +67,10 @@ def _recorded(layout: Layout) -> dict:
 PRIVILEGED = range(600, 1000)
 
 
-def free_port(taken: set[int]) -> int:
+def free_port(taken: set[int], layout: Layout | None = None) -> int:
     """A free port below the unprivileged start, not in `taken` (one of the site's own processes
     that does not fit resolve_service: Enterprise Gateway, remote_kernels.gateway_port)."""
-    return _free_port(taken)
+    return _free_port(taken, _owner(layout) if layout is not None else None)
 
 
 def unprivileged_start() -> int:
@@ -72,23 +78,71 @@ def unprivileged_start() -> int:
     return _unprivileged_start()
 
 
-def _free_port(taken: set[int]) -> int:
+# A port chosen is free when chosen, but its process binds it seconds later: two sites starting at
+# once (or a site's services, chosen one after another) could both find it free. A choice is
+# claimed for that window in a machine-wide folder, under a lock, and skipped by other sites.
+CLAIMS = Path("/run/campushub/ports")
+CLAIM_SECONDS = 300
+
+
+def _owner(layout: Layout) -> str:
+    return os.path.realpath(layout.data_dir)
+
+
+def _free_port(taken: set[int], owner: str | None = None) -> int:
     limit = _unprivileged_start()
     ports = [p for p in PRIVILEGED if p < limit and p not in taken]
-    random.shuffle(ports)  # two sites starting at once rarely try the same one
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
+    random.shuffle(ports)  # fewer tries where other sites hold ports
+    with _claims() as claims:
+        for port in ports:
+            if claims is not None and _claimed_by_other(claims, port, owner):
                 continue
-        return port
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            if claims is not None and owner is not None:
+                _claim(claims, port, owner)
+            return port
     while True:  # not root (tests of the CLI alone), or none free: any port
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         if port not in taken:
             return port
+
+
+@contextlib.contextmanager
+def _claims():
+    """The claims folder, locked; None where it cannot be made (not root: the CLI's own tests)."""
+    try:
+        CLAIMS.mkdir(mode=0o755, parents=True, exist_ok=True)
+        fd = os.open(CLAIMS, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield None
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield CLAIMS
+    finally:
+        os.close(fd)
+
+
+def _claimed_by_other(claims: Path, port: int, owner: str | None) -> bool:
+    path = claims / str(port)
+    try:
+        fresh = time.time() - path.stat().st_mtime < CLAIM_SECONDS
+        return fresh and path.read_text() != owner
+    except OSError:
+        return False
+
+
+def _claim(claims: Path, port: int, owner: str) -> None:
+    tmp = claims / f".{port}.{os.getpid()}"
+    with contextlib.suppress(OSError):  # a claim not written costs only the protection it gives
+        tmp.write_text(owner)
+        os.replace(tmp, claims / str(port))
 
 
 def _unprivileged_start() -> int:

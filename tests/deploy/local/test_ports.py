@@ -87,3 +87,20 @@ def test_up_refuses_such_a_service_port_before_starting_anything(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "analytics.port 8765 is a port any account" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "data" / "run").exists()  # nothing started
+
+
+def test_a_port_chosen_by_one_site_is_not_chosen_by_another_before_it_is_bound(tmp_path, monkeypatch):
+    """Two sites starting at once: a port is free when chosen and bound seconds later by the service, so
+    both could choose it and the second site's service could not listen (seen with two test workers).
+    A choice is claimed for a while, and another site skips it; the same site may choose it again."""
+    monkeypatch.setattr(ports, "CLAIMS", tmp_path / "claims")
+    monkeypatch.setattr(ports, "PRIVILEGED", range(700, 702))  # two ports to choose from
+    a, b = Layout(tmp_path / "a"), Layout(tmp_path / "b")
+    for _ in range(10):  # the order is random: before, b chose a's port about every other time
+        for p in (tmp_path / "claims").glob("*"):
+            p.unlink()
+        first = ports.free_port(set(), a)
+        assert ports.free_port(set(), b) == ({700, 701} - {first}).pop()
+        assert ports.free_port({({700, 701} - {first}).pop()}, a) == first  # its own claim: still a's to take
+    monkeypatch.setattr(ports, "CLAIM_SECONDS", 0)  # the window is over: the port is b's to choose too
+    assert ports.free_port({({700, 701} - {first}).pop()}, b) == first
