@@ -14,6 +14,7 @@ from ..deploy.local import forkserver_adopt, forkservers, hub_services_local, po
 from ..deploy.local.environments import default_env_dir, default_env_dirs, ensure_environments, published_now
 from ..deploy.local.errors import InstallError
 from ..deploy.local.layout import Layout
+from ..deploy.local.projects import claim as projects_claim
 from ..deploy.local.proxy import ensure_proxy
 from ..deploy.local.spawner import cgroups, private_tmp
 from ..hub.auth import bootstrap
@@ -96,6 +97,9 @@ def run(args) -> int:
                 "provider decides: use hub.admin_users or roles.admin_groups in the config."
             )
         preflight(config)
+        refused = projects_claim.for_up(config)  # after the checks: a claim is written unless refused
+        if refused:
+            raise CommandError(refused)
         layout = Layout(Path(config["data_dir"]))
         console = Console()
         up_help.prepare(config, layout, console)  # a page that cannot be built stops `up` before any change

@@ -8,6 +8,9 @@ members added meanwhile stay."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 import requests
@@ -29,13 +32,19 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, site):
+    # a root of its own: `up` claims a site's projects.root (the default one would stay claimed by
+    # this test's data dir for every later site on the machine)
+    root = Path(f"/srv/chp-test-declared-{os.getpid()}")
     h = Hub.create(tmp_path_factory.mktemp("declared"), {
         "spawner": {"user_prefix": PREFIX},
         "auth": {"type": "site_token", "site_token": {"site_url": SITE, "database": site.config()}},
-        "projects": {"declared": DECLARED},
+        "projects": {"declared": DECLARED, "root": str(root)},
     }, servers=False)
-    with running(h, PREFIX, admin=None):
-        yield h
+    try:
+        with running(h, PREFIX, admin=None):
+            yield h
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def group(hub: Hub, name: str) -> dict:

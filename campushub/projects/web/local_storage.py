@@ -28,8 +28,10 @@ import logging
 import os
 import stat
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
+from ...config import projects as section
 from ...deploy.local import archive_store
 from ...i18n import N_
 from ...retention.archive import archive_name, write_archive
@@ -144,14 +146,16 @@ class LocalStorage:
 
 def unix_group_remover(config: dict):
     """The project's unix group's retirement (deploy/local/projects/groups.py: renamed to a tombstone that
-    keeps its gid; a group that is not one CampusHub made is refused), for LocalStorage."""
-    from ...deploy.local.projects.groups import remove_group
+    keeps its gid; a group that is not one CampusHub made is refused), for LocalStorage. The group is the
+    one of this site's projects.root: another site's project of the same name has its own."""
+    from ...deploy.local.projects.groups import remove_group, site_root
 
-    return remove_group
+    return partial(remove_group, root=site_root(section.root(config)))
 
 
 def unix_group_gid(config: dict):
-    """name -> the gid of the project's unix group, or None (deploy/local/projects/groups.py), for LocalStorage."""
-    from ...deploy.local.projects.groups import current_gid
+    """name -> the gid of the project's unix group on this site's root, or None (deploy/local/projects/
+    groups.py), for LocalStorage."""
+    from ...deploy.local.projects.groups import current_gid, site_root
 
-    return current_gid
+    return partial(current_gid, root=site_root(section.root(config)))

@@ -58,14 +58,15 @@ def apps_hub(tmp_path_factory):
         with running(hub, PREFIX) as h:
             yield h
     finally:
-        _purge_group(PROJECT)
+        _purge_group(PROJECT, root)
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _purge_group(project: str) -> None:
-    """The project's unix group (made at its members' starts), and no tombstone: outside tests a
-    deleted project's gid is kept for ever (deploy/local/projects/groups.py), a test's is not."""
-    for name in (unix_groups.group_name(project), unix_groups.legacy_name(project)):
+def _purge_group(project: str, root: Path) -> None:
+    """The project's unix group on this root (made at its members' starts), and no tombstone: outside tests
+    a deleted project's gid is kept for ever (deploy/local/projects/groups.py), a test's is not."""
+    here = unix_groups.site_root(root)
+    for name in (unix_groups.group_name(project, here), *unix_groups.earlier_names(project, here)):
         try:
             gid = grp.getgrnam(name).gr_gid
         except KeyError:

@@ -58,7 +58,7 @@ class Site:
         self.unix_groups.append(name)
         root_fd = folders.open_root(self.root)
         try:
-            folders.ensure_folder(root_fd, name, groups.ensure_group(name).gr_gid)
+            folders.ensure_folder(root_fd, name, groups.ensure_group(name, groups.site_root(self.root)).gr_gid)
         finally:
             os.close(root_fd)
         return self.root / name
@@ -78,7 +78,7 @@ def projects_site(workdir: Path, declared: dict | None = None):
                 yield site
             finally:
                 for name in site.unix_groups:
-                    purge(name)
+                    purge(name, root)
     finally:
         if root.exists():
             remove_tree(root)  # not shutil.rmtree: a test may leave a folder nested past its recursion limit

@@ -34,7 +34,7 @@ def test_ATTACK_a_kept_folder_goes_to_no_later_project(root, projects, accounts,
     _, dan_gids = start(dan, root, [gone], monkeypatch)
     folder = f"{root}/{gone}"
     assert as_account(dan, WRITE, f"{folder}/client-data.csv", "X,100000", gids=dan_gids).returncode == 0
-    store = LocalStorage(root, tmp_path / "archives", unix_groups=unix_group_remover({}))
+    store = LocalStorage(root, tmp_path / "archives", unix_groups=unix_group_remover({"projects": {"root": str(root)}}))
 
     async def delete():
         archived = await store.archive(gone)
@@ -61,7 +61,8 @@ def test_ATTACK_a_kept_folder_goes_to_no_later_project(root, projects, accounts,
     refused = as_account(ann, LIST, folder, gids=ann_gids)
     assert refused.returncode != 0 and "PermissionError" in refused.stderr, refused
     acl = subprocess.run(["getfacl", "--numeric", folder], capture_output=True, text=True).stdout
-    assert f"group:{groups.ensure_group(gone).gr_gid}:" not in acl and f"group:{dan_gids[0]}:" in acl
+    again = groups.ensure_group(gone, groups.site_root(root)).gr_gid
+    assert f"group:{again}:" not in acl and f"group:{dan_gids[0]}:" in acl
     assert not os.path.lexists(f"{ann.pw_dir}/projects/{gone}")
 
 
@@ -94,14 +95,14 @@ def test_ATTACK_a_project_made_again_under_a_deleted_ones_name_neither_measures_
     for made_again in (False, True):
         if made_again:
             start(ann, root, [gone], monkeypatch)
-            assert groups.current_gid(gone) not in (None, dan_gids[0])
+            assert groups.current_gid(gone, groups.site_root(root)) not in (None, dan_gids[0])
         found = asyncio.run(usage())
         assert not found.measured and found.bytes is None and found.activity is None
     archives = sorted(tmp_path.rglob(f"project-{gone}-*"))  # the first deletion's
     archived = asyncio.run(store.archive(gone))
     assert archived.path == "" and archived.note.message == NOT_ITS_FOLDER
     assert archived.note.values == {"folder": folder, "gid": dan_gids[0]}
-    tombstones.append(groups.current_gid(gone))
+    tombstones.append(groups.current_gid(gone, groups.site_root(root)))
     assert asyncio.run(store.remove(gone, archived)) == archived.note
     assert sorted(os.listdir(folder)) == ["client-data.csv", "log.txt"] and os.stat(folder).st_gid == dan_gids[0]
     assert sorted(tmp_path.rglob(f"project-{gone}-*")) == archives  # nothing archived again

@@ -163,7 +163,7 @@ def test_delete_archives_first_then_removes_group_folder_and_unix_group(site):
     assert r.status_code == 201, r.text
     folder = site.folder("p-gone")
     (folder / "result.txt").write_text("kept in the archive\n")
-    gid = groups.ensure_group("p-gone").gr_gid
+    gid = groups.ensure_group("p-gone", groups.site_root(site.root)).gr_gid
     try:
         r = site.call("admin", "DELETE", "api/projects/p-gone", params={"confirm": "p-one"})
         assert r.status_code == 400 and folder.is_dir()
@@ -177,12 +177,12 @@ def test_delete_archives_first_then_removes_group_folder_and_unix_group(site):
             assert tar.extractfile("result.txt").read() == b"kept in the archive\n"
         assert not folder.exists()
         assert site.hub.api("GET", "groups/p-gone").status_code == 404
-        assert groups.group_name("p-gone") not in {g.gr_name for g in grp.getgrall()}
+        assert groups.group_name("p-gone", groups.site_root(site.root)) not in {g.gr_name for g in grp.getgrall()}
         # its gid stays taken by a memberless tombstone: never handed to a later project (attack finding 1)
         assert grp.getgrgid(gid).gr_name == f"{groups.RETIRED}{gid}" and grp.getgrgid(gid).gr_mem == []
         assert site.mine("dee") == []
     finally:
-        purge("p-gone")
+        purge("p-gone", site.root)
         purge_gid(gid)
 
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from ....config import jobs as section
+from ....config import projects as projects_config
 from ....i18n import N_
 from ....jobs import backend as api
 from ....jobs import model, outcomes
@@ -141,17 +142,17 @@ class LocalBackend(api.Backend):
             raise api.BackendError(outcomes.OTHERS_ACCOUNT.format(name=name))
         return entry
 
-    @staticmethod
-    def _project_gids(hub_groups) -> list[int]:
+    def _project_gids(self, hub_groups) -> list[int]:
         """The gids of the person's projects: of their hub groups, those with a current project group
-        (only a project has one; projects/groups.py), as a server start gives them."""
+        on this site's root (only a project has one; projects/groups.py), as a server start gives them."""
+        root = project_groups.site_root(projects_config.root(self.config))
         gids = []
         for name in hub_groups:
             try:
                 check_name(name)
             except ValueError:
                 continue
-            gid = project_groups.current_gid(name)
+            gid = project_groups.current_gid(name, root)
             if gid is not None:
                 gids.append(gid)
         return gids

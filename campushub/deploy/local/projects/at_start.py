@@ -11,8 +11,8 @@ removal takes effect as each of the person's servers restarts; the folders
 the person left get their files handed to root (leaving.py).
 
 A project that cannot be opened (its group name taken by a group that is
-not ours, a broken root, a folder kept from a deleted project of that name)
-is left out with a note on the progress page; the server starts with the
+not ours, a broken root, a root another site claimed (claim.py), a folder
+kept from a deleted project of that name) is left out with a note on the progress page; the server starts with the
 others.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from ....config import projects as projects_config
 from ....i18n import N_
 from ....projects import model
-from . import folders, groups, home_links, leaving, migrate
+from . import claim, folders, groups, home_links, leaving, migrate
 
 NOT_AVAILABLE = N_("The folder of project {project} could not be opened; tell an administrator.")
 TAKEN = N_("{path} in your home is taken by something of yours, so your project folder is not linked there; it is at {folder}.")  # noqa: E501
@@ -41,12 +41,12 @@ def _python(spawner) -> str:
     return os.path.join(spawner.env_dir, "bin", "python3") if spawner.env_dir else sys.executable
 
 
-def _usable(spawner, names: list[str], notes: list) -> dict[str, int]:
+def _usable(spawner, root: str, names: list[str], notes: list) -> dict[str, int]:
     """The gids of the projects that can be opened (caller holds the accounts lock)."""
     gids = {}
     for name in names:
         try:
-            gids[name] = groups.ensure_group(name).gr_gid
+            gids[name] = groups.ensure_group(name, root).gr_gid
         except RuntimeError as e:  # NotOurs, or groupadd failing
             spawner.log.error("Project %s left out of %s's start: %s", name, spawner.user.name, e)
             notes.append((NOT_AVAILABLE, {"project": name}))
@@ -123,11 +123,22 @@ def _every_project(spawner) -> list[str] | None:
 
 def _open(spawner, root: Path, names: list[str], notes: list) -> int | None:
     try:
-        return folders.open_root(root)
+        root_fd = folders.open_root(root)
     except (OSError, RuntimeError) as e:  # FolderError, MissingTool
         spawner.log.error("No project folders for %s: %s", spawner.user.name, e)
         notes.extend((NOT_AVAILABLE, {"project": name}) for name in names)
         return None
+    data_dir = spawner.site_config.get("data_dir")  # none in a plain jupyterhub_config.py's
+    other = claim.claim(root_fd, data_dir) if data_dir else None
+    if other is not None:
+        # its groups and folders are the other site's: nothing of them is touched or given
+        os.close(root_fd)
+        if names:  # a person with no project here has lost nothing: no line at each of their starts
+            spawner.log.error("No project folders for %s: %s", spawner.user.name,
+                              claim.REFUSED.format(root=root, other=other))
+        notes.extend((NOT_AVAILABLE, {"project": name}) for name in names)
+        return None
+    return root_fd
 
 
 def prepare(spawner, names: list[str], home: str, lock: threading.Lock) -> list[tuple[str, dict]]:
@@ -144,13 +155,14 @@ def prepare(spawner, names: list[str], home: str, lock: threading.Lock) -> list[
     root_fd = _open(spawner, root, names, notes)
     if root_fd is None:
         return notes
+    qualifier = groups.site_root(root)
     try:
         with lock:
             try:
-                migrate.migrate(root_fd, getattr(spawner, "all_projects", None), spawner.log)
+                migrate.migrate(root_fd, qualifier, getattr(spawner, "all_projects", None), spawner.log)
             except (OSError, RuntimeError) as e:  # tried again at the next start
                 spawner.log.error("Project groups not brought up to date: %s", e)
-            gids = _usable(spawner, names, notes)
+            gids = _usable(spawner, qualifier, names, notes)
         made = _folders(spawner, root_fd, gids, notes)
         uid = pwd.getpwnam(spawner.unix_name).pw_uid
         leaving.update(root_fd, spawner.unix_name, uid, made, getattr(spawner, "projects_busy", False),

@@ -1,4 +1,4 @@
-"""The unix group of a project: `chp-<hash of the name>`, in a gid range of our own.
+"""The unix group of a project: `chp-<hash of root and name>` (names.py), in a gid range of our own.
 
 A group counts as a project's only when its gid is in GID_MIN..GID_MAX,
 which groupadd is told to allocate from. useradd gives personal groups gids
@@ -19,6 +19,11 @@ deleting a project renames its group to a tombstone `chp-deleted_<gid>`
 (the underscore is in no project's group name) that keeps the gid, with no
 members, and groupadd never allocates it again.
 
+A group under an earlier name of the project (names.earlier_names) is this
+site's only when its gid owns the project's folder in this site's root: every
+site computed those names alike, and another site's group of the same name
+owns a folder in its own root, never here.
+
 /etc/group is locked by useradd, groupadd, groupmod and gpasswd alike, and
 each fails instead of waiting for the lock: callers hold the spawner's
 accounts lock, and _run tries again while another process holds it.
@@ -27,38 +32,24 @@ accounts lock, and _run tries again while another process holds it.
 from __future__ import annotations
 
 import grp
-import hashlib
+import os
 import re
+import stat
 import subprocess
 import time
 
 from ..spawner.unix_users import MAX_LEN, tool
+from .names import PREFIX, RETIRED, earlier_names, group_name, legacy_name, site_root  # noqa: F401 (named through here)
 
-PREFIX = "chp-"
-RETIRED = PREFIX + "deleted_"
 # Between Debian's reserved 60000-64999 and the 100000+ of subuid/subgid
 # ranges; systemd leaves 65536-524287 unused.
 GID_MIN, GID_MAX = 70000, 79999
 _HASHED = re.compile(f"{PREFIX}[0-9a-f]{{{MAX_LEN - len(PREFIX)}}}")
-_KEEP = MAX_LEN - len(PREFIX) - 4  # the old scheme kept names of up to 24 characters
 LOCK_RETRY_SECONDS = 10.0
 
 
 class NotOurs(RuntimeError):
     """A group with a project group's name that CampusHub did not make."""
-
-
-def group_name(project: str) -> str:
-    """chp- and 112 bits of the name's sha256: 32 characters, the longest group name we use."""
-    return PREFIX + hashlib.sha256(project.encode()).hexdigest()[: MAX_LEN - len(PREFIX)]
-
-
-def legacy_name(project: str) -> str:
-    """The name before group names were hashed: chp-<name>, or chp-<start>-<hash> when long."""
-    if len(project) <= _KEEP:
-        return PREFIX + project
-    digest = hashlib.sha256(project.encode()).hexdigest()[:16]
-    return f"{PREFIX}{project[: MAX_LEN - len(PREFIX) - 17]}-{digest}"
 
 
 def is_ours(entry: grp.struct_group) -> bool:
@@ -93,13 +84,33 @@ def rename(entry: grp.struct_group, new: str) -> None:
         raise RuntimeError(f"groupmod --new-name {new} {entry.gr_name} failed: {result.stderr.strip()}")
 
 
-def ensure_group(project: str) -> grp.struct_group:
-    """The project's group, made if missing; NotOurs if that name is taken by a group of another kind."""
-    name = group_name(project)
+def _folder_gid(root: str, project: str) -> int | None:
+    try:
+        info = os.lstat(os.path.join(root, project))  # a checked name: no way out of the root
+    except FileNotFoundError:
+        return None
+    return info.st_gid if stat.S_ISDIR(info.st_mode) else None
+
+
+def earlier(project: str, root: str) -> grp.struct_group | None:
+    """This site's group of the project under an earlier name: one of ours whose gid owns the project's
+    folder in this root (see above); None when there is none."""
+    gid = _folder_gid(root, project)
+    for name in earlier_names(project, root) if gid is not None else ():
+        entry = _lookup(name)
+        if entry is not None and is_ours(entry) and entry.gr_gid == gid:
+            return entry
+    return None
+
+
+def ensure_group(project: str, root: str) -> grp.struct_group:
+    """The project's group on this root (site_root()), made if missing; NotOurs if that name is taken
+    by a group of another kind."""
+    name = group_name(project, root)
     entry = _lookup(name)
     if entry is None:
-        old = _lookup(legacy_name(project))
-        if old is not None and is_ours(old):
+        old = earlier(project, root)
+        if old is not None:
             rename(old, name)  # its folder and files keep their gid
         else:
             result = _run(tool("groupadd"), "-K", f"GID_MIN={GID_MIN}", "-K", f"GID_MAX={GID_MAX}", name)
@@ -129,25 +140,28 @@ def retire(entry: grp.struct_group) -> int:
     return entry.gr_gid
 
 
-def current_gid(project: str) -> int | None:
-    """The gid of the project's group (or of its old-style name, until the migration renames it); None
-    when it has none yet (made at a member's first start)."""
-    for name in (group_name(project), legacy_name(project)):
-        entry = _lookup(name)
-        if entry is not None and is_ours(entry):
-            return entry.gr_gid
-    return None
+def _group(project: str, root: str) -> grp.struct_group | None:
+    entry = _lookup(group_name(project, root))
+    return entry if entry is not None and is_ours(entry) else earlier(project, root)
 
 
-def remove_group(project: str) -> bool:
+def current_gid(project: str, root: str) -> int | None:
+    """The gid of the project's group on this root (or of its earlier name, until the migration renames
+    it); None when it has none yet (made at a member's first start)."""
+    entry = _group(project, root)
+    return entry.gr_gid if entry is not None else None
+
+
+def remove_group(project: str, root: str) -> bool:
     """A deleted project's group becomes a tombstone (see above); False if there was none of ours.
-    Whatever of the project is left (a kept folder) keeps the gid nobody will get again."""
-    for name in (group_name(project), legacy_name(project)):
-        entry = _lookup(name)
-        if entry is not None and is_ours(entry):
-            retire(entry)
-            return True
-    return False
+    Whatever of the project is left (a kept folder) keeps the gid nobody will get again. A group still
+    under an earlier name is found only while its folder is there (see above): called after the folder
+    is removed, it keeps that name, and its gid stays allocated all the same."""
+    entry = _group(project, root)
+    if entry is None:
+        return False
+    retire(entry)
+    return True
 
 
 def keep_gid(gid: int) -> bool:

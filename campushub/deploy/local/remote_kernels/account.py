@@ -45,22 +45,23 @@ def account(config: dict, hub_name: object) -> pwd.struct_passwd:
     return entry
 
 
-def project_gids(env: Mapping[str, str]) -> list[int]:
-    """The gids of the projects the front named that have a CampusHub group (made at a member's start)."""
+def project_gids(env: Mapping[str, str], root: str) -> list[int]:
+    """The gids of the projects the front named that have a CampusHub group on this site's root (made at
+    a member's start); root as groups.site_root gives it."""
     gids = set()
     for name in filter(None, (env.get(PROJECTS_VAR) or "").split(",")):
         try:
             model.check_name(name)
         except ValueError:
             continue
-        gid = groups.current_gid(name)
+        gid = groups.current_gid(name, root)
         if gid is not None:
             gids.add(gid)
     return sorted(gids)
 
 
-def ids(entry: pwd.struct_passwd, env: Mapping[str, str]) -> tuple[int, int, list[int]]:
+def ids(entry: pwd.struct_passwd, env: Mapping[str, str], root: str) -> tuple[int, int, list[int]]:
     """uid, gid and groups as a server start gives them (spawner/fork_path.launch_ids, not imported: it brings
     JupyterHub and SQLAlchemy, a second of every kernel's start): the account's groups plus its project gids."""
-    groups = set(os.getgrouplist(entry.pw_name, entry.pw_gid)) | set(project_gids(env))
+    groups = set(os.getgrouplist(entry.pw_name, entry.pw_gid)) | set(project_gids(env, root))
     return entry.pw_uid, entry.pw_gid, sorted(groups)

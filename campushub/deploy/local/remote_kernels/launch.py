@@ -40,9 +40,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ....config import projects as projects_config
 from ....config import remote_kernels
 from .. import environments
 from ..forkserver import mounts, privileges
+from ..projects import groups as project_groups
 from ..spawner import cgroups, log_cap
 from . import account, kernel_cgroup, sockets
 
@@ -86,7 +88,7 @@ def prepare(config: dict, profile_name: str, connection_file: str, env: dict[str
         raise account.Refused(f"KERNEL_ID {kernel_id[:40]!r} is not a kernel id")
     hub_name = env.get("KERNEL_USERNAME")
     entry = account.account(config, hub_name)
-    uid, gid, groups = account.ids(entry, env)
+    uid, gid, groups = account.ids(entry, env, project_groups.site_root(projects_config.root(config)))
     python = _python(config, profile)
     with open(connection_file, "rb") as f:
         connection = f.read()

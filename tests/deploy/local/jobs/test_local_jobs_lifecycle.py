@@ -98,7 +98,7 @@ def test_the_job_has_the_persons_project_groups(backend, people):
     alice = people("alice")
     project = project_name("jobs")
     try:
-        gid = groups.ensure_group(project).gr_gid
+        gid = groups.ensure_group(project, groups.site_root(backend.config["projects"]["root"])).gr_gid
         nb = notebook(alice, "groups.ipynb", "import os; print('groups', sorted(os.getgroups()))")
         j = job("alice", nb)
         # of her hub groups, only the project's gives a gid; a group that is no project gives nothing
@@ -109,7 +109,7 @@ def test_the_job_has_the_persons_project_groups(backend, people):
         shown = json.loads(line.split("groups ", 1)[1])
         assert sorted(shown) == sorted({alice.pw_gid, gid})
     finally:
-        purge(project)
+        purge(project, backend.config["projects"]["root"])
 
 
 def test_a_person_without_an_account_gets_one_line(backend):

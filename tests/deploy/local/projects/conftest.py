@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from campushub.config.projects import DEFAULT_ROOT
 from campushub.deploy.local.projects import groups
 from campushub.deploy.local.spawner.fork_path import launch_ids
 from campushub.deploy.local.spawner.unix_users import ensure_user
@@ -43,9 +44,11 @@ def accounts(tmp_path):
     shutil.rmtree(homes, ignore_errors=True)
 
 
-def purge(project: str) -> None:
-    """Delete a test project's group and its tombstone (never done outside tests: gids are never freed)."""
-    for name in (groups.group_name(project), groups.legacy_name(project)):
+def purge(project: str, root: str | Path = DEFAULT_ROOT) -> None:
+    """Delete a test project's group on this root (and under its earlier names) and its tombstone (never
+    done outside tests: gids are never freed)."""
+    here = groups.site_root(root)
+    for name in (groups.group_name(project, here), *groups.earlier_names(project, here)):
         try:
             entry = grp.getgrnam(name)
         except KeyError:
@@ -58,9 +61,14 @@ def purge_gid(gid: int) -> None:
     subprocess.run(["groupdel", groups.RETIRED + str(gid)], capture_output=True)
 
 
+def group(project: str, root: str | Path) -> grp.struct_group:
+    """The project's unix group on this root, as a member's start makes it."""
+    return groups.ensure_group(project, groups.site_root(root))
+
+
 @pytest.fixture
-def projects():
-    """make(tag) -> a project name whose unix group is removed afterwards."""
+def projects(root):
+    """make(tag) -> a project name whose unix group on `root` is removed afterwards."""
     made = []
 
     def make(tag: str) -> str:
@@ -69,7 +77,7 @@ def projects():
 
     yield make
     for name in made:
-        purge(name)
+        purge(name, root)
 
 
 @pytest.fixture
@@ -82,7 +90,7 @@ def tombstones():
 
 
 @pytest.fixture
-def root():
+def root() -> Path:
     """A projects root under /srv: pytest's tmp_path is under root's 0700 folder (no member could
     pass it), and every server sees /tmp as a tmpfs of its own."""
     path = Path(f"/srv/chp-test-projects-{os.getpid()}")

@@ -16,7 +16,7 @@ from jupyterhub.spawner import set_user_setuid
 
 from campushub.deploy.local.projects import at_start, groups
 
-from .conftest import PYTHON
+from .conftest import PYTHON, group
 
 
 def stand_in(entry, root, projects: list[str]):
@@ -44,7 +44,7 @@ def test_a_start_gives_gids_makes_and_links_as_the_person(root, projects, accoun
     link = os.path.join(entry.pw_dir, "projects", one)
     assert os.readlink(link) == f"{root}/{one}"
     assert os.lstat(link).st_uid == entry.pw_uid  # made by the person's account, not root
-    gids = {p: groups.ensure_group(p).gr_gid for p in (one, two)}
+    gids = {p: group(p, root).gr_gid for p in (one, two)}
     assert spawner.project_gids == sorted(gids.values())  # what the launch adds
     assert not listed(entry)
 
@@ -58,15 +58,16 @@ def test_a_project_whose_group_is_not_ours_is_left_out_with_a_note(root, project
     monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
     good, taken = projects("ok"), projects("taken")
     entry = accounts("note")
-    subprocess.run(["groupadd", groups.group_name(taken)], check=True)  # someone's group, outside our range
+    taken_name = groups.group_name(taken, groups.site_root(root))
+    subprocess.run(["groupadd", taken_name], check=True)  # someone's group, outside our range
     try:
         spawner = stand_in(entry, root, [good, taken])
         notes = at_start.prepare(spawner, [good, taken], entry.pw_dir, threading.Lock())
         assert notes == [(at_start.NOT_AVAILABLE, {"project": taken})]
-        assert spawner.project_gids == [groups.ensure_group(good).gr_gid]
+        assert spawner.project_gids == [group(good, root).gr_gid]
         assert not os.path.exists(f"{root}/{taken}") and sorted(os.listdir(f"{entry.pw_dir}/projects")) == [good]
     finally:
-        subprocess.run(["groupdel", groups.group_name(taken)], check=True)
+        subprocess.run(["groupdel", taken_name], check=True)
 
 
 def test_a_name_taken_in_the_home_is_reported(root, projects, accounts, monkeypatch):

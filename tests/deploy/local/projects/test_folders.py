@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from campushub.deploy.local.projects import folders, groups
+from campushub.deploy.local.projects import folders
 
-from .conftest import as_account
+from .conftest import as_account, group
 
 WRITE = "import sys; open(sys.argv[1], 'w').write('x'); print(oct(__import__('os').stat(sys.argv[1]).st_mode))"
 APPEND = "import sys; open(sys.argv[1], 'a').write('y')"
@@ -22,7 +22,7 @@ LIST = "import os, sys; print(os.listdir(sys.argv[1]))"
 
 
 def folder_for(root, name) -> tuple[int, str]:
-    gid = groups.ensure_group(name).gr_gid
+    gid = group(name, root).gr_gid
     fd = folders.open_root(root)
     try:
         folders.ensure_folder(fd, name, gid)
@@ -31,10 +31,10 @@ def folder_for(root, name) -> tuple[int, str]:
     return gid, str(root / name)
 
 
-def member(accounts, tag: str, project: str):
+def member(accounts, tag: str, project: str, root):
     """An account as a member's server runs: its launch adds the project's gid."""
     entry = accounts(tag)
-    gid = groups.ensure_group(project).gr_gid
+    gid = group(project, root).gr_gid
     return lambda code, *args: as_account(entry, code, *args, gids=[gid])
 
 
@@ -91,7 +91,7 @@ def test_a_project_folder_is_setgid_group_only_with_default_acls(root, projects)
 def test_members_share_files_whatever_their_umask_and_others_get_nothing(root, projects, accounts):
     name = projects("f2")
     _, path = folder_for(root, name)
-    ann, ben = member(accounts, "ann", name), member(accounts, "ben", name)
+    ann, ben = member(accounts, "ann", name, root), member(accounts, "ben", name, root)
     cat = accounts("cat")
     made = ann(WRITE, f"{path}/by-ann.txt")
     assert made.returncode == 0, made.stderr
@@ -110,7 +110,7 @@ def test_members_share_files_whatever_their_umask_and_others_get_nothing(root, p
 
 def test_a_link_at_a_project_folders_place_is_never_followed(root, projects, tmp_path):
     name = projects("f3")
-    gid = groups.ensure_group(name).gr_gid
+    gid = group(name, root).gr_gid
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)
     os.close(folders.open_root(root))

@@ -3,6 +3,7 @@ hard link in the leaver's home, the start step with a stand-in spawner (test_at_
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import stat
@@ -150,19 +151,24 @@ def test_a_start_makes_no_group_list_members_and_tells_nobody_the_project(root, 
     # attack (finding 6): every account read each project's name and members from /etc/group
     name = projects("secret")
     ann, cat = accounts("sann"), accounts("scat")
-    subprocess_groupadd_legacy_member(name, ann)
+    subprocess_groupadd_legacy_member(name, ann, root)
     start(ann, root, [name], monkeypatch)
     seen = as_account(cat, "import grp, json; print(json.dumps([(g.gr_name, g.gr_mem) for g in grp.getgrall()]))")
     found = json.loads(seen.stdout)
     assert [g for g, _ in found if name in g] == [] and [g for g, mem in found if ann.pw_name in mem] == []
-    assert groups.group_name(name) in [g for g, _ in found]
+    assert groups.group_name(name, groups.site_root(root)) in [g for g, _ in found]
 
 
-def subprocess_groupadd_legacy_member(name, entry):
-    """An older site's state: chp-<name> with the account listed in it."""
+def subprocess_groupadd_legacy_member(name, entry, root):
+    """An older site's state: chp-<name> with the account listed in it, and its folder in the root."""
     subprocess.run(["groupadd", "-K", f"GID_MIN={groups.GID_MIN}", "-K", f"GID_MAX={groups.GID_MAX}",
                     groups.legacy_name(name)], check=True)
     subprocess.run(["gpasswd", "--add", entry.pw_name, groups.legacy_name(name)], check=True, capture_output=True)
+    fd = folders.open_root(root)
+    try:
+        folders.ensure_folder(fd, name, grp.getgrnam(groups.legacy_name(name)).gr_gid)
+    finally:
+        os.close(fd)
 
 
 # while a member, he makes folders that open what others make in them to him: a default ACL naming

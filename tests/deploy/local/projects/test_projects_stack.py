@@ -67,7 +67,7 @@ def site(request, tmp_path_factory):
             yield hub, root
     finally:
         for project in (*MEMBERS, FRESH):
-            purge(project)
+            purge(project, root)
         for gid in RETIRED:
             purge_gid(gid)
         shutil.rmtree(root, ignore_errors=True)
@@ -107,7 +107,7 @@ def test_members_share_their_folder_and_others_are_refused(site):
         log = hub_log(hub)
         assert " by exec: " not in log, "a start on the fork path was exec'd"
         assert log.count("by the fork server") >= 3
-    gid = {p: groups.ensure_group(p).gr_gid for p in MEMBERS}
+    gid = {p: groups.ensure_group(p, groups.site_root(root)).gr_gid for p in MEMBERS}
 
     ann = probe(hub, root, "ann")
     assert gid[ALPHA] in ann["gids"] and gid[BETA] not in ann["gids"], ann  # the server's own groups
@@ -174,10 +174,10 @@ def test_a_deleted_projects_gid_and_kept_folder_go_to_no_later_project(site, tmp
     # former member's running kernel opened the new project and the new members the kept folder
     hub, root = site
     start(hub, "dan")
-    gone_gid = groups.ensure_group(GONE).gr_gid
+    gone_gid = groups.ensure_group(GONE, groups.site_root(root)).gr_gid
     RETIRED.append(gone_gid)
     kernel(hub, "dan", write(f"{root}/{GONE}/client-data.csv", "X,100000"))
-    store = LocalStorage(root, tmp_path / "archives", unix_groups=unix_group_remover({}))
+    store = LocalStorage(root, tmp_path / "archives", unix_groups=unix_group_remover({"projects": {"root": str(root)}}))
 
     async def delete():  # what the projects service does (local_storage.py), while dan's server writes
         archived = await store.archive(GONE)
@@ -191,7 +191,8 @@ def test_a_deleted_projects_gid_and_kept_folder_go_to_no_later_project(site, tmp
         assert hub.api("POST", f"groups/{project}", json={"users": [owner]}).status_code == 201
         assert hub.api("PUT", f"groups/{project}/properties", json=properties_for([owner], project)).status_code == 200
         start(hub, owner)
-    assert gone_gid not in (groups.ensure_group(FRESH).gr_gid, groups.ensure_group(GONE).gr_gid)
+    here = groups.site_root(root)
+    assert gone_gid not in (groups.ensure_group(FRESH, here).gr_gid, groups.ensure_group(GONE, here).gr_gid)
     kernel(hub, "cat", write(f"{root}/{FRESH}/contract.txt", "fresh secret"))
     for name, code in (("dan", f"os.listdir('{root}/{FRESH}')"), ("cat", f"os.listdir('{root}/{GONE}')"),
                        ("ann", f"os.listdir('{root}/{GONE}')")):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from campushub.config import loads
-from campushub.deploy.local.projects import folders, groups
+from campushub.deploy.local.projects import folders
 from campushub.deploy.local.projects.home_links import update
 from campushub.deploy.local.retention_homes import LocalHomes
 from campushub.deploy.local.spawner.unix_users import ensure_user, unix_name
@@ -23,6 +23,7 @@ from campushub.retention.plan import make_plan
 
 from ....harness import TEST_PREFIX
 from .conftest import as_account
+from .conftest import group as project_group
 
 WRITE = "import sys; open(sys.argv[1], 'w').write('results')"
 
@@ -34,7 +35,7 @@ def test_retention_keeps_the_project_folder(tmp_path, root, projects):
     homes.mkdir(mode=0o711)
     try:
         entry = ensure_user(account, str(homes), owner=person)
-        group = groups.ensure_group(name)
+        group = project_group(name, root)
         fd = folders.open_root(root)
         folders.ensure_folder(fd, name, group.gr_gid)
         os.close(fd)

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from campushub.config.projects import DEFAULT_ROOT
 from campushub.deploy.local.projects import groups
 
 from ....remote_gateway import PROFILES, Gateway
@@ -25,6 +26,6 @@ def gw(tmp_path_factory):
 @pytest.fixture
 def project():
     """A CampusHub project group (as a member's server start makes it), deleted afterwards."""
-    entry = groups.ensure_group(PROJECT)
+    entry = groups.ensure_group(PROJECT, DEFAULT_ROOT)  # the gateway's site has the default projects.root
     yield PROJECT, entry.gr_gid
     subprocess.run(["groupdel", entry.gr_name], capture_output=True)

@@ -61,7 +61,7 @@ def test_the_launcher_refuses_accounts_that_are_nobodys_to_use(prefix, person, w
 
 def test_project_gids_are_only_campushub_project_groups():
     # root's group 0 and a name that is no project name never become gids
-    assert account.project_gids({account.PROJECTS_VAR: "root,../etc,Bad_Name,"}) == []
+    assert account.project_gids({account.PROJECTS_VAR: "root,../etc,Bad_Name,"}, "/srv/campushub/projects") == []
 
 
 def test_a_kernel_s_socket_folder_is_its_person_s_alone(tmp_path, monkeypatch):

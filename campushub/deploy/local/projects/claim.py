@@ -1,0 +1,86 @@
+"""Which site a projects root is: `<root>/.campushub-site` names the data dir of the site that claimed it.
+
+Group names are qualified by the root (names.py), so two sites on one root would compute the same
+group for a project of the same name and share its folder, files and members. `up` claims the root
+before anything starts (for a site with the projects page on or declared projects) and stops when
+another site holds it; a server start checks it again before it touches a group or folder, which
+also claims it for a site that uses projects without the page. A name starting with a dot is never
+a project's, so nothing that walks the root takes the file for a project folder.
+
+The data dir is the site's identity: a site whose data dir moved finds its root claimed by the old
+path, and the operator removes the file (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+
+from ....config import projects as projects_config
+from ....hub.services import projects_enabled
+from . import folders
+
+MARKER = ".campushub-site"
+REFUSED = ("projects.root {root} belongs to the site at {other}; give this site a projects.root of its own in "
+           "campushub.yaml (two sites sharing it would share every project's folder)")
+
+
+def owner(root_fd: int) -> str | None:
+    """The data dir the root is claimed for; None when it is nobody's yet."""
+    try:
+        fd = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=root_fd)
+    except FileNotFoundError:
+        return None
+    with open(fd) as f:
+        return f.read().strip() or None
+
+
+def claim(root_fd: int, data_dir: str) -> str | None:
+    """Claim the root for the site at data_dir; the other site's data dir, with nothing changed, when
+    the root is another site's. Under a lock on the root: two sites claiming at once get one owner."""
+    mine = os.path.realpath(data_dir)
+    fcntl.flock(root_fd, fcntl.LOCK_EX)
+    try:
+        found = owner(root_fd)
+        if found is not None:
+            return None if found == mine else found
+        # written whole: a reader sees no file or all of it (the name is this writer's alone)
+        tmp = f"{MARKER}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                     dir_fd=root_fd)
+        try:
+            os.fchown(fd, 0, 0)
+            os.fchmod(fd, 0o644)  # whatever the umask: the hub and its services read it
+            with open(fd, "w", closefd=False) as f:
+                f.write(mine + "\n")
+        finally:
+            os.close(fd)
+        os.rename(tmp, MARKER, src_dir_fd=root_fd, dst_dir_fd=root_fd)
+        return None
+    finally:
+        fcntl.flock(root_fd, fcntl.LOCK_UN)
+
+
+def wanted(config: dict) -> bool:
+    """`up` claims the root of a site with projects (the page on, or declared ones); a site that has
+    none leaves the root alone, and two such sites run side by side as before."""
+    return projects_enabled(config) or bool(config["projects"]["declared"])
+
+
+def for_up(config: dict) -> str | None:
+    """`up`'s claim: None, or the one line that stops it (nothing changed)."""
+    if not wanted(config):
+        return None
+    root = projects_config.root(config)
+    try:
+        root_fd = folders.open_root(root)
+    except folders.FolderError as e:
+        return str(e)
+    except OSError as e:
+        return f"projects.root {root} cannot be made ({e.strerror}); make it as root, or choose another projects.root"
+    try:
+        other = claim(root_fd, config["data_dir"])
+    finally:
+        os.close(root_fd)
+    return REFUSED.format(root=root, other=other) if other else None
