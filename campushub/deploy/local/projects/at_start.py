@@ -129,6 +129,11 @@ def _open(spawner, root: Path, names: list[str], notes: list) -> int | None:
         notes.extend((NOT_AVAILABLE, {"project": name}) for name in names)
         return None
     data_dir = spawner.site_config.get("data_dir")  # none in a plain jupyterhub_config.py's
+    if data_dir and not names and claim.owner(root_fd) is None:
+        # a root nobody claimed, and no project to claim it for: it may be another site's whose page is
+        # off, whose groups (owning its folders) this site's migration would take for its own
+        os.close(root_fd)
+        return None
     other = claim.claim(root_fd, data_dir) if data_dir else None
     if other is not None:
         # its groups and folders are the other site's: nothing of them is touched or given

@@ -4,8 +4,9 @@ Group names are qualified by the root (names.py), so two sites on one root would
 group for a project of the same name and share its folder, files and members. `up` claims the root
 before anything starts (for a site with the projects page on or declared projects) and stops when
 another site holds it; a server start checks it again before it touches a group or folder, which
-also claims it for a site that uses projects without the page. A name starting with a dot is never
-a project's, so nothing that walks the root takes the file for a project folder.
+also claims it for a site that uses projects without the page (at the start of a person with a
+project: one without leaves an unclaimed root alone, as it may be such a site's). A name starting
+with a dot is never a project's, so nothing that walks the root takes the file for a project folder.
 
 The data dir is the site's identity: a site whose data dir moved finds its root claimed by the old
 path, and the operator removes the file (docs/operations.md).

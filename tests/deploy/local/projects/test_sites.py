@@ -219,3 +219,20 @@ def test_a_start_on_a_root_another_site_claimed_opens_nothing(root, projects, ac
     assert at_start.prepare(spawner, [ml], entry.pw_dir, threading.Lock()) == []
     assert spawner.project_gids == [groups.current_gid(ml, groups.site_root(root))]
     assert sorted(os.listdir(root)) == sorted([claim.MARKER, held.DIR, ml])  # the marker is no project folder
+
+
+def test_a_start_without_projects_leaves_an_unclaimed_root_and_its_groups_alone(root, projects, accounts, made_groups,
+                                                                              tmp_path, fresh_migration):
+    # another site (page off, so `up` claimed nothing) made the root and a project's folder with an
+    # old-style group; a person of this site with no project starts: nothing here is this site's
+    name = projects("unclaimed")
+    theirs, entry = accounts("utheirs"), accounts("unone")
+    gid = group_with(groups.legacy_name(name), made_groups, theirs)
+    folder_of(root, name, gid)
+    before = snapshot([gid])
+    spawner = stand_in(entry, root, [])
+    spawner.site_config = {"data_dir": str(tmp_path / "site"), "projects": {"root": str(root)}}
+    spawner.all_projects = []  # the hub knows its projects: none
+    assert at_start.prepare(spawner, [], entry.pw_dir, threading.Lock()) == []
+    assert snapshot([gid]) == before and not os.path.lexists(root / claim.MARKER)
+    assert sorted(os.listdir(root)) == [name]
