@@ -16,6 +16,7 @@ put inside: their links lead anywhere, and root follows none of them.
 
 from __future__ import annotations
 
+import grp
 import os
 import stat
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from .. import tools
 from ..forkserver.mounts import MOUNTS, OPTIONAL_MOUNTS
+from .names import PREFIX, RETIRED
 
 ROOT_MODE = 0o711
 FOLDER_MODE = 0o2770
@@ -88,9 +90,7 @@ def ensure_folder(root_fd: int, name: str, gid: int) -> None:
     try:
         found = os.fstat(fd).st_gid
         if found not in (gid, 0):  # 0: just made (root's own mkdir in root's own folder)
-            raise FolderError(f"{name} in projects.root belongs to gid {found}, not to the project's group "
-                              f"(gid {gid}): a folder kept from a deleted project of that name; move it out of "
-                              "projects.root (as root) and the project's folder is made at the next start")
+            raise FolderError(_foreign(name, found, gid))
         os.fchown(fd, 0, gid)
         os.fchmod(fd, FOLDER_MODE)
         # setfacl takes a path: /proc/self/fd/N is this very folder, whatever happens to its name
@@ -102,6 +102,22 @@ def ensure_folder(root_fd: int, name: str, gid: int) -> None:
                               "(the file system of projects.root needs POSIX ACLs)")
     finally:
         os.close(fd)
+
+
+def _foreign(name: str, found: int, gid: int) -> str:
+    try:
+        holder = grp.getgrgid(found).gr_name
+    except KeyError:
+        holder = ""
+    if holder.startswith(PREFIX) and not holder.startswith(RETIRED):
+        # a live project group of another name: before groups were per root, two sites with a project of
+        # this name shared one group, and the other site's upgrade took it under its own name
+        return (f"{name} in projects.root belongs to gid {found}, the project group {holder} of another site that "
+                f"shared it before project groups were per projects.root, not to this project's group (gid {gid}); "
+                "give the folder this project's gid as docs/projects.md says (Two sites that shared a project)")
+    return (f"{name} in projects.root belongs to gid {found}, not to the project's group (gid {gid}): a folder "
+            "kept from a deleted project of that name; move it out of projects.root (as root) and the project's "
+            "folder is made at the next start")
 
 
 def folder(root: Path, name: str) -> Path:

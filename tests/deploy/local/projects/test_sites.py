@@ -236,3 +236,21 @@ def test_a_start_without_projects_leaves_an_unclaimed_root_and_its_groups_alone(
     assert at_start.prepare(spawner, [], entry.pw_dir, threading.Lock()) == []
     assert snapshot([gid]) == before and not os.path.lexists(root / claim.MARKER)
     assert sorted(os.listdir(root)) == [name]
+
+
+def test_a_folder_of_another_sites_live_group_is_named_as_such(root, other_root, projects, made_groups):
+    # two sites that had a project of this name on the old code shared one group; the other site's upgrade
+    # renamed it to its own name: this site's folder has that gid, and the line says so (not "deleted")
+    name = projects("shared")
+    theirs = groups.group_name(name, groups.site_root(other_root))
+    shared = group_with(theirs, made_groups)
+    folder_of(root, name, shared)
+    mine = groups.ensure_group(name, groups.site_root(root)).gr_gid
+    fd = folders.open_root(root)
+    try:
+        with pytest.raises(folders.FolderError) as refused:
+            folders.ensure_folder(fd, name, mine)
+    finally:
+        os.close(fd)
+    assert f"belongs to gid {shared}, the project group {theirs} of another site" in str(refused.value)
+    assert "docs/projects.md" in str(refused.value) and os.stat(root / name).st_gid == shared
