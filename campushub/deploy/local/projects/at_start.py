@@ -12,8 +12,8 @@ the person left get their files handed to root (leaving.py).
 
 A project that cannot be opened (its group name taken by a group that is
 not ours, a broken root, a root another site claimed (claim.py), a folder
-kept from a deleted project of that name) is left out with a note on the progress page; the server starts with the
-others.
+kept from a deleted project of that name) is left out with a note on the
+progress page; the server starts with the others.
 """
 
 from __future__ import annotations
