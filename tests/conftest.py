@@ -23,6 +23,18 @@ if sys.dont_write_bytecode and sys.pycache_prefix is None:
 
 lean_jsonschema()  # before any test module imports it (tests/tiers.py)
 
+# The machine's own default projects root: a test's `up` claiming it (for its tmp data dir) refuses every
+# later site there, this machine's real one and the next run's tests included.
+DEFAULT_SITE = (Path("/srv/campushub"), Path("/srv/campushub/projects/.campushub-site"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_projects_root_untouched():
+    before = {path: os.path.lexists(path) for path in DEFAULT_SITE}
+    yield
+    appeared = [str(path) for path in DEFAULT_SITE if os.path.lexists(path) and not before[path]]
+    assert not appeared, f"a test made {appeared}: give its site a projects.root of its own"
+
 
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):

@@ -97,9 +97,6 @@ def run(args) -> int:
                 "provider decides: use hub.admin_users or roles.admin_groups in the config."
             )
         preflight(config)
-        refused = projects_claim.for_up(config)  # after the checks: a claim is written unless refused
-        if refused:
-            raise CommandError(refused)
         layout = Layout(Path(config["data_dir"]))
         console = Console()
         up_help.prepare(config, layout, console)  # a page that cannot be built stops `up` before any change
@@ -135,6 +132,11 @@ def run(args) -> int:
                 if (before.get(service.key) or {}).get("port") != (config.get(service.key) or {}).get("port")]
             if busy:
                 raise CommandError(f"cannot listen on {', '.join(busy)}: stop what uses it or choose another port.")
+            # last of the refusals: a claim is written only by an `up` that goes on to start the site,
+            # so a refused one (busy port, mistyped --data-dir) leaves the root as it found it
+            refused = projects_claim.for_up(config)
+            if refused:
+                raise CommandError(refused)
             return _start_and_supervise(args, config, layout, admin, console, life)
     except Stopped as e:
         console.print(f"{e} while starting: stopped everything this `campushub up` had started.")

@@ -1,5 +1,7 @@
 """Site configuration: defaults, validation messages that name key and line, and the CLI."""
 
+import os
+
 import pytest
 
 from campushub.config import ConfigError, defaults, load, loads, parse_bytes, schema
@@ -134,7 +136,9 @@ def test_up_refuses_a_busy_port_before_starting_anything(tmp_path):
         port = busy.getsockname()[1]
         f = tmp_path / "c.yaml"
         f.write_text(f"data_dir: {tmp_path / 'data'}\nhub:\n  ip: 127.0.0.1\n  port: {port}\n"
-                     f"  hub_port: {free_port()}\n  proxy_api_port: {free_port()}\n")
+                     f"  hub_port: {free_port()}\n  proxy_api_port: {free_port()}\n"
+                     # never the machine's default root: were `up` to claim it, later sites there are refused
+                     f"projects:\n  enabled: false\n  root: /srv/chp-test-busy-{os.getpid()}\n")
         # the real `python -m campushub` (the others call main() in-process): were the check to
         # regress, the hub it starts stays in a child of its own, not in the test process
         result = campushub_process("up", "--config", str(f), timeout=300)
@@ -142,3 +146,4 @@ def test_up_refuses_a_busy_port_before_starting_anything(tmp_path):
     assert f"hub.port 127.0.0.1:{port}" in result.stderr and "choose another port" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "data" / "run" / "proxy.pid").exists()
+    assert not os.path.lexists(f"/srv/chp-test-busy-{os.getpid()}")

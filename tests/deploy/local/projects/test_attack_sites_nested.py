@@ -125,7 +125,6 @@ REFUSED_UP = ("`up` claims projects.root right after preflight, before its later
               "tests/config/test_config.py's busy-port test), and the real site's `up` is refused")
 
 
-@pytest.mark.xfail(strict=True, reason=REFUSED_UP)
 def test_ATTACK_an_up_refused_for_a_busy_port_leaves_the_root_unclaimed(root, tmp_path):
     import socket
 
