@@ -64,9 +64,19 @@ def claim(root_fd: int, data_dir: str) -> str | None:
 
 
 def wanted(config: dict) -> bool:
-    """`up` claims the root of a site with projects (the page on, or declared ones); a site that has
-    none leaves the root alone, and two such sites run side by side as before."""
-    return projects_enabled(config) or bool(config["projects"]["declared"])
+    """`up` claims the root of a site with projects: the page on, declared ones, or a root holding
+    folders already (a site with the page off whose admins made projects through the REST API or
+    identity-provider groups: left unclaimed, another site given the root would take their groups
+    and folders). A site with none and no root leaves it alone, and such sites run side by side."""
+    if projects_enabled(config) or config["projects"]["declared"]:
+        return True
+    try:
+        entries = os.listdir(projects_config.root(config))
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True  # open_root says what is wrong with it
+    return any(entry != MARKER for entry in entries)
 
 
 def for_up(config: dict) -> str | None:

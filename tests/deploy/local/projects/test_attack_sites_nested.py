@@ -89,7 +89,6 @@ UNCLAIMED = ("a site with projects but its page off (and none declared) leaves i
              "its member of a project of the same name gets the first site's group and reads its folder")
 
 
-@pytest.mark.xfail(strict=True, reason=UNCLAIMED)
 def test_ATTACK_up_on_a_root_with_another_sites_folders_is_refused(root, projects, accounts, made_groups,  # noqa: F811
                                                                     tmp_path, fresh_migration, monkeypatch):  # noqa: F811
     monkeypatch.setattr(at_start, "_python", lambda spawner: PYTHON)
