@@ -29,7 +29,7 @@ from pathlib import Path
 from ....config import projects as projects_config
 from ....i18n import N_
 from ....projects import model
-from . import claim, folders, groups, home_links, leaving, migrate
+from . import claim, folders, groups, home_links, leaving, migrate, roots
 
 NOT_AVAILABLE = N_("The folder of project {project} could not be opened; tell an administrator.")
 TAKEN = N_("{path} in your home is taken by something of yours, so your project folder is not linked there; it is at {folder}.")  # noqa: E501
@@ -129,12 +129,20 @@ def _open(spawner, root: Path, names: list[str], notes: list) -> int | None:
         notes.extend((NOT_AVAILABLE, {"project": name}) for name in names)
         return None
     data_dir = spawner.site_config.get("data_dir")  # none in a plain jupyterhub_config.py's
-    if data_dir and not names and claim.owner(root_fd) is None:
-        # a root nobody claimed, and no project to claim it for: it may be another site's whose page is
-        # off, whose groups (owning its folders) this site's migration would take for its own
+    try:
+        if data_dir and not names and claim.owner(root_fd) is None:
+            # a root nobody claimed, and no project to claim it for: it may be another site's whose page is
+            # off, whose groups (owning its folders) this site's migration would take for its own
+            os.close(root_fd)
+            return None
+        other = claim.claim(root_fd, data_dir) if data_dir else None
+        if data_dir and other is None:
+            roots.record(root)
+    except (OSError, RuntimeError) as e:  # FolderError: a marker or record planted by someone else
         os.close(root_fd)
+        spawner.log.error("No project folders for %s: %s", spawner.user.name, e)
+        notes.extend((NOT_AVAILABLE, {"project": name}) for name in names)
         return None
-    other = claim.claim(root_fd, data_dir) if data_dir else None
     if other is not None:
         # its groups and folders are the other site's: nothing of them is touched or given
         os.close(root_fd)

@@ -16,25 +16,20 @@ from __future__ import annotations
 
 import fcntl
 import os
-import secrets
 
 from ....config import projects as projects_config
 from ....hub.services import projects_enabled
-from . import folders
+from . import folders, marker, roots
+from .marker import MARKER
 
-MARKER = ".campushub-site"
 REFUSED = ("projects.root {root} belongs to the site at {other}; give this site a projects.root of its own in "
            "campushub.yaml (two sites sharing it would share every project's folder)")
 
 
 def owner(root_fd: int) -> str | None:
-    """The data dir the root is claimed for; None when it is nobody's yet."""
-    try:
-        fd = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=root_fd)
-    except FileNotFoundError:
-        return None
-    with open(fd) as f:
-        return f.read().strip() or None
+    """The data dir the root is claimed for; None when it is nobody's yet. FolderError: a marker
+    that is not root's own file (planted by someone who can write in the root)."""
+    return marker.read(root_fd, MARKER, f"the projects root's {MARKER}")
 
 
 def claim(root_fd: int, data_dir: str) -> str | None:
@@ -46,18 +41,7 @@ def claim(root_fd: int, data_dir: str) -> str | None:
         found = owner(root_fd)
         if found is not None:
             return None if found == mine else found
-        # written whole: a reader sees no file or all of it (the name is this writer's alone)
-        tmp = f"{MARKER}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
-                     dir_fd=root_fd)
-        try:
-            os.fchown(fd, 0, 0)
-            os.fchmod(fd, 0o644)  # whatever the umask: the hub and its services read it
-            with open(fd, "w", closefd=False) as f:
-                f.write(mine + "\n")
-        finally:
-            os.close(fd)
-        os.rename(tmp, MARKER, src_dir_fd=root_fd, dst_dir_fd=root_fd)
+        marker.write(root_fd, MARKER, mine)
         return None
     finally:
         fcntl.flock(root_fd, fcntl.LOCK_UN)
@@ -85,13 +69,19 @@ def for_up(config: dict) -> str | None:
         return None
     root = projects_config.root(config)
     try:
+        # before open_root: that re-owns an existing folder, which may be another site's project folder
+        nested = roots.nested(root, config["data_dir"])
+        if nested:
+            return nested
         root_fd = folders.open_root(root)
+        try:
+            other = claim(root_fd, config["data_dir"])
+        finally:
+            os.close(root_fd)
+        if other is None:
+            roots.record(root)
     except folders.FolderError as e:
         return str(e)
     except OSError as e:
         return f"projects.root {root} cannot be made ({e.strerror}); make it as root, or choose another projects.root"
-    try:
-        other = claim(root_fd, config["data_dir"])
-    finally:
-        os.close(root_fd)
     return REFUSED.format(root=root, other=other) if other else None

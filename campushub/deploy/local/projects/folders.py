@@ -84,12 +84,15 @@ def ensure_folder(root_fd: int, name: str, gid: int) -> None:
     (its tombstone group holds its gid), whose data the new project's members must not get."""
     try:
         os.mkdir(name, mode=0o700, dir_fd=root_fd)
+        made = True
     except FileExistsError:
-        pass
+        made = False
     fd = os.open(name, _OPEN, dir_fd=root_fd)
     try:
         found = os.fstat(fd).st_gid
-        if found not in (gid, 0):  # 0: just made (root's own mkdir in root's own folder)
+        # gid 0 only when this very call made it: an older folder of root's there may be another
+        # site's projects root (nested roots), whose members this project's must not become
+        if found != gid and not (found == 0 and made):
             raise FolderError(_foreign(name, found, gid))
         os.fchown(fd, 0, gid)
         os.fchmod(fd, FOLDER_MODE)

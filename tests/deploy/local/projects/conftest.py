@@ -89,6 +89,16 @@ def tombstones():
         purge_gid(gid)
 
 
+@pytest.fixture(autouse=True)
+def roots_records(tmp_path, monkeypatch) -> Path:
+    """The machine-wide record of claimed roots, one of the test's own (the machine's stays as it was)."""
+    from campushub.deploy.local.projects import roots
+
+    path = tmp_path / "var-lib-campushub" / "project-roots"
+    monkeypatch.setattr(roots, "RECORDS", path)
+    return path
+
+
 @pytest.fixture
 def root() -> Path:
     """A projects root under /srv: pytest's tmp_path is under root's 0700 folder (no member could

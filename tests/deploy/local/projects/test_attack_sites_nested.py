@@ -28,7 +28,6 @@ ABOVE = ("a site's projects.root above another site's root: a project of the out
          "root, list its projects and rewrite its marker")
 
 
-@pytest.mark.xfail(strict=True, reason=NESTED)
 def test_ATTACK_a_root_inside_another_sites_project_folder_is_refused(root, accounts, tmp_path):
     # site A: root/site-a, project "ml" with one member; site B: the operator gives it A's "ml" folder
     project = f"t{os.getpid()}-ml"
@@ -53,33 +52,40 @@ def test_ATTACK_a_root_inside_another_sites_project_folder_is_refused(root, acco
             planted = as_account(ann, "import os,sys; os.unlink(sys.argv[1]+'/.campushub-site'); "
                                       "os.mkfifo(sys.argv[1]+'/.campushub-site')", str(a_root / project), gids=[gid])
             assert planted.returncode == 0, planted.stderr
-        assert refused is not None
+        assert refused == (f"projects.root {a_root / project} lies inside {a_root}, the projects.root of the site "
+                           f"at {tmp_path / 'a'}; give this site a projects.root of its own beside it, "
+                           "e.g. /srv/<site>/projects")
         assert (after.st_gid, after.st_mode) == (before.st_gid, before.st_mode)
+        assert not os.path.lexists(a_root / project / claim.MARKER)
     finally:
         subprocess.run(["rm", "-rf", "--", str(a_root / project)])  # a FIFO marker would hang cleanup code
         purge(project, a_root)
 
 
-@pytest.mark.xfail(strict=True, reason=ABOVE)
 def test_ATTACK_a_project_folder_that_is_another_sites_root_is_not_adopted(root, accounts, tmp_path):
     # site A: root/<name>; site B: root (above it), whose project of that very name gets a member
     name = f"t{os.getpid()}-sa"
     a_root = root / name
     try:
         assert claim.for_up(site_config(tmp_path / "a", a_root)) is None
-        assert claim.for_up(site_config(tmp_path / "b", root)) is None  # no refusal: another folder
+        refused = claim.for_up(site_config(tmp_path / "b", root))
+        assert refused == (f"projects.root {root} contains {a_root}, the projects.root of the site at "
+                           f"{tmp_path / 'a'}; give this site a projects.root of its own beside it, "
+                           "e.g. /srv/<site>/projects")
+        # were B's root claimed before A's (no record to see then): its start still adopts no old folder of root's
         bob = accounts("nbob")
         gid = group(name, root).gr_gid
+        before = os.stat(a_root)
         fd = folders.open_root(root)
         try:
             with pytest.raises(folders.FolderError):
                 folders.ensure_folder(fd, name, gid)  # B's member start
         finally:
             os.close(fd)
-            # what happens now, recorded for the report: B's member lists and writes A's root
-            read = as_account(bob, "import os,sys; print(os.listdir(sys.argv[1])); "
-                                   "open(sys.argv[1]+'/.campushub-site.x','w').write('x')", str(a_root), gids=[gid])
-            print("B's member on A's root:", read.returncode, read.stdout, read.stderr)
+        after = os.stat(a_root)
+        assert (after.st_gid, after.st_mode) == (before.st_gid, before.st_mode) == (0, stat.S_IFDIR | 0o711)
+        read = as_account(bob, "import os,sys; os.listdir(sys.argv[1])", str(a_root), gids=[gid])
+        assert read.returncode != 0
     finally:
         purge(name, root)
 
