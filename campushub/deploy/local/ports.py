@@ -12,15 +12,19 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import random
+import secrets
 import socket
+import stat
 import time
 from pathlib import Path
 
 from .layout import Layout
 
 INTERNAL = ("hub_port", "proxy_api_port")
+log = logging.getLogger(__name__)
 
 
 def resolve(hub: dict, layout: Layout) -> dict:
@@ -115,34 +119,54 @@ def _free_port(taken: set[int], owner: str | None = None) -> int:
 
 @contextlib.contextmanager
 def _claims():
-    """The claims folder, locked; None where it cannot be made (not root: the CLI's own tests)."""
+    """The claims folder as an fd, locked; None where it cannot be made (not root: the CLI's own tests)
+    or is not root's alone (anyone who can write there could swap a claim for a link root writes through)."""
     try:
         CLAIMS.mkdir(mode=0o755, parents=True, exist_ok=True)
-        fd = os.open(CLAIMS, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # whatever umask made it (sites.py does the same for its folder)
+        os.chown(CLAIMS.parent, 0, 0)
+        os.chmod(CLAIMS.parent, 0o755)
+        fd = os.open(CLAIMS, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         yield None
         return
     try:
+        info = os.fstat(fd)
+        if info.st_uid != 0 or info.st_mode & 0o022:
+            log.warning("Port claims skipped: %s is not root's alone (owner uid %s, mode %o); make it root:root 0755",
+                        CLAIMS, info.st_uid, stat.S_IMODE(info.st_mode))
+            yield None
+            return
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield CLAIMS
+        yield fd
     finally:
         os.close(fd)
 
 
-def _claimed_by_other(claims: Path, port: int, owner: str | None) -> bool:
-    path = claims / str(port)
+def _claimed_by_other(claims: int, port: int, owner: str | None) -> bool:
     try:
-        fresh = time.time() - path.stat().st_mtime < CLAIM_SECONDS
-        return fresh and path.read_text() != owner
+        fd = os.open(str(port), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=claims)
     except OSError:
         return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or time.time() - info.st_mtime >= CLAIM_SECONDS:
+            return False
+        return os.read(fd, 4097).decode("utf-8", "replace") != owner
+    finally:
+        os.close(fd)
 
 
-def _claim(claims: Path, port: int, owner: str) -> None:
-    tmp = claims / f".{port}.{os.getpid()}"
+def _claim(claims: int, port: int, owner: str) -> None:
+    # a name of this writer's own (O_EXCL, as mkstemp), then renamed over the claim whole
+    tmp = f".{port}.{os.getpid()}.{secrets.token_hex(4)}"
     with contextlib.suppress(OSError):  # a claim not written costs only the protection it gives
-        tmp.write_text(owner)
-        os.replace(tmp, claims / str(port))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=claims)
+        try:
+            os.write(fd, owner.encode())
+        finally:
+            os.close(fd)
+        os.replace(tmp, str(port), src_dir_fd=claims, dst_dir_fd=claims)
 
 
 def _unprivileged_start() -> int:

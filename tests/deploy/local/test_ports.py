@@ -6,6 +6,7 @@ token; the same for the proxy's API port and the hub's proxy token."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 from campushub.deploy.local import ports
@@ -104,3 +105,34 @@ def test_a_port_chosen_by_one_site_is_not_chosen_by_another_before_it_is_bound(t
         assert ports.free_port({({700, 701} - {first}).pop()}, a) == first  # its own claim: still a's to take
     monkeypatch.setattr(ports, "CLAIM_SECONDS", 0)  # the window is over: the port is b's to choose too
     assert ports.free_port({({700, 701} - {first}).pop()}, b) == first
+
+
+def test_claims_go_only_to_a_folder_of_roots_alone(tmp_path, monkeypatch, caplog):
+    """The claims folder under /run/campushub: made 0755 whatever the umask, and one that anybody else can
+    write to (or a link in its place) gets no claims: they could swap a claim for a link root writes through."""
+    monkeypatch.setattr(ports, "PRIVILEGED", range(700, 702))
+    layout = Layout(tmp_path / "a")
+    parent = tmp_path / "run-campushub"
+    parent.mkdir(mode=0o777)
+    os.chmod(parent, 0o777)  # as `up` under umask 0 left it before
+    monkeypatch.setattr(ports, "CLAIMS", parent / "ports")
+    port = ports.free_port(set(), layout)
+    assert (os.stat(parent).st_mode & 0o777, os.stat(parent / "ports").st_mode & 0o777) == (0o755, 0o755)
+    assert (parent / "ports" / str(port)).read_text() == os.path.realpath(layout.data_dir)
+    assert [p.name for p in (parent / "ports").iterdir()] == [str(port)]  # no temporary file left
+
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    os.chmod(open_dir, 0o777)
+    monkeypatch.setattr(ports, "CLAIMS", open_dir)
+    with caplog.at_level("WARNING", logger=ports.__name__):
+        assert ports.free_port(set(), layout) in (700, 701)
+    assert os.listdir(open_dir) == []
+    assert f"Port claims skipped: {open_dir} is not root's alone (owner uid 0, mode 777)" in caplog.text
+
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    monkeypatch.setattr(ports, "CLAIMS", tmp_path / "link")
+    assert ports.free_port(set(), layout) in (700, 701)
+    assert os.listdir(target) == []
