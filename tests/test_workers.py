@@ -99,6 +99,11 @@ def tree(pytester) -> None:
     )
     pkg = pytester.mkpydir("pkg")
     (pkg / "conftest.py").write_text(PACKAGE_CONFTEST)
+    # a module fixture that starts nothing the code shows (a helper of another module may): its tests still
+    # share it, and may rely on each other's effects on it
+    pytester.makepyfile(test_quiet="import pytest\n\n\n@pytest.fixture(scope='module')\ndef state():\n"
+                                   "    return []\n\n\ndef test_first(state):\n    state.append(1)\n\n\n"
+                                   "def test_second(state):\n    assert state == [1]\n")
     (pkg / "test_paths.py").write_text("def test_one(path_hub):\n    assert path_hub\n\n\n"
                                        "def test_two(path_hub):\n    assert path_hub\n")
 
@@ -133,6 +138,7 @@ def test_tests_sharing_a_hub_get_one_group_and_the_others_none(pytester, monkeyp
     assert found["pkg/test_paths.py::test_one[exec]"] == found["pkg/test_paths.py::test_two[exec]"] == \
         "pkg::path_hub,path_hub=0"
     assert found["pkg/test_paths.py::test_one[fork]"] == "pkg::path_hub,path_hub=1"
+    assert found["test_quiet.py::test_first"] == found["test_quiet.py::test_second"] == "test_quiet.py::state"
 
 
 def test_two_workers_run_each_group_on_one_of_them(pytester, monkeypatch):
@@ -143,14 +149,14 @@ def test_two_workers_run_each_group_on_one_of_them(pytester, monkeypatch):
     monkeypatch.setenv("RECORD", str(record))
     tree(pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup")
-    result.assert_outcomes(passed=14)
+    result.assert_outcomes(passed=16)
     worker = dict(line.split() for line in record.read_text().splitlines())
-    assert len(worker) == 14 and set(worker.values()) == {"gw0", "gw1"}, worker  # both worked
+    assert len(worker) == 16 and set(worker.values()) == {"gw0", "gw1"}, worker  # both worked
     by_group = collections.defaultdict(set)
     grouped = groups(pytester)
     for nodeid, ran_on in worker.items():
         by_group[grouped.get(nodeid, nodeid)].add(ran_on)
-    assert len(by_group) == 4 + 2  # the hub, test_alone's site, path_hub twice; two plain tests
+    assert len(by_group) == 5 + 2  # the hub, test_alone's site, path_hub twice, test_quiet's; two plain tests
     assert all(len(workers) == 1 for workers in by_group.values()), dict(by_group)
 
 

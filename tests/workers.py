@@ -15,9 +15,13 @@ wherever it runs, and the two workers share out the ungrouped tests one by one. 
 after its costliest fixture (COST, then the widest scope): "hub", "course_hub",
 "tests/deploy/local/spawner::hub,spawn_path=1", "tests/cli/test_two_sites.py::sites".
 
-Which fixtures count is read from the code, as tests/tiers.py does: a shared fixture whose source
-starts a service (RUNS), one defined in the module of a stack test (a module's own site started
-through a helper the regex cannot see), and COST's of tests/conftest.py.
+Which fixtures count: every module- and class-scoped one (its instance is one module's or class's, so
+grouping by it never spans modules, and the tests sharing it may rely on each other's effects: the
+projects page's tests add, un-own and remove a member in turn on their module's site), every shared one
+defined in the test's own module (likewise), COST's of tests/conftest.py, and a package or session
+fixture elsewhere whose source starts a service (RUNS, read from the code as tests/tiers.py does). A
+module's site started through a helper of another module counts even where tests/tiers.py, which cannot
+see it, left the module in the fast tier.
 """
 
 from __future__ import annotations
@@ -43,13 +47,16 @@ WIDTH = {"session": 0, "package": 1, "module": 2, "class": 3}
 def _expensive(fixturedef, item: pytest.Item) -> bool:
     if fixturedef.scope not in WIDTH:
         return False
+    if fixturedef.scope in ("module", "class"):  # its group stays within one module, whatever it holds
+        return True
     module = inspect.getmodule(fixturedef.func)
     if module is None:
         return False
+    if module is getattr(item, "module", None):  # only this module's tests see it: the same
+        return True
     if module.__name__ == "tests.conftest":  # its sites start through helpers of their packages
         return fixturedef.argname in COST
-    own_stack_module = module is getattr(item, "module", None) and "stack" in item.keywords
-    return own_stack_module or _runs_services(fixturedef.func)
+    return _runs_services(fixturedef.func)
 
 
 @cache
