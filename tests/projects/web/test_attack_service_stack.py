@@ -15,6 +15,9 @@ from ...harness import Browserless, wait_for
 from ...retention.test_deep_tree import DEPTH, nest
 from .site import projects_site
 
+# a real hub (site.py's Hub.create), which tests/tiers.py cannot see through the helper
+pytestmark = pytest.mark.stack
+
 DECLARED = {"p-dec": {"title": "Declared", "owners": ["ann"], "members": ["ben"]}}
 
 
