@@ -129,7 +129,10 @@ def test_members_share_their_folder_and_others_are_refused(site):
     seen = json.loads(kernel(hub, "cat", "import grp, json; print(json.dumps([(g.gr_name, g.gr_mem) "
                                          "for g in grp.getgrall()]))")["stream"])
     assert not [g for g, _ in seen if ALPHA in g or BETA in g], seen
-    assert not [g for g, mem in seen if g.startswith(groups.PREFIX) and mem], seen
+    # members of this site's accounts: /etc/group is the machine's, and another site's (another pytest-xdist
+    # worker's fast tests make old-style groups with members) are not this hub's to show
+    ours = [g for g, mem in seen if any(m.startswith(STACK_PREFIX) for m in mem)]
+    assert not [g for g in ours if g.startswith(groups.PREFIX)], seen
 
     # Attack: ben, in both projects, leaves in beta a setgid program of alpha's group for cat (beta only).
     # Servers run with no_new_privs, so running it gives cat nothing of alpha.
