@@ -97,6 +97,9 @@ def run(args) -> int:
                 "provider decides: use hub.admin_users or roles.admin_groups in the config."
             )
         preflight(config)
+        refused = projects_claim.refusal(config)  # read only: the claim itself waits for the last refusal
+        if refused:
+            raise CommandError(refused)
         layout = Layout(Path(config["data_dir"]))
         console = Console()
         up_help.prepare(config, layout, console)  # a page that cannot be built stops `up` before any change

@@ -63,6 +63,29 @@ def wanted(config: dict) -> bool:
     return any(entry != MARKER for entry in entries)
 
 
+def refusal(config: dict) -> str | None:
+    """The line for_up would stop `up` with, found without changing anything (no root made, no claim):
+    `up` asks this before it makes its data dir, and claims after its last refusal."""
+    if not wanted(config):
+        return None
+    root = projects_config.root(config)
+    try:
+        nested = roots.nested(root, config["data_dir"])
+        if nested:
+            return nested
+        try:
+            root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return None  # missing (made by for_up), or for_up says what is wrong with it
+        try:
+            other = owner(root_fd)
+        finally:
+            os.close(root_fd)
+    except folders.FolderError as e:
+        return str(e)
+    return REFUSED.format(root=root, other=other) if other not in (None, os.path.realpath(config["data_dir"])) else None
+
+
 def for_up(config: dict) -> str | None:
     """`up`'s claim: None, or the one line that stops it (nothing changed)."""
     if not wanted(config):

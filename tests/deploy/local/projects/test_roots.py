@@ -82,3 +82,15 @@ def test_the_same_site_may_claim_again_and_a_new_folder_is_still_adopted(root, t
     finally:
         os.close(fd)
     assert os.stat(root / "x-new").st_gid == 4242
+
+
+def test_ups_early_check_changes_nothing(root, tmp_path):
+    # `up` asks before making its data dir; only an `up` past its last refusal claims (cli/up.py)
+    assert claim.refusal(site_config(tmp_path / "a", root)) is None
+    assert not os.path.lexists(root)
+    assert claim.for_up(site_config(tmp_path / "a", root)) is None
+    listed = sorted(os.listdir(root))
+    assert claim.refusal(site_config(tmp_path / "a", root)) is None
+    assert claim.refusal(site_config(tmp_path / "b", root)).startswith(f"projects.root {root} belongs to the site at ")
+    assert claim.refusal(site_config(tmp_path / "b", root / "x")).startswith(f"projects.root {root / 'x'} lies inside")
+    assert sorted(os.listdir(root)) == listed and not os.path.lexists(root / "x")
