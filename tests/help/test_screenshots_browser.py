@@ -6,6 +6,7 @@ Commit the files after a run: `git add campushub/help/pages/img/*.png`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -52,13 +53,18 @@ def shoot(page, name: str, lang: str) -> None:
     assert name in SCREENSHOTS
     file = path(name, lang)
     page.evaluate("document.fonts.ready.then(() => true)")  # the icon font too (the logout button's icon)
-    page.screenshot(path=file)
-    width, height = png_size(file)
-    assert width >= MIN_WIDTH and height >= 600, f"{file.name} is {width}x{height}, not a page's screenshot"
     # CI keeps test-artifacts/: the shots of this run, to compare with the committed ones
     kept = Path(__file__).resolve().parents[2] / "test-artifacts" / "help-screenshots"
     kept.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, kept / file.name)
+    page.screenshot(path=kept / file.name)
+    width, height = png_size(kept / file.name)
+    assert width >= MIN_WIDTH and height >= 600, f"{file.name} is {width}x{height}, not a page's screenshot"
+    # into img/ whole (a rename on the checkout's file system): a help build or the check of the committed
+    # shots (test_screenshot_names.py) running meanwhile, on another pytest-xdist worker, reads the old or the
+    # new file, never one being written
+    staged = kept / f".{file.name}.tmp"
+    shutil.copyfile(kept / file.name, staged)
+    os.replace(staged, file)
 
 
 def test_hub_home(course, new_page, lang):
